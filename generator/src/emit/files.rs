@@ -1,0 +1,106 @@
+//! Files that are not generated from tokens: the runtime copied from
+//! `templates/runtime/`, `lib.rs`, and the tera-rendered Cargo.toml and README.
+
+use quote::quote;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::ir::Ir;
+
+use super::rust::render_file;
+use super::{FileSet, RUST_HEADER};
+
+/// The hand-written runtime, embedded at build time so the generator needs
+/// no path to the repository when it runs.
+const RUNTIME: [(&str, &str); 3] = [
+    ("src/runtime/mod.rs", include_str!("../../../templates/runtime/mod.rs")),
+    ("src/runtime/nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
+    ("src/runtime/operation.rs", include_str!("../../../templates/runtime/operation.rs")),
+];
+
+const TEMPLATES: [(&str, &str); 3] = [
+    ("Cargo.toml", include_str!("../../../templates/Cargo.toml.tera")),
+    ("README.md", include_str!("../../../templates/README.md.tera")),
+    ("openapi.json", include_str!("../../../templates/openapi.json.tera")),
+];
+
+pub fn emit_runtime(out: &mut FileSet) {
+    for (path, text) in RUNTIME {
+        out.insert(path.to_string(), format!("{RUST_HEADER}\n{text}"));
+    }
+}
+
+pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let doc = format!(
+        "Typed access to the {} v{}.\n\n\
+- [`models`]: request and response bodies, one module per tag.\n\
+- [`operations`]: what the spec says of every operation, and typed query parameters.\n\
+- [`runtime`]: the small hand-written support code the generated items use.\n\n\
+Requests go to `{}/...` on `{}` unless configured otherwise.",
+        ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint
+    );
+    let api_version = &ir.meta.api_version;
+    let min_version = &ir.meta.min_api_version;
+    let prefix = &ir.meta.version_prefix;
+    let endpoint = &ir.meta.default_endpoint;
+    let tokens = quote! {
+        #![warn(missing_docs)]
+        pub mod models;
+        pub mod operations;
+        pub mod runtime;
+
+        /// The API version this crate was generated for.
+        pub const API_VERSION: &str = #api_version;
+        /// The oldest API version a client may negotiate down to.
+        pub const MIN_API_VERSION: &str = #min_version;
+        /// The prefix of every request path.
+        pub const VERSION_PREFIX: &str = #prefix;
+        /// Where the daemon listens unless told otherwise.
+        pub const DEFAULT_ENDPOINT: &str = #endpoint;
+    };
+    out.insert("src/lib.rs".into(), render_file(&doc, tokens)?);
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct OperationRow<'a> {
+    tag: &'a str,
+    id: &'a str,
+    method: &'a str,
+    path: &'a str,
+    summary: String,
+}
+
+/// Renders the tera templates; `openapi.json` gets its document from `openapi`.
+pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let mut tera = Tera::default();
+    for (name, text) in TEMPLATES {
+        tera.add_raw_template(name, text).map_err(|e| format!("template {name}: {e}"))?;
+    }
+    let mut rows = Vec::new();
+    for tag in &ir.tags {
+        for op in ir.operations_of(&tag.name) {
+            rows.push(OperationRow {
+                tag: &op.tag,
+                id: &op.id,
+                method: &op.method,
+                path: &op.path,
+                summary: op.summary.replace('|', "\\|"),
+            });
+        }
+    }
+    let mut ctx = Context::new();
+    ctx.insert("title", &ir.meta.title);
+    ctx.insert("api_version", &ir.meta.api_version);
+    ctx.insert("version_prefix", &ir.meta.version_prefix);
+    ctx.insert("default_endpoint", &ir.meta.default_endpoint);
+    ctx.insert("type_count", &ir.types.len());
+    ctx.insert("operation_count", &ir.operations.len());
+    ctx.insert("operations", &rows);
+    ctx.insert("document", &super::openapi::document(ir)?);
+    for (name, _) in TEMPLATES {
+        let text = tera.render(name, &ctx).map_err(|e| format!("template {name}: {e:?}"))?;
+        out.insert(name.to_string(), text);
+    }
+    Ok(())
+}

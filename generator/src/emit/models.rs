@@ -1,0 +1,223 @@
+//! The `models` module: one file per tag with the types that tag declares.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Field, Ir, TypeDef, TypeKind, COMMON_MODULE};
+
+use super::rust::{collect_names, doc_attrs, doc_text, has_default, ident, render_file, rust_type, use_line};
+use super::FileSet;
+
+pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let mut modules: Vec<(String, String)> = vec![(COMMON_MODULE.to_string(), "Types shared by every tag: the error body and the empty object.".to_string())];
+    for tag in &ir.tags {
+        modules.push((tag.module.clone(), tag.doc.clone()));
+    }
+    let mut declared = Vec::new();
+    for (module, doc) in &modules {
+        let types: Vec<&TypeDef> = ir.types_in(module).collect();
+        if types.is_empty() {
+            continue;
+        }
+        let items: Vec<TokenStream> = types.iter().map(|t| type_item(ir, t)).collect();
+        let mut foreign = std::collections::BTreeSet::new();
+        for t in &types {
+            for expr in referenced(t) {
+                collect_names(ir, expr, &mut foreign);
+            }
+        }
+        for t in &types {
+            foreign.remove(&t.rust_name);
+        }
+        let imports = use_line(quote!(super), &foreign);
+        let tokens = quote! {
+            use serde::{Deserialize, Serialize};
+            #imports
+            #( #items )*
+        };
+        let module_doc = format!("Models of the `{module}` tag.\n\n{doc}");
+        out.insert(format!("src/models/{module}.rs"), render_file(&module_doc, tokens)?);
+        declared.push(module.clone());
+    }
+    let mods = declared.iter().map(|m| ident(m));
+    let uses = declared.iter().map(|m| ident(m));
+    let tokens = quote! {
+        #( pub mod #mods; )*
+        #( pub use #uses::*; )*
+    };
+    let doc = "Typed request and response bodies of the Docker Engine API, one module per tag.\n\n\
+Every type is re-exported here, so `docker_remote_api::models::ContainerConfig` works\n\
+whatever tag declares it. Models ignore unknown keys (Docker's schema is open) and\n\
+open enums keep values they do not know in an `Other` variant.";
+    out.insert("src/models/mod.rs".into(), render_file(doc, tokens)?);
+    Ok(())
+}
+
+fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
+    let name = ident(&t.rust_name);
+    let mut doc = doc_text(if t.doc.is_empty() { &t.name } else { &t.doc });
+    if let Some(since) = &t.since {
+        doc.push_str(&format!("\n\nSince API {since}."));
+    }
+    for e in &t.errata {
+        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+    }
+    let docs = doc_attrs(&doc);
+    match &t.kind {
+        TypeKind::Struct(fields) => {
+            let default = if has_default(ir, &crate::types::TypeExpr::Named(t.name.clone()), 0) {
+                quote!(Default,)
+            } else {
+                quote!()
+            };
+            let fields: Vec<TokenStream> = fields.iter().map(|f| field_item(ir, f)).collect();
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+                pub struct #name {
+                    #( #fields )*
+                }
+            }
+        }
+        TypeKind::Alias(target) => {
+            let target = rust_type(ir, target);
+            quote! {
+                #docs
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Either(variants) => {
+            let vs = variants.iter().map(|v| {
+                let vname = ident(&v.name);
+                let vty = rust_type(ir, &v.ty);
+                let vdoc = doc_attrs(&doc_text(if v.doc.is_empty() { &v.name } else { &v.doc }));
+                quote! { #vdoc #vname(#vty), }
+            });
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #( #vs )*
+                }
+            }
+        }
+        TypeKind::Enum(values) => open_enum(&name, &docs, values),
+    }
+}
+
+fn field_item(ir: &Ir, f: &Field) -> TokenStream {
+    let name = ident(&f.rust_name);
+    let inner = rust_type(ir, &f.ty);
+    let json = &f.json_name;
+    let mut doc = doc_text(if f.doc.is_empty() { &f.json_name } else { &f.doc });
+    if let Some(since) = &f.since {
+        doc.push_str(&format!("\n\nSince API {since}."));
+    }
+    for e in &f.errata {
+        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+    }
+    let docs = doc_attrs(&doc);
+    let plain = f.rust_name.trim_start_matches("r#") == json;
+    let rename = if plain { quote!() } else { quote!(rename = #json,) };
+    match (f.required, f.nullable) {
+        (true, false) => {
+            let attr = if plain { quote!() } else { quote!(#[serde(rename = #json)]) };
+            quote! { #docs #attr pub #name: #inner, }
+        }
+        (true, true) => quote! {
+            #docs
+            #[serde(#rename default)]
+            pub #name: Option<#inner>,
+        },
+        (false, false) => quote! {
+            #docs
+            #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+            pub #name: Option<#inner>,
+        },
+        (false, true) => quote! {
+            #docs
+            #[serde(#rename default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::runtime::nullable::deserialize")]
+            pub #name: Option<Option<#inner>>,
+        },
+    }
+}
+
+fn open_enum(name: &proc_macro2::Ident, docs: &TokenStream, values: &[crate::ir::EnumValue]) -> TokenStream {
+    let catch_all_name = if values.iter().any(|v| v.rust_name == "Other") { "OtherValue" } else { "Other" };
+    let catch_all = ident(catch_all_name);
+    let variants = values.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let text = doc_text(if v.doc.is_empty() { &v.value } else { &v.doc });
+        let vdoc = doc_attrs(&format!("`{}`: {}", v.value, text));
+        quote! { #vdoc #vname, }
+    });
+    let to_str = values.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote! { #name::#vname => #value, }
+    });
+    let from_str = values.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote! { #value => #name::#vname, }
+    });
+    let catch_doc = doc_attrs("A value this version of the spec does not list, kept as sent.");
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #variants )*
+            #catch_doc
+            #catch_all(String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( #to_str )*
+                    #name::#catch_all(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #from_str )*
+                    other => #name::#catch_all(other.to_string()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok(#name::from(text.as_str()))
+            }
+        }
+    }
+}
+
+/// The type expressions a definition mentions.
+fn referenced(t: &TypeDef) -> Vec<&crate::types::TypeExpr> {
+    match &t.kind {
+        TypeKind::Struct(fields) => fields.iter().map(|f| &f.ty).collect(),
+        TypeKind::Alias(target) => vec![target],
+        TypeKind::Either(variants) => variants.iter().map(|v| &v.ty).collect(),
+        TypeKind::Enum(_) => vec![],
+    }
+}

@@ -1,0 +1,276 @@
+//! The `operations` module: one [`OperationInfo`] constant per operation and
+//! a typed query-parameter struct for each operation that takes any.
+
+use std::collections::BTreeSet;
+
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
+use crate::types::{Scalar, TypeExpr};
+
+use super::rust::{collect_names, doc_attrs, doc_text, has_default, ident, is_enum, render_file, rust_type, use_line};
+use super::FileSet;
+
+pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let mut modules = Vec::new();
+    let mut all = Vec::new();
+    for tag in &ir.tags {
+        let ops: Vec<&Operation> = ir.operations_of(&tag.name).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let module = ident(&tag.module);
+        let mut names = BTreeSet::new();
+        let mut items = Vec::new();
+        for op in &ops {
+            items.push(descriptor(op));
+            if !op.query.is_empty() {
+                items.push(query_struct(ir, op));
+                for p in &op.query {
+                    collect_names(ir, &p.ty, &mut names);
+                }
+            }
+            let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+            all.push(quote!(&#module::#konst));
+        }
+        let imports = use_line(quote!(crate::models), &names);
+        let tokens = quote! {
+            use crate::runtime::operation::*;
+            #imports
+            #( #items )*
+        };
+        let doc = format!("Operations of the `{}` tag.\n\n{}", tag.name, tag.doc);
+        out.insert(format!("src/operations/{}.rs", tag.module), render_file(&doc, tokens)?);
+        modules.push(module);
+    }
+    let count = all.len();
+    let tokens = quote! {
+        use crate::runtime::operation::OperationInfo;
+        #( pub mod #modules; )*
+
+        /// Every operation of the spec, grouped by tag in the spec's tag order.
+        pub const ALL: [&OperationInfo; #count] = [ #( #all ),* ];
+
+        /// The operation with this id, if the spec has one.
+        pub fn find(id: &str) -> Option<&'static OperationInfo> {
+            ALL.iter().copied().find(|op| op.id == id)
+        }
+    };
+    let doc = "What the spec says about each operation: method, path, parameters, bodies and\n\
+responses, as constants the client and server build on, plus a typed struct of\n\
+query parameters for every operation that takes any.";
+    out.insert("src/operations/mod.rs".into(), render_file(doc, tokens)?);
+    Ok(())
+}
+
+fn method_tokens(method: &str) -> TokenStream {
+    match method {
+        "GET" => quote!(Method::Get),
+        "POST" => quote!(Method::Post),
+        "PUT" => quote!(Method::Put),
+        "DELETE" => quote!(Method::Delete),
+        _ => quote!(Method::Head),
+    }
+}
+
+fn encoding_tokens(e: Encoding) -> TokenStream {
+    match e {
+        Encoding::FormNumericBool => quote!(ParamEncoding::Form),
+        Encoding::FormWordBool => quote!(ParamEncoding::FormWordBool),
+        Encoding::Json => quote!(ParamEncoding::Json),
+        Encoding::Plain => quote!(ParamEncoding::Plain),
+        Encoding::Base64Json => quote!(ParamEncoding::Base64Json),
+        Encoding::Base64UrlJson => quote!(ParamEncoding::Base64UrlJson),
+    }
+}
+
+fn param_info(p: &Param, location: TokenStream) -> TokenStream {
+    let name = &p.name;
+    let ty = p.ty.to_string();
+    let enc = encoding_tokens(p.encoding);
+    let required = p.required;
+    let description = &p.doc;
+    quote! {
+        ParamInfo { name: #name, location: #location, type_name: #ty, encoding: #enc, required: #required, description: #description }
+    }
+}
+
+fn opt_str(s: Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    }
+}
+
+/// The rustdoc of an operation: request line, summary, description, parameters and status codes.
+pub fn operation_doc(op: &Operation) -> String {
+    let mut doc = format!("`{} {}`: {}", op.method, op.path, doc_text(&op.summary));
+    if !op.description.is_empty() {
+        doc.push_str(&format!("\n\n{}", doc_text(&op.description)));
+    }
+    let params: Vec<&Param> = op.path_params.iter().chain(&op.query).chain(&op.headers).collect();
+    if !params.is_empty() {
+        doc.push_str("\n\n# Parameters\n");
+        for p in params {
+            let mut line = format!("\n- `{}` ({}{}): {}", p.name, doc_text(&p.ty.to_string()), if p.required { ", required" } else { "" }, doc_text(&p.doc));
+            if let Some(d) = &p.default {
+                line.push_str(&format!(" Default: `{d}`."));
+            }
+            doc.push_str(&line);
+        }
+    }
+    doc.push_str("\n\n# Responses\n");
+    for r in op.responses.values() {
+        let kind = match &r.kind {
+            ResponseKind::None => String::new(),
+            ResponseKind::Json(t) => format!(" JSON `{}`.", doc_text(&t.to_string())),
+            ResponseKind::JsonLines(t) => format!(" A stream of JSON `{}`.", doc_text(&t.to_string())),
+            ResponseKind::Multiplexed => " Multiplexed stdout/stderr (raw with a TTY).".into(),
+            ResponseKind::Raw { content_type } => format!(" Bytes, `{content_type}`."),
+        };
+        doc.push_str(&format!("\n- {}: {}{kind}", r.status, doc_text(&r.doc)));
+    }
+    for e in &op.errata {
+        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+    }
+    doc
+}
+
+fn descriptor(op: &Operation) -> TokenStream {
+    let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+    let id = &op.id;
+    let tag = &op.tag;
+    let method = method_tokens(&op.method);
+    let path = &op.path;
+    let summary = &op.summary;
+    let params = op
+        .path_params
+        .iter()
+        .map(|p| param_info(p, quote!(ParamLocation::Path)))
+        .chain(op.query.iter().map(|p| param_info(p, quote!(ParamLocation::Query))))
+        .chain(op.headers.iter().map(|p| param_info(p, quote!(ParamLocation::Header))));
+    let body = match &op.body {
+        None => quote!(None),
+        Some(Body::Json { ty, required, .. }) => {
+            let t = ty.to_string();
+            quote!(Some(RequestBodyInfo { kind: BodyKind::Json, type_name: Some(#t), content_type: "application/json", required: #required }))
+        }
+        Some(Body::Raw { content_type, required, .. }) => {
+            quote!(Some(RequestBodyInfo { kind: BodyKind::Raw, type_name: None, content_type: #content_type, required: #required }))
+        }
+    };
+    let responses = op.responses.values().map(|r| {
+        let status = r.status;
+        let description = &r.doc;
+        let (kind, ty, ct) = match &r.kind {
+            ResponseKind::None => (quote!(BodyKind::None), None, None),
+            ResponseKind::Json(t) => (quote!(BodyKind::Json), Some(t.to_string()), Some("application/json".to_string())),
+            ResponseKind::JsonLines(t) => (quote!(BodyKind::JsonLines), Some(t.to_string()), Some("application/json".to_string())),
+            ResponseKind::Multiplexed => (quote!(BodyKind::Multiplexed), None, Some("application/vnd.docker.raw-stream".to_string())),
+            ResponseKind::Raw { content_type } => (quote!(BodyKind::Raw), None, Some(content_type.clone())),
+        };
+        let ty = opt_str(ty);
+        let ct = opt_str(ct);
+        let headers = r.headers.iter().map(|h| param_info(h, quote!(ParamLocation::Header)));
+        quote! {
+            ResponseInfo { status: #status, description: #description, kind: #kind, type_name: #ty, content_type: #ct, headers: &[ #( #headers ),* ] }
+        }
+    });
+    let upgrade = match op.upgrade {
+        None => quote!(None),
+        Some(Upgrade::Tcp) => quote!(Some(Upgrade::Tcp)),
+        Some(Upgrade::Websocket) => quote!(Some(Upgrade::Websocket)),
+    };
+    let docs = doc_attrs(&operation_doc(op));
+    quote! {
+        #docs
+        pub const #konst: OperationInfo = OperationInfo {
+            id: #id,
+            tag: #tag,
+            method: #method,
+            path: #path,
+            summary: #summary,
+            params: &[ #( #params ),* ],
+            request_body: #body,
+            responses: &[ #( #responses ),* ],
+            upgrade: #upgrade,
+        };
+    }
+}
+
+/// The name of an operation's query struct.
+pub fn query_struct_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}Query", op.id.to_upper_camel_case())
+}
+
+fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
+    let name = query_struct_name(op);
+    let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+    let defaultable = op.query.iter().all(|p| !p.required || has_default(ir, &p.ty, 0));
+    let default = if defaultable { quote!(Default,) } else { quote!() };
+    let fields = op.query.iter().map(|p| {
+        let fname = ident(&p.rust_name);
+        let ty = rust_type(ir, &p.ty);
+        let mut doc = format!("`{}`: {}", p.name, doc_text(&p.doc));
+        if let Some(d) = &p.default {
+            doc.push_str(&format!(" Default: `{d}`."));
+        }
+        if let Some(s) = &p.since {
+            doc.push_str(&format!(" Since API {s}."));
+        }
+        let docs = doc_attrs(&doc);
+        if p.required {
+            quote! { #docs pub #fname: #ty, }
+        } else {
+            quote! { #docs pub #fname: Option<#ty>, }
+        }
+    });
+    let pushes = op.query.iter().map(|p| {
+        let fname = ident(&p.rust_name);
+        let wire = &p.name;
+        let push = push_value(ir, p, wire);
+        if p.required {
+            quote! { { let value = &self.#fname; #push } }
+        } else {
+            quote! { if let Some(value) = &self.#fname { #push } }
+        }
+    });
+    let doc = doc_attrs(&format!("Query parameters of [`{konst}`]."));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #default)]
+        pub struct #name {
+            #( #fields )*
+        }
+
+        impl #name {
+            /// The query string pairs, in spec order, encoded as the daemon expects.
+            pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+                let mut pairs = Vec::new();
+                #( #pushes )*
+                Ok(pairs)
+            }
+        }
+    }
+}
+
+/// Code that appends `value` (a reference) to `pairs` under `wire`.
+fn push_value(ir: &Ir, p: &Param, wire: &str) -> TokenStream {
+    if p.encoding == Encoding::Json {
+        return quote! { pairs.push((#wire, serde_json::to_string(value)?)); };
+    }
+    match &p.ty {
+        TypeExpr::Scalar(Scalar::Bool) => {
+            let (t, f) = if p.encoding == Encoding::FormWordBool { ("true", "false") } else { ("1", "0") };
+            quote! { pairs.push((#wire, if *value { #t } else { #f }.to_string())); }
+        }
+        TypeExpr::Scalar(_) => quote! { pairs.push((#wire, value.to_string())); },
+        TypeExpr::List(inner) if matches!(**inner, TypeExpr::Scalar(_)) || is_enum(ir, inner) => {
+            quote! { for item in value { pairs.push((#wire, item.to_string())); } }
+        }
+        t if is_enum(ir, t) => quote! { pairs.push((#wire, value.as_str().to_string())); },
+        _ => quote! { pairs.push((#wire, serde_json::to_string(value)?)); },
+    }
+}

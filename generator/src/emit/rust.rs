@@ -1,0 +1,129 @@
+//! Helpers shared by the Rust emitters: type spelling, docs, formatting.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{Ir, TypeKind};
+use crate::types::{Scalar, TypeExpr};
+
+use super::RUST_HEADER;
+
+/// An identifier that may be a raw identifier (`r#type`).
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => format_ident!("{}", name),
+    }
+}
+
+/// The Rust spelling of a type expression.
+pub fn rust_type(ir: &Ir, expr: &TypeExpr) -> TokenStream {
+    match expr {
+        TypeExpr::Scalar(s) => scalar_type(*s),
+        TypeExpr::Any => quote!(serde_json::Value),
+        TypeExpr::List(inner) => {
+            let inner = rust_type(ir, inner);
+            quote!(Vec<#inner>)
+        }
+        TypeExpr::Map(inner) => {
+            let inner = rust_type(ir, inner);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeExpr::Named(name) => {
+            let rust = ir.types.get(name).map(|t| t.rust_name.as_str()).unwrap_or(name);
+            let id = ident(rust);
+            quote!(#id)
+        }
+    }
+}
+
+pub fn scalar_type(s: Scalar) -> TokenStream {
+    match s {
+        Scalar::String => quote!(String),
+        Scalar::Bool => quote!(bool),
+        Scalar::I32 => quote!(i32),
+        Scalar::I64 => quote!(i64),
+        Scalar::U16 => quote!(u16),
+        Scalar::U32 => quote!(u32),
+        Scalar::U64 => quote!(u64),
+        Scalar::F64 => quote!(f64),
+    }
+}
+
+/// Whether a value of this type has a `Default` (enums and either-shapes do not).
+pub fn has_default(ir: &Ir, expr: &TypeExpr, depth: usize) -> bool {
+    match expr {
+        TypeExpr::Named(name) if depth < 16 => match ir.types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::Struct(fields)) => fields
+                .iter()
+                .all(|f| !f.required || f.nullable || has_default(ir, &f.ty, depth + 1)),
+            Some(TypeKind::Alias(target)) => has_default(ir, target, depth + 1),
+            _ => false,
+        },
+        TypeExpr::Named(_) => true,
+        _ => true,
+    }
+}
+
+/// Whether the named type is an open enum (so it has `as_str`).
+pub fn is_enum(ir: &Ir, expr: &TypeExpr) -> bool {
+    matches!(expr, TypeExpr::Named(n) if matches!(ir.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))))
+}
+
+/// `#[doc]` attributes, one per line, so rustdoc shows paragraphs as written.
+pub fn doc_attrs(text: &str) -> TokenStream {
+    let lines: Vec<String> = text.trim().lines().map(|l| format!(" {}", l.trim_end())).collect();
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Escapes text for rustdoc markdown where a literal `[x]` or `<x>` would be misread.
+pub fn doc_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Formats a token stream as a Rust file with the generated-file header.
+pub fn render_file(module_doc: &str, tokens: TokenStream) -> Result<String, String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generator produced invalid Rust: {e}"))?;
+    let body = prettyplease::unparse(&file);
+    let mut out = String::from(RUST_HEADER);
+    for line in module_doc.trim().lines() {
+        if line.trim().is_empty() {
+            out.push_str("//!\n");
+        } else {
+            out.push_str(&format!("//! {}\n", line.trim_end()));
+        }
+    }
+    out.push('\n');
+    out.push_str(&body);
+    Ok(out)
+}
+
+/// Rust names of the named types `expr` mentions, for `use` lines.
+pub fn collect_names(ir: &Ir, expr: &TypeExpr, out: &mut std::collections::BTreeSet<String>) {
+    match expr {
+        TypeExpr::Named(n) => {
+            out.insert(ir.types.get(n).map(|t| t.rust_name.clone()).unwrap_or_else(|| n.clone()));
+        }
+        TypeExpr::List(i) | TypeExpr::Map(i) => collect_names(ir, i, out),
+        _ => {}
+    }
+}
+
+/// `use <path>::{A, B};` for the given names, or nothing.
+pub fn use_line(path: TokenStream, names: &std::collections::BTreeSet<String>) -> TokenStream {
+    if names.is_empty() {
+        return quote!();
+    }
+    let ids = names.iter().map(|n| ident(n));
+    quote!(use #path::{ #( #ids ),* };)
+}

@@ -1,0 +1,463 @@
+//! Stage 3: the intermediate representation, plain ordered data.
+//!
+//! `lower` turns a validated spec into an [`Ir`] for one API version: items
+//! whose `since`/`removed_in` exclude that version are dropped, names are
+//! resolved to their Rust spellings, and everything is sorted so that emission
+//! is deterministic. The emitters read only the IR, never the YAML model.
+
+use std::collections::BTreeMap;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::load::RawSpec;
+use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, TypeDecl};
+use crate::types::{ApiVersion, TypeExpr};
+use crate::validate::{enum_value_text, parse_status};
+
+/// The whole API at one version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ir {
+    pub meta: Meta,
+    /// Tags in the order `api.yaml` declares them.
+    pub tags: Vec<Tag>,
+    /// Every type, by spec name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Every operation, by id.
+    pub operations: BTreeMap<String, Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub title: String,
+    pub api_version: String,
+    pub min_api_version: String,
+    /// The version the spec was written for (may be above `api_version` when filtered).
+    pub spec_version: String,
+    pub version_prefix: String,
+    pub default_endpoint: String,
+    pub error_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub name: String,
+    pub doc: String,
+    /// Rust module name.
+    pub module: String,
+}
+
+/// The module of types declared in `api.yaml`, outside any tag.
+pub const COMMON_MODULE: &str = "common";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    pub rust_name: String,
+    /// The models module it is emitted in.
+    pub module: String,
+    pub doc: String,
+    pub since: Option<String>,
+    pub errata: Vec<Erratum>,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Vec<Field>),
+    Enum(Vec<EnumValue>),
+    Alias(TypeExpr),
+    Either(Vec<Variant>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub json_name: String,
+    pub rust_name: String,
+    pub ty: TypeExpr,
+    pub required: bool,
+    pub nullable: bool,
+    pub doc: String,
+    pub since: Option<String>,
+    pub errata: Vec<Erratum>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    pub value: String,
+    pub rust_name: String,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: String,
+    pub ty: TypeExpr,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Erratum {
+    pub id: String,
+    pub doc_says: String,
+    pub actual: String,
+    pub test: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub id: String,
+    pub tag: String,
+    pub summary: String,
+    pub description: String,
+    pub method: String,
+    /// Path without the version prefix, with `{placeholders}`.
+    pub path: String,
+    pub path_params: Vec<Param>,
+    pub query: Vec<Param>,
+    pub headers: Vec<Param>,
+    pub body: Option<Body>,
+    pub upgrade: Option<Upgrade>,
+    pub since: Option<String>,
+    pub responses: BTreeMap<u16, Response>,
+    pub examples: Vec<Example>,
+    pub errata: Vec<Erratum>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Upgrade {
+    Tcp,
+    Websocket,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub rust_name: String,
+    pub ty: TypeExpr,
+    pub doc: String,
+    pub required: bool,
+    /// The daemon's default, as text, for documentation.
+    pub default: Option<String>,
+    pub encoding: Encoding,
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Encoding {
+    /// Path segment or query text; booleans as `1`/`0`.
+    FormNumericBool,
+    /// Query text; booleans as `true`/`false`.
+    FormWordBool,
+    /// JSON text in the query string.
+    Json,
+    /// A header holding the text itself.
+    Plain,
+    Base64Json,
+    Base64UrlJson,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json { ty: TypeExpr, required: bool, doc: String },
+    Raw { content_type: String, required: bool, doc: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub doc: String,
+    pub kind: ResponseKind,
+    pub headers: Vec<Param>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseKind {
+    None,
+    Json(TypeExpr),
+    JsonLines(TypeExpr),
+    Multiplexed,
+    Raw { content_type: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub request: String,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response: Option<String>,
+    pub erratum: Option<String>,
+}
+
+/// Options of the lowering.
+#[derive(Debug, Clone, Default)]
+pub struct LowerOptions {
+    /// Keep only what exists at this version; `None` keeps the spec's own version.
+    pub api_version: Option<String>,
+}
+
+/// Whether an item annotated with `since`/`removed_in` exists at `at`.
+fn present(since: Option<&str>, removed_in: Option<&str>, at: ApiVersion) -> bool {
+    let after_since = since.and_then(|s| ApiVersion::parse(s).ok()).is_none_or(|s| s <= at);
+    let before_removal = removed_in.and_then(|r| ApiVersion::parse(r).ok()).is_none_or(|r| at < r);
+    after_since && before_removal
+}
+
+/// Rust keywords that cannot be used as plain identifiers.
+const KEYWORDS: [&str; 51] = [
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop",
+    "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override",
+    "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+
+/// A Rust identifier for `name`: keywords get an `r#` prefix, or a `_`
+/// suffix where raw identifiers are not allowed.
+pub fn escape_ident(name: &str) -> String {
+    if ["self", "Self", "super", "crate"].contains(&name) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else if name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("_{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// snake_case field or parameter name from a wire name.
+pub fn snake(name: &str) -> String {
+    let s = name.replace(['-', '.', ' '], "_").to_snake_case();
+    if s.is_empty() {
+        "value".into()
+    } else {
+        s
+    }
+}
+
+/// UpperCamelCase variant name from a wire value.
+pub fn camel(value: &str) -> String {
+    let s = value.replace(['-', '.', ' ', '/', ':'], "_").to_upper_camel_case();
+    if s.is_empty() {
+        "Empty".into()
+    } else if s.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("V{s}")
+    } else {
+        s
+    }
+}
+
+fn erratum(e: &ErratumDecl) -> Erratum {
+    Erratum { id: e.id.clone(), doc_says: e.doc_says.clone(), actual: e.actual.clone(), test: e.test.clone() }
+}
+
+fn parse(t: &str) -> TypeExpr {
+    // Validation has already rejected unparsable expressions.
+    TypeExpr::parse(t).unwrap_or(TypeExpr::Any)
+}
+
+fn yaml_scalar_text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Null => "null".into(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+fn lower_param(p: &ParamDecl, group: &str) -> Param {
+    let encoding = match (group, p.encoding.as_deref(), p.bool_format.as_deref()) {
+        ("headers", Some("base64_json"), _) => Encoding::Base64Json,
+        ("headers", Some("base64url_json"), _) => Encoding::Base64UrlJson,
+        ("headers", _, _) => Encoding::Plain,
+        (_, Some("json"), _) => Encoding::Json,
+        (_, _, Some("word")) => Encoding::FormWordBool,
+        _ => Encoding::FormNumericBool,
+    };
+    Param {
+        name: p.name.clone(),
+        rust_name: escape_ident(&p.rust_name.clone().unwrap_or_else(|| snake(&p.name))),
+        ty: parse(&p.ty),
+        doc: p.doc.trim().to_string(),
+        required: p.required || group == "path_params",
+        default: p.default.as_ref().map(yaml_scalar_text),
+        encoding,
+        since: p.since.clone(),
+    }
+}
+
+fn lower_field(json: &str, f: &FieldDecl) -> Field {
+    Field {
+        json_name: json.to_string(),
+        rust_name: escape_ident(&f.rust_name.clone().unwrap_or_else(|| snake(json))),
+        ty: parse(&f.ty),
+        required: f.required,
+        nullable: f.nullable,
+        doc: f.doc.trim().to_string(),
+        since: f.since.clone(),
+        errata: f.errata.iter().map(erratum).collect(),
+    }
+}
+
+fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> TypeDef {
+    let kind = if let Some(fields) = &decl.fields {
+        TypeKind::Struct(
+            fields
+                .iter()
+                .filter(|(_, f)| present(f.since.as_deref(), f.removed_in.as_deref(), at))
+                .map(|(json, f)| lower_field(json, f))
+                .collect(),
+        )
+    } else if let Some(values) = &decl.values {
+        TypeKind::Enum(
+            values
+                .iter()
+                .map(|v| {
+                    let value = enum_value_text(v).unwrap_or_default();
+                    let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+                    EnumValue { rust_name: get("rust_name").unwrap_or_else(|| camel(&value)), doc: get("doc").unwrap_or_default(), value }
+                })
+                .collect(),
+        )
+    } else if let Some(alias) = &decl.alias {
+        TypeKind::Alias(parse(alias))
+    } else {
+        TypeKind::Either(
+            decl.either
+                .iter()
+                .flatten()
+                .map(|v| Variant { name: v.name.clone(), ty: parse(&v.ty), doc: v.doc.trim().to_string() })
+                .collect(),
+        )
+    };
+    TypeDef {
+        name: name.to_string(),
+        rust_name: decl.rust_name.clone().unwrap_or_else(|| name.to_string()),
+        module: module.to_string(),
+        doc: decl.doc.trim().to_string(),
+        since: decl.since.clone(),
+        errata: decl.errata.iter().map(erratum).collect(),
+        kind,
+    }
+}
+
+fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
+    let keep = |p: &&ParamDecl| present(p.since.as_deref(), p.removed_in.as_deref(), at);
+    let responses = op
+        .responses
+        .iter()
+        .filter_map(|(status, r)| {
+            let status = parse_status(&status.0).ok()?;
+            let kind = match r.kind.as_deref().unwrap_or("none") {
+                "json" => ResponseKind::Json(parse(r.ty.as_deref().unwrap_or("any"))),
+                "json_lines" => ResponseKind::JsonLines(parse(r.ty.as_deref().unwrap_or("any"))),
+                "multiplexed" => ResponseKind::Multiplexed,
+                "raw" => ResponseKind::Raw { content_type: r.content_type.clone().unwrap_or_default() },
+                _ => ResponseKind::None,
+            };
+            let headers = r.headers.iter().filter(keep).map(|h| lower_param(h, "headers")).collect();
+            Some((status, Response { status, doc: r.doc.trim().to_string(), kind, headers }))
+        })
+        .collect();
+    Operation {
+        id: op.id.clone(),
+        tag: tag.to_string(),
+        summary: op.summary.trim().to_string(),
+        description: op.description.clone().unwrap_or_default().trim().to_string(),
+        method: op.method.to_uppercase(),
+        path: op.path.clone(),
+        path_params: op.path_params.iter().map(|p| lower_param(p, "path_params")).collect(),
+        query: op.query.iter().filter(keep).map(|p| lower_param(p, "query")).collect(),
+        headers: op.headers.iter().filter(keep).map(|p| lower_param(p, "headers")).collect(),
+        body: op.body.as_ref().map(|b| match b.kind.as_str() {
+            "json" => Body::Json { ty: parse(b.ty.as_deref().unwrap_or("any")), required: b.required, doc: b.doc.trim().to_string() },
+            _ => Body::Raw { content_type: b.content_type.clone().unwrap_or_default(), required: b.required, doc: b.doc.trim().to_string() },
+        }),
+        upgrade: match op.upgrade.as_deref() {
+            Some("tcp") => Some(Upgrade::Tcp),
+            Some("websocket") => Some(Upgrade::Websocket),
+            _ => None,
+        },
+        since: op.since.clone(),
+        responses,
+        examples: op
+            .examples
+            .iter()
+            .map(|e| Example {
+                request: e.request.clone(),
+                request_body: e.request_body.clone(),
+                status: e.status.as_ref().and_then(|s| parse_status(&s.0).ok()),
+                response: e.response.clone(),
+                erratum: e.erratum.clone(),
+            })
+            .collect(),
+        errata: op.errata.iter().map(erratum).collect(),
+    }
+}
+
+/// Lowers a validated spec. `Err` only for a bad `--api-version`.
+pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
+    let api = &spec.api.content;
+    let spec_version = ApiVersion::parse(&api.api_version)?;
+    let at = match &options.api_version {
+        Some(v) => ApiVersion::parse(v)?,
+        None => spec_version,
+    };
+    if at > spec_version {
+        return Err(format!("--api-version {at} is later than the spec's api_version {spec_version}"));
+    }
+    let min = api.min_api_version.clone().unwrap_or_else(|| api.api_version.clone());
+    if let Ok(min_v) = ApiVersion::parse(&min) {
+        if at < min_v {
+            return Err(format!("--api-version {at} is below the spec's min_api_version {min_v}"));
+        }
+    }
+
+    let mut types = BTreeMap::new();
+    for (name, decl) in &api.types {
+        if present(decl.since.as_deref(), decl.removed_in.as_deref(), at) {
+            types.insert(name.clone(), lower_type(name, COMMON_MODULE, decl, at));
+        }
+    }
+    let mut operations = BTreeMap::new();
+    for file in &spec.files {
+        let tag = &file.content.tag;
+        let module = snake(tag);
+        for (name, decl) in &file.content.types {
+            if present(decl.since.as_deref(), decl.removed_in.as_deref(), at) {
+                types.insert(name.clone(), lower_type(name, &module, decl, at));
+            }
+        }
+        for op in &file.content.operations {
+            if present(op.since.as_deref(), op.removed_in.as_deref(), at) {
+                operations.insert(op.id.clone(), lower_operation(tag, op, at));
+            }
+        }
+    }
+    Ok(Ir {
+        meta: Meta {
+            title: api.title.clone(),
+            api_version: at.to_string(),
+            min_api_version: min,
+            spec_version: spec_version.to_string(),
+            version_prefix: format!("/v{at}"),
+            default_endpoint: api.default_endpoint.clone(),
+            error_type: api.error_body.clone(),
+        },
+        tags: api.tags.iter().map(|t| Tag { name: t.name.clone(), doc: t.doc.trim().to_string(), module: snake(&t.name) }).collect(),
+        types,
+        operations,
+    })
+}
+
+impl Ir {
+    /// Operations of one tag, ordered by id.
+    pub fn operations_of<'a>(&'a self, tag: &'a str) -> impl Iterator<Item = &'a Operation> + 'a {
+        self.operations.values().filter(move |o| o.tag == tag)
+    }
+
+    /// Types emitted in one module, ordered by name.
+    pub fn types_in<'a>(&'a self, module: &'a str) -> impl Iterator<Item = &'a TypeDef> + 'a {
+        self.types.values().filter(move |t| t.module == module)
+    }
+}

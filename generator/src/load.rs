@@ -1,0 +1,316 @@
+//! Stage 1: read `spec/*.yaml` into the `model` types.
+//!
+//! serde_yaml does the typed reading. It keeps no positions, so each file is
+//! also walked once with yaml-rust2's event parser to build a [`SourceMap`]:
+//! the line and column of every key and value, addressed by a path such as
+//! `operations[3].responses.200.type`. Later stages report problems by path
+//! and the map turns them into places.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::model::{ApiFile, TagFile};
+
+/// A place in a file: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Positions of the nodes of one YAML file, by path.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    values: HashMap<String, Pos>,
+    keys: HashMap<String, Pos>,
+}
+
+impl SourceMap {
+    /// Builds the map; a file that does not parse yields an empty map
+    /// (serde_yaml reports the syntax error with its own position).
+    pub fn build(text: &str) -> Self {
+        let mut builder = MapBuilder::default();
+        let mut parser = Parser::new_from_str(text);
+        let _ = parser.load(&mut builder, false);
+        builder.map
+    }
+
+    /// Where the value at `path` starts, or where its key is, or the nearest
+    /// enclosing node that has a place.
+    pub fn locate(&self, path: &str) -> Pos {
+        let mut current = path.to_string();
+        loop {
+            if let Some(p) = self.values.get(&current).or_else(|| self.keys.get(&current)) {
+                return *p;
+            }
+            match parent_path(&current) {
+                Some(parent) => current = parent,
+                None => return self.values.get("").copied().unwrap_or(Pos { line: 1, column: 1 }),
+            }
+        }
+    }
+
+    /// Where the key of the entry at `path` is written (falls back to `locate`).
+    pub fn locate_key(&self, path: &str) -> Pos {
+        self.keys.get(path).copied().unwrap_or_else(|| self.locate(path))
+    }
+}
+
+fn parent_path(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '[']).unwrap_or(0);
+    Some(path[..cut].to_string())
+}
+
+/// Joins a path and a mapping key.
+pub fn key_path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Joins a path and a sequence index.
+pub fn index_path(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+enum Frame {
+    Mapping { path: String, pending_key: Option<String> },
+    Sequence { path: String, next: usize },
+}
+
+#[derive(Default)]
+struct MapBuilder {
+    map: SourceMap,
+    stack: Vec<Frame>,
+}
+
+impl MapBuilder {
+    /// Decides the path of a node that starts now; `None` when the node is a mapping key.
+    fn place_node(&mut self, scalar: Option<&str>, pos: Pos) -> Option<String> {
+        match self.stack.last_mut() {
+            None => {
+                self.map.values.insert(String::new(), pos);
+                Some(String::new())
+            }
+            Some(Frame::Sequence { path, next }) => {
+                let p = index_path(path, *next);
+                *next += 1;
+                self.map.values.insert(p.clone(), pos);
+                Some(p)
+            }
+            Some(Frame::Mapping { path, pending_key }) => match pending_key.take() {
+                None => {
+                    let key = scalar.unwrap_or("?").to_string();
+                    let p = key_path(path, &key);
+                    self.map.keys.insert(p, pos);
+                    *pending_key = Some(key);
+                    None
+                }
+                Some(key) => {
+                    let p = key_path(path, &key);
+                    self.map.values.insert(p.clone(), pos);
+                    Some(p)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for MapBuilder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        // yaml-rust2 counts lines from 1 and columns from 0.
+        let pos = Pos { line: mark.line(), column: mark.col() + 1 };
+        match event {
+            Event::Scalar(value, ..) => {
+                self.place_node(Some(&value), pos);
+            }
+            Event::Alias(_) => {
+                self.place_node(Some("*alias"), pos);
+            }
+            Event::MappingStart(..) => {
+                let path = self.place_node(None, pos).unwrap_or_default();
+                self.stack.push(Frame::Mapping { path, pending_key: None });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.place_node(None, pos).unwrap_or_default();
+                self.stack.push(Frame::Sequence { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One loaded file: its text's positions and its parsed content.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub file: PathBuf,
+    pub map: SourceMap,
+    pub content: T,
+}
+
+impl<T> Loaded<T> {
+    /// A diagnostic at the value found at `path`.
+    pub fn at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let pos = self.map.locate(path);
+        Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into() }
+    }
+
+    /// A diagnostic at the key of the entry at `path`.
+    pub fn at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let pos = self.map.locate_key(path);
+        Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into() }
+    }
+}
+
+/// Everything under `spec/`, parsed but not yet checked.
+#[derive(Debug, Clone)]
+pub struct RawSpec {
+    pub api: Loaded<ApiFile>,
+    /// Tag files in file-name order, so every later stage is deterministic.
+    pub files: Vec<Loaded<TagFile>>,
+}
+
+/// The name of the metadata file inside the spec directory.
+pub const API_FILE: &str = "api.yaml";
+
+/// Reads and parses every `*.yaml` file of `dir`. Unknown keys, YAML errors
+/// and type errors are all collected; the spec is returned only when there
+/// were none.
+pub fn load_dir(dir: &Path) -> Result<RawSpec, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(Diagnostic {
+                file: dir.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read the spec directory: {e}"),
+            });
+            return Err(problems);
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+
+    let api_path = dir.join(API_FILE);
+    let api = if paths.contains(&api_path) {
+        load_file::<ApiFile>(&api_path, &mut problems)
+    } else {
+        problems.push(Diagnostic {
+            file: api_path.clone(),
+            line: 0,
+            column: 0,
+            message: format!("missing {API_FILE}: the API metadata (title, api_version, version_prefix, ...) lives there"),
+        });
+        None
+    };
+    let files: Vec<Loaded<TagFile>> = paths
+        .iter()
+        .filter(|p| **p != api_path)
+        .filter_map(|p| load_file::<TagFile>(p, &mut problems))
+        .collect();
+
+    match api {
+        Some(api) if problems.is_empty() => Ok(RawSpec { api, files }),
+        _ => Err(problems.finish()),
+    }
+}
+
+/// Parses one file, recording every problem; `None` when there was any.
+pub fn load_file<T: DeserializeOwned>(path: &Path, problems: &mut Diagnostics) -> Option<Loaded<T>> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Diagnostic {
+                file: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read file: {e}"),
+            });
+            return None;
+        }
+    };
+    parse_text(path, &text, problems)
+}
+
+/// Parses YAML text that claims to come from `path`.
+pub fn parse_text<T: DeserializeOwned>(path: &Path, text: &str, problems: &mut Diagnostics) -> Option<Loaded<T>> {
+    let map = SourceMap::build(text);
+    let before = problems.len();
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    let mut unknown = Vec::new();
+    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |p| unknown.push((ignored_path(&p), last_key(&p))));
+    let content = match result {
+        Ok(content) => content,
+        Err(e) => {
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            problems.push(Diagnostic {
+                file: path.to_path_buf(),
+                line,
+                column,
+                message: strip_location(&e.to_string()),
+            });
+            return None;
+        }
+    };
+    for (path_text, key) in unknown {
+        let pos = map.locate_key(&path_text);
+        let within = path_text.strip_suffix(&key).map(|p| p.trim_end_matches('.')).filter(|p| !p.is_empty()).unwrap_or("the top level");
+        problems.push(Diagnostic {
+            file: path.to_path_buf(),
+            line: pos.line,
+            column: pos.column,
+            message: format!("unknown key `{key}` in {within} (spec/README.md lists the keys each place takes)"),
+        });
+    }
+    if problems.len() > before {
+        return None;
+    }
+    Some(Loaded { file: path.to_path_buf(), map, content })
+}
+
+/// The key an ignored path ends in.
+fn last_key(path: &serde_ignored::Path<'_>) -> String {
+    match path {
+        serde_ignored::Path::Map { key, .. } => key.clone(),
+        serde_ignored::Path::Seq { index, .. } => index.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Turns serde_ignored's path into our `a.b[3].c` form.
+fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => String::new(),
+        P::Seq { parent, index } => index_path(&ignored_path(parent), *index),
+        P::Map { parent, key } => key_path(&ignored_path(parent), key),
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+/// serde_yaml appends " at line X column Y"; we print the place up front instead.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

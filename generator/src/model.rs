@@ -1,0 +1,217 @@
+//! The spec as written: serde mirrors of the YAML files under `spec/`.
+//!
+//! These types hold exactly what the files say, with no interpretation; the
+//! `validate` stage checks them and the `ir` stage lowers them. Every field
+//! that may be left out is an `Option` or has a default, and unknown keys are
+//! collected by the loader (see `load`), not silently dropped.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// `spec/api.yaml`: metadata of the whole API.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiFile {
+    pub title: String,
+    pub api_version: String,
+    pub min_api_version: Option<String>,
+    pub version_prefix: String,
+    pub default_endpoint: String,
+    pub error_body: String,
+    #[serde(default)]
+    pub tags: Vec<TagDecl>,
+    #[serde(default)]
+    pub types: IndexMap<String, TypeDecl>,
+}
+
+/// A tag of `api.yaml`: the group an operation belongs to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TagDecl {
+    pub name: String,
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// Any other `spec/*.yaml`: operations and types of one tag.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TagFile {
+    pub tag: String,
+    #[serde(default)]
+    pub operations: Vec<OperationDecl>,
+    #[serde(default)]
+    pub types: IndexMap<String, TypeDecl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OperationDecl {
+    pub id: String,
+    pub summary: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub path_params: Vec<ParamDecl>,
+    #[serde(default)]
+    pub query: Vec<ParamDecl>,
+    #[serde(default)]
+    pub headers: Vec<ParamDecl>,
+    #[serde(default)]
+    pub body: Option<BodyDecl>,
+    #[serde(default)]
+    pub upgrade: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
+    #[serde(default)]
+    pub responses: IndexMap<StatusKey, ResponseDecl>,
+    #[serde(default)]
+    pub examples: Vec<ExampleDecl>,
+    #[serde(default)]
+    pub errata: Vec<ErratumDecl>,
+}
+
+/// A path parameter, query parameter or header.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParamDecl {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub bool_format: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
+    #[serde(default)]
+    pub errata: Vec<ErratumDecl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BodyDecl {
+    pub kind: String,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// A status code as written: a YAML number or a string, checked later.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatusKey(pub String);
+
+impl<'de> Deserialize<'de> for StatusKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_yaml::Value::deserialize(d)?;
+        let text = match value {
+            serde_yaml::Value::Number(n) => n.to_string(),
+            serde_yaml::Value::String(s) => s,
+            other => format!("{other:?}"),
+        };
+        Ok(StatusKey(text))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResponseDecl {
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub headers: Vec<ParamDecl>,
+    #[serde(default)]
+    pub errata: Vec<ErratumDecl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExampleDecl {
+    pub request: String,
+    #[serde(default)]
+    pub request_body: Option<String>,
+    pub status: Option<StatusKey>,
+    #[serde(default)]
+    pub response: Option<String>,
+    #[serde(default)]
+    pub erratum: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErratumDecl {
+    pub id: String,
+    pub doc_says: String,
+    pub actual: String,
+    #[serde(default)]
+    pub test: Option<String>,
+}
+
+/// A named type: exactly one of `struct`, `enum`, `alias`, `either`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TypeDecl {
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
+    #[serde(default)]
+    pub errata: Vec<ErratumDecl>,
+    #[serde(rename = "struct", default)]
+    pub fields: Option<IndexMap<String, FieldDecl>>,
+    /// Kept as raw YAML: each value is a string or a mapping, read by `validate`.
+    #[serde(rename = "enum", default)]
+    pub values: Option<Vec<serde_yaml::Value>>,
+    #[serde(default)]
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub either: Option<Vec<VariantDecl>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FieldDecl {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub nullable: bool,
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
+    #[serde(default)]
+    pub errata: Vec<ErratumDecl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VariantDecl {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub doc: String,
+}

@@ -1,0 +1,634 @@
+//! Stage 2: check a loaded spec and report every problem with its place.
+//!
+//! Nothing here changes the spec. When `validate` returns no diagnostics,
+//! the `ir` stage may assume every reference resolves, every status code is
+//! a number and every path placeholder has its parameter.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use heck::ToSnakeCase;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{index_path, key_path, Loaded, RawSpec};
+use crate::model::{ErratumDecl, OperationDecl, ParamDecl, TypeDecl};
+use crate::types::{ApiVersion, Scalar, TypeExpr, BUILTIN_WORDS};
+
+pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];
+pub const RESPONSE_KINDS: [&str; 5] = ["none", "json", "json_lines", "multiplexed", "raw"];
+pub const BODY_KINDS: [&str; 2] = ["json", "raw"];
+pub const UPGRADES: [&str; 2] = ["tcp", "websocket"];
+pub const QUERY_ENCODINGS: [&str; 2] = ["form", "json"];
+pub const HEADER_ENCODINGS: [&str; 3] = ["plain", "base64_json", "base64url_json"];
+pub const BOOL_FORMATS: [&str; 2] = ["numeric", "word"];
+
+/// Where a type is declared: which file and the path of its entry.
+struct TypeSite<'a> {
+    file: &'a dyn Locator,
+    path: String,
+    decl: &'a TypeDecl,
+}
+
+/// Turns a path into a diagnostic; implemented by every loaded file.
+trait Locator {
+    fn at(&self, path: &str, message: String) -> Diagnostic;
+    fn at_key(&self, path: &str, message: String) -> Diagnostic;
+    fn place(&self, path: &str) -> String;
+}
+
+impl<T> Locator for Loaded<T> {
+    fn at(&self, path: &str, message: String) -> Diagnostic {
+        Loaded::at(self, path, message)
+    }
+    fn at_key(&self, path: &str, message: String) -> Diagnostic {
+        Loaded::at_key(self, path, message)
+    }
+    fn place(&self, path: &str) -> String {
+        let pos = self.map.locate_key(path);
+        format!("{}:{}:{}", self.file.display(), pos.line, pos.column)
+    }
+}
+
+/// Checks `spec` and returns every problem found, sorted by place.
+pub fn validate(spec: &RawSpec) -> Diagnostics {
+    let mut v = Validator { out: Diagnostics::default() };
+    v.run(spec);
+    v.out.finish()
+}
+
+struct Validator {
+    out: Diagnostics,
+}
+
+impl Validator {
+    fn run(&mut self, spec: &RawSpec) {
+        let api = &spec.api;
+        let api_version = match ApiVersion::parse(&api.content.api_version) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.out.push(api.at("api_version", e));
+                None
+            }
+        };
+        if let Some(min) = &api.content.min_api_version {
+            if let Err(e) = ApiVersion::parse(min) {
+                self.out.push(api.at("min_api_version", e));
+            }
+        }
+        let expected_prefix = format!("/v{}", api.content.api_version);
+        if api.content.version_prefix != expected_prefix {
+            self.out.push(api.at(
+                "version_prefix",
+                format!("version_prefix is `{}` but api_version {} calls for `{expected_prefix}`", api.content.version_prefix, api.content.api_version),
+            ));
+        }
+
+        // Tags.
+        let mut tags = BTreeSet::new();
+        for (i, tag) in api.content.tags.iter().enumerate() {
+            if !tags.insert(tag.name.as_str()) {
+                self.out.push(api.at(&key_path(&index_path("tags", i), "name"), format!("tag `{}` is declared twice", tag.name)));
+            }
+        }
+
+        // Collect every type declaration, reporting duplicates.
+        let mut sites: BTreeMap<&str, TypeSite> = BTreeMap::new();
+        let mut type_decls: Vec<(&dyn Locator, String, &str, &TypeDecl)> = Vec::new();
+        for (name, decl) in &api.content.types {
+            type_decls.push((api as &dyn Locator, key_path("types", name), name, decl));
+        }
+        for file in &spec.files {
+            for (name, decl) in &file.content.types {
+                type_decls.push((file as &dyn Locator, key_path("types", name), name, decl));
+            }
+        }
+        for (file, path, name, decl) in &type_decls {
+            if let Some(first) = sites.get(name) {
+                let msg = format!("type `{name}` is already defined at {}", first.file.place(&first.path));
+                self.out.push(file.at_key(path, msg));
+            } else {
+                sites.insert(name, TypeSite { file: *file, path: path.clone(), decl });
+            }
+        }
+        let names: Vec<&str> = sites.keys().copied().collect();
+
+        if !sites.contains_key(api.content.error_body.as_str()) {
+            let msg = undefined_type_message(&api.content.error_body, &names);
+            self.out.push(api.at("error_body", msg));
+        }
+
+        // Types.
+        let mut erratum_ids: HashMap<String, String> = HashMap::new();
+        for (name, site) in &sites {
+            self.check_type(name, site, &names, api_version, &mut erratum_ids);
+        }
+        self.check_alias_cycles(&sites);
+
+        // Operations.
+        let mut ids: HashMap<&str, String> = HashMap::new();
+        let mut routes: HashMap<(String, String), String> = HashMap::new();
+        for file in &spec.files {
+            if !tags.contains(file.content.tag.as_str()) {
+                let declared: Vec<&str> = tags.iter().copied().collect();
+                let mut msg = format!("tag `{}` is not declared in api.yaml (declared: {})", file.content.tag, declared.join(", "));
+                if let Some(s) = suggest(&file.content.tag, &declared) {
+                    msg.push_str(&format!("; did you mean `{s}`?"));
+                }
+                self.out.push(file.at("tag", msg));
+            }
+            for (i, op) in file.content.operations.iter().enumerate() {
+                let path = index_path("operations", i);
+                if let Some(first) = ids.get(op.id.as_str()) {
+                    self.out.push(file.at(&key_path(&path, "id"), format!("operation id `{}` is already used at {first}", op.id)));
+                } else {
+                    ids.insert(&op.id, file.place(&key_path(&path, "id")));
+                }
+                let route = (op.method.to_uppercase(), normalize_route(&op.path));
+                if let Some(first) = routes.get(&route) {
+                    self.out.push(file.at(
+                        &key_path(&path, "path"),
+                        format!("{} {} is already served by the operation at {first}", route.0, op.path),
+                    ));
+                } else {
+                    routes.insert(route, file.place(&key_path(&path, "id")));
+                }
+                self.check_operation(file, &path, op, &names, api_version, &mut erratum_ids);
+            }
+        }
+    }
+
+    fn check_type(
+        &mut self,
+        name: &str,
+        site: &TypeSite,
+        names: &[&str],
+        api_version: Option<ApiVersion>,
+        erratum_ids: &mut HashMap<String, String>,
+    ) {
+        let file = site.file;
+        let path = &site.path;
+        let decl = site.decl;
+        if !(name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())) {
+            self.out.push(file.at_key(path, format!("type name `{name}` must be UpperCamelCase letters and digits")));
+        }
+        let shapes = [decl.fields.is_some(), decl.values.is_some(), decl.alias.is_some(), decl.either.is_some()];
+        let count = shapes.iter().filter(|s| **s).count();
+        if count != 1 {
+            self.out.push(file.at_key(
+                path,
+                format!("type `{name}` must have exactly one of `struct`, `enum`, `alias`, `either` (it has {count})"),
+            ));
+        }
+        self.check_versions(file, path, decl.since.as_deref(), decl.removed_in.as_deref(), api_version);
+        self.check_errata(file, path, &decl.errata, erratum_ids);
+        if let Some(fields) = &decl.fields {
+            let mut rust_names: HashMap<String, &str> = HashMap::new();
+            for (json, field) in fields {
+                let fpath = key_path(&key_path(path, "struct"), json);
+                self.check_type_expr(file, &key_path(&fpath, "type"), &field.ty, names);
+                self.check_versions(file, &fpath, field.since.as_deref(), field.removed_in.as_deref(), api_version);
+                self.check_errata(file, &fpath, &field.errata, erratum_ids);
+                let rust = field.rust_name.clone().unwrap_or_else(|| json.to_snake_case());
+                if let Some(other) = rust_names.insert(rust.clone(), json) {
+                    self.out.push(file.at_key(
+                        &fpath,
+                        format!("fields `{other}` and `{json}` of `{name}` both become `{rust}` in Rust; set `rust_name` on one"),
+                    ));
+                }
+            }
+        }
+        if let Some(values) = &decl.values {
+            let vpath = key_path(path, "enum");
+            if values.is_empty() {
+                self.out.push(file.at(&vpath, format!("enum `{name}` lists no values")));
+            }
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (i, value) in values.iter().enumerate() {
+                let ipath = index_path(&vpath, i);
+                match enum_value_text(value) {
+                    Ok(text) => {
+                        if let Some(first) = seen.insert(text.clone(), i) {
+                            self.out.push(file.at(
+                                &ipath,
+                                format!("enum `{name}` lists the value `{text}` twice (first as item {})", first + 1),
+                            ));
+                        }
+                    }
+                    Err(e) => self.out.push(file.at(&ipath, e)),
+                }
+            }
+        }
+        if let Some(alias) = &decl.alias {
+            self.check_type_expr(file, &key_path(path, "alias"), alias, names);
+        }
+        if let Some(variants) = &decl.either {
+            let epath = key_path(path, "either");
+            if variants.len() < 2 {
+                self.out.push(file.at(&epath, format!("either `{name}` needs at least two variants")));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, variant) in variants.iter().enumerate() {
+                let ipath = index_path(&epath, i);
+                if !seen.insert(variant.name.as_str()) {
+                    self.out.push(file.at(&key_path(&ipath, "name"), format!("either `{name}` has two variants named `{}`", variant.name)));
+                }
+                self.check_type_expr(file, &key_path(&ipath, "type"), &variant.ty, names);
+            }
+        }
+    }
+
+    fn check_alias_cycles(&mut self, sites: &BTreeMap<&str, TypeSite>) {
+        let alias_targets = |name: &str| -> Vec<String> {
+            sites
+                .get(name)
+                .and_then(|s| s.decl.alias.as_deref())
+                .and_then(|a| TypeExpr::parse(a).ok())
+                .map(|e| e.names().into_iter().map(String::from).collect())
+                .unwrap_or_default()
+        };
+        let mut reported = BTreeSet::new();
+        for (name, site) in sites {
+            if site.decl.alias.is_none() {
+                continue;
+            }
+            // Depth-first walk over alias edges, looking for the start again.
+            let mut stack = vec![(name.to_string(), vec![name.to_string()])];
+            let mut visited = BTreeSet::new();
+            while let Some((current, trail)) = stack.pop() {
+                for next in alias_targets(&current) {
+                    if next == *name {
+                        let mut cycle = trail.clone();
+                        cycle.push(next.clone());
+                        let mut key: Vec<String> = cycle[..cycle.len() - 1].to_vec();
+                        key.sort();
+                        if reported.insert(key) {
+                            self.out.push(site.file.at(
+                                &key_path(&site.path, "alias"),
+                                format!("alias cycle: {} (an alias must end in a real type)", cycle.join(" -> ")),
+                            ));
+                        }
+                    } else if visited.insert(next.clone()) {
+                        let mut t = trail.clone();
+                        t.push(next.clone());
+                        stack.push((next, t));
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_operation(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        op: &OperationDecl,
+        names: &[&str],
+        api_version: Option<ApiVersion>,
+        erratum_ids: &mut HashMap<String, String>,
+    ) {
+        let id_ok = !op.id.is_empty()
+            && op.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && op.id.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+        if !id_ok {
+            self.out.push(file.at(&key_path(path, "id"), format!("operation id `{}` must be snake_case", op.id)));
+        }
+        if !METHODS.contains(&op.method.as_str()) {
+            self.out.push(file.at(&key_path(path, "method"), format!("method `{}` is not one of {}", op.method, METHODS.join(", "))));
+        }
+        if !op.path.starts_with('/') {
+            self.out.push(file.at(&key_path(path, "path"), format!("path `{}` must start with `/`", op.path)));
+        }
+        self.check_versions(file, path, op.since.as_deref(), op.removed_in.as_deref(), api_version);
+        self.check_errata(file, path, &op.errata, erratum_ids);
+
+        // Placeholders against path parameters, both ways.
+        let placeholders = placeholders(&op.path);
+        let declared: Vec<&str> = op.path_params.iter().map(|p| p.name.as_str()).collect();
+        for ph in &placeholders {
+            if !declared.contains(&ph.as_str()) {
+                self.out.push(file.at(
+                    &key_path(path, "path"),
+                    format!("path `{}` has the placeholder `{{{ph}}}` but no path parameter named `{ph}`", op.path),
+                ));
+            }
+        }
+        for (i, p) in op.path_params.iter().enumerate() {
+            if !placeholders.contains(&p.name) {
+                self.out.push(file.at(
+                    &key_path(&index_path(&key_path(path, "path_params"), i), "name"),
+                    format!("path parameter `{}` does not appear in the path `{}` as `{{{}}}`", p.name, op.path, p.name),
+                ));
+            }
+        }
+
+        for (group, params) in [("path_params", &op.path_params), ("query", &op.query), ("headers", &op.headers)] {
+            let gpath = key_path(path, group);
+            let mut seen = BTreeSet::new();
+            for (i, p) in params.iter().enumerate() {
+                let ppath = index_path(&gpath, i);
+                if !seen.insert(p.name.to_lowercase()) {
+                    self.out.push(file.at(&key_path(&ppath, "name"), format!("{group} lists `{}` twice", p.name)));
+                }
+                self.check_param(file, &ppath, group, p, names, api_version, erratum_ids);
+            }
+        }
+
+        if let Some(body) = &op.body {
+            let bpath = key_path(path, "body");
+            match body.kind.as_str() {
+                "json" => match &body.ty {
+                    Some(t) => self.check_type_expr(file, &key_path(&bpath, "type"), t, names),
+                    None => self.out.push(file.at(&bpath, "a json body needs a `type`".to_string())),
+                },
+                "raw" => {
+                    if body.content_type.is_none() {
+                        self.out.push(file.at(&bpath, "a raw body needs a `content_type`".to_string()));
+                    }
+                }
+                other => self.out.push(file.at(
+                    &key_path(&bpath, "kind"),
+                    format!("body kind `{other}` is not one of {}", BODY_KINDS.join(", ")),
+                )),
+            }
+        }
+        if let Some(up) = &op.upgrade {
+            if !UPGRADES.contains(&up.as_str()) {
+                self.out.push(file.at(&key_path(path, "upgrade"), format!("upgrade `{up}` is not one of {}", UPGRADES.join(", "))));
+            }
+        }
+
+        let rpath = key_path(path, "responses");
+        if op.responses.is_empty() {
+            self.out.push(file.at(path, format!("operation `{}` documents no responses", op.id)));
+        }
+        let mut statuses = BTreeSet::new();
+        for (status, response) in &op.responses {
+            let spath = key_path(&rpath, &status.0);
+            match parse_status(&status.0) {
+                Ok(code) => {
+                    statuses.insert(code);
+                }
+                Err(e) => self.out.push(file.at_key(&spath, e)),
+            }
+            let kind = response.kind.as_deref().unwrap_or("none");
+            if !RESPONSE_KINDS.contains(&kind) {
+                self.out.push(file.at(
+                    &key_path(&spath, "kind"),
+                    format!("response kind `{kind}` is not one of {}", RESPONSE_KINDS.join(", ")),
+                ));
+            }
+            match (kind, &response.ty) {
+                ("json" | "json_lines", None) => {
+                    self.out.push(file.at(&spath, format!("a `{kind}` response needs a `type`")));
+                }
+                ("json" | "json_lines", Some(t)) => self.check_type_expr(file, &key_path(&spath, "type"), t, names),
+                (_, Some(_)) => self.out.push(file.at(
+                    &key_path(&spath, "type"),
+                    format!("a `{kind}` response carries no typed body; remove `type` or change `kind`"),
+                )),
+                _ => {}
+            }
+            if kind == "raw" && response.content_type.is_none() {
+                self.out.push(file.at(&spath, "a raw response needs a `content_type`".to_string()));
+            }
+            self.check_errata(file, &spath, &response.errata, erratum_ids);
+            let hpath = key_path(&spath, "headers");
+            for (i, h) in response.headers.iter().enumerate() {
+                self.check_param(file, &index_path(&hpath, i), "headers", h, names, api_version, erratum_ids);
+            }
+        }
+
+        let op_errata: BTreeSet<&str> = op.errata.iter().map(|e| e.id.as_str()).collect();
+        for (i, ex) in op.examples.iter().enumerate() {
+            let epath = index_path(&key_path(path, "examples"), i);
+            if let Some(status) = &ex.status {
+                match parse_status(&status.0) {
+                    Ok(code) if !statuses.contains(&code) => self.out.push(file.at(
+                        &key_path(&epath, "status"),
+                        format!("example answers {code}, which is not among the operation's responses"),
+                    )),
+                    Ok(_) => {}
+                    Err(e) => self.out.push(file.at(&key_path(&epath, "status"), e)),
+                }
+            } else if ex.response.is_some() {
+                self.out.push(file.at(&epath, "an example with a response body needs its `status`".to_string()));
+            }
+            if let Some(e) = &ex.erratum {
+                if !op_errata.contains(e.as_str()) {
+                    self.out.push(file.at(
+                        &key_path(&epath, "erratum"),
+                        format!("example names the erratum `{e}`, which is not among this operation's errata"),
+                    ));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_param(
+        &mut self,
+        file: &dyn Locator,
+        ppath: &str,
+        group: &str,
+        p: &ParamDecl,
+        names: &[&str],
+        api_version: Option<ApiVersion>,
+        erratum_ids: &mut HashMap<String, String>,
+    ) {
+        self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
+        self.check_versions(file, ppath, p.since.as_deref(), p.removed_in.as_deref(), api_version);
+        self.check_errata(file, ppath, &p.errata, erratum_ids);
+        if let Some(enc) = &p.encoding {
+            let allowed: &[&str] = match group {
+                "query" => &QUERY_ENCODINGS,
+                "headers" => &HEADER_ENCODINGS,
+                _ => &[],
+            };
+            if !allowed.contains(&enc.as_str()) {
+                let msg = if allowed.is_empty() {
+                    "path parameters take no `encoding`".to_string()
+                } else {
+                    format!("encoding `{enc}` is not one of {}", allowed.join(", "))
+                };
+                self.out.push(file.at(&key_path(ppath, "encoding"), msg));
+            }
+        }
+        if group == "headers" && p.encoding.as_deref().unwrap_or("plain") == "plain" {
+            if let Ok(t) = TypeExpr::parse(&p.ty) {
+                if !matches!(t, TypeExpr::Scalar(_)) {
+                    self.out.push(file.at(
+                        &key_path(ppath, "type"),
+                        format!("header `{}` of type `{t}` needs an encoding (base64_json or base64url_json)", p.name),
+                    ));
+                }
+            }
+        }
+        if let Some(f) = &p.bool_format {
+            if !BOOL_FORMATS.contains(&f.as_str()) {
+                self.out.push(file.at(&key_path(ppath, "bool_format"), format!("bool_format `{f}` is not one of {}", BOOL_FORMATS.join(", "))));
+            }
+        }
+    }
+
+    fn check_type_expr(&mut self, file: &dyn Locator, path: &str, text: &str, names: &[&str]) {
+        match TypeExpr::parse(text) {
+            Err(e) => self.out.push(file.at(path, e)),
+            Ok(expr) => {
+                for name in expr.names() {
+                    if !names.contains(&name) {
+                        self.out.push(file.at(path, undefined_type_message(name, names)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_versions(&mut self, file: &dyn Locator, path: &str, since: Option<&str>, removed_in: Option<&str>, api: Option<ApiVersion>) {
+        let since_v = since.and_then(|s| match ApiVersion::parse(s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.out.push(file.at(&key_path(path, "since"), e));
+                None
+            }
+        });
+        let removed_v = removed_in.and_then(|s| match ApiVersion::parse(s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.out.push(file.at(&key_path(path, "removed_in"), e));
+                None
+            }
+        });
+        if let (Some(s), Some(a)) = (since_v, api) {
+            if s > a {
+                self.out.push(file.at(
+                    &key_path(path, "since"),
+                    format!("since {s} is later than the spec's api_version {a}"),
+                ));
+            }
+        }
+        if let (Some(s), Some(r)) = (since_v, removed_v) {
+            if r <= s {
+                self.out.push(file.at(&key_path(path, "removed_in"), format!("removed_in {r} is not after since {s}")));
+            }
+        }
+    }
+
+    fn check_errata(&mut self, file: &dyn Locator, path: &str, errata: &[ErratumDecl], ids: &mut HashMap<String, String>) {
+        for (i, e) in errata.iter().enumerate() {
+            let epath = index_path(&key_path(path, "errata"), i);
+            let ok = !e.id.is_empty() && e.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                self.out.push(file.at(&key_path(&epath, "id"), format!("erratum id `{}` must be kebab-case", e.id)));
+            }
+            let here = file.place(&key_path(&epath, "id"));
+            if let Some(first) = ids.get(&e.id) {
+                if *first != here {
+                    self.out.push(file.at(&key_path(&epath, "id"), format!("erratum id `{}` is already used at {first}", e.id)));
+                }
+            } else {
+                ids.insert(e.id.clone(), here);
+            }
+        }
+    }
+}
+
+/// The text of an enum value: a string, or a mapping with `value` (and `doc`, `rust_name`).
+pub fn enum_value_text(value: &serde_yaml::Value) -> Result<String, String> {
+    match value {
+        serde_yaml::Value::String(s) => Ok(s.clone()),
+        serde_yaml::Value::Mapping(m) => {
+            for key in m.keys() {
+                let k = key.as_str().unwrap_or("?");
+                if !["value", "doc", "rust_name"].contains(&k) {
+                    return Err(format!("unknown key `{k}` in an enum value (it takes value, doc, rust_name)"));
+                }
+            }
+            match m.get("value") {
+                Some(serde_yaml::Value::String(s)) => Ok(s.clone()),
+                _ => Err("an enum value written as a mapping needs a string `value`".into()),
+            }
+        }
+        other => Err(format!("an enum value must be a string (quote it), not {}", describe(other))),
+    }
+}
+
+fn describe(value: &serde_yaml::Value) -> &'static str {
+    match value {
+        serde_yaml::Value::Null => "null",
+        serde_yaml::Value::Bool(_) => "a boolean",
+        serde_yaml::Value::Number(_) => "a number",
+        serde_yaml::Value::Sequence(_) => "a list",
+        _ => "this",
+    }
+}
+
+/// Parses a status code written in the spec.
+pub fn parse_status(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(code) if (100..=599).contains(&code) => Ok(code),
+        _ => Err(format!("status code `{text}` is not a number in 100..599")),
+    }
+}
+
+/// The `{name}` placeholders of a path, in order.
+pub fn placeholders(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// A path with its placeholder names erased, so `/a/{id}` and `/a/{name}` collide.
+fn normalize_route(path: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                out.push_str("{}");
+            }
+            '}' => depth -= 1,
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn undefined_type_message(name: &str, names: &[&str]) -> String {
+    let mut candidates: Vec<&str> = names.to_vec();
+    candidates.extend(BUILTIN_WORDS.iter().copied());
+    let mut msg = format!("type `{name}` is not defined");
+    if let Some(s) = suggest(name, &candidates) {
+        msg.push_str(&format!("; did you mean `{s}`?"));
+    }
+    msg
+}
+
+/// The closest candidate, if it is close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[allow(dead_code)]
+fn is_scalar(expr: &TypeExpr) -> Option<Scalar> {
+    match expr {
+        TypeExpr::Scalar(s) => Some(*s),
+        _ => None,
+    }
+}

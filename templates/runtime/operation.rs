@@ -1,0 +1,143 @@
+//! Static descriptions of the API's operations: method, path, parameters and
+//! responses, as the spec states them. The generated `operations` module has
+//! one [`OperationInfo`] per operation; the client and the server stubs are
+//! built on them.
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Head,
+}
+
+impl Method {
+    /// The method as written in a request line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamLocation {
+    /// A `{placeholder}` of the path.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// How a parameter's value is written on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamEncoding {
+    /// Text; booleans as `1`/`0`, lists as a repeated key.
+    Form,
+    /// Text; booleans as `true`/`false`.
+    FormWordBool,
+    /// The value as JSON text (filters).
+    Json,
+    /// A header's text as is.
+    Plain,
+    /// Standard base64 of the JSON of the value.
+    Base64Json,
+    /// URL-safe base64 of the JSON of the value (`X-Registry-Auth`).
+    Base64UrlJson,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// The wire name.
+    pub name: &'static str,
+    pub location: ParamLocation,
+    /// The spec's type expression, e.g. `bool` or `ContainerListFilters`.
+    pub type_name: &'static str,
+    pub encoding: ParamEncoding,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// What the body of a request or response holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// No body.
+    None,
+    /// One JSON value.
+    Json,
+    /// A stream of JSON values, one after another.
+    JsonLines,
+    /// stdout/stderr frames, or raw bytes when the container has a TTY.
+    Multiplexed,
+    /// Bytes of `content_type`.
+    Raw,
+}
+
+/// A request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBodyInfo {
+    pub kind: BodyKind,
+    /// The spec's type expression for JSON bodies.
+    pub type_name: Option<&'static str>,
+    pub content_type: &'static str,
+    pub required: bool,
+}
+
+/// One documented status code of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseInfo {
+    pub status: u16,
+    pub description: &'static str,
+    pub kind: BodyKind,
+    /// The spec's type expression of the body (of one item, for JSON lines).
+    pub type_name: Option<&'static str>,
+    pub content_type: Option<&'static str>,
+    /// Response headers the spec documents.
+    pub headers: &'static [ParamInfo],
+}
+
+/// A connection upgrade after the response head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Upgrade {
+    /// `Upgrade: tcp`: the connection becomes a raw duplex stream.
+    Tcp,
+    /// RFC 6455 websocket.
+    Websocket,
+}
+
+/// Everything the spec says about one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// Stable snake_case id, e.g. `container_list`.
+    pub id: &'static str,
+    pub tag: &'static str,
+    pub method: Method,
+    /// Path without the version prefix, with `{placeholders}`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [ParamInfo],
+    pub request_body: Option<RequestBodyInfo>,
+    pub responses: &'static [ResponseInfo],
+    pub upgrade: Option<Upgrade>,
+}
+
+impl OperationInfo {
+    /// The documented response for `status`, if any.
+    pub fn response(&self, status: u16) -> Option<&'static ResponseInfo> {
+        self.responses.iter().find(|r| r.status == status)
+    }
+
+    /// Parameters at one location, in spec order.
+    pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &'static ParamInfo> {
+        self.params.iter().filter(move |p| p.location == location)
+    }
+}

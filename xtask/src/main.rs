@@ -1,0 +1,105 @@
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `codegen [--check]`: regenerate `generated/` from `spec/`, or fail when it is stale.
+//! - `checklist`: extract the completeness checklist from the upstream doc into `spec/checklist/`.
+//! - `test`: everything CI runs: fmt, clippy, the codegen check and the workspace tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use docker_codegen::{output, LowerOptions};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen(args[1..].iter().any(|a| a == "--check")),
+        Some("checklist") => checklist(),
+        Some("test") => test(),
+        _ => Err("usage: cargo xtask <codegen [--check] | checklist | test>".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits inside the workspace").to_path_buf()
+}
+
+fn codegen(check: bool) -> Result<(), String> {
+    let root = root();
+    let spec = root.join("spec");
+    let out = root.join("generated");
+    let files = docker_codegen::generate(&spec, &LowerOptions::default()).map_err(|e| e.to_string())?;
+    if check {
+        let drift = output::check(&out, &files).map_err(|e| e.to_string())?;
+        if drift.is_empty() {
+            println!("codegen: generated/ is up to date ({} files)", files.len());
+            return Ok(());
+        }
+        let lines: Vec<String> = drift.iter().map(|d| format!("  {d}")).collect();
+        return Err(format!(
+            "generated/ is not what spec/ produces; run `cargo xtask codegen`:\n{}",
+            lines.join("\n")
+        ));
+    }
+    let summary = output::write(&out, &files).map_err(|e| e.to_string())?;
+    println!(
+        "codegen: {} files written, {} removed, {} unchanged",
+        summary.written.len(),
+        summary.removed.len(),
+        summary.unchanged
+    );
+    Ok(())
+}
+
+/// The upstream doc the checklist is read from.
+const DOC: &str = "../shared/seeds/engine-api-v1.24.md";
+/// Where the checklist is committed.
+pub const CHECKLIST: &str = "spec/checklist/v1.24.yaml";
+
+fn checklist() -> Result<(), String> {
+    let root = root();
+    let doc_path = root.join(DOC);
+    let text = std::fs::read_to_string(&doc_path).map_err(|e| format!("{}: {e}", doc_path.display()))?;
+    let list = docker_codegen::checklist::extract(&text, "engine-api-v1.24.md");
+    let yaml = serde_yaml_text(&list)?;
+    let out = root.join(CHECKLIST);
+    std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
+    std::fs::write(&out, yaml).map_err(|e| e.to_string())?;
+    println!("checklist: {} endpoints written to {CHECKLIST}", list.endpoints.len());
+    Ok(())
+}
+
+fn serde_yaml_text(list: &docker_codegen::checklist::Checklist) -> Result<String, String> {
+    let header = "# Facts of the upstream doc, extracted by `cargo xtask checklist`; the completeness test checks spec/ against them.\n";
+    Ok(format!("{header}{}", docker_codegen::checklist::to_yaml(list)?))
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    println!("xtask: {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn test() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(&cargo, &["fmt", "--all", "--check"])?;
+    codegen(true)?;
+    run(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    run(&cargo, &["test", "--workspace"])?;
+    Ok(())
+}
