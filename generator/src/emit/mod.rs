@@ -11,6 +11,7 @@ mod openapi;
 pub use openapi::document as openapi_document;
 mod operations;
 mod rust;
+mod tests;
 
 use std::collections::BTreeMap;
 
@@ -30,5 +31,6 @@ pub fn emit(ir: &Ir) -> Result<FileSet, String> {
     files::emit_runtime(&mut out);
     files::emit_lib(ir, &mut out)?;
     files::emit_templated(ir, &mut out)?;
+    tests::emit(ir, &mut out)?;
     Ok(out)
 }

@@ -114,7 +114,7 @@ pub fn operation_doc(op: &Operation) -> String {
     if !params.is_empty() {
         doc.push_str("\n\n# Parameters\n");
         for p in params {
-            let mut line = format!("\n- `{}` ({}{}): {}", p.name, doc_text(&p.ty.to_string()), if p.required { ", required" } else { "" }, doc_text(&p.doc));
+            let mut line = format!("\n- `{}` (`{}`{}): {}", p.name, p.ty, if p.required { ", required" } else { "" }, doc_text(&p.doc));
             if let Some(d) = &p.default {
                 line.push_str(&format!(" Default: `{d}`."));
             }
@@ -125,12 +125,13 @@ pub fn operation_doc(op: &Operation) -> String {
     for r in op.responses.values() {
         let kind = match &r.kind {
             ResponseKind::None => String::new(),
-            ResponseKind::Json(t) => format!(" JSON `{}`.", doc_text(&t.to_string())),
-            ResponseKind::JsonLines(t) => format!(" A stream of JSON `{}`.", doc_text(&t.to_string())),
+            ResponseKind::Json(t) => format!(" JSON `{t}`."),
+            ResponseKind::JsonLines(t) => format!(" A stream of JSON `{t}`."),
             ResponseKind::Multiplexed => " Multiplexed stdout/stderr (raw with a TTY).".into(),
             ResponseKind::Raw { content_type } => format!(" Bytes, `{content_type}`."),
         };
-        doc.push_str(&format!("\n- {}: {}{kind}", r.status, doc_text(&r.doc)));
+        let sep = if r.doc.ends_with('.') || kind.is_empty() { "" } else { "." };
+        doc.push_str(&format!("\n- {}: {}{sep}{kind}", r.status, doc_text(&r.doc)));
     }
     for e in &op.errata {
         doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
@@ -162,7 +163,7 @@ fn descriptor(op: &Operation) -> TokenStream {
         }
     };
     let responses = op.responses.values().map(|r| {
-        let status = r.status;
+        let status = proc_macro2::Literal::u16_unsuffixed(r.status);
         let description = &r.doc;
         let (kind, ty, ct) = match &r.kind {
             ResponseKind::None => (quote!(BodyKind::None), None, None),

@@ -104,8 +104,28 @@ pub fn render_file(module_doc: &str, tokens: TokenStream) -> Result<String, Stri
         }
     }
     out.push('\n');
-    out.push_str(&body);
+    out.push_str(&space_items(&body));
     Ok(out)
+}
+
+/// prettyplease packs top-level items together; a blank line between them
+/// reads better. An item ends at a line that closes at column 0.
+fn space_items(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 20);
+    let lines: Vec<&str> = body.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let closes_item = line.starts_with('}') || (!line.starts_with(' ') && line.ends_with(';'));
+        let next_starts_item = lines.get(i + 1).is_some_and(|n| !n.is_empty() && !n.starts_with(' ') && !n.starts_with('}'));
+        let both_uses = line.starts_with("use ") && lines.get(i + 1).is_some_and(|n| n.starts_with("use "));
+        let both_mods = line.starts_with("pub mod ") && lines.get(i + 1).is_some_and(|n| n.starts_with("pub mod "));
+        let both_reexports = line.starts_with("pub use ") && lines.get(i + 1).is_some_and(|n| n.starts_with("pub use "));
+        if closes_item && next_starts_item && !both_uses && !both_mods && !both_reexports {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Rust names of the named types `expr` mentions, for `use` lines.

@@ -1,0 +1,176 @@
+//! Every class of broken spec gets a clear diagnostic with its file, line and
+//! column, all problems are reported at once, and nothing is generated.
+
+use std::fs;
+use std::path::Path;
+
+use docker_codegen::{Diagnostic, Error, LowerOptions};
+
+const API: &str = "title: T
+api_version: \"1.24\"
+version_prefix: /v1.24
+default_endpoint: unix:///var/run/docker.sock
+error_body: Problem
+tags:
+  - name: things
+types:
+  Problem:
+    struct:
+      message: { type: string }
+";
+
+/// Writes `api.yaml` (the default one unless given) and `things.yaml`, then validates.
+fn problems(things: &str) -> Vec<Diagnostic> {
+    problems_with(API, things)
+}
+
+fn problems_with(api: &str, things: &str) -> Vec<Diagnostic> {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("api.yaml"), api).unwrap();
+    fs::write(dir.path().join("things.yaml"), things).unwrap();
+    match docker_codegen::load_spec(dir.path()) {
+        Ok(_) => vec![],
+        Err(d) => d.0,
+    }
+}
+
+/// Asserts exactly one problem, in `file` at `line`, whose message contains `text`.
+fn assert_one(found: &[Diagnostic], file: &str, line: usize, text: &str) {
+    assert_eq!(found.len(), 1, "expected one problem, got: {found:#?}");
+    let d = &found[0];
+    assert!(d.file.ends_with(file), "wrong file: {d}");
+    assert_eq!(d.line, line, "wrong line: {d}");
+    assert!(d.message.contains(text), "message `{}` lacks `{text}`", d.message);
+}
+
+const OK_OP: &str = "tag: things
+operations:
+  - id: thing_get
+    summary: Get a thing
+    method: GET
+    path: /things/{id}
+    path_params:
+      - { name: id, type: string }
+    responses:
+      200: { kind: json, type: Thing }
+types:
+  Thing:
+    struct:
+      Name: { type: string }
+";
+
+#[test]
+fn a_valid_spec_has_no_problems() {
+    assert_eq!(problems(OK_OP), vec![]);
+}
+
+#[test]
+fn yaml_syntax_error_points_at_the_line() {
+    let broken = OK_OP.replace("    summary: Get a thing", "    summary: Get: a thing");
+    assert_one(&problems(&broken), "things.yaml", 4, "mapping values are not allowed");
+}
+
+#[test]
+fn unknown_keys_are_all_reported_with_their_lines() {
+    let broken = OK_OP
+        .replace("    summary: Get a thing\n", "    summary: Get a thing\n    sumary: typo\n")
+        .replace("      Name: { type: string }", "      Name: { type: string, requried: true }");
+    let found = problems(&broken);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].line, 5);
+    assert!(found[0].message.contains("unknown key `sumary`"), "{}", found[0]);
+    assert_eq!(found[1].line, 15);
+    assert!(found[1].message.contains("unknown key `requried`"), "{}", found[1]);
+}
+
+#[test]
+fn undefined_type_suggests_the_closest_name() {
+    let broken = OK_OP.replace("type: Thing }", "type: Thingg }");
+    assert_one(&problems(&broken), "things.yaml", 10, "type `Thingg` is not defined; did you mean `Thing`?");
+}
+
+#[test]
+fn duplicate_operation_ids_name_the_first_place() {
+    let broken = format!(
+        "{}  - id: thing_get\n    summary: Again\n    method: DELETE\n    path: /things/{{id}}\n    path_params:\n      - {{ name: id, type: string }}\n    responses:\n      204: {{ doc: gone }}\n",
+        OK_OP.split("types:").next().unwrap()
+    ) + "types:\n  Thing:\n    struct:\n      Name: { type: string }\n";
+    let found = problems(&broken);
+    assert_one(&found, "things.yaml", 11, "operation id `thing_get` is already used at");
+    assert!(found[0].message.contains("things.yaml:3:"), "{}", found[0]);
+}
+
+#[test]
+fn duplicate_method_and_path_is_reported_even_with_other_placeholder_names() {
+    let broken = format!(
+        "{}  - id: thing_get_again\n    summary: Again\n    method: GET\n    path: /things/{{name}}\n    path_params:\n      - {{ name: name, type: string }}\n    responses:\n      200: {{ doc: ok }}\n",
+        OK_OP.split("types:").next().unwrap()
+    ) + "types:\n  Thing:\n    struct:\n      Name: { type: string }\n";
+    assert_one(&problems(&broken), "things.yaml", 14, "GET /things/{name} is already served");
+}
+
+#[test]
+fn placeholder_without_parameter() {
+    let broken = OK_OP.replace("path: /things/{id}", "path: /things/{id}/{part}");
+    assert_one(&problems(&broken), "things.yaml", 6, "placeholder `{part}` but no path parameter named `part`");
+}
+
+#[test]
+fn parameter_without_placeholder() {
+    let broken = OK_OP.replace("path: /things/{id}", "path: /things");
+    assert_one(&problems(&broken), "things.yaml", 8, "path parameter `id` does not appear in the path");
+}
+
+#[test]
+fn status_code_out_of_range_or_not_a_number() {
+    let broken = OK_OP.replace("      200: { kind: json, type: Thing }", "      200: { kind: json, type: Thing }\n      2xx: { doc: any }\n      700: { doc: nope }");
+    let found = problems(&broken);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!((found[0].line, found[1].line), (11, 12));
+    assert!(found[0].message.contains("status code `2xx` is not a number in 100..599"));
+    assert!(found[1].message.contains("status code `700` is not a number in 100..599"));
+}
+
+#[test]
+fn duplicate_enum_values() {
+    let broken = format!("{OK_OP}  Color:\n    enum: [red, green, red]\n");
+    assert_one(&problems(&broken), "things.yaml", 16, "lists the value `red` twice");
+}
+
+#[test]
+fn since_later_than_the_api_version() {
+    let broken = OK_OP.replace("      Name: { type: string }", "      Name: { type: string, since: \"1.25\" }");
+    assert_one(&problems(&broken), "things.yaml", 14, "since 1.25 is later than the spec's api_version 1.24");
+}
+
+#[test]
+fn alias_cycle() {
+    let broken = format!("{OK_OP}  A:\n    alias: list<B>\n  B:\n    alias: map<A>\n");
+    let found = problems(&broken);
+    assert_one(&found, "things.yaml", 16, "alias cycle: A -> B -> A");
+}
+
+#[test]
+fn problems_in_several_files_are_all_reported_in_order() {
+    let api = API.replace("error_body: Problem", "error_body: Problm");
+    let things = OK_OP.replace("type: Thing }", "type: Thingg }");
+    let found = problems_with(&api, &things);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].file.ends_with("api.yaml") && found[0].line == 5, "{}", found[0]);
+    assert!(found[0].message.contains("did you mean `Problem`?"));
+    assert!(found[1].file.ends_with("things.yaml") && found[1].line == 10, "{}", found[1]);
+}
+
+#[test]
+fn a_broken_spec_writes_nothing() {
+    let spec = tempfile::tempdir().unwrap();
+    fs::write(spec.path().join("api.yaml"), API).unwrap();
+    fs::write(spec.path().join("things.yaml"), OK_OP.replace("type: Thing }", "type: Nope }")).unwrap();
+    let result = docker_codegen::generate(spec.path(), &LowerOptions::default());
+    let Err(Error::Spec(d)) = result else { panic!("expected spec problems") };
+    assert_eq!(d.len(), 1);
+    // The CLI writes only after generation succeeded; nothing exists to write.
+    let out = tempfile::tempdir().unwrap();
+    assert!(fs::read_dir(out.path()).unwrap().next().is_none());
+    assert!(!Path::new(&out.path().join("src")).exists());
+}
