@@ -11,11 +11,36 @@
 pub mod models;
 pub mod operations;
 pub mod runtime;
+
+#[cfg(feature = "client")]
+pub mod client;
+
+#[cfg(feature = "client")]
+pub use runtime::body::RequestBody;
+
+#[cfg(feature = "client")]
+pub use runtime::client::Docker;
+
+#[cfg(feature = "client")]
+pub use runtime::error::Error;
+
+#[cfg(feature = "client")]
+pub use runtime::hijack::{AttachInput, Attached};
+
+#[cfg(feature = "client")]
+pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, OutputStream};
+
+#[cfg(feature = "client")]
+pub use runtime::transport::{Endpoint, TlsConfig};
+
 /// The API version this crate was generated for.
 pub const API_VERSION: &str = "1.24";
+
 /// The oldest API version a client may negotiate down to.
 pub const MIN_API_VERSION: &str = "1.12";
+
 /// The prefix of every request path.
 pub const VERSION_PREFIX: &str = "/v1.24";
+
 /// Where the daemon listens unless told otherwise.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";

@@ -1,6 +1,19 @@
 //! The hand-written runtime of the crate, copied from `templates/runtime/`
-//! by the generator: operation descriptors and serde helpers that the
-//! generated models and operations lean on.
+//! by the generator: operation descriptors, serde helpers, and the client's
+//! transport, streams and errors that the generated methods lean on.
 
 pub mod nullable;
 pub mod operation;
+
+#[cfg(feature = "client")]
+pub mod body;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod error;
+#[cfg(feature = "client")]
+pub mod hijack;
+#[cfg(feature = "client")]
+pub mod stream;
+#[cfg(feature = "client")]
+pub mod transport;

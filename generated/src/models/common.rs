@@ -4,6 +4,7 @@
 //! Types shared by every tag: the error body and the empty object.
 
 use serde::{Deserialize, Serialize};
+
 /// The empty JSON object `{}`, used as a set member (volumes, exposed ports).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EmptyObject {}

@@ -6,4 +6,5 @@
 //! open enums keep values they do not know in an `Other` variant.
 
 pub mod common;
+
 pub use common::*;

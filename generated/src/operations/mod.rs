@@ -4,8 +4,10 @@
 //! query parameters for every operation that takes any.
 
 use crate::runtime::operation::OperationInfo;
+
 /// Every operation of the spec, grouped by tag in the spec's tag order.
 pub const ALL: [&OperationInfo; 0usize] = [];
+
 /// The operation with this id, if the spec has one.
 pub fn find(id: &str) -> Option<&'static OperationInfo> {
     ALL.iter().copied().find(|op| op.id == id)

@@ -8,10 +8,15 @@
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PUT`
     Put,
+    /// `DELETE`
     Delete,
+    /// `HEAD`
     Head,
 }
 
@@ -61,11 +66,15 @@ pub enum ParamEncoding {
 pub struct ParamInfo {
     /// The wire name.
     pub name: &'static str,
+    /// Where it travels.
     pub location: ParamLocation,
     /// The spec's type expression, e.g. `bool` or `ContainerListFilters`.
     pub type_name: &'static str,
+    /// How its value is written.
     pub encoding: ParamEncoding,
+    /// Whether every request must carry it.
     pub required: bool,
+    /// What it means.
     pub description: &'static str,
 }
 
@@ -87,21 +96,28 @@ pub enum BodyKind {
 /// A request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestBodyInfo {
+    /// JSON or raw bytes.
     pub kind: BodyKind,
     /// The spec's type expression for JSON bodies.
     pub type_name: Option<&'static str>,
+    /// The `Content-Type` the daemon expects.
     pub content_type: &'static str,
+    /// Whether the body must be sent.
     pub required: bool,
 }
 
 /// One documented status code of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseInfo {
+    /// The HTTP status code.
     pub status: u16,
+    /// What the status means for this operation.
     pub description: &'static str,
+    /// What the body holds.
     pub kind: BodyKind,
     /// The spec's type expression of the body (of one item, for JSON lines).
     pub type_name: Option<&'static str>,
+    /// The `Content-Type` of the body, when it has one.
     pub content_type: Option<&'static str>,
     /// Response headers the spec documents.
     pub headers: &'static [ParamInfo],
@@ -121,14 +137,21 @@ pub enum Upgrade {
 pub struct OperationInfo {
     /// Stable snake_case id, e.g. `container_list`.
     pub id: &'static str,
+    /// The group it belongs to, e.g. `containers`.
     pub tag: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// Path without the version prefix, with `{placeholders}`.
     pub path: &'static str,
+    /// One line on what it does.
     pub summary: &'static str,
+    /// Path, query and header parameters, in spec order.
     pub params: &'static [ParamInfo],
+    /// The request body, if it takes one.
     pub request_body: Option<RequestBodyInfo>,
+    /// Every documented status code.
     pub responses: &'static [ResponseInfo],
+    /// The connection upgrade it performs, if any.
     pub upgrade: Option<Upgrade>,
 }
 

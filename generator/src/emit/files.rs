@@ -12,10 +12,16 @@ use super::{FileSet, RUST_HEADER};
 
 /// The hand-written runtime, embedded at build time so the generator needs
 /// no path to the repository when it runs.
-const RUNTIME: [(&str, &str); 3] = [
+const RUNTIME: [(&str, &str); 9] = [
     ("src/runtime/mod.rs", include_str!("../../../templates/runtime/mod.rs")),
     ("src/runtime/nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
     ("src/runtime/operation.rs", include_str!("../../../templates/runtime/operation.rs")),
+    ("src/runtime/body.rs", include_str!("../../../templates/runtime/body.rs")),
+    ("src/runtime/client.rs", include_str!("../../../templates/runtime/client.rs")),
+    ("src/runtime/error.rs", include_str!("../../../templates/runtime/error.rs")),
+    ("src/runtime/hijack.rs", include_str!("../../../templates/runtime/hijack.rs")),
+    ("src/runtime/stream.rs", include_str!("../../../templates/runtime/stream.rs")),
+    ("src/runtime/transport.rs", include_str!("../../../templates/runtime/transport.rs")),
 ];
 
 const TEMPLATES: [(&str, &str); 3] = [
@@ -48,6 +54,21 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub mod models;
         pub mod operations;
         pub mod runtime;
+        #[cfg(feature = "client")]
+        pub mod client;
+
+        #[cfg(feature = "client")]
+        pub use runtime::body::RequestBody;
+        #[cfg(feature = "client")]
+        pub use runtime::client::Docker;
+        #[cfg(feature = "client")]
+        pub use runtime::error::Error;
+        #[cfg(feature = "client")]
+        pub use runtime::hijack::{AttachInput, Attached};
+        #[cfg(feature = "client")]
+        pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, OutputStream};
+        #[cfg(feature = "client")]
+        pub use runtime::transport::{Endpoint, TlsConfig};
 
         /// The API version this crate was generated for.
         pub const API_VERSION: &str = #api_version;

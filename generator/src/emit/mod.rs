@@ -5,6 +5,7 @@
 //! is returned in memory, keyed by path relative to the output directory, so
 //! a failure never leaves a half-written crate behind.
 
+mod client;
 mod files;
 mod models;
 mod openapi;
@@ -28,6 +29,7 @@ pub fn emit(ir: &Ir) -> Result<FileSet, String> {
     let mut out = FileSet::new();
     models::emit(ir, &mut out)?;
     operations::emit(ir, &mut out)?;
+    client::emit(ir, &mut out)?;
     files::emit_runtime(&mut out);
     files::emit_lib(ir, &mut out)?;
     files::emit_templated(ir, &mut out)?;

@@ -1,0 +1,555 @@
+//! `Docker`, the client: configuration, version negotiation and the request
+//! machinery every generated operation method goes through.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http_body_util::{BodyExt, BodyStream};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::body::RequestBody;
+use super::error::{decode_json, error_message, Error};
+use super::operation::{OperationInfo, ParamEncoding};
+use super::stream::{ByteStream, OutputMode, OutputStream};
+use super::transport::{Endpoint, TlsConfig};
+
+/// Characters escaped in a path parameter. `/` and `:` stay as they are:
+/// image names such as `127.0.0.1:5000/app` travel in the path unescaped,
+/// as the Docker CLI sends them.
+const PATH_PARAM: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'%');
+
+/// Characters escaped in query keys and values.
+const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// A client of one Docker daemon. Cheap to clone; clones share the negotiated version.
+#[derive(Clone)]
+pub struct Docker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: Endpoint,
+    version: RwLock<String>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Docker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Docker")
+            .field("endpoint", &self.inner.endpoint)
+            .field("api_version", &self.api_version())
+            .field("connect_timeout", &self.inner.connect_timeout)
+            .field("request_timeout", &self.inner.request_timeout)
+            .finish()
+    }
+}
+
+/// How a call's connection is set up (used by the generated methods).
+pub enum UpgradeKind {
+    /// An ordinary request.
+    None,
+    /// `Upgrade: tcp` (attach, exec start).
+    Tcp,
+    /// A websocket handshake with this `Sec-WebSocket-Key`.
+    #[cfg(feature = "websocket")]
+    Websocket(String),
+}
+
+/// One request, as the generated methods describe it.
+pub struct Call {
+    /// What the spec says of the operation.
+    pub op: &'static OperationInfo,
+    /// The path without the version prefix, parameters filled in.
+    pub path: String,
+    /// Query pairs, not yet escaped.
+    pub query: Vec<(&'static str, String)>,
+    /// Request headers, already encoded.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: RequestBody,
+    /// The body's content type.
+    pub content_type: Option<&'static str>,
+    /// The connection upgrade asked for.
+    pub upgrade: UpgradeKind,
+}
+
+impl Call {
+    /// A call of `op` on `path`, with no query, headers or body yet.
+    pub fn new(op: &'static OperationInfo, path: String) -> Call {
+        Call { op, path, query: Vec::new(), headers: Vec::new(), body: RequestBody::empty(), content_type: None, upgrade: UpgradeKind::None }
+    }
+
+    /// Adds query pairs, failing the call when they could not be encoded.
+    pub fn query(&mut self, pairs: Result<Vec<(&'static str, String)>, serde_json::Error>) -> Result<(), Error> {
+        let pairs = pairs.map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })?;
+        self.query.extend(pairs);
+        Ok(())
+    }
+
+    /// Adds a header whose value is `value` in the given encoding.
+    pub fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T, encoding: ParamEncoding) -> Result<(), Error> {
+        let text = encode_header(value, encoding).map_err(|message| Error::Request { operation: self.op.id, message })?;
+        self.headers.push((name, text));
+        Ok(())
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })?;
+        self.body = RequestBody::from_bytes(bytes);
+        self.content_type = Some("application/json");
+        Ok(())
+    }
+
+    /// Sets a raw body of the given type.
+    pub fn raw(&mut self, body: RequestBody, content_type: &'static str) {
+        self.body = body;
+        self.content_type = Some(content_type);
+    }
+}
+
+/// Encodes a header value: text, or (URL-safe) base64 of its JSON.
+pub fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEncoding) -> Result<String, String> {
+    match encoding {
+        ParamEncoding::Base64Json => Ok(base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
+        ParamEncoding::Base64UrlJson => Ok(base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
+        _ => match serde_json::to_value(value).map_err(|e| e.to_string())? {
+            serde_json::Value::String(s) => Ok(s),
+            other => Ok(other.to_string()),
+        },
+    }
+}
+
+/// Decodes a base64 JSON header value; both alphabets, padded or not, are accepted.
+pub fn decode_base64_json<T: DeserializeOwned>(operation: &'static str, text: &str) -> Result<T, Error> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text.trim()).ok())
+        .ok_or_else(|| Error::Decode { operation, path: "(header)".into(), message: "not base64".into() })?;
+    decode_json(operation, &bytes)
+}
+
+/// Fills `{placeholders}` of `template` with percent-encoded `values`, in order.
+pub fn render_path(template: &str, values: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    let mut values = values.iter();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map(|e| start + e + 1).unwrap_or(rest.len());
+        if let Some(v) = values.next() {
+            out.extend(utf8_percent_encode(v, PATH_PARAM));
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The query string of `pairs` (without `?`).
+pub fn render_query(pairs: &[(&'static str, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.extend(utf8_percent_encode(k, QUERY_PART));
+        out.push('=');
+        out.extend(utf8_percent_encode(v, QUERY_PART));
+    }
+    out
+}
+
+impl Docker {
+    /// A client for `endpoint`, speaking this crate's API version.
+    pub fn new(endpoint: Endpoint) -> Docker {
+        Docker {
+            inner: Arc::new(Inner {
+                endpoint,
+                version: RwLock::new(crate::API_VERSION.to_string()),
+                connect_timeout: Some(Duration::from_secs(30)),
+                request_timeout: Some(Duration::from_secs(120)),
+            }),
+        }
+    }
+
+    /// The daemon on a unix socket, e.g. `/var/run/docker.sock`.
+    pub fn connect_unix(path: impl Into<std::path::PathBuf>) -> Docker {
+        Docker::new(Endpoint::Unix(path.into()))
+    }
+
+    /// The daemon over plain HTTP, e.g. `connect_tcp("127.0.0.1", 2375)`.
+    pub fn connect_tcp(host: impl Into<String>, port: u16) -> Docker {
+        Docker::new(Endpoint::Tcp { host: host.into(), port })
+    }
+
+    /// The daemon over HTTPS, verified with `tls` (see [`TlsConfig`]).
+    pub fn connect_tls(host: impl Into<String>, port: u16, tls: &TlsConfig) -> Result<Docker, Error> {
+        Ok(Docker::new(Endpoint::Tls { host: host.into(), port, config: tls.build()? }))
+    }
+
+    /// The daemon the Docker CLI would talk to, from the environment:
+    ///
+    /// - `DOCKER_HOST`: `unix:///path`, `tcp://host:port`, `http://...` or
+    ///   `https://...`; default `unix:///var/run/docker.sock`.
+    /// - `DOCKER_TLS_VERIFY`: when set and not empty, TCP uses TLS and the daemon's
+    ///   certificate is verified against `ca.pem`.
+    /// - `DOCKER_CERT_PATH`: where `ca.pem`, `cert.pem` and `key.pem` are (default `~/.docker`).
+    /// - `DOCKER_API_VERSION`: use this API version instead of the crate's.
+    pub fn from_env() -> Result<Docker, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let host = var("DOCKER_HOST").unwrap_or_else(|| crate::DEFAULT_ENDPOINT.to_string());
+        let verify = var("DOCKER_TLS_VERIFY").is_some();
+        let cert_dir = var("DOCKER_CERT_PATH")
+            .map(std::path::PathBuf::from)
+            .or_else(|| var("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
+        let wants_tls = verify || host.starts_with("https://");
+        let tls = if wants_tls {
+            let dir = cert_dir.ok_or_else(|| Error::Config("TLS is requested but neither DOCKER_CERT_PATH nor HOME is set".into()))?;
+            Some(TlsConfig::from_cert_dir(&dir).build()?)
+        } else {
+            None
+        };
+        let docker = Docker::new(Endpoint::parse(&host, tls)?);
+        if let Some(version) = var("DOCKER_API_VERSION") {
+            docker.set_api_version(&version)?;
+        }
+        Ok(docker)
+    }
+
+    /// Sets how long connecting may take (default 30 s; `None`: no limit).
+    pub fn with_connect_timeout(self, timeout: Option<Duration>) -> Docker {
+        self.rebuild(|i| i.connect_timeout = timeout)
+    }
+
+    /// Sets how long a request may take until its answer is read (default
+    /// 120 s; `None`: no limit). Streamed bodies (logs, events, pulls) are
+    /// not cut by it: it covers only the wait for their response head.
+    pub fn with_request_timeout(self, timeout: Option<Duration>) -> Docker {
+        self.rebuild(|i| i.request_timeout = timeout)
+    }
+
+    fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Docker {
+        let mut inner = Inner {
+            endpoint: self.inner.endpoint.clone(),
+            version: RwLock::new(self.api_version()),
+            connect_timeout: self.inner.connect_timeout,
+            request_timeout: self.inner.request_timeout,
+        };
+        change(&mut inner);
+        Docker { inner: Arc::new(inner) }
+    }
+
+    /// The daemon's address.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The API version in use, e.g. `1.24`.
+    pub fn api_version(&self) -> String {
+        self.inner.version.read().map(|v| v.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Uses `version` for every request from now on.
+    pub fn set_api_version(&self, version: &str) -> Result<(), Error> {
+        let parsed = parse_version(version).ok_or_else(|| Error::Config(format!("`{version}` is not an API version like 1.24")))?;
+        let min = parse_version(crate::MIN_API_VERSION).unwrap_or((1, 12));
+        if parsed < min {
+            return Err(Error::UnsupportedVersion { daemon: version.to_string(), minimum: crate::MIN_API_VERSION });
+        }
+        let mut guard = self.inner.version.write().unwrap_or_else(|p| p.into_inner());
+        *guard = version.to_string();
+        Ok(())
+    }
+
+    /// Asks the daemon which API versions it speaks (`GET /_ping`'s
+    /// `API-Version` header, else `GET /version`) and uses the lower of its
+    /// version and this crate's. Returns the version now in use.
+    pub async fn negotiate_version(&self) -> Result<String, Error> {
+        let ours = parse_version(crate::API_VERSION).unwrap_or((1, 24));
+        let theirs = match self.unversioned_get("/_ping").await? {
+            (_, Some(v), _) => v,
+            (_, None, _) => {
+                let (status, _, body) = self.unversioned_get("/version").await?;
+                if !(200..300).contains(&status) {
+                    return Err(Error::Api { operation: "negotiate_version", status, message: error_message(&body), documented: None });
+                }
+                #[derive(serde::Deserialize)]
+                struct Version {
+                    #[serde(rename = "ApiVersion")]
+                    api_version: String,
+                }
+                decode_json::<Version>("negotiate_version", &body)?.api_version
+            }
+        };
+        let parsed = parse_version(&theirs)
+            .ok_or_else(|| Error::Decode { operation: "negotiate_version", path: "ApiVersion".into(), message: format!("`{theirs}` is not a version") })?;
+        let chosen = if parsed < ours { theirs.clone() } else { crate::API_VERSION.to_string() };
+        self.set_api_version(&chosen).map_err(|e| match e {
+            Error::UnsupportedVersion { minimum, .. } => Error::UnsupportedVersion { daemon: theirs.clone(), minimum },
+            other => other,
+        })?;
+        Ok(chosen)
+    }
+
+    async fn unversioned_get(&self, path: &str) -> Result<(u16, Option<String>, Bytes), Error> {
+        let request = http::Request::get(path)
+            .header(http::header::HOST, self.inner.endpoint.host_header())
+            .body(RequestBody::empty().into_http())
+            .map_err(|e| Error::Request { operation: "negotiate_version", message: e.to_string() })?;
+        let response = self.exchange("negotiate_version", request).await?;
+        let status = response.status().as_u16();
+        let version = response.headers().get("API-Version").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = self.collect("negotiate_version", response).await?;
+        Ok((status, version, body))
+    }
+
+    async fn with_timeout<T>(
+        &self,
+        operation: &'static str,
+        phase: &'static str,
+        limit: Option<Duration>,
+        fut: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match limit {
+            Some(d) => tokio::time::timeout(d, fut).await.map_err(|_| Error::Timeout { operation, phase })?,
+            None => fut.await,
+        }
+    }
+
+    /// Connects and sends one request; returns the response head.
+    async fn exchange(
+        &self,
+        operation: &'static str,
+        request: http::Request<http_body_util::combinators::UnsyncBoxBody<Bytes, super::body::BodyError>>,
+    ) -> Result<http::Response<Incoming>, Error> {
+        let io = self
+            .with_timeout(operation, "connect", self.inner.connect_timeout, async {
+                self.inner.endpoint.connect().await.map_err(|e| Error::transport(operation, e))
+            })
+            .await?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| Error::transport(operation, e))?;
+        tokio::spawn(async move {
+            // Errors surface through the request future; the task only drives the connection.
+            let _ = connection.with_upgrades().await;
+        });
+        self.with_timeout(operation, "request", self.inner.request_timeout, async {
+            sender.send_request(request).await.map_err(|e| Error::transport(operation, e))
+        })
+        .await
+    }
+
+    /// Sends `call` and returns the response head, whatever its status.
+    pub async fn send(&self, call: Call) -> Result<http::Response<Incoming>, Error> {
+        let op = call.op;
+        let mut uri = format!("/v{}{}", self.api_version(), call.path);
+        if !call.query.is_empty() {
+            uri.push('?');
+            uri.push_str(&render_query(&call.query));
+        }
+        let mut builder = http::Request::builder().method(op.method.as_str()).uri(&uri).header(http::header::HOST, self.inner.endpoint.host_header());
+        for (name, value) in &call.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if let Some(ct) = call.content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, ct);
+        } else if !call.body.is_empty() {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/octet-stream");
+        }
+        match &call.upgrade {
+            UpgradeKind::None => {}
+            UpgradeKind::Tcp => {
+                builder = builder.header(http::header::CONNECTION, "Upgrade").header(http::header::UPGRADE, "tcp");
+            }
+            #[cfg(feature = "websocket")]
+            UpgradeKind::Websocket(key) => {
+                builder = builder
+                    .header(http::header::CONNECTION, "Upgrade")
+                    .header(http::header::UPGRADE, "websocket")
+                    .header("Sec-WebSocket-Version", "13")
+                    .header("Sec-WebSocket-Key", key.as_str());
+            }
+        }
+        let request = builder
+            .body(call.body.into_http())
+            .map_err(|e| Error::Request { operation: op.id, message: e.to_string() })?;
+        self.exchange(op.id, request).await
+    }
+
+    /// Reads a whole (small) body within the request timeout.
+    pub async fn collect(&self, operation: &'static str, response: http::Response<Incoming>) -> Result<Bytes, Error> {
+        self.with_timeout(operation, "request", self.inner.request_timeout, async {
+            Ok(response.into_body().collect().await.map_err(|e| Error::transport(operation, e))?.to_bytes())
+        })
+        .await
+    }
+
+    /// The typed error for a failed response.
+    pub async fn api_error(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Error {
+        let status = response.status().as_u16();
+        let documented = op.response(status).map(|r| r.description);
+        match self.collect(op.id, response).await {
+            Ok(body) => Error::Api { operation: op.id, status, message: error_message(&body), documented },
+            Err(e) => e,
+        }
+    }
+
+    /// Decodes a JSON body.
+    pub async fn read_json<T: DeserializeOwned>(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<T, Error> {
+        let body = self.collect(op.id, response).await?;
+        decode_json(op.id, &body)
+    }
+
+    /// Reads and drops a body the spec says is empty (or irrelevant).
+    pub async fn read_empty(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<(), Error> {
+        self.collect(op.id, response).await.map(|_| ())
+    }
+
+    /// A response body as a stream of bytes (no timeout).
+    pub fn byte_stream(op: &'static OperationInfo, response: http::Response<Incoming>) -> ByteStream {
+        let operation = op.id;
+        Box::pin(
+            BodyStream::new(response.into_body())
+                .try_filter_map(|frame| async move { Ok(frame.into_data().ok()) })
+                .map_err(move |e| Error::transport(operation, e)),
+        )
+    }
+
+    /// A JSON-lines body.
+    pub fn json_lines<T: DeserializeOwned>(op: &'static OperationInfo, response: http::Response<Incoming>) -> super::stream::JsonLines<T> {
+        super::stream::JsonLines::new(op.id, Self::byte_stream(op, response))
+    }
+
+    /// Whether the process behind `id` has a TTY, which decides how its output is framed.
+    /// Daemons from API 1.42 on say so in the content type; older ones need asking.
+    pub async fn output_mode(&self, op: &'static OperationInfo, content_type: Option<&str>, source: TtySource, id: &str) -> Result<OutputMode, Error> {
+        match content_type {
+            Some(ct) if ct.starts_with("application/vnd.docker.multiplexed-stream") => return Ok(OutputMode::Multiplexed),
+            _ => {}
+        }
+        let (path, pointer) = match source {
+            TtySource::Container => (format!("/containers/{}/json", utf8_percent_encode(id, PATH_PARAM)), "/Config/Tty"),
+            TtySource::Exec => (format!("/exec/{}/json", utf8_percent_encode(id, PATH_PARAM)), "/ProcessConfig/tty"),
+        };
+        let request = http::Request::get(format!("/v{}{path}", self.api_version()))
+            .header(http::header::HOST, self.inner.endpoint.host_header())
+            .body(RequestBody::empty().into_http())
+            .map_err(|e| Error::Request { operation: op.id, message: e.to_string() })?;
+        let response = self.exchange(op.id, request).await?;
+        let status = response.status().as_u16();
+        let body = self.collect(op.id, response).await?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Api { operation: op.id, status, message: error_message(&body), documented: op.response(status).map(|r| r.description) });
+        }
+        let value: serde_json::Value = decode_json(op.id, &body)?;
+        Ok(if value.pointer(pointer).and_then(|v| v.as_bool()).unwrap_or(false) { OutputMode::Raw } else { OutputMode::Multiplexed })
+    }
+
+    /// Output of a multiplexed response, framed or raw as the process's TTY decides.
+    pub async fn output(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<OutputStream, Error> {
+        let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
+        Ok(OutputStream::new(op.id, Self::byte_stream(op, response), mode))
+    }
+
+    /// Takes over the connection after `101` and splits it into output and input.
+    pub async fn hijack(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<super::hijack::Attached, Error> {
+        let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
+        if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+            // An old daemon answered 200 and streams on: output only.
+            let output = OutputStream::new(op.id, Self::byte_stream(op, response), mode);
+            return Ok(super::hijack::Attached::output_only(output));
+        }
+        let upgraded = hyper::upgrade::on(response).await.map_err(|e| Error::transport(op.id, e))?;
+        Ok(super::hijack::Attached::new(op.id, TokioIo::new(upgraded), mode))
+    }
+
+    /// Decodes a documented response header, if present.
+    pub fn header<T: DeserializeOwned>(op: &'static OperationInfo, response: &http::Response<Incoming>, name: &str, encoding: ParamEncoding) -> Result<Option<T>, Error> {
+        let Some(value) = response.headers().get(name) else { return Ok(None) };
+        let text = value.to_str().map_err(|_| Error::Decode { operation: op.id, path: name.to_string(), message: "not ASCII".into() })?;
+        match encoding {
+            ParamEncoding::Base64Json | ParamEncoding::Base64UrlJson => decode_base64_json(op.id, text).map(Some),
+            _ => serde_json::from_value(serde_json::Value::String(text.to_string()))
+                .map(Some)
+                .map_err(|e| Error::Decode { operation: op.id, path: name.to_string(), message: e.to_string() }),
+        }
+    }
+
+    /// Completes a websocket handshake answered with 101.
+    #[cfg(feature = "websocket")]
+    pub async fn websocket(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<super::hijack::WebSocket, Error> {
+        if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+            return Err(self.api_error(op, response).await);
+        }
+        let upgraded = hyper::upgrade::on(response).await.map_err(|e| Error::transport(op.id, e))?;
+        Ok(tokio_tungstenite::WebSocketStream::from_raw_socket(TokioIo::new(upgraded), tokio_tungstenite::tungstenite::protocol::Role::Client, None).await)
+    }
+}
+
+/// Which object's configuration says whether output has a TTY.
+#[derive(Debug, Clone, Copy)]
+pub enum TtySource {
+    /// The container's `Config.Tty`.
+    Container,
+    /// The exec instance's `ProcessConfig.tty`.
+    Exec,
+}
+
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let (a, b) = text.trim().split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// A fresh `Sec-WebSocket-Key`.
+#[cfg(feature = "websocket")]
+pub fn websocket_key() -> String {
+    tokio_tungstenite::tungstenite::handshake::client::generate_key()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_keep_slashes_and_colons_but_escape_the_rest() {
+        assert_eq!(render_path("/images/{name}/push", &["127.0.0.1:5000/app"]), "/images/127.0.0.1:5000/app/push");
+        assert_eq!(render_path("/containers/{id}/json", &["a b?#"]), "/containers/a%20b%3F%23/json");
+    }
+
+    #[test]
+    fn query_values_are_escaped() {
+        let q = render_query(&[("filters", "{\"status\":[\"running\"]}".into()), ("all", "1".into())]);
+        assert_eq!(q, "filters=%7B%22status%22%3A%5B%22running%22%5D%7D&all=1");
+    }
+
+    #[test]
+    fn header_encodings() {
+        #[derive(Serialize)]
+        struct Auth {
+            username: &'static str,
+        }
+        let url = encode_header(&Auth { username: "??>" }, ParamEncoding::Base64UrlJson).unwrap();
+        assert!(!url.contains('+') && !url.contains('/'), "{url}");
+        let back: serde_json::Value = decode_base64_json("t", &url).unwrap();
+        assert_eq!(back["username"], "??>");
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(parse_version("1.9") < parse_version("1.24"));
+        assert_eq!(parse_version("x"), None);
+    }
+}
