@@ -76,6 +76,8 @@ pub struct Field {
     pub ty: TypeExpr,
     pub required: bool,
     pub nullable: bool,
+    /// Never printed by `Debug`.
+    pub secret: bool,
     pub doc: String,
     pub since: Option<String>,
     pub errata: Vec<Erratum>,
@@ -293,6 +295,7 @@ fn lower_field(json: &str, f: &FieldDecl) -> Field {
         ty: parse(&f.ty),
         required: f.required,
         nullable: f.nullable,
+        secret: f.secret,
         doc: f.doc.trim().to_string(),
         since: f.since.clone(),
         errata: f.errata.iter().map(erratum).collect(),

@@ -197,6 +197,9 @@ pub struct FieldDecl {
     pub required: bool,
     #[serde(default)]
     pub nullable: bool,
+    /// A credential: `Debug` prints it as `<redacted>`.
+    #[serde(default)]
+    pub secret: bool,
     #[serde(default)]
     pub rust_name: Option<String>,
     #[serde(default)]

@@ -2,7 +2,10 @@
 //!
 //! - `codegen [--check]`: regenerate `generated/` from `spec/`, or fail when it is stale.
 //! - `checklist`: extract the completeness checklist from the upstream doc into `spec/checklist/`.
-//! - `test`: everything CI runs: fmt, clippy, the codegen check and the workspace tests.
+//! - `dockerd`: start the private test daemon and registry, print their environment, stop on Enter.
+//! - `test`: everything CI runs: fmt, clippy, the codegen check, the workspace tests and the live tests.
+
+mod daemon;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,7 +18,8 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(args[1..].iter().any(|a| a == "--check")),
         Some("checklist") => checklist(),
         Some("test") => test(),
-        _ => Err("usage: cargo xtask <codegen [--check] | checklist | test>".to_string()),
+        Some("dockerd") => dockerd(),
+        _ => Err("usage: cargo xtask <codegen [--check] | checklist | dockerd | test>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,7 +103,39 @@ fn test() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(&cargo, &["fmt", "--all", "--check"])?;
     codegen(true)?;
-    run(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
-    run(&cargo, &["test", "--workspace"])?;
+    run(&cargo, &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])?;
+    run(&cargo, &["test", "--workspace", "--all-features"])?;
+    // The live tests are #[ignore]d without a daemon; here they get one.
+    let daemon = daemon::TestDaemon::start()?;
+    println!("xtask: test daemon at {}", daemon.socket.display());
+    run_with_env(&cargo, &["test", "-p", "live-tests", "--", "--include-ignored", "--test-threads", "4"], &daemon.env())?;
+    drop(daemon);
+    Ok(())
+}
+
+fn run_with_env(program: &str, args: &[&str], env: &[(String, String)]) -> Result<(), String> {
+    println!("xtask: {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn dockerd() -> Result<(), String> {
+    let daemon = daemon::TestDaemon::start()?;
+    for (k, v) in daemon.env() {
+        println!("export {k}={v}");
+    }
+    println!("# test daemon and registry are up; press Enter to stop them and clean up");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    drop(daemon);
     Ok(())
 }

@@ -69,6 +69,8 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, OutputStream};
         #[cfg(feature = "client")]
         pub use runtime::transport::{Endpoint, TlsConfig};
+        #[cfg(feature = "websocket")]
+        pub use runtime::hijack::{WebSocket, WebSocketMessage};
 
         /// The API version this crate was generated for.
         pub const API_VERSION: &str = #api_version;

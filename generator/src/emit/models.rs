@@ -70,13 +70,17 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
             } else {
                 quote!()
             };
+            let has_secret = fields.iter().any(|f| f.secret);
+            let debug_derive = if has_secret { quote!() } else { quote!(Debug,) };
+            let debug_impl = if has_secret { redacting_debug(&name, fields) } else { quote!() };
             let fields: Vec<TokenStream> = fields.iter().map(|f| field_item(ir, f)).collect();
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+                #[derive(#debug_derive Clone, PartialEq, #default Serialize, Deserialize)]
                 pub struct #name {
                     #( #fields )*
                 }
+                #debug_impl
             }
         }
         TypeKind::Alias(target) => {
@@ -219,5 +223,30 @@ fn referenced(t: &TypeDef) -> Vec<&crate::types::TypeExpr> {
         TypeKind::Alias(target) => vec![target],
         TypeKind::Either(variants) => variants.iter().map(|v| &v.ty).collect(),
         TypeKind::Enum(_) => vec![],
+    }
+}
+
+/// `Debug` that shows which secret fields are set but never their values.
+fn redacting_debug(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let label = name.to_string();
+    let entries = fields.iter().map(|f| {
+        let id = ident(&f.rust_name);
+        let shown = f.rust_name.trim_start_matches("r#");
+        if f.secret {
+            if f.required && !f.nullable {
+                quote!(.field(#shown, &"<redacted>"))
+            } else {
+                quote!(.field(#shown, &self.#id.as_ref().map(|_| "<redacted>")))
+            }
+        } else {
+            quote!(.field(#shown, &self.#id))
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#label) #( #entries )* .finish()
+            }
+        }
     }
 }

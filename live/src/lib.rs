@@ -1,0 +1,1 @@
+//! Nothing to see here: the live tests are under `tests/`, one file per tag.

@@ -1,0 +1,118 @@
+//! Shared setup of the live tests: the client for the private test daemon
+//! (started by `cargo xtask test`), the busybox base image, unique names.
+//!
+//! Without `DRAPI_TEST_DOCKER_HOST` the tests are `#[ignore]`d by cargo's
+//! default run; `cargo xtask test` runs them with `--include-ignored`.
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use docker_remote_api::models::*;
+use docker_remote_api::operations::containers::*;
+use docker_remote_api::operations::images::*;
+use docker_remote_api::{Docker, RequestBody};
+use futures_util::StreamExt;
+use tokio::sync::OnceCell;
+
+/// The base image every container test runs.
+pub const BUSYBOX: &str = "drapi-busybox:latest";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the live tests with `cargo xtask test` (it starts a private daemon)"))
+}
+
+/// A client of the test daemon, never the user's own.
+pub fn docker() -> Docker {
+    let host = env("DRAPI_TEST_DOCKER_HOST");
+    let path = host.strip_prefix("unix://").expect("the test daemon listens on a unix socket");
+    Docker::connect_unix(path)
+}
+
+/// The local registry's address (`127.0.0.1:5000`).
+pub fn registry() -> String {
+    env("DRAPI_TEST_REGISTRY")
+}
+
+/// Credentials of the local registry.
+pub fn registry_auth() -> AuthConfig {
+    AuthConfig {
+        username: Some(env("DRAPI_TEST_REGISTRY_USER")),
+        password: Some(env("DRAPI_TEST_REGISTRY_PASSWORD")),
+        serveraddress: Some(registry()),
+        ..Default::default()
+    }
+}
+
+/// A name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("drapi-{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A tar archive holding the given files (path, mode, content).
+pub fn tar_of(files: &[(&str, u32, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, mode, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(*mode);
+        header.set_cksum();
+        builder.append_data(&mut header, path, *content).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// The build context of the base image: `FROM scratch` plus Debian's static busybox.
+pub fn busybox_context() -> Vec<u8> {
+    let busybox = std::fs::read(env("DRAPI_TEST_BUSYBOX")).expect("busybox-static is installed");
+    let dockerfile = b"FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n";
+    tar_of(&[("Dockerfile", 0o644, dockerfile), ("busybox", 0o755, &busybox)])
+}
+
+/// Builds the base image once per test binary, through the client's `POST /build`.
+pub async fn busybox() -> &'static str {
+    static BUILT: OnceCell<()> = OnceCell::const_new();
+    BUILT
+        .get_or_init(|| async {
+            let docker = docker();
+            let query = ImageBuildQuery { t: Some(BUSYBOX.into()), rm: Some(true), ..Default::default() };
+            let mut progress = docker.image_build(&query, None, None, RequestBody::from_bytes(busybox_context())).await.expect("build starts");
+            let mut lines = Vec::new();
+            while let Some(item) = progress.next().await {
+                let item = item.expect("build step succeeds");
+                if let Some(s) = item.stream {
+                    lines.push(s);
+                }
+            }
+            assert!(lines.iter().any(|l| l.contains("Successfully tagged")), "build output: {lines:?}");
+        })
+        .await;
+    BUSYBOX
+}
+
+/// Container settings for busybox running `cmd`, with no network.
+pub fn config(cmd: &[&str]) -> ContainerCreateBody {
+    ContainerCreateBody {
+        image: Some(BUSYBOX.into()),
+        cmd: Some(StringOrList::List(cmd.iter().map(|s| s.to_string()).collect())),
+        host_config: Some(HostConfig { network_mode: Some("none".into()), ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+/// Creates a container and returns its id.
+pub async fn create(docker: &Docker, body: &ContainerCreateBody) -> String {
+    busybox().await;
+    let name = unique("c");
+    let created = docker
+        .container_create(&ContainerCreateQuery { name: Some(name) }, body)
+        .await
+        .expect("container is created");
+    created.id
+}
+
+/// Removes a container, whatever its state.
+pub async fn remove(docker: &Docker, id: &str) {
+    let _ = docker.container_delete(id, &ContainerDeleteQuery { force: Some(true), v: Some(true), ..Default::default() }).await;
+}

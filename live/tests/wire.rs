@@ -1,0 +1,126 @@
+//! What the client puts on the wire and how it reads odd answers, against a
+//! scripted server on a unix socket (no daemon needed).
+
+use std::time::Duration;
+
+use docker_remote_api::models::*;
+use docker_remote_api::operations::containers::*;
+use docker_remote_api::{Docker, Error};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixListener;
+
+/// Serves one connection: records the request head, answers `reply`.
+async fn serve_once(reply: &'static [u8]) -> (Docker, tokio::task::JoinHandle<String>, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let path = dir.path.join("fake.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let task = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if stream.read(&mut byte).await.unwrap() == 0 {
+                break;
+            }
+            head.push(byte[0]);
+        }
+        if !reply.is_empty() {
+            stream.write_all(reply).await.unwrap();
+            stream.shutdown().await.unwrap();
+        } else {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        String::from_utf8(head).unwrap()
+    });
+    (Docker::connect_unix(path), task, dir)
+}
+
+mod tempdir {
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new() -> Dir {
+            static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("drapi-wire-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir { path }
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_request_carries_the_version_prefix() {
+    let (docker, server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]").await;
+    let query = ContainerListQuery { all: Some(true), filters: Some(ContainerListFilters { status: Some(vec!["running".into()]), ..Default::default() }), ..Default::default() };
+    let listed = docker.container_list(&query).await.unwrap();
+    assert!(listed.is_empty());
+    let head = server.await.unwrap();
+    let request_line = head.lines().next().unwrap();
+    assert_eq!(request_line, "GET /v1.24/containers/json?all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D HTTP/1.1");
+}
+
+#[tokio::test]
+async fn the_registry_auth_header_is_url_safe_base64_json() {
+    let (docker, server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n").await;
+    let auth = AuthConfig { username: Some("u?>".into()), password: Some("p~~~".into()), ..Default::default() };
+    let _ = docker.image_push("127.0.0.1:5000/app", &docker_remote_api::operations::images::ImagePushQuery::default(), &auth).await;
+    let head = server.await.unwrap();
+    assert!(head.starts_with("POST /v1.24/images/127.0.0.1:5000/app/push HTTP/1.1"), "{head}");
+    let value = head.lines().find_map(|l| l.strip_prefix("x-registry-auth: ")).expect("header sent");
+    assert!(!value.contains('+') && !value.contains('/'), "{value}");
+}
+
+#[test]
+fn auth_config_debug_never_shows_secrets() {
+    let auth = AuthConfig { username: Some("me".into()), password: Some("hunter2".into()), identitytoken: Some("tok-123".into()), ..Default::default() };
+    let shown = format!("{auth:?}");
+    assert!(shown.contains("me") && !shown.contains("hunter2") && !shown.contains("tok-123"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_plain_text_error_body_becomes_the_message() {
+    let (docker, _server, _dir) = serve_once(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nNo such container: abc").await;
+    let err = docker.container_inspect("abc", &ContainerInspectQuery::default()).await.unwrap_err();
+    match &err {
+        Error::Api { operation, status, message, documented } => {
+            assert_eq!((*operation, *status, message.as_str()), ("container_inspect", 404, "No such container: abc"));
+            assert_eq!(*documented, Some("no such container"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_answer_names_the_operation_and_json_path() {
+    let (docker, _server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"StatusCode\":\"x\"} ").await;
+    let err = docker.container_wait("abc").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("container_wait") && text.contains("StatusCode"), "{text}");
+}
+
+#[tokio::test]
+async fn the_request_timeout_fires_when_the_daemon_is_silent() {
+    let (docker, _server, _dir) = serve_once(b"").await;
+    let docker = docker.with_request_timeout(Some(Duration::from_millis(200)));
+    let err = docker.container_wait("abc").await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { phase: "request", .. }), "{err}");
+}
+
+#[tokio::test]
+async fn docker_host_forms_are_understood() {
+    std::env::set_var("DOCKER_HOST", "tcp://127.0.0.1:1");
+    let docker = Docker::from_env().unwrap();
+    assert_eq!(format!("{:?}", docker.endpoint()), "tcp://127.0.0.1:1");
+    let err = docker.system_ping().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "nothing listens on port 1: {err}");
+    std::env::set_var("DOCKER_HOST", "gopher://nope");
+    assert!(Docker::from_env().unwrap_err().to_string().contains("not a daemon address"));
+    std::env::remove_var("DOCKER_HOST");
+}
