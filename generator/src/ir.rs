@@ -36,6 +36,8 @@ pub struct Meta {
     pub version_prefix: String,
     pub default_endpoint: String,
     pub error_type: String,
+    /// Extra Markdown for the generated README.
+    pub readme: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -446,6 +448,7 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             version_prefix: format!("/v{at}"),
             default_endpoint: api.default_endpoint.clone(),
             error_type: api.error_body.clone(),
+            readme: api.readme.clone().unwrap_or_default().trim().to_string(),
         },
         tags: api.tags.iter().map(|t| Tag { name: t.name.clone(), doc: t.doc.trim().to_string(), module: snake(&t.name) }).collect(),
         types,

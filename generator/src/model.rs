@@ -17,6 +17,9 @@ pub struct ApiFile {
     pub version_prefix: String,
     pub default_endpoint: String,
     pub error_body: String,
+    /// Markdown for the generated README (an example, say); its Rust code blocks are doctests.
+    #[serde(default)]
+    pub readme: Option<String>,
     #[serde(default)]
     pub tags: Vec<TagDecl>,
     #[serde(default)]

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub const REGISTRY_ADDR: &str = "127.0.0.1:5000";
 pub const REGISTRY_USER: &str = "drapi";
 pub const REGISTRY_PASSWORD: &str = "drapi-secret";
+/// The daemon also listens here with TLS and client certificates (`--tlsverify`).
+pub const TLS_PORT: u16 = 23760;
 
 /// The packages the live tests need, by the command each provides.
 const PACKAGES: [(&str, &str); 4] = [
@@ -97,8 +99,34 @@ impl TestDaemon {
         Ok(daemon)
     }
 
+    /// A CA, a server certificate for localhost/127.0.0.1 and a client
+    /// certificate, in `DOCKER_CERT_PATH` layout (`ca.pem`, `cert.pem`, `key.pem`).
+    fn make_certificates(&self) -> Result<(), String> {
+        let certs = self.dir.join("certs");
+        fs::create_dir_all(&certs).map_err(|e| e.to_string())?;
+        fs::write(certs.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").map_err(|e| e.to_string())?;
+        fs::write(certs.join("client.ext"), "extendedKeyUsage=clientAuth\n").map_err(|e| e.to_string())?;
+        let steps: [&[&str]; 6] = [
+            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=drapi test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
+            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server-key.pem", "-out", "server.csr"],
+            &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server-cert.pem"],
+            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=drapi client", "-keyout", "key.pem", "-out", "client.csr"],
+            &["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "client.ext", "-out", "cert.pem"],
+            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=someone else", "-keyout", "other-ca-key.pem", "-out", "other-ca.pem"],
+        ];
+        for args in steps {
+            let out = Command::new("openssl").args(args).current_dir(&certs).output().map_err(|e| format!("openssl: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("openssl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+            }
+        }
+        Ok(())
+    }
+
     fn start_dockerd(&mut self) -> Result<(), String> {
+        self.make_certificates()?;
         let d = &self.dir;
+        let certs = d.join("certs");
         let log = fs::File::create(d.join("dockerd.log")).map_err(|e| e.to_string())?;
         let child = Command::new("dockerd")
             .arg("--data-root")
@@ -110,6 +138,15 @@ impl TestDaemon {
             .arg("-H")
             .arg(format!("unix://{}", self.socket.display()))
             .args(["--storage-driver", "vfs", "--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .arg("-H")
+            .arg(format!("tcp://127.0.0.1:{TLS_PORT}"))
+            .arg("--tlsverify")
+            .arg("--tlscacert")
+            .arg(certs.join("ca.pem"))
+            .arg("--tlscert")
+            .arg(certs.join("server-cert.pem"))
+            .arg("--tlskey")
+            .arg(certs.join("server-key.pem"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
@@ -159,6 +196,8 @@ impl TestDaemon {
             ("DRAPI_TEST_REGISTRY_PASSWORD".into(), REGISTRY_PASSWORD.into()),
             ("DRAPI_TEST_BUSYBOX".into(), "/bin/busybox".into()),
             ("DRAPI_TEST_DIR".into(), self.dir.display().to_string()),
+            ("DRAPI_TEST_TLS_PORT".into(), TLS_PORT.to_string()),
+            ("DRAPI_TEST_CERT_PATH".into(), self.dir.join("certs").display().to_string()),
         ]
     }
 

@@ -50,6 +50,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
     let prefix = &ir.meta.version_prefix;
     let endpoint = &ir.meta.default_endpoint;
     let tokens = quote! {
+        #![doc = include_str!("../README.md")]
         #![warn(missing_docs)]
         pub mod models;
         pub mod operations;
@@ -81,6 +82,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         /// Where the daemon listens unless told otherwise.
         pub const DEFAULT_ENDPOINT: &str = #endpoint;
     };
+    // The crate's front page is the README (so its examples are doctests); `doc` adds the map.
     out.insert("src/lib.rs".into(), render_file(&doc, tokens)?);
     Ok(())
 }
@@ -120,6 +122,7 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     ctx.insert("type_count", &ir.types.len());
     ctx.insert("operation_count", &ir.operations.len());
     ctx.insert("operations", &rows);
+    ctx.insert("readme", &ir.meta.readme);
     ctx.insert("document", &super::openapi::document(ir)?);
     for (name, _) in TEMPLATES {
         let text = tera.render(name, &ctx).map_err(|e| format!("template {name}: {e:?}"))?;
