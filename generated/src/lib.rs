@@ -7,6 +7,7 @@
 //!
 //! Requests go to `/v1.24/...` on `unix:///var/run/docker.sock` unless configured otherwise.
 
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 pub mod models;
 pub mod operations;
@@ -32,6 +33,9 @@ pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, Output
 
 #[cfg(feature = "client")]
 pub use runtime::transport::{Endpoint, TlsConfig};
+
+#[cfg(feature = "websocket")]
+pub use runtime::hijack::{WebSocket, WebSocketMessage};
 
 /// The API version this crate was generated for.
 pub const API_VERSION: &str = "1.24";

@@ -3,3 +3,133 @@
 //! decode and encode back with no key lost or added (see `support`).
 
 mod support;
+
+use docker_remote_api::models::{
+    ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse,
+    ContainerStats, ContainerSummary, ContainerTopResponse, ContainerUpdateBody,
+    ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange,
+};
+
+/// `GET /v1.24/containers/4fa6e0f0c678/changes`
+#[test]
+fn container_changes_example_1_response() {
+    support::round_trip::<
+        Vec<FilesystemChange>,
+    >(
+        "container_changes example 1 (200)",
+        "[\n{\n\"Path\": \"/dev\",\n\"Kind\": 0\n},\n{\n\"Path\": \"/dev/kmsg\",\n\"Kind\": 1\n},\n{\n\"Path\": \"/test\",\n\"Kind\": 1\n}\n]\n",
+    );
+}
+
+#[test]
+fn container_create_example_1_request() {
+    support::round_trip::<
+        ContainerCreateBody,
+    >(
+        "container_create example 1, request body",
+        "{\n\"Hostname\": \"\",\n\"Domainname\": \"\",\n\"User\": \"\",\n\"AttachStdin\": false,\n\"AttachStdout\": true,\n\"AttachStderr\": true,\n\"Tty\": false,\n\"OpenStdin\": false,\n\"StdinOnce\": false,\n\"Env\": [\n\"FOO=bar\",\n\"BAZ=quux\"\n],\n\"Cmd\": [\n\"date\"\n],\n\"Entrypoint\": \"\",\n\"Image\": \"ubuntu\",\n\"Labels\": {\n\"com.example.vendor\": \"Acme\",\n\"com.example.license\": \"GPL\",\n\"com.example.version\": \"1.0\"\n},\n\"Volumes\": {\n\"/volumes/data\": {}\n},\n\"Healthcheck\":{\n\"Test\": [\"CMD-SHELL\", \"curl localhost:3000\"],\n\"Interval\": 1000000000,\n\"Timeout\": 10000000000,\n\"Retries\": 10,\n\"StartPeriod\": 60000000000\n},\n\"WorkingDir\": \"\",\n\"NetworkDisabled\": false,\n\"MacAddress\": \"12:34:56:78:9a:bc\",\n\"ExposedPorts\": {\n\"22/tcp\": {}\n},\n\"StopSignal\": \"SIGTERM\",\n\"HostConfig\": {\n\"Binds\": [\"/tmp:/tmp\"],\n\"Tmpfs\": { \"/run\": \"rw,noexec,nosuid,size=65536k\" },\n\"Links\": [\"redis3:redis\"],\n\"Memory\": 0,\n\"MemorySwap\": 0,\n\"MemoryReservation\": 0,\n\"KernelMemory\": 0,\n\"CpuPercent\": 80,\n\"CpuShares\": 512,\n\"CpuPeriod\": 100000,\n\"CpuQuota\": 50000,\n\"CpusetCpus\": \"0,1\",\n\"CpusetMems\": \"0,1\",\n\"IOMaximumBandwidth\": 0,\n\"IOMaximumIOps\": 0,\n\"BlkioWeight\": 300,\n\"BlkioWeightDevice\": [{}],\n\"BlkioDeviceReadBps\": [{}],\n\"BlkioDeviceReadIOps\": [{}],\n\"BlkioDeviceWriteBps\": [{}],\n\"BlkioDeviceWriteIOps\": [{}],\n\"MemorySwappiness\": 60,\n\"OomKillDisable\": false,\n\"OomScoreAdj\": 500,\n\"PidMode\": \"\",\n\"PidsLimit\": -1,\n\"PortBindings\": { \"22/tcp\": [{ \"HostPort\": \"11022\" }] },\n\"PublishAllPorts\": false,\n\"Privileged\": false,\n\"ReadonlyRootfs\": false,\n\"Dns\": [\"8.8.8.8\"],\n\"DnsOptions\": [\"\"],\n\"DnsSearch\": [\"\"],\n\"ExtraHosts\": null,\n\"VolumesFrom\": [\"parent\", \"other:ro\"],\n\"CapAdd\": [\"NET_ADMIN\"],\n\"CapDrop\": [\"MKNOD\"],\n\"GroupAdd\": [\"newgroup\"],\n\"RestartPolicy\": { \"Name\": \"\", \"MaximumRetryCount\": 0 },\n\"NetworkMode\": \"bridge\",\n\"Devices\": [],\n\"Sysctls\": { \"net.ipv4.ip_forward\": \"1\" },\n\"Ulimits\": [{}],\n\"LogConfig\": { \"Type\": \"json-file\", \"Config\": {} },\n\"SecurityOpt\": [],\n\"StorageOpt\": {},\n\"CgroupParent\": \"\",\n\"VolumeDriver\": \"\",\n\"ShmSize\": 67108864\n},\n\"NetworkingConfig\": {\n\"EndpointsConfig\": {\n\"isolated_nw\" : {\n\"IPAMConfig\": {\n\"IPv4Address\":\"172.20.30.33\",\n\"IPv6Address\":\"2001:db8:abcd::3033\",\n\"LinkLocalIPs\":[\"169.254.34.68\", \"fe80::3468\"]\n},\n\"Links\":[\"container_1\", \"container_2\"],\n\"Aliases\":[\"server_x\", \"server_y\"]\n}\n}\n}\n}\n",
+    );
+}
+
+/// `POST /v1.24/containers/create`
+#[test]
+fn container_create_example_1_response() {
+    support::round_trip::<
+        ContainerCreateResponse,
+    >(
+        "container_create example 1 (201)",
+        "{\n\"Id\":\"e90e34656806\",\n\"Warnings\":[]\n}\n",
+    );
+}
+
+/// `GET /v1.24/containers/4fa6e0f0c678/json`
+#[test]
+fn container_inspect_example_1_response() {
+    support::round_trip::<
+        ContainerInspectResponse,
+    >(
+        "container_inspect example 1 (200)",
+        "{\n\"AppArmorProfile\": \"\",\n\"Args\": [\n\"-c\",\n\"exit 9\"\n],\n\"Config\": {\n\"AttachStderr\": true,\n\"AttachStdin\": false,\n\"AttachStdout\": true,\n\"Cmd\": [\n\"/bin/sh\",\n\"-c\",\n\"exit 9\"\n],\n\"Domainname\": \"\",\n\"Entrypoint\": null,\n\"Env\": [\n\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n],\n\"ExposedPorts\": null,\n\"Hostname\": \"ba033ac44011\",\n\"Image\": \"ubuntu\",\n\"Labels\": {\n\"com.example.vendor\": \"Acme\",\n\"com.example.license\": \"GPL\",\n\"com.example.version\": \"1.0\"\n},\n\"MacAddress\": \"\",\n\"NetworkDisabled\": false,\n\"OnBuild\": null,\n\"OpenStdin\": false,\n\"StdinOnce\": false,\n\"Tty\": false,\n\"User\": \"\",\n\"Volumes\": {\n\"/volumes/data\": {}\n},\n\"WorkingDir\": \"\",\n\"StopSignal\": \"SIGTERM\"\n},\n\"Created\": \"2015-01-06T15:47:31.485331387Z\",\n\"Driver\": \"devicemapper\",\n\"ExecIDs\": null,\n\"HostConfig\": {\n\"Binds\": null,\n\"IOMaximumBandwidth\": 0,\n\"IOMaximumIOps\": 0,\n\"BlkioWeight\": 0,\n\"BlkioWeightDevice\": [{}],\n\"BlkioDeviceReadBps\": [{}],\n\"BlkioDeviceWriteBps\": [{}],\n\"BlkioDeviceReadIOps\": [{}],\n\"BlkioDeviceWriteIOps\": [{}],\n\"CapAdd\": null,\n\"CapDrop\": null,\n\"ContainerIDFile\": \"\",\n\"CpusetCpus\": \"\",\n\"CpusetMems\": \"\",\n\"CpuPercent\": 80,\n\"CpuShares\": 0,\n\"CpuPeriod\": 100000,\n\"Devices\": [],\n\"Dns\": null,\n\"DnsOptions\": null,\n\"DnsSearch\": null,\n\"ExtraHosts\": null,\n\"IpcMode\": \"\",\n\"Links\": null,\n\"Memory\": 0,\n\"MemorySwap\": 0,\n\"MemoryReservation\": 0,\n\"KernelMemory\": 0,\n\"OomKillDisable\": false,\n\"OomScoreAdj\": 500,\n\"NetworkMode\": \"bridge\",\n\"PidMode\": \"\",\n\"PortBindings\": {},\n\"Privileged\": false,\n\"ReadonlyRootfs\": false,\n\"PublishAllPorts\": false,\n\"RestartPolicy\": {\n\"MaximumRetryCount\": 2,\n\"Name\": \"on-failure\"\n},\n\"LogConfig\": {\n\"Config\": null,\n\"Type\": \"json-file\"\n},\n\"SecurityOpt\": null,\n\"Sysctls\": {\n\"net.ipv4.ip_forward\": \"1\"\n},\n\"StorageOpt\": null,\n\"VolumesFrom\": null,\n\"Ulimits\": [{}],\n\"VolumeDriver\": \"\",\n\"ShmSize\": 67108864\n},\n\"HostnamePath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/hostname\",\n\"HostsPath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/hosts\",\n\"LogPath\": \"/var/lib/docker/containers/1eb5fabf5a03807136561b3c00adcd2992b535d624d5e18b6cdc6a6844d9767b/1eb5fabf5a03807136561b3c00adcd2992b535d624d5e18b6cdc6a6844d9767b-json.log\",\n\"Id\": \"ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39\",\n\"Image\": \"04c5d3b7b0656168630d3ba35d8889bd0e9caafcaeb3004d2bfbc47e7c5d35d2\",\n\"MountLabel\": \"\",\n\"Name\": \"/boring_euclid\",\n\"NetworkSettings\": {\n\"Bridge\": \"\",\n\"SandboxID\": \"\",\n\"HairpinMode\": false,\n\"LinkLocalIPv6Address\": \"\",\n\"LinkLocalIPv6PrefixLen\": 0,\n\"Ports\": null,\n\"SandboxKey\": \"\",\n\"SecondaryIPAddresses\": null,\n\"SecondaryIPv6Addresses\": null,\n\"EndpointID\": \"\",\n\"Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"IPAddress\": \"\",\n\"IPPrefixLen\": 0,\n\"IPv6Gateway\": \"\",\n\"MacAddress\": \"\",\n\"Networks\": {\n\"bridge\": {\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"7587b82f0dada3656fda26588aee72630c6fab1536d36e394b2bfbcf898c971d\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.2\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:12:00:02\"\n}\n}\n},\n\"Path\": \"/bin/sh\",\n\"ProcessLabel\": \"\",\n\"ResolvConfPath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/resolv.conf\",\n\"RestartCount\": 1,\n\"State\": {\n\"Error\": \"\",\n\"ExitCode\": 9,\n\"FinishedAt\": \"2015-01-06T15:47:32.080254511Z\",\n\"OOMKilled\": false,\n\"Dead\": false,\n\"Paused\": false,\n\"Pid\": 0,\n\"Restarting\": false,\n\"Running\": true,\n\"StartedAt\": \"2015-01-06T15:47:32.072697474Z\",\n\"Status\": \"running\"\n},\n\"Mounts\": [\n{\n\"Name\": \"fac362...80535\",\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Driver\": \"local\",\n\"Mode\": \"ro,Z\",\n\"RW\": false,\n\"Propagation\": \"\"\n}\n]\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `container-inspect-size-example-elided`.
+#[test]
+fn container_inspect_example_2_response() {
+    support::expect_rejected::<
+        ContainerInspectResponse,
+    >(
+        "container_inspect example 2 (200)",
+        "{\n....\n\"SizeRw\": 0,\n\"SizeRootFs\": 972,\n....\n}\n",
+    );
+}
+
+/// `GET /v1.24/containers/json?all=1&before=8dfafdbc3a40&size=1`
+#[test]
+fn container_list_example_1_response() {
+    support::round_trip::<
+        Vec<ContainerSummary>,
+    >(
+        "container_list example 1 (200)",
+        "[\n{\n\"Id\": \"8dfafdbc3a40\",\n\"Names\":[\"/boring_feynman\"],\n\"Image\": \"ubuntu:latest\",\n\"ImageID\": \"d74508fb6632491cea586a1fd7d748dfc5274cd6fdfedee309ecdcbc2bf5cb82\",\n\"Command\": \"echo 1\",\n\"Created\": 1367854155,\n\"State\": \"exited\",\n\"Status\": \"Exit 0\",\n\"Ports\": [{\"PrivatePort\": 2222, \"PublicPort\": 3333, \"Type\": \"tcp\"}],\n\"Labels\": {\n\"com.example.vendor\": \"Acme\",\n\"com.example.license\": \"GPL\",\n\"com.example.version\": \"1.0\"\n},\n\"SizeRw\": 12288,\n\"SizeRootFs\": 0,\n\"HostConfig\": {\n\"NetworkMode\": \"default\"\n},\n\"NetworkSettings\": {\n\"Networks\": {\n\"bridge\": {\n\"IPAMConfig\": null,\n\"Links\": null,\n\"Aliases\": null,\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"2cdc4edb1ded3631c81f57966563e5c8525b81121bb3706a9a9a3ae102711f3f\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.2\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:11:00:02\"\n}\n}\n},\n\"Mounts\": [\n{\n\"Name\": \"fac362...80535\",\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Driver\": \"local\",\n\"Mode\": \"ro,Z\",\n\"RW\": false,\n\"Propagation\": \"\"\n}\n]\n},\n{\n\"Id\": \"9cd87474be90\",\n\"Names\":[\"/coolName\"],\n\"Image\": \"ubuntu:latest\",\n\"ImageID\": \"d74508fb6632491cea586a1fd7d748dfc5274cd6fdfedee309ecdcbc2bf5cb82\",\n\"Command\": \"echo 222222\",\n\"Created\": 1367854155,\n\"State\": \"exited\",\n\"Status\": \"Exit 0\",\n\"Ports\": [],\n\"Labels\": {},\n\"SizeRw\": 12288,\n\"SizeRootFs\": 0,\n\"HostConfig\": {\n\"NetworkMode\": \"default\"\n},\n\"NetworkSettings\": {\n\"Networks\": {\n\"bridge\": {\n\"IPAMConfig\": null,\n\"Links\": null,\n\"Aliases\": null,\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"88eaed7b37b38c2a3f0c4bc796494fdf51b270c2d22656412a2ca5d559a64d7a\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.8\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:11:00:08\"\n}\n}\n},\n\"Mounts\": []\n},\n{\n\"Id\": \"3176a2479c92\",\n\"Names\":[\"/sleepy_dog\"],\n\"Image\": \"ubuntu:latest\",\n\"ImageID\": \"d74508fb6632491cea586a1fd7d748dfc5274cd6fdfedee309ecdcbc2bf5cb82\",\n\"Command\": \"echo 3333333333333333\",\n\"Created\": 1367854154,\n\"State\": \"exited\",\n\"Status\": \"Exit 0\",\n\"Ports\":[],\n\"Labels\": {},\n\"SizeRw\":12288,\n\"SizeRootFs\":0,\n\"HostConfig\": {\n\"NetworkMode\": \"default\"\n},\n\"NetworkSettings\": {\n\"Networks\": {\n\"bridge\": {\n\"IPAMConfig\": null,\n\"Links\": null,\n\"Aliases\": null,\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"8b27c041c30326d59cd6e6f510d4f8d1d570a228466f956edf7815508f78e30d\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.6\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:11:00:06\"\n}\n}\n},\n\"Mounts\": []\n},\n{\n\"Id\": \"4cb07b47f9fb\",\n\"Names\":[\"/running_cat\"],\n\"Image\": \"ubuntu:latest\",\n\"ImageID\": \"d74508fb6632491cea586a1fd7d748dfc5274cd6fdfedee309ecdcbc2bf5cb82\",\n\"Command\": \"echo 444444444444444444444444444444444\",\n\"Created\": 1367854152,\n\"State\": \"exited\",\n\"Status\": \"Exit 0\",\n\"Ports\": [],\n\"Labels\": {},\n\"SizeRw\": 12288,\n\"SizeRootFs\": 0,\n\"HostConfig\": {\n\"NetworkMode\": \"default\"\n},\n\"NetworkSettings\": {\n\"Networks\": {\n\"bridge\": {\n\"IPAMConfig\": null,\n\"Links\": null,\n\"Aliases\": null,\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"d91c7b2f0644403d7ef3095985ea0e2370325cd2332ff3a3225c4247328e66e9\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.5\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:11:00:05\"\n}\n}\n},\n\"Mounts\": []\n}\n]\n",
+    );
+}
+
+/// `GET /v1.24/containers/redis1/stats`
+#[test]
+fn container_stats_example_1_response() {
+    support::round_trip_lines::<
+        ContainerStats,
+    >(
+        "container_stats example 1 (200)",
+        "{\n\"read\" : \"2015-01-08T22:57:31.547920715Z\",\n\"pids_stats\": {\n\"current\": 3\n},\n\"networks\": {\n\"eth0\": {\n\"rx_bytes\": 5338,\n\"rx_dropped\": 0,\n\"rx_errors\": 0,\n\"rx_packets\": 36,\n\"tx_bytes\": 648,\n\"tx_dropped\": 0,\n\"tx_errors\": 0,\n\"tx_packets\": 8\n},\n\"eth5\": {\n\"rx_bytes\": 4641,\n\"rx_dropped\": 0,\n\"rx_errors\": 0,\n\"rx_packets\": 26,\n\"tx_bytes\": 690,\n\"tx_dropped\": 0,\n\"tx_errors\": 0,\n\"tx_packets\": 9\n}\n},\n\"memory_stats\" : {\n\"stats\" : {\n\"total_pgmajfault\" : 0,\n\"cache\" : 0,\n\"mapped_file\" : 0,\n\"total_inactive_file\" : 0,\n\"pgpgout\" : 414,\n\"rss\" : 6537216,\n\"total_mapped_file\" : 0,\n\"writeback\" : 0,\n\"unevictable\" : 0,\n\"pgpgin\" : 477,\n\"total_unevictable\" : 0,\n\"pgmajfault\" : 0,\n\"total_rss\" : 6537216,\n\"total_rss_huge\" : 6291456,\n\"total_writeback\" : 0,\n\"total_inactive_anon\" : 0,\n\"rss_huge\" : 6291456,\n\"hierarchical_memory_limit\" : 67108864,\n\"total_pgfault\" : 964,\n\"total_active_file\" : 0,\n\"active_anon\" : 6537216,\n\"total_active_anon\" : 6537216,\n\"total_pgpgout\" : 414,\n\"total_cache\" : 0,\n\"inactive_anon\" : 0,\n\"active_file\" : 0,\n\"pgfault\" : 964,\n\"inactive_file\" : 0,\n\"total_pgpgin\" : 477\n},\n\"max_usage\" : 6651904,\n\"usage\" : 6537216,\n\"failcnt\" : 0,\n\"limit\" : 67108864\n},\n\"blkio_stats\" : {},\n\"cpu_stats\" : {\n\"cpu_usage\" : {\n\"percpu_usage\" : [\n8646879,\n24472255,\n36438778,\n30657443\n],\n\"usage_in_usermode\" : 50000000,\n\"total_usage\" : 100215355,\n\"usage_in_kernelmode\" : 30000000\n},\n\"system_cpu_usage\" : 739306590000000,\n\"throttling_data\" : {\"periods\":0,\"throttled_periods\":0,\"throttled_time\":0}\n},\n\"precpu_stats\" : {\n\"cpu_usage\" : {\n\"percpu_usage\" : [\n8646879,\n24350896,\n36438778,\n30657443\n],\n\"usage_in_usermode\" : 50000000,\n\"total_usage\" : 100093996,\n\"usage_in_kernelmode\" : 30000000\n},\n\"system_cpu_usage\" : 9492140000000,\n\"throttling_data\" : {\"periods\":0,\"throttled_periods\":0,\"throttled_time\":0}\n}\n}\n",
+    );
+}
+
+/// `GET /v1.24/containers/4fa6e0f0c678/top`
+#[test]
+fn container_top_example_1_response() {
+    support::round_trip::<
+        ContainerTopResponse,
+    >(
+        "container_top example 1 (200)",
+        "{\n\"Titles\" : [\n\"UID\", \"PID\", \"PPID\", \"C\", \"STIME\", \"TTY\", \"TIME\", \"CMD\"\n],\n\"Processes\" : [\n[\n\"root\", \"13642\", \"882\", \"0\", \"17:03\", \"pts/0\", \"00:00:00\", \"/bin/bash\"\n],\n[\n\"root\", \"13735\", \"13642\", \"0\", \"17:06\", \"pts/0\", \"00:00:00\", \"sleep 10\"\n]\n]\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `container-top-example-missing-comma`.
+#[test]
+fn container_top_example_2_response() {
+    support::expect_rejected::<
+        ContainerTopResponse,
+    >(
+        "container_top example 2 (200)",
+        "{\n\"Titles\" : [\n\"USER\",\"PID\",\"%CPU\",\"%MEM\",\"VSZ\",\"RSS\",\"TTY\",\"STAT\",\"START\",\"TIME\",\"COMMAND\"\n]\n\"Processes\" : [\n[\n\"root\",\"13642\",\"0.0\",\"0.1\",\"18172\",\"3184\",\"pts/0\",\"Ss\",\"17:03\",\"0:00\",\"/bin/bash\"\n],\n[\n\"root\",\"13895\",\"0.0\",\"0.0\",\"4348\",\"692\",\"pts/0\",\"S+\",\"17:15\",\"0:00\",\"sleep 10\"\n]\n],\n}\n",
+    );
+}
+
+#[test]
+fn container_update_example_1_request() {
+    support::round_trip::<
+        ContainerUpdateBody,
+    >(
+        "container_update example 1, request body",
+        "{\n\"BlkioWeight\": 300,\n\"CpuShares\": 512,\n\"CpuPeriod\": 100000,\n\"CpuQuota\": 50000,\n\"CpusetCpus\": \"0,1\",\n\"CpusetMems\": \"0\",\n\"Memory\": 314572800,\n\"MemorySwap\": 514288000,\n\"MemoryReservation\": 209715200,\n\"KernelMemory\": 52428800,\n\"RestartPolicy\": {\n\"MaximumRetryCount\": 4,\n\"Name\": \"on-failure\"\n}\n}\n",
+    );
+}
+
+/// `POST /v1.24/containers/e90e34656806/update`
+#[test]
+fn container_update_example_1_response() {
+    support::round_trip::<
+        ContainerUpdateResponse,
+    >("container_update example 1 (200)", "{\n\"Warnings\": []\n}\n");
+}
+
+/// `POST /v1.24/containers/16253994b7c4/wait`
+#[test]
+fn container_wait_example_1_response() {
+    support::round_trip::<
+        ContainerWaitResponse,
+    >("container_wait example 1 (200)", "{\"StatusCode\": 0}\n");
+}

@@ -3,3 +3,4 @@
 //! in one file per tag. Methods are named after the operation ids (`container_list`,
 //! `image_create`, ...); their rustdoc lists the parameters and every documented status.
 
+pub mod containers;

@@ -6,5 +6,7 @@
 //! open enums keep values they do not know in an `Other` variant.
 
 pub mod common;
+pub mod containers;
 
 pub use common::*;
+pub use containers::*;

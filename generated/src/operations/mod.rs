@@ -5,8 +5,35 @@
 
 use crate::runtime::operation::OperationInfo;
 
+pub mod containers;
+
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 0usize] = [];
+pub const ALL: [&OperationInfo; 24usize] = [
+    &containers::CONTAINER_ARCHIVE,
+    &containers::CONTAINER_ARCHIVE_INFO,
+    &containers::CONTAINER_ATTACH,
+    &containers::CONTAINER_ATTACH_WEBSOCKET,
+    &containers::CONTAINER_CHANGES,
+    &containers::CONTAINER_CREATE,
+    &containers::CONTAINER_DELETE,
+    &containers::CONTAINER_EXPORT,
+    &containers::CONTAINER_INSPECT,
+    &containers::CONTAINER_KILL,
+    &containers::CONTAINER_LIST,
+    &containers::CONTAINER_LOGS,
+    &containers::CONTAINER_PAUSE,
+    &containers::CONTAINER_PUT_ARCHIVE,
+    &containers::CONTAINER_RENAME,
+    &containers::CONTAINER_RESIZE,
+    &containers::CONTAINER_RESTART,
+    &containers::CONTAINER_START,
+    &containers::CONTAINER_STATS,
+    &containers::CONTAINER_STOP,
+    &containers::CONTAINER_TOP,
+    &containers::CONTAINER_UNPAUSE,
+    &containers::CONTAINER_UPDATE,
+    &containers::CONTAINER_WAIT,
+];
 
 /// The operation with this id, if the spec has one.
 pub fn find(id: &str) -> Option<&'static OperationInfo> {

@@ -380,6 +380,7 @@ impl Docker {
                     .header(http::header::CONNECTION, "Upgrade")
                     .header(http::header::UPGRADE, "websocket")
                     .header("Sec-WebSocket-Version", "13")
+                    .header(http::header::ORIGIN, "http://localhost")
                     .header("Sec-WebSocket-Key", key.as_str());
             }
         }

@@ -73,3 +73,7 @@ impl AsyncWrite for AttachInput {
 /// A websocket attached to a container (`attach/ws`).
 #[cfg(feature = "websocket")]
 pub type WebSocket = tokio_tungstenite::WebSocketStream<TokioIo<Upgraded>>;
+
+/// A websocket message, to send and receive on a [`WebSocket`].
+#[cfg(feature = "websocket")]
+pub use tokio_tungstenite::tungstenite::Message as WebSocketMessage;

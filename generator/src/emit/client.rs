@@ -31,16 +31,19 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         let mut consts = Vec::new();
         let mut items = Vec::new();
         let mut methods = Vec::new();
+        let module = ident(&tag.module);
         for op in &ops {
-            consts.push(format_ident!("{}", op.id.to_shouty_snake_case()));
-            if !op.query.is_empty() {
-                queries.push(query_struct_name(op));
+            // Feature-gated methods name their items in full, so the plain imports stay used.
+            if op.upgrade != Some(Upgrade::Websocket) {
+                consts.push(format_ident!("{}", op.id.to_shouty_snake_case()));
+                if !op.query.is_empty() {
+                    queries.push(query_struct_name(op));
+                }
             }
-            let (item, method) = operation_method(ir, op, &mut models);
+            let (item, method) = operation_method(ir, op, &module, &mut models);
             items.extend(item);
             methods.push(method);
         }
-        let module = ident(&tag.module);
         let model_use = use_line(quote!(crate::models), &models);
         let ops_use = quote!(use crate::operations::#module::{ #( #consts, )* #( #queries ),* };);
         let tokens = quote! {
@@ -216,9 +219,11 @@ fn param_arg(ir: &Ir, p: &Param, models: &mut BTreeSet<String>) -> TokenStream {
 }
 
 /// Returns the extra items (output structs, enums) and the method.
-fn operation_method(ir: &Ir, op: &Operation, models: &mut BTreeSet<String>) -> (Vec<TokenStream>, TokenStream) {
+fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models: &mut BTreeSet<String>) -> (Vec<TokenStream>, TokenStream) {
     let method = ident(&op.id);
-    let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+    let gated = op.upgrade == Some(Upgrade::Websocket);
+    let konst_name = format_ident!("{}", op.id.to_shouty_snake_case());
+    let konst = if gated { quote!(crate::operations::#module::#konst_name) } else { quote!(#konst_name) };
     let camel = op.id.to_upper_camel_case();
     let mut items = Vec::new();
     let mut args = Vec::new();
@@ -243,7 +248,8 @@ fn operation_method(ir: &Ir, op: &Operation, models: &mut BTreeSet<String>) -> (
         })
         .collect();
     if !op.query.is_empty() {
-        let q = query_struct_name(op);
+        let q_name = query_struct_name(op);
+        let q = if gated { quote!(crate::operations::#module::#q_name) } else { quote!(#q_name) };
         args.push(quote!(query: &#q));
         setup.push(quote!(call.query(query.to_pairs())?;));
     }
