@@ -7,7 +7,8 @@ mod support;
 use docker_remote_api::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse,
     ContainerStats, ContainerSummary, ContainerTopResponse, ContainerUpdateBody,
-    ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange,
+    ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange, ProgressMessage,
+    SystemVersion,
 };
 
 /// `GET /v1.24/containers/4fa6e0f0c678/changes`
@@ -132,4 +133,37 @@ fn container_wait_example_1_response() {
     support::round_trip::<
         ContainerWaitResponse,
     >("container_wait example 1 (200)", "{\"StatusCode\": 0}\n");
+}
+
+/// `POST /v1.24/build`
+#[test]
+fn image_build_example_1_response() {
+    support::round_trip_lines::<
+        ProgressMessage,
+    >(
+        "image_build example 1 (200)",
+        "{\"stream\": \"Step 1/5...\"}\n{\"stream\": \"...\"}\n{\"error\": \"Error...\", \"errorDetail\": {\"code\": 123, \"message\": \"Error...\"}}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `image-push-example-extra-brace`.
+#[test]
+fn image_push_example_1_response() {
+    support::expect_rejected::<
+        ProgressMessage,
+    >(
+        "image_push example 1 (200)",
+        "{\"status\": \"Pushing...\"}\n{\"status\": \"Pushing\", \"progress\": \"1/? (n/a)\", \"progressDetail\": {\"current\": 1}}}\n{\"error\": \"Invalid...\"}\n...\n",
+    );
+}
+
+/// `GET /v1.24/version`
+#[test]
+fn system_version_example_1_response() {
+    support::round_trip::<
+        SystemVersion,
+    >(
+        "system_version example 1 (200)",
+        "{\n\"Version\": \"1.12.0\",\n\"Os\": \"linux\",\n\"KernelVersion\": \"3.19.0-23-generic\",\n\"GoVersion\": \"go1.6.3\",\n\"GitCommit\": \"deadbee\",\n\"Arch\": \"amd64\",\n\"ApiVersion\": \"1.24\",\n\"BuildTime\": \"2016-06-14T07:09:13.444803460+00:00\",\n\"Experimental\": true\n}\n",
+    );
 }

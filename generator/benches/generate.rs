@@ -9,7 +9,9 @@ use docker_codegen::LowerOptions;
 fn whole_spec(c: &mut Criterion) {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     c.bench_function("generate_full_spec", |b| {
-        b.iter(|| docker_codegen::generate(&spec, &LowerOptions::default()).expect("the spec is valid"))
+        b.iter(|| {
+            docker_codegen::generate(&spec, &LowerOptions::default()).expect("the spec is valid")
+        })
     });
     c.bench_function("load_and_validate_full_spec", |b| {
         b.iter(|| docker_codegen::load_spec(&spec).expect("the spec is valid"))

@@ -112,7 +112,9 @@ pub fn extract(markdown: &str, source: &str) -> Checklist {
                 ListKind::Query
             } else if lower.starts_with("**status codes") {
                 ListKind::Status
-            } else if lower.starts_with("**json parameters") || lower.starts_with("**json fields in response") {
+            } else if lower.starts_with("**json parameters")
+                || lower.starts_with("**json fields in response")
+            {
                 ListKind::Json
             } else if lower.starts_with("**request headers") {
                 ListKind::Headers
@@ -121,8 +123,12 @@ pub fn extract(markdown: &str, source: &str) -> Checklist {
             };
             continue;
         }
-        let Some(ep) = endpoints.last_mut() else { continue };
-        let Some(name) = bold_item(line) else { continue };
+        let Some(ep) = endpoints.last_mut() else {
+            continue;
+        };
+        let Some(name) = bold_item(line) else {
+            continue;
+        };
         match list {
             ListKind::Query => push_unique(&mut ep.query, name),
             ListKind::Headers => push_unique(&mut ep.headers, name),
@@ -137,7 +143,10 @@ pub fn extract(markdown: &str, source: &str) -> Checklist {
             ListKind::None => {}
         }
     }
-    Checklist { source: source.to_string(), endpoints }
+    Checklist {
+        source: source.to_string(),
+        endpoints,
+    }
 }
 
 fn push_unique(list: &mut Vec<String>, name: &str) {
@@ -183,7 +192,11 @@ pub fn find_operation<'a>(ir: &'a Ir, ep: &Endpoint) -> Option<&'a Operation> {
         .find(|op| op.method == ep.method && normalize_path(&op.path) == want)
         .or_else(|| {
             ir.operations.values().find(|op| {
-                op.method == ep.method && op.errata.iter().any(|e| e.doc_says.contains(ep.path.trim()))
+                op.method == ep.method
+                    && op
+                        .errata
+                        .iter()
+                        .any(|e| e.doc_says.contains(ep.path.trim()))
             })
         })
 }
@@ -237,32 +250,47 @@ fn reachable_keys(ir: &Ir, op: &Operation) -> BTreeSet<String> {
 pub fn check(ir: &Ir, list: &Checklist) -> Vec<String> {
     let mut missing = Vec::new();
     for ep in &list.endpoints {
-        let place = format!("{} line {} ({} {})", list.source, ep.line, ep.method, ep.path);
+        let place = format!(
+            "{} line {} ({} {})",
+            list.source, ep.line, ep.method, ep.path
+        );
         let Some(op) = find_operation(ir, ep) else {
             missing.push(format!("{place}: no operation in the spec"));
             continue;
         };
         for q in &ep.query {
             if !op.query.iter().any(|p| p.name == *q) {
-                missing.push(format!("{place}: operation `{}` lacks query parameter `{q}`", op.id));
+                missing.push(format!(
+                    "{place}: operation `{}` lacks query parameter `{q}`",
+                    op.id
+                ));
             }
         }
         for h in &ep.headers {
             let has = op.headers.iter().any(|p| p.name.eq_ignore_ascii_case(h))
                 || (h.eq_ignore_ascii_case("content-type") && op.body.is_some());
             if !has {
-                missing.push(format!("{place}: operation `{}` lacks request header `{h}`", op.id));
+                missing.push(format!(
+                    "{place}: operation `{}` lacks request header `{h}`",
+                    op.id
+                ));
             }
         }
         for s in &ep.status {
             if !op.responses.contains_key(s) {
-                missing.push(format!("{place}: operation `{}` lacks status code {s}", op.id));
+                missing.push(format!(
+                    "{place}: operation `{}` lacks status code {s}",
+                    op.id
+                ));
             }
         }
         let keys = reachable_keys(ir, op);
         for j in &ep.json {
             if !keys.contains(&j.to_lowercase()) {
-                missing.push(format!("{place}: operation `{}` has no JSON field `{j}` in its bodies", op.id));
+                missing.push(format!(
+                    "{place}: operation `{}` has no JSON field `{j}` in its bodies",
+                    op.id
+                ));
             }
         }
     }
@@ -280,7 +308,10 @@ mod tests {
         let list = extract(DOC, "doc.md");
         assert_eq!(list.endpoints.len(), 2);
         let first = &list.endpoints[0];
-        assert_eq!((first.method.as_str(), first.path.as_str(), first.line), ("GET", "/things/(id or name)/json", 4));
+        assert_eq!(
+            (first.method.as_str(), first.path.as_str(), first.line),
+            ("GET", "/things/(id or name)/json", 4)
+        );
         assert_eq!(first.query, ["all", "limit"]);
         assert_eq!(first.status, [200, 404]);
         assert_eq!(list.endpoints[1].json, ["Name", "Size"]);
@@ -288,9 +319,18 @@ mod tests {
 
     #[test]
     fn normalizes_doc_and_spec_paths_alike() {
-        assert_eq!(normalize_path("/containers/(id or name)/json"), "/containers/{}/json");
-        assert_eq!(normalize_path("/containers/{id}/json"), "/containers/{}/json");
-        assert_eq!(normalize_path("/plugins/pull?name=<plugin name>"), "/plugins/pull");
+        assert_eq!(
+            normalize_path("/containers/(id or name)/json"),
+            "/containers/{}/json"
+        );
+        assert_eq!(
+            normalize_path("/containers/{id}/json"),
+            "/containers/{}/json"
+        );
+        assert_eq!(
+            normalize_path("/plugins/pull?name=<plugin name>"),
+            "/plugins/pull"
+        );
     }
 }
 

@@ -162,8 +162,16 @@ pub enum Encoding {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    Json { ty: TypeExpr, required: bool, doc: String },
-    Raw { content_type: String, required: bool, doc: String },
+    Json {
+        ty: TypeExpr,
+        required: bool,
+        doc: String,
+    },
+    Raw {
+        content_type: String,
+        required: bool,
+        doc: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,17 +209,22 @@ pub struct LowerOptions {
 
 /// Whether an item annotated with `since`/`removed_in` exists at `at`.
 fn present(since: Option<&str>, removed_in: Option<&str>, at: ApiVersion) -> bool {
-    let after_since = since.and_then(|s| ApiVersion::parse(s).ok()).is_none_or(|s| s <= at);
-    let before_removal = removed_in.and_then(|r| ApiVersion::parse(r).ok()).is_none_or(|r| at < r);
+    let after_since = since
+        .and_then(|s| ApiVersion::parse(s).ok())
+        .is_none_or(|s| s <= at);
+    let before_removal = removed_in
+        .and_then(|r| ApiVersion::parse(r).ok())
+        .is_none_or(|r| at < r);
     after_since && before_removal
 }
 
 /// Rust keywords that cannot be used as plain identifiers.
 const KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop",
-    "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override",
-    "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
 /// A Rust identifier for `name`: keywords get an `r#` prefix, or a `_`
@@ -240,7 +253,9 @@ pub fn snake(name: &str) -> String {
 
 /// UpperCamelCase variant name from a wire value.
 pub fn camel(value: &str) -> String {
-    let s = value.replace(['-', '.', ' ', '/', ':'], "_").to_upper_camel_case();
+    let s = value
+        .replace(['-', '.', ' ', '/', ':'], "_")
+        .to_upper_camel_case();
     if s.is_empty() {
         "Empty".into()
     } else if s.chars().next().is_some_and(|c| c.is_ascii_digit()) {
@@ -251,7 +266,12 @@ pub fn camel(value: &str) -> String {
 }
 
 fn erratum(e: &ErratumDecl) -> Erratum {
-    Erratum { id: e.id.clone(), doc_says: e.doc_says.clone(), actual: e.actual.clone(), test: e.test.clone() }
+    Erratum {
+        id: e.id.clone(),
+        doc_says: e.doc_says.clone(),
+        actual: e.actual.clone(),
+        test: e.test.clone(),
+    }
 }
 
 fn parse(t: &str) -> TypeExpr {
@@ -265,7 +285,10 @@ fn yaml_scalar_text(v: &serde_yaml::Value) -> String {
         serde_yaml::Value::Bool(b) => b.to_string(),
         serde_yaml::Value::Number(n) => n.to_string(),
         serde_yaml::Value::Null => "null".into(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -320,7 +343,11 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
                 .map(|v| {
                     let value = enum_value_text(v).unwrap_or_default();
                     let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                    EnumValue { rust_name: get("rust_name").unwrap_or_else(|| camel(&value)), doc: get("doc").unwrap_or_default(), value }
+                    EnumValue {
+                        rust_name: get("rust_name").unwrap_or_else(|| camel(&value)),
+                        doc: get("doc").unwrap_or_default(),
+                        value,
+                    }
                 })
                 .collect(),
         )
@@ -331,7 +358,11 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
             decl.either
                 .iter()
                 .flatten()
-                .map(|v| Variant { name: v.name.clone(), ty: parse(&v.ty), doc: v.doc.trim().to_string() })
+                .map(|v| Variant {
+                    name: v.name.clone(),
+                    ty: parse(&v.ty),
+                    doc: v.doc.trim().to_string(),
+                })
                 .collect(),
         )
     };
@@ -357,26 +388,68 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
                 "json" => ResponseKind::Json(parse(r.ty.as_deref().unwrap_or("any"))),
                 "json_lines" => ResponseKind::JsonLines(parse(r.ty.as_deref().unwrap_or("any"))),
                 "multiplexed" => ResponseKind::Multiplexed,
-                "raw" => ResponseKind::Raw { content_type: r.content_type.clone().unwrap_or_default() },
+                "raw" => ResponseKind::Raw {
+                    content_type: r.content_type.clone().unwrap_or_default(),
+                },
                 _ => ResponseKind::None,
             };
-            let headers = r.headers.iter().filter(keep).map(|h| lower_param(h, "headers")).collect();
-            Some((status, Response { status, doc: r.doc.trim().to_string(), kind, headers }))
+            let headers = r
+                .headers
+                .iter()
+                .filter(keep)
+                .map(|h| lower_param(h, "headers"))
+                .collect();
+            Some((
+                status,
+                Response {
+                    status,
+                    doc: r.doc.trim().to_string(),
+                    kind,
+                    headers,
+                },
+            ))
         })
         .collect();
     Operation {
         id: op.id.clone(),
         tag: tag.to_string(),
         summary: op.summary.trim().to_string(),
-        description: op.description.clone().unwrap_or_default().trim().to_string(),
+        description: op
+            .description
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
         method: op.method.to_uppercase(),
         path: op.path.clone(),
-        path_params: op.path_params.iter().map(|p| lower_param(p, "path_params")).collect(),
-        query: op.query.iter().filter(keep).map(|p| lower_param(p, "query")).collect(),
-        headers: op.headers.iter().filter(keep).map(|p| lower_param(p, "headers")).collect(),
+        path_params: op
+            .path_params
+            .iter()
+            .map(|p| lower_param(p, "path_params"))
+            .collect(),
+        query: op
+            .query
+            .iter()
+            .filter(keep)
+            .map(|p| lower_param(p, "query"))
+            .collect(),
+        headers: op
+            .headers
+            .iter()
+            .filter(keep)
+            .map(|p| lower_param(p, "headers"))
+            .collect(),
         body: op.body.as_ref().map(|b| match b.kind.as_str() {
-            "json" => Body::Json { ty: parse(b.ty.as_deref().unwrap_or("any")), required: b.required, doc: b.doc.trim().to_string() },
-            _ => Body::Raw { content_type: b.content_type.clone().unwrap_or_default(), required: b.required, doc: b.doc.trim().to_string() },
+            "json" => Body::Json {
+                ty: parse(b.ty.as_deref().unwrap_or("any")),
+                required: b.required,
+                doc: b.doc.trim().to_string(),
+            },
+            _ => Body::Raw {
+                content_type: b.content_type.clone().unwrap_or_default(),
+                required: b.required,
+                doc: b.doc.trim().to_string(),
+            },
         }),
         upgrade: match op.upgrade.as_deref() {
             Some("tcp") => Some(Upgrade::Tcp),
@@ -409,12 +482,19 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         None => spec_version,
     };
     if at > spec_version {
-        return Err(format!("--api-version {at} is later than the spec's api_version {spec_version}"));
+        return Err(format!(
+            "--api-version {at} is later than the spec's api_version {spec_version}"
+        ));
     }
-    let min = api.min_api_version.clone().unwrap_or_else(|| api.api_version.clone());
+    let min = api
+        .min_api_version
+        .clone()
+        .unwrap_or_else(|| api.api_version.clone());
     if let Ok(min_v) = ApiVersion::parse(&min) {
         if at < min_v {
-            return Err(format!("--api-version {at} is below the spec's min_api_version {min_v}"));
+            return Err(format!(
+                "--api-version {at} is below the spec's min_api_version {min_v}"
+            ));
         }
     }
 
@@ -450,7 +530,15 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             error_type: api.error_body.clone(),
             readme: api.readme.clone().unwrap_or_default().trim().to_string(),
         },
-        tags: api.tags.iter().map(|t| Tag { name: t.name.clone(), doc: t.doc.trim().to_string(), module: snake(&t.name) }).collect(),
+        tags: api
+            .tags
+            .iter()
+            .map(|t| Tag {
+                name: t.name.clone(),
+                doc: t.doc.trim().to_string(),
+                module: snake(&t.name),
+            })
+            .collect(),
         types,
         operations,
     })

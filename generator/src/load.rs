@@ -46,19 +46,32 @@ impl SourceMap {
     pub fn locate(&self, path: &str) -> Pos {
         let mut current = path.to_string();
         loop {
-            if let Some(p) = self.values.get(&current).or_else(|| self.keys.get(&current)) {
+            if let Some(p) = self
+                .values
+                .get(&current)
+                .or_else(|| self.keys.get(&current))
+            {
                 return *p;
             }
             match parent_path(&current) {
                 Some(parent) => current = parent,
-                None => return self.values.get("").copied().unwrap_or(Pos { line: 1, column: 1 }),
+                None => {
+                    return self
+                        .values
+                        .get("")
+                        .copied()
+                        .unwrap_or(Pos { line: 1, column: 1 })
+                }
             }
         }
     }
 
     /// Where the key of the entry at `path` is written (falls back to `locate`).
     pub fn locate_key(&self, path: &str) -> Pos {
-        self.keys.get(path).copied().unwrap_or_else(|| self.locate(path))
+        self.keys
+            .get(path)
+            .copied()
+            .unwrap_or_else(|| self.locate(path))
     }
 }
 
@@ -85,8 +98,14 @@ pub fn index_path(parent: &str, index: usize) -> String {
 }
 
 enum Frame {
-    Mapping { path: String, pending_key: Option<String> },
-    Sequence { path: String, next: usize },
+    Mapping {
+        path: String,
+        pending_key: Option<String>,
+    },
+    Sequence {
+        path: String,
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -130,7 +149,10 @@ impl MapBuilder {
 impl MarkedEventReceiver for MapBuilder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         // yaml-rust2 counts lines from 1 and columns from 0.
-        let pos = Pos { line: mark.line(), column: mark.col() + 1 };
+        let pos = Pos {
+            line: mark.line(),
+            column: mark.col() + 1,
+        };
         match event {
             Event::Scalar(value, ..) => {
                 self.place_node(Some(&value), pos);
@@ -140,7 +162,10 @@ impl MarkedEventReceiver for MapBuilder {
             }
             Event::MappingStart(..) => {
                 let path = self.place_node(None, pos).unwrap_or_default();
-                self.stack.push(Frame::Mapping { path, pending_key: None });
+                self.stack.push(Frame::Mapping {
+                    path,
+                    pending_key: None,
+                });
             }
             Event::SequenceStart(..) => {
                 let path = self.place_node(None, pos).unwrap_or_default();
@@ -166,13 +191,23 @@ impl<T> Loaded<T> {
     /// A diagnostic at the value found at `path`.
     pub fn at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         let pos = self.map.locate(path);
-        Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into() }
+        Diagnostic {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+        }
     }
 
     /// A diagnostic at the key of the entry at `path`.
     pub fn at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         let pos = self.map.locate_key(path);
-        Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into() }
+        Diagnostic {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+        }
     }
 }
 
@@ -235,7 +270,10 @@ pub fn load_dir(dir: &Path) -> Result<RawSpec, Diagnostics> {
 }
 
 /// Parses one file, recording every problem; `None` when there was any.
-pub fn load_file<T: DeserializeOwned>(path: &Path, problems: &mut Diagnostics) -> Option<Loaded<T>> {
+pub fn load_file<T: DeserializeOwned>(
+    path: &Path,
+    problems: &mut Diagnostics,
+) -> Option<Loaded<T>> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -252,16 +290,25 @@ pub fn load_file<T: DeserializeOwned>(path: &Path, problems: &mut Diagnostics) -
 }
 
 /// Parses YAML text that claims to come from `path`.
-pub fn parse_text<T: DeserializeOwned>(path: &Path, text: &str, problems: &mut Diagnostics) -> Option<Loaded<T>> {
+pub fn parse_text<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    problems: &mut Diagnostics,
+) -> Option<Loaded<T>> {
     let map = SourceMap::build(text);
     let before = problems.len();
     let deserializer = serde_yaml::Deserializer::from_str(text);
     let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |p| unknown.push((ignored_path(&p), last_key(&p))));
+    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |p| {
+        unknown.push((ignored_path(&p), last_key(&p)))
+    });
     let content = match result {
         Ok(content) => content,
         Err(e) => {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
             problems.push(Diagnostic {
                 file: path.to_path_buf(),
                 line,
@@ -273,18 +320,28 @@ pub fn parse_text<T: DeserializeOwned>(path: &Path, text: &str, problems: &mut D
     };
     for (path_text, key) in unknown {
         let pos = map.locate_key(&path_text);
-        let within = path_text.strip_suffix(&key).map(|p| p.trim_end_matches('.')).filter(|p| !p.is_empty()).unwrap_or("the top level");
+        let within = path_text
+            .strip_suffix(&key)
+            .map(|p| p.trim_end_matches('.'))
+            .filter(|p| !p.is_empty())
+            .unwrap_or("the top level");
         problems.push(Diagnostic {
             file: path.to_path_buf(),
             line: pos.line,
             column: pos.column,
-            message: format!("unknown key `{key}` in {within} (spec/README.md lists the keys each place takes)"),
+            message: format!(
+                "unknown key `{key}` in {within} (spec/README.md lists the keys each place takes)"
+            ),
         });
     }
     if problems.len() > before {
         return None;
     }
-    Some(Loaded { file: path.to_path_buf(), map, content })
+    Some(Loaded {
+        file: path.to_path_buf(),
+        map,
+        content,
+    })
 }
 
 /// The key an ignored path ends in.
@@ -303,7 +360,9 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
         P::Root => String::new(),
         P::Seq { parent, index } => index_path(&ignored_path(parent), *index),
         P::Map { parent, key } => key_path(&ignored_path(parent), key),
-        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => ignored_path(parent),
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+            ignored_path(parent)
+        }
     }
 }
 

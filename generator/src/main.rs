@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use docker_codegen::{output, LowerOptions};
 
 #[derive(Parser)]
-#[command(name = "docker-codegen", version, about = "Generate the docker-remote-api crate from the Docker Engine API spec")]
+#[command(
+    name = "docker-codegen",
+    version,
+    about = "Generate the docker-remote-api crate from the Docker Engine API spec"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,22 +63,41 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Validate { spec } => {
             let loaded = docker_codegen::load_spec(&spec).map_err(|d| d.to_string())?;
-            let ops: usize = loaded.files.iter().map(|f| f.content.operations.len()).sum();
-            println!("spec is valid: {} files, {ops} operations", loaded.files.len() + 1);
+            let ops: usize = loaded
+                .files
+                .iter()
+                .map(|f| f.content.operations.len())
+                .sum();
+            println!(
+                "spec is valid: {} files, {ops} operations",
+                loaded.files.len() + 1
+            );
             Ok(())
         }
-        Command::Generate { spec, out, api_version, check } => {
-            let files = docker_codegen::generate(&spec, &LowerOptions { api_version }).map_err(|e| e.to_string())?;
+        Command::Generate {
+            spec,
+            out,
+            api_version,
+            check,
+        } => {
+            let files = docker_codegen::generate(&spec, &LowerOptions { api_version })
+                .map_err(|e| e.to_string())?;
             if check {
-                let drift = output::check(&out, &files).map_err(|e| format!("{}: {e}", out.display()))?;
+                let drift =
+                    output::check(&out, &files).map_err(|e| format!("{}: {e}", out.display()))?;
                 if drift.is_empty() {
                     println!("{} is up to date ({} files)", out.display(), files.len());
                     return Ok(());
                 }
                 let lines: Vec<String> = drift.iter().map(|d| format!("  {d}")).collect();
-                return Err(format!("{} is not what spec/ produces:\n{}", out.display(), lines.join("\n")));
+                return Err(format!(
+                    "{} is not what spec/ produces:\n{}",
+                    out.display(),
+                    lines.join("\n")
+                ));
             }
-            let summary = output::write(&out, &files).map_err(|e| format!("{}: {e}", out.display()))?;
+            let summary =
+                output::write(&out, &files).map_err(|e| format!("{}: {e}", out.display()))?;
             println!(
                 "{}: {} written, {} removed, {} unchanged",
                 out.display(),
@@ -85,7 +108,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Openapi { spec, api_version } => {
-            let ir = docker_codegen::build_ir(&spec, &LowerOptions { api_version }).map_err(|e| e.to_string())?;
+            let ir = docker_codegen::build_ir(&spec, &LowerOptions { api_version })
+                .map_err(|e| e.to_string())?;
             println!("{}", docker_codegen::emit::openapi_document(&ir)?);
             Ok(())
         }

@@ -55,7 +55,12 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> io::Result<()> {
         if path.is_dir() {
             walk(root, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(root) {
-            out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+            out.push(
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
         }
     }
     Ok(())
@@ -68,7 +73,9 @@ pub fn check(dir: &Path, files: &FileSet) -> io::Result<Vec<Drift>> {
         match fs::read(dir.join(rel)) {
             Ok(bytes) if bytes == content.as_bytes() => {}
             Ok(_) => drift.push(Drift::Stale(rel.clone())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => drift.push(Drift::Missing(rel.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                drift.push(Drift::Missing(rel.clone()))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -108,7 +115,10 @@ pub fn write(dir: &Path, files: &FileSet) -> io::Result<WriteSummary> {
 }
 
 fn temp_sibling(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".codegen-tmp");
     path.with_file_name(name)
 }

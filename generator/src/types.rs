@@ -28,11 +28,18 @@ impl Scalar {
     ];
 
     pub fn name(self) -> &'static str {
-        Scalar::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("string")
+        Scalar::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("string")
     }
 
     pub fn is_integer(self) -> bool {
-        matches!(self, Scalar::I32 | Scalar::I64 | Scalar::U16 | Scalar::U32 | Scalar::U64)
+        matches!(
+            self,
+            Scalar::I32 | Scalar::I64 | Scalar::U16 | Scalar::U32 | Scalar::U64
+        )
     }
 }
 
@@ -48,7 +55,9 @@ pub enum TypeExpr {
 }
 
 /// Words a type expression may use besides type names.
-pub const BUILTIN_WORDS: [&str; 11] = ["string", "bool", "i32", "i64", "u16", "u32", "u64", "f64", "any", "list<T>", "map<T>"];
+pub const BUILTIN_WORDS: [&str; 11] = [
+    "string", "bool", "i32", "i64", "u16", "u32", "u64", "f64", "any", "list<T>", "map<T>",
+];
 
 impl TypeExpr {
     /// Parses `text`; the error says what is wrong with it.
@@ -57,7 +66,10 @@ impl TypeExpr {
         if t.is_empty() {
             return Err("empty type expression".into());
         }
-        for (prefix, wrap) in [("list<", TypeExpr::List as fn(Box<TypeExpr>) -> TypeExpr), ("map<", TypeExpr::Map)] {
+        for (prefix, wrap) in [
+            ("list<", TypeExpr::List as fn(Box<TypeExpr>) -> TypeExpr),
+            ("map<", TypeExpr::Map),
+        ] {
             if let Some(rest) = t.strip_prefix(prefix) {
                 let inner = rest
                     .strip_suffix('>')
@@ -137,14 +149,18 @@ mod tests {
     fn parses_nested_containers() {
         assert_eq!(
             TypeExpr::parse("map<list<Port>>").unwrap(),
-            TypeExpr::Map(Box::new(TypeExpr::List(Box::new(TypeExpr::Named("Port".into())))))
+            TypeExpr::Map(Box::new(TypeExpr::List(Box::new(TypeExpr::Named(
+                "Port".into()
+            )))))
         );
     }
 
     #[test]
     fn rejects_lowercase_names_and_unclosed_brackets() {
         assert!(TypeExpr::parse("port").unwrap_err().contains("not a type"));
-        assert!(TypeExpr::parse("list<string").unwrap_err().contains("does not end"));
+        assert!(TypeExpr::parse("list<string")
+            .unwrap_err()
+            .contains("does not end"));
     }
 
     #[test]

@@ -50,7 +50,9 @@ impl<T> Locator for Loaded<T> {
 
 /// Checks `spec` and returns every problem found, sorted by place.
 pub fn validate(spec: &RawSpec) -> Diagnostics {
-    let mut v = Validator { out: Diagnostics::default() };
+    let mut v = Validator {
+        out: Diagnostics::default(),
+    };
     v.run(spec);
     v.out.finish()
 }
@@ -78,7 +80,10 @@ impl Validator {
         if api.content.version_prefix != expected_prefix {
             self.out.push(api.at(
                 "version_prefix",
-                format!("version_prefix is `{}` but api_version {} calls for `{expected_prefix}`", api.content.version_prefix, api.content.api_version),
+                format!(
+                    "version_prefix is `{}` but api_version {} calls for `{expected_prefix}`",
+                    api.content.version_prefix, api.content.api_version
+                ),
             ));
         }
 
@@ -86,7 +91,10 @@ impl Validator {
         let mut tags = BTreeSet::new();
         for (i, tag) in api.content.tags.iter().enumerate() {
             if !tags.insert(tag.name.as_str()) {
-                self.out.push(api.at(&key_path(&index_path("tags", i), "name"), format!("tag `{}` is declared twice", tag.name)));
+                self.out.push(api.at(
+                    &key_path(&index_path("tags", i), "name"),
+                    format!("tag `{}` is declared twice", tag.name),
+                ));
             }
         }
 
@@ -103,10 +111,20 @@ impl Validator {
         }
         for (file, path, name, decl) in &type_decls {
             if let Some(first) = sites.get(name) {
-                let msg = format!("type `{name}` is already defined at {}", first.file.place(&first.path));
+                let msg = format!(
+                    "type `{name}` is already defined at {}",
+                    first.file.place(&first.path)
+                );
                 self.out.push(file.at_key(path, msg));
             } else {
-                sites.insert(name, TypeSite { file: *file, path: path.clone(), decl });
+                sites.insert(
+                    name,
+                    TypeSite {
+                        file: *file,
+                        path: path.clone(),
+                        decl,
+                    },
+                );
             }
         }
         let names: Vec<&str> = sites.keys().copied().collect();
@@ -129,7 +147,11 @@ impl Validator {
         for file in &spec.files {
             if !tags.contains(file.content.tag.as_str()) {
                 let declared: Vec<&str> = tags.iter().copied().collect();
-                let mut msg = format!("tag `{}` is not declared in api.yaml (declared: {})", file.content.tag, declared.join(", "));
+                let mut msg = format!(
+                    "tag `{}` is not declared in api.yaml (declared: {})",
+                    file.content.tag,
+                    declared.join(", ")
+                );
                 if let Some(s) = suggest(&file.content.tag, &declared) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
@@ -138,7 +160,10 @@ impl Validator {
             for (i, op) in file.content.operations.iter().enumerate() {
                 let path = index_path("operations", i);
                 if let Some(first) = ids.get(op.id.as_str()) {
-                    self.out.push(file.at(&key_path(&path, "id"), format!("operation id `{}` is already used at {first}", op.id)));
+                    self.out.push(file.at(
+                        &key_path(&path, "id"),
+                        format!("operation id `{}` is already used at {first}", op.id),
+                    ));
                 } else {
                     ids.insert(&op.id, file.place(&key_path(&path, "id")));
                 }
@@ -146,7 +171,10 @@ impl Validator {
                 if let Some(first) = routes.get(&route) {
                     self.out.push(file.at(
                         &key_path(&path, "path"),
-                        format!("{} {} is already served by the operation at {first}", route.0, op.path),
+                        format!(
+                            "{} {} is already served by the operation at {first}",
+                            route.0, op.path
+                        ),
                     ));
                 } else {
                     routes.insert(route, file.place(&key_path(&path, "id")));
@@ -167,10 +195,20 @@ impl Validator {
         let file = site.file;
         let path = &site.path;
         let decl = site.decl;
-        if !(name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())) {
-            self.out.push(file.at_key(path, format!("type name `{name}` must be UpperCamelCase letters and digits")));
+        if !(name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            self.out.push(file.at_key(
+                path,
+                format!("type name `{name}` must be UpperCamelCase letters and digits"),
+            ));
         }
-        let shapes = [decl.fields.is_some(), decl.values.is_some(), decl.alias.is_some(), decl.either.is_some()];
+        let shapes = [
+            decl.fields.is_some(),
+            decl.values.is_some(),
+            decl.alias.is_some(),
+            decl.either.is_some(),
+        ];
         let count = shapes.iter().filter(|s| **s).count();
         if count != 1 {
             self.out.push(file.at_key(
@@ -178,16 +216,31 @@ impl Validator {
                 format!("type `{name}` must have exactly one of `struct`, `enum`, `alias`, `either` (it has {count})"),
             ));
         }
-        self.check_versions(file, path, decl.since.as_deref(), decl.removed_in.as_deref(), api_version);
+        self.check_versions(
+            file,
+            path,
+            decl.since.as_deref(),
+            decl.removed_in.as_deref(),
+            api_version,
+        );
         self.check_errata(file, path, &decl.errata, erratum_ids);
         if let Some(fields) = &decl.fields {
             let mut rust_names: HashMap<String, &str> = HashMap::new();
             for (json, field) in fields {
                 let fpath = key_path(&key_path(path, "struct"), json);
                 self.check_type_expr(file, &key_path(&fpath, "type"), &field.ty, names);
-                self.check_versions(file, &fpath, field.since.as_deref(), field.removed_in.as_deref(), api_version);
+                self.check_versions(
+                    file,
+                    &fpath,
+                    field.since.as_deref(),
+                    field.removed_in.as_deref(),
+                    api_version,
+                );
                 self.check_errata(file, &fpath, &field.errata, erratum_ids);
-                let rust = field.rust_name.clone().unwrap_or_else(|| json.to_snake_case());
+                let rust = field
+                    .rust_name
+                    .clone()
+                    .unwrap_or_else(|| json.to_snake_case());
                 if let Some(other) = rust_names.insert(rust.clone(), json) {
                     self.out.push(file.at_key(
                         &fpath,
@@ -199,7 +252,8 @@ impl Validator {
         if let Some(values) = &decl.values {
             let vpath = key_path(path, "enum");
             if values.is_empty() {
-                self.out.push(file.at(&vpath, format!("enum `{name}` lists no values")));
+                self.out
+                    .push(file.at(&vpath, format!("enum `{name}` lists no values")));
             }
             let mut seen: HashMap<String, usize> = HashMap::new();
             for (i, value) in values.iter().enumerate() {
@@ -223,13 +277,19 @@ impl Validator {
         if let Some(variants) = &decl.either {
             let epath = key_path(path, "either");
             if variants.len() < 2 {
-                self.out.push(file.at(&epath, format!("either `{name}` needs at least two variants")));
+                self.out.push(file.at(
+                    &epath,
+                    format!("either `{name}` needs at least two variants"),
+                ));
             }
             let mut seen = BTreeSet::new();
             for (i, variant) in variants.iter().enumerate() {
                 let ipath = index_path(&epath, i);
                 if !seen.insert(variant.name.as_str()) {
-                    self.out.push(file.at(&key_path(&ipath, "name"), format!("either `{name}` has two variants named `{}`", variant.name)));
+                    self.out.push(file.at(
+                        &key_path(&ipath, "name"),
+                        format!("either `{name}` has two variants named `{}`", variant.name),
+                    ));
                 }
                 self.check_type_expr(file, &key_path(&ipath, "type"), &variant.ty, names);
             }
@@ -263,7 +323,10 @@ impl Validator {
                         if reported.insert(key) {
                             self.out.push(site.file.at(
                                 &key_path(&site.path, "alias"),
-                                format!("alias cycle: {} (an alias must end in a real type)", cycle.join(" -> ")),
+                                format!(
+                                    "alias cycle: {} (an alias must end in a real type)",
+                                    cycle.join(" -> ")
+                                ),
                             ));
                         }
                     } else if visited.insert(next.clone()) {
@@ -287,18 +350,40 @@ impl Validator {
         erratum_ids: &mut HashMap<String, String>,
     ) {
         let id_ok = !op.id.is_empty()
-            && op.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && op
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && op.id.chars().next().is_some_and(|c| c.is_ascii_lowercase());
         if !id_ok {
-            self.out.push(file.at(&key_path(path, "id"), format!("operation id `{}` must be snake_case", op.id)));
+            self.out.push(file.at(
+                &key_path(path, "id"),
+                format!("operation id `{}` must be snake_case", op.id),
+            ));
         }
         if !METHODS.contains(&op.method.as_str()) {
-            self.out.push(file.at(&key_path(path, "method"), format!("method `{}` is not one of {}", op.method, METHODS.join(", "))));
+            self.out.push(file.at(
+                &key_path(path, "method"),
+                format!(
+                    "method `{}` is not one of {}",
+                    op.method,
+                    METHODS.join(", ")
+                ),
+            ));
         }
         if !op.path.starts_with('/') {
-            self.out.push(file.at(&key_path(path, "path"), format!("path `{}` must start with `/`", op.path)));
+            self.out.push(file.at(
+                &key_path(path, "path"),
+                format!("path `{}` must start with `/`", op.path),
+            ));
         }
-        self.check_versions(file, path, op.since.as_deref(), op.removed_in.as_deref(), api_version);
+        self.check_versions(
+            file,
+            path,
+            op.since.as_deref(),
+            op.removed_in.as_deref(),
+            api_version,
+        );
         self.check_errata(file, path, &op.errata, erratum_ids);
 
         // Placeholders against path parameters, both ways.
@@ -316,18 +401,28 @@ impl Validator {
             if !placeholders.contains(&p.name) {
                 self.out.push(file.at(
                     &key_path(&index_path(&key_path(path, "path_params"), i), "name"),
-                    format!("path parameter `{}` does not appear in the path `{}` as `{{{}}}`", p.name, op.path, p.name),
+                    format!(
+                        "path parameter `{}` does not appear in the path `{}` as `{{{}}}`",
+                        p.name, op.path, p.name
+                    ),
                 ));
             }
         }
 
-        for (group, params) in [("path_params", &op.path_params), ("query", &op.query), ("headers", &op.headers)] {
+        for (group, params) in [
+            ("path_params", &op.path_params),
+            ("query", &op.query),
+            ("headers", &op.headers),
+        ] {
             let gpath = key_path(path, group);
             let mut seen = BTreeSet::new();
             for (i, p) in params.iter().enumerate() {
                 let ppath = index_path(&gpath, i);
                 if !seen.insert(p.name.to_lowercase()) {
-                    self.out.push(file.at(&key_path(&ppath, "name"), format!("{group} lists `{}` twice", p.name)));
+                    self.out.push(file.at(
+                        &key_path(&ppath, "name"),
+                        format!("{group} lists `{}` twice", p.name),
+                    ));
                 }
                 self.check_param(file, &ppath, group, p, names, api_version, erratum_ids);
             }
@@ -338,28 +433,40 @@ impl Validator {
             match body.kind.as_str() {
                 "json" => match &body.ty {
                     Some(t) => self.check_type_expr(file, &key_path(&bpath, "type"), t, names),
-                    None => self.out.push(file.at(&bpath, "a json body needs a `type`".to_string())),
+                    None => self
+                        .out
+                        .push(file.at(&bpath, "a json body needs a `type`".to_string())),
                 },
                 "raw" => {
                     if body.content_type.is_none() {
-                        self.out.push(file.at(&bpath, "a raw body needs a `content_type`".to_string()));
+                        self.out
+                            .push(file.at(&bpath, "a raw body needs a `content_type`".to_string()));
                     }
                 }
                 other => self.out.push(file.at(
                     &key_path(&bpath, "kind"),
-                    format!("body kind `{other}` is not one of {}", BODY_KINDS.join(", ")),
+                    format!(
+                        "body kind `{other}` is not one of {}",
+                        BODY_KINDS.join(", ")
+                    ),
                 )),
             }
         }
         if let Some(up) = &op.upgrade {
             if !UPGRADES.contains(&up.as_str()) {
-                self.out.push(file.at(&key_path(path, "upgrade"), format!("upgrade `{up}` is not one of {}", UPGRADES.join(", "))));
+                self.out.push(file.at(
+                    &key_path(path, "upgrade"),
+                    format!("upgrade `{up}` is not one of {}", UPGRADES.join(", ")),
+                ));
             }
         }
 
         let rpath = key_path(path, "responses");
         if op.responses.is_empty() {
-            self.out.push(file.at(path, format!("operation `{}` documents no responses", op.id)));
+            self.out.push(file.at(
+                path,
+                format!("operation `{}` documents no responses", op.id),
+            ));
         }
         let mut statuses = BTreeSet::new();
         for (status, response) in &op.responses {
@@ -374,27 +481,44 @@ impl Validator {
             if !RESPONSE_KINDS.contains(&kind) {
                 self.out.push(file.at(
                     &key_path(&spath, "kind"),
-                    format!("response kind `{kind}` is not one of {}", RESPONSE_KINDS.join(", ")),
+                    format!(
+                        "response kind `{kind}` is not one of {}",
+                        RESPONSE_KINDS.join(", ")
+                    ),
                 ));
             }
             match (kind, &response.ty) {
                 ("json" | "json_lines", None) => {
-                    self.out.push(file.at(&spath, format!("a `{kind}` response needs a `type`")));
+                    self.out
+                        .push(file.at(&spath, format!("a `{kind}` response needs a `type`")));
                 }
-                ("json" | "json_lines", Some(t)) => self.check_type_expr(file, &key_path(&spath, "type"), t, names),
+                ("json" | "json_lines", Some(t)) => {
+                    self.check_type_expr(file, &key_path(&spath, "type"), t, names)
+                }
                 (_, Some(_)) => self.out.push(file.at(
                     &key_path(&spath, "type"),
-                    format!("a `{kind}` response carries no typed body; remove `type` or change `kind`"),
+                    format!(
+                        "a `{kind}` response carries no typed body; remove `type` or change `kind`"
+                    ),
                 )),
                 _ => {}
             }
             if kind == "raw" && response.content_type.is_none() {
-                self.out.push(file.at(&spath, "a raw response needs a `content_type`".to_string()));
+                self.out
+                    .push(file.at(&spath, "a raw response needs a `content_type`".to_string()));
             }
             self.check_errata(file, &spath, &response.errata, erratum_ids);
             let hpath = key_path(&spath, "headers");
             for (i, h) in response.headers.iter().enumerate() {
-                self.check_param(file, &index_path(&hpath, i), "headers", h, names, api_version, erratum_ids);
+                self.check_param(
+                    file,
+                    &index_path(&hpath, i),
+                    "headers",
+                    h,
+                    names,
+                    api_version,
+                    erratum_ids,
+                );
             }
         }
 
@@ -405,13 +529,18 @@ impl Validator {
                 match parse_status(&status.0) {
                     Ok(code) if !statuses.contains(&code) => self.out.push(file.at(
                         &key_path(&epath, "status"),
-                        format!("example answers {code}, which is not among the operation's responses"),
+                        format!(
+                            "example answers {code}, which is not among the operation's responses"
+                        ),
                     )),
                     Ok(_) => {}
                     Err(e) => self.out.push(file.at(&key_path(&epath, "status"), e)),
                 }
             } else if ex.response.is_some() {
-                self.out.push(file.at(&epath, "an example with a response body needs its `status`".to_string()));
+                self.out.push(file.at(
+                    &epath,
+                    "an example with a response body needs its `status`".to_string(),
+                ));
             }
             if let Some(e) = &ex.erratum {
                 if !op_errata.contains(e.as_str()) {
@@ -436,7 +565,13 @@ impl Validator {
         erratum_ids: &mut HashMap<String, String>,
     ) {
         self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
-        self.check_versions(file, ppath, p.since.as_deref(), p.removed_in.as_deref(), api_version);
+        self.check_versions(
+            file,
+            ppath,
+            p.since.as_deref(),
+            p.removed_in.as_deref(),
+            api_version,
+        );
         self.check_errata(file, ppath, &p.errata, erratum_ids);
         if let Some(enc) = &p.encoding {
             let allowed: &[&str] = match group {
@@ -465,7 +600,13 @@ impl Validator {
         }
         if let Some(f) = &p.bool_format {
             if !BOOL_FORMATS.contains(&f.as_str()) {
-                self.out.push(file.at(&key_path(ppath, "bool_format"), format!("bool_format `{f}` is not one of {}", BOOL_FORMATS.join(", "))));
+                self.out.push(file.at(
+                    &key_path(ppath, "bool_format"),
+                    format!(
+                        "bool_format `{f}` is not one of {}",
+                        BOOL_FORMATS.join(", ")
+                    ),
+                ));
             }
         }
     }
@@ -476,14 +617,22 @@ impl Validator {
             Ok(expr) => {
                 for name in expr.names() {
                     if !names.contains(&name) {
-                        self.out.push(file.at(path, undefined_type_message(name, names)));
+                        self.out
+                            .push(file.at(path, undefined_type_message(name, names)));
                     }
                 }
             }
         }
     }
 
-    fn check_versions(&mut self, file: &dyn Locator, path: &str, since: Option<&str>, removed_in: Option<&str>, api: Option<ApiVersion>) {
+    fn check_versions(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        since: Option<&str>,
+        removed_in: Option<&str>,
+        api: Option<ApiVersion>,
+    ) {
         let since_v = since.and_then(|s| match ApiVersion::parse(s) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -508,22 +657,40 @@ impl Validator {
         }
         if let (Some(s), Some(r)) = (since_v, removed_v) {
             if r <= s {
-                self.out.push(file.at(&key_path(path, "removed_in"), format!("removed_in {r} is not after since {s}")));
+                self.out.push(file.at(
+                    &key_path(path, "removed_in"),
+                    format!("removed_in {r} is not after since {s}"),
+                ));
             }
         }
     }
 
-    fn check_errata(&mut self, file: &dyn Locator, path: &str, errata: &[ErratumDecl], ids: &mut HashMap<String, String>) {
+    fn check_errata(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        errata: &[ErratumDecl],
+        ids: &mut HashMap<String, String>,
+    ) {
         for (i, e) in errata.iter().enumerate() {
             let epath = index_path(&key_path(path, "errata"), i);
-            let ok = !e.id.is_empty() && e.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let ok = !e.id.is_empty()
+                && e.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !ok {
-                self.out.push(file.at(&key_path(&epath, "id"), format!("erratum id `{}` must be kebab-case", e.id)));
+                self.out.push(file.at(
+                    &key_path(&epath, "id"),
+                    format!("erratum id `{}` must be kebab-case", e.id),
+                ));
             }
             let here = file.place(&key_path(&epath, "id"));
             if let Some(first) = ids.get(&e.id) {
                 if *first != here {
-                    self.out.push(file.at(&key_path(&epath, "id"), format!("erratum id `{}` is already used at {first}", e.id)));
+                    self.out.push(file.at(
+                        &key_path(&epath, "id"),
+                        format!("erratum id `{}` is already used at {first}", e.id),
+                    ));
                 }
             } else {
                 ids.insert(e.id.clone(), here);
@@ -540,7 +707,9 @@ pub fn enum_value_text(value: &serde_yaml::Value) -> Result<String, String> {
             for key in m.keys() {
                 let k = key.as_str().unwrap_or("?");
                 if !["value", "doc", "rust_name"].contains(&k) {
-                    return Err(format!("unknown key `{k}` in an enum value (it takes value, doc, rust_name)"));
+                    return Err(format!(
+                        "unknown key `{k}` in an enum value (it takes value, doc, rust_name)"
+                    ));
                 }
             }
             match m.get("value") {
@@ -548,7 +717,10 @@ pub fn enum_value_text(value: &serde_yaml::Value) -> Result<String, String> {
                 _ => Err("an enum value written as a mapping needs a string `value`".into()),
             }
         }
-        other => Err(format!("an enum value must be a string (quote it), not {}", describe(other))),
+        other => Err(format!(
+            "an enum value must be a string (quote it), not {}",
+            describe(other)
+        )),
     }
 }
 
@@ -619,7 +791,12 @@ fn undefined_type_message(name: &str, names: &[&str]) -> String {
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                *c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

@@ -40,7 +40,11 @@ fn assert_one(found: &[Diagnostic], file: &str, line: usize, text: &str) {
     let d = &found[0];
     assert!(d.file.ends_with(file), "wrong file: {d}");
     assert_eq!(d.line, line, "wrong line: {d}");
-    assert!(d.message.contains(text), "message `{}` lacks `{text}`", d.message);
+    assert!(
+        d.message.contains(text),
+        "message `{}` lacks `{text}`",
+        d.message
+    );
 }
 
 const OK_OP: &str = "tag: things
@@ -67,26 +71,50 @@ fn a_valid_spec_has_no_problems() {
 #[test]
 fn yaml_syntax_error_points_at_the_line() {
     let broken = OK_OP.replace("    summary: Get a thing", "    summary: Get: a thing");
-    assert_one(&problems(&broken), "things.yaml", 4, "mapping values are not allowed");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        4,
+        "mapping values are not allowed",
+    );
 }
 
 #[test]
 fn unknown_keys_are_all_reported_with_their_lines() {
     let broken = OK_OP
-        .replace("    summary: Get a thing\n", "    summary: Get a thing\n    sumary: typo\n")
-        .replace("      Name: { type: string }", "      Name: { type: string, requried: true }");
+        .replace(
+            "    summary: Get a thing\n",
+            "    summary: Get a thing\n    sumary: typo\n",
+        )
+        .replace(
+            "      Name: { type: string }",
+            "      Name: { type: string, requried: true }",
+        );
     let found = problems(&broken);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert_eq!(found[0].line, 5);
-    assert!(found[0].message.contains("unknown key `sumary`"), "{}", found[0]);
+    assert!(
+        found[0].message.contains("unknown key `sumary`"),
+        "{}",
+        found[0]
+    );
     assert_eq!(found[1].line, 15);
-    assert!(found[1].message.contains("unknown key `requried`"), "{}", found[1]);
+    assert!(
+        found[1].message.contains("unknown key `requried`"),
+        "{}",
+        found[1]
+    );
 }
 
 #[test]
 fn undefined_type_suggests_the_closest_name() {
     let broken = OK_OP.replace("type: Thing }", "type: Thingg }");
-    assert_one(&problems(&broken), "things.yaml", 10, "type `Thingg` is not defined; did you mean `Thing`?");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        10,
+        "type `Thingg` is not defined; did you mean `Thing`?",
+    );
 }
 
 #[test]
@@ -96,7 +124,12 @@ fn duplicate_operation_ids_name_the_first_place() {
         OK_OP.split("types:").next().unwrap()
     ) + "types:\n  Thing:\n    struct:\n      Name: { type: string }\n";
     let found = problems(&broken);
-    assert_one(&found, "things.yaml", 11, "operation id `thing_get` is already used at");
+    assert_one(
+        &found,
+        "things.yaml",
+        11,
+        "operation id `thing_get` is already used at",
+    );
     assert!(found[0].message.contains("things.yaml:3:"), "{}", found[0]);
 }
 
@@ -106,41 +139,76 @@ fn duplicate_method_and_path_is_reported_even_with_other_placeholder_names() {
         "{}  - id: thing_get_again\n    summary: Again\n    method: GET\n    path: /things/{{name}}\n    path_params:\n      - {{ name: name, type: string }}\n    responses:\n      200: {{ doc: ok }}\n",
         OK_OP.split("types:").next().unwrap()
     ) + "types:\n  Thing:\n    struct:\n      Name: { type: string }\n";
-    assert_one(&problems(&broken), "things.yaml", 14, "GET /things/{name} is already served");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        14,
+        "GET /things/{name} is already served",
+    );
 }
 
 #[test]
 fn placeholder_without_parameter() {
     let broken = OK_OP.replace("path: /things/{id}", "path: /things/{id}/{part}");
-    assert_one(&problems(&broken), "things.yaml", 6, "placeholder `{part}` but no path parameter named `part`");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        6,
+        "placeholder `{part}` but no path parameter named `part`",
+    );
 }
 
 #[test]
 fn parameter_without_placeholder() {
     let broken = OK_OP.replace("path: /things/{id}", "path: /things");
-    assert_one(&problems(&broken), "things.yaml", 8, "path parameter `id` does not appear in the path");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        8,
+        "path parameter `id` does not appear in the path",
+    );
 }
 
 #[test]
 fn status_code_out_of_range_or_not_a_number() {
-    let broken = OK_OP.replace("      200: { kind: json, type: Thing }", "      200: { kind: json, type: Thing }\n      2xx: { doc: any }\n      700: { doc: nope }");
+    let broken = OK_OP.replace(
+        "      200: { kind: json, type: Thing }",
+        "      200: { kind: json, type: Thing }\n      2xx: { doc: any }\n      700: { doc: nope }",
+    );
     let found = problems(&broken);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert_eq!((found[0].line, found[1].line), (11, 12));
-    assert!(found[0].message.contains("status code `2xx` is not a number in 100..599"));
-    assert!(found[1].message.contains("status code `700` is not a number in 100..599"));
+    assert!(found[0]
+        .message
+        .contains("status code `2xx` is not a number in 100..599"));
+    assert!(found[1]
+        .message
+        .contains("status code `700` is not a number in 100..599"));
 }
 
 #[test]
 fn duplicate_enum_values() {
     let broken = format!("{OK_OP}  Color:\n    enum: [red, green, red]\n");
-    assert_one(&problems(&broken), "things.yaml", 16, "lists the value `red` twice");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        16,
+        "lists the value `red` twice",
+    );
 }
 
 #[test]
 fn since_later_than_the_api_version() {
-    let broken = OK_OP.replace("      Name: { type: string }", "      Name: { type: string, since: \"1.25\" }");
-    assert_one(&problems(&broken), "things.yaml", 14, "since 1.25 is later than the spec's api_version 1.24");
+    let broken = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string, since: \"1.25\" }",
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        14,
+        "since 1.25 is later than the spec's api_version 1.24",
+    );
 }
 
 #[test]
@@ -156,18 +224,32 @@ fn problems_in_several_files_are_all_reported_in_order() {
     let things = OK_OP.replace("type: Thing }", "type: Thingg }");
     let found = problems_with(&api, &things);
     assert_eq!(found.len(), 2, "{found:#?}");
-    assert!(found[0].file.ends_with("api.yaml") && found[0].line == 5, "{}", found[0]);
+    assert!(
+        found[0].file.ends_with("api.yaml") && found[0].line == 5,
+        "{}",
+        found[0]
+    );
     assert!(found[0].message.contains("did you mean `Problem`?"));
-    assert!(found[1].file.ends_with("things.yaml") && found[1].line == 10, "{}", found[1]);
+    assert!(
+        found[1].file.ends_with("things.yaml") && found[1].line == 10,
+        "{}",
+        found[1]
+    );
 }
 
 #[test]
 fn a_broken_spec_writes_nothing() {
     let spec = tempfile::tempdir().unwrap();
     fs::write(spec.path().join("api.yaml"), API).unwrap();
-    fs::write(spec.path().join("things.yaml"), OK_OP.replace("type: Thing }", "type: Nope }")).unwrap();
+    fs::write(
+        spec.path().join("things.yaml"),
+        OK_OP.replace("type: Thing }", "type: Nope }"),
+    )
+    .unwrap();
     let result = docker_codegen::generate(spec.path(), &LowerOptions::default());
-    let Err(Error::Spec(d)) = result else { panic!("expected spec problems") };
+    let Err(Error::Spec(d)) = result else {
+        panic!("expected spec problems")
+    };
     assert_eq!(d.len(), 1);
     // The CLI writes only after generation succeeded; nothing exists to write.
     let out = tempfile::tempdir().unwrap();

@@ -19,7 +19,10 @@ fn log_wire() -> Vec<Bytes> {
         kind = 3 - kind;
     }
     let wire = Bytes::from(wire);
-    (0..wire.len()).step_by(64 * 1024).map(|i| wire.slice(i..(i + 64 * 1024).min(wire.len()))).collect()
+    (0..wire.len())
+        .step_by(64 * 1024)
+        .map(|i| wire.slice(i..(i + 64 * 1024).min(wire.len())))
+        .collect()
 }
 
 fn demux(c: &mut Criterion) {
@@ -79,13 +82,20 @@ fn json_lines(c: &mut Criterion) {
         wire.extend_from_slice(b"\r\n");
     }
     let wire = Bytes::from(wire);
-    let reads: Vec<Bytes> = (0..wire.len()).step_by(16 * 1024).map(|i| wire.slice(i..(i + 16 * 1024).min(wire.len()))).collect();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let reads: Vec<Bytes> = (0..wire.len())
+        .step_by(16 * 1024)
+        .map(|i| wire.slice(i..(i + 16 * 1024).min(wire.len())))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("json_lines");
     group.throughput(Throughput::Bytes(wire.len() as u64));
     group.bench_function("16MiB_progress_in_16KiB_reads", |b| {
         b.iter(|| {
-            let source: ByteStream = Box::pin(futures_util::stream::iter(reads.clone().into_iter().map(Ok)));
+            let source: ByteStream = Box::pin(futures_util::stream::iter(
+                reads.clone().into_iter().map(Ok),
+            ));
             runtime.block_on(async {
                 let mut items = JsonLines::<Progress>::new("bench", source);
                 let mut n = 0;

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use docker_remote_api::client::containers::*;
 use docker_remote_api::models::*;
 use docker_remote_api::operations::containers::*;
 use docker_remote_api::{OutputChunk, RequestBody};
@@ -26,49 +27,122 @@ async fn output_of(stream: docker_remote_api::OutputStream) -> (Vec<u8>, Vec<u8>
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn lifecycle_list_inspect_top_logs_wait_remove() {
     let docker = docker();
-    let id = create(&docker, &config(&["sh", "-c", "echo out; echo err >&2; sleep 30"])).await;
+    let id = create(
+        &docker,
+        &config(&["sh", "-c", "echo out; echo err >&2; sleep 30"]),
+    )
+    .await;
 
-    let listed = docker.container_list(&ContainerListQuery { all: Some(true), ..Default::default() }).await.unwrap();
-    assert!(listed.iter().any(|c| c.id.as_deref() == Some(id.as_str())), "created container is listed with all=1");
+    let listed = docker
+        .container_list(&ContainerListQuery {
+            all: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|c| c.id == id),
+        "created container is listed with all=1"
+    );
 
-    let started = docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    let started = docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
     assert!(matches!(started, ContainerStartResponse::NoContent));
-    let again = docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
-    assert!(matches!(again, ContainerStartResponse::NotModified), "starting twice is its own outcome, not an error");
+    let again = docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, ContainerStartResponse::NotModified),
+        "starting twice is its own outcome, not an error"
+    );
 
-    let filters = ContainerListFilters { status: Some(vec!["running".into()]), ..Default::default() };
-    let running = docker.container_list(&ContainerListQuery { filters: Some(filters), ..Default::default() }).await.unwrap();
-    assert!(running.iter().any(|c| c.id.as_deref() == Some(id.as_str())), "the JSON filter selects running containers");
+    let filters = ContainerListFilters {
+        status: Some(vec!["running".into()]),
+        ..Default::default()
+    };
+    let running = docker
+        .container_list(&ContainerListQuery {
+            filters: Some(filters),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        running.iter().any(|c| c.id == id),
+        "the JSON filter selects running containers"
+    );
 
-    let inspect = docker.container_inspect(&id, &ContainerInspectQuery { size: Some(true) }).await.unwrap();
+    let inspect = docker
+        .container_inspect(&id, &ContainerInspectQuery { size: Some(true) })
+        .await
+        .unwrap();
     assert_eq!(inspect.state.as_ref().and_then(|s| s.running), Some(true));
     assert_eq!(inspect.config.as_ref().and_then(|c| c.tty), Some(false));
 
-    let top = docker.container_top(&id, &ContainerTopQuery::default()).await.unwrap();
+    let top = docker
+        .container_top(&id, &ContainerTopQuery::default())
+        .await
+        .unwrap();
     let processes = top.processes.unwrap_or_default();
-    assert!(processes.iter().any(|p| p.iter().any(|cell| cell.contains("sleep"))), "top shows the sleep: {processes:?}");
+    assert!(
+        processes
+            .iter()
+            .any(|p| p.iter().any(|cell| cell.contains("sleep"))),
+        "top shows the sleep: {processes:?}"
+    );
 
     // Logs of a non-TTY container keep stdout and stderr apart.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let logs = docker
-        .container_logs(&id, &ContainerLogsQuery { stdout: Some(true), stderr: Some(true), ..Default::default() })
+        .container_logs(
+            &id,
+            &ContainerLogsQuery {
+                stdout: Some(true),
+                stderr: Some(true),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let (out, err, console) = output_of(logs).await;
-    assert_eq!((out.as_slice(), err.as_slice(), console.len()), (&b"out\n"[..], &b"err\n"[..], 0));
+    assert_eq!(
+        (out.as_slice(), err.as_slice(), console.len()),
+        (&b"out\n"[..], &b"err\n"[..], 0)
+    );
 
-    let stopped = docker.container_stop(&id, &ContainerStopQuery { t: Some(1) }).await.unwrap();
+    let stopped = docker
+        .container_stop(&id, &ContainerStopQuery { t: Some(1) })
+        .await
+        .unwrap();
     assert!(matches!(stopped, ContainerStopResponse::NoContent));
-    let again = docker.container_stop(&id, &ContainerStopQuery { t: Some(1) }).await.unwrap();
+    let again = docker
+        .container_stop(&id, &ContainerStopQuery { t: Some(1) })
+        .await
+        .unwrap();
     assert!(matches!(again, ContainerStopResponse::NotModified));
 
     let waited = docker.container_wait(&id).await.unwrap();
-    assert_eq!(waited.status_code, 137, "sleep killed after the stop timeout");
+    assert_eq!(
+        waited.status_code, 137,
+        "sleep killed after the stop timeout"
+    );
 
-    docker.container_delete(&id, &ContainerDeleteQuery::default()).await.unwrap();
-    let gone = docker.container_inspect(&id, &ContainerInspectQuery::default()).await.unwrap_err();
+    docker
+        .container_delete(&id, &ContainerDeleteQuery::default())
+        .await
+        .unwrap();
+    let gone = docker
+        .container_inspect(&id, &ContainerInspectQuery::default())
+        .await
+        .unwrap_err();
     assert!(gone.is_not_found(), "{gone}");
-    assert!(gone.to_string().contains("container_inspect"), "errors name the operation: {gone}");
+    assert!(
+        gone.to_string().contains("container_inspect"),
+        "errors name the operation: {gone}"
+    );
 }
 
 #[tokio::test]
@@ -76,7 +150,10 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
 async fn wait_reports_a_nonzero_exit_code_as_data() {
     let docker = docker();
     let id = create(&docker, &config(&["sh", "-c", "exit 9"])).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
     let waited = docker.container_wait(&id).await.unwrap();
     assert_eq!(waited.status_code, 9);
     remove(&docker, &id).await;
@@ -89,10 +166,26 @@ async fn tty_logs_are_raw_console_bytes() {
     let mut body = config(&["sh", "-c", "echo on-a-tty"]);
     body.tty = Some(true);
     let id = create(&docker, &body).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
     docker.container_wait(&id).await.unwrap();
-    let logs = docker.container_logs(&id, &ContainerLogsQuery { stdout: Some(true), ..Default::default() }).await.unwrap();
-    assert_eq!(logs.mode(), docker_remote_api::OutputMode::Raw, "decided from Config.Tty");
+    let logs = docker
+        .container_logs(
+            &id,
+            &ContainerLogsQuery {
+                stdout: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        logs.mode(),
+        docker_remote_api::OutputMode::Raw,
+        "decided from Config.Tty"
+    );
     let (out, err, console) = output_of(logs).await;
     assert!(out.is_empty() && err.is_empty());
     assert_eq!(String::from_utf8_lossy(&console).trim(), "on-a-tty");
@@ -109,10 +202,22 @@ async fn attach_echoes_stdin_through_cat() {
     body.attach_stdin = Some(true);
     body.attach_stdout = Some(true);
     let id = create(&docker, &body).await;
-    let query = ContainerAttachQuery { stream: Some(true), stdin: Some(true), stdout: Some(true), stderr: Some(true), ..Default::default() };
+    let query = ContainerAttachQuery {
+        stream: Some(true),
+        stdin: Some(true),
+        stdout: Some(true),
+        stderr: Some(true),
+        ..Default::default()
+    };
     let mut attached = docker.container_attach(&id, &query).await.unwrap();
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
-    let mut input = attached.input.take().expect("the daemon upgraded the connection");
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    let mut input = attached
+        .input
+        .take()
+        .expect("the daemon upgraded the connection");
     input.write_all(b"hi\n").await.unwrap();
     input.shutdown().await.unwrap();
     let (out, _, _) = output_of(attached.output).await;
@@ -130,13 +235,29 @@ async fn attach_over_websocket_reads_output() {
     let mut body = config(&["cat"]);
     body.open_stdin = Some(true);
     let id = create(&docker, &body).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
-    let query = ContainerAttachWebsocketQuery { stream: Some(true), ..Default::default() };
-    let mut ws = docker.container_attach_websocket(&id, &query).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    let query = ContainerAttachWebsocketQuery {
+        stream: Some(true),
+        ..Default::default()
+    };
+    let mut ws = docker
+        .container_attach_websocket(&id, &query)
+        .await
+        .unwrap();
     // attach/ws wires stdin, stdout and stderr whatever the query says.
-    ws.send(docker_remote_api::WebSocketMessage::Binary(b"ping\n".to_vec().into())).await.unwrap();
+    ws.send(docker_remote_api::WebSocketMessage::Binary(
+        b"ping\n".to_vec().into(),
+    ))
+    .await
+    .unwrap();
     let mut seen = Vec::new();
-    while let Some(Ok(msg)) = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.unwrap() {
+    while let Some(Ok(msg)) = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .unwrap()
+    {
         seen.extend_from_slice(&msg.into_data());
         if seen.ends_with(b"ping\n") {
             break;
@@ -150,44 +271,108 @@ async fn attach_over_websocket_reads_output() {
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn changes_export_and_archives() {
     let docker = docker();
-    let id = create(&docker, &config(&["sh", "-c", "mkdir /data && echo hello > /data/greeting"])).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    let id = create(
+        &docker,
+        &config(&["sh", "-c", "mkdir /data && echo hello > /data/greeting"]),
+    )
+    .await;
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
     docker.container_wait(&id).await.unwrap();
 
     let changes = docker.container_changes(&id).await.unwrap();
-    assert!(changes.iter().any(|c| c.path == "/data/greeting" && c.kind == 1), "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.path == "/data/greeting" && c.kind == 1),
+        "{changes:?}"
+    );
 
     let mut export = docker.container_export(&id).await.unwrap();
     let mut exported = 0usize;
     while let Some(chunk) = export.next().await {
         exported += chunk.unwrap().len();
     }
-    assert!(exported > 500_000, "the export holds busybox ({exported} bytes)");
+    assert!(
+        exported > 500_000,
+        "the export holds busybox ({exported} bytes)"
+    );
 
-    let info = docker.container_archive_info(&id, &ContainerArchiveInfoQuery { path: "/data/greeting".into() }).await.unwrap();
+    let info = docker
+        .container_archive_info(
+            &id,
+            &ContainerArchiveInfoQuery {
+                path: "/data/greeting".into(),
+            },
+        )
+        .await
+        .unwrap();
     let stat = info.path_stat.expect("HEAD answers the path stat header");
-    assert_eq!((stat.name.as_deref(), stat.size), (Some("greeting"), Some(6)));
+    assert_eq!(
+        (stat.name.as_deref(), stat.size),
+        (Some("greeting"), Some(6))
+    );
 
-    let archive = docker.container_archive(&id, &ContainerArchiveQuery { path: "/data".into() }).await.unwrap();
-    assert_eq!(archive.path_stat.and_then(|s| s.name), Some("data".to_string()));
+    let archive = docker
+        .container_archive(
+            &id,
+            &ContainerArchiveQuery {
+                path: "/data".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        archive.path_stat.and_then(|s| s.name),
+        Some("data".to_string())
+    );
     let mut tar_bytes = Vec::new();
     let mut body = archive.body;
     while let Some(chunk) = body.next().await {
         tar_bytes.extend_from_slice(&chunk.unwrap());
     }
     let mut tarball = tar::Archive::new(tar_bytes.as_slice());
-    let names: Vec<String> = tarball.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
+    let names: Vec<String> = tarball
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
     assert!(names.iter().any(|n| n == "data/greeting"), "{names:?}");
 
     let upload = tar_of(&[("uploaded.txt", 0o644, b"from the client")]);
     docker
-        .container_put_archive(&id, &ContainerPutArchiveQuery { path: "/data".into(), ..Default::default() }, RequestBody::from_bytes(upload))
+        .container_put_archive(
+            &id,
+            &ContainerPutArchiveQuery {
+                path: "/data".into(),
+                ..Default::default()
+            },
+            RequestBody::from_bytes(upload),
+        )
         .await
         .unwrap();
-    let info = docker.container_archive_info(&id, &ContainerArchiveInfoQuery { path: "/data/uploaded.txt".into() }).await.unwrap();
+    let info = docker
+        .container_archive_info(
+            &id,
+            &ContainerArchiveInfoQuery {
+                path: "/data/uploaded.txt".into(),
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(info.path_stat.and_then(|s| s.size), Some(15));
 
-    let missing = docker.container_archive_info(&id, &ContainerArchiveInfoQuery { path: "/nope".into() }).await.unwrap_err();
+    let missing = docker
+        .container_archive_info(
+            &id,
+            &ContainerArchiveInfoQuery {
+                path: "/nope".into(),
+            },
+        )
+        .await
+        .unwrap_err();
     assert_eq!(missing.status(), Some(404));
     remove(&docker, &id).await;
 }
@@ -197,14 +382,31 @@ async fn changes_export_and_archives() {
 async fn stats_once_and_streamed() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "30"])).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
 
-    let mut once = docker.container_stats(&id, &ContainerStatsQuery { stream: Some(false) }).await.unwrap();
+    let mut once = docker
+        .container_stats(
+            &id,
+            &ContainerStatsQuery {
+                stream: Some(false),
+            },
+        )
+        .await
+        .unwrap();
     let first = once.next().await.expect("one sample").unwrap();
     assert!(first.read.is_some());
-    assert!(once.next().await.is_none(), "stream=0 sends a single sample");
+    assert!(
+        once.next().await.is_none(),
+        "stream=0 sends a single sample"
+    );
 
-    let mut streamed = docker.container_stats(&id, &ContainerStatsQuery { stream: Some(true) }).await.unwrap();
+    let mut streamed = docker
+        .container_stats(&id, &ContainerStatsQuery { stream: Some(true) })
+        .await
+        .unwrap();
     for _ in 0..2 {
         let sample = streamed.next().await.expect("samples keep coming").unwrap();
         assert!(sample.memory_stats.is_some());
@@ -220,27 +422,77 @@ async fn pause_unpause_restart_kill_rename_update_resize() {
     let mut body = config(&["sleep", "300"]);
     body.tty = Some(true);
     let id = create(&docker, &body).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
 
-    docker.container_resize(&id, &ContainerResizeQuery { h: Some(40), w: Some(100) }).await.unwrap();
+    docker
+        .container_resize(
+            &id,
+            &ContainerResizeQuery {
+                h: Some(40),
+                w: Some(100),
+            },
+        )
+        .await
+        .unwrap();
 
     docker.container_pause(&id).await.unwrap();
-    let paused = docker.container_inspect(&id, &ContainerInspectQuery::default()).await.unwrap();
+    let paused = docker
+        .container_inspect(&id, &ContainerInspectQuery::default())
+        .await
+        .unwrap();
     assert_eq!(paused.state.and_then(|s| s.paused), Some(true));
     docker.container_unpause(&id).await.unwrap();
 
     let new_name = unique("renamed");
-    docker.container_rename(&id, &ContainerRenameQuery { name: new_name.clone() }).await.unwrap();
-    let renamed = docker.container_inspect(&new_name, &ContainerInspectQuery::default()).await.unwrap();
-    assert_eq!(renamed.name.as_deref(), Some(format!("/{new_name}").as_str()));
+    docker
+        .container_rename(
+            &id,
+            &ContainerRenameQuery {
+                name: new_name.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let renamed = docker
+        .container_inspect(&new_name, &ContainerInspectQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        renamed.name.as_deref(),
+        Some(format!("/{new_name}").as_str())
+    );
 
-    let update = ContainerUpdateBody { memory: Some(64 * 1024 * 1024), memory_swap: Some(-1), ..Default::default() };
+    let update = ContainerUpdateBody {
+        memory: Some(64 * 1024 * 1024),
+        memory_swap: Some(-1),
+        ..Default::default()
+    };
     docker.container_update(&id, &update).await.unwrap();
-    let updated = docker.container_inspect(&id, &ContainerInspectQuery::default()).await.unwrap();
-    assert_eq!(updated.host_config.and_then(|h| h.memory), Some(64 * 1024 * 1024));
+    let updated = docker
+        .container_inspect(&id, &ContainerInspectQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.host_config.and_then(|h| h.memory),
+        Some(64 * 1024 * 1024)
+    );
 
-    docker.container_restart(&id, &ContainerRestartQuery { t: Some(1) }).await.unwrap();
-    docker.container_kill(&id, &ContainerKillQuery { signal: Some("SIGKILL".into()) }).await.unwrap();
+    docker
+        .container_restart(&id, &ContainerRestartQuery { t: Some(1) })
+        .await
+        .unwrap();
+    docker
+        .container_kill(
+            &id,
+            &ContainerKillQuery {
+                signal: Some("SIGKILL".into()),
+            },
+        )
+        .await
+        .unwrap();
     let waited = docker.container_wait(&id).await.unwrap();
     assert_eq!(waited.status_code, 137);
     remove(&docker, &id).await;
@@ -251,9 +503,18 @@ async fn pause_unpause_restart_kill_rename_update_resize() {
 async fn errors_carry_status_operation_and_message() {
     let docker = docker();
     busybox().await;
-    let bad = ContainerCreateBody { image: Some("drapi-no-such-image:nope".into()), ..Default::default() };
-    let err = docker.container_create(&ContainerCreateQuery::default(), &bad).await.unwrap_err();
+    let bad = ContainerCreateBody {
+        image: Some("drapi-no-such-image:nope".into()),
+        ..Default::default()
+    };
+    let err = docker
+        .container_create(&ContainerCreateQuery::default(), &bad)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(404));
     let text = err.to_string();
-    assert!(text.contains("container_create") && text.contains("drapi-no-such-image"), "{text}");
+    assert!(
+        text.contains("container_create") && text.contains("drapi-no-such-image"),
+        "{text}"
+    );
 }

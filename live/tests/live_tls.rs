@@ -11,14 +11,18 @@ fn cert_dir() -> PathBuf {
 }
 
 fn port() -> u16 {
-    std::env::var("DRAPI_TEST_TLS_PORT").unwrap().parse().unwrap()
+    std::env::var("DRAPI_TEST_TLS_PORT")
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn verified_tls_with_a_client_certificate() {
-    let docker = Docker::connect_tls("localhost", port(), &TlsConfig::from_cert_dir(&cert_dir())).unwrap();
-    docker.system_ping().await.unwrap();
+    let docker =
+        Docker::connect_tls("localhost", port(), &TlsConfig::from_cert_dir(&cert_dir())).unwrap();
+    assert_eq!(docker.system_ping().await.unwrap(), "OK");
     let version = docker.system_version().await.unwrap();
     assert!(version.api_version.is_some());
 }
@@ -27,17 +31,28 @@ async fn verified_tls_with_a_client_certificate() {
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn a_server_signed_by_another_ca_is_refused() {
     let dir = cert_dir();
-    let tls = TlsConfig { ca: Some(dir.join("other-ca.pem")), client_cert: Some((dir.join("cert.pem"), dir.join("key.pem"))), danger_accept_invalid_certs: false };
+    let tls = TlsConfig {
+        ca: Some(dir.join("other-ca.pem")),
+        client_cert: Some((dir.join("cert.pem"), dir.join("key.pem"))),
+        danger_accept_invalid_certs: false,
+    };
     let docker = Docker::connect_tls("localhost", port(), &tls).unwrap();
     let err = docker.system_ping().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
-    assert!(format!("{err:?}").to_lowercase().contains("certificate"), "{err:?}");
+    assert!(
+        format!("{err:?}").to_lowercase().contains("certificate"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn without_a_client_certificate_the_daemon_refuses() {
-    let tls = TlsConfig { ca: Some(cert_dir().join("ca.pem")), client_cert: None, danger_accept_invalid_certs: false };
+    let tls = TlsConfig {
+        ca: Some(cert_dir().join("ca.pem")),
+        client_cert: None,
+        danger_accept_invalid_certs: false,
+    };
     let docker = Docker::connect_tls("localhost", port(), &tls).unwrap();
     assert!(docker.system_ping().await.is_err());
 }
@@ -51,8 +66,13 @@ async fn from_env_follows_the_docker_cli_variables() {
     std::env::set_var("DOCKER_API_VERSION", "1.23");
     let docker = Docker::from_env().unwrap();
     assert_eq!(docker.api_version(), "1.23");
-    docker.system_ping().await.unwrap();
-    for var in ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION"] {
+    assert_eq!(docker.system_ping().await.unwrap(), "OK");
+    for var in [
+        "DOCKER_HOST",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+        "DOCKER_API_VERSION",
+    ] {
         std::env::remove_var(var);
     }
 }

@@ -10,7 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 
 /// Serves one connection: records the request head, answers `reply`.
-async fn serve_once(reply: &'static [u8]) -> (Docker, tokio::task::JoinHandle<String>, tempdir::Dir) {
+async fn serve_once(
+    reply: &'static [u8],
+) -> (Docker, tokio::task::JoinHandle<String>, tempdir::Dir) {
     let dir = tempdir::Dir::new();
     let path = dir.path.join("fake.sock");
     let listener = UnixListener::bind(&path).unwrap();
@@ -57,8 +59,18 @@ mod tempdir {
 
 #[tokio::test]
 async fn every_request_carries_the_version_prefix() {
-    let (docker, server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]").await;
-    let query = ContainerListQuery { all: Some(true), filters: Some(ContainerListFilters { status: Some(vec!["running".into()]), ..Default::default() }), ..Default::default() };
+    let (docker, server, _dir) = serve_once(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]",
+    )
+    .await;
+    let query = ContainerListQuery {
+        all: Some(true),
+        filters: Some(ContainerListFilters {
+            status: Some(vec!["running".into()]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
     let listed = docker.container_list(&query).await.unwrap();
     assert!(listed.is_empty());
     let head = server.await.unwrap();
@@ -68,29 +80,67 @@ async fn every_request_carries_the_version_prefix() {
 
 #[tokio::test]
 async fn the_registry_auth_header_is_url_safe_base64_json() {
-    let (docker, server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n").await;
-    let auth = AuthConfig { username: Some("u?>".into()), password: Some("p~~~".into()), ..Default::default() };
-    let _ = docker.image_push("127.0.0.1:5000/app", &docker_remote_api::operations::images::ImagePushQuery::default(), &auth).await;
+    let (docker, server, _dir) = serve_once(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n",
+    )
+    .await;
+    let auth = AuthConfig {
+        username: Some("u?>".into()),
+        password: Some("p~~~".into()),
+        ..Default::default()
+    };
+    let _ = docker
+        .image_push(
+            "127.0.0.1:5000/app",
+            &docker_remote_api::operations::images::ImagePushQuery::default(),
+            &auth,
+        )
+        .await;
     let head = server.await.unwrap();
-    assert!(head.starts_with("POST /v1.24/images/127.0.0.1:5000/app/push HTTP/1.1"), "{head}");
-    let value = head.lines().find_map(|l| l.strip_prefix("x-registry-auth: ")).expect("header sent");
+    assert!(
+        head.starts_with("POST /v1.24/images/127.0.0.1:5000/app/push HTTP/1.1"),
+        "{head}"
+    );
+    let value = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-registry-auth: "))
+        .expect("header sent");
     assert!(!value.contains('+') && !value.contains('/'), "{value}");
 }
 
 #[test]
 fn auth_config_debug_never_shows_secrets() {
-    let auth = AuthConfig { username: Some("me".into()), password: Some("hunter2".into()), identitytoken: Some("tok-123".into()), ..Default::default() };
+    let auth = AuthConfig {
+        username: Some("me".into()),
+        password: Some("hunter2".into()),
+        identitytoken: Some("tok-123".into()),
+        ..Default::default()
+    };
     let shown = format!("{auth:?}");
-    assert!(shown.contains("me") && !shown.contains("hunter2") && !shown.contains("tok-123"), "{shown}");
+    assert!(
+        shown.contains("me") && !shown.contains("hunter2") && !shown.contains("tok-123"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
 async fn a_plain_text_error_body_becomes_the_message() {
     let (docker, _server, _dir) = serve_once(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nNo such container: abc").await;
-    let err = docker.container_inspect("abc", &ContainerInspectQuery::default()).await.unwrap_err();
+    let err = docker
+        .container_inspect("abc", &ContainerInspectQuery::default())
+        .await
+        .unwrap_err();
     match &err {
-        Error::Api { operation, status, message, documented } => {
-            assert_eq!((*operation, *status, message.as_str()), ("container_inspect", 404, "No such container: abc"));
+        Error::Api {
+            operation,
+            status,
+            message,
+            documented,
+        } => {
+            assert_eq!(
+                (*operation, *status, message.as_str()),
+                ("container_inspect", 404, "No such container: abc")
+            );
             assert_eq!(*documented, Some("no such container"));
         }
         other => panic!("{other:?}"),
@@ -102,7 +152,10 @@ async fn a_malformed_answer_names_the_operation_and_json_path() {
     let (docker, _server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"StatusCode\":\"x\"} ").await;
     let err = docker.container_wait("abc").await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("container_wait") && text.contains("StatusCode"), "{text}");
+    assert!(
+        text.contains("container_wait") && text.contains("StatusCode"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +163,16 @@ async fn the_request_timeout_fires_when_the_daemon_is_silent() {
     let (docker, _server, _dir) = serve_once(b"").await;
     let docker = docker.with_request_timeout(Some(Duration::from_millis(200)));
     let err = docker.container_wait("abc").await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { phase: "request", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: "request",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -119,8 +181,14 @@ async fn docker_host_forms_are_understood() {
     let docker = Docker::from_env().unwrap();
     assert_eq!(format!("{:?}", docker.endpoint()), "tcp://127.0.0.1:1");
     let err = docker.system_ping().await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "nothing listens on port 1: {err}");
+    assert!(
+        matches!(err, Error::Transport { .. }),
+        "nothing listens on port 1: {err}"
+    );
     std::env::set_var("DOCKER_HOST", "gopher://nope");
-    assert!(Docker::from_env().unwrap_err().to_string().contains("not a daemon address"));
+    assert!(Docker::from_env()
+        .unwrap_err()
+        .to_string()
+        .contains("not a daemon address"));
     std::env::remove_var("DOCKER_HOST");
 }

@@ -36,25 +36,45 @@ pub struct TestDaemon {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// Installs missing packages with apt when running as root.
 pub fn ensure_packages() -> Result<(), String> {
-    let missing: Vec<&str> = PACKAGES.iter().filter(|(cmd, _)| !Path::new(cmd).exists()).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .filter(|(cmd, _)| !Path::new(cmd).exists())
+        .map(|(_, pkg)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() {
-        return Err(format!("the live tests need these Debian packages: {} (install them, or run as root)", missing.join(" ")));
+        return Err(format!(
+            "the live tests need these Debian packages: {} (install them, or run as root)",
+            missing.join(" ")
+        ));
     }
     println!("xtask: installing {}", missing.join(" "));
     let env = [("DEBIAN_FRONTEND", "noninteractive")];
-    let update = Command::new("apt-get").arg("update").envs(env).status().map_err(|e| e.to_string())?;
+    let update = Command::new("apt-get")
+        .arg("update")
+        .envs(env)
+        .status()
+        .map_err(|e| e.to_string())?;
     if !update.success() {
         return Err("apt-get update failed".into());
     }
-    let install = Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(&missing).envs(env).status().map_err(|e| e.to_string())?;
+    let install = Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
+        .envs(env)
+        .status()
+        .map_err(|e| e.to_string())?;
     if !install.success() {
         return Err(format!("apt-get install {} failed", missing.join(" ")));
     }
@@ -69,14 +89,22 @@ fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> R
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("{what} did not come up within {}s", timeout.as_secs()))
+    Err(format!(
+        "{what} did not come up within {}s",
+        timeout.as_secs()
+    ))
 }
 
 /// A bare HTTP GET on the unix socket, enough to see the daemon answer.
 fn ping(socket: &Path) -> bool {
-    let Ok(mut stream) = UnixStream::connect(socket) else { return false };
+    let Ok(mut stream) = UnixStream::connect(socket) else {
+        return false;
+    };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /_ping HTTP/1.0\r\nHost: localhost\r\n\r\n").is_err() {
+    if stream
+        .write_all(b"GET /_ping HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut answer = String::new();
@@ -91,9 +119,18 @@ impl TestDaemon {
         if !is_root() {
             return Err("dockerd needs root; run `cargo xtask test` as root".into());
         }
-        let dir = std::env::temp_dir().join(format!("drapi-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()));
+        let dir = std::env::temp_dir().join(format!(
+            "drapi-{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos()
+        ));
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut daemon = TestDaemon { socket: dir.join("docker.sock"), dir, dockerd: None, registry: None };
+        let mut daemon = TestDaemon {
+            socket: dir.join("docker.sock"),
+            dir,
+            dockerd: None,
+            registry: None,
+        };
         daemon.start_dockerd()?;
         daemon.start_registry()?;
         Ok(daemon)
@@ -104,20 +141,115 @@ impl TestDaemon {
     fn make_certificates(&self) -> Result<(), String> {
         let certs = self.dir.join("certs");
         fs::create_dir_all(&certs).map_err(|e| e.to_string())?;
-        fs::write(certs.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").map_err(|e| e.to_string())?;
-        fs::write(certs.join("client.ext"), "extendedKeyUsage=clientAuth\n").map_err(|e| e.to_string())?;
+        fs::write(
+            certs.join("server.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .map_err(|e| e.to_string())?;
+        fs::write(certs.join("client.ext"), "extendedKeyUsage=clientAuth\n")
+            .map_err(|e| e.to_string())?;
         let steps: [&[&str]; 6] = [
-            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=drapi test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
-            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server-key.pem", "-out", "server.csr"],
-            &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server-cert.pem"],
-            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=drapi client", "-keyout", "key.pem", "-out", "client.csr"],
-            &["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "client.ext", "-out", "cert.pem"],
-            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=someone else", "-keyout", "other-ca-key.pem", "-out", "other-ca.pem"],
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=drapi test CA",
+                "-keyout",
+                "ca-key.pem",
+                "-out",
+                "ca.pem",
+            ],
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server-key.pem",
+                "-out",
+                "server.csr",
+            ],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "server-cert.pem",
+            ],
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=drapi client",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "client.csr",
+            ],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "client.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "client.ext",
+                "-out",
+                "cert.pem",
+            ],
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=someone else",
+                "-keyout",
+                "other-ca-key.pem",
+                "-out",
+                "other-ca.pem",
+            ],
         ];
         for args in steps {
-            let out = Command::new("openssl").args(args).current_dir(&certs).output().map_err(|e| format!("openssl: {e}"))?;
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&certs)
+                .output()
+                .map_err(|e| format!("openssl: {e}"))?;
             if !out.status.success() {
-                return Err(format!("openssl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+                return Err(format!(
+                    "openssl {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
             }
         }
         Ok(())
@@ -137,7 +269,13 @@ impl TestDaemon {
             .arg(d.join("dockerd.pid"))
             .arg("-H")
             .arg(format!("unix://{}", self.socket.display()))
-            .args(["--storage-driver", "vfs", "--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .args([
+                "--storage-driver",
+                "vfs",
+                "--iptables=false",
+                "--ip6tables=false",
+                "--bridge=none",
+            ])
             .arg("-H")
             .arg(format!("tcp://127.0.0.1:{TLS_PORT}"))
             .arg("--tlsverify")
@@ -154,13 +292,16 @@ impl TestDaemon {
             .map_err(|e| format!("cannot start dockerd: {e}"))?;
         self.dockerd = Some(child);
         let socket = self.socket.clone();
-        wait_for("dockerd", Duration::from_secs(60), || ping(&socket)).map_err(|e| format!("{e}; see {}", d.join("dockerd.log").display()))
+        wait_for("dockerd", Duration::from_secs(60), || ping(&socket))
+            .map_err(|e| format!("{e}; see {}", d.join("dockerd.log").display()))
     }
 
     fn start_registry(&mut self) -> Result<(), String> {
         let d = &self.dir;
         if TcpStream::connect(REGISTRY_ADDR).is_ok() {
-            return Err(format!("{REGISTRY_ADDR} is already taken; stop whatever listens there"));
+            return Err(format!(
+                "{REGISTRY_ADDR} is already taken; stop whatever listens there"
+            ));
         }
         let htpasswd = Command::new("htpasswd")
             .args(["-Bbn", REGISTRY_USER, REGISTRY_PASSWORD])
@@ -183,21 +324,32 @@ impl TestDaemon {
             .spawn()
             .map_err(|e| format!("cannot start docker-registry: {e}"))?;
         self.registry = Some(child);
-        wait_for("docker-registry", Duration::from_secs(30), || TcpStream::connect(REGISTRY_ADDR).is_ok())
-            .map_err(|e| format!("{e}; see {}", d.join("registry.log").display()))
+        wait_for("docker-registry", Duration::from_secs(30), || {
+            TcpStream::connect(REGISTRY_ADDR).is_ok()
+        })
+        .map_err(|e| format!("{e}; see {}", d.join("registry.log").display()))
     }
 
     /// The environment the live tests read.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
-            ("DRAPI_TEST_DOCKER_HOST".into(), format!("unix://{}", self.socket.display())),
+            (
+                "DRAPI_TEST_DOCKER_HOST".into(),
+                format!("unix://{}", self.socket.display()),
+            ),
             ("DRAPI_TEST_REGISTRY".into(), REGISTRY_ADDR.into()),
             ("DRAPI_TEST_REGISTRY_USER".into(), REGISTRY_USER.into()),
-            ("DRAPI_TEST_REGISTRY_PASSWORD".into(), REGISTRY_PASSWORD.into()),
+            (
+                "DRAPI_TEST_REGISTRY_PASSWORD".into(),
+                REGISTRY_PASSWORD.into(),
+            ),
             ("DRAPI_TEST_BUSYBOX".into(), "/bin/busybox".into()),
             ("DRAPI_TEST_DIR".into(), self.dir.display().to_string()),
             ("DRAPI_TEST_TLS_PORT".into(), TLS_PORT.to_string()),
-            ("DRAPI_TEST_CERT_PATH".into(), self.dir.join("certs").display().to_string()),
+            (
+                "DRAPI_TEST_CERT_PATH".into(),
+                self.dir.join("certs").display().to_string(),
+            ),
         ]
     }
 
@@ -208,7 +360,10 @@ impl TestDaemon {
         }
         if let Some(mut child) = self.dockerd.take() {
             // SIGTERM lets dockerd stop its containers and containerd.
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(30) {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -222,7 +377,11 @@ impl TestDaemon {
         // Anything still mounted below our directory (netns files, shm) would block removal.
         if let Ok(mounts) = fs::read_to_string("/proc/self/mounts") {
             let prefix = self.dir.display().to_string();
-            let mut targets: Vec<&str> = mounts.lines().filter_map(|l| l.split_whitespace().nth(1)).filter(|m| m.starts_with(&prefix)).collect();
+            let mut targets: Vec<&str> = mounts
+                .lines()
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .filter(|m| m.starts_with(&prefix))
+                .collect();
             targets.sort_by_key(|t| std::cmp::Reverse(t.len()));
             for t in targets {
                 let _ = Command::new("umount").arg("-l").arg(t).status();

@@ -32,14 +32,18 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
 }
 
 fn codegen(check: bool) -> Result<(), String> {
     let root = root();
     let spec = root.join("spec");
     let out = root.join("generated");
-    let files = docker_codegen::generate(&spec, &LowerOptions::default()).map_err(|e| e.to_string())?;
+    let files =
+        docker_codegen::generate(&spec, &LowerOptions::default()).map_err(|e| e.to_string())?;
     if check {
         let drift = output::check(&out, &files).map_err(|e| e.to_string())?;
         if drift.is_empty() {
@@ -72,22 +76,33 @@ pub const CHECKLIST: &str = "spec/checklist/v1.24.yaml";
 fn checklist(sections: &[String]) -> Result<(), String> {
     let root = root();
     let doc_path = root.join(DOC);
-    let text = std::fs::read_to_string(&doc_path).map_err(|e| format!("{}: {e}", doc_path.display()))?;
+    let text =
+        std::fs::read_to_string(&doc_path).map_err(|e| format!("{}: {e}", doc_path.display()))?;
     let mut list = docker_codegen::checklist::extract(&text, "engine-api-v1.24.md");
     if !sections.is_empty() {
-        list.endpoints.retain(|e| sections.iter().any(|s| e.section.starts_with(&format!("{s} "))));
+        list.endpoints.retain(|e| {
+            sections
+                .iter()
+                .any(|s| e.section.starts_with(&format!("{s} ")))
+        });
     }
     let yaml = serde_yaml_text(&list)?;
     let out = root.join(CHECKLIST);
     std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
     std::fs::write(&out, yaml).map_err(|e| e.to_string())?;
-    println!("checklist: {} endpoints written to {CHECKLIST}", list.endpoints.len());
+    println!(
+        "checklist: {} endpoints written to {CHECKLIST}",
+        list.endpoints.len()
+    );
     Ok(())
 }
 
 fn serde_yaml_text(list: &docker_codegen::checklist::Checklist) -> Result<String, String> {
     let header = "# Facts of the upstream doc, extracted by `cargo xtask checklist`; the completeness test checks spec/ against them.\n";
-    Ok(format!("{header}{}", docker_codegen::checklist::to_yaml(list)?))
+    Ok(format!(
+        "{header}{}",
+        docker_codegen::checklist::to_yaml(list)?
+    ))
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
@@ -106,14 +121,50 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(&cargo, &["fmt", "--all", "--check"])?;
+    // generated/ is formatted by prettyplease and checked by codegen --check instead.
+    run(
+        &cargo,
+        &[
+            "fmt",
+            "--check",
+            "-p",
+            "docker-codegen",
+            "-p",
+            "xtask",
+            "-p",
+            "live-tests",
+        ],
+    )?;
     codegen(true)?;
-    run(&cargo, &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run(&cargo, &["test", "--workspace", "--all-features"])?;
     // The live tests are #[ignore]d without a daemon; here they get one.
     let daemon = daemon::TestDaemon::start()?;
     println!("xtask: test daemon at {}", daemon.socket.display());
-    run_with_env(&cargo, &["test", "-p", "live-tests", "--", "--include-ignored", "--test-threads", "4"], &daemon.env())?;
+    run_with_env(
+        &cargo,
+        &[
+            "test",
+            "-p",
+            "live-tests",
+            "--",
+            "--include-ignored",
+            "--test-threads",
+            "4",
+        ],
+        &daemon.env(),
+    )?;
     drop(daemon);
     Ok(())
 }

@@ -3,7 +3,6 @@
 //!
 //! Create, run, inspect and remove containers, and move files in and out of them.
 
-#[allow(unused_imports)]
 use crate::runtime::body::RequestBody;
 use crate::runtime::client::{Call, Docker, TtySource, UpgradeKind, render_path};
 use crate::runtime::error::Error;
@@ -37,9 +36,28 @@ pub struct ContainerArchiveOutput {
 }
 
 /// The successful answer of [`Docker::container_archive_info`](crate::Docker::container_archive_info): its headers and body.
+#[derive(Debug)]
 pub struct ContainerArchiveInfoOutput {
     /// The `X-Docker-Container-Path-Stat` header: The path's file information.
     pub path_stat: Option<ContainerPathStat>,
+}
+
+/// The successful outcomes of [`Docker::container_start`](crate::Docker::container_start), one per documented status.
+#[derive(Debug)]
+pub enum ContainerStartResponse {
+    /// 204: no error
+    NoContent,
+    /// 304: container already started
+    NotModified,
+}
+
+/// The successful outcomes of [`Docker::container_stop`](crate::Docker::container_stop), one per documented status.
+#[derive(Debug)]
+pub enum ContainerStopResponse {
+    /// 204: no error
+    NoContent,
+    /// 304: container already stopped
+    NotModified,
 }
 
 impl Docker {
@@ -591,13 +609,20 @@ impl Docker {
         &self,
         id: &str,
         query: &ContainerStartQuery,
-    ) -> Result<(), Error> {
+    ) -> Result<ContainerStartResponse, Error> {
         let op = &CONTAINER_START;
         let mut call = Call::new(op, render_path(op.path, &[id]));
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            200..=299 | 304u16 => Ok(self.read_empty(op, response).await?),
+            204 | 200..=299 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStartResponse::NoContent)
+            }
+            304 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStartResponse::NotModified)
+            }
             _ => Err(self.api_error(op, response).await),
         }
     }
@@ -648,13 +673,20 @@ impl Docker {
         &self,
         id: &str,
         query: &ContainerStopQuery,
-    ) -> Result<(), Error> {
+    ) -> Result<ContainerStopResponse, Error> {
         let op = &CONTAINER_STOP;
         let mut call = Call::new(op, render_path(op.path, &[id]));
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            200..=299 | 304u16 => Ok(self.read_empty(op, response).await?),
+            204 | 200..=299 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStopResponse::NoContent)
+            }
+            304 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStopResponse::NotModified)
+            }
             _ => Err(self.api_error(op, response).await),
         }
     }

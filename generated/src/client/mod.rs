@@ -4,3 +4,5 @@
 //! `image_create`, ...); their rustdoc lists the parameters and every documented status.
 
 pub mod containers;
+pub mod images;
+pub mod system;

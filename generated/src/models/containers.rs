@@ -151,48 +151,23 @@ pub struct ContainerCreateBody {
     #[serde(rename = "StdinOnce", default, skip_serializing_if = "Option::is_none")]
     pub stdin_once: Option<bool>,
     /// Environment variables, each `NAME=value`.
-    #[serde(
-        rename = "Env",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub env: Option<Option<Vec<String>>>,
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
     /// The command to run, a string or a list of strings.
-    #[serde(
-        rename = "Cmd",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub cmd: Option<Option<StringOrList>>,
+    #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<StringOrList>,
     /// The entry point, a string or a list of strings.
-    #[serde(
-        rename = "Entrypoint",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub entrypoint: Option<Option<StringOrList>>,
+    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<StringOrList>,
     /// The image to create the container from.
     #[serde(rename = "Image", default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Labels of the container.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Mount points inside the container, as keys of empty objects.
-    #[serde(
-        rename = "Volumes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub volumes: Option<Option<std::collections::BTreeMap<String, EmptyObject>>>,
+    #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// How to check that the container is healthy.
     ///
     /// Since API 1.24.
@@ -212,26 +187,16 @@ pub struct ContainerCreateBody {
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp&gt;` keys of empty objects.
-    #[serde(
-        rename = "ExposedPorts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub exposed_ports: Option<Option<std::collections::BTreeMap<String, EmptyObject>>>,
+    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// The signal that stops the container, SIGTERM by default.
     ///
     /// Since API 1.21.
     #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<StopSignal>,
     /// ONBUILD triggers of the image.
-    #[serde(
-        rename = "OnBuild",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub on_build: Option<Option<Vec<String>>>,
+    #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
+    pub on_build: Option<Vec<String>>,
     /// Host-dependent settings.
     #[serde(rename = "HostConfig", default, skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,

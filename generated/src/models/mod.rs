@@ -7,6 +7,10 @@
 
 pub mod common;
 pub mod containers;
+pub mod images;
+pub mod system;
 
 pub use common::*;
 pub use containers::*;
+pub use images::*;
+pub use system::*;

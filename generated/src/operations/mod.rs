@@ -6,9 +6,11 @@
 use crate::runtime::operation::OperationInfo;
 
 pub mod containers;
+pub mod images;
+pub mod system;
 
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 24usize] = [
+pub const ALL: [&OperationInfo; 28usize] = [
     &containers::CONTAINER_ARCHIVE,
     &containers::CONTAINER_ARCHIVE_INFO,
     &containers::CONTAINER_ATTACH,
@@ -33,6 +35,10 @@ pub const ALL: [&OperationInfo; 24usize] = [
     &containers::CONTAINER_UNPAUSE,
     &containers::CONTAINER_UPDATE,
     &containers::CONTAINER_WAIT,
+    &images::IMAGE_BUILD,
+    &images::IMAGE_PUSH,
+    &system::SYSTEM_PING,
+    &system::SYSTEM_VERSION,
 ];
 
 /// The operation with this id, if the spec has one.

@@ -414,6 +414,12 @@ impl Docker {
         decode_json(op.id, &body)
     }
 
+    /// Reads a short text body (`text/plain`), e.g. the `OK` of `/_ping`.
+    pub async fn read_text(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<String, Error> {
+        let body = self.collect(op.id, response).await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
     /// Reads and drops a body the spec says is empty (or irrelevant).
     pub async fn read_empty(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<(), Error> {
         self.collect(op.id, response).await.map(|_| ())

@@ -46,12 +46,46 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         }
         let model_use = use_line(quote!(crate::models), &models);
         let ops_use = quote!(use crate::operations::#module::{ #( #consts, )* #( #queries ),* };);
+        // Import only what this tag's methods use, so no import is left unused.
+        let raw_body = ops.iter().any(|o| matches!(o.body, Some(Body::Raw { .. })));
+        let tty = ops.iter().any(|o| {
+            o.upgrade == Some(Upgrade::Tcp)
+                || o.responses
+                    .values()
+                    .any(|r| r.status < 400 && r.kind == ResponseKind::Multiplexed)
+        });
+        let upgrade = ops.iter().any(|o| o.upgrade == Some(Upgrade::Tcp));
+        let encoding = ops.iter().any(|o| {
+            !o.headers.is_empty()
+                || o.responses
+                    .values()
+                    .any(|r| r.status < 400 && !r.headers.is_empty())
+        });
+        let body_use = if raw_body {
+            quote!(
+                use crate::runtime::body::RequestBody;
+            )
+        } else {
+            quote!()
+        };
+        let tty_use = if tty { quote!(TtySource,) } else { quote!() };
+        let upgrade_use = if upgrade {
+            quote!(UpgradeKind,)
+        } else {
+            quote!()
+        };
+        let encoding_use = if encoding {
+            quote!(
+                use crate::runtime::operation::ParamEncoding;
+            )
+        } else {
+            quote!()
+        };
         let tokens = quote! {
-            #[allow(unused_imports)]
-            use crate::runtime::body::RequestBody;
-            use crate::runtime::client::{Call, Docker, TtySource, UpgradeKind, render_path};
+            #body_use
+            use crate::runtime::client::{Call, Docker, #tty_use #upgrade_use render_path};
             use crate::runtime::error::Error;
-            use crate::runtime::operation::ParamEncoding;
+            #encoding_use
             #model_use
             #ops_use
 
@@ -62,13 +96,17 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             }
         };
         let doc = format!("Client methods of the `{}` tag.\n\n{}", tag.name, tag.doc);
-        out.insert(format!("src/client/{}.rs", tag.module), render_file(&doc, tokens)?);
+        out.insert(
+            format!("src/client/{}.rs", tag.module),
+            render_file(&doc, tokens)?,
+        );
         modules.push(module);
     }
     let tokens = quote! {
         #( pub mod #modules; )*
     };
-    let doc = "The async client: one method on [`Docker`](crate::Docker) per operation of the spec,\n\
+    let doc =
+        "The async client: one method on [`Docker`](crate::Docker) per operation of the spec,\n\
 in one file per tag. Methods are named after the operation ids (`container_list`,\n\
 `image_create`, ...); their rustdoc lists the parameters and every documented status.";
     out.insert("src/client/mod.rs".into(), render_file(doc, tokens)?);
@@ -81,7 +119,11 @@ fn successes(op: &Operation) -> Vec<&Response> {
 }
 
 fn same_shape(a: &Response, b: &Response) -> bool {
-    a.kind == b.kind && a.headers.iter().map(|h| (&h.name, &h.ty)).eq(b.headers.iter().map(|h| (&h.name, &h.ty)))
+    a.kind == b.kind
+        && a.headers
+            .iter()
+            .map(|h| (&h.name, &h.ty))
+            .eq(b.headers.iter().map(|h| (&h.name, &h.ty)))
 }
 
 /// The variant name for a status code.
@@ -109,7 +151,13 @@ fn tty_source(op: &Operation) -> TokenStream {
 }
 
 /// The Rust type a success response turns into, and the code producing it from `response`.
-fn outcome(ir: &Ir, op: &Operation, r: &Response, models: &mut BTreeSet<String>, output_name: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+fn outcome(
+    ir: &Ir,
+    op: &Operation,
+    r: &Response,
+    models: &mut BTreeSet<String>,
+    output_name: &proc_macro2::Ident,
+) -> (TokenStream, TokenStream) {
     let first_path = op.path_params.first().map(|p| ident(&p.rust_name));
     let id_arg = match &first_path {
         Some(p) => quote!(#p),
@@ -126,10 +174,22 @@ fn outcome(ir: &Ir, op: &Operation, r: &Response, models: &mut BTreeSet<String>,
         ResponseKind::JsonLines(t) => {
             collect_names(ir, t, models);
             let ty = rust_type(ir, t);
-            (quote!(crate::runtime::stream::JsonLines<#ty>), quote!(Docker::json_lines(op, response)))
+            (
+                quote!(crate::runtime::stream::JsonLines<#ty>),
+                quote!(Docker::json_lines(op, response)),
+            )
         }
-        ResponseKind::Multiplexed => (quote!(crate::runtime::stream::OutputStream), quote!(self.output(op, response, #source, #id_arg).await?)),
-        ResponseKind::Raw { .. } => (quote!(crate::runtime::stream::ByteStream), quote!(Docker::byte_stream(op, response))),
+        ResponseKind::Multiplexed => (
+            quote!(crate::runtime::stream::OutputStream),
+            quote!(self.output(op, response, #source, #id_arg).await?),
+        ),
+        ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => {
+            (quote!(String), quote!(self.read_text(op, response).await?))
+        }
+        ResponseKind::Raw { .. } => (
+            quote!(crate::runtime::stream::ByteStream),
+            quote!(Docker::byte_stream(op, response)),
+        ),
     };
     if r.headers.is_empty() {
         return (body_ty, body_expr);
@@ -147,7 +207,11 @@ fn outcome(ir: &Ir, op: &Operation, r: &Response, models: &mut BTreeSet<String>,
     }
     let has_body = !matches!(r.kind, ResponseKind::None);
     let body_field = if has_body { quote!(body,) } else { quote!() };
-    let body_let = if has_body { quote!(let body = #body_expr;) } else { quote!(#body_expr;) };
+    let body_let = if has_body {
+        quote!(let body = #body_expr;)
+    } else {
+        quote!(#body_expr;)
+    };
     let _ = body_ty;
     (
         quote!(#output_name),
@@ -180,12 +244,25 @@ fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &proc_macro2::Iden
         }
         ResponseKind::Multiplexed => quote!(/// The process's output.
                                             pub body: crate::runtime::stream::OutputStream,),
+        ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => {
+            quote!(/// The body text.
+                                           pub body: String,)
+        }
         ResponseKind::Raw { .. } => quote!(/// The body, streamed.
                                            pub body: crate::runtime::stream::ByteStream,),
     };
-    let doc = doc_attrs(&format!("The successful answer of [`Docker::{}`](crate::Docker::{}): its headers and body.", op.id, op.id));
+    let doc = doc_attrs(&format!(
+        "The successful answer of [`Docker::{}`](crate::Docker::{}): its headers and body.",
+        op.id, op.id
+    ));
+    let derive = if debuggable(&r.kind) {
+        quote!(#[derive(Debug)])
+    } else {
+        quote!()
+    };
     quote! {
         #doc
+        #derive
         pub struct #name {
             #( #fields )*
             #body
@@ -219,11 +296,20 @@ fn param_arg(ir: &Ir, p: &Param, models: &mut BTreeSet<String>) -> TokenStream {
 }
 
 /// Returns the extra items (output structs, enums) and the method.
-fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models: &mut BTreeSet<String>) -> (Vec<TokenStream>, TokenStream) {
+fn operation_method(
+    ir: &Ir,
+    op: &Operation,
+    module: &proc_macro2::Ident,
+    models: &mut BTreeSet<String>,
+) -> (Vec<TokenStream>, TokenStream) {
     let method = ident(&op.id);
     let gated = op.upgrade == Some(Upgrade::Websocket);
     let konst_name = format_ident!("{}", op.id.to_shouty_snake_case());
-    let konst = if gated { quote!(crate::operations::#module::#konst_name) } else { quote!(#konst_name) };
+    let konst = if gated {
+        quote!(crate::operations::#module::#konst_name)
+    } else {
+        quote!(#konst_name)
+    };
     let camel = op.id.to_upper_camel_case();
     let mut items = Vec::new();
     let mut args = Vec::new();
@@ -249,7 +335,11 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
         .collect();
     if !op.query.is_empty() {
         let q_name = query_struct_name(op);
-        let q = if gated { quote!(crate::operations::#module::#q_name) } else { quote!(#q_name) };
+        let q = if gated {
+            quote!(crate::operations::#module::#q_name)
+        } else {
+            quote!(#q_name)
+        };
         args.push(quote!(query: &#q));
         setup.push(quote!(call.query(query.to_pairs())?;));
     }
@@ -273,10 +363,16 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
                 setup.push(quote!(call.json(body)?;));
             } else {
                 args.push(quote!(body: Option<&#t>));
-                setup.push(quote!(if let Some(body) = body { call.json(body)?; }));
+                setup.push(quote!(if let Some(body) = body {
+                    call.json(body)?;
+                }));
             }
         }
-        Some(Body::Raw { content_type, required, .. }) => {
+        Some(Body::Raw {
+            content_type,
+            required,
+            ..
+        }) => {
             if *required {
                 args.push(quote!(body: RequestBody));
                 setup.push(quote!(call.raw(body, #content_type);));
@@ -310,17 +406,35 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
         }
         Some(Upgrade::Websocket) => {
             setup.push(quote!(call.upgrade = UpgradeKind::Websocket(crate::runtime::client::websocket_key());));
-            (quote!(crate::runtime::hijack::WebSocket), quote!(self.websocket(op, response).await))
+            (
+                quote!(crate::runtime::hijack::WebSocket),
+                quote!(self.websocket(op, response).await),
+            )
         }
-        None if success.is_empty() || success.iter().all(|r| same_shape(r, success[0])) => {
+        None if success.is_empty()
+            || (success.iter().all(|r| same_shape(r, success[0])) && !mixes_classes(&success)) =>
+        {
             let output_name = format_ident!("{camel}Output");
-            let template = success.first().copied().cloned().unwrap_or(Response { status: 200, doc: String::new(), kind: ResponseKind::None, headers: vec![] });
+            let template = success.first().copied().cloned().unwrap_or(Response {
+                status: 200,
+                doc: String::new(),
+                kind: ResponseKind::None,
+                headers: vec![],
+            });
             if !template.headers.is_empty() {
                 items.push(output_struct(ir, op, &template, &output_name));
             }
             let (ty, expr) = outcome(ir, op, &template, models, &output_name);
-            let documented: Vec<u16> = success.iter().map(|r| r.status).filter(|s| !(200..300).contains(s)).collect();
-            let pattern = if documented.is_empty() { quote!(200..=299) } else { quote!(200..=299 #( | #documented )*) };
+            let documented: Vec<u16> = success
+                .iter()
+                .map(|r| r.status)
+                .filter(|s| !(200..300).contains(s))
+                .collect();
+            let pattern = if documented.is_empty() {
+                quote!(200..=299)
+            } else {
+                quote!(200..=299 #( | #documented )*)
+            };
             (
                 ty,
                 quote! {
@@ -335,7 +449,10 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
             let enum_name = format_ident!("{camel}Response");
             let mut variants = Vec::new();
             let mut arms = Vec::new();
-            let first_2xx = success.iter().find(|r| (200..300).contains(&r.status)).map(|r| r.status);
+            let first_2xx = success
+                .iter()
+                .find(|r| (200..300).contains(&r.status))
+                .map(|r| r.status);
             for r in &success {
                 let v = format_ident!("{}", status_variant(r.status));
                 let output_name = format_ident!("{camel}Output{}", r.status);
@@ -345,7 +462,11 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
                 let (ty, expr) = outcome(ir, op, r, models, &output_name);
                 let doc = doc_attrs(&format!("{}: {}", r.status, r.doc));
                 let status = proc_macro2::Literal::u16_unsuffixed(r.status);
-                let pattern = if Some(r.status) == first_2xx { quote!(#status | 200..=299) } else { quote!(#status) };
+                let pattern = if Some(r.status) == first_2xx {
+                    quote!(#status | 200..=299)
+                } else {
+                    quote!(#status)
+                };
                 if matches!(r.kind, ResponseKind::None) && r.headers.is_empty() {
                     variants.push(quote!(#doc #v,));
                     arms.push(quote!(#pattern => { #expr; Ok(#enum_name::#v) }));
@@ -355,8 +476,14 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
                 }
             }
             let doc = doc_attrs(&format!("The successful outcomes of [`Docker::{}`](crate::Docker::{}), one per documented status.", op.id, op.id));
+            let derive = if success.iter().all(|r| debuggable(&r.kind)) {
+                quote!(#[derive(Debug)])
+            } else {
+                quote!()
+            };
             items.push(quote! {
                 #doc
+                #derive
                 pub enum #enum_name {
                     #( #variants )*
                 }
@@ -373,9 +500,17 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
         }
     };
 
-    let mutability = if setup.is_empty() { quote!() } else { quote!(mut) };
+    let mutability = if setup.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
     let docs = doc_attrs(&operation_doc(op));
-    let cfg = if op.upgrade == Some(Upgrade::Websocket) { quote!(#[cfg(feature = "websocket")]) } else { quote!() };
+    let cfg = if op.upgrade == Some(Upgrade::Websocket) {
+        quote!(#[cfg(feature = "websocket")])
+    } else {
+        quote!()
+    };
     let method_tokens = quote! {
         #docs
         #cfg
@@ -391,4 +526,21 @@ fn operation_method(ir: &Ir, op: &Operation, module: &proc_macro2::Ident, models
         items = items.into_iter().map(|i| quote!(#cfg #i)).collect();
     }
     (items, method_tokens)
+}
+
+/// Whether a response body type implements `Debug` (streams do not).
+fn debuggable(kind: &ResponseKind) -> bool {
+    match kind {
+        ResponseKind::None | ResponseKind::Json(_) => true,
+        ResponseKind::Raw { content_type } => content_type.starts_with("text/plain"),
+        _ => false,
+    }
+}
+
+/// Whether success statuses of different classes (`204` and `304`) share a
+/// shape: they still mean different things and get an enum.
+fn mixes_classes(success: &[&Response]) -> bool {
+    let two = success.iter().any(|r| (200..300).contains(&r.status));
+    let three = success.iter().any(|r| (300..400).contains(&r.status));
+    two && three
 }

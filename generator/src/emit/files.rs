@@ -13,21 +13,57 @@ use super::{FileSet, RUST_HEADER};
 /// The hand-written runtime, embedded at build time so the generator needs
 /// no path to the repository when it runs.
 const RUNTIME: [(&str, &str); 9] = [
-    ("src/runtime/mod.rs", include_str!("../../../templates/runtime/mod.rs")),
-    ("src/runtime/nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
-    ("src/runtime/operation.rs", include_str!("../../../templates/runtime/operation.rs")),
-    ("src/runtime/body.rs", include_str!("../../../templates/runtime/body.rs")),
-    ("src/runtime/client.rs", include_str!("../../../templates/runtime/client.rs")),
-    ("src/runtime/error.rs", include_str!("../../../templates/runtime/error.rs")),
-    ("src/runtime/hijack.rs", include_str!("../../../templates/runtime/hijack.rs")),
-    ("src/runtime/stream.rs", include_str!("../../../templates/runtime/stream.rs")),
-    ("src/runtime/transport.rs", include_str!("../../../templates/runtime/transport.rs")),
+    (
+        "src/runtime/mod.rs",
+        include_str!("../../../templates/runtime/mod.rs"),
+    ),
+    (
+        "src/runtime/nullable.rs",
+        include_str!("../../../templates/runtime/nullable.rs"),
+    ),
+    (
+        "src/runtime/operation.rs",
+        include_str!("../../../templates/runtime/operation.rs"),
+    ),
+    (
+        "src/runtime/body.rs",
+        include_str!("../../../templates/runtime/body.rs"),
+    ),
+    (
+        "src/runtime/client.rs",
+        include_str!("../../../templates/runtime/client.rs"),
+    ),
+    (
+        "src/runtime/error.rs",
+        include_str!("../../../templates/runtime/error.rs"),
+    ),
+    (
+        "src/runtime/hijack.rs",
+        include_str!("../../../templates/runtime/hijack.rs"),
+    ),
+    (
+        "src/runtime/stream.rs",
+        include_str!("../../../templates/runtime/stream.rs"),
+    ),
+    (
+        "src/runtime/transport.rs",
+        include_str!("../../../templates/runtime/transport.rs"),
+    ),
 ];
 
 const TEMPLATES: [(&str, &str); 3] = [
-    ("Cargo.toml", include_str!("../../../templates/Cargo.toml.tera")),
-    ("README.md", include_str!("../../../templates/README.md.tera")),
-    ("openapi.json", include_str!("../../../templates/openapi.json.tera")),
+    (
+        "Cargo.toml",
+        include_str!("../../../templates/Cargo.toml.tera"),
+    ),
+    (
+        "README.md",
+        include_str!("../../../templates/README.md.tera"),
+    ),
+    (
+        "openapi.json",
+        include_str!("../../../templates/openapi.json.tera"),
+    ),
 ];
 
 pub fn emit_runtime(out: &mut FileSet) {
@@ -100,7 +136,8 @@ struct OperationRow<'a> {
 pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let mut tera = Tera::default();
     for (name, text) in TEMPLATES {
-        tera.add_raw_template(name, text).map_err(|e| format!("template {name}: {e}"))?;
+        tera.add_raw_template(name, text)
+            .map_err(|e| format!("template {name}: {e}"))?;
     }
     let mut rows = Vec::new();
     for tag in &ir.tags {
@@ -125,7 +162,9 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     ctx.insert("readme", &ir.meta.readme);
     ctx.insert("document", &super::openapi::document(ir)?);
     for (name, _) in TEMPLATES {
-        let text = tera.render(name, &ctx).map_err(|e| format!("template {name}: {e:?}"))?;
+        let text = tera
+            .render(name, &ctx)
+            .map_err(|e| format!("template {name}: {e:?}"))?;
         out.insert(name.to_string(), text);
     }
     Ok(())

@@ -5,11 +5,16 @@ use quote::quote;
 
 use crate::ir::{Field, Ir, TypeDef, TypeKind, COMMON_MODULE};
 
-use super::rust::{collect_names, doc_attrs, doc_text, has_default, ident, render_file, rust_type, use_line};
+use super::rust::{
+    collect_names, doc_attrs, doc_text, has_default, ident, render_file, rust_type, use_line,
+};
 use super::FileSet;
 
 pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
-    let mut modules: Vec<(String, String)> = vec![(COMMON_MODULE.to_string(), "Types shared by every tag: the error body and the empty object.".to_string())];
+    let mut modules: Vec<(String, String)> = vec![(
+        COMMON_MODULE.to_string(),
+        "Types shared by every tag: the error body and the empty object.".to_string(),
+    )];
     for tag in &ir.tags {
         modules.push((tag.module.clone(), tag.doc.clone()));
     }
@@ -36,7 +41,10 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             #( #items )*
         };
         let module_doc = format!("Models of the `{module}` tag.\n\n{doc}");
-        out.insert(format!("src/models/{module}.rs"), render_file(&module_doc, tokens)?);
+        out.insert(
+            format!("src/models/{module}.rs"),
+            render_file(&module_doc, tokens)?,
+        );
         declared.push(module.clone());
     }
     let mods = declared.iter().map(|m| ident(m));
@@ -60,7 +68,12 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
         doc.push_str(&format!("\n\nSince API {since}."));
     }
     for e in &t.errata {
-        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+        doc.push_str(&format!(
+            "\n\nErratum `{}`: the doc says {}; in fact {}",
+            e.id,
+            doc_text(&e.doc_says),
+            doc_text(&e.actual)
+        ));
     }
     let docs = doc_attrs(&doc);
     match &t.kind {
@@ -72,7 +85,11 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
             };
             let has_secret = fields.iter().any(|f| f.secret);
             let debug_derive = if has_secret { quote!() } else { quote!(Debug,) };
-            let debug_impl = if has_secret { redacting_debug(&name, fields) } else { quote!() };
+            let debug_impl = if has_secret {
+                redacting_debug(&name, fields)
+            } else {
+                quote!()
+            };
             let fields: Vec<TokenStream> = fields.iter().map(|f| field_item(ir, f)).collect();
             quote! {
                 #docs
@@ -114,19 +131,36 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
     let name = ident(&f.rust_name);
     let inner = rust_type(ir, &f.ty);
     let json = &f.json_name;
-    let mut doc = doc_text(if f.doc.is_empty() { &f.json_name } else { &f.doc });
+    let mut doc = doc_text(if f.doc.is_empty() {
+        &f.json_name
+    } else {
+        &f.doc
+    });
     if let Some(since) = &f.since {
         doc.push_str(&format!("\n\nSince API {since}."));
     }
     for e in &f.errata {
-        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+        doc.push_str(&format!(
+            "\n\nErratum `{}`: the doc says {}; in fact {}",
+            e.id,
+            doc_text(&e.doc_says),
+            doc_text(&e.actual)
+        ));
     }
     let docs = doc_attrs(&doc);
     let plain = f.rust_name.trim_start_matches("r#") == json;
-    let rename = if plain { quote!() } else { quote!(rename = #json,) };
+    let rename = if plain {
+        quote!()
+    } else {
+        quote!(rename = #json,)
+    };
     match (f.required, f.nullable) {
         (true, false) => {
-            let attr = if plain { quote!() } else { quote!(#[serde(rename = #json)]) };
+            let attr = if plain {
+                quote!()
+            } else {
+                quote!(#[serde(rename = #json)])
+            };
             quote! { #docs #attr pub #name: #inner, }
         }
         (true, true) => quote! {
@@ -147,8 +181,16 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
     }
 }
 
-fn open_enum(name: &proc_macro2::Ident, docs: &TokenStream, values: &[crate::ir::EnumValue]) -> TokenStream {
-    let catch_all_name = if values.iter().any(|v| v.rust_name == "Other") { "OtherValue" } else { "Other" };
+fn open_enum(
+    name: &proc_macro2::Ident,
+    docs: &TokenStream,
+    values: &[crate::ir::EnumValue],
+) -> TokenStream {
+    let catch_all_name = if values.iter().any(|v| v.rust_name == "Other") {
+        "OtherValue"
+    } else {
+        "Other"
+    };
     let catch_all = ident(catch_all_name);
     let variants = values.iter().map(|v| {
         let vname = ident(&v.rust_name);

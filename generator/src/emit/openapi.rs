@@ -5,7 +5,6 @@ use serde_json::{json, Map, Value};
 use crate::ir::{Body, Encoding, Ir, Param, ResponseKind, TypeKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
-
 fn schema(ir: &Ir, t: &TypeExpr) -> Value {
     match t {
         TypeExpr::Scalar(Scalar::String) => json!({"type": "string"}),
@@ -13,8 +12,12 @@ fn schema(ir: &Ir, t: &TypeExpr) -> Value {
         TypeExpr::Scalar(Scalar::I32) => json!({"type": "integer", "format": "int32"}),
         TypeExpr::Scalar(Scalar::I64) => json!({"type": "integer", "format": "int64"}),
         TypeExpr::Scalar(Scalar::U16) => json!({"type": "integer", "minimum": 0, "maximum": 65535}),
-        TypeExpr::Scalar(Scalar::U32) => json!({"type": "integer", "format": "uint32", "minimum": 0}),
-        TypeExpr::Scalar(Scalar::U64) => json!({"type": "integer", "format": "uint64", "minimum": 0}),
+        TypeExpr::Scalar(Scalar::U32) => {
+            json!({"type": "integer", "format": "uint32", "minimum": 0})
+        }
+        TypeExpr::Scalar(Scalar::U64) => {
+            json!({"type": "integer", "format": "uint64", "minimum": 0})
+        }
         TypeExpr::Scalar(Scalar::F64) => json!({"type": "number", "format": "double"}),
         TypeExpr::Any => json!({}),
         TypeExpr::List(i) => json!({"type": "array", "items": schema(ir, i)}),
@@ -77,7 +80,9 @@ pub fn document(ir: &Ir) -> Result<String, String> {
                 json!({"type": "string", "description": t.doc, "examples": values.iter().map(|v| v.value.clone()).collect::<Vec<_>>()})
             }
             TypeKind::Alias(target) => schema(ir, target),
-            TypeKind::Either(variants) => json!({"description": t.doc, "oneOf": variants.iter().map(|v| schema(ir, &v.ty)).collect::<Vec<_>>()}),
+            TypeKind::Either(variants) => {
+                json!({"description": t.doc, "oneOf": variants.iter().map(|v| schema(ir, &v.ty)).collect::<Vec<_>>()})
+            }
         };
         schemas.insert(t.rust_name.clone(), s);
     }
@@ -93,10 +98,18 @@ pub fn document(ir: &Ir) -> Result<String, String> {
             let mut rv = json!({"description": r.doc});
             let content = match &r.kind {
                 ResponseKind::None => None,
-                ResponseKind::Json(t) => Some(json!({"application/json": {"schema": schema(ir, t)}})),
-                ResponseKind::JsonLines(t) => Some(json!({"application/json": {"schema": schema(ir, t), "x-docker-stream": "json-lines"}})),
-                ResponseKind::Multiplexed => Some(json!({"application/vnd.docker.raw-stream": {"schema": {"type": "string", "format": "binary"}}})),
-                ResponseKind::Raw { content_type } => Some(json!({content_type.clone(): {"schema": {"type": "string", "format": "binary"}}})),
+                ResponseKind::Json(t) => {
+                    Some(json!({"application/json": {"schema": schema(ir, t)}}))
+                }
+                ResponseKind::JsonLines(t) => Some(
+                    json!({"application/json": {"schema": schema(ir, t), "x-docker-stream": "json-lines"}}),
+                ),
+                ResponseKind::Multiplexed => Some(
+                    json!({"application/vnd.docker.raw-stream": {"schema": {"type": "string", "format": "binary"}}}),
+                ),
+                ResponseKind::Raw { content_type } => Some(
+                    json!({content_type.clone(): {"schema": {"type": "string", "format": "binary"}}}),
+                ),
             };
             if let Some(c) = content {
                 rv["content"] = c;
@@ -129,7 +142,11 @@ pub fn document(ir: &Ir) -> Result<String, String> {
             Some(Body::Json { ty, required, .. }) => {
                 o["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": schema(ir, ty)}}});
             }
-            Some(Body::Raw { content_type, required, .. }) => {
+            Some(Body::Raw {
+                content_type,
+                required,
+                ..
+            }) => {
                 o["requestBody"] = json!({"required": required, "content": {content_type.clone(): {"schema": {"type": "string", "format": "binary"}}}});
             }
             None => {}
@@ -140,7 +157,9 @@ pub fn document(ir: &Ir) -> Result<String, String> {
                 Upgrade::Websocket => "websocket".into(),
             });
         }
-        let entry = paths.entry(format!("{}{}", ir.meta.version_prefix, op.path)).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(format!("{}{}", ir.meta.version_prefix, op.path))
+            .or_insert_with(|| json!({}));
         entry[op.method.to_lowercase()] = o;
     }
 

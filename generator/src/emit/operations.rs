@@ -10,7 +10,10 @@ use quote::{format_ident, quote};
 use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
-use super::rust::{collect_names, doc_attrs, doc_text, has_default, ident, is_enum, render_file, rust_type, use_line};
+use super::rust::{
+    collect_names, doc_attrs, doc_text, has_default, ident, is_enum, render_file, rust_type,
+    use_line,
+};
 use super::FileSet;
 
 pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
@@ -42,7 +45,10 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             #( #items )*
         };
         let doc = format!("Operations of the `{}` tag.\n\n{}", tag.name, tag.doc);
-        out.insert(format!("src/operations/{}.rs", tag.module), render_file(&doc, tokens)?);
+        out.insert(
+            format!("src/operations/{}.rs", tag.module),
+            render_file(&doc, tokens)?,
+        );
         modules.push(module);
     }
     let count = all.len();
@@ -110,11 +116,22 @@ pub fn operation_doc(op: &Operation) -> String {
     if !op.description.is_empty() {
         doc.push_str(&format!("\n\n{}", doc_text(&op.description)));
     }
-    let params: Vec<&Param> = op.path_params.iter().chain(&op.query).chain(&op.headers).collect();
+    let params: Vec<&Param> = op
+        .path_params
+        .iter()
+        .chain(&op.query)
+        .chain(&op.headers)
+        .collect();
     if !params.is_empty() {
         doc.push_str("\n\n# Parameters\n");
         for p in params {
-            let mut line = format!("\n- `{}` (`{}`{}): {}", p.name, p.ty, if p.required { ", required" } else { "" }, doc_text(&p.doc));
+            let mut line = format!(
+                "\n- `{}` (`{}`{}): {}",
+                p.name,
+                p.ty,
+                if p.required { ", required" } else { "" },
+                doc_text(&p.doc)
+            );
             if let Some(d) = &p.default {
                 line.push_str(&format!(" Default: `{d}`."));
             }
@@ -130,11 +147,24 @@ pub fn operation_doc(op: &Operation) -> String {
             ResponseKind::Multiplexed => " Multiplexed stdout/stderr (raw with a TTY).".into(),
             ResponseKind::Raw { content_type } => format!(" Bytes, `{content_type}`."),
         };
-        let sep = if r.doc.ends_with('.') || kind.is_empty() { "" } else { "." };
-        doc.push_str(&format!("\n- {}: {}{sep}{kind}", r.status, doc_text(&r.doc)));
+        let sep = if r.doc.ends_with('.') || kind.is_empty() {
+            ""
+        } else {
+            "."
+        };
+        doc.push_str(&format!(
+            "\n- {}: {}{sep}{kind}",
+            r.status,
+            doc_text(&r.doc)
+        ));
     }
     for e in &op.errata {
-        doc.push_str(&format!("\n\nErratum `{}`: the doc says {}; in fact {}", e.id, doc_text(&e.doc_says), doc_text(&e.actual)));
+        doc.push_str(&format!(
+            "\n\nErratum `{}`: the doc says {}; in fact {}",
+            e.id,
+            doc_text(&e.doc_says),
+            doc_text(&e.actual)
+        ));
     }
     doc
 }
@@ -150,15 +180,27 @@ fn descriptor(op: &Operation) -> TokenStream {
         .path_params
         .iter()
         .map(|p| param_info(p, quote!(ParamLocation::Path)))
-        .chain(op.query.iter().map(|p| param_info(p, quote!(ParamLocation::Query))))
-        .chain(op.headers.iter().map(|p| param_info(p, quote!(ParamLocation::Header))));
+        .chain(
+            op.query
+                .iter()
+                .map(|p| param_info(p, quote!(ParamLocation::Query))),
+        )
+        .chain(
+            op.headers
+                .iter()
+                .map(|p| param_info(p, quote!(ParamLocation::Header))),
+        );
     let body = match &op.body {
         None => quote!(None),
         Some(Body::Json { ty, required, .. }) => {
             let t = ty.to_string();
             quote!(Some(RequestBodyInfo { kind: BodyKind::Json, type_name: Some(#t), content_type: "application/json", required: #required }))
         }
-        Some(Body::Raw { content_type, required, .. }) => {
+        Some(Body::Raw {
+            content_type,
+            required,
+            ..
+        }) => {
             quote!(Some(RequestBodyInfo { kind: BodyKind::Raw, type_name: None, content_type: #content_type, required: #required }))
         }
     };
@@ -209,8 +251,15 @@ pub fn query_struct_name(op: &Operation) -> proc_macro2::Ident {
 fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
     let name = query_struct_name(op);
     let konst = format_ident!("{}", op.id.to_shouty_snake_case());
-    let defaultable = op.query.iter().all(|p| !p.required || has_default(ir, &p.ty, 0));
-    let default = if defaultable { quote!(Default,) } else { quote!() };
+    let defaultable = op
+        .query
+        .iter()
+        .all(|p| !p.required || has_default(ir, &p.ty, 0));
+    let default = if defaultable {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
     let fields = op.query.iter().map(|p| {
         let fname = ident(&p.rust_name);
         let ty = rust_type(ir, &p.ty);
@@ -264,7 +313,11 @@ fn push_value(ir: &Ir, p: &Param, wire: &str) -> TokenStream {
     }
     match &p.ty {
         TypeExpr::Scalar(Scalar::Bool) => {
-            let (t, f) = if p.encoding == Encoding::FormWordBool { ("true", "false") } else { ("1", "0") };
+            let (t, f) = if p.encoding == Encoding::FormWordBool {
+                ("true", "false")
+            } else {
+                ("1", "0")
+            };
             quote! { pairs.push((#wire, if *value { #t } else { #f }.to_string())); }
         }
         TypeExpr::Scalar(_) => quote! { pairs.push((#wire, value.to_string())); },

@@ -30,7 +30,11 @@ pub fn rust_type(ir: &Ir, expr: &TypeExpr) -> TokenStream {
             quote!(std::collections::BTreeMap<String, #inner>)
         }
         TypeExpr::Named(name) => {
-            let rust = ir.types.get(name).map(|t| t.rust_name.as_str()).unwrap_or(name);
+            let rust = ir
+                .types
+                .get(name)
+                .map(|t| t.rust_name.as_str())
+                .unwrap_or(name);
             let id = ident(rust);
             quote!(#id)
         }
@@ -72,7 +76,11 @@ pub fn is_enum(ir: &Ir, expr: &TypeExpr) -> bool {
 
 /// `#[doc]` attributes, one per line, so rustdoc shows paragraphs as written.
 pub fn doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.trim().lines().map(|l| format!(" {}", l.trim_end())).collect();
+    let lines: Vec<String> = text
+        .trim()
+        .lines()
+        .map(|l| format!(" {}", l.trim_end()))
+        .collect();
     quote! { #( #[doc = #lines] )* }
 }
 
@@ -93,7 +101,8 @@ pub fn doc_text(text: &str) -> String {
 
 /// Formats a token stream as a Rust file with the generated-file header.
 pub fn render_file(module_doc: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generator produced invalid Rust: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generator produced invalid Rust: {e}"))?;
     let body = prettyplease::unparse(&file);
     let mut out = String::from(RUST_HEADER);
     for line in module_doc.trim().lines() {
@@ -117,10 +126,15 @@ fn space_items(body: &str) -> String {
         out.push_str(line);
         out.push('\n');
         let closes_item = line.starts_with('}') || (!line.starts_with(' ') && line.ends_with(';'));
-        let next_starts_item = lines.get(i + 1).is_some_and(|n| !n.is_empty() && !n.starts_with(' ') && !n.starts_with('}'));
-        let both_uses = line.starts_with("use ") && lines.get(i + 1).is_some_and(|n| n.starts_with("use "));
-        let both_mods = line.starts_with("pub mod ") && lines.get(i + 1).is_some_and(|n| n.starts_with("pub mod "));
-        let both_reexports = line.starts_with("pub use ") && lines.get(i + 1).is_some_and(|n| n.starts_with("pub use "));
+        let next_starts_item = lines
+            .get(i + 1)
+            .is_some_and(|n| !n.is_empty() && !n.starts_with(' ') && !n.starts_with('}'));
+        let both_uses =
+            line.starts_with("use ") && lines.get(i + 1).is_some_and(|n| n.starts_with("use "));
+        let both_mods = line.starts_with("pub mod ")
+            && lines.get(i + 1).is_some_and(|n| n.starts_with("pub mod "));
+        let both_reexports = line.starts_with("pub use ")
+            && lines.get(i + 1).is_some_and(|n| n.starts_with("pub use "));
         if closes_item && next_starts_item && !both_uses && !both_mods && !both_reexports {
             out.push('\n');
         }
@@ -132,7 +146,12 @@ fn space_items(body: &str) -> String {
 pub fn collect_names(ir: &Ir, expr: &TypeExpr, out: &mut std::collections::BTreeSet<String>) {
     match expr {
         TypeExpr::Named(n) => {
-            out.insert(ir.types.get(n).map(|t| t.rust_name.clone()).unwrap_or_else(|| n.clone()));
+            out.insert(
+                ir.types
+                    .get(n)
+                    .map(|t| t.rust_name.clone())
+                    .unwrap_or_else(|| n.clone()),
+            );
         }
         TypeExpr::List(i) | TypeExpr::Map(i) => collect_names(ir, i, out),
         _ => {}

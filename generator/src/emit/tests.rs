@@ -30,8 +30,12 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                     }
                 });
             }
-            let (Some(text), Some(status)) = (&ex.response, ex.status) else { continue };
-            let Some(response) = op.responses.get(&status) else { continue };
+            let (Some(text), Some(status)) = (&ex.response, ex.status) else {
+                continue;
+            };
+            let Some(response) = op.responses.get(&status) else {
+                continue;
+            };
             let (ty, lines) = match &response.kind {
                 ResponseKind::Json(t) => (t, false),
                 ResponseKind::JsonLines(t) => (t, true),
@@ -68,6 +72,9 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let doc = "Every example body of the upstream doc, checked against its model: it must\n\
 decode and encode back with no key lost or added (see `support`).";
     out.insert("tests/examples.rs".into(), render_file(doc, tokens)?);
-    out.insert("tests/support/mod.rs".into(), format!("{RUST_HEADER}\n{SUPPORT}"));
+    out.insert(
+        "tests/support/mod.rs".into(),
+        format!("{RUST_HEADER}\n{SUPPORT}"),
+    );
     Ok(())
 }

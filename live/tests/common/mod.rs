@@ -25,7 +25,9 @@ fn env(name: &str) -> String {
 /// A client of the test daemon, never the user's own.
 pub fn docker() -> Docker {
     let host = env("DRAPI_TEST_DOCKER_HOST");
-    let path = host.strip_prefix("unix://").expect("the test daemon listens on a unix socket");
+    let path = host
+        .strip_prefix("unix://")
+        .expect("the test daemon listens on a unix socket");
     Docker::connect_unix(path)
 }
 
@@ -47,7 +49,11 @@ pub fn registry_auth() -> AuthConfig {
 /// A name no other test uses.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("drapi-{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "drapi-{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A tar archive holding the given files (path, mode, content).
@@ -67,7 +73,10 @@ pub fn tar_of(files: &[(&str, u32, &[u8])]) -> Vec<u8> {
 pub fn busybox_context() -> Vec<u8> {
     let busybox = std::fs::read(env("DRAPI_TEST_BUSYBOX")).expect("busybox-static is installed");
     let dockerfile = b"FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n";
-    tar_of(&[("Dockerfile", 0o644, dockerfile), ("busybox", 0o755, &busybox)])
+    tar_of(&[
+        ("Dockerfile", 0o644, dockerfile),
+        ("busybox", 0o755, &busybox),
+    ])
 }
 
 /// Builds the base image once per test binary, through the client's `POST /build`.
@@ -76,8 +85,20 @@ pub async fn busybox() -> &'static str {
     BUILT
         .get_or_init(|| async {
             let docker = docker();
-            let query = ImageBuildQuery { t: Some(BUSYBOX.into()), rm: Some(true), ..Default::default() };
-            let mut progress = docker.image_build(&query, None, None, RequestBody::from_bytes(busybox_context())).await.expect("build starts");
+            let query = ImageBuildQuery {
+                t: Some(BUSYBOX.into()),
+                rm: Some(true),
+                ..Default::default()
+            };
+            let mut progress = docker
+                .image_build(
+                    &query,
+                    None,
+                    None,
+                    RequestBody::from_bytes(busybox_context()),
+                )
+                .await
+                .expect("build starts");
             let mut lines = Vec::new();
             while let Some(item) = progress.next().await {
                 let item = item.expect("build step succeeds");
@@ -85,7 +106,10 @@ pub async fn busybox() -> &'static str {
                     lines.push(s);
                 }
             }
-            assert!(lines.iter().any(|l| l.contains("Successfully tagged")), "build output: {lines:?}");
+            assert!(
+                lines.iter().any(|l| l.contains("Successfully tagged")),
+                "build output: {lines:?}"
+            );
         })
         .await;
     BUSYBOX
@@ -95,8 +119,13 @@ pub async fn busybox() -> &'static str {
 pub fn config(cmd: &[&str]) -> ContainerCreateBody {
     ContainerCreateBody {
         image: Some(BUSYBOX.into()),
-        cmd: Some(StringOrList::List(cmd.iter().map(|s| s.to_string()).collect())),
-        host_config: Some(HostConfig { network_mode: Some("none".into()), ..Default::default() }),
+        cmd: Some(StringOrList::List(
+            cmd.iter().map(|s| s.to_string()).collect(),
+        )),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -114,5 +143,14 @@ pub async fn create(docker: &Docker, body: &ContainerCreateBody) -> String {
 
 /// Removes a container, whatever its state.
 pub async fn remove(docker: &Docker, id: &str) {
-    let _ = docker.container_delete(id, &ContainerDeleteQuery { force: Some(true), v: Some(true), ..Default::default() }).await;
+    let _ = docker
+        .container_delete(
+            id,
+            &ContainerDeleteQuery {
+                force: Some(true),
+                v: Some(true),
+                ..Default::default()
+            },
+        )
+        .await;
 }

@@ -7,10 +7,35 @@
 //!
 //! Requests go to `/v2.1/...` on `http://localhost:8080` unless configured otherwise.
 
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 pub mod models;
 pub mod operations;
 pub mod runtime;
+
+#[cfg(feature = "client")]
+pub mod client;
+
+#[cfg(feature = "client")]
+pub use runtime::body::RequestBody;
+
+#[cfg(feature = "client")]
+pub use runtime::client::Docker;
+
+#[cfg(feature = "client")]
+pub use runtime::error::Error;
+
+#[cfg(feature = "client")]
+pub use runtime::hijack::{AttachInput, Attached};
+
+#[cfg(feature = "client")]
+pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, OutputStream};
+
+#[cfg(feature = "client")]
+pub use runtime::transport::{Endpoint, TlsConfig};
+
+#[cfg(feature = "websocket")]
+pub use runtime::hijack::{WebSocket, WebSocketMessage};
 
 /// The API version this crate was generated for.
 pub const API_VERSION: &str = "2.1";
