@@ -297,6 +297,16 @@ pub fn check(ir: &Ir, list: &Checklist) -> Vec<String> {
     missing
 }
 
+/// The checklist as YAML text.
+pub fn to_yaml(list: &Checklist) -> Result<String, String> {
+    serde_yaml::to_string(list).map_err(|e| e.to_string())
+}
+
+/// Reads a committed checklist.
+pub fn from_yaml(text: &str) -> Result<Checklist, String> {
+    serde_yaml::from_str(text).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,14 +342,4 @@ mod tests {
             "/plugins/pull"
         );
     }
-}
-
-/// The checklist as YAML text.
-pub fn to_yaml(list: &Checklist) -> Result<String, String> {
-    serde_yaml::to_string(list).map_err(|e| e.to_string())
-}
-
-/// Reads a committed checklist.
-pub fn from_yaml(text: &str) -> Result<Checklist, String> {
-    serde_yaml::from_str(text).map_err(|e| e.to_string())
 }

@@ -249,7 +249,7 @@ async fn attach_over_websocket_reads_output() {
         .unwrap();
     // attach/ws wires stdin, stdout and stderr whatever the query says.
     ws.send(docker_remote_api::WebSocketMessage::Binary(
-        b"ping\n".to_vec().into(),
+        b"ping\n".to_vec(),
     ))
     .await
     .unwrap();
@@ -517,4 +517,35 @@ async fn errors_carry_status_operation_and_message() {
         text.contains("container_create") && text.contains("drapi-no-such-image"),
         "{text}"
     );
+}
+
+/// Errata `host-config-capdrop-spelling` and `throttle-device-rate-quoted`:
+/// the daemon takes `CapDrop` (not the prose's `Capdrop`) and a numeric `Rate`.
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn capdrop_key_and_numeric_throttle_rate() {
+    let docker = docker();
+    let mut body = config(&["true"]);
+    let host = body.host_config.as_mut().unwrap();
+    host.cap_drop = Some(Some(vec!["MKNOD".into()]));
+    host.blkio_device_read_bps = Some(Some(vec![ThrottleDevice {
+        path: Some("/dev/null".into()),
+        rate: Some(1024),
+    }]));
+    let id = create(&docker, &body).await;
+    let inspected = docker
+        .container_inspect(&id, &ContainerInspectQuery::default())
+        .await
+        .unwrap();
+    let host = inspected.host_config.unwrap();
+    assert_eq!(host.cap_drop, Some(Some(vec!["MKNOD".to_string()])));
+    let rates: Vec<u64> = host
+        .blkio_device_read_bps
+        .flatten()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| t.rate)
+        .collect();
+    assert_eq!(rates, vec![1024]);
+    remove(&docker, &id).await;
 }

@@ -149,7 +149,7 @@ async fn a_plain_text_error_body_becomes_the_message() {
 
 #[tokio::test]
 async fn a_malformed_answer_names_the_operation_and_json_path() {
-    let (docker, _server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"StatusCode\":\"x\"} ").await;
+    let (docker, _server, _dir) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 19\r\n\r\n{\"StatusCode\":\"x\"} ").await;
     let err = docker.container_wait("abc").await.unwrap_err();
     let text = err.to_string();
     assert!(

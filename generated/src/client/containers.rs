@@ -615,7 +615,7 @@ impl Docker {
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            204 | 200..=299 => {
+            200..=299 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStartResponse::NoContent)
             }
@@ -679,7 +679,7 @@ impl Docker {
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            204 | 200..=299 => {
+            200..=299 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStopResponse::NoContent)
             }

@@ -1619,7 +1619,7 @@ pub struct ThrottleDevice {
     pub path: Option<String>,
     /// The limit, in bytes or operations per second.
     ///
-    /// Erratum `throttle-device-rate-quoted`: the doc says The prose examples write the rate as a string, `"Rate": "1024"`.; in fact The daemon takes and returns an unsigned integer; a quoted rate is rejected.
+    /// Erratum `throttle-device-rate-quoted`: the doc says The prose examples write the rate as a string, `"Rate": "1024"`.; in fact The daemon takes and returns an unsigned integer.
     #[serde(rename = "Rate", default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<u64>,
 }

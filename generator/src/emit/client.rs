@@ -463,7 +463,7 @@ fn operation_method(
                 let doc = doc_attrs(&format!("{}: {}", r.status, r.doc));
                 let status = proc_macro2::Literal::u16_unsuffixed(r.status);
                 let pattern = if Some(r.status) == first_2xx {
-                    quote!(#status | 200..=299)
+                    quote!(200..=299)
                 } else {
                     quote!(#status)
                 };
