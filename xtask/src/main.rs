@@ -106,17 +106,7 @@ fn serde_yaml_text(list: &docker_codegen::checklist::Checklist) -> Result<String
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    println!("xtask: {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
-    }
+    run_with_env(program, args, &[])
 }
 
 fn test() -> Result<(), String> {

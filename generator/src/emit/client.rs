@@ -12,10 +12,10 @@ use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Body, Encoding, Ir, Operation, Param, Response, ResponseKind, Upgrade};
+use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
-use super::operations::{operation_doc, query_struct_name};
+use super::operations::{encoding_tokens, operation_doc, query_struct_name};
 use super::rust::{collect_names, doc_attrs, ident, render_file, rust_type, use_line};
 use super::FileSet;
 
@@ -267,17 +267,6 @@ fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &proc_macro2::Iden
             #( #fields )*
             #body
         }
-    }
-}
-
-fn encoding_tokens(e: Encoding) -> TokenStream {
-    match e {
-        Encoding::FormNumericBool => quote!(ParamEncoding::Form),
-        Encoding::FormWordBool => quote!(ParamEncoding::FormWordBool),
-        Encoding::Json => quote!(ParamEncoding::Json),
-        Encoding::Plain => quote!(ParamEncoding::Plain),
-        Encoding::Base64Json => quote!(ParamEncoding::Base64Json),
-        Encoding::Base64UrlJson => quote!(ParamEncoding::Base64UrlJson),
     }
 }
 

@@ -64,17 +64,7 @@ open enums keep values they do not know in an `Other` variant.";
 fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
     let name = ident(&t.rust_name);
     let mut doc = doc_text(if t.doc.is_empty() { &t.name } else { &t.doc });
-    if let Some(since) = &t.since {
-        doc.push_str(&format!("\n\nSince API {since}."));
-    }
-    for e in &t.errata {
-        doc.push_str(&format!(
-            "\n\nErratum `{}`: the doc says {}; in fact {}",
-            e.id,
-            doc_text(&e.doc_says),
-            doc_text(&e.actual)
-        ));
-    }
+    annotate(&mut doc, t.since.as_deref(), &t.errata);
     let docs = doc_attrs(&doc);
     match &t.kind {
         TypeKind::Struct(fields) => {
@@ -136,17 +126,7 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
     } else {
         &f.doc
     });
-    if let Some(since) = &f.since {
-        doc.push_str(&format!("\n\nSince API {since}."));
-    }
-    for e in &f.errata {
-        doc.push_str(&format!(
-            "\n\nErratum `{}`: the doc says {}; in fact {}",
-            e.id,
-            doc_text(&e.doc_says),
-            doc_text(&e.actual)
-        ));
-    }
+    annotate(&mut doc, f.since.as_deref(), &f.errata);
     let docs = doc_attrs(&doc);
     let plain = f.rust_name.trim_start_matches("r#") == json;
     let rename = if plain {
@@ -290,5 +270,20 @@ fn redacting_debug(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
                 f.debug_struct(#label) #( #entries )* .finish()
             }
         }
+    }
+}
+
+/// Appends the version an item appeared in and its errata to its rustdoc.
+fn annotate(doc: &mut String, since: Option<&str>, errata: &[crate::ir::Erratum]) {
+    if let Some(since) = since {
+        doc.push_str(&format!("\n\nSince API {since}."));
+    }
+    for e in errata {
+        doc.push_str(&format!(
+            "\n\nErratum `{}`: the doc says {}; in fact {}",
+            e.id,
+            doc_text(&e.doc_says),
+            doc_text(&e.actual)
+        ));
     }
 }

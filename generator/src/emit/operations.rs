@@ -81,7 +81,8 @@ fn method_tokens(method: &str) -> TokenStream {
     }
 }
 
-fn encoding_tokens(e: Encoding) -> TokenStream {
+/// The runtime's `ParamEncoding` for an IR encoding.
+pub fn encoding_tokens(e: Encoding) -> TokenStream {
     match e {
         Encoding::FormNumericBool => quote!(ParamEncoding::Form),
         Encoding::FormWordBool => quote!(ParamEncoding::FormWordBool),
