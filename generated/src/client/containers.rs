@@ -615,13 +615,17 @@ impl Docker {
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => {
+            204 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStartResponse::NoContent)
             }
             304 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStartResponse::NotModified)
+            }
+            200..=299 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStartResponse::NoContent)
             }
             _ => Err(self.api_error(op, response).await),
         }
@@ -679,13 +683,17 @@ impl Docker {
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => {
+            204 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStopResponse::NoContent)
             }
             304 => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStopResponse::NotModified)
+            }
+            200..=299 => {
+                self.read_empty(op, response).await?;
+                Ok(ContainerStopResponse::NoContent)
             }
             _ => Err(self.api_error(op, response).await),
         }

@@ -7,9 +7,17 @@ use crate::runtime::body::RequestBody;
 use crate::runtime::client::{Call, Docker, render_path};
 use crate::runtime::error::Error;
 use crate::runtime::operation::ParamEncoding;
-use crate::models::{AuthConfig, ProgressMessage};
+use crate::models::{
+    AuthConfig, ContainerConfig, ImageCommitResponse, ImageDeleteItem, ImageHistoryItem,
+    ImageInspect, ImageSearchResult, ImageSummary, ProgressMessage,
+};
+
 use crate::operations::images::{
-    IMAGE_BUILD, IMAGE_PUSH, ImageBuildQuery, ImagePushQuery,
+    IMAGE_BUILD, IMAGE_COMMIT, IMAGE_CREATE, IMAGE_DELETE, IMAGE_GET, IMAGE_GET_ALL,
+    IMAGE_HISTORY, IMAGE_INSPECT, IMAGE_LIST, IMAGE_LOAD, IMAGE_PUSH, IMAGE_SEARCH,
+    IMAGE_TAG, ImageBuildQuery, ImageCommitQuery, ImageCreateQuery, ImageDeleteQuery,
+    ImageGetAllQuery, ImageListQuery, ImageLoadQuery, ImagePushQuery, ImageSearchQuery,
+    ImageTagQuery,
 };
 
 impl Docker {
@@ -68,6 +76,311 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+    /// `POST /commit`: Create an image from a container
+    ///
+    /// Makes a new image from a container's filesystem changes. The body is a
+    /// container configuration (the new image's config); `changes` applies
+    /// Dockerfile instructions on top of it.
+    ///
+    /// # Parameters
+    ///
+    /// - `container` (`string`): ID or name of the container to commit.
+    /// - `repo` (`string`): Repository name of the new image.
+    /// - `tag` (`string`): Tag of the new image.
+    /// - `comment` (`string`): Commit message.
+    /// - `author` (`string`): Author of the image, e.g. `John Hannibal Smith &lt;hannibal@a-team.com&gt;`.
+    /// - `pause` (`bool`): Pause the container while committing. Default: `true`.
+    /// - `changes` (`list<string>`): Dockerfile instructions to apply to the image, e.g. `CMD \["sh"\]`.
+    ///
+    /// # Responses
+    ///
+    /// - 201: no error. JSON `ImageCommitResponse`.
+    /// - 404: no such container
+    /// - 500: server error
+    ///
+    /// Erratum `image-commit-config-parameter`: the doc says The JSON parameters list a single parameter, `config`.; in fact The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+    ///
+    /// Erratum `image-commit-example-mounts`: the doc says The example request body has a `Mounts` list (Source, Destination, Mode, RW).; in fact The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
+    pub async fn image_commit(
+        &self,
+        query: &ImageCommitQuery,
+        body: &ContainerConfig,
+    ) -> Result<ImageCommitResponse, Error> {
+        let op = &IMAGE_COMMIT;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        call.json(body)?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `POST /images/create`: Pull or import an image
+    ///
+    /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
+    /// the request body (`fromSrc`), streaming progress as JSON lines. Closing
+    /// the connection cancels a pull.
+    ///
+    /// # Parameters
+    ///
+    /// - `fromImage` (`string`): Image to pull, possibly with a tag or digest.
+    /// - `fromSrc` (`string`): Source to import: a URL, or `-` for the request body.
+    /// - `repo` (`string`): Repository (and tag) to give an imported image.
+    /// - `tag` (`string`): Tag or digest; pulling with an empty tag pulls every tag.
+    /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 404: repository does not exist or no read access
+    /// - 500: server error
+    ///
+    /// Erratum `image-create-example-ellipsis`: the doc says The example stream ends with a `...` line.; in fact That line is not JSON; the daemon sends only JSON values, one per line.
+    pub async fn image_create(
+        &self,
+        query: &ImageCreateQuery,
+        registry_auth: Option<&AuthConfig>,
+        body: Option<RequestBody>,
+    ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
+        let op = &IMAGE_CREATE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        if let Some(value) = registry_auth {
+            call.header("X-Registry-Auth", value, ParamEncoding::Base64UrlJson)?;
+        }
+        if let Some(body) = body {
+            call.raw(body, "application/x-tar");
+        }
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::json_lines(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `DELETE /images/{name}`: Remove an image
+    ///
+    /// Untags an image and deletes it once no tag refers to it.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or ID of the image.
+    /// - `force` (`bool`): Remove even when containers use it or it has several tags. Default: `false`.
+    /// - `noprune` (`bool`): Keep untagged parent images. Default: `false`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<ImageDeleteItem>`.
+    /// - 404: no such image
+    /// - 409: conflict
+    /// - 500: server error
+    pub async fn image_delete(
+        &self,
+        name: &str,
+        query: &ImageDeleteQuery,
+    ) -> Result<Vec<ImageDeleteItem>, Error> {
+        let op = &IMAGE_DELETE;
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/{name}/get`: Export an image or repository as a tarball
+    ///
+    /// Streams a tar archive of the images and metadata of repository `name`.
+    /// With a name and tag (`ubuntu:latest`) only that image and its parents
+    /// are exported; with an image ID likewise, but the archive then has no
+    /// `repositories` file, since no name refers to the image.
+    ///
+    /// The archive holds one directory per layer, named after the layer's long
+    /// ID, with three files:
+    ///
+    /// - `VERSION`: the version of this file format, currently `1.0`;
+    /// - `json`: the layer's metadata, much like what inspecting it shows;
+    /// - `layer.tar`: the layer's filesystem changes as a tar archive, where
+    ///   deletions and attribute changes are recorded with aufs-style
+    ///   `.wh..wh.aufs` whiteout files and directories.
+    ///
+    /// When the archive names a repository, a `repositories` file at its root
+    /// maps each repository and tag to a layer ID, for example:
+    ///
+    /// ```json
+    /// {"hello-world": {"latest": "565a9d68a73f6706862bfe8409a7f659776d4d60a8d096eb4a3cbce6999cc2a1"}}
+    /// ```
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name (with optional tag) or ID of the image.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Bytes, `application/x-tar`.
+    /// - 500: server error
+    pub async fn image_get(
+        &self,
+        name: &str,
+    ) -> Result<crate::runtime::stream::ByteStream, Error> {
+        let op = &IMAGE_GET;
+        let call = Call::new(op, render_path(op.path, &[name]));
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::byte_stream(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/get`: Export several images as one tarball
+    ///
+    /// Streams one tar archive of the images and metadata of every image or
+    /// repository named in `names`. A name and tag exports only that image and
+    /// its parents; an image ID likewise, and no name refers to it in the
+    /// `repositories` file.
+    ///
+    /// The archive holds one directory per layer, named after the layer's long
+    /// ID, with three files:
+    ///
+    /// - `VERSION`: the version of this file format, currently `1.0`;
+    /// - `json`: the layer's metadata, much like what inspecting it shows;
+    /// - `layer.tar`: the layer's filesystem changes as a tar archive, where
+    ///   deletions and attribute changes are recorded with aufs-style
+    ///   `.wh..wh.aufs` whiteout files and directories.
+    ///
+    /// When the archive names repositories, a `repositories` file at its root
+    /// maps each repository and tag to a layer ID, for example:
+    ///
+    /// ```json
+    /// {"hello-world": {"latest": "565a9d68a73f6706862bfe8409a7f659776d4d60a8d096eb4a3cbce6999cc2a1"}}
+    /// ```
+    ///
+    /// # Parameters
+    ///
+    /// - `names` (`list<string>`): Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Bytes, `application/x-tar`.
+    /// - 500: server error
+    pub async fn image_get_all(
+        &self,
+        query: &ImageGetAllQuery,
+    ) -> Result<crate::runtime::stream::ByteStream, Error> {
+        let op = &IMAGE_GET_ALL;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::byte_stream(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/{name}/history`: Show an image's history
+    ///
+    /// The layers of an image, newest first, with the instruction that made each.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or ID of the image.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<ImageHistoryItem>`.
+    /// - 404: no such image
+    /// - 500: server error
+    pub async fn image_history(
+        &self,
+        name: &str,
+    ) -> Result<Vec<ImageHistoryItem>, Error> {
+        let op = &IMAGE_HISTORY;
+        let call = Call::new(op, render_path(op.path, &[name]));
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/{name}/json`: Inspect an image
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or ID of the image.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `ImageInspect`.
+    /// - 404: no such image
+    /// - 500: server error
+    pub async fn image_inspect(&self, name: &str) -> Result<ImageInspect, Error> {
+        let op = &IMAGE_INSPECT;
+        let call = Call::new(op, render_path(op.path, &[name]));
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/json`: List images
+    ///
+    /// Lists the daemon's images; intermediate images only with `all`.
+    ///
+    /// # Parameters
+    ///
+    /// - `all` (`bool`): Include intermediate images. Default: `false`.
+    /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
+    /// - `filter` (`string`): Only images whose repository name matches.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<ImageSummary>`.
+    /// - 500: server error
+    ///
+    /// Erratum `image-list-status-codes`: the doc says The section lists no status codes.; in fact The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+    pub async fn image_list(
+        &self,
+        query: &ImageListQuery,
+    ) -> Result<Vec<ImageSummary>, Error> {
+        let op = &IMAGE_LIST;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `POST /images/load`: Load images from a tarball
+    ///
+    /// Imports the images and tags of a tar archive in the format that
+    /// `image_get` produces, answering a stream of JSON progress lines that
+    /// ends with a `Loaded image: ...` line. With `quiet` set, only that final
+    /// confirmation is sent.
+    ///
+    /// # Parameters
+    ///
+    /// - `quiet` (`bool`): Suppress the progress lines and send only the final confirmation. Default: `true`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 500: server error
+    ///
+    /// Erratum `image-load-example-elided`: the doc says The first example stream has a `...` line between the progress lines and the final one.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+    pub async fn image_load(
+        &self,
+        query: &ImageLoadQuery,
+        body: RequestBody,
+    ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
+        let op = &IMAGE_LOAD;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        call.raw(body, "application/x-tar");
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::json_lines(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
     /// `POST /images/{name}/push`: Push an image to a registry
     ///
     /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -100,6 +413,64 @@ impl Docker {
         let response = self.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(Docker::json_lines(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /images/search`: Search a registry for images
+    ///
+    /// Searches Docker Hub (the daemon asks the public index).
+    ///
+    /// # Parameters
+    ///
+    /// - `term` (`string`, required): The term to search for.
+    /// - `limit` (`i64`): Maximum number of results.
+    /// - `filters` (`ImageSearchFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<ImageSearchResult>`.
+    /// - 500: server error
+    ///
+    /// Erratum `image-search-example-ellipsis`: the doc says The example list ends with a `...` line.; in fact That body is not JSON; the daemon answers a plain JSON list.
+    pub async fn image_search(
+        &self,
+        query: &ImageSearchQuery,
+    ) -> Result<Vec<ImageSearchResult>, Error> {
+        let op = &IMAGE_SEARCH;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `POST /images/{name}/tag`: Tag an image
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or ID of the image.
+    /// - `repo` (`string`): The repository to tag into.
+    /// - `tag` (`string`): The new tag.
+    ///
+    /// # Responses
+    ///
+    /// - 201: no error
+    /// - 400: bad parameter
+    /// - 404: no such image
+    /// - 409: conflict
+    /// - 500: server error
+    pub async fn image_tag(
+        &self,
+        name: &str,
+        query: &ImageTagQuery,
+    ) -> Result<(), Error> {
+        let op = &IMAGE_TAG;
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_empty(op, response).await?),
             _ => Err(self.api_error(op, response).await),
         }
     }

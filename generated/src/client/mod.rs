@@ -6,3 +6,4 @@
 pub mod containers;
 pub mod images;
 pub mod system;
+pub mod exec;

@@ -5,13 +5,120 @@
 
 use crate::runtime::client::{Call, Docker, render_path};
 use crate::runtime::error::Error;
-use crate::models::SystemVersion;
-use crate::operations::system::{SYSTEM_PING, SYSTEM_VERSION};
+use crate::models::{AuthConfig, AuthResponse, EventMessage, SystemInfo, SystemVersion};
+use crate::operations::system::{
+    SYSTEM_AUTH, SYSTEM_EVENTS, SYSTEM_INFO, SYSTEM_PING, SYSTEM_VERSION,
+    SystemEventsQuery,
+};
+
+/// The successful outcomes of [`Docker::system_auth`](crate::Docker::system_auth), one per documented status.
+#[derive(Debug)]
+pub enum SystemAuthResponse {
+    /// 200: no error
+    Ok(AuthResponse),
+    /// 204: no error, no body
+    NoContent,
+}
 
 impl Docker {
+    /// `POST /auth`: Check registry credentials
+    ///
+    /// Logs in to a registry with the given credentials to check them. When the
+    /// registry supports it, the answer carries an identity token that later
+    /// calls can send instead of the password.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `AuthResponse`.
+    /// - 204: no error, no body
+    /// - 401: the registry refused the credentials (not in the doc's list)
+    /// - 500: server error
+    pub async fn system_auth(
+        &self,
+        body: &AuthConfig,
+    ) -> Result<SystemAuthResponse, Error> {
+        let op = &SYSTEM_AUTH;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.json(body)?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200 => Ok(SystemAuthResponse::Ok(self.read_json(op, response).await?)),
+            204 => {
+                self.read_empty(op, response).await?;
+                Ok(SystemAuthResponse::NoContent)
+            }
+            200..=299 => Ok(SystemAuthResponse::Ok(self.read_json(op, response).await?)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /events`: Stream events
+    ///
+    /// Streams what happens on the daemon as it happens, one JSON object per
+    /// event, optionally starting from a past moment (`since`) and stopping at
+    /// a given one (`until`).
+    ///
+    /// Events by object type:
+    ///
+    /// - containers: attach, commit, copy, create, destroy, detach, die,
+    ///   exec_create, exec_detach, exec_start, export, health_status, kill,
+    ///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
+    /// - images: delete, import, load, pull, push, save, tag, untag;
+    /// - volumes: create, mount, unmount, destroy;
+    /// - networks: create, connect, disconnect, destroy;
+    /// - the daemon: reload.
+    ///
+    /// Some container events do not follow from a state change: `export`,
+    /// `exec_create` and `exec_start` (from `docker exec`), `detach` and
+    /// `exec_detach` (a client detaching from a container or exec process).
+    /// Removing an image name emits `untag`; removing an image by ID or through
+    /// its last tag also emits `delete`.
+    ///
+    /// # Parameters
+    ///
+    /// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+    /// - `until` (`string`): Stream the events up to this moment (a Unix timestamp), then stop.
+    /// - `filters` (`EventFilters`): Which events to send, as a JSON map of filter lists.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. A stream of JSON `EventMessage`.
+    /// - 400: bad parameter
+    /// - 500: server error
+    pub async fn system_events(
+        &self,
+        query: &SystemEventsQuery,
+    ) -> Result<crate::runtime::stream::JsonLines<EventMessage>, Error> {
+        let op = &SYSTEM_EVENTS;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query(query.to_pairs())?;
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::json_lines(op, response)),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
+    /// `GET /info`: Show system-wide information
+    ///
+    /// Reports on the daemon and its host: object counts, the storage driver,
+    /// kernel and OS, resources, proxies, registry configuration, plugins and
+    /// the features the kernel supports.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `SystemInfo`.
+    /// - 500: server error
+    pub async fn system_info(&self) -> Result<SystemInfo, Error> {
+        let op = &SYSTEM_INFO;
+        let call = Call::new(op, render_path(op.path, &[]));
+        let response = self.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(self.read_json(op, response).await?),
+            _ => Err(self.api_error(op, response).await),
+        }
+    }
     /// `GET /_ping`: Ping the daemon
     ///
-    /// Answers `OK`; daemons from API 1.25 on also send the `API-Version` header.
+    /// Checks that the daemon is up; it answers the text `OK`.
     ///
     /// # Responses
     ///
@@ -27,6 +134,8 @@ impl Docker {
         }
     }
     /// `GET /version`: Show version information
+    ///
+    /// Reports the versions of the engine, its API, Go and the kernel, and the platform it runs on.
     ///
     /// # Responses
     ///

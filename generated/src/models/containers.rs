@@ -118,6 +118,9 @@ pub struct ContainerConfig {
         deserialize_with = "crate::runtime::nullable::deserialize"
     )]
     pub on_build: Option<Option<Vec<String>>>,
+    /// Legacy service name of the experimental networking of Docker 1.9; image configs still show it.
+    #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
+    pub publish_service: Option<String>,
 }
 
 /// The body of `POST /containers/create`: the configuration plus host and network settings.
@@ -197,6 +200,9 @@ pub struct ContainerCreateBody {
     /// ONBUILD triggers of the image.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
+    /// Legacy service name of the experimental networking of Docker 1.9; image configs still show it.
+    #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
+    pub publish_service: Option<String>,
     /// Host-dependent settings.
     #[serde(rename = "HostConfig", default, skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,

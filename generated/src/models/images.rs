@@ -4,52 +4,7 @@
 //! Build, pull, push, tag, inspect, save and load images.
 
 use serde::{Deserialize, Serialize};
-
-/// Registry credentials, sent base64url-encoded as JSON in `X-Registry-Auth`:
-/// a user name and password, or an identity token. `Debug` never prints
-/// the password or tokens.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct AuthConfig {
-    /// User name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// Password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// Legacy base64 `user:password`; leave empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<String>,
-    /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// The registry's host, without protocol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serveraddress: Option<String>,
-    /// An identity token from a previous login, instead of a password.
-    ///
-    /// Since API 1.23.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identitytoken: Option<String>,
-    /// A bearer token for the registry.
-    ///
-    /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registrytoken: Option<String>,
-}
-
-impl std::fmt::Debug for AuthConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig")
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
-            .field("email", &self.email)
-            .field("serveraddress", &self.serveraddress)
-            .field("identitytoken", &self.identitytoken.as_ref().map(|_| "<redacted>"))
-            .field("registrytoken", &self.registrytoken.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
+use super::{ContainerConfig, GraphDriverData};
 
 /// An in-band error of a progress stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -60,6 +15,237 @@ pub struct ErrorDetail {
     /// What went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// The image a commit created.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageCommitResponse {
+    /// ID of the new image.
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// One thing an image removal did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageDeleteItem {
+    /// A name that was removed.
+    #[serde(rename = "Untagged", default, skip_serializing_if = "Option::is_none")]
+    pub untagged: Option<String>,
+    /// An image ID that was deleted.
+    #[serde(rename = "Deleted", default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
+}
+
+/// One layer of an image's history.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageHistoryItem {
+    /// The layer image's ID, or `&lt;missing&gt;`.
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// When it was made, as a Unix timestamp.
+    #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+    /// The instruction that made it.
+    #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Tags pointing at it.
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub tags: Option<Option<Vec<String>>>,
+    /// Its size in bytes.
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// Its commit message.
+    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Everything the daemon knows about an image.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageInspect {
+    /// The image's ID.
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The container it was committed from.
+    #[serde(rename = "Container", default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Commit message.
+    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Operating system.
+    #[serde(rename = "Os", default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// CPU architecture.
+    #[serde(rename = "Architecture", default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// The parent image's ID.
+    #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Configuration of the container it was committed from.
+    #[serde(
+        rename = "ContainerConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub container_config: Option<ContainerConfig>,
+    /// The engine version that built it.
+    #[serde(rename = "DockerVersion", default, skip_serializing_if = "Option::is_none")]
+    pub docker_version: Option<String>,
+    /// Size with its parents in bytes.
+    #[serde(rename = "VirtualSize", default, skip_serializing_if = "Option::is_none")]
+    pub virtual_size: Option<i64>,
+    /// Size of its own layers in bytes.
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// Author.
+    #[serde(rename = "Author", default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Creation time, RFC 3339 (a string here, unlike the list's Unix time).
+    #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Storage driver data.
+    #[serde(rename = "GraphDriver", default, skip_serializing_if = "Option::is_none")]
+    pub graph_driver: Option<GraphDriverData>,
+    /// Its `repository@digest` references.
+    ///
+    /// Since API 1.21.
+    #[serde(
+        rename = "RepoDigests",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub repo_digests: Option<Option<Vec<String>>>,
+    /// Its `repository:tag` names.
+    ///
+    /// Since API 1.21.
+    #[serde(
+        rename = "RepoTags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub repo_tags: Option<Option<Vec<String>>>,
+    /// Configuration containers made from it start with.
+    #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ContainerConfig>,
+    /// Its layers.
+    #[serde(rename = "RootFS", default, skip_serializing_if = "Option::is_none")]
+    pub root_fs: Option<ImageRootFs>,
+}
+
+/// Filters of `GET /images/json`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageListFilters {
+    /// `true` for untagged images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dangling: Option<Vec<String>>,
+    /// `key` or `key=value` labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    /// Images created before this name, ID or digest.
+    ///
+    /// Since API 1.24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Vec<String>>,
+    /// Images created after this name, ID or digest.
+    ///
+    /// Since API 1.24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Vec<String>>,
+}
+
+/// The layers of an image's root filesystem.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageRootFs {
+    /// Layer format, `layers`.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Layer digests, bottom first.
+    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<String>>,
+}
+
+/// Filters of `GET /images/search`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageSearchFilters {
+    /// Minimum number of stars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stars: Option<Vec<String>>,
+    /// `true` or `false`.
+    #[serde(rename = "is-automated", default, skip_serializing_if = "Option::is_none")]
+    pub is_automated: Option<Vec<String>>,
+    /// `true` or `false`.
+    #[serde(rename = "is-official", default, skip_serializing_if = "Option::is_none")]
+    pub is_official: Option<Vec<String>>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageSearchResult {
+    /// The repository's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it is an official image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_official: Option<bool>,
+    /// Whether it is an automated build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_automated: Option<bool>,
+    /// The repository's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its stars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub star_count: Option<i64>,
+}
+
+/// One image as listed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageSummary {
+    /// The image's ID.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// The parent image's ID.
+    #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Its `repository:tag` names.
+    #[serde(
+        rename = "RepoTags",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub repo_tags: Option<Option<Vec<String>>>,
+    /// Its `repository@digest` references.
+    #[serde(
+        rename = "RepoDigests",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub repo_digests: Option<Option<Vec<String>>>,
+    /// When it was created, as a Unix timestamp.
+    #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+    /// Size of its own layers in bytes.
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// Size with its parents in bytes.
+    #[serde(rename = "VirtualSize", default, skip_serializing_if = "Option::is_none")]
+    pub virtual_size: Option<i64>,
+    /// Its labels.
+    #[serde(
+        rename = "Labels",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
 }
 
 /// Progress as numbers; empty when not applicable.

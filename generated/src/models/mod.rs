@@ -9,8 +9,10 @@ pub mod common;
 pub mod containers;
 pub mod images;
 pub mod system;
+pub mod exec;
 
 pub use common::*;
 pub use containers::*;
 pub use images::*;
 pub use system::*;
+pub use exec::*;

@@ -5,43 +5,529 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Versions of the daemon and what it was built with.
+/// Registry credentials: the body of `POST /auth`, and, base64url-encoded
+/// JSON, the `X-Registry-Auth` header of pulls and pushes. Either a user
+/// name and password or an identity token. `Debug` never prints the
+/// password or the tokens.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AuthConfig {
+    /// User name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Legacy base64 of `user:password`; callers should leave it empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The registry's host (domain or IP), without the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serveraddress: Option<String>,
+    /// An identity token from an earlier login, used instead of the password.
+    ///
+    /// Since API 1.23.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identitytoken: Option<String>,
+    /// A bearer token for token-based registry authentication.
+    ///
+    /// Since API 1.22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrytoken: Option<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email)
+            .field("serveraddress", &self.serveraddress)
+            .field("identitytoken", &self.identitytoken.as_ref().map(|_| "<redacted>"))
+            .field("registrytoken", &self.registrytoken.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The outcome of a successful registry login.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AuthResponse {
+    /// What the registry said, e.g. `Login Succeeded`.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// A token to log in with instead of the password; only when the registry issues one.
+    ///
+    /// Since API 1.23.
+    #[serde(rename = "IdentityToken", default, skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<String>,
+}
+
+impl std::fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("status", &self.status)
+            .field("identity_token", &self.identity_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EventActor {
+    /// Its ID (or, for images, its name).
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Details, e.g. name, image, labels, exit code or the TTY size.
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Filters of `GET /events`; an event passes when it matches every filter given.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EventFilters {
+    /// Events of these containers (names or IDs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Vec<String>>,
+    /// Only these actions, e.g. `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Vec<String>>,
+    /// Events of these images (names or IDs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Vec<String>>,
+    /// Events of images and containers with these labels (`key` or `key=value`).
+    ///
+    /// Since API 1.21.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    /// Only these object types: `container`, `image`, `volume`, `network` or `daemon`.
+    ///
+    /// Since API 1.22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<Vec<String>>,
+    /// Events of these volumes.
+    ///
+    /// Since API 1.22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Vec<String>>,
+    /// Events of these networks (names or IDs).
+    ///
+    /// Since API 1.22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Vec<String>>,
+    /// Events of these daemons (names or IDs).
+    ///
+    /// Since API 1.24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon: Option<Vec<String>>,
+}
+
+/// One event of the stream. `Type`, `Action` and `Actor` describe any
+/// event; `status`, `id` and `from` are the older form, sent for container
+/// and image events only.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EventMessage {
+    /// Legacy: the action, e.g. `create`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Legacy: the ID of the container or name of the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Legacy: the image of the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The kind of object the event is about.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<EventType>,
+    /// What happened, e.g. `start`, `die`, `pull`, `connect`.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The object the event is about.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "Actor", default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<EventActor>,
+    /// When it happened, in Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<i64>,
+    /// When it happened, in Unix nanoseconds.
+    ///
+    /// Since API 1.21.
+    #[serde(rename = "timeNano", default, skip_serializing_if = "Option::is_none")]
+    pub time_nano: Option<i64>,
+}
+
+/// The kind of object an event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// `container`: A container.
+    Container,
+    /// `image`: An image.
+    Image,
+    /// `volume`: A volume.
+    Volume,
+    /// `network`: A network.
+    Network,
+    /// `daemon`: The daemon itself.
+    Daemon,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl EventType {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EventType::Container => "container",
+            EventType::Image => "image",
+            EventType::Volume => "volume",
+            EventType::Network => "network",
+            EventType::Daemon => "daemon",
+            EventType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "container" => EventType::Container,
+            "image" => EventType::Image,
+            "volume" => EventType::Volume,
+            "network" => EventType::Network,
+            "daemon" => EventType::Daemon,
+            other => EventType::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(EventType::from(text.as_str()))
+    }
+}
+
+/// One registry the daemon knows.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemIndexInfo {
+    /// Mirrors of the registry; `null` when there are none.
+    #[serde(
+        rename = "Mirrors",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub mirrors: Option<Option<Vec<String>>>,
+    /// The registry's name, e.g. `docker.io`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether it is the official Docker Hub registry.
+    #[serde(rename = "Official", default, skip_serializing_if = "Option::is_none")]
+    pub official: Option<bool>,
+    /// Whether it is reached with TLS verification.
+    #[serde(rename = "Secure", default, skip_serializing_if = "Option::is_none")]
+    pub secure: Option<bool>,
+}
+
+/// System-wide information about the daemon and its host, as `GET /info` reports it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemInfo {
+    /// The host's hardware architecture, e.g. `x86_64`.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "Architecture", default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// The key-value store used for multi-host networking, e.g. `etcd://localhost:2379`.
+    #[serde(rename = "ClusterStore", default, skip_serializing_if = "Option::is_none")]
+    pub cluster_store: Option<String>,
+    /// The cgroup driver in use: `cgroupfs` or `systemd`.
+    ///
+    /// Since API 1.23.
+    #[serde(rename = "CgroupDriver", default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_driver: Option<String>,
+    /// Number of containers.
+    #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<i64>,
+    /// Number of running containers.
+    ///
+    /// Since API 1.22.
+    #[serde(
+        rename = "ContainersRunning",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub containers_running: Option<i64>,
+    /// Number of stopped containers.
+    ///
+    /// Since API 1.22.
+    #[serde(
+        rename = "ContainersStopped",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub containers_stopped: Option<i64>,
+    /// Number of paused containers.
+    ///
+    /// Since API 1.22.
+    #[serde(
+        rename = "ContainersPaused",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub containers_paused: Option<i64>,
+    /// Whether the kernel supports the CFS CPU period.
+    ///
+    /// Since API 1.19.
+    #[serde(rename = "CpuCfsPeriod", default, skip_serializing_if = "Option::is_none")]
+    pub cpu_cfs_period: Option<bool>,
+    /// Whether the kernel supports the CFS CPU quota.
+    ///
+    /// Since API 1.19.
+    #[serde(rename = "CpuCfsQuota", default, skip_serializing_if = "Option::is_none")]
+    pub cpu_cfs_quota: Option<bool>,
+    /// Whether CPU shares are supported.
+    ///
+    /// Since API 1.21.
+    #[serde(rename = "CPUShares", default, skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<bool>,
+    /// Whether cpusets are supported.
+    ///
+    /// Since API 1.21.
+    #[serde(rename = "CPUSet", default, skip_serializing_if = "Option::is_none")]
+    pub cpu_set: Option<bool>,
+    /// Whether the daemon runs in debug mode.
+    #[serde(rename = "Debug", default, skip_serializing_if = "Option::is_none")]
+    pub debug: Option<bool>,
+    /// The daemon's root directory, e.g. `/var/lib/docker`.
+    #[serde(rename = "DockerRootDir", default, skip_serializing_if = "Option::is_none")]
+    pub docker_root_dir: Option<String>,
+    /// The storage driver, e.g. `btrfs`.
+    #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Details of the storage driver, as name/value pairs.
+    #[serde(rename = "DriverStatus", default, skip_serializing_if = "Option::is_none")]
+    pub driver_status: Option<Vec<Vec<String>>>,
+    /// Whether the daemon is an experimental build.
+    #[serde(
+        rename = "ExperimentalBuild",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub experimental_build: Option<bool>,
+    /// The `HTTP_PROXY` the daemon uses.
+    ///
+    /// Since API 1.18.
+    #[serde(rename = "HttpProxy", default, skip_serializing_if = "Option::is_none")]
+    pub http_proxy: Option<String>,
+    /// The `HTTPS_PROXY` the daemon uses.
+    ///
+    /// Since API 1.18.
+    #[serde(rename = "HttpsProxy", default, skip_serializing_if = "Option::is_none")]
+    pub https_proxy: Option<String>,
+    /// A unique identifier of the daemon.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether IPv4 forwarding is enabled.
+    #[serde(rename = "IPv4Forwarding", default, skip_serializing_if = "Option::is_none")]
+    pub i_pv4_forwarding: Option<bool>,
+    /// Number of images.
+    #[serde(rename = "Images", default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<i64>,
+    /// The default registry's address, e.g. `https://index.docker.io/v1/`.
+    #[serde(
+        rename = "IndexServerAddress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub index_server_address: Option<String>,
+    /// Path of the daemon's init binary.
+    #[serde(rename = "InitPath", default, skip_serializing_if = "Option::is_none")]
+    pub init_path: Option<String>,
+    /// SHA-1 of the init binary; may be empty.
+    #[serde(rename = "InitSha1", default, skip_serializing_if = "Option::is_none")]
+    pub init_sha1: Option<String>,
+    /// Whether kernel memory limits are supported.
+    ///
+    /// Since API 1.23.
+    #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
+    pub kernel_memory: Option<bool>,
+    /// The host's kernel version.
+    #[serde(rename = "KernelVersion", default, skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    /// The daemon's labels, as `key=value` strings.
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// Total memory of the host in bytes.
+    #[serde(rename = "MemTotal", default, skip_serializing_if = "Option::is_none")]
+    pub mem_total: Option<i64>,
+    /// Whether memory limits are supported.
+    #[serde(rename = "MemoryLimit", default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<bool>,
+    /// Number of CPUs.
+    #[serde(rename = "NCPU", default, skip_serializing_if = "Option::is_none")]
+    pub ncpu: Option<i64>,
+    /// Number of clients listening for events.
+    #[serde(
+        rename = "NEventsListener",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub n_events_listener: Option<i64>,
+    /// Number of open file descriptors of the daemon.
+    #[serde(rename = "NFd", default, skip_serializing_if = "Option::is_none")]
+    pub n_fd: Option<i64>,
+    /// Number of goroutines of the daemon.
+    #[serde(rename = "NGoroutines", default, skip_serializing_if = "Option::is_none")]
+    pub n_goroutines: Option<i64>,
+    /// The host's name.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `NO_PROXY` the daemon uses.
+    ///
+    /// Since API 1.18.
+    #[serde(rename = "NoProxy", default, skip_serializing_if = "Option::is_none")]
+    pub no_proxy: Option<String>,
+    /// Whether disabling the OOM killer is supported.
+    ///
+    /// Since API 1.19.
+    #[serde(rename = "OomKillDisable", default, skip_serializing_if = "Option::is_none")]
+    pub oom_kill_disable: Option<bool>,
+    /// The host's operating system type, e.g. `linux`.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "OSType", default, skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    /// The host's operating system, e.g. `Boot2Docker`.
+    #[serde(
+        rename = "OperatingSystem",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operating_system: Option<String>,
+    /// The plugins available per kind.
+    #[serde(rename = "Plugins", default, skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<SystemInfoPlugins>,
+    /// The daemon's registry configuration.
+    #[serde(rename = "RegistryConfig", default, skip_serializing_if = "Option::is_none")]
+    pub registry_config: Option<SystemRegistryConfig>,
+    /// The security features supported: `apparmor`, `seccomp`, `selinux`.
+    ///
+    /// Since API 1.24.
+    #[serde(
+        rename = "SecurityOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_options: Option<Vec<String>>,
+    /// The engine's version, e.g. `1.9.0`.
+    ///
+    /// Since API 1.21.
+    #[serde(rename = "ServerVersion", default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// Whether swap limits are supported.
+    #[serde(rename = "SwapLimit", default, skip_serializing_if = "Option::is_none")]
+    pub swap_limit: Option<bool>,
+    /// Extra status of applications built on the engine, as name/value pairs.
+    ///
+    /// Since API 1.22.
+    #[serde(rename = "SystemStatus", default, skip_serializing_if = "Option::is_none")]
+    pub system_status: Option<Vec<Vec<String>>>,
+    /// The host's current time, RFC 3339 with nanoseconds.
+    ///
+    /// Since API 1.18.
+    #[serde(rename = "SystemTime", default, skip_serializing_if = "Option::is_none")]
+    pub system_time: Option<String>,
+}
+
+/// The names of the plugins available, per plugin kind.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemInfoPlugins {
+    /// Volume drivers, e.g. `local`.
+    #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Vec<String>>,
+    /// Network drivers, e.g. `bridge`, `host`, `null`.
+    #[serde(rename = "Network", default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Vec<String>>,
+    /// Authorization plugins.
+    #[serde(
+        rename = "Authorization",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub authorization: Option<Option<Vec<String>>>,
+}
+
+/// How the daemon reaches registries.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemRegistryConfig {
+    /// The known registries, by name (e.g. `docker.io`).
+    #[serde(rename = "IndexConfigs", default, skip_serializing_if = "Option::is_none")]
+    pub index_configs: Option<std::collections::BTreeMap<String, SystemIndexInfo>>,
+    /// Subnets, in CIDR notation, whose registries may be reached without TLS verification.
+    #[serde(
+        rename = "InsecureRegistryCIDRs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub insecure_registry_cid_rs: Option<Vec<String>>,
+}
+
+/// Versions of the engine and of what it was built with.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemVersion {
-    /// The engine's version.
+    /// The engine's version, e.g. `1.12.0`.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Operating system.
+    /// Operating system, e.g. `linux`.
+    ///
+    /// Since API 1.18.
     #[serde(rename = "Os", default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
-    /// Kernel version.
+    /// The host's kernel version.
     ///
     /// Since API 1.18.
     #[serde(rename = "KernelVersion", default, skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
-    /// Go version it was built with.
+    /// The Go version it was built with.
     #[serde(rename = "GoVersion", default, skip_serializing_if = "Option::is_none")]
     pub go_version: Option<String>,
-    /// Source commit.
+    /// The source commit it was built from.
     #[serde(rename = "GitCommit", default, skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
-    /// CPU architecture.
+    /// CPU architecture, e.g. `amd64`.
     ///
     /// Since API 1.18.
     #[serde(rename = "Arch", default, skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
-    /// The highest API version it speaks.
+    /// The highest API version it speaks, e.g. `1.24`.
     #[serde(rename = "ApiVersion", default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    /// The lowest API version it speaks (sent by newer daemons).
-    #[serde(rename = "MinAPIVersion", default, skip_serializing_if = "Option::is_none")]
-    pub min_api_version: Option<String>,
-    /// Build time, RFC 3339 with nanoseconds.
-    ///
-    /// Since API 1.22.
+    /// When it was built; RFC 3339 with nanoseconds from API 1.22 on, another format before.
     #[serde(rename = "BuildTime", default, skip_serializing_if = "Option::is_none")]
     pub build_time: Option<String>,
-    /// Whether experimental features are on.
+    /// Whether experimental features are enabled.
     #[serde(rename = "Experimental", default, skip_serializing_if = "Option::is_none")]
     pub experimental: Option<bool>,
 }

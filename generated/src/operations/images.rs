@@ -4,6 +4,7 @@
 //! Build, pull, push, tag, inspect, save and load images.
 
 use crate::runtime::operation::*;
+use crate::models::{ImageListFilters, ImageSearchFilters};
 
 /// `POST /build`: Build an image from a Dockerfile
 ///
@@ -322,6 +323,880 @@ impl ImageBuildQuery {
     }
 }
 
+/// `POST /commit`: Create an image from a container
+///
+/// Makes a new image from a container's filesystem changes. The body is a
+/// container configuration (the new image's config); `changes` applies
+/// Dockerfile instructions on top of it.
+///
+/// # Parameters
+///
+/// - `container` (`string`): ID or name of the container to commit.
+/// - `repo` (`string`): Repository name of the new image.
+/// - `tag` (`string`): Tag of the new image.
+/// - `comment` (`string`): Commit message.
+/// - `author` (`string`): Author of the image, e.g. `John Hannibal Smith &lt;hannibal@a-team.com&gt;`.
+/// - `pause` (`bool`): Pause the container while committing. Default: `true`.
+/// - `changes` (`list<string>`): Dockerfile instructions to apply to the image, e.g. `CMD \["sh"\]`.
+///
+/// # Responses
+///
+/// - 201: no error. JSON `ImageCommitResponse`.
+/// - 404: no such container
+/// - 500: server error
+///
+/// Erratum `image-commit-config-parameter`: the doc says The JSON parameters list a single parameter, `config`.; in fact The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+///
+/// Erratum `image-commit-example-mounts`: the doc says The example request body has a `Mounts` list (Source, Destination, Mode, RW).; in fact The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
+pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
+    id: "image_commit",
+    tag: "images",
+    method: Method::Post,
+    path: "/commit",
+    summary: "Create an image from a container",
+    params: &[
+        ParamInfo {
+            name: "container",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "ID or name of the container to commit.",
+        },
+        ParamInfo {
+            name: "repo",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Repository name of the new image.",
+        },
+        ParamInfo {
+            name: "tag",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Tag of the new image.",
+        },
+        ParamInfo {
+            name: "comment",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Commit message.",
+        },
+        ParamInfo {
+            name: "author",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Author of the image, e.g. `John Hannibal Smith <hannibal@a-team.com>`.",
+        },
+        ParamInfo {
+            name: "pause",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Pause the container while committing.",
+        },
+        ParamInfo {
+            name: "changes",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Dockerfile instructions to apply to the image, e.g. `CMD [\"sh\"]`.",
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("ContainerConfig"),
+        content_type: "application/json",
+        required: true,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 201,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("ImageCommitResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such container",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_COMMIT`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageCommitQuery {
+    /// `container`: ID or name of the container to commit.
+    pub container: Option<String>,
+    /// `repo`: Repository name of the new image.
+    pub repo: Option<String>,
+    /// `tag`: Tag of the new image.
+    pub tag: Option<String>,
+    /// `comment`: Commit message.
+    pub comment: Option<String>,
+    /// `author`: Author of the image, e.g. `John Hannibal Smith &lt;hannibal@a-team.com&gt;`.
+    pub author: Option<String>,
+    /// `pause`: Pause the container while committing. Default: `true`.
+    pub pause: Option<bool>,
+    /// `changes`: Dockerfile instructions to apply to the image, e.g. `CMD \["sh"\]`.
+    pub changes: Option<Vec<String>>,
+}
+
+impl ImageCommitQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.container {
+            pairs.push(("container", value.to_string()));
+        }
+        if let Some(value) = &self.repo {
+            pairs.push(("repo", value.to_string()));
+        }
+        if let Some(value) = &self.tag {
+            pairs.push(("tag", value.to_string()));
+        }
+        if let Some(value) = &self.comment {
+            pairs.push(("comment", value.to_string()));
+        }
+        if let Some(value) = &self.author {
+            pairs.push(("author", value.to_string()));
+        }
+        if let Some(value) = &self.pause {
+            pairs.push(("pause", if *value { "1" } else { "0" }.to_string()));
+        }
+        if let Some(value) = &self.changes {
+            for item in value {
+                pairs.push(("changes", item.to_string()));
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+/// `POST /images/create`: Pull or import an image
+///
+/// Pulls an image from a registry (`fromImage`) or imports one from a URL or
+/// the request body (`fromSrc`), streaming progress as JSON lines. Closing
+/// the connection cancels a pull.
+///
+/// # Parameters
+///
+/// - `fromImage` (`string`): Image to pull, possibly with a tag or digest.
+/// - `fromSrc` (`string`): Source to import: a URL, or `-` for the request body.
+/// - `repo` (`string`): Repository (and tag) to give an imported image.
+/// - `tag` (`string`): Tag or digest; pulling with an empty tag pulls every tag.
+/// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry.
+///
+/// # Responses
+///
+/// - 200: no error. A stream of JSON `ProgressMessage`.
+/// - 404: repository does not exist or no read access
+/// - 500: server error
+///
+/// Erratum `image-create-example-ellipsis`: the doc says The example stream ends with a `...` line.; in fact That line is not JSON; the daemon sends only JSON values, one per line.
+pub const IMAGE_CREATE: OperationInfo = OperationInfo {
+    id: "image_create",
+    tag: "images",
+    method: Method::Post,
+    path: "/images/create",
+    summary: "Pull or import an image",
+    params: &[
+        ParamInfo {
+            name: "fromImage",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Image to pull, possibly with a tag or digest.",
+        },
+        ParamInfo {
+            name: "fromSrc",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Source to import: a URL, or `-` for the request body.",
+        },
+        ParamInfo {
+            name: "repo",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Repository (and tag) to give an imported image.",
+        },
+        ParamInfo {
+            name: "tag",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Tag or digest; pulling with an empty tag pulls every tag.",
+        },
+        ParamInfo {
+            name: "X-Registry-Auth",
+            location: ParamLocation::Header,
+            type_name: "AuthConfig",
+            encoding: ParamEncoding::Base64UrlJson,
+            required: false,
+            description: "Credentials or an identity token for the registry.",
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Raw,
+        type_name: None,
+        content_type: "application/x-tar",
+        required: false,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::JsonLines,
+            type_name: Some("ProgressMessage"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "repository does not exist or no read access",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_CREATE`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageCreateQuery {
+    /// `fromImage`: Image to pull, possibly with a tag or digest.
+    pub from_image: Option<String>,
+    /// `fromSrc`: Source to import: a URL, or `-` for the request body.
+    pub from_src: Option<String>,
+    /// `repo`: Repository (and tag) to give an imported image.
+    pub repo: Option<String>,
+    /// `tag`: Tag or digest; pulling with an empty tag pulls every tag.
+    pub tag: Option<String>,
+}
+
+impl ImageCreateQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.from_image {
+            pairs.push(("fromImage", value.to_string()));
+        }
+        if let Some(value) = &self.from_src {
+            pairs.push(("fromSrc", value.to_string()));
+        }
+        if let Some(value) = &self.repo {
+            pairs.push(("repo", value.to_string()));
+        }
+        if let Some(value) = &self.tag {
+            pairs.push(("tag", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `DELETE /images/{name}`: Remove an image
+///
+/// Untags an image and deletes it once no tag refers to it.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name or ID of the image.
+/// - `force` (`bool`): Remove even when containers use it or it has several tags. Default: `false`.
+/// - `noprune` (`bool`): Keep untagged parent images. Default: `false`.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<ImageDeleteItem>`.
+/// - 404: no such image
+/// - 409: conflict
+/// - 500: server error
+pub const IMAGE_DELETE: OperationInfo = OperationInfo {
+    id: "image_delete",
+    tag: "images",
+    method: Method::Delete,
+    path: "/images/{name}",
+    summary: "Remove an image",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name or ID of the image.",
+        },
+        ParamInfo {
+            name: "force",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Remove even when containers use it or it has several tags.",
+        },
+        ParamInfo {
+            name: "noprune",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Keep untagged parent images.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<ImageDeleteItem>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such image",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 409,
+            description: "conflict",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_DELETE`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageDeleteQuery {
+    /// `force`: Remove even when containers use it or it has several tags. Default: `false`.
+    pub force: Option<bool>,
+    /// `noprune`: Keep untagged parent images. Default: `false`.
+    pub noprune: Option<bool>,
+}
+
+impl ImageDeleteQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.force {
+            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
+        }
+        if let Some(value) = &self.noprune {
+            pairs.push(("noprune", if *value { "1" } else { "0" }.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `GET /images/{name}/get`: Export an image or repository as a tarball
+///
+/// Streams a tar archive of the images and metadata of repository `name`.
+/// With a name and tag (`ubuntu:latest`) only that image and its parents
+/// are exported; with an image ID likewise, but the archive then has no
+/// `repositories` file, since no name refers to the image.
+///
+/// The archive holds one directory per layer, named after the layer's long
+/// ID, with three files:
+///
+/// - `VERSION`: the version of this file format, currently `1.0`;
+
+/// - `json`: the layer's metadata, much like what inspecting it shows;
+
+/// - `layer.tar`: the layer's filesystem changes as a tar archive, where
+///   deletions and attribute changes are recorded with aufs-style
+///   `.wh..wh.aufs` whiteout files and directories.
+///
+/// When the archive names a repository, a `repositories` file at its root
+/// maps each repository and tag to a layer ID, for example:
+///
+/// ```json
+/// {"hello-world": {"latest": "565a9d68a73f6706862bfe8409a7f659776d4d60a8d096eb4a3cbce6999cc2a1"}}
+/// ```
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name (with optional tag) or ID of the image.
+///
+/// # Responses
+///
+/// - 200: no error. Bytes, `application/x-tar`.
+/// - 500: server error
+pub const IMAGE_GET: OperationInfo = OperationInfo {
+    id: "image_get",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/{name}/get",
+    summary: "Export an image or repository as a tarball",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name (with optional tag) or ID of the image.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Raw,
+            type_name: None,
+            content_type: Some("application/x-tar"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// `GET /images/get`: Export several images as one tarball
+///
+/// Streams one tar archive of the images and metadata of every image or
+/// repository named in `names`. A name and tag exports only that image and
+/// its parents; an image ID likewise, and no name refers to it in the
+/// `repositories` file.
+///
+/// The archive holds one directory per layer, named after the layer's long
+/// ID, with three files:
+///
+/// - `VERSION`: the version of this file format, currently `1.0`;
+
+/// - `json`: the layer's metadata, much like what inspecting it shows;
+
+/// - `layer.tar`: the layer's filesystem changes as a tar archive, where
+///   deletions and attribute changes are recorded with aufs-style
+///   `.wh..wh.aufs` whiteout files and directories.
+///
+/// When the archive names repositories, a `repositories` file at its root
+/// maps each repository and tag to a layer ID, for example:
+///
+/// ```json
+/// {"hello-world": {"latest": "565a9d68a73f6706862bfe8409a7f659776d4d60a8d096eb4a3cbce6999cc2a1"}}
+/// ```
+///
+/// # Parameters
+///
+/// - `names` (`list<string>`): Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+///
+/// # Responses
+///
+/// - 200: no error. Bytes, `application/x-tar`.
+/// - 500: server error
+pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
+    id: "image_get_all",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/get",
+    summary: "Export several images as one tarball",
+    params: &[
+        ParamInfo {
+            name: "names",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Raw,
+            type_name: None,
+            content_type: Some("application/x-tar"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_GET_ALL`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageGetAllQuery {
+    /// `names`: Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+    pub names: Option<Vec<String>>,
+}
+
+impl ImageGetAllQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.names {
+            for item in value {
+                pairs.push(("names", item.to_string()));
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+/// `GET /images/{name}/history`: Show an image's history
+///
+/// The layers of an image, newest first, with the instruction that made each.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name or ID of the image.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<ImageHistoryItem>`.
+/// - 404: no such image
+/// - 500: server error
+pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
+    id: "image_history",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/{name}/history",
+    summary: "Show an image's history",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name or ID of the image.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<ImageHistoryItem>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such image",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// `GET /images/{name}/json`: Inspect an image
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name or ID of the image.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `ImageInspect`.
+/// - 404: no such image
+/// - 500: server error
+pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
+    id: "image_inspect",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/{name}/json",
+    summary: "Inspect an image",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name or ID of the image.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("ImageInspect"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such image",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// `GET /images/json`: List images
+///
+/// Lists the daemon's images; intermediate images only with `all`.
+///
+/// # Parameters
+///
+/// - `all` (`bool`): Include intermediate images. Default: `false`.
+/// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
+/// - `filter` (`string`): Only images whose repository name matches.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<ImageSummary>`.
+/// - 500: server error
+///
+/// Erratum `image-list-status-codes`: the doc says The section lists no status codes.; in fact The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+pub const IMAGE_LIST: OperationInfo = OperationInfo {
+    id: "image_list",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/json",
+    summary: "List images",
+    params: &[
+        ParamInfo {
+            name: "all",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include intermediate images.",
+        },
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "ImageListFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values.",
+        },
+        ParamInfo {
+            name: "filter",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only images whose repository name matches.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<ImageSummary>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_LIST`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageListQuery {
+    /// `all`: Include intermediate images. Default: `false`.
+    pub all: Option<bool>,
+    /// `filters`: JSON-encoded filters, a map of filter name to values.
+    pub filters: Option<ImageListFilters>,
+    /// `filter`: Only images whose repository name matches.
+    pub filter: Option<String>,
+}
+
+impl ImageListQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.all {
+            pairs.push(("all", if *value { "1" } else { "0" }.to_string()));
+        }
+        if let Some(value) = &self.filters {
+            pairs.push(("filters", serde_json::to_string(value)?));
+        }
+        if let Some(value) = &self.filter {
+            pairs.push(("filter", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `POST /images/load`: Load images from a tarball
+///
+/// Imports the images and tags of a tar archive in the format that
+/// `image_get` produces, answering a stream of JSON progress lines that
+/// ends with a `Loaded image: ...` line. With `quiet` set, only that final
+/// confirmation is sent.
+///
+/// # Parameters
+///
+/// - `quiet` (`bool`): Suppress the progress lines and send only the final confirmation. Default: `true`.
+///
+/// # Responses
+///
+/// - 200: no error. A stream of JSON `ProgressMessage`.
+/// - 500: server error
+///
+/// Erratum `image-load-example-elided`: the doc says The first example stream has a `...` line between the progress lines and the final one.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+pub const IMAGE_LOAD: OperationInfo = OperationInfo {
+    id: "image_load",
+    tag: "images",
+    method: Method::Post,
+    path: "/images/load",
+    summary: "Load images from a tarball",
+    params: &[
+        ParamInfo {
+            name: "quiet",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Suppress the progress lines and send only the final confirmation.",
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Raw,
+        type_name: None,
+        content_type: "application/x-tar",
+        required: true,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::JsonLines,
+            type_name: Some("ProgressMessage"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_LOAD`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageLoadQuery {
+    /// `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`.
+    pub quiet: Option<bool>,
+}
+
+impl ImageLoadQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.quiet {
+            pairs.push(("quiet", if *value { "1" } else { "0" }.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+
 /// `POST /images/{name}/push`: Push an image to a registry
 ///
 /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -414,6 +1289,221 @@ impl ImagePushQuery {
     /// The query string pairs, in spec order, encoded as the daemon expects.
     pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
         let mut pairs = Vec::new();
+        if let Some(value) = &self.tag {
+            pairs.push(("tag", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `GET /images/search`: Search a registry for images
+///
+/// Searches Docker Hub (the daemon asks the public index).
+///
+/// # Parameters
+///
+/// - `term` (`string`, required): The term to search for.
+/// - `limit` (`i64`): Maximum number of results.
+/// - `filters` (`ImageSearchFilters`): JSON-encoded filters, a map of filter name to values.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<ImageSearchResult>`.
+/// - 500: server error
+///
+/// Erratum `image-search-example-ellipsis`: the doc says The example list ends with a `...` line.; in fact That body is not JSON; the daemon answers a plain JSON list.
+pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
+    id: "image_search",
+    tag: "images",
+    method: Method::Get,
+    path: "/images/search",
+    summary: "Search a registry for images",
+    params: &[
+        ParamInfo {
+            name: "term",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "The term to search for.",
+        },
+        ParamInfo {
+            name: "limit",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Maximum number of results.",
+        },
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "ImageSearchFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<ImageSearchResult>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_SEARCH`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageSearchQuery {
+    /// `term`: The term to search for.
+    pub term: String,
+    /// `limit`: Maximum number of results. Since API 1.24.
+    pub limit: Option<i64>,
+    /// `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.24.
+    pub filters: Option<ImageSearchFilters>,
+}
+
+impl ImageSearchQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        {
+            let value = &self.term;
+            pairs.push(("term", value.to_string()));
+        }
+        if let Some(value) = &self.limit {
+            pairs.push(("limit", value.to_string()));
+        }
+        if let Some(value) = &self.filters {
+            pairs.push(("filters", serde_json::to_string(value)?));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `POST /images/{name}/tag`: Tag an image
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name or ID of the image.
+/// - `repo` (`string`): The repository to tag into.
+/// - `tag` (`string`): The new tag.
+///
+/// # Responses
+///
+/// - 201: no error
+/// - 400: bad parameter
+/// - 404: no such image
+/// - 409: conflict
+/// - 500: server error
+pub const IMAGE_TAG: OperationInfo = OperationInfo {
+    id: "image_tag",
+    tag: "images",
+    method: Method::Post,
+    path: "/images/{name}/tag",
+    summary: "Tag an image",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name or ID of the image.",
+        },
+        ParamInfo {
+            name: "repo",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "The repository to tag into.",
+        },
+        ParamInfo {
+            name: "tag",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "The new tag.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 201,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such image",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 409,
+            description: "conflict",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`IMAGE_TAG`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageTagQuery {
+    /// `repo`: The repository to tag into.
+    pub repo: Option<String>,
+    /// `tag`: The new tag.
+    pub tag: Option<String>,
+}
+
+impl ImageTagQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.repo {
+            pairs.push(("repo", value.to_string()));
+        }
         if let Some(value) = &self.tag {
             pairs.push(("tag", value.to_string()));
         }

@@ -8,9 +8,10 @@ use crate::runtime::operation::OperationInfo;
 pub mod containers;
 pub mod images;
 pub mod system;
+pub mod exec;
 
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 28usize] = [
+pub const ALL: [&OperationInfo; 46usize] = [
     &containers::CONTAINER_ARCHIVE,
     &containers::CONTAINER_ARCHIVE_INFO,
     &containers::CONTAINER_ATTACH,
@@ -36,9 +37,27 @@ pub const ALL: [&OperationInfo; 28usize] = [
     &containers::CONTAINER_UPDATE,
     &containers::CONTAINER_WAIT,
     &images::IMAGE_BUILD,
+    &images::IMAGE_COMMIT,
+    &images::IMAGE_CREATE,
+    &images::IMAGE_DELETE,
+    &images::IMAGE_GET,
+    &images::IMAGE_GET_ALL,
+    &images::IMAGE_HISTORY,
+    &images::IMAGE_INSPECT,
+    &images::IMAGE_LIST,
+    &images::IMAGE_LOAD,
     &images::IMAGE_PUSH,
+    &images::IMAGE_SEARCH,
+    &images::IMAGE_TAG,
+    &system::SYSTEM_AUTH,
+    &system::SYSTEM_EVENTS,
+    &system::SYSTEM_INFO,
     &system::SYSTEM_PING,
     &system::SYSTEM_VERSION,
+    &exec::EXEC_CREATE,
+    &exec::EXEC_INSPECT,
+    &exec::EXEC_RESIZE,
+    &exec::EXEC_START,
 ];
 
 /// The operation with this id, if the spec has one.

@@ -4,10 +4,239 @@
 //! Daemon-wide calls: registry login, system information, version, ping and events.
 
 use crate::runtime::operation::*;
+use crate::models::EventFilters;
+
+/// `POST /auth`: Check registry credentials
+///
+/// Logs in to a registry with the given credentials to check them. When the
+/// registry supports it, the answer carries an identity token that later
+/// calls can send instead of the password.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `AuthResponse`.
+/// - 204: no error, no body
+/// - 401: the registry refused the credentials (not in the doc's list)
+/// - 500: server error
+pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
+    id: "system_auth",
+    tag: "system",
+    method: Method::Post,
+    path: "/auth",
+    summary: "Check registry credentials",
+    params: &[],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("AuthConfig"),
+        content_type: "application/json",
+        required: true,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("AuthResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 204,
+            description: "no error, no body",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 401,
+            description: "the registry refused the credentials (not in the doc's list)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// `GET /events`: Stream events
+///
+/// Streams what happens on the daemon as it happens, one JSON object per
+/// event, optionally starting from a past moment (`since`) and stopping at
+/// a given one (`until`).
+///
+/// Events by object type:
+///
+/// - containers: attach, commit, copy, create, destroy, detach, die,
+///   exec_create, exec_detach, exec_start, export, health_status, kill,
+///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
+
+/// - images: delete, import, load, pull, push, save, tag, untag;
+
+/// - volumes: create, mount, unmount, destroy;
+
+/// - networks: create, connect, disconnect, destroy;
+
+/// - the daemon: reload.
+///
+/// Some container events do not follow from a state change: `export`,
+/// `exec_create` and `exec_start` (from `docker exec`), `detach` and
+/// `exec_detach` (a client detaching from a container or exec process).
+/// Removing an image name emits `untag`; removing an image by ID or through
+/// its last tag also emits `delete`.
+///
+/// # Parameters
+///
+/// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+/// - `until` (`string`): Stream the events up to this moment (a Unix timestamp), then stop.
+/// - `filters` (`EventFilters`): Which events to send, as a JSON map of filter lists.
+///
+/// # Responses
+///
+/// - 200: no error. A stream of JSON `EventMessage`.
+/// - 400: bad parameter
+/// - 500: server error
+pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
+    id: "system_events",
+    tag: "system",
+    method: Method::Get,
+    path: "/events",
+    summary: "Stream events",
+    params: &[
+        ParamInfo {
+            name: "since",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Replay the events that happened since this moment (a Unix timestamp), then keep streaming.",
+        },
+        ParamInfo {
+            name: "until",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Stream the events up to this moment (a Unix timestamp), then stop.",
+        },
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "EventFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "Which events to send, as a JSON map of filter lists.",
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::JsonLines,
+            type_name: Some("EventMessage"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
+
+/// Query parameters of [`SYSTEM_EVENTS`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SystemEventsQuery {
+    /// `since`: Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+    pub since: Option<String>,
+    /// `until`: Stream the events up to this moment (a Unix timestamp), then stop.
+    pub until: Option<String>,
+    /// `filters`: Which events to send, as a JSON map of filter lists.
+    pub filters: Option<EventFilters>,
+}
+
+impl SystemEventsQuery {
+    /// The query string pairs, in spec order, encoded as the daemon expects.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut pairs = Vec::new();
+        if let Some(value) = &self.since {
+            pairs.push(("since", value.to_string()));
+        }
+        if let Some(value) = &self.until {
+            pairs.push(("until", value.to_string()));
+        }
+        if let Some(value) = &self.filters {
+            pairs.push(("filters", serde_json::to_string(value)?));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `GET /info`: Show system-wide information
+///
+/// Reports on the daemon and its host: object counts, the storage driver,
+/// kernel and OS, resources, proxies, registry configuration, plugins and
+/// the features the kernel supports.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `SystemInfo`.
+/// - 500: server error
+pub const SYSTEM_INFO: OperationInfo = OperationInfo {
+    id: "system_info",
+    tag: "system",
+    method: Method::Get,
+    path: "/info",
+    summary: "Show system-wide information",
+    params: &[],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("SystemInfo"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+};
 
 /// `GET /_ping`: Ping the daemon
 ///
-/// Answers `OK`; daemons from API 1.25 on also send the `API-Version` header.
+/// Checks that the daemon is up; it answers the text `OK`.
 ///
 /// # Responses
 ///
@@ -43,6 +272,8 @@ pub const SYSTEM_PING: OperationInfo = OperationInfo {
 };
 
 /// `GET /version`: Show version information
+///
+/// Reports the versions of the engine, its API, Go and the kernel, and the platform it runs on.
 ///
 /// # Responses
 ///

@@ -438,6 +438,7 @@ fn operation_method(
             let enum_name = format_ident!("{camel}Response");
             let mut variants = Vec::new();
             let mut arms = Vec::new();
+            let mut fallback = None;
             let first_2xx = success
                 .iter()
                 .find(|r| (200..300).contains(&r.status))
@@ -451,19 +452,26 @@ fn operation_method(
                 let (ty, expr) = outcome(ir, op, r, models, &output_name);
                 let doc = doc_attrs(&format!("{}: {}", r.status, r.doc));
                 let status = proc_macro2::Literal::u16_unsuffixed(r.status);
-                let pattern = if Some(r.status) == first_2xx {
-                    quote!(200..=299)
-                } else {
-                    quote!(#status)
+                // Exact statuses first; an undocumented 2xx falls to the first documented one, last.
+                let unit = matches!(r.kind, ResponseKind::None) && r.headers.is_empty();
+                let arm = |pattern: TokenStream| {
+                    if unit {
+                        quote!(#pattern => { #expr; Ok(#enum_name::#v) })
+                    } else {
+                        quote!(#pattern => Ok(#enum_name::#v(#expr)),)
+                    }
                 };
-                if matches!(r.kind, ResponseKind::None) && r.headers.is_empty() {
+                arms.push(arm(quote!(#status)));
+                if Some(r.status) == first_2xx {
+                    fallback = Some(arm(quote!(200..=299)));
+                }
+                if unit {
                     variants.push(quote!(#doc #v,));
-                    arms.push(quote!(#pattern => { #expr; Ok(#enum_name::#v) }));
                 } else {
                     variants.push(quote!(#doc #v(#ty),));
-                    arms.push(quote!(#pattern => Ok(#enum_name::#v(#expr)),));
                 }
             }
+            arms.extend(fallback);
             let doc = doc_attrs(&format!("The successful outcomes of [`Docker::{}`](crate::Docker::{}), one per documented status.", op.id, op.id));
             let derive = if success.iter().all(|r| debuggable(&r.kind)) {
                 quote!(#[derive(Debug)])
