@@ -286,7 +286,11 @@ pub fn check(ir: &Ir, list: &Checklist) -> Vec<String> {
         }
         let keys = reachable_keys(ir, op);
         // A name an erratum of the operation quotes is accounted for by that erratum.
-        let explained = |name: &str| op.errata.iter().any(|e| e.doc_says.contains(&format!("`{name}`")));
+        let explained = |name: &str| {
+            op.errata
+                .iter()
+                .any(|e| e.doc_says.contains(&format!("`{name}`")))
+        };
         for j in &ep.json {
             if !keys.contains(&j.to_lowercase()) && !explained(j) {
                 missing.push(format!(

@@ -623,7 +623,7 @@ impl Docker {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStartResponse::NotModified)
             }
-            200..=299 => {
+            other if (200..300).contains(&other) => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStartResponse::NoContent)
             }
@@ -691,7 +691,7 @@ impl Docker {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStopResponse::NotModified)
             }
-            200..=299 => {
+            other if (200..300).contains(&other) => {
                 self.read_empty(op, response).await?;
                 Ok(ContainerStopResponse::NoContent)
             }

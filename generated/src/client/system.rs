@@ -47,7 +47,9 @@ impl Docker {
                 self.read_empty(op, response).await?;
                 Ok(SystemAuthResponse::NoContent)
             }
-            200..=299 => Ok(SystemAuthResponse::Ok(self.read_json(op, response).await?)),
+            other if (200..300).contains(&other) => {
+                Ok(SystemAuthResponse::Ok(self.read_json(op, response).await?))
+            }
             _ => Err(self.api_error(op, response).await),
         }
     }

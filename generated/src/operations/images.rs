@@ -754,9 +754,7 @@ impl ImageDeleteQuery {
 /// ID, with three files:
 ///
 /// - `VERSION`: the version of this file format, currently `1.0`;
-
 /// - `json`: the layer's metadata, much like what inspecting it shows;
-
 /// - `layer.tar`: the layer's filesystem changes as a tar archive, where
 ///   deletions and attribute changes are recorded with aufs-style
 ///   `.wh..wh.aufs` whiteout files and directories.
@@ -825,9 +823,7 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
 /// ID, with three files:
 ///
 /// - `VERSION`: the version of this file format, currently `1.0`;
-
 /// - `json`: the layer's metadata, much like what inspecting it shows;
-
 /// - `layer.tar`: the layer's filesystem changes as a tar archive, where
 ///   deletions and attribute changes are recorded with aufs-style
 ///   `.wh..wh.aufs` whiteout files and directories.

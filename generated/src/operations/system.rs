@@ -79,13 +79,9 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
 /// - containers: attach, commit, copy, create, destroy, detach, die,
 ///   exec_create, exec_detach, exec_start, export, health_status, kill,
 ///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
-
 /// - images: delete, import, load, pull, push, save, tag, untag;
-
 /// - volumes: create, mount, unmount, destroy;
-
 /// - networks: create, connect, disconnect, destroy;
-
 /// - the daemon: reload.
 ///
 /// Some container events do not follow from a state change: `export`,

@@ -463,7 +463,7 @@ fn operation_method(
                 };
                 arms.push(arm(quote!(#status)));
                 if Some(r.status) == first_2xx {
-                    fallback = Some(arm(quote!(200..=299)));
+                    fallback = Some(arm(quote!(other if (200..300).contains(&other))));
                 }
                 if unit {
                     variants.push(quote!(#doc #v,));

@@ -125,7 +125,8 @@ fn space_items(body: &str) -> String {
     for (i, line) in lines.iter().enumerate() {
         out.push_str(line);
         out.push('\n');
-        let closes_item = line.starts_with('}') || (!line.starts_with(' ') && line.ends_with(';'));
+        let closes_item = line.starts_with('}')
+            || (!line.starts_with(' ') && !line.starts_with("//") && line.ends_with(';'));
         let next_starts_item = lines
             .get(i + 1)
             .is_some_and(|n| !n.is_empty() && !n.starts_with(' ') && !n.starts_with('}'));

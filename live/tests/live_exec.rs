@@ -15,17 +15,33 @@ use tokio::io::AsyncWriteExt;
 async fn exec_with_stdin_then_inspect() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "60"])).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
 
     let body = ExecCreateBody {
         attach_stdin: Some(true),
         attach_stdout: Some(true),
         attach_stderr: Some(true),
-        cmd: Some(vec!["sh".into(), "-c".into(), "cat; echo done >&2; exit 3".into()]),
+        cmd: Some(vec![
+            "sh".into(),
+            "-c".into(),
+            "cat; echo done >&2; exit 3".into(),
+        ]),
         ..Default::default()
     };
     let exec = docker.exec_create(&id, &body).await.unwrap();
-    let mut attached = docker.exec_start(&exec.id, &ExecStartBody { detach: Some(false), tty: Some(false) }).await.unwrap();
+    let mut attached = docker
+        .exec_start(
+            &exec.id,
+            &ExecStartBody {
+                detach: Some(false),
+                tty: Some(false),
+            },
+        )
+        .await
+        .unwrap();
     let mut input = attached.input.take().expect("upgraded");
     input.write_all(b"through exec\n").await.unwrap();
     input.shutdown().await.unwrap();
@@ -37,10 +53,13 @@ async fn exec_with_stdin_then_inspect() {
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert_eq!((out.as_slice(), err.as_slice()), (&b"through exec\n"[..], &b"done\n"[..]));
+    assert_eq!(
+        (out.as_slice(), err.as_slice()),
+        (&b"through exec\n"[..], &b"done\n"[..])
+    );
 
     let inspect = docker.exec_inspect(&exec.id).await.unwrap();
-    assert_eq!(inspect.exit_code, Some(3));
+    assert_eq!(inspect.exit_code, Some(Some(3)));
     assert_eq!(inspect.running, Some(false));
     remove(&docker, &id).await;
 }
@@ -50,11 +69,37 @@ async fn exec_with_stdin_then_inspect() {
 async fn exec_with_a_tty_is_raw_and_resizable() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "60"])).await;
-    docker.container_start(&id, &ContainerStartQuery::default()).await.unwrap();
-    let body = ExecCreateBody { attach_stdout: Some(true), tty: Some(true), cmd: Some(vec!["sh".into(), "-c".into(), "sleep 1; stty size".into()]), ..Default::default() };
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    let body = ExecCreateBody {
+        attach_stdout: Some(true),
+        tty: Some(true),
+        cmd: Some(vec!["sh".into(), "-c".into(), "sleep 1; stty size".into()]),
+        ..Default::default()
+    };
     let exec = docker.exec_create(&id, &body).await.unwrap();
-    let attached = docker.exec_start(&exec.id, &ExecStartBody { detach: Some(false), tty: Some(true) }).await.unwrap();
-    docker.exec_resize(&exec.id, &ExecResizeQuery { h: Some(33), w: Some(77) }).await.unwrap();
+    let attached = docker
+        .exec_start(
+            &exec.id,
+            &ExecStartBody {
+                detach: Some(false),
+                tty: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+    docker
+        .exec_resize(
+            &exec.id,
+            &ExecResizeQuery {
+                h: Some(33),
+                w: Some(77),
+            },
+        )
+        .await
+        .unwrap();
     let mut console = Vec::new();
     let mut output = attached.output;
     while let Some(chunk) = output.next().await {

@@ -1,0 +1,226 @@
+//! Images against the test daemon and the local registry (127.0.0.1:5000 only).
+
+mod common;
+
+use common::*;
+use docker_remote_api::models::*;
+use docker_remote_api::operations::containers::*;
+use docker_remote_api::operations::images::*;
+use docker_remote_api::RequestBody;
+use futures_util::StreamExt;
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn list_inspect_history_tag_remove() {
+    let docker = docker();
+    busybox().await;
+    let images = docker.image_list(&ImageListQuery::default()).await.unwrap();
+    assert!(
+        images
+            .iter()
+            .any(|i| i.repo_tags.iter().flatten().flatten().any(|t| t == BUSYBOX)),
+        "{images:?}"
+    );
+
+    let inspect = docker.image_inspect(BUSYBOX).await.unwrap();
+    assert_eq!(inspect.os.as_deref(), Some("linux"));
+    let history = docker.image_history(BUSYBOX).await.unwrap();
+    assert!(history.len() >= 2, "COPY and RUN layers: {history:?}");
+
+    let repo = unique("tagged");
+    docker
+        .image_tag(
+            BUSYBOX,
+            &ImageTagQuery {
+                repo: Some(repo.clone()),
+                tag: Some("v1".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let tagged = docker.image_inspect(&format!("{repo}:v1")).await.unwrap();
+    assert_eq!(tagged.id, inspect.id);
+
+    let deleted = docker
+        .image_delete(&format!("{repo}:v1"), &ImageDeleteQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        deleted
+            .iter()
+            .any(|d| d.untagged.as_deref() == Some(format!("{repo}:v1").as_str())),
+        "{deleted:?}"
+    );
+    assert!(docker
+        .image_inspect(&format!("{repo}:v1"))
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn save_and_load_tarballs() {
+    let docker = docker();
+    busybox().await;
+    let mut saved = Vec::new();
+    let mut tarball = docker.image_get(BUSYBOX).await.unwrap();
+    while let Some(chunk) = tarball.next().await {
+        saved.extend_from_slice(&chunk.unwrap());
+    }
+    let mut all = docker
+        .image_get_all(&ImageGetAllQuery {
+            names: Some(vec![BUSYBOX.into()]),
+        })
+        .await
+        .unwrap();
+    let mut all_bytes = 0;
+    while let Some(chunk) = all.next().await {
+        all_bytes += chunk.unwrap().len();
+    }
+    assert!(all_bytes > 500_000);
+
+    let repo = unique("reloaded");
+    docker
+        .image_tag(
+            BUSYBOX,
+            &ImageTagQuery {
+                repo: Some(repo.clone()),
+                tag: Some("x".into()),
+            },
+        )
+        .await
+        .unwrap();
+    docker
+        .image_delete(&format!("{repo}:x"), &ImageDeleteQuery::default())
+        .await
+        .unwrap();
+    let mut load = docker
+        .image_load(
+            &ImageLoadQuery { quiet: Some(false) },
+            RequestBody::from_bytes(saved),
+        )
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    while let Some(line) = load.next().await {
+        lines.push(line.unwrap());
+    }
+    assert!(
+        lines.iter().any(|l| l
+            .stream
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Loaded image")),
+        "{}",
+        lines.len()
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn push_and_pull_through_the_local_registry() {
+    let docker = docker();
+    busybox().await;
+    let name = format!("{}/{}", registry(), unique("pushed"));
+    docker
+        .image_tag(
+            BUSYBOX,
+            &ImageTagQuery {
+                repo: Some(name.clone()),
+                tag: Some("v1".into()),
+            },
+        )
+        .await
+        .unwrap();
+
+    // Without credentials the push fails in-band, after the 200.
+    let mut denied = docker
+        .image_push(
+            &name,
+            &ImagePushQuery {
+                tag: Some("v1".into()),
+            },
+            &AuthConfig::default(),
+        )
+        .await
+        .unwrap();
+    let mut saw_error = false;
+    while let Some(item) = denied.next().await {
+        if let Err(e) = item {
+            assert!(matches!(e, docker_remote_api::Error::Stream { .. }), "{e}");
+            saw_error = true;
+        }
+    }
+    assert!(
+        saw_error,
+        "an unauthenticated push reports an in-band error"
+    );
+
+    let mut push = docker
+        .image_push(
+            &name,
+            &ImagePushQuery {
+                tag: Some("v1".into()),
+            },
+            &registry_auth(),
+        )
+        .await
+        .unwrap();
+    while let Some(item) = push.next().await {
+        item.expect("push progresses");
+    }
+    docker
+        .image_delete(&format!("{name}:v1"), &ImageDeleteQuery::default())
+        .await
+        .unwrap();
+
+    let query = ImageCreateQuery {
+        from_image: Some(name.clone()),
+        tag: Some("v1".into()),
+        ..Default::default()
+    };
+    let mut pull = docker
+        .image_create(&query, Some(&registry_auth()), None)
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    while let Some(item) = pull.next().await {
+        statuses.push(item.expect("pull progresses").status.unwrap_or_default());
+    }
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s.contains("Downloaded newer image") || s.contains("Image is up to date")),
+        "{statuses:?}"
+    );
+    docker.image_inspect(&format!("{name}:v1")).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn commit_a_container_into_an_image() {
+    let docker = docker();
+    let id = create(&docker, &config(&["sh", "-c", "echo committed > /marker"])).await;
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    docker.container_wait(&id).await.unwrap();
+    let repo = unique("committed");
+    let query = ImageCommitQuery {
+        container: Some(id.clone()),
+        repo: Some(repo.clone()),
+        tag: Some("v1".into()),
+        comment: Some("from the live tests".into()),
+        ..Default::default()
+    };
+    let committed = docker
+        .image_commit(&query, &ContainerConfig::default())
+        .await
+        .unwrap();
+    let image = docker.image_inspect(&format!("{repo}:v1")).await.unwrap();
+    assert_eq!(image.id.as_deref(), committed.id.as_deref());
+    assert_eq!(image.comment.as_deref(), Some("from the live tests"));
+    remove(&docker, &id).await;
+}
