@@ -31,8 +31,7 @@ impl Docker {
     ///
     /// - 200: no error. JSON `AuthResponse`.
     /// - 204: no error, no body
-    /// - 401: the registry refused the credentials (not in the doc's list)
-    /// - 500: server error
+    /// - 500: server error, including credentials the registry refused
     pub async fn system_auth(
         &self,
         body: &AuthConfig,

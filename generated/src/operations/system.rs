@@ -16,8 +16,7 @@ use crate::models::EventFilters;
 ///
 /// - 200: no error. JSON `AuthResponse`.
 /// - 204: no error, no body
-/// - 401: the registry refused the credentials (not in the doc's list)
-/// - 500: server error
+/// - 500: server error, including credentials the registry refused
 pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
     id: "system_auth",
     tag: "system",
@@ -49,16 +48,8 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 401,
-            description: "the registry refused the credentials (not in the doc's list)",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
-            description: "server error",
+            description: "server error, including credentials the registry refused",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
