@@ -11,7 +11,9 @@ use docker_remote_api::models::{
     ContainerWaitResponse, EventMessage, ExecCreateBody, ExecCreateResponse,
     ExecInspectResponse, ExecStartBody, FilesystemChange, ImageCommitResponse,
     ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSearchResult, ImageSummary,
-    ProgressMessage, SystemInfo, SystemVersion,
+    Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
+    NetworkDisconnectBody, ProgressMessage, SystemInfo, SystemVersion, Volume,
+    VolumeCreateBody, VolumeListResponse,
 };
 
 /// `GET /v1.24/containers/4fa6e0f0c678/changes`
@@ -320,6 +322,69 @@ fn image_search_example_1_response() {
 }
 
 #[test]
+fn network_connect_example_1_request() {
+    support::round_trip::<
+        NetworkConnectBody,
+    >(
+        "network_connect example 1, request body",
+        "{\n\"Container\":\"3613f73ba0e4\",\n\"EndpointConfig\": {\n\"IPAMConfig\": {\n\"IPv4Address\":\"172.24.56.89\",\n\"IPv6Address\":\"2001:db8::5689\"\n}\n}\n}\n",
+    );
+}
+
+#[test]
+fn network_create_example_1_request() {
+    support::round_trip::<
+        NetworkCreateBody,
+    >(
+        "network_create example 1, request body",
+        "{\n\"Name\":\"isolated_nw\",\n\"CheckDuplicate\":true,\n\"Driver\":\"bridge\",\n\"EnableIPv6\": true,\n\"IPAM\":{\n\"Driver\": \"default\",\n\"Config\":[\n{\n\"Subnet\":\"172.20.0.0/16\",\n\"IPRange\":\"172.20.10.0/24\",\n\"Gateway\":\"172.20.10.11\"\n},\n{\n\"Subnet\":\"2001:db8:abcd::/64\",\n\"Gateway\":\"2001:db8:abcd::1011\"\n}\n],\n\"Options\": {\n\"foo\": \"bar\"\n}\n},\n\"Internal\":true,\n\"Options\": {\n\"com.docker.network.bridge.default_bridge\": \"true\",\n\"com.docker.network.bridge.enable_icc\": \"true\",\n\"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n\"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n\"com.docker.network.bridge.name\": \"docker0\",\n\"com.docker.network.driver.mtu\": \"1500\"\n},\n\"Labels\": {\n\"com.example.some-label\": \"some-value\",\n\"com.example.some-other-label\": \"some-other-value\"\n}\n}\n",
+    );
+}
+
+/// `POST /v1.24/networks/create`
+#[test]
+fn network_create_example_1_response() {
+    support::round_trip::<
+        NetworkCreateResponse,
+    >(
+        "network_create example 1 (201)",
+        "{\n\"Id\": \"22be93d5babb089c5aab8dbc369042fad48ff791584ca2da2100db837a1c7c30\",\n\"Warning\": \"\"\n}\n",
+    );
+}
+
+#[test]
+fn network_disconnect_example_1_request() {
+    support::round_trip::<
+        NetworkDisconnectBody,
+    >(
+        "network_disconnect example 1, request body",
+        "{\n\"Container\":\"3613f73ba0e4\",\n\"Force\":false\n}\n",
+    );
+}
+
+/// `GET /v1.24/networks/7d86d31b1478e7cca9ebed7e73aa0fdeec46c5ca29497431d3007d2d9e15ed99`
+#[test]
+fn network_inspect_example_1_response() {
+    support::round_trip::<
+        Network,
+    >(
+        "network_inspect example 1 (200)",
+        "{\n\"Name\": \"net01\",\n\"Id\": \"7d86d31b1478e7cca9ebed7e73aa0fdeec46c5ca29497431d3007d2d9e15ed99\",\n\"Scope\": \"local\",\n\"Driver\": \"bridge\",\n\"EnableIPv6\": false,\n\"IPAM\": {\n\"Driver\": \"default\",\n\"Config\": [\n{\n\"Subnet\": \"172.19.0.0/16\",\n\"Gateway\": \"172.19.0.1\"\n}\n],\n\"Options\": {\n\"foo\": \"bar\"\n}\n},\n\"Internal\": false,\n\"Containers\": {\n\"19a4d5d687db25203351ed79d478946f861258f018fe384f229f2efa4b23513c\": {\n\"Name\": \"test\",\n\"EndpointID\": \"628cadb8bcb92de107b2a1e516cbffe463e321f548feb37697cce00ad694f21a\",\n\"MacAddress\": \"02:42:ac:13:00:02\",\n\"IPv4Address\": \"172.19.0.2/16\",\n\"IPv6Address\": \"\"\n}\n},\n\"Options\": {\n\"com.docker.network.bridge.default_bridge\": \"true\",\n\"com.docker.network.bridge.enable_icc\": \"true\",\n\"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n\"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n\"com.docker.network.bridge.name\": \"docker0\",\n\"com.docker.network.driver.mtu\": \"1500\"\n},\n\"Labels\": {\n\"com.example.some-label\": \"some-value\",\n\"com.example.some-other-label\": \"some-other-value\"\n}\n}\n",
+    );
+}
+
+/// `GET /v1.24/networks?filters={"type":{"custom":true}}`
+#[test]
+fn network_list_example_1_response() {
+    support::round_trip::<
+        Vec<Network>,
+    >(
+        "network_list example 1 (200)",
+        "[\n{\n\"Name\": \"bridge\",\n\"Id\": \"f2de39df4171b0dc801e8002d1d999b77256983dfc63041c0f34030aa3977566\",\n\"Scope\": \"local\",\n\"Driver\": \"bridge\",\n\"EnableIPv6\": false,\n\"Internal\": false,\n\"IPAM\": {\n\"Driver\": \"default\",\n\"Config\": [\n{\n\"Subnet\": \"172.17.0.0/16\"\n}\n]\n},\n\"Containers\": {\n\"39b69226f9d79f5634485fb236a23b2fe4e96a0a94128390a7fbbcc167065867\": {\n\"EndpointID\": \"ed2419a97c1d9954d05b46e462e7002ea552f216e9b136b80a7db8d98b442eda\",\n\"MacAddress\": \"02:42:ac:11:00:02\",\n\"IPv4Address\": \"172.17.0.2/16\",\n\"IPv6Address\": \"\"\n}\n},\n\"Options\": {\n\"com.docker.network.bridge.default_bridge\": \"true\",\n\"com.docker.network.bridge.enable_icc\": \"true\",\n\"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n\"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n\"com.docker.network.bridge.name\": \"docker0\",\n\"com.docker.network.driver.mtu\": \"1500\"\n}\n},\n{\n\"Name\": \"none\",\n\"Id\": \"e086a3893b05ab69242d3c44e49483a3bbbd3a26b46baa8f61ab797c1088d794\",\n\"Scope\": \"local\",\n\"Driver\": \"null\",\n\"EnableIPv6\": false,\n\"Internal\": false,\n\"IPAM\": {\n\"Driver\": \"default\",\n\"Config\": []\n},\n\"Containers\": {},\n\"Options\": {}\n},\n{\n\"Name\": \"host\",\n\"Id\": \"13e871235c677f196c4e1ecebb9dc733b9b2d2ab589e30c539efeda84a24215e\",\n\"Scope\": \"local\",\n\"Driver\": \"host\",\n\"EnableIPv6\": false,\n\"Internal\": false,\n\"IPAM\": {\n\"Driver\": \"default\",\n\"Config\": []\n},\n\"Containers\": {},\n\"Options\": {}\n}\n]\n",
+    );
+}
+
+#[test]
 fn system_auth_example_1_request() {
     support::round_trip::<
         AuthConfig,
@@ -370,5 +435,48 @@ fn system_version_example_1_response() {
     >(
         "system_version example 1 (200)",
         "{\n\"Version\": \"1.12.0\",\n\"Os\": \"linux\",\n\"KernelVersion\": \"3.19.0-23-generic\",\n\"GoVersion\": \"go1.6.3\",\n\"GitCommit\": \"deadbee\",\n\"Arch\": \"amd64\",\n\"ApiVersion\": \"1.24\",\n\"BuildTime\": \"2016-06-14T07:09:13.444803460+00:00\",\n\"Experimental\": true\n}\n",
+    );
+}
+
+#[test]
+fn volume_create_example_1_request() {
+    support::round_trip::<
+        VolumeCreateBody,
+    >(
+        "volume_create example 1, request body",
+        "{\n\"Name\": \"tardis\",\n\"Labels\": {\n\"com.example.some-label\": \"some-value\",\n\"com.example.some-other-label\": \"some-other-value\"\n},\n\"Driver\": \"custom\"\n}\n",
+    );
+}
+
+/// `POST /v1.24/volumes/create`
+#[test]
+fn volume_create_example_1_response() {
+    support::round_trip::<
+        Volume,
+    >(
+        "volume_create example 1 (201)",
+        "{\n\"Name\": \"tardis\",\n\"Driver\": \"custom\",\n\"Mountpoint\": \"/var/lib/docker/volumes/tardis\",\n\"Status\": {\n\"hello\": \"world\"\n},\n\"Labels\": {\n\"com.example.some-label\": \"some-value\",\n\"com.example.some-other-label\": \"some-other-value\"\n},\n\"Scope\": \"local\"\n}\n",
+    );
+}
+
+/// `GET /v1.24/volumes/tardis`
+#[test]
+fn volume_inspect_example_1_response() {
+    support::round_trip::<
+        Volume,
+    >(
+        "volume_inspect example 1 (200)",
+        "{\n\"Name\": \"tardis\",\n\"Driver\": \"custom\",\n\"Mountpoint\": \"/var/lib/docker/volumes/tardis/_data\",\n\"Status\": {\n\"hello\": \"world\"\n},\n\"Labels\": {\n\"com.example.some-label\": \"some-value\",\n\"com.example.some-other-label\": \"some-other-value\"\n},\n\"Scope\": \"local\"\n}\n",
+    );
+}
+
+/// `GET /v1.24/volumes`
+#[test]
+fn volume_list_example_1_response() {
+    support::round_trip::<
+        VolumeListResponse,
+    >(
+        "volume_list example 1 (200)",
+        "{\n\"Volumes\": [\n{\n\"Name\": \"tardis\",\n\"Driver\": \"local\",\n\"Mountpoint\": \"/var/lib/docker/volumes/tardis\",\n\"Labels\": null,\n\"Scope\": \"local\"\n}\n],\n\"Warnings\": []\n}\n",
     );
 }

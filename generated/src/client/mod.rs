@@ -7,3 +7,5 @@ pub mod containers;
 pub mod images;
 pub mod system;
 pub mod exec;
+pub mod volumes;
+pub mod networks;

@@ -10,9 +10,13 @@ pub mod containers;
 pub mod images;
 pub mod system;
 pub mod exec;
+pub mod volumes;
+pub mod networks;
 
 pub use common::*;
 pub use containers::*;
 pub use images::*;
 pub use system::*;
 pub use exec::*;
+pub use volumes::*;
+pub use networks::*;

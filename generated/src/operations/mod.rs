@@ -9,9 +9,11 @@ pub mod containers;
 pub mod images;
 pub mod system;
 pub mod exec;
+pub mod volumes;
+pub mod networks;
 
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 46usize] = [
+pub const ALL: [&OperationInfo; 56usize] = [
     &containers::CONTAINER_ARCHIVE,
     &containers::CONTAINER_ARCHIVE_INFO,
     &containers::CONTAINER_ATTACH,
@@ -58,6 +60,16 @@ pub const ALL: [&OperationInfo; 46usize] = [
     &exec::EXEC_INSPECT,
     &exec::EXEC_RESIZE,
     &exec::EXEC_START,
+    &volumes::VOLUME_CREATE,
+    &volumes::VOLUME_DELETE,
+    &volumes::VOLUME_INSPECT,
+    &volumes::VOLUME_LIST,
+    &networks::NETWORK_CONNECT,
+    &networks::NETWORK_CREATE,
+    &networks::NETWORK_DELETE,
+    &networks::NETWORK_DISCONNECT,
+    &networks::NETWORK_INSPECT,
+    &networks::NETWORK_LIST,
 ];
 
 /// The operation with this id, if the spec has one.
