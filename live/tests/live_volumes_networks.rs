@@ -1,0 +1,153 @@
+//! Volumes and networks against the test daemon.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use docker_remote_api::models::*;
+use docker_remote_api::operations::containers::*;
+use docker_remote_api::operations::networks::*;
+use docker_remote_api::operations::volumes::*;
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn volume_create_list_inspect_remove() {
+    let docker = docker();
+    let name = unique("vol");
+    let labels = BTreeMap::from([("drapi".to_string(), "yes".to_string())]);
+    let created = docker
+        .volume_create(&VolumeCreateBody {
+            name: Some(name.clone()),
+            driver: Some("local".into()),
+            labels: Some(labels),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.name, name);
+    let filters = VolumeListFilters {
+        name: Some(vec![name.clone()]),
+        ..Default::default()
+    };
+    let listed = docker
+        .volume_list(&VolumeListQuery {
+            filters: Some(filters),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .volumes
+            .clone()
+            .flatten()
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| v.name == name)
+            .count(),
+        1
+    );
+    let inspected = docker.volume_inspect(&name).await.unwrap();
+    assert_eq!(
+        inspected
+            .labels
+            .flatten()
+            .and_then(|l| l.get("drapi").cloned())
+            .as_deref(),
+        Some("yes")
+    );
+
+    // A volume in use cannot go.
+    let mut body = config(&["true"]);
+    body.host_config.as_mut().unwrap().binds = Some(Some(vec![format!("{name}:/data")]));
+    let id = create(&docker, &body).await;
+    let busy = docker.volume_delete(&name).await.unwrap_err();
+    assert_eq!(busy.status(), Some(409), "{busy}");
+    remove(&docker, &id).await;
+    docker.volume_delete(&name).await.unwrap();
+    assert!(docker
+        .volume_inspect(&name)
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn network_create_connect_disconnect_remove() {
+    let docker = docker();
+    let name = unique("net");
+    let body = NetworkCreateBody {
+        name: name.clone(),
+        driver: Some("bridge".into()),
+        internal: Some(true),
+        check_duplicate: Some(true),
+        ..Default::default()
+    };
+    let created = docker.network_create(&body).await.unwrap();
+    let network_id = created
+        .id
+        .clone()
+        .expect("the daemon answers the network id");
+
+    let filters = NetworkListFilters {
+        name: Some(vec![name.clone()]),
+        ..Default::default()
+    };
+    let listed = docker
+        .network_list(&NetworkListQuery {
+            filters: Some(filters),
+        })
+        .await
+        .unwrap();
+    assert!(listed
+        .iter()
+        .any(|n| n.id.as_deref() == Some(network_id.as_str())));
+
+    let mut config = config(&["sleep", "60"]);
+    config.host_config.as_mut().unwrap().network_mode = Some(name.clone());
+    let other = create(&docker, &config).await;
+    docker
+        .container_start(&other, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+
+    let sidecar = create(&docker, &common::config(&["sleep", "60"])).await;
+    let connect = NetworkConnectBody {
+        container: Some(sidecar.clone()),
+        endpoint_config: Some(EndpointSettings {
+            aliases: Some(Some(vec!["side".into()])),
+            ..Default::default()
+        }),
+    };
+    docker.network_connect(&network_id, &connect).await.unwrap();
+    let inspected = docker.network_inspect(&network_id).await.unwrap();
+    assert_eq!(inspected.internal, Some(true));
+    assert!(
+        inspected
+            .containers
+            .flatten()
+            .unwrap_or_default()
+            .contains_key(&other),
+        "the running member is listed"
+    );
+
+    docker
+        .network_disconnect(
+            &network_id,
+            &NetworkDisconnectBody {
+                container: Some(sidecar.clone()),
+                force: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+    remove(&docker, &other).await;
+    remove(&docker, &sidecar).await;
+    docker.network_delete(&network_id).await.unwrap();
+    assert!(docker
+        .network_inspect(&network_id)
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
