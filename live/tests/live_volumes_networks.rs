@@ -112,7 +112,20 @@ async fn network_create_connect_disconnect_remove() {
         .await
         .unwrap();
 
-    let sidecar = create(&docker, &common::config(&["sleep", "60"])).await;
+    // The sidecar starts on a second network: `none` cannot be combined with others.
+    let home = docker
+        .network_create(&NetworkCreateBody {
+            name: unique("home"),
+            internal: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let mut sidecar_config = common::config(&["sleep", "60"]);
+    sidecar_config.host_config.as_mut().unwrap().network_mode = Some(home.clone());
+    let sidecar = create(&docker, &sidecar_config).await;
     let connect = NetworkConnectBody {
         container: Some(sidecar.clone()),
         endpoint_config: Some(EndpointSettings {
@@ -145,6 +158,7 @@ async fn network_create_connect_disconnect_remove() {
     remove(&docker, &other).await;
     remove(&docker, &sidecar).await;
     docker.network_delete(&network_id).await.unwrap();
+    docker.network_delete(&home).await.unwrap();
     assert!(docker
         .network_inspect(&network_id)
         .await
