@@ -1,0 +1,72 @@
+//! Round trips per second against the test daemon, through the client and
+//! through the same exchange written directly on hyper (one connection per
+//! request in both). Needs `DRAPI_TEST_DOCKER_HOST`, e.g. from `cargo xtask dockerd`:
+//! `DRAPI_TEST_DOCKER_HOST=unix:///tmp/drapi-.../docker.sock cargo bench -p live-tests --bench roundtrip`.
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion};
+use docker_remote_api::operations::containers::ContainerListQuery;
+use docker_remote_api::Docker;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+
+fn socket() -> Option<String> {
+    std::env::var("DRAPI_TEST_DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+}
+
+/// The baseline: connect, handshake, one GET, read the whole body.
+async fn raw_get(socket: &str, path: &str) -> Bytes {
+    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::get(path)
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert!(response.status().is_success());
+    response.into_body().collect().await.unwrap().to_bytes()
+}
+
+fn roundtrips(c: &mut Criterion) {
+    let Some(socket) = socket() else {
+        eprintln!(
+            "DRAPI_TEST_DOCKER_HOST is not set; start a daemon with `cargo xtask dockerd` first"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let docker = Docker::connect_unix(&socket);
+    let mut group = c.benchmark_group("ping");
+    group.bench_function("client", |b| {
+        b.iter(|| runtime.block_on(docker.system_ping()).unwrap())
+    });
+    group.bench_function("hyper", |b| {
+        b.iter(|| runtime.block_on(raw_get(&socket, "/v1.24/_ping")))
+    });
+    group.finish();
+
+    let all = ContainerListQuery {
+        all: Some(true),
+        ..Default::default()
+    };
+    let count = runtime.block_on(docker.container_list(&all)).unwrap().len();
+    let mut group = c.benchmark_group(format!("container_list_{count}"));
+    group.bench_function("client", |b| {
+        b.iter(|| runtime.block_on(docker.container_list(&all)).unwrap())
+    });
+    group.bench_function("hyper", |b| {
+        b.iter(|| runtime.block_on(raw_get(&socket, "/v1.24/containers/json?all=1")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, roundtrips);
+criterion_main!(benches);
