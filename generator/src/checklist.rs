@@ -106,6 +106,11 @@ pub fn extract(markdown: &str, source: &str) -> Checklist {
             }
             continue;
         }
+        // Sections 3.7 and 3.8 write the heading without bold: `JSON Parameters:`.
+        if t.to_lowercase().starts_with("json parameters") {
+            list = ListKind::Json;
+            continue;
+        }
         if t.starts_with("**") {
             let lower = t.to_lowercase();
             list = if lower.starts_with("**query parameters") {
@@ -277,7 +282,12 @@ pub fn check(ir: &Ir, list: &Checklist) -> Vec<String> {
             }
         }
         for s in &ep.status {
-            if !op.responses.contains_key(s) {
+            // A status the daemon never sends is explained by an erratum quoting it.
+            let explained = op
+                .errata
+                .iter()
+                .any(|e| e.doc_says.contains(&format!("`{s}`")));
+            if !op.responses.contains_key(s) && !explained {
                 missing.push(format!(
                     "{place}: operation `{}` lacks status code {s}",
                     op.id
@@ -331,6 +341,14 @@ mod tests {
         assert_eq!(first.query, ["all", "limit"]);
         assert_eq!(first.status, [200, 404]);
         assert_eq!(list.endpoints[1].json, ["Name", "Size"]);
+    }
+
+    #[test]
+    fn a_plain_json_parameters_heading_starts_the_json_list() {
+        let doc = "## 3. Endpoints\n### 3.7 Nodes\n#### Update a node\n`POST /nodes/(id)/update`\n**Query parameters**:\n- **version** – n\nJSON Parameters:\n- **Role** - a role\n";
+        let list = extract(doc, "doc.md");
+        assert_eq!(list.endpoints[0].query, ["version"]);
+        assert_eq!(list.endpoints[0].json, ["Role"]);
     }
 
     #[test]

@@ -114,11 +114,11 @@ in one file per tag. Methods are named after the operation ids (`container_list`
 }
 
 /// Success statuses: informational, success and `304 Not Modified`-style answers.
-fn successes(op: &Operation) -> Vec<&Response> {
+pub(super) fn successes(op: &Operation) -> Vec<&Response> {
     op.responses.values().filter(|r| r.status < 400).collect()
 }
 
-fn same_shape(a: &Response, b: &Response) -> bool {
+pub(super) fn same_shape(a: &Response, b: &Response) -> bool {
     a.kind == b.kind
         && a.headers
             .iter()
@@ -127,7 +127,7 @@ fn same_shape(a: &Response, b: &Response) -> bool {
 }
 
 /// The variant name for a status code.
-fn status_variant(status: u16) -> String {
+pub(super) fn status_variant(status: u16) -> String {
     match status {
         100 => "Continue".into(),
         101 => "Upgraded".into(),
@@ -138,6 +138,16 @@ fn status_variant(status: u16) -> String {
         301 => "MovedPermanently".into(),
         302 => "Found".into(),
         304 => "NotModified".into(),
+        400 => "BadRequest".into(),
+        401 => "Unauthorized".into(),
+        403 => "Forbidden".into(),
+        404 => "NotFound".into(),
+        406 => "NotAcceptable".into(),
+        409 => "Conflict".into(),
+        413 => "PayloadTooLarge".into(),
+        500 => "InternalServerError".into(),
+        501 => "NotImplemented".into(),
+        503 => "ServiceUnavailable".into(),
         other => format!("Status{other}"),
     }
 }
@@ -526,7 +536,7 @@ fn operation_method(
 }
 
 /// Whether a response body type implements `Debug` (streams do not).
-fn debuggable(kind: &ResponseKind) -> bool {
+pub(super) fn debuggable(kind: &ResponseKind) -> bool {
     match kind {
         ResponseKind::None | ResponseKind::Json(_) => true,
         ResponseKind::Raw { content_type } => content_type.starts_with("text/plain"),
@@ -536,7 +546,7 @@ fn debuggable(kind: &ResponseKind) -> bool {
 
 /// Whether success statuses of different classes (`204` and `304`) share a
 /// shape: they still mean different things and get an enum.
-fn mixes_classes(success: &[&Response]) -> bool {
+pub(super) fn mixes_classes(success: &[&Response]) -> bool {
     let two = success.iter().any(|r| (200..300).contains(&r.status));
     let three = success.iter().any(|r| (300..400).contains(&r.status));
     two && three

@@ -12,7 +12,7 @@ use super::{FileSet, RUST_HEADER};
 
 /// The hand-written runtime, embedded at build time so the generator needs
 /// no path to the repository when it runs.
-const RUNTIME: [(&str, &str); 9] = [
+const RUNTIME: [(&str, &str); 10] = [
     (
         "src/runtime/mod.rs",
         include_str!("../../../templates/runtime/mod.rs"),
@@ -40,6 +40,10 @@ const RUNTIME: [(&str, &str); 9] = [
     (
         "src/runtime/hijack.rs",
         include_str!("../../../templates/runtime/hijack.rs"),
+    ),
+    (
+        "src/runtime/server.rs",
+        include_str!("../../../templates/runtime/server.rs"),
     ),
     (
         "src/runtime/stream.rs",
@@ -77,7 +81,9 @@ pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         "Typed access to the {} v{}.\n\n\
 - [`models`]: request and response bodies, one module per tag.\n\
 - [`operations`]: what the spec says of every operation, and typed query parameters.\n\
-- [`runtime`]: the small hand-written support code the generated items use.\n\n\
+- [`runtime`]: the small hand-written support code the generated items use.\n\
+- `client` (feature `client`, on by default): the async [`Docker`](crate::Docker) client.\n\
+- `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n\n\
 Requests go to `{}/...` on `{}` unless configured otherwise.",
         ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint
     );
@@ -93,6 +99,8 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub mod runtime;
         #[cfg(feature = "client")]
         pub mod client;
+        #[cfg(feature = "server")]
+        pub mod server;
 
         #[cfg(feature = "client")]
         pub use runtime::body::RequestBody;

@@ -11,7 +11,9 @@ mod models;
 mod openapi;
 pub use openapi::document as openapi_document;
 mod operations;
+mod roundtrip;
 mod rust;
+mod server;
 mod tests;
 
 use std::collections::BTreeMap;
@@ -30,9 +32,11 @@ pub fn emit(ir: &Ir) -> Result<FileSet, String> {
     models::emit(ir, &mut out)?;
     operations::emit(ir, &mut out)?;
     client::emit(ir, &mut out)?;
+    server::emit(ir, &mut out)?;
     files::emit_runtime(&mut out);
     files::emit_lib(ir, &mut out)?;
     files::emit_templated(ir, &mut out)?;
     tests::emit(ir, &mut out)?;
+    roundtrip::emit(ir, &mut out)?;
     Ok(out)
 }

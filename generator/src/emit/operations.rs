@@ -288,6 +288,11 @@ fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
             quote! { if let Some(value) = &self.#fname { #push } }
         }
     });
+    let reads = op.query.iter().map(|p| {
+        let fname = ident(&p.rust_name);
+        let read = read_value(ir, p);
+        quote! { #fname: #read, }
+    });
     let doc = doc_attrs(&format!("Query parameters of [`{konst}`]."));
     quote! {
         #doc
@@ -303,7 +308,66 @@ fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
                 #( #pushes )*
                 Ok(pairs)
             }
+
+            /// Reads the parameters from a request's query string, as the server does:
+            /// a missing required parameter or a value of the wrong type is an error
+            /// naming the parameter; unknown parameters are ignored, as the daemon does.
+            #[cfg(feature = "server")]
+            pub fn from_pairs(pairs: &crate::runtime::server::QueryPairs) -> Result<Self, crate::runtime::server::ServerError> {
+                Ok(Self { #( #reads )* })
+            }
         }
+    }
+}
+
+/// The expression reading parameter `p` from `pairs`: `T` when required, else `Option<T>`.
+fn read_value(ir: &Ir, p: &Param) -> TokenStream {
+    let wire = &p.name;
+    let server = quote!(crate::runtime::server);
+    let list_of_simple = matches!(&p.ty, TypeExpr::List(inner) if matches!(**inner, TypeExpr::Scalar(_)) || is_enum(ir, inner));
+    let (found, fallible) = if p.encoding != Encoding::Json && list_of_simple {
+        // A list travels as a repeated key.
+        let TypeExpr::List(inner) = &p.ty else {
+            unreachable!()
+        };
+        let (parse, fallible) = parse_text(ir, inner, wire, p.encoding);
+        let collect = if fallible {
+            quote!(collect::<Result<Vec<_>, _>>())
+        } else {
+            quote!(collect::<Vec<_>>())
+        };
+        (
+            quote!(pairs.has(#wire).then(|| pairs.all(#wire).into_iter().map(|text| #parse).#collect)),
+            fallible,
+        )
+    } else {
+        let (parse, fallible) = parse_text(ir, &p.ty, wire, p.encoding);
+        (quote!(pairs.last(#wire).map(|text| #parse)), fallible)
+    };
+    match (p.required, fallible) {
+        (false, false) => found,
+        (false, true) => quote!(#found.transpose()?),
+        (true, false) => quote!(#found.ok_or_else(|| #server::missing_query(#wire))?),
+        (true, true) => quote!(#found.ok_or_else(|| #server::missing_query(#wire))??),
+    }
+}
+
+/// The expression turning `text` into a value of `ty`, mirroring `push_value`,
+/// and whether it yields a `Result`.
+fn parse_text(ir: &Ir, ty: &TypeExpr, wire: &str, encoding: Encoding) -> (TokenStream, bool) {
+    let server = quote!(crate::runtime::server);
+    if encoding == Encoding::Json {
+        return (quote!(#server::parse_json(#wire, text)), true);
+    }
+    match ty {
+        TypeExpr::Scalar(Scalar::Bool) => (quote!(#server::parse_bool(#wire, text)), true),
+        TypeExpr::Scalar(Scalar::String) => (quote!(text.to_string()), false),
+        TypeExpr::Scalar(_) => (quote!(#server::parse_scalar(#wire, text)), true),
+        t if is_enum(ir, t) => {
+            let rt = rust_type(ir, t);
+            (quote!(#rt::from(text)), false)
+        }
+        _ => (quote!(#server::parse_json(#wire, text)), true),
     }
 }
 

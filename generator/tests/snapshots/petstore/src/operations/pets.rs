@@ -168,6 +168,29 @@ impl PetListQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            species: pairs.last("species").map(|text| Species::from(text)),
+            vaccinated: pairs
+                .last("vaccinated")
+                .map(|text| crate::runtime::server::parse_bool("vaccinated", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /pets/{name}/photo`: Download a pet's photo

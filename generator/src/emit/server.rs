@@ -1,0 +1,564 @@
+//! The `server` module: one trait per tag with one method per operation,
+//! a reply enum per operation with a variant per documented status, and
+//! the glue that decodes a request into the method's typed inputs and
+//! encodes its reply. Routing, versions and streaming live in the runtime
+//! (`templates/runtime/server.rs`).
+
+use std::collections::BTreeSet;
+
+use heck::ToUpperCamelCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{Body, Ir, Operation, Response, ResponseKind, Tag, Upgrade};
+use crate::types::TypeExpr;
+
+use super::client::status_variant;
+use super::operations::{encoding_tokens, operation_doc, query_struct_name};
+use super::rust::{collect_names, doc_attrs, ident, render_file, rust_type, use_line};
+use super::FileSet;
+
+/// The trait of a tag: `ContainersApi`.
+pub fn trait_name(tag: &Tag) -> Ident {
+    format_ident!("{}Api", tag.name.to_upper_camel_case())
+}
+
+/// The reply enum of an operation: `ContainerListReply`.
+pub fn reply_name(op: &Operation) -> Ident {
+    format_ident!("{}Reply", op.id.to_upper_camel_case())
+}
+
+/// One variant of a reply enum.
+pub struct Variant {
+    pub name: Ident,
+    pub status: u16,
+    /// Where the variant's body comes from.
+    pub payload: Payload,
+    /// Documented response headers: (wire name, field, type expression, encoding tokens).
+    pub headers: Vec<(String, Ident, TypeExpr, TokenStream)>,
+    pub doc: String,
+}
+
+/// What a reply variant carries.
+#[derive(Clone)]
+pub enum Payload {
+    Unit,
+    Error(TypeExpr),
+    Json(TypeExpr),
+    JsonLines(TypeExpr),
+    Output,
+    Text(String),
+    Bytes(String),
+    Hijack,
+    WebSocket,
+}
+
+/// The variants of an operation's reply, in status order. An upgrading
+/// operation's successes collapse into one variant: the router picks `101`
+/// or a streamed `200` from the request, not the implementation.
+pub fn variants(ir: &Ir, op: &Operation) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut upgraded = false;
+    for r in op.responses.values() {
+        if r.status < 400 {
+            if let Some(kind) = op.upgrade {
+                if !upgraded {
+                    upgraded = true;
+                    let (name, payload) = match kind {
+                        Upgrade::Tcp => ("Attached", Payload::Hijack),
+                        Upgrade::Websocket => ("Upgraded", Payload::WebSocket),
+                    };
+                    out.push(Variant {
+                        name: format_ident!("{name}"),
+                        status: r.status,
+                        payload,
+                        headers: vec![],
+                        doc: "The connection is taken over: `101` when the client asked for an upgrade, else the output is streamed.".into(),
+                    });
+                }
+                continue;
+            }
+        }
+        let payload = payload_of(ir, r);
+        let headers = r
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.clone(),
+                    ident(&h.rust_name),
+                    h.ty.clone(),
+                    encoding_tokens(h.encoding),
+                )
+            })
+            .collect();
+        out.push(Variant {
+            name: format_ident!("{}", status_variant(r.status)),
+            status: r.status,
+            payload,
+            headers,
+            doc: format!("{}: {}", r.status, r.doc),
+        });
+    }
+    out
+}
+
+fn payload_of(ir: &Ir, r: &Response) -> Payload {
+    match &r.kind {
+        ResponseKind::None if r.status >= 400 => {
+            Payload::Error(TypeExpr::Named(ir.meta.error_type.clone()))
+        }
+        ResponseKind::None => Payload::Unit,
+        ResponseKind::Json(t) if r.status >= 400 => Payload::Error(t.clone()),
+        ResponseKind::Json(t) => Payload::Json(t.clone()),
+        ResponseKind::JsonLines(t) => Payload::JsonLines(t.clone()),
+        ResponseKind::Multiplexed => Payload::Output,
+        ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => {
+            Payload::Text(content_type.clone())
+        }
+        ResponseKind::Raw { content_type } => Payload::Bytes(content_type.clone()),
+    }
+}
+
+fn payload_type(ir: &Ir, payload: &Payload) -> Option<TokenStream> {
+    let rt = quote!(crate::runtime::server);
+    Some(match payload {
+        Payload::Unit => return None,
+        Payload::Error(t) => rust_type(ir, t),
+        // Objects are boxed: the reply enum stays small whichever variant is sent.
+        Payload::Json(t) if is_struct(ir, t) => {
+            let t = rust_type(ir, t);
+            quote!(Box<#t>)
+        }
+        Payload::Json(t) => rust_type(ir, t),
+        Payload::JsonLines(t) => {
+            let t = rust_type(ir, t);
+            quote!(#rt::ItemStream<#t>)
+        }
+        Payload::Output => quote!(#rt::Output),
+        Payload::Text(_) => quote!(String),
+        Payload::Bytes(_) => quote!(#rt::BodyStream),
+        Payload::Hijack => quote!(#rt::Hijack),
+        Payload::WebSocket => quote!(#rt::WebSocketTask),
+    })
+}
+
+pub(super) fn is_struct(ir: &Ir, t: &TypeExpr) -> bool {
+    matches!(t, TypeExpr::Named(n) if matches!(ir.types.get(n).map(|d| &d.kind), Some(crate::ir::TypeKind::Struct(_))))
+}
+
+fn debuggable(payload: &Payload) -> bool {
+    !matches!(payload, Payload::JsonLines(_) | Payload::Bytes(_))
+}
+
+/// The typed inputs of an operation, as (argument name, Rust type, decoding expression).
+/// `outside` is the generated crate's name when the types are spelled from another
+/// crate (the round-trip tests); inside it, query structs are imported by name.
+pub(super) fn inputs(
+    ir: &Ir,
+    op: &Operation,
+    module: &Ident,
+    outside: Option<&TokenStream>,
+) -> Vec<(Ident, TokenStream, TokenStream)> {
+    let root = outside.cloned().unwrap_or(quote!(crate));
+    let mut out = Vec::new();
+    for (index, p) in op.path_params.iter().enumerate() {
+        let name = ident(&p.rust_name);
+        let wire = &p.name;
+        let ty = rust_type(ir, &p.ty);
+        out.push((
+            name,
+            ty.clone(),
+            quote!(incoming.path_param::<#ty>(#index, #wire)?),
+        ));
+    }
+    if !op.query.is_empty() {
+        let name = query_struct_name(op);
+        // Feature-gated operations name their query in full, so the plain imports stay used.
+        let q = if op.upgrade == Some(Upgrade::Websocket) || outside.is_some() {
+            quote!(#root::operations::#module::#name)
+        } else {
+            quote!(#name)
+        };
+        out.push((
+            format_ident!("query"),
+            quote!(#q),
+            quote!(#q::from_pairs(&incoming.query())?),
+        ));
+    }
+    for h in &op.headers {
+        let name = ident(&h.rust_name);
+        let wire = &h.name;
+        let ty = rust_type(ir, &h.ty);
+        let enc = encoding_tokens(h.encoding);
+        if h.required {
+            out.push((
+                name,
+                ty.clone(),
+                quote!(incoming.required_header::<#ty>(#wire, #enc)?),
+            ));
+        } else {
+            out.push((
+                name,
+                quote!(Option<#ty>),
+                quote!(incoming.header::<#ty>(#wire, #enc)?),
+            ));
+        }
+    }
+    match &op.body {
+        Some(Body::Json { ty, required, .. }) => {
+            let t = rust_type(ir, ty);
+            if *required {
+                out.push((
+                    format_ident!("body"),
+                    t.clone(),
+                    quote!(incoming.required_json_body::<#t>().await?),
+                ));
+            } else {
+                out.push((
+                    format_ident!("body"),
+                    quote!(Option<#t>),
+                    quote!(incoming.json_body::<#t>().await?),
+                ));
+            }
+        }
+        Some(Body::Raw { .. }) => out.push((
+            format_ident!("body"),
+            quote!(#root::runtime::server::BodyStream),
+            quote!(incoming.body_stream()),
+        )),
+        None => {}
+    }
+    out
+}
+
+pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let mut modules = Vec::new();
+    let mut builder_methods = Vec::new();
+    let mut all_bounds = Vec::new();
+    let mut all_registrations = Vec::new();
+    let mut trait_uses = Vec::new();
+    for tag in &ir.tags {
+        let ops: Vec<&Operation> = ir.operations_of(&tag.name).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let module = ident(&tag.module);
+        let trait_ident = trait_name(tag);
+        let mut models = BTreeSet::new();
+        let mut op_uses = Vec::new();
+        let mut replies = Vec::new();
+        let mut methods = Vec::new();
+        let mut servers = Vec::new();
+        let mut arms = Vec::new();
+        for op in &ops {
+            let gated = op.upgrade == Some(Upgrade::Websocket);
+            let cfg = if gated {
+                quote!(#[cfg(feature = "websocket")])
+            } else {
+                quote!()
+            };
+            for p in op.path_params.iter().chain(&op.headers) {
+                collect_names(ir, &p.ty, &mut models);
+            }
+            if let Some(Body::Json { ty, .. }) = &op.body {
+                collect_names(ir, ty, &mut models);
+            }
+            if !op.query.is_empty() && !gated {
+                op_uses.push(query_struct_name(op));
+            }
+            let reply = reply_name(op);
+            let variants = variants(ir, op);
+            let mut variant_tokens = Vec::new();
+            let mut encode_arms = Vec::new();
+            for v in &variants {
+                let vname = &v.name;
+                let doc = doc_attrs(&v.doc);
+                let code = v.status;
+                if let Payload::Error(t) | Payload::Json(t) | Payload::JsonLines(t) = &v.payload {
+                    collect_names(ir, t, &mut models);
+                }
+                let ty = payload_type(ir, &v.payload);
+                let encode = encode_payload(&v.payload, code);
+                if v.headers.is_empty() {
+                    match ty {
+                        Some(ty) => {
+                            variant_tokens.push(quote!(#doc #vname(#ty),));
+                            encode_arms.push(quote!(#reply::#vname(value) => #encode,));
+                        }
+                        None => {
+                            variant_tokens.push(quote!(#doc #vname,));
+                            encode_arms.push(quote!(#reply::#vname => #encode,));
+                        }
+                    }
+                } else {
+                    let mut fields = Vec::new();
+                    let mut names = Vec::new();
+                    let mut adds = Vec::new();
+                    for (wire, field, hty, enc) in &v.headers {
+                        collect_names(ir, hty, &mut models);
+                        let t = rust_type(ir, hty);
+                        let hdoc = doc_attrs(&format!("The `{wire}` header, sent when `Some`."));
+                        fields.push(quote!(#hdoc #field: Option<#t>,));
+                        names.push(field.clone());
+                        adds.push(quote!(let response = crate::runtime::server::with_header(response, #wire, #field.as_ref(), #enc);));
+                    }
+                    let (body_field, body_name) = match ty {
+                        Some(ty) => (
+                            quote!(/// The body.
+                                           body: #ty,),
+                            quote!(body: value,),
+                        ),
+                        None => (quote!(), quote!()),
+                    };
+                    variant_tokens.push(quote!(#doc #vname { #( #fields )* #body_field },));
+                    encode_arms.push(quote!(#reply::#vname { #( #names, )* #body_name } => {
+                        let response = #encode;
+                        #( #adds )*
+                        response
+                    }));
+                }
+            }
+            let derive = if variants.iter().all(|v| debuggable(&v.payload)) {
+                quote!(#[derive(Debug)])
+            } else {
+                quote!()
+            };
+            let reply_doc = doc_attrs(&format!(
+                "The answers of [`{trait_ident}::{}`], one per documented status.",
+                op.id
+            ));
+            replies.push(quote! {
+                #reply_doc
+                #cfg
+                #derive
+                pub enum #reply {
+                    #( #variant_tokens )*
+                }
+            });
+
+            let method = ident(&op.id);
+            let id = &op.id;
+            let ins = inputs(ir, op, &module, None);
+            let params = ins.iter().map(|(n, t, _)| quote!(#n: #t));
+            let names: Vec<&Ident> = ins.iter().map(|(n, _, _)| n).collect();
+            let decodes = ins.iter().map(|(n, _, d)| quote!(let #n = #d;));
+            let ignore = if names.is_empty() {
+                quote!()
+            } else {
+                quote!(let _ = ( #( #names ),* ,);)
+            };
+            let docs = doc_attrs(&format!(
+                "{}\n\nThe default answers `501 Not Implemented`.",
+                operation_doc(op)
+            ));
+            methods.push(quote! {
+                #docs
+                #cfg
+                fn #method(&self, #( #params ),*) -> impl Future<Output = Result<#reply, ServerError>> + Send {
+                    async move {
+                        #ignore
+                        Err(ServerError::not_implemented(#id))
+                    }
+                }
+            });
+            let serve_fn = format_ident!("serve_{}", op.id);
+            let needs_mut = op.body.is_some();
+            let mutability = if needs_mut { quote!(mut) } else { quote!() };
+            let keeps_incoming = op.upgrade.is_some();
+            let finish = quote!(Ok(match reply { #( #encode_arms )* }));
+            let incoming_unused = if ins.is_empty() && !keeps_incoming {
+                quote!(let _ = incoming;)
+            } else {
+                quote!()
+            };
+            servers.push(quote! {
+                #cfg
+                async fn #serve_fn<T: #trait_ident + ?Sized>(api: &T, #mutability incoming: Incoming) -> Result<Response<Body>, ServerError> {
+                    #incoming_unused
+                    #( #decodes )*
+                    let reply = api.#method(#( #names ),*).await?;
+                    #finish
+                }
+            });
+            arms.push(quote!(#cfg #id => #serve_fn(&*api, incoming).await,));
+        }
+        let model_use = use_line(quote!(crate::models), &models);
+        let ops_use = if op_uses.is_empty() {
+            quote!()
+        } else {
+            quote!(use crate::operations::#module::{ #( #op_uses ),* };)
+        };
+        // Headers, sent or answered, are the only users of `ParamEncoding` here.
+        let encoding_use = if ops
+            .iter()
+            .any(|o| !o.headers.is_empty() || o.responses.values().any(|r| !r.headers.is_empty()))
+        {
+            quote!(
+                use crate::runtime::operation::ParamEncoding;
+            )
+        } else {
+            quote!()
+        };
+        let trait_doc = doc_attrs(&format!(
+            "The operations of the `{}` tag, to implement on a server: {}\n\n\
+Every method has a default that answers `501`, so an implementation overrides only\n\
+what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{}).",
+            tag.name, tag.doc, tag.module, tag.module
+        ));
+        let tokens = quote! {
+            use std::future::Future;
+            use std::sync::Arc;
+
+            use axum::body::Body;
+            use http::Response;
+
+            use crate::runtime::operation::OperationInfo;
+            #encoding_use
+            use crate::runtime::server::{Incoming, ServerError, TagDispatch};
+            #model_use
+            #ops_use
+
+            #( #replies )*
+
+            #trait_doc
+            pub trait #trait_ident: Send + Sync + 'static {
+                #( #methods )*
+            }
+
+            /// Routes the operations of this tag to `api`.
+            pub fn dispatch<T: #trait_ident>(api: Arc<T>) -> TagDispatch {
+                Arc::new(move |op: &'static OperationInfo, incoming: Incoming| {
+                    let api = api.clone();
+                    Box::pin(async move {
+                        let result = match op.id {
+                            #( #arms )*
+                            other => Err(ServerError::not_implemented(other)),
+                        };
+                        result.unwrap_or_else(ServerError::into_response)
+                    })
+                })
+            }
+
+            #( #servers )*
+        };
+        let doc = format!(
+            "Server side of the `{}` tag: the [`{}`] trait, its reply enums and its routing glue.\n\n{}",
+            tag.name, trait_ident, tag.doc
+        );
+        out.insert(
+            format!("src/server/{}.rs", tag.module),
+            render_file(&doc, tokens)?,
+        );
+        let tag_name = &tag.name;
+        let method_doc = doc_attrs(&format!("Serves the `{}` operations with `api`.", tag.name));
+        builder_methods.push(quote! {
+            #method_doc
+            pub fn #module<T: #trait_ident>(mut self, api: Arc<T>) -> Self {
+                self.tags.push((#tag_name, #module::dispatch(api)));
+                self
+            }
+        });
+        all_bounds.push(quote!(#trait_ident));
+        all_registrations.push(quote!(.#module(api.clone())));
+        trait_uses.push(quote!(pub use #module::#trait_ident;));
+        modules.push(module);
+    }
+    let api_version = &ir.meta.api_version;
+    let min_version = &ir.meta.min_api_version;
+    let tokens = quote! {
+        use std::sync::Arc;
+
+        pub use crate::runtime::server::{
+            BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServerConfig, ServerError,
+        };
+        #[cfg(feature = "websocket")]
+        pub use crate::runtime::server::{ServerWebSocket, WebSocketTask};
+        use crate::runtime::server::TagDispatch;
+
+        #( pub mod #modules; )*
+        #( #trait_uses )*
+
+        /// Assembles a server from trait implementations, one per tag; tags left
+        /// out answer `501` on every operation.
+        pub struct ServerBuilder {
+            tags: Vec<(&'static str, TagDispatch)>,
+            config: ServerConfig,
+        }
+
+        impl Default for ServerBuilder {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Debug for ServerBuilder {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let tags: Vec<&str> = self.tags.iter().map(|(tag, _)| *tag).collect();
+                f.debug_struct("ServerBuilder").field("tags", &tags).field("config", &self.config).finish()
+            }
+        }
+
+        impl ServerBuilder {
+            /// A builder serving API versions #min_version to #api_version, with a 16 MiB limit on JSON bodies.
+            pub fn new() -> Self {
+                ServerBuilder {
+                    tags: Vec::new(),
+                    config: ServerConfig { json_body_limit: 16 << 20, api_version: #api_version, min_api_version: #min_version },
+                }
+            }
+
+            /// The largest JSON request body accepted, in bytes.
+            pub fn json_body_limit(mut self, bytes: usize) -> Self {
+                self.config.json_body_limit = bytes;
+                self
+            }
+
+            #( #builder_methods )*
+
+            /// Serves every tag with one implementation of all the traits.
+            pub fn all<T: #( #all_bounds )+*>(self, api: Arc<T>) -> Self {
+                self #( #all_registrations )*
+            }
+
+            /// The router over every operation of the spec.
+            pub fn build(self) -> Dispatcher {
+                let mut dispatcher = Dispatcher::new(&crate::operations::ALL, self.config);
+                for (tag, dispatch) in self.tags {
+                    dispatcher.register(tag, dispatch);
+                }
+                dispatcher
+            }
+
+            /// The server as an [`axum::Router`], ready for `axum::serve` on a
+            /// `tokio::net::TcpListener` or `UnixListener`.
+            pub fn into_router(self) -> axum::Router {
+                self.build().into_router()
+            }
+        }
+    };
+    let doc = "Server stubs (feature `server`): implement the traits of the tags you serve,\n\
+hand them to a [`ServerBuilder`], and serve the [`axum::Router`] it builds.\n\n\
+The router speaks Docker's conventions: paths with or without a `/vX.Y` prefix (a\n\
+version outside the supported range is `400`), `404 {\"message\":\"page not found\"}`\n\
+for unknown routes, `400` naming the parameter for a malformed query, header or JSON\n\
+body, an `Api-Version` header on every answer, streamed bodies both ways, and hijacked\n\
+connections for attach and exec start.";
+    out.insert("src/server/mod.rs".into(), render_file(doc, tokens)?);
+    Ok(())
+}
+
+/// The response for a variant whose body is bound to `value`.
+fn encode_payload(payload: &Payload, code: u16) -> TokenStream {
+    let rt = quote!(crate::runtime::server);
+    match payload {
+        Payload::Unit => quote!(#rt::empty(#code)),
+        Payload::Error(_) | Payload::Json(_) => quote!(#rt::json(#code, &value)),
+        Payload::JsonLines(_) => quote!(#rt::json_lines(#code, value)),
+        Payload::Output => quote!(#rt::output(#code, value)),
+        Payload::Text(ct) => quote!(#rt::text(#code, #ct, value)),
+        Payload::Bytes(ct) => quote!(#rt::bytes(#code, #ct, value)),
+        Payload::Hijack => quote!(incoming.hijack(value)),
+        Payload::WebSocket => quote!(incoming.websocket(value)?),
+    }
+}
