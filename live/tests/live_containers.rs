@@ -549,3 +549,37 @@ async fn capdrop_key_and_numeric_throttle_rate() {
     assert_eq!(rates, vec![1024]);
     remove(&docker, &id).await;
 }
+
+/// The doc lists `101` for logs, but the daemon never hijacks them: asked for
+/// an upgrade, it still answers `200` and streams (erratum `container-logs-never-101`).
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn logs_answer_200_even_when_an_upgrade_is_asked() {
+    let docker = docker();
+    let id = create(&docker, &config(&["echo", "logged"])).await;
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    docker.container_wait(&id).await.unwrap();
+    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").unwrap();
+    let socket = host.strip_prefix("unix://").unwrap().to_string();
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--unix-socket",
+            &socket,
+        ])
+        .args(["-H", "Connection: Upgrade", "-H", "Upgrade: tcp"])
+        .arg(format!(
+            "http://localhost/v1.24/containers/{id}/logs?stdout=1"
+        ))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    remove(&docker, &id).await;
+}

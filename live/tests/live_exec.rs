@@ -111,3 +111,29 @@ async fn exec_with_a_tty_is_raw_and_resizable() {
     assert_eq!(String::from_utf8_lossy(&console).trim(), "33 77");
     remove(&docker, &id).await;
 }
+
+/// The doc lets `Cmd` be a string; the daemon decodes it as a list only
+/// (erratum `exec-create-cmd-string`). The same request with a list works.
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn exec_create_refuses_a_string_cmd() {
+    let docker = docker();
+    let id = create(&docker, &config(&["sleep", "60"])).await;
+    docker
+        .container_start(&id, &ContainerStartQuery::default())
+        .await
+        .unwrap();
+    let path = format!("/containers/{id}/exec");
+    let (status, text) =
+        raw_request("POST", &path, Some(serde_json::json!({ "Cmd": "echo hi" }))).await;
+    assert!((400..500).contains(&status), "{status} {text}");
+    assert!(text.contains("unmarshal"), "{text}");
+    let (status, text) = raw_request(
+        "POST",
+        &path,
+        Some(serde_json::json!({ "Cmd": ["echo", "hi"] })),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    remove(&docker, &id).await;
+}

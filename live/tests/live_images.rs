@@ -215,12 +215,23 @@ async fn commit_a_container_into_an_image() {
         comment: Some("from the live tests".into()),
         ..Default::default()
     };
-    let committed = docker
-        .image_commit(&query, &ContainerConfig::default())
-        .await
-        .unwrap();
+    // The body is the image's configuration itself, not `{"config": ...}`
+    // (erratum `image-commit-config-parameter`): its Cmd must reach the image.
+    let body = ContainerConfig {
+        cmd: Some(Some(StringOrList::List(vec![
+            "cat".into(),
+            "/marker".into(),
+        ]))),
+        ..Default::default()
+    };
+    let committed = docker.image_commit(&query, &body).await.unwrap();
     let image = docker.image_inspect(&format!("{repo}:v1")).await.unwrap();
     assert_eq!(image.id.as_deref(), committed.id.as_deref());
     assert_eq!(image.comment.as_deref(), Some("from the live tests"));
+    let cmd = image.config.and_then(|c| c.cmd).flatten();
+    assert_eq!(
+        cmd,
+        Some(StringOrList::List(vec!["cat".into(), "/marker".into()]))
+    );
     remove(&docker, &id).await;
 }

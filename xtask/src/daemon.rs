@@ -21,11 +21,16 @@ pub const REGISTRY_PASSWORD: &str = "drapi-secret";
 pub const TLS_PORT: u16 = 23760;
 
 /// The packages the live tests need, by the command each provides.
-const PACKAGES: [(&str, &str); 4] = [
+const PACKAGES: [(&str, &str); 7] = [
     ("/usr/sbin/dockerd", "docker.io"),
     ("/usr/bin/docker-registry", "docker-registry"),
     ("/usr/bin/htpasswd", "apache2-utils"),
     ("/bin/busybox", "busybox-static"),
+    // The plugin fixture's listener is linked statically: gcc and libc.a.
+    ("/usr/bin/gcc", "gcc"),
+    ("/usr/include/stdio.h", "libc6-dev"),
+    // Raw probes of what the typed client cannot send (an Upgrade header on logs).
+    ("/usr/bin/curl", "curl"),
 ];
 
 pub struct TestDaemon {

@@ -154,3 +154,42 @@ pub async fn remove(docker: &Docker, id: &str) {
         )
         .await;
 }
+
+/// One request written directly on hyper, for what the typed client cannot
+/// send (keys the spec leaves out, paths it does not serve). Answers the
+/// status and the body text.
+pub async fn raw_request(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    use http_body_util::{BodyExt, Full};
+    let host = env("DRAPI_TEST_DOCKER_HOST");
+    let socket = host
+        .strip_prefix("unix://")
+        .expect("the test daemon listens on a unix socket");
+    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(format!("/v1.24{path}"))
+        .header("host", "localhost");
+    let text = match body {
+        Some(value) => {
+            request = request.header("content-type", "application/json");
+            value.to_string()
+        }
+        None => String::new(),
+    };
+    let response = sender
+        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
