@@ -12,8 +12,9 @@ use docker_remote_api::models::{
     ExecInspectResponse, ExecStartBody, FilesystemChange, ImageCommitResponse,
     ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSearchResult, ImageSummary,
     Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
-    NetworkDisconnectBody, ProgressMessage, SystemInfo, SystemVersion, Volume,
-    VolumeCreateBody, VolumeListResponse,
+    NetworkDisconnectBody, Node, NodeSpec, Plugin, ProgressMessage, Service,
+    ServiceCreateResponse, ServiceSpec, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec,
+    SystemInfo, SystemVersion, Task, Volume, VolumeCreateBody, VolumeListResponse,
 };
 
 /// `GET /v1.24/containers/4fa6e0f0c678/changes`
@@ -384,6 +385,170 @@ fn network_list_example_1_response() {
     );
 }
 
+/// The doc's body is wrong: erratum `node-inspect-example-broken-json`.
+#[test]
+fn node_inspect_example_1_response() {
+    support::expect_mismatch::<
+        Node,
+    >(
+        "node_inspect example 1 (200)",
+        "{\n\"ID\": \"24ifsmvkjbyhk\",\n\"Version\": {\n\"Index\": 8\n},\n\"CreatedAt\": \"2016-06-07T20:31:11.853781916Z\",\n\"UpdatedAt\": \"2016-06-07T20:31:11.999868824Z\",\n\"Spec\": {\n\"Name\": \"my-node\",\n\"Role\": \"manager\",\n\"Availability\": \"active\"\n\"Labels\": {\n\"foo\": \"bar\"\n}\n},\n\"Description\": {\n\"Hostname\": \"bf3067039e47\",\n\"Platform\": {\n\"Architecture\": \"x86_64\",\n\"OS\": \"linux\"\n},\n\"Resources\": {\n\"NanoCPUs\": 4000000000,\n\"MemoryBytes\": 8272408576\n},\n\"Engine\": {\n\"EngineVersion\": \"1.12.0\",\n\"Labels\": {\n\"foo\": \"bar\",\n}\n\"Plugins\": [\n{\n\"Type\": \"Volume\",\n\"Name\": \"local\"\n},\n{\n\"Type\": \"Network\",\n\"Name\": \"bridge\"\n}\n{\n\"Type\": \"Network\",\n\"Name\": \"null\"\n}\n{\n\"Type\": \"Network\",\n\"Name\": \"overlay\"\n}\n]\n}\n},\n\"Status\": {\n\"State\": \"ready\"\n},\n\"ManagerStatus\": {\n\"Leader\": true,\n\"Reachability\": \"reachable\",\n\"Addr\": \"172.17.0.2:2377\"\"\n}\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `node-list-example-broken-json`.
+#[test]
+fn node_list_example_1_response() {
+    support::expect_mismatch::<
+        Vec<Node>,
+    >(
+        "node_list example 1 (200)",
+        "[\n{\n\"ID\": \"24ifsmvkjbyhk\",\n\"Version\": {\n\"Index\": 8\n},\n\"CreatedAt\": \"2016-06-07T20:31:11.853781916Z\",\n\"UpdatedAt\": \"2016-06-07T20:31:11.999868824Z\",\n\"Spec\": {\n\"Name\": \"my-node\",\n\"Role\": \"manager\",\n\"Availability\": \"active\"\n\"Labels\": {\n\"foo\": \"bar\"\n}\n},\n\"Description\": {\n\"Hostname\": \"bf3067039e47\",\n\"Platform\": {\n\"Architecture\": \"x86_64\",\n\"OS\": \"linux\"\n},\n\"Resources\": {\n\"NanoCPUs\": 4000000000,\n\"MemoryBytes\": 8272408576\n},\n\"Engine\": {\n\"EngineVersion\": \"1.12.0\",\n\"Labels\": {\n\"foo\": \"bar\",\n}\n\"Plugins\": [\n{\n\"Type\": \"Volume\",\n\"Name\": \"local\"\n},\n{\n\"Type\": \"Network\",\n\"Name\": \"bridge\"\n}\n{\n\"Type\": \"Network\",\n\"Name\": \"null\"\n}\n{\n\"Type\": \"Network\",\n\"Name\": \"overlay\"\n}\n]\n}\n},\n\"Status\": {\n\"State\": \"ready\"\n},\n\"ManagerStatus\": {\n\"Leader\": true,\n\"Reachability\": \"reachable\",\n\"Addr\": \"172.17.0.2:2377\"\"\n}\n}\n]\n",
+    );
+}
+
+#[test]
+fn node_update_example_1_request() {
+    support::round_trip::<
+        NodeSpec,
+    >(
+        "node_update example 1, request body",
+        "{\n\"Availability\": \"active\",\n\"Name\": \"node-name\",\n\"Role\": \"manager\",\n\"Labels\": {\n\"foo\": \"bar\"\n}\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `plugin-inspect-object-shape`.
+#[test]
+fn plugin_inspect_example_1_response() {
+    support::expect_mismatch::<
+        Plugin,
+    >(
+        "plugin_inspect example 1 (200)",
+        "{\n\"Id\": \"5724e2c8652da337ab2eedd19fc6fc0ec908e4bd907c7421bf6a8dfc70c4c078\",\n\"Name\": \"tiborvass/no-remove\",\n\"Tag\": \"latest\",\n\"Active\": false,\n\"Config\": {\n\"Mounts\": [\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Type\": \"bind\",\n\"Options\": [\n\"shared\",\n\"rbind\"\n]\n},\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": null,\n\"Destination\": \"/foobar\",\n\"Type\": \"tmpfs\",\n\"Options\": null\n}\n],\n\"Env\": [\n\"DEBUG=1\"\n],\n\"Args\": null,\n\"Devices\": null\n},\n\"Manifest\": {\n\"ManifestVersion\": \"v0\",\n\"Description\": \"A test plugin for Docker\",\n\"Documentation\": \"https://docs.docker.com/engine/extend/plugins/\",\n\"Interface\": {\n\"Types\": [\n\"docker.volumedriver/1.0\"\n],\n\"Socket\": \"plugins.sock\"\n},\n\"Entrypoint\": [\n\"plugin-no-remove\",\n\"/data\"\n],\n\"Workdir\": \"\",\n\"User\": {\n},\n\"Network\": {\n\"Type\": \"host\"\n},\n\"Capabilities\": null,\n\"Mounts\": [\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Type\": \"bind\",\n\"Options\": [\n\"shared\",\n\"rbind\"\n]\n},\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": null,\n\"Destination\": \"/foobar\",\n\"Type\": \"tmpfs\",\n\"Options\": null\n}\n],\n\"Devices\": [\n{\n\"Name\": \"device\",\n\"Description\": \"a host device to mount\",\n\"Settable\": null,\n\"Path\": \"/dev/cpu_dma_latency\"\n}\n],\n\"Env\": [\n{\n\"Name\": \"DEBUG\",\n\"Description\": \"If set, prints debug messages\",\n\"Settable\": null,\n\"Value\": \"1\"\n}\n],\n\"Args\": {\n\"Name\": \"args\",\n\"Description\": \"command line arguments\",\n\"Settable\": null,\n\"Value\": [\n]\n}\n}\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `plugin-object-shape`.
+#[test]
+fn plugin_list_example_1_response() {
+    support::expect_mismatch::<
+        Vec<Plugin>,
+    >(
+        "plugin_list example 1 (200)",
+        "[\n{\n\"Id\": \"5724e2c8652da337ab2eedd19fc6fc0ec908e4bd907c7421bf6a8dfc70c4c078\",\n\"Name\": \"tiborvass/no-remove\",\n\"Tag\": \"latest\",\n\"Active\": true,\n\"Config\": {\n\"Mounts\": [\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Type\": \"bind\",\n\"Options\": [\n\"shared\",\n\"rbind\"\n]\n},\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": null,\n\"Destination\": \"/foobar\",\n\"Type\": \"tmpfs\",\n\"Options\": null\n}\n],\n\"Env\": [\n\"DEBUG=1\"\n],\n\"Args\": null,\n\"Devices\": null\n},\n\"Manifest\": {\n\"ManifestVersion\": \"v0\",\n\"Description\": \"A test plugin for Docker\",\n\"Documentation\": \"https://docs.docker.com/engine/extend/plugins/\",\n\"Interface\": {\n\"Types\": [\n\"docker.volumedriver/1.0\"\n],\n\"Socket\": \"plugins.sock\"\n},\n\"Entrypoint\": [\n\"plugin-no-remove\",\n\"/data\"\n],\n\"Workdir\": \"\",\n\"User\": {\n},\n\"Network\": {\n\"Type\": \"host\"\n},\n\"Capabilities\": null,\n\"Mounts\": [\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Type\": \"bind\",\n\"Options\": [\n\"shared\",\n\"rbind\"\n]\n},\n{\n\"Name\": \"\",\n\"Description\": \"\",\n\"Settable\": null,\n\"Source\": null,\n\"Destination\": \"/foobar\",\n\"Type\": \"tmpfs\",\n\"Options\": null\n}\n],\n\"Devices\": [\n{\n\"Name\": \"device\",\n\"Description\": \"a host device to mount\",\n\"Settable\": null,\n\"Path\": \"/dev/cpu_dma_latency\"\n}\n],\n\"Env\": [\n{\n\"Name\": \"DEBUG\",\n\"Description\": \"If set, prints debug messages\",\n\"Settable\": null,\n\"Value\": \"1\"\n}\n],\n\"Args\": {\n\"Name\": \"args\",\n\"Description\": \"command line arguments\",\n\"Settable\": null,\n\"Value\": [\n]\n}\n}\n}\n]\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `plugin-pull-remote`.
+#[test]
+fn plugin_pull_example_1_response() {
+    support::expect_mismatch::<
+        ProgressMessage,
+    >(
+        "plugin_pull example 1 (200)",
+        "[\n{\n\"Name\": \"network\",\n\"Description\": \"\",\n\"Value\": [\n\"host\"\n]\n},\n{\n\"Name\": \"mount\",\n\"Description\": \"\",\n\"Value\": [\n\"/data\"\n]\n},\n{\n\"Name\": \"device\",\n\"Description\": \"\",\n\"Value\": [\n\"/dev/cpu_dma_latency\"\n]\n}\n]\n",
+    );
+}
+
+#[test]
+fn service_create_example_1_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_create example 1, request body",
+        "{\n\"Name\": \"web\",\n\"TaskTemplate\": {\n\"ContainerSpec\": {\n\"Image\": \"nginx:alpine\",\n\"Mounts\": [\n{\n\"ReadOnly\": true,\n\"Source\": \"web-data\",\n\"Target\": \"/usr/share/nginx/html\",\n\"Type\": \"volume\",\n\"VolumeOptions\": {\n\"DriverConfig\": {\n},\n\"Labels\": {\n\"com.example.something\": \"something-value\"\n}\n}\n}\n],\n\"User\": \"33\"\n},\n\"Networks\": [\n{\n\"Target\": \"overlay1\"\n}\n],\n\"LogDriver\": {\n\"Name\": \"json-file\",\n\"Options\": {\n\"max-file\": \"3\",\n\"max-size\": \"10M\"\n}\n},\n\"Placement\": {\n\"Constraints\": [\n\"node.role == worker\"\n]\n},\n\"Resources\": {\n\"Limits\": {\n\"MemoryBytes\": 104857600\n},\n\"Reservations\": {\n}\n},\n\"RestartPolicy\": {\n\"Condition\": \"on-failure\",\n\"Delay\": 10000000000,\n\"MaxAttempts\": 10\n}\n},\n\"Mode\": {\n\"Replicated\": {\n\"Replicas\": 4\n}\n},\n\"UpdateConfig\": {\n\"Delay\": 30000000000,\n\"Parallelism\": 2,\n\"FailureAction\": \"pause\"\n},\n\"EndpointSpec\": {\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"PublishedPort\": 8080,\n\"TargetPort\": 80\n}\n]\n},\n\"Labels\": {\n\"foo\": \"bar\"\n}\n}\n",
+    );
+}
+
+/// `POST /v1.24/services/create`
+#[test]
+fn service_create_example_1_response() {
+    support::round_trip::<
+        ServiceCreateResponse,
+    >("service_create example 1 (201)", "{\n\"ID\":\"ak7w3gjqoa3kuz8xcpnyy0pvl\"\n}\n");
+}
+
+/// `GET /v1.24/services/1cb4dnqcyx6m66g2t538x3rxha`
+#[test]
+fn service_inspect_example_1_response() {
+    support::round_trip::<
+        Service,
+    >(
+        "service_inspect example 1 (200)",
+        "{\n\"ID\": \"ak7w3gjqoa3kuz8xcpnyy0pvl\",\n\"Version\": {\n\"Index\": 95\n},\n\"CreatedAt\": \"2016-06-07T21:10:20.269723157Z\",\n\"UpdatedAt\": \"2016-06-07T21:10:20.276301259Z\",\n\"Spec\": {\n\"Name\": \"redis\",\n\"TaskTemplate\": {\n\"ContainerSpec\": {\n\"Image\": \"redis\"\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {}\n},\n\"Mode\": {\n\"Replicated\": {\n\"Replicas\": 1\n}\n},\n\"UpdateConfig\": {\n\"Parallelism\": 1,\n\"FailureAction\": \"pause\"\n},\n\"EndpointSpec\": {\n\"Mode\": \"vip\",\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n]\n}\n},\n\"Endpoint\": {\n\"Spec\": {\n\"Mode\": \"vip\",\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n]\n},\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n],\n\"VirtualIPs\": [\n{\n\"NetworkID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Addr\": \"10.255.0.4/16\"\n}\n]\n}\n}\n",
+    );
+}
+
+/// `GET /v1.24/services`
+#[test]
+fn service_list_example_1_response() {
+    support::round_trip::<
+        Vec<Service>,
+    >(
+        "service_list example 1 (200)",
+        "[\n{\n\"ID\": \"9mnpnzenvg8p8tdbtq4wvbkcz\",\n\"Version\": {\n\"Index\": 19\n},\n\"CreatedAt\": \"2016-06-07T21:05:51.880065305Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:29.962229872Z\",\n\"Spec\": {\n\"Name\": \"hopeful_cori\",\n\"TaskTemplate\": {\n\"ContainerSpec\": {\n\"Image\": \"redis\"\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {\n\"Constraints\": [\n\"node.role == worker\"\n]\n}\n},\n\"Mode\": {\n\"Replicated\": {\n\"Replicas\": 1\n}\n},\n\"UpdateConfig\": {\n\"Parallelism\": 1,\n\"FailureAction\": \"pause\"\n},\n\"EndpointSpec\": {\n\"Mode\": \"vip\",\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n]\n}\n},\n\"Endpoint\": {\n\"Spec\": {\n\"Mode\": \"vip\",\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n]\n},\n\"Ports\": [\n{\n\"Protocol\": \"tcp\",\n\"TargetPort\": 6379,\n\"PublishedPort\": 30001\n}\n],\n\"VirtualIPs\": [\n{\n\"NetworkID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Addr\": \"10.255.0.2/16\"\n},\n{\n\"NetworkID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Addr\": \"10.255.0.3/16\"\n}\n]\n}\n}\n]\n",
+    );
+}
+
+#[test]
+fn service_update_example_1_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_update example 1, request body",
+        "{\n\"Name\": \"top\",\n\"TaskTemplate\": {\n\"ContainerSpec\": {\n\"Image\": \"busybox\",\n\"Args\": [\n\"top\"\n]\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {}\n},\n\"Mode\": {\n\"Replicated\": {\n\"Replicas\": 1\n}\n},\n\"UpdateConfig\": {\n\"Parallelism\": 1\n},\n\"EndpointSpec\": {\n\"Mode\": \"vip\"\n}\n}\n",
+    );
+}
+
+#[test]
+fn swarm_init_example_1_request() {
+    support::round_trip::<
+        SwarmInitBody,
+    >(
+        "swarm_init example 1, request body",
+        "{\n\"ListenAddr\": \"0.0.0.0:2377\",\n\"AdvertiseAddr\": \"192.168.1.1:2377\",\n\"ForceNewCluster\": false,\n\"Spec\": {\n\"Orchestration\": {},\n\"Raft\": {},\n\"Dispatcher\": {},\n\"CAConfig\": {}\n}\n}\n",
+    );
+}
+
+/// `POST /v1.24/swarm/init`
+#[test]
+fn swarm_init_example_1_response() {
+    support::round_trip::<
+        String,
+    >("swarm_init example 1 (200)", "\"7v2t30z9blmxuhnyo6s4cpenp\"\n");
+}
+
+/// `GET /v1.24/swarm`
+#[test]
+fn swarm_inspect_example_1_response() {
+    support::round_trip::<
+        Swarm,
+    >(
+        "swarm_inspect example 1 (200)",
+        "{\n\"CreatedAt\" : \"2016-08-15T16:00:20.349727406Z\",\n\"Spec\" : {\n\"Dispatcher\" : {\n\"HeartbeatPeriod\" : 5000000000\n},\n\"Orchestration\" : {\n\"TaskHistoryRetentionLimit\" : 10\n},\n\"CAConfig\" : {\n\"NodeCertExpiry\" : 7776000000000000\n},\n\"Raft\" : {\n\"LogEntriesForSlowFollowers\" : 500,\n\"HeartbeatTick\" : 1,\n\"SnapshotInterval\" : 10000,\n\"ElectionTick\" : 3\n},\n\"TaskDefaults\" : {},\n\"Name\" : \"default\"\n},\n\"JoinTokens\" : {\n\"Worker\" : \"SWMTKN-1-1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a-6qmn92w6bu3jdvnglku58u11a\",\n\"Manager\" : \"SWMTKN-1-1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a-8llk83c4wm9lwioey2s316r9l\"\n},\n\"ID\" : \"70ilmkj2f6sp2137c753w2nmt\",\n\"UpdatedAt\" : \"2016-08-15T16:32:09.623207604Z\",\n\"Version\" : {\n\"Index\" : 51\n}\n}\n",
+    );
+}
+
+#[test]
+fn swarm_join_example_1_request() {
+    support::round_trip::<
+        SwarmJoinBody,
+    >(
+        "swarm_join example 1, request body",
+        "{\n\"ListenAddr\": \"0.0.0.0:2377\",\n\"AdvertiseAddr\": \"192.168.1.1:2377\",\n\"RemoteAddrs\": [\"node1:2377\"],\n\"JoinToken\": \"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2\"\n}\n",
+    );
+}
+
+#[test]
+fn swarm_update_example_1_request() {
+    support::expect_mismatch::<
+        SwarmSpec,
+    >(
+        "swarm_update example 1, request body",
+        "{\n\"Name\": \"default\",\n\"Orchestration\": {\n\"TaskHistoryRetentionLimit\": 10\n},\n\"Raft\": {\n\"SnapshotInterval\": 10000,\n\"LogEntriesForSlowFollowers\": 500,\n\"HeartbeatTick\": 1,\n\"ElectionTick\": 3\n},\n\"Dispatcher\": {\n\"HeartbeatPeriod\": 5000000000\n},\n\"CAConfig\": {\n\"NodeCertExpiry\": 7776000000000000\n},\n\"JoinTokens\": {\n\"Worker\": \"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx\",\n\"Manager\": \"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2\"\n}\n}\n",
+    );
+}
+
 #[test]
 fn system_auth_example_1_request() {
     support::round_trip::<
@@ -435,6 +600,28 @@ fn system_version_example_1_response() {
     >(
         "system_version example 1 (200)",
         "{\n\"Version\": \"1.12.0\",\n\"Os\": \"linux\",\n\"KernelVersion\": \"3.19.0-23-generic\",\n\"GoVersion\": \"go1.6.3\",\n\"GitCommit\": \"deadbee\",\n\"Arch\": \"amd64\",\n\"ApiVersion\": \"1.24\",\n\"BuildTime\": \"2016-06-14T07:09:13.444803460+00:00\",\n\"Experimental\": true\n}\n",
+    );
+}
+
+/// `GET /v1.24/tasks/0kzzo1i0y4jz6027t0k7aezc7`
+#[test]
+fn task_inspect_example_1_response() {
+    support::round_trip::<
+        Task,
+    >(
+        "task_inspect example 1 (200)",
+        "{\n\"ID\": \"0kzzo1i0y4jz6027t0k7aezc7\",\n\"Version\": {\n\"Index\": 71\n},\n\"CreatedAt\": \"2016-06-07T21:07:31.171892745Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:31.376370513Z\",\n\"Spec\": {\n\"ContainerSpec\": {\n\"Image\": \"redis\"\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {}\n},\n\"ServiceID\": \"9mnpnzenvg8p8tdbtq4wvbkcz\",\n\"Slot\": 1,\n\"NodeID\": \"60gvrl6tm78dmak4yl7srz94v\",\n\"Status\": {\n\"Timestamp\": \"2016-06-07T21:07:31.290032978Z\",\n\"State\": \"running\",\n\"Message\": \"started\",\n\"ContainerStatus\": {\n\"ContainerID\": \"e5d62702a1b48d01c3e02ca1e0212a250801fa8d67caca0b6f35919ebc12f035\",\n\"PID\": 677\n}\n},\n\"DesiredState\": \"running\",\n\"NetworksAttachments\": [\n{\n\"Network\": {\n\"ID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Version\": {\n\"Index\": 18\n},\n\"CreatedAt\": \"2016-06-07T20:31:11.912919752Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:29.955277358Z\",\n\"Spec\": {\n\"Name\": \"ingress\",\n\"Labels\": {\n\"com.docker.swarm.internal\": \"true\"\n},\n\"DriverConfiguration\": {},\n\"IPAMOptions\": {\n\"Driver\": {},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"DriverState\": {\n\"Name\": \"overlay\",\n\"Options\": {\n\"com.docker.network.driver.overlay.vxlanid_list\": \"256\"\n}\n},\n\"IPAMOptions\": {\n\"Driver\": {\n\"Name\": \"default\"\n},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"Addresses\": [\n\"10.255.0.10/16\"\n]\n}\n]\n}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `task-list-example-trailing-comma`.
+#[test]
+fn task_list_example_1_response() {
+    support::expect_mismatch::<
+        Vec<Task>,
+    >(
+        "task_list example 1 (200)",
+        "[\n{\n\"ID\": \"0kzzo1i0y4jz6027t0k7aezc7\",\n\"Version\": {\n\"Index\": 71\n},\n\"CreatedAt\": \"2016-06-07T21:07:31.171892745Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:31.376370513Z\",\n\"Spec\": {\n\"ContainerSpec\": {\n\"Image\": \"redis\"\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {}\n},\n\"ServiceID\": \"9mnpnzenvg8p8tdbtq4wvbkcz\",\n\"Slot\": 1,\n\"NodeID\": \"60gvrl6tm78dmak4yl7srz94v\",\n\"Status\": {\n\"Timestamp\": \"2016-06-07T21:07:31.290032978Z\",\n\"State\": \"running\",\n\"Message\": \"started\",\n\"ContainerStatus\": {\n\"ContainerID\": \"e5d62702a1b48d01c3e02ca1e0212a250801fa8d67caca0b6f35919ebc12f035\",\n\"PID\": 677\n}\n},\n\"DesiredState\": \"running\",\n\"NetworksAttachments\": [\n{\n\"Network\": {\n\"ID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Version\": {\n\"Index\": 18\n},\n\"CreatedAt\": \"2016-06-07T20:31:11.912919752Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:29.955277358Z\",\n\"Spec\": {\n\"Name\": \"ingress\",\n\"Labels\": {\n\"com.docker.swarm.internal\": \"true\"\n},\n\"DriverConfiguration\": {},\n\"IPAMOptions\": {\n\"Driver\": {},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"DriverState\": {\n\"Name\": \"overlay\",\n\"Options\": {\n\"com.docker.network.driver.overlay.vxlanid_list\": \"256\"\n}\n},\n\"IPAMOptions\": {\n\"Driver\": {\n\"Name\": \"default\"\n},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"Addresses\": [\n\"10.255.0.10/16\"\n]\n}\n],\n},\n{\n\"ID\": \"1yljwbmlr8er2waf8orvqpwms\",\n\"Version\": {\n\"Index\": 30\n},\n\"CreatedAt\": \"2016-06-07T21:07:30.019104782Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:30.231958098Z\",\n\"Name\": \"hopeful_cori\",\n\"Spec\": {\n\"ContainerSpec\": {\n\"Image\": \"redis\"\n},\n\"Resources\": {\n\"Limits\": {},\n\"Reservations\": {}\n},\n\"RestartPolicy\": {\n\"Condition\": \"any\",\n\"MaxAttempts\": 0\n},\n\"Placement\": {}\n},\n\"ServiceID\": \"9mnpnzenvg8p8tdbtq4wvbkcz\",\n\"Slot\": 1,\n\"NodeID\": \"60gvrl6tm78dmak4yl7srz94v\",\n\"Status\": {\n\"Timestamp\": \"2016-06-07T21:07:30.202183143Z\",\n\"State\": \"shutdown\",\n\"Message\": \"shutdown\",\n\"ContainerStatus\": {\n\"ContainerID\": \"1cf8d63d18e79668b0004a4be4c6ee58cddfad2dae29506d8781581d0688a213\"\n}\n},\n\"DesiredState\": \"shutdown\",\n\"NetworksAttachments\": [\n{\n\"Network\": {\n\"ID\": \"4qvuz4ko70xaltuqbt8956gd1\",\n\"Version\": {\n\"Index\": 18\n},\n\"CreatedAt\": \"2016-06-07T20:31:11.912919752Z\",\n\"UpdatedAt\": \"2016-06-07T21:07:29.955277358Z\",\n\"Spec\": {\n\"Name\": \"ingress\",\n\"Labels\": {\n\"com.docker.swarm.internal\": \"true\"\n},\n\"DriverConfiguration\": {},\n\"IPAMOptions\": {\n\"Driver\": {},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"DriverState\": {\n\"Name\": \"overlay\",\n\"Options\": {\n\"com.docker.network.driver.overlay.vxlanid_list\": \"256\"\n}\n},\n\"IPAMOptions\": {\n\"Driver\": {\n\"Name\": \"default\"\n},\n\"Configs\": [\n{\n\"Subnet\": \"10.255.0.0/16\",\n\"Gateway\": \"10.255.0.1\"\n}\n]\n}\n},\n\"Addresses\": [\n\"10.255.0.5/16\"\n]\n}\n]\n}\n]\n",
     );
 }
 

@@ -435,10 +435,11 @@ impl Docker {
     ///
     /// # Responses
     ///
-    /// - 101: no error, hints proxy about hijacking. Multiplexed stdout/stderr (raw with a TTY).
-    /// - 200: no error, no upgrade header found. Multiplexed stdout/stderr (raw with a TTY).
+    /// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-logs-never-101`: the doc says The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.; in fact The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
     pub async fn container_logs(
         &self,
         id: &str,
@@ -449,9 +450,7 @@ impl Docker {
         call.query(query.to_pairs())?;
         let response = self.send(call).await?;
         match response.status().as_u16() {
-            200..=299 | 101u16 => {
-                Ok(self.output(op, response, TtySource::Container, id).await?)
-            }
+            200..=299 => Ok(self.output(op, response, TtySource::Container, id).await?),
             _ => Err(self.api_error(op, response).await),
         }
     }

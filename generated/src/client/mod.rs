@@ -9,3 +9,8 @@ pub mod system;
 pub mod exec;
 pub mod volumes;
 pub mod networks;
+pub mod plugins;
+pub mod nodes;
+pub mod swarm;
+pub mod services;
+pub mod tasks;

@@ -110,6 +110,20 @@ impl ContainerArchiveQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            path: pairs
+                .last("path")
+                .map(|text| text.to_string())
+                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
+        })
+    }
 }
 
 /// `HEAD /containers/{id}/archive`: Stat a path in a container
@@ -216,6 +230,20 @@ impl ContainerArchiveInfoQuery {
             pairs.push(("path", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            path: pairs
+                .last("path")
+                .map(|text| text.to_string())
+                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
+        })
     }
 }
 
@@ -401,6 +429,37 @@ impl ContainerAttachQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+            logs: pairs
+                .last("logs")
+                .map(|text| crate::runtime::server::parse_bool("logs", text))
+                .transpose()?,
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+            stdin: pairs
+                .last("stdin")
+                .map(|text| crate::runtime::server::parse_bool("stdin", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /containers/{id}/attach/ws`: Attach to a container over a websocket
@@ -523,6 +582,25 @@ impl ContainerAttachWebsocketQuery {
             pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+            logs: pairs
+                .last("logs")
+                .map(|text| crate::runtime::server::parse_bool("logs", text))
+                .transpose()?,
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -692,6 +770,17 @@ impl ContainerCreateQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            name: pairs.last("name").map(|text| text.to_string()),
+        })
+    }
 }
 
 /// `DELETE /containers/{id}`: Remove a container
@@ -821,6 +910,28 @@ impl ContainerDeleteQuery {
             pairs.push(("link", if *value { "1" } else { "0" }.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            v: pairs
+                .last("v")
+                .map(|text| crate::runtime::server::parse_bool("v", text))
+                .transpose()?,
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+            link: pairs
+                .last("link")
+                .map(|text| crate::runtime::server::parse_bool("link", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -969,6 +1080,20 @@ impl ContainerInspectQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            size: pairs
+                .last("size")
+                .map(|text| crate::runtime::server::parse_bool("size", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `POST /containers/{id}/kill`: Kill a container
@@ -1054,6 +1179,17 @@ impl ContainerKillQuery {
             pairs.push(("signal", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            signal: pairs.last("signal").map(|text| text.to_string()),
+        })
     }
 }
 
@@ -1202,6 +1338,34 @@ impl ContainerListQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            all: pairs
+                .last("all")
+                .map(|text| crate::runtime::server::parse_bool("all", text))
+                .transpose()?,
+            limit: pairs
+                .last("limit")
+                .map(|text| crate::runtime::server::parse_scalar("limit", text))
+                .transpose()?,
+            since: pairs.last("since").map(|text| text.to_string()),
+            before: pairs.last("before").map(|text| text.to_string()),
+            size: pairs
+                .last("size")
+                .map(|text| crate::runtime::server::parse_bool("size", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /containers/{id}/logs`: Get a container's logs
@@ -1222,10 +1386,11 @@ impl ContainerListQuery {
 ///
 /// # Responses
 ///
-/// - 101: no error, hints proxy about hijacking. Multiplexed stdout/stderr (raw with a TTY).
-/// - 200: no error, no upgrade header found. Multiplexed stdout/stderr (raw with a TTY).
+/// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
 /// - 404: no such container
 /// - 500: server error
+///
+/// Erratum `container-logs-never-101`: the doc says The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.; in fact The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
 pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
     id: "container_logs",
     tag: "containers",
@@ -1301,16 +1466,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
     request_body: None,
     responses: &[
         ResponseInfo {
-            status: 101,
-            description: "no error, hints proxy about hijacking",
-            kind: BodyKind::Multiplexed,
-            type_name: None,
-            content_type: Some("application/vnd.docker.raw-stream"),
-            headers: &[],
-        },
-        ResponseInfo {
             status: 200,
-            description: "no error, no upgrade header found",
+            description: "no error",
             kind: BodyKind::Multiplexed,
             type_name: None,
             content_type: Some("application/vnd.docker.raw-stream"),
@@ -1381,6 +1538,41 @@ impl ContainerLogsQuery {
             pairs.push(("tail", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            details: pairs
+                .last("details")
+                .map(|text| crate::runtime::server::parse_bool("details", text))
+                .transpose()?,
+            follow: pairs
+                .last("follow")
+                .map(|text| crate::runtime::server::parse_bool("follow", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+            timestamps: pairs
+                .last("timestamps")
+                .map(|text| crate::runtime::server::parse_bool("timestamps", text))
+                .transpose()?,
+            tail: pairs.last("tail").map(|text| text.to_string()),
+        })
     }
 }
 
@@ -1569,6 +1761,27 @@ impl ContainerPutArchiveQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            path: pairs
+                .last("path")
+                .map(|text| text.to_string())
+                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
+            no_overwrite_dir_non_dir: pairs
+                .last("noOverwriteDirNonDir")
+                .map(|text| crate::runtime::server::parse_bool(
+                    "noOverwriteDirNonDir",
+                    text,
+                ))
+                .transpose()?,
+        })
+    }
 }
 
 /// `POST /containers/{id}/rename`: Rename a container
@@ -1662,6 +1875,20 @@ impl ContainerRenameQuery {
             pairs.push(("name", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            name: pairs
+                .last("name")
+                .map(|text| text.to_string())
+                .ok_or_else(|| crate::runtime::server::missing_query("name"))?,
+        })
     }
 }
 
@@ -1763,6 +1990,24 @@ impl ContainerResizeQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            h: pairs
+                .last("h")
+                .map(|text| crate::runtime::server::parse_scalar("h", text))
+                .transpose()?,
+            w: pairs
+                .last("w")
+                .map(|text| crate::runtime::server::parse_scalar("w", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `POST /containers/{id}/restart`: Restart a container
@@ -1846,6 +2091,20 @@ impl ContainerRestartQuery {
             pairs.push(("t", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            t: pairs
+                .last("t")
+                .map(|text| crate::runtime::server::parse_scalar("t", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -1940,6 +2199,17 @@ impl ContainerStartQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+        })
+    }
 }
 
 /// `GET /containers/{id}/stats`: Get a container's resource usage
@@ -2027,6 +2297,20 @@ impl ContainerStatsQuery {
             pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -2121,6 +2405,20 @@ impl ContainerStopQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            t: pairs
+                .last("t")
+                .map(|text| crate::runtime::server::parse_scalar("t", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /containers/{id}/top`: List a container's processes
@@ -2208,6 +2506,17 @@ impl ContainerTopQuery {
             pairs.push(("ps_args", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            ps_args: pairs.last("ps_args").map(|text| text.to_string()),
+        })
     }
 }
 

@@ -236,6 +236,24 @@ impl ExecResizeQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            h: pairs
+                .last("h")
+                .map(|text| crate::runtime::server::parse_scalar("h", text))
+                .transpose()?,
+            w: pairs
+                .last("w")
+                .map(|text| crate::runtime::server::parse_scalar("w", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `POST /exec/{id}/start`: Start an exec instance

@@ -321,6 +321,72 @@ impl ImageBuildQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            dockerfile: pairs.last("dockerfile").map(|text| text.to_string()),
+            t: pairs.last("t").map(|text| text.to_string()),
+            remote: pairs.last("remote").map(|text| text.to_string()),
+            q: pairs
+                .last("q")
+                .map(|text| crate::runtime::server::parse_bool("q", text))
+                .transpose()?,
+            nocache: pairs
+                .last("nocache")
+                .map(|text| crate::runtime::server::parse_bool("nocache", text))
+                .transpose()?,
+            pull: pairs
+                .last("pull")
+                .map(|text| crate::runtime::server::parse_bool("pull", text))
+                .transpose()?,
+            rm: pairs
+                .last("rm")
+                .map(|text| crate::runtime::server::parse_bool("rm", text))
+                .transpose()?,
+            forcerm: pairs
+                .last("forcerm")
+                .map(|text| crate::runtime::server::parse_bool("forcerm", text))
+                .transpose()?,
+            memory: pairs
+                .last("memory")
+                .map(|text| crate::runtime::server::parse_scalar("memory", text))
+                .transpose()?,
+            memswap: pairs
+                .last("memswap")
+                .map(|text| crate::runtime::server::parse_scalar("memswap", text))
+                .transpose()?,
+            cpushares: pairs
+                .last("cpushares")
+                .map(|text| crate::runtime::server::parse_scalar("cpushares", text))
+                .transpose()?,
+            cpusetcpus: pairs.last("cpusetcpus").map(|text| text.to_string()),
+            cpuperiod: pairs
+                .last("cpuperiod")
+                .map(|text| crate::runtime::server::parse_scalar("cpuperiod", text))
+                .transpose()?,
+            cpuquota: pairs
+                .last("cpuquota")
+                .map(|text| crate::runtime::server::parse_scalar("cpuquota", text))
+                .transpose()?,
+            buildargs: pairs
+                .last("buildargs")
+                .map(|text| crate::runtime::server::parse_json("buildargs", text))
+                .transpose()?,
+            shmsize: pairs
+                .last("shmsize")
+                .map(|text| crate::runtime::server::parse_scalar("shmsize", text))
+                .transpose()?,
+            labels: pairs
+                .last("labels")
+                .map(|text| crate::runtime::server::parse_json("labels", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `POST /commit`: Create an image from a container
@@ -495,6 +561,34 @@ impl ImageCommitQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            container: pairs.last("container").map(|text| text.to_string()),
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+            comment: pairs.last("comment").map(|text| text.to_string()),
+            author: pairs.last("author").map(|text| text.to_string()),
+            pause: pairs
+                .last("pause")
+                .map(|text| crate::runtime::server::parse_bool("pause", text))
+                .transpose()?,
+            changes: pairs
+                .has("changes")
+                .then(|| {
+                    pairs
+                        .all("changes")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+        })
+    }
 }
 
 /// `POST /images/create`: Pull or import an image
@@ -632,6 +726,20 @@ impl ImageCreateQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            from_image: pairs.last("fromImage").map(|text| text.to_string()),
+            from_src: pairs.last("fromSrc").map(|text| text.to_string()),
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+        })
+    }
 }
 
 /// `DELETE /images/{name}`: Remove an image
@@ -740,6 +848,24 @@ impl ImageDeleteQuery {
             pairs.push(("noprune", if *value { "1" } else { "0" }.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+            noprune: pairs
+                .last("noprune")
+                .map(|text| crate::runtime::server::parse_bool("noprune", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -898,6 +1024,25 @@ impl ImageGetAllQuery {
             }
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            names: pairs
+                .has("names")
+                .then(|| {
+                    pairs
+                        .all("names")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+        })
     }
 }
 
@@ -1113,6 +1258,25 @@ impl ImageListQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            all: pairs
+                .last("all")
+                .map(|text| crate::runtime::server::parse_bool("all", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+            filter: pairs.last("filter").map(|text| text.to_string()),
+        })
+    }
 }
 
 /// `POST /images/load`: Load images from a tarball
@@ -1190,6 +1354,20 @@ impl ImageLoadQuery {
             pairs.push(("quiet", if *value { "1" } else { "0" }.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            quiet: pairs
+                .last("quiet")
+                .map(|text| crate::runtime::server::parse_bool("quiet", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -1290,6 +1468,17 @@ impl ImagePushQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            tag: pairs.last("tag").map(|text| text.to_string()),
+        })
+    }
 }
 
 /// `GET /images/search`: Search a registry for images
@@ -1388,6 +1577,28 @@ impl ImageSearchQuery {
             pairs.push(("filters", serde_json::to_string(value)?));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            term: pairs
+                .last("term")
+                .map(|text| text.to_string())
+                .ok_or_else(|| crate::runtime::server::missing_query("term"))?,
+            limit: pairs
+                .last("limit")
+                .map(|text| crate::runtime::server::parse_scalar("limit", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -1504,5 +1715,17 @@ impl ImageTagQuery {
             pairs.push(("tag", value.to_string()));
         }
         Ok(pairs)
+    }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+        })
     }
 }

@@ -11,9 +11,14 @@ pub mod system;
 pub mod exec;
 pub mod volumes;
 pub mod networks;
+pub mod plugins;
+pub mod nodes;
+pub mod swarm;
+pub mod services;
+pub mod tasks;
 
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 56usize] = [
+pub const ALL: [&OperationInfo; 79usize] = [
     &containers::CONTAINER_ARCHIVE,
     &containers::CONTAINER_ARCHIVE_INFO,
     &containers::CONTAINER_ATTACH,
@@ -70,6 +75,29 @@ pub const ALL: [&OperationInfo; 56usize] = [
     &networks::NETWORK_DISCONNECT,
     &networks::NETWORK_INSPECT,
     &networks::NETWORK_LIST,
+    &plugins::PLUGIN_DELETE,
+    &plugins::PLUGIN_DISABLE,
+    &plugins::PLUGIN_ENABLE,
+    &plugins::PLUGIN_INSPECT,
+    &plugins::PLUGIN_LIST,
+    &plugins::PLUGIN_PULL,
+    &plugins::PLUGIN_PUSH,
+    &nodes::NODE_DELETE,
+    &nodes::NODE_INSPECT,
+    &nodes::NODE_LIST,
+    &nodes::NODE_UPDATE,
+    &swarm::SWARM_INIT,
+    &swarm::SWARM_INSPECT,
+    &swarm::SWARM_JOIN,
+    &swarm::SWARM_LEAVE,
+    &swarm::SWARM_UPDATE,
+    &services::SERVICE_CREATE,
+    &services::SERVICE_DELETE,
+    &services::SERVICE_INSPECT,
+    &services::SERVICE_LIST,
+    &services::SERVICE_UPDATE,
+    &tasks::TASK_INSPECT,
+    &tasks::TASK_LIST,
 ];
 
 /// The operation with this id, if the spec has one.

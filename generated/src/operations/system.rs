@@ -180,6 +180,22 @@ impl SystemEventsQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            since: pairs.last("since").map(|text| text.to_string()),
+            until: pairs.last("until").map(|text| text.to_string()),
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /info`: Show system-wide information

@@ -235,4 +235,18 @@ impl VolumeListQuery {
         }
         Ok(pairs)
     }
+    /// Reads the parameters from a request's query string, as the server does:
+    /// a missing required parameter or a value of the wrong type is an error
+    /// naming the parameter; unknown parameters are ignored, as the daemon does.
+    #[cfg(feature = "server")]
+    pub fn from_pairs(
+        pairs: &crate::runtime::server::QueryPairs,
+    ) -> Result<Self, crate::runtime::server::ServerError> {
+        Ok(Self {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        })
+    }
 }
