@@ -1,10 +1,19 @@
 //! Round trips per second against the test daemon, through the client and
 //! through the same exchange written directly on hyper (one connection per
 //! request in both). Needs `DRAPI_TEST_DOCKER_HOST`, e.g. from `cargo xtask dockerd`:
-//! `DRAPI_TEST_DOCKER_HOST=unix:///tmp/drapi-.../docker.sock cargo bench -p live-tests --bench roundtrip`.
+//! `DRAPI_TEST_DOCKER_HOST=unix:///tmp/drapi-.../docker.sock DRAPI_TEST_BUSYBOX=/bin/busybox cargo bench -p live-tests --bench roundtrip`.
+//!
+//! The list benchmark first creates containers until the daemon has 100, and
+//! removes the ones it made afterwards. Its hyper baseline is measured twice:
+//! collecting the bytes only, and also decoding them into the same typed
+//! summaries the client returns, which is what a hand-written caller would do.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
+use docker_remote_api::models::ContainerSummary;
 use docker_remote_api::operations::containers::ContainerListQuery;
 use docker_remote_api::Docker;
 use http_body_util::{BodyExt, Empty};
@@ -57,6 +66,17 @@ fn roundtrips(c: &mut Criterion) {
         all: Some(true),
         ..Default::default()
     };
+    let made = runtime.block_on(async {
+        let present = docker.container_list(&all).await.unwrap().len();
+        let mut made = Vec::new();
+        if present < 100 {
+            common::busybox().await;
+            for _ in present..100 {
+                made.push(common::create(&docker, &common::config(&["true"])).await);
+            }
+        }
+        made
+    });
     let count = runtime.block_on(docker.container_list(&all)).unwrap().len();
     let mut group = c.benchmark_group(format!("container_list_{count}"));
     group.bench_function("client", |b| {
@@ -65,7 +85,18 @@ fn roundtrips(c: &mut Criterion) {
     group.bench_function("hyper", |b| {
         b.iter(|| runtime.block_on(raw_get(&socket, "/v1.24/containers/json?all=1")))
     });
+    group.bench_function("hyper_typed", |b| {
+        b.iter(|| {
+            let bytes = runtime.block_on(raw_get(&socket, "/v1.24/containers/json?all=1"));
+            serde_json::from_slice::<Vec<ContainerSummary>>(&bytes).unwrap()
+        })
+    });
     group.finish();
+    runtime.block_on(async {
+        for id in &made {
+            common::remove(&docker, id).await;
+        }
+    });
 }
 
 criterion_group!(benches, roundtrips);
