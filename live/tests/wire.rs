@@ -192,3 +192,99 @@ async fn docker_host_forms_are_understood() {
         .contains("not a daemon address"));
     std::env::remove_var("DOCKER_HOST");
 }
+
+/// Serves one connection per entry of `script`: reads the request head, then
+/// writes each `(pause, bytes)` piece after its pause and closes. Returns the
+/// request heads in order.
+async fn serve_script(
+    script: Vec<Vec<(Duration, &'static [u8])>>,
+) -> (Docker, tokio::task::JoinHandle<Vec<String>>, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let path = dir.path.join("fake.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let task = tokio::spawn(async move {
+        let mut heads = Vec::new();
+        for pieces in script {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                if stream.read(&mut byte).await.unwrap() == 0 {
+                    break;
+                }
+                head.push(byte[0]);
+            }
+            for (pause, bytes) in pieces {
+                tokio::time::sleep(pause).await;
+                stream.write_all(bytes).await.unwrap();
+            }
+            stream.shutdown().await.unwrap();
+            heads.push(String::from_utf8(head).unwrap());
+        }
+        heads
+    });
+    (Docker::connect_unix(path), task, dir)
+}
+
+#[tokio::test]
+async fn negotiation_adopts_an_older_daemons_version_on_the_wire() {
+    let (docker, server, _dir) = serve_script(vec![
+        vec![(Duration::ZERO, &b"HTTP/1.1 200 OK\r\nAPI-Version: 1.22\r\nConnection: close\r\nContent-Length: 2\r\n\r\nOK"[..])],
+        vec![(Duration::ZERO, &b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n[]"[..])],
+    ])
+    .await;
+    assert_eq!(docker.negotiate_version().await.unwrap(), "1.22");
+    docker
+        .container_list(&ContainerListQuery::default())
+        .await
+        .unwrap();
+    let heads = server.await.unwrap();
+    assert!(heads[0].starts_with("GET /_ping HTTP/1.1"), "{}", heads[0]);
+    assert!(
+        heads[1].starts_with("GET /v1.22/containers/json"),
+        "{}",
+        heads[1]
+    );
+}
+
+#[tokio::test]
+async fn a_daemon_below_the_minimum_version_is_a_clear_error() {
+    let (docker, _server, _dir) = serve_script(vec![vec![(
+        Duration::ZERO,
+        &b"HTTP/1.1 200 OK\r\nAPI-Version: 1.11\r\nConnection: close\r\nContent-Length: 2\r\n\r\nOK"[..],
+    )]])
+    .await;
+    let err = docker.negotiate_version().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnsupportedVersion { daemon, .. } if daemon == "1.11"),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("1.11") && text.contains("1.12"), "{text}");
+}
+
+#[tokio::test]
+async fn a_stream_body_outlives_the_request_timeout() {
+    // The head arrives at once; the body takes 3 × 150 ms, longer than the
+    // 200 ms request timeout, which bounds waiting for the head only.
+    let pause = Duration::from_millis(150);
+    let (docker, _server, _dir) = serve_script(vec![vec![
+        (
+            Duration::ZERO,
+            &b"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+        ),
+        (pause, b"3\r\none\r\n"),
+        (pause, b"3\r\ntwo\r\n"),
+        (pause, b"5\r\nthree\r\n0\r\n\r\n"),
+    ]])
+    .await;
+    let docker = docker.with_request_timeout(Some(Duration::from_millis(200)));
+    let started = std::time::Instant::now();
+    let mut stream = docker.container_export("abc").await.unwrap();
+    let mut body = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        body.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(body, b"onetwothree");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
