@@ -3731,10 +3731,12 @@ async fn container_archive_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value.path_stat, Some(support::sample:: < ContainerPathStat >
-                    ("{\"name\":\"sample\",\"size\":7,\"mode\":7,\"mtime\":\"sample\",\"linkTarget\":\"sample\"}"))
+                let expected = support::sample::<
+                    ContainerPathStat,
+                >(
+                    "{\"name\":\"sample\",\"size\":7,\"mode\":7,\"mtime\":\"sample\",\"linkTarget\":\"sample\"}",
                 );
+                assert_eq!(value.path_stat, Some(expected));
                 assert_eq!(
                     support::collect_response(value.body). await, b"sample response body"
                     .to_vec()
@@ -3750,7 +3752,6 @@ async fn container_archive_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_archive", status);
@@ -3770,10 +3771,12 @@ async fn container_archive_info_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value.path_stat, Some(support::sample:: < ContainerPathStat >
-                    ("{\"name\":\"sample\",\"size\":7,\"mode\":7,\"mtime\":\"sample\",\"linkTarget\":\"sample\"}"))
+                let expected = support::sample::<
+                    ContainerPathStat,
+                >(
+                    "{\"name\":\"sample\",\"size\":7,\"mode\":7,\"mtime\":\"sample\",\"linkTarget\":\"sample\"}",
                 );
+                assert_eq!(value.path_stat, Some(expected));
             }
             _ => {
                 let Err(error) = result else {
@@ -3782,9 +3785,8 @@ async fn container_archive_info_round_trips() {
                         "container_archive_info"
                     );
                 };
-                let (got, message) = support::api_error(error);
+                let (got, _message) = support::api_error(error);
                 assert_eq!(got, status);
-                let _ = message;
             }
         }
         script.assert_clean("container_archive_info", status);
@@ -3831,7 +3833,6 @@ async fn container_attach_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_attach", status);
@@ -3871,7 +3872,6 @@ async fn container_attach_websocket_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_attach_websocket", status);
@@ -3888,10 +3888,10 @@ async fn container_changes_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < FilesystemChange > >
-                    ("[{\"Path\":\"sample\",\"Kind\":7}]")
-                );
+                let expected = support::sample::<
+                    Vec<FilesystemChange>,
+                >("[{\"Path\":\"sample\",\"Kind\":7}]");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -3903,7 +3903,6 @@ async fn container_changes_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_changes", status);
@@ -3927,10 +3926,10 @@ async fn container_create_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ContainerCreateResponse >
-                    ("{\"Id\":\"sample\",\"Warnings\":[\"sample\"]}")
-                );
+                let expected = support::sample::<
+                    ContainerCreateResponse,
+                >("{\"Id\":\"sample\",\"Warnings\":[\"sample\"]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -3942,7 +3941,6 @@ async fn container_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_create", status);
@@ -3975,7 +3973,6 @@ async fn container_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_delete", status);
@@ -4007,7 +4004,6 @@ async fn container_export_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_export", status);
@@ -4027,10 +4023,12 @@ async fn container_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ContainerInspectResponse >
-                    ("{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"any\":[\"value\",1]}],\"SecondaryIPv6Addresses\":[{\"any\":[\"value\",1]}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\"},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}")
+                let expected = support::sample::<
+                    ContainerInspectResponse,
+                >(
+                    "{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"any\":[\"value\",1]}],\"SecondaryIPv6Addresses\":[{\"any\":[\"value\",1]}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\"},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4042,7 +4040,6 @@ async fn container_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_inspect", status);
@@ -4072,7 +4069,6 @@ async fn container_kill_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_kill", status);
@@ -4102,10 +4098,12 @@ async fn container_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < ContainerSummary > >
-                    ("[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]")
+                let expected = support::sample::<
+                    Vec<ContainerSummary>,
+                >(
+                    "[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4116,7 +4114,6 @@ async fn container_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_list", status);
@@ -4157,7 +4154,6 @@ async fn container_logs_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_logs", status);
@@ -4185,7 +4181,6 @@ async fn container_pause_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_pause", status);
@@ -4223,7 +4218,6 @@ async fn container_put_archive_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_put_archive", status);
@@ -4254,7 +4248,6 @@ async fn container_rename_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_rename", status);
@@ -4286,7 +4279,6 @@ async fn container_resize_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_resize", status);
@@ -4317,7 +4309,6 @@ async fn container_restart_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_restart", status);
@@ -4361,7 +4352,6 @@ async fn container_start_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_start", status);
@@ -4403,7 +4393,6 @@ async fn container_stats_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_stats", status);
@@ -4442,7 +4431,6 @@ async fn container_stop_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_stop", status);
@@ -4462,10 +4450,10 @@ async fn container_top_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ContainerTopResponse >
-                    ("{\"Titles\":[\"sample\"],\"Processes\":[[\"sample\"]]}")
-                );
+                let expected = support::sample::<
+                    ContainerTopResponse,
+                >("{\"Titles\":[\"sample\"],\"Processes\":[[\"sample\"]]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4476,7 +4464,6 @@ async fn container_top_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_top", status);
@@ -4504,7 +4491,6 @@ async fn container_unpause_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_unpause", status);
@@ -4526,10 +4512,10 @@ async fn container_update_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ContainerUpdateResponse >
-                    ("{\"Warnings\":[\"sample\"]}")
-                );
+                let expected = support::sample::<
+                    ContainerUpdateResponse,
+                >("{\"Warnings\":[\"sample\"]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4541,7 +4527,6 @@ async fn container_update_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_update", status);
@@ -4558,10 +4543,10 @@ async fn container_wait_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ContainerWaitResponse >
-                    ("{\"StatusCode\":7}")
-                );
+                let expected = support::sample::<
+                    ContainerWaitResponse,
+                >("{\"StatusCode\":7}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4572,7 +4557,6 @@ async fn container_wait_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("container_wait", status);
@@ -4649,7 +4633,6 @@ async fn image_build_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_build", status);
@@ -4679,10 +4662,10 @@ async fn image_commit_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ImageCommitResponse >
-                    ("{\"Id\":\"sample\"}")
-                );
+                let expected = support::sample::<
+                    ImageCommitResponse,
+                >("{\"Id\":\"sample\"}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4693,7 +4676,6 @@ async fn image_commit_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_commit", status);
@@ -4751,7 +4733,6 @@ async fn image_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_create", status);
@@ -4772,10 +4753,10 @@ async fn image_delete_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < ImageDeleteItem > >
-                    ("[{\"Untagged\":\"sample\",\"Deleted\":\"sample\"}]")
-                );
+                let expected = support::sample::<
+                    Vec<ImageDeleteItem>,
+                >("[{\"Untagged\":\"sample\",\"Deleted\":\"sample\"}]");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4786,7 +4767,6 @@ async fn image_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_delete", status);
@@ -4815,7 +4795,6 @@ async fn image_get_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_get", status);
@@ -4848,7 +4827,6 @@ async fn image_get_all_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_get_all", status);
@@ -4865,10 +4843,12 @@ async fn image_history_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < ImageHistoryItem > >
-                    ("[{\"Id\":\"sample\",\"Created\":7,\"CreatedBy\":\"sample\",\"Tags\":[\"sample\"],\"Size\":7,\"Comment\":\"sample\"}]")
+                let expected = support::sample::<
+                    Vec<ImageHistoryItem>,
+                >(
+                    "[{\"Id\":\"sample\",\"Created\":7,\"CreatedBy\":\"sample\",\"Tags\":[\"sample\"],\"Size\":7,\"Comment\":\"sample\"}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4879,7 +4859,6 @@ async fn image_history_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_history", status);
@@ -4896,10 +4875,12 @@ async fn image_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ImageInspect >
-                    ("{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"Architecture\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]}}")
+                let expected = support::sample::<
+                    ImageInspect,
+                >(
+                    "{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"Architecture\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4910,7 +4891,6 @@ async fn image_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_inspect", status);
@@ -4937,10 +4917,12 @@ async fn image_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < ImageSummary > >
-                    ("[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"}}]")
+                let expected = support::sample::<
+                    Vec<ImageSummary>,
+                >(
+                    "[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"}}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -4951,7 +4933,6 @@ async fn image_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_list", status);
@@ -4996,7 +4977,6 @@ async fn image_load_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_load", status);
@@ -5042,7 +5022,6 @@ async fn image_push_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_push", status);
@@ -5069,10 +5048,12 @@ async fn image_search_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < ImageSearchResult > >
-                    ("[{\"description\":\"sample\",\"is_official\":true,\"is_automated\":true,\"name\":\"sample\",\"star_count\":7}]")
+                let expected = support::sample::<
+                    Vec<ImageSearchResult>,
+                >(
+                    "[{\"description\":\"sample\",\"is_official\":true,\"is_automated\":true,\"name\":\"sample\",\"star_count\":7}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5083,7 +5064,6 @@ async fn image_search_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_search", status);
@@ -5112,7 +5092,6 @@ async fn image_tag_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("image_tag", status);
@@ -5136,10 +5115,10 @@ async fn system_auth_round_trips() {
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 200u16);
                 };
-                assert_eq!(
-                    value, support::sample:: < AuthResponse >
-                    ("{\"Status\":\"sample\",\"IdentityToken\":\"sample\"}")
-                );
+                let expected = support::sample::<
+                    AuthResponse,
+                >("{\"Status\":\"sample\",\"IdentityToken\":\"sample\"}");
+                assert_eq!(value, expected);
             }
             204u16 => {
                 let docker_remote_api::client::system::SystemAuthResponse::NoContent = result
@@ -5156,7 +5135,6 @@ async fn system_auth_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("system_auth", status);
@@ -5204,7 +5182,6 @@ async fn system_events_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("system_events", status);
@@ -5220,10 +5197,12 @@ async fn system_info_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < SystemInfo >
-                    ("{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"CgroupDriver\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"Debug\":true,\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitPath\":\"sample\",\"InitSha1\":\"sample\",\"KernelMemory\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OperatingSystem\":\"sample\",\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"]},\"RegistryConfig\":{\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"]},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\"}")
+                let expected = support::sample::<
+                    SystemInfo,
+                >(
+                    "{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"CgroupDriver\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"Debug\":true,\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitPath\":\"sample\",\"InitSha1\":\"sample\",\"KernelMemory\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OperatingSystem\":\"sample\",\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"]},\"RegistryConfig\":{\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"]},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\"}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5234,7 +5213,6 @@ async fn system_info_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("system_info", status);
@@ -5261,7 +5239,6 @@ async fn system_ping_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("system_ping", status);
@@ -5277,10 +5254,12 @@ async fn system_version_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < SystemVersion >
-                    ("{\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}")
+                let expected = support::sample::<
+                    SystemVersion,
+                >(
+                    "{\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5291,7 +5270,6 @@ async fn system_version_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("system_version", status);
@@ -5313,10 +5291,10 @@ async fn exec_create_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ExecCreateResponse >
-                    ("{\"Id\":\"sample\",\"Warnings\":[\"sample\"]}")
-                );
+                let expected = support::sample::<
+                    ExecCreateResponse,
+                >("{\"Id\":\"sample\",\"Warnings\":[\"sample\"]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5327,7 +5305,6 @@ async fn exec_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("exec_create", status);
@@ -5344,10 +5321,12 @@ async fn exec_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ExecInspectResponse >
-                    ("{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true}")
+                let expected = support::sample::<
+                    ExecInspectResponse,
+                >(
+                    "{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5358,7 +5337,6 @@ async fn exec_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("exec_inspect", status);
@@ -5392,7 +5370,6 @@ async fn exec_resize_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("exec_resize", status);
@@ -5431,7 +5408,6 @@ async fn exec_start_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("exec_start", status);
@@ -5452,10 +5428,12 @@ async fn volume_create_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Volume >
-                    ("{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}")
+                let expected = support::sample::<
+                    Volume,
+                >(
+                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5466,7 +5444,6 @@ async fn volume_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("volume_create", status);
@@ -5493,7 +5470,6 @@ async fn volume_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("volume_delete", status);
@@ -5510,10 +5486,12 @@ async fn volume_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Volume >
-                    ("{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}")
+                let expected = support::sample::<
+                    Volume,
+                >(
+                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5524,7 +5502,6 @@ async fn volume_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("volume_inspect", status);
@@ -5549,10 +5526,12 @@ async fn volume_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < VolumeListResponse >
-                    ("{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}],\"Warnings\":[\"sample\"]}")
+                let expected = support::sample::<
+                    VolumeListResponse,
+                >(
+                    "{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}],\"Warnings\":[\"sample\"]}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5563,7 +5542,6 @@ async fn volume_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("volume_list", status);
@@ -5596,7 +5574,6 @@ async fn network_connect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_connect", status);
@@ -5617,10 +5594,10 @@ async fn network_create_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < NetworkCreateResponse >
-                    ("{\"Id\":\"sample\",\"Warning\":\"sample\"}")
-                );
+                let expected = support::sample::<
+                    NetworkCreateResponse,
+                >("{\"Id\":\"sample\",\"Warning\":\"sample\"}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5631,7 +5608,6 @@ async fn network_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_create", status);
@@ -5658,7 +5634,6 @@ async fn network_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_delete", status);
@@ -5689,7 +5664,6 @@ async fn network_disconnect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_disconnect", status);
@@ -5706,10 +5680,12 @@ async fn network_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Network >
-                    ("{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}")
+                let expected = support::sample::<
+                    Network,
+                >(
+                    "{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5721,7 +5697,6 @@ async fn network_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_inspect", status);
@@ -5746,10 +5721,12 @@ async fn network_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Network > >
-                    ("[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}]")
+                let expected = support::sample::<
+                    Vec<Network>,
+                >(
+                    "[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5760,7 +5737,6 @@ async fn network_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("network_list", status);
@@ -5790,7 +5766,6 @@ async fn plugin_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_delete", status);
@@ -5817,7 +5792,6 @@ async fn plugin_disable_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_disable", status);
@@ -5847,7 +5821,6 @@ async fn plugin_enable_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_enable", status);
@@ -5864,10 +5837,12 @@ async fn plugin_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Plugin >
-                    ("{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}")
+                let expected = support::sample::<
+                    Plugin,
+                >(
+                    "{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5878,7 +5853,6 @@ async fn plugin_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_inspect", status);
@@ -5894,10 +5868,12 @@ async fn plugin_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Plugin > >
-                    ("[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]")
+                let expected = support::sample::<
+                    Vec<Plugin>,
+                >(
+                    "[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -5908,7 +5884,6 @@ async fn plugin_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_list", status);
@@ -5936,10 +5911,8 @@ async fn plugin_pull_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value.docker_plugin_name, Some(support::sample:: < String >
-                    ("\"sample\""))
-                );
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.docker_plugin_name, Some(expected));
                 let items: Vec<_> = futures_util::StreamExt::collect::<
                     Vec<_>,
                 >(value.body)
@@ -5963,7 +5936,6 @@ async fn plugin_pull_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_pull", status);
@@ -6006,7 +5978,6 @@ async fn plugin_push_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("plugin_push", status);
@@ -6036,7 +6007,6 @@ async fn node_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("node_delete", status);
@@ -6053,10 +6023,12 @@ async fn node_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Node >
-                    ("{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}")
+                let expected = support::sample::<
+                    Node,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6067,7 +6039,6 @@ async fn node_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("node_inspect", status);
@@ -6092,10 +6063,12 @@ async fn node_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Node > >
-                    ("[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]")
+                let expected = support::sample::<
+                    Vec<Node>,
+                >(
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6104,7 +6077,6 @@ async fn node_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("node_list", status);
@@ -6139,7 +6111,6 @@ async fn node_update_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("node_update", status);
@@ -6160,7 +6131,8 @@ async fn swarm_init_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(value, support::sample:: < String > ("\"sample\""));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6171,7 +6143,6 @@ async fn swarm_init_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("swarm_init", status);
@@ -6187,10 +6158,12 @@ async fn swarm_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Swarm >
-                    ("{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}},\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}")
+                let expected = support::sample::<
+                    Swarm,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}},\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6201,7 +6174,6 @@ async fn swarm_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("swarm_inspect", status);
@@ -6232,7 +6204,6 @@ async fn swarm_join_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("swarm_join", status);
@@ -6261,7 +6232,6 @@ async fn swarm_leave_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("swarm_leave", status);
@@ -6297,7 +6267,6 @@ async fn swarm_update_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("swarm_update", status);
@@ -6323,10 +6292,10 @@ async fn service_create_round_trips() {
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < ServiceCreateResponse >
-                    ("{\"ID\":\"sample\",\"Warnings\":[\"sample\"]}")
-                );
+                let expected = support::sample::<
+                    ServiceCreateResponse,
+                >("{\"ID\":\"sample\",\"Warnings\":[\"sample\"]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6337,7 +6306,6 @@ async fn service_create_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("service_create", status);
@@ -6364,7 +6332,6 @@ async fn service_delete_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("service_delete", status);
@@ -6381,10 +6348,12 @@ async fn service_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Service >
-                    ("{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}")
+                let expected = support::sample::<
+                    Service,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6396,7 +6365,6 @@ async fn service_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("service_inspect", status);
@@ -6419,10 +6387,12 @@ async fn service_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Service > >
-                    ("[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}]")
+                let expected = support::sample::<
+                    Vec<Service>,
+                >(
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6433,7 +6403,6 @@ async fn service_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("service_list", status);
@@ -6475,7 +6444,6 @@ async fn service_update_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("service_update", status);
@@ -6492,10 +6460,12 @@ async fn task_inspect_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Task >
-                    ("{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}")
+                let expected = support::sample::<
+                    Task,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6506,7 +6476,6 @@ async fn task_inspect_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("task_inspect", status);
@@ -6531,10 +6500,12 @@ async fn task_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Task > >
-                    ("[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]")
+                let expected = support::sample::<
+                    Vec<Task>,
+                >(
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6543,7 +6514,6 @@ async fn task_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("task_list", status);

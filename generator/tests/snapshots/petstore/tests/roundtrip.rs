@@ -170,7 +170,6 @@ async fn pet_feed_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("pet_feed", status);
@@ -192,10 +191,12 @@ async fn pet_list_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    value, support::sample:: < Vec < Pet > >
-                    ("[{\"Name\":\"sample\",\"Species\":\"cat\",\"Tags\":{\"key\":\"sample\"},\"Owner\":\"sample\",\"Age\":7,\"type\":\"sample\"}]")
+                let expected = support::sample::<
+                    Vec<Pet>,
+                >(
+                    "[{\"Name\":\"sample\",\"Species\":\"cat\",\"Tags\":{\"key\":\"sample\"},\"Owner\":\"sample\",\"Age\":7,\"type\":\"sample\"}]",
                 );
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -204,7 +205,6 @@ async fn pet_list_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("pet_list", status);
@@ -236,7 +236,6 @@ async fn pet_photo_round_trips() {
                 let (got, message) = support::api_error(error);
                 assert_eq!(got, status);
                 assert_eq!(message, format!("sample error {status}"));
-                let _ = message;
             }
         }
         script.assert_clean("pet_photo", status);
