@@ -9,6 +9,19 @@ use docker_remote_api::{Docker, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 
+/// Reads a request head, byte by byte so nothing after it is consumed.
+async fn read_head(stream: &mut tokio::net::UnixStream) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await.unwrap() == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    head
+}
+
 /// Serves one connection: records the request head, answers `reply`.
 async fn serve_once(
     reply: &'static [u8],
@@ -18,14 +31,7 @@ async fn serve_once(
     let listener = UnixListener::bind(&path).unwrap();
     let task = tokio::spawn(async move {
         let (mut stream, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            if stream.read(&mut byte).await.unwrap() == 0 {
-                break;
-            }
-            head.push(byte[0]);
-        }
+        let head = read_head(&mut stream).await;
         if !reply.is_empty() {
             stream.write_all(reply).await.unwrap();
             stream.shutdown().await.unwrap();
@@ -206,14 +212,7 @@ async fn serve_script(
         let mut heads = Vec::new();
         for pieces in script {
             let (mut stream, _) = listener.accept().await.unwrap();
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                if stream.read(&mut byte).await.unwrap() == 0 {
-                    break;
-                }
-                head.push(byte[0]);
-            }
+            let head = read_head(&mut stream).await;
             for (pause, bytes) in pieces {
                 tokio::time::sleep(pause).await;
                 stream.write_all(bytes).await.unwrap();
