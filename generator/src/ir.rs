@@ -105,6 +105,7 @@ pub struct Erratum {
     pub doc_says: String,
     pub actual: String,
     pub test: Option<String>,
+    pub untested: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -271,6 +272,7 @@ fn erratum(e: &ErratumDecl) -> Erratum {
         doc_says: e.doc_says.clone(),
         actual: e.actual.clone(),
         test: e.test.clone(),
+        untested: e.untested.clone(),
     }
 }
 

@@ -162,8 +162,12 @@ pub struct ErratumDecl {
     pub id: String,
     pub doc_says: String,
     pub actual: String,
+    /// The test that shows the daemon as `actual` says.
     #[serde(default)]
     pub test: Option<String>,
+    /// Why no test here can show it, where none can.
+    #[serde(default)]
+    pub untested: Option<String>,
 }
 
 /// A named type: exactly one of `struct`, `enum`, `alias`, `either`.

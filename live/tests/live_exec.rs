@@ -100,6 +100,11 @@ async fn exec_with_a_tty_is_raw_and_resizable() {
         )
         .await
         .unwrap();
+    // The typed client accepts any 2xx; the raw answer shows which one
+    // (erratum `exec-resize-status-200`: the doc says 201).
+    let (status, body) =
+        raw_request("POST", &format!("/exec/{}/resize?h=33&w=77", exec.id), None).await;
+    assert_eq!((status, body.as_str()), (200, ""));
     let mut console = Vec::new();
     let mut output = attached.output;
     while let Some(chunk) = output.next().await {

@@ -6,7 +6,7 @@ use common::*;
 use docker_remote_api::models::*;
 use docker_remote_api::operations::containers::*;
 use docker_remote_api::operations::images::*;
-use docker_remote_api::RequestBody;
+use docker_remote_api::{Docker, RequestBody};
 use futures_util::StreamExt;
 
 #[tokio::test]
@@ -234,4 +234,73 @@ async fn commit_a_container_into_an_image() {
         Some(StringOrList::List(vec!["cat".into(), "/marker".into()]))
     );
     remove(&docker, &id).await;
+}
+
+/// Saves, removes and loads back a one-layer image of its own, whose layer the
+/// daemon does not hold, so a load has something to report progress on.
+async fn load_a_fresh_image(docker: &Docker, quiet: Option<bool>) -> Vec<ProgressMessage> {
+    let tag = format!("{}:v1", unique("quiet-probe"));
+    let marker = unique("layer-content");
+    let context = tar_of(&[
+        ("Dockerfile", 0o644, b"FROM scratch\nCOPY marker /marker\n"),
+        ("marker", 0o644, marker.as_bytes()),
+    ]);
+    let query = ImageBuildQuery {
+        t: Some(tag.clone()),
+        ..Default::default()
+    };
+    let mut build = docker
+        .image_build(&query, None, None, RequestBody::from_bytes(context))
+        .await
+        .unwrap();
+    while let Some(item) = build.next().await {
+        item.unwrap();
+    }
+    let mut saved = Vec::new();
+    let mut tarball = docker.image_get(&tag).await.unwrap();
+    while let Some(chunk) = tarball.next().await {
+        saved.extend_from_slice(&chunk.unwrap());
+    }
+    docker
+        .image_delete(&tag, &ImageDeleteQuery::default())
+        .await
+        .unwrap();
+    let mut load = docker
+        .image_load(&ImageLoadQuery { quiet }, RequestBody::from_bytes(saved))
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    while let Some(line) = load.next().await {
+        lines.push(line.unwrap());
+    }
+    docker
+        .image_delete(&tag, &ImageDeleteQuery::default())
+        .await
+        .unwrap();
+    lines
+}
+
+/// Without `quiet` the daemon sends no progress, only the final line; the doc
+/// says `quiet` defaults to false (erratum `image-load-quiet-default`).
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn image_load_is_quiet_unless_asked_not_to_be() {
+    let docker = docker();
+    let progress_of = |lines: &[ProgressMessage]| {
+        lines
+            .iter()
+            .filter(|l| l.progress_detail.is_some() || l.status.is_some())
+            .count()
+    };
+    let omitted = load_a_fresh_image(&docker, None).await;
+    assert_eq!(progress_of(&omitted), 0, "{omitted:?}");
+    assert!(
+        omitted.iter().any(|l| l
+            .stream
+            .as_deref()
+            .is_some_and(|s| s.contains("Loaded image"))),
+        "{omitted:?}"
+    );
+    let verbose = load_a_fresh_image(&docker, Some(false)).await;
+    assert!(progress_of(&verbose) > 0, "{verbose:?}");
 }
