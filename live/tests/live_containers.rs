@@ -550,6 +550,36 @@ async fn capdrop_key_and_numeric_throttle_rate() {
     remove(&docker, &id).await;
 }
 
+/// The doc swaps the descriptions of `IOMaximumBandwidth` and `IOMaximumIOps`
+/// (erratum `io-maximum-descriptions-swapped`). Both are Windows-only, but a
+/// Linux daemon names the limit it refuses: bandwidth for the first, IOPs for
+/// the second.
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn io_maximum_fields_are_bandwidth_and_iops_as_named() {
+    let docker = docker();
+    busybox().await;
+    let refusal = |bandwidth: Option<i64>, iops: Option<i64>| {
+        let docker = docker.clone();
+        async move {
+            let mut body = config(&["true"]);
+            let host = body.host_config.as_mut().unwrap();
+            host.io_maximum_bandwidth = bandwidth;
+            host.io_maximum_i_ops = iops;
+            let err = docker
+                .container_create(&ContainerCreateQuery::default(), &body)
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), Some(500), "{err}");
+            err.to_string()
+        }
+    };
+    let bandwidth = refusal(Some(1000), None).await;
+    assert!(bandwidth.contains("maximum bandwidth"), "{bandwidth}");
+    let iops = refusal(None, Some(1000)).await;
+    assert!(iops.contains("maximum IOPs"), "{iops}");
+}
+
 /// The doc lists `101` for logs, but the daemon never hijacks them: asked for
 /// an upgrade, it still answers `200` and streams (erratum `container-logs-never-101`).
 #[tokio::test]

@@ -98,9 +98,13 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Erratum `image-commit-config-parameter`: the doc says The JSON parameters list a single parameter, `config`.; in fact The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+    /// Erratum `image-commit-config-parameter`:
+    /// - the doc says: The JSON parameters list a single parameter, `config`.
+    /// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
     ///
-    /// Erratum `image-commit-example-mounts`: the doc says The example request body has a `Mounts` list (Source, Destination, Mode, RW).; in fact The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
+    /// Erratum `image-commit-example-mounts`:
+    /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
+    /// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
     pub async fn image_commit(
         &self,
         query: &ImageCommitQuery,
@@ -136,7 +140,9 @@ impl Docker {
     /// - 404: repository does not exist or no read access
     /// - 500: server error
     ///
-    /// Erratum `image-create-example-ellipsis`: the doc says The example stream ends with a `...` line.; in fact That line is not JSON; the daemon sends only JSON values, one per line.
+    /// Erratum `image-create-example-ellipsis`:
+    /// - the doc says: The example stream ends with a `...` line.
+    /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
     pub async fn image_create(
         &self,
         query: &ImageCreateQuery,
@@ -335,7 +341,9 @@ impl Docker {
     /// - 200: no error. JSON `list<ImageSummary>`.
     /// - 500: server error
     ///
-    /// Erratum `image-list-status-codes`: the doc says The section lists no status codes.; in fact The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+    /// Erratum `image-list-status-codes`:
+    /// - the doc says: The section lists no status codes.
+    /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
     pub async fn image_list(
         &self,
         query: &ImageListQuery,
@@ -365,7 +373,9 @@ impl Docker {
     /// - 200: no error. A stream of JSON `ProgressMessage`.
     /// - 500: server error
     ///
-    /// Erratum `image-load-example-elided`: the doc says The first example stream has a `...` line between the progress lines and the final one.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+    /// Erratum `image-load-example-elided`:
+    /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
+    /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
     pub async fn image_load(
         &self,
         query: &ImageLoadQuery,
@@ -399,7 +409,9 @@ impl Docker {
     /// - 404: no such image
     /// - 500: server error
     ///
-    /// Erratum `image-push-example-extra-brace`: the doc says The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
+    /// Erratum `image-push-example-extra-brace`:
+    /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
+    /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
     pub async fn image_push(
         &self,
         name: &str,
@@ -431,7 +443,9 @@ impl Docker {
     /// - 200: no error. JSON `list<ImageSearchResult>`.
     /// - 500: server error
     ///
-    /// Erratum `image-search-example-ellipsis`: the doc says The example list ends with a `...` line.; in fact That body is not JSON; the daemon answers a plain JSON list.
+    /// Erratum `image-search-example-ellipsis`:
+    /// - the doc says: The example list ends with a `...` line.
+    /// - the daemon: That body is not JSON; the daemon answers a plain JSON list.
     pub async fn image_search(
         &self,
         query: &ImageSearchQuery,

@@ -30,7 +30,9 @@ impl Docker {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-delete-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-delete-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     pub async fn node_delete(
         &self,
         id: &str,
@@ -59,9 +61,13 @@ impl Docker {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-inspect-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-inspect-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-inspect-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+    /// Erratum `node-inspect-example-broken-json`:
+    /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+    /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     pub async fn node_inspect(&self, id: &str) -> Result<Node, Error> {
         let op = &NODE_INSPECT;
         let call = Call::new(op, render_path(op.path, &[id]));
@@ -86,9 +92,13 @@ impl Docker {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-list-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-list-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-list-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+    /// Erratum `node-list-example-broken-json`:
+    /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+    /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     pub async fn node_list(&self, query: &NodeListQuery) -> Result<Vec<Node>, Error> {
         let op = &NODE_LIST;
         let mut call = Call::new(op, render_path(op.path, &[]));
@@ -118,9 +128,13 @@ impl Docker {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-update-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-update-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-spec-annotations-inline`: the doc says The JSON parameters list `Annotations`, with `Name` and `Labels` under it.; in fact There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
+    /// Erratum `node-spec-annotations-inline`:
+    /// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
+    /// - the daemon: There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
     pub async fn node_update(
         &self,
         id: &str,

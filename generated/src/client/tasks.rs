@@ -44,7 +44,9 @@ impl Docker {
     /// - 500: server error
     /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
     ///
-    /// Erratum `task-list-example-trailing-comma`: the doc says The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace; in fact that body is not JSON; the daemon sends well-formed JSON of the shape the task inspect example shows.
+    /// Erratum `task-list-example-trailing-comma`:
+    /// - the doc says: The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace
+    /// - the daemon: that body is not JSON; the daemon sends well-formed JSON of the shape the task inspect example shows.
     pub async fn task_list(&self, query: &TaskListQuery) -> Result<Vec<Task>, Error> {
         let op = &TASK_LIST;
         let mut call = Call::new(op, render_path(op.path, &[]));

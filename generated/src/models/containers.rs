@@ -1091,7 +1091,9 @@ pub struct HostConfig {
     pub cpuset_mems: Option<String>,
     /// Maximum IO rate in bytes per second (Windows only).
     ///
-    /// Erratum `io-maximum-descriptions-swapped`: the doc says IOMaximumBandwidth is 'Maximum IO absolute rate in terms of IOps' and IOMaximumIOps 'in terms of bytes per second'.; in fact The two descriptions are swapped: IOMaximumBandwidth is bytes per second, IOMaximumIOps is IO operations per second.
+    /// Erratum `io-maximum-descriptions-swapped`:
+    /// - the doc says: IOMaximumBandwidth is 'Maximum IO absolute rate in terms of IOps' and IOMaximumIOps 'in terms of bytes per second'.
+    /// - the daemon: The two descriptions are swapped: IOMaximumBandwidth is bytes per second, IOMaximumIOps is IO operations per second.
     #[serde(
         rename = "IOMaximumBandwidth",
         default,
@@ -1248,7 +1250,9 @@ pub struct HostConfig {
     pub cap_add: Option<Option<Vec<String>>>,
     /// Kernel capabilities to drop.
     ///
-    /// Erratum `host-config-capdrop-spelling`: the doc says The prose names the field `Capdrop`.; in fact The JSON key, as in the doc's own examples and the daemon, is `CapDrop`.
+    /// Erratum `host-config-capdrop-spelling`:
+    /// - the doc says: The prose names the field `Capdrop`.
+    /// - the daemon: The JSON key, as in the doc's own examples and the daemon, is `CapDrop`.
     #[serde(
         rename = "CapDrop",
         default,
@@ -1625,7 +1629,9 @@ pub struct ThrottleDevice {
     pub path: Option<String>,
     /// The limit, in bytes or operations per second.
     ///
-    /// Erratum `throttle-device-rate-quoted`: the doc says The prose examples write the rate as a string, `"Rate": "1024"`.; in fact The daemon takes and returns an unsigned integer.
+    /// Erratum `throttle-device-rate-quoted`:
+    /// - the doc says: The prose examples write the rate as a string, `"Rate": "1024"`.
+    /// - the daemon: The daemon takes and returns an unsigned integer.
     #[serde(rename = "Rate", default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<u64>,
 }

@@ -25,7 +25,9 @@ pub struct ExecCreateBody {
     pub tty: Option<bool>,
     /// The command and its arguments.
     ///
-    /// Erratum `exec-create-cmd-string`: the doc says `Cmd` may be a string or an array of strings.; in fact The daemon decodes `Cmd` as an array of strings only; a string is rejected as a JSON type error.
+    /// Erratum `exec-create-cmd-string`:
+    /// - the doc says: `Cmd` may be a string or an array of strings.
+    /// - the daemon: The daemon decodes `Cmd` as an array of strings only; a string is rejected as a JSON type error.
     #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
     /// Run the command with extended privileges.

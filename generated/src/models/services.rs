@@ -459,7 +459,9 @@ pub struct ServiceSpec {
     pub task_template: Option<TaskSpec>,
     /// Scheduling mode: a number of replicas, or one task per node; replicated when absent.
     ///
-    /// Erratum `service-spec-mode-object`: the doc says `Mode` is `replicated` or `global`; in fact `Mode` is an object holding one of `Replicated` (with `Replicas`) or `Global` (`{}`), as the examples show; a string is refused.
+    /// Erratum `service-spec-mode-object`:
+    /// - the doc says: `Mode` is `replicated` or `global`
+    /// - the daemon: `Mode` is an object holding one of `Replicated` (with `Replicas`) or `Global` (`{}`), as the examples show; a string is refused.
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ServiceMode>,
     /// How updates roll out over the tasks.
@@ -467,7 +469,9 @@ pub struct ServiceSpec {
     pub update_config: Option<ServiceUpdateConfig>,
     /// Networks to attach the service's tasks to. Newer daemons take them in `TaskTemplate.Networks` and refuse to update a service whose networks are given here.
     ///
-    /// Erratum `service-spec-networks-objects`: the doc says `Networks` is an array of network names or IDs; in fact each item is an object whose `Target` is the network name or ID, as the create example shows.
+    /// Erratum `service-spec-networks-objects`:
+    /// - the doc says: `Networks` is an array of network names or IDs
+    /// - the daemon: each item is an object whose `Target` is the network name or ID, as the create example shows.
     #[serde(rename = "Networks", default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<NetworkAttachmentConfig>>,
     /// How the service is load-balanced and which ports it publishes.

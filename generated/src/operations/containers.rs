@@ -142,7 +142,9 @@ impl ContainerArchiveQuery {
 /// - 404: no such container or path
 /// - 500: server error
 ///
-/// Erratum `container-archive-head-status-codes`: the doc says The HEAD section lists no status codes and points at the GET section.; in fact The daemon answers HEAD with the GET's statuses (200, 400, 404, 500) and an empty body; the spec lists them.
+/// Erratum `container-archive-head-status-codes`:
+/// - the doc says: The HEAD section lists no status codes and points at the GET section.
+/// - the daemon: The daemon answers HEAD with the GET's statuses (200, 400, 404, 500) and an empty body; the spec lists them.
 pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
     id: "container_archive_info",
     tag: "containers",
@@ -1009,7 +1011,9 @@ pub const CONTAINER_EXPORT: OperationInfo = OperationInfo {
 /// - 404: no such container
 /// - 500: server error
 ///
-/// Erratum `container-inspect-size-example-elided`: the doc says The example response with size information shows `....` in place of the other fields.; in fact That body is not JSON; it is kept verbatim and the first example shows the full shape.
+/// Erratum `container-inspect-size-example-elided`:
+/// - the doc says: The example response with size information shows `....` in place of the other fields.
+/// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
 pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
     id: "container_inspect",
     tag: "containers",
@@ -1390,7 +1394,9 @@ impl ContainerListQuery {
 /// - 404: no such container
 /// - 500: server error
 ///
-/// Erratum `container-logs-never-101`: the doc says The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.; in fact The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
+/// Erratum `container-logs-never-101`:
+/// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
+/// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
 pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
     id: "container_logs",
     tag: "containers",
@@ -2436,7 +2442,9 @@ impl ContainerStopQuery {
 /// - 404: no such container
 /// - 500: server error
 ///
-/// Erratum `container-top-example-missing-comma`: the doc says The `ps_args=aux` example has no comma after the Titles array and a trailing comma after Processes.; in fact That body is not JSON; the daemon sends well-formed JSON of the same shape as the first example.
+/// Erratum `container-top-example-missing-comma`:
+/// - the doc says: The `ps_args=aux` example has no comma after the Titles array and a trailing comma after Processes.
+/// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the same shape as the first example.
 pub const CONTAINER_TOP: OperationInfo = OperationInfo {
     id: "container_top",
     tag: "containers",

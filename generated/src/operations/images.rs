@@ -411,9 +411,13 @@ impl ImageBuildQuery {
 /// - 404: no such container
 /// - 500: server error
 ///
-/// Erratum `image-commit-config-parameter`: the doc says The JSON parameters list a single parameter, `config`.; in fact The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+/// Erratum `image-commit-config-parameter`:
+/// - the doc says: The JSON parameters list a single parameter, `config`.
+/// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
 ///
-/// Erratum `image-commit-example-mounts`: the doc says The example request body has a `Mounts` list (Source, Destination, Mode, RW).; in fact The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
+/// Erratum `image-commit-example-mounts`:
+/// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
+/// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
 pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
     id: "image_commit",
     tag: "images",
@@ -611,7 +615,9 @@ impl ImageCommitQuery {
 /// - 404: repository does not exist or no read access
 /// - 500: server error
 ///
-/// Erratum `image-create-example-ellipsis`: the doc says The example stream ends with a `...` line.; in fact That line is not JSON; the daemon sends only JSON values, one per line.
+/// Erratum `image-create-example-ellipsis`:
+/// - the doc says: The example stream ends with a `...` line.
+/// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
 pub const IMAGE_CREATE: OperationInfo = OperationInfo {
     id: "image_create",
     tag: "images",
@@ -1177,7 +1183,9 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
 /// - 200: no error. JSON `list<ImageSummary>`.
 /// - 500: server error
 ///
-/// Erratum `image-list-status-codes`: the doc says The section lists no status codes.; in fact The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+/// Erratum `image-list-status-codes`:
+/// - the doc says: The section lists no status codes.
+/// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
 pub const IMAGE_LIST: OperationInfo = OperationInfo {
     id: "image_list",
     tag: "images",
@@ -1295,7 +1303,9 @@ impl ImageListQuery {
 /// - 200: no error. A stream of JSON `ProgressMessage`.
 /// - 500: server error
 ///
-/// Erratum `image-load-example-elided`: the doc says The first example stream has a `...` line between the progress lines and the final one.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+/// Erratum `image-load-example-elided`:
+/// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
+/// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
 pub const IMAGE_LOAD: OperationInfo = OperationInfo {
     id: "image_load",
     tag: "images",
@@ -1389,7 +1399,9 @@ impl ImageLoadQuery {
 /// - 404: no such image
 /// - 500: server error
 ///
-/// Erratum `image-push-example-extra-brace`: the doc says The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
+/// Erratum `image-push-example-extra-brace`:
+/// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
+/// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
 pub const IMAGE_PUSH: OperationInfo = OperationInfo {
     id: "image_push",
     tag: "images",
@@ -1496,7 +1508,9 @@ impl ImagePushQuery {
 /// - 200: no error. JSON `list<ImageSearchResult>`.
 /// - 500: server error
 ///
-/// Erratum `image-search-example-ellipsis`: the doc says The example list ends with a `...` line.; in fact That body is not JSON; the daemon answers a plain JSON list.
+/// Erratum `image-search-example-ellipsis`:
+/// - the doc says: The example list ends with a `...` line.
+/// - the daemon: That body is not JSON; the daemon answers a plain JSON list.
 pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
     id: "image_search",
     tag: "images",

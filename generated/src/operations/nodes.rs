@@ -24,7 +24,9 @@ use crate::models::NodeListFilters;
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
-/// Erratum `node-delete-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// Erratum `node-delete-not-manager-503`:
+/// - the doc says: A daemon outside a swarm answers 406.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
 pub const NODE_DELETE: OperationInfo = OperationInfo {
     id: "node_delete",
     tag: "nodes",
@@ -149,9 +151,13 @@ impl NodeDeleteQuery {
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
-/// Erratum `node-inspect-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// Erratum `node-inspect-not-manager-503`:
+/// - the doc says: A daemon outside a swarm answers 406.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
 ///
-/// Erratum `node-inspect-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+/// Erratum `node-inspect-example-broken-json`:
+/// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+/// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
 pub const NODE_INSPECT: OperationInfo = OperationInfo {
     id: "node_inspect",
     tag: "nodes",
@@ -229,9 +235,13 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
-/// Erratum `node-list-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// Erratum `node-list-not-manager-503`:
+/// - the doc says: A daemon outside a swarm answers 406.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
 ///
-/// Erratum `node-list-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+/// Erratum `node-list-example-broken-json`:
+/// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+/// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
 pub const NODE_LIST: OperationInfo = OperationInfo {
     id: "node_list",
     tag: "nodes",
@@ -337,9 +347,13 @@ impl NodeListQuery {
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
-/// Erratum `node-update-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// Erratum `node-update-not-manager-503`:
+/// - the doc says: A daemon outside a swarm answers 406.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
 ///
-/// Erratum `node-spec-annotations-inline`: the doc says The JSON parameters list `Annotations`, with `Name` and `Labels` under it.; in fact There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
+/// Erratum `node-spec-annotations-inline`:
+/// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
+/// - the daemon: There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
 pub const NODE_UPDATE: OperationInfo = OperationInfo {
     id: "node_update",
     tag: "nodes",

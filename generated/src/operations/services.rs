@@ -25,7 +25,9 @@ use crate::models::ServiceListFilters;
 /// - 500: server error
 /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
 ///
-/// Erratum `service-create-reservation-key`: the doc says The JSON parameters name the reserved resources `Reservation`; in fact the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
+/// Erratum `service-create-reservation-key`:
+/// - the doc says: The JSON parameters name the reserved resources `Reservation`
+/// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
 pub const SERVICE_CREATE: OperationInfo = OperationInfo {
     id: "service_create",
     tag: "services",
@@ -373,7 +375,9 @@ impl ServiceListQuery {
 /// - 500: server error, also when `version` is not the current one (update out of sequence)
 /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
 ///
-/// Erratum `service-update-resource-keys`: the doc says The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`; in fact the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
+/// Erratum `service-update-resource-keys`:
+/// - the doc says: The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`
+/// - the daemon: the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
 pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
     id: "service_update",
     tag: "services",

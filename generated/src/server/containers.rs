@@ -376,7 +376,9 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container or path
     /// - 500: server error
     ///
-    /// Erratum `container-archive-head-status-codes`: the doc says The HEAD section lists no status codes and points at the GET section.; in fact The daemon answers HEAD with the GET's statuses (200, 400, 404, 500) and an empty body; the spec lists them.
+    /// Erratum `container-archive-head-status-codes`:
+    /// - the doc says: The HEAD section lists no status codes and points at the GET section.
+    /// - the daemon: The daemon answers HEAD with the GET's statuses (200, 400, 404, 500) and an empty body; the spec lists them.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_archive_info(
@@ -575,7 +577,9 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Erratum `container-inspect-size-example-elided`: the doc says The example response with size information shows `....` in place of the other fields.; in fact That body is not JSON; it is kept verbatim and the first example shows the full shape.
+    /// Erratum `container-inspect-size-example-elided`:
+    /// - the doc says: The example response with size information shows `....` in place of the other fields.
+    /// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_inspect(
@@ -665,7 +669,9 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Erratum `container-logs-never-101`: the doc says The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.; in fact The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
+    /// Erratum `container-logs-never-101`:
+    /// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
+    /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_logs(
@@ -901,7 +907,9 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Erratum `container-top-example-missing-comma`: the doc says The `ps_args=aux` example has no comma after the Titles array and a trailing comma after Processes.; in fact That body is not JSON; the daemon sends well-formed JSON of the same shape as the first example.
+    /// Erratum `container-top-example-missing-comma`:
+    /// - the doc says: The `ps_args=aux` example has no comma after the Titles array and a trailing comma after Processes.
+    /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the same shape as the first example.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_top(

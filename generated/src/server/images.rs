@@ -225,9 +225,13 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Erratum `image-commit-config-parameter`: the doc says The JSON parameters list a single parameter, `config`.; in fact The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+    /// Erratum `image-commit-config-parameter`:
+    /// - the doc says: The JSON parameters list a single parameter, `config`.
+    /// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
     ///
-    /// Erratum `image-commit-example-mounts`: the doc says The example request body has a `Mounts` list (Source, Destination, Mode, RW).; in fact The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
+    /// Erratum `image-commit-example-mounts`:
+    /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
+    /// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_commit(
@@ -260,7 +264,9 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 404: repository does not exist or no read access
     /// - 500: server error
     ///
-    /// Erratum `image-create-example-ellipsis`: the doc says The example stream ends with a `...` line.; in fact That line is not JSON; the daemon sends only JSON values, one per line.
+    /// Erratum `image-create-example-ellipsis`:
+    /// - the doc says: The example stream ends with a `...` line.
+    /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_create(
@@ -447,7 +453,9 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 200: no error. JSON `list<ImageSummary>`.
     /// - 500: server error
     ///
-    /// Erratum `image-list-status-codes`: the doc says The section lists no status codes.; in fact The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+    /// Erratum `image-list-status-codes`:
+    /// - the doc says: The section lists no status codes.
+    /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_list(
@@ -475,7 +483,9 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 200: no error. A stream of JSON `ProgressMessage`.
     /// - 500: server error
     ///
-    /// Erratum `image-load-example-elided`: the doc says The first example stream has a `...` line between the progress lines and the final one.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+    /// Erratum `image-load-example-elided`:
+    /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
+    /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_load(
@@ -506,7 +516,9 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 404: no such image
     /// - 500: server error
     ///
-    /// Erratum `image-push-example-extra-brace`: the doc says The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.; in fact That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
+    /// Erratum `image-push-example-extra-brace`:
+    /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
+    /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_push(
@@ -535,7 +547,9 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 200: no error. JSON `list<ImageSearchResult>`.
     /// - 500: server error
     ///
-    /// Erratum `image-search-example-ellipsis`: the doc says The example list ends with a `...` line.; in fact That body is not JSON; the daemon answers a plain JSON list.
+    /// Erratum `image-search-example-ellipsis`:
+    /// - the doc says: The example list ends with a `...` line.
+    /// - the daemon: That body is not JSON; the daemon answers a plain JSON list.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_search(

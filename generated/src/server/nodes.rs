@@ -95,7 +95,9 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-delete-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-delete-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
     /// The default answers `501 Not Implemented`.
     fn node_delete(
@@ -122,9 +124,13 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-inspect-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-inspect-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-inspect-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+    /// Erratum `node-inspect-example-broken-json`:
+    /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+    /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn node_inspect(
@@ -151,9 +157,13 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-list-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-list-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-list-example-broken-json`: the doc says The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.; in fact That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
+    /// Erratum `node-list-example-broken-json`:
+    /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
+    /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn node_list(
@@ -184,9 +194,13 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `node-update-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `node-update-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `node-spec-annotations-inline`: the doc says The JSON parameters list `Annotations`, with `Name` and `Labels` under it.; in fact There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
+    /// Erratum `node-spec-annotations-inline`:
+    /// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
+    /// - the daemon: There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
     ///
     /// The default answers `501 Not Implemented`.
     fn node_update(

@@ -190,9 +190,13 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// - 200: no error. JSON `Plugin`.
     /// - 404: plugin not installed
     ///
-    /// Erratum `plugin-inspect-path`: the doc says GET /plugins/(plugin name); in fact dockerd 20.10 answers 404 (`page not found`) there; it serves the plugin at `/plugins/{name}/json`.
+    /// Erratum `plugin-inspect-path`:
+    /// - the doc says: GET /plugins/(plugin name)
+    /// - the daemon: dockerd 20.10 answers 404 (`page not found`) there; it serves the plugin at `/plugins/{name}/json`.
     ///
-    /// Erratum `plugin-inspect-object-shape`: the doc says The plugin has `Tag`, `Active`, a settings-shaped `Config` and a `Manifest`.; in fact The same object as in `GET /plugins` (erratum `plugin-object-shape`): `Enabled`, `Settings`, `PluginReference`, and the manifest under `Config`. A separate id because an example may only name an erratum of its own operation.
+    /// Erratum `plugin-inspect-object-shape`:
+    /// - the doc says: The plugin has `Tag`, `Active`, a settings-shaped `Config` and a `Manifest`.
+    /// - the daemon: The same object as in `GET /plugins` (erratum `plugin-object-shape`): `Enabled`, `Settings`, `PluginReference`, and the manifest under `Config`. A separate id because an example may only name an erratum of its own operation.
     ///
     /// The default answers `501 Not Implemented`.
     fn plugin_inspect(
@@ -213,7 +217,9 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// - 200: no error. JSON `list<Plugin>`.
     /// - 500: server error
     ///
-    /// Erratum `plugin-object-shape`: the doc says A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).; in fact dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
+    /// Erratum `plugin-object-shape`:
+    /// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
+    /// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
     ///
     /// The default answers `501 Not Implemented`.
     fn plugin_list(
@@ -239,7 +245,9 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// - 400: a plugin of that name is already installed
     /// - 500: server error: no or invalid reference (`invalid reference format`), unreadable privileges body, registry failure
     ///
-    /// Erratum `plugin-pull-remote`: the doc says `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.; in fact dockerd 20.10 takes the reference to pull from `remote` and answers 500 (`invalid reference format`) without it; `name` is only the local name. It reads a JSON list of granted privileges from the body (500 `failed to parse privileges: EOF` without one) and streams JSON progress messages, with the local name in the `Docker-Plugin-Name` header.
+    /// Erratum `plugin-pull-remote`:
+    /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
+    /// - the daemon: dockerd 20.10 takes the reference to pull from `remote` and answers 500 (`invalid reference format`) without it; `name` is only the local name. It reads a JSON list of granted privileges from the body (500 `failed to parse privileges: EOF` without one) and streams JSON progress messages, with the local name in the `Docker-Plugin-Name` header.
     ///
     /// The default answers `501 Not Implemented`.
     fn plugin_pull(
@@ -269,7 +277,9 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
     /// - 404: plugin not installed
     ///
-    /// Erratum `plugin-push-path-typo`: the doc says The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.; in fact dockerd 20.10 serves `POST /plugins/{name}/push`, where the name (here `tiborvass/no-remove:latest`) may hold slashes.
+    /// Erratum `plugin-push-path-typo`:
+    /// - the doc says: The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.
+    /// - the daemon: dockerd 20.10 serves `POST /plugins/{name}/push`, where the name (here `tiborvass/no-remove:latest`) may hold slashes.
     ///
     /// The default answers `501 Not Implemented`.
     fn plugin_push(

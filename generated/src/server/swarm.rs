@@ -100,9 +100,13 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
-    /// Erratum `swarm-init-already-in-swarm-503`: the doc says A daemon already in a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// Erratum `swarm-init-already-in-swarm-503`:
+    /// - the doc says: A daemon already in a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
     ///
-    /// Erratum `swarm-init-external-cas-key`: the doc says The JSON parameters name the external CA field `ExternalCA`.; in fact The key is `ExternalCAs`, a list of external CAs.
+    /// Erratum `swarm-init-external-cas-key`:
+    /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
+    /// - the daemon: The key is `ExternalCAs`, a list of external CAs.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_init(
@@ -123,7 +127,9 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `swarm-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `swarm-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_inspect(
@@ -141,9 +147,13 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
-    /// Erratum `swarm-join-already-in-swarm-503`: the doc says A daemon already in a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// Erratum `swarm-join-already-in-swarm-503`:
+    /// - the doc says: A daemon already in a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
     ///
-    /// Erratum `swarm-join-remote-addrs-key`: the doc says The JSON parameters name the manager addresses `RemoteAddr`.; in fact The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
+    /// Erratum `swarm-join-remote-addrs-key`:
+    /// - the doc says: The JSON parameters name the manager addresses `RemoteAddr`.
+    /// - the daemon: The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_join(
@@ -168,7 +178,9 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not part of a swarm
     ///
-    /// Erratum `swarm-leave-not-in-swarm-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
+    /// Erratum `swarm-leave-not-in-swarm-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_leave(
@@ -200,11 +212,17 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Erratum `swarm-update-not-manager-503`: the doc says A daemon outside a swarm answers 406.; in fact dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// Erratum `swarm-update-not-manager-503`:
+    /// - the doc says: A daemon outside a swarm answers 406.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Erratum `swarm-update-join-tokens-in-body`: the doc says The JSON parameters and the example body carry `JoinTokens` (with `Worker` and `Manager`) next to the spec fields.; in fact The body is a swarm spec, which has no `JoinTokens`; the daemon ignores the key. Tokens change only through `rotateWorkerToken` and `rotateManagerToken`.
+    /// Erratum `swarm-update-join-tokens-in-body`:
+    /// - the doc says: The JSON parameters and the example body carry `JoinTokens` (with `Worker` and `Manager`) next to the spec fields.
+    /// - the daemon: The body is a swarm spec, which has no `JoinTokens`; the daemon ignores the key. Tokens change only through `rotateWorkerToken` and `rotateManagerToken`.
     ///
-    /// Erratum `swarm-update-external-cas-key`: the doc says The JSON parameters name the external CA field `ExternalCA`.; in fact The key is `ExternalCAs`, a list of external CAs.
+    /// Erratum `swarm-update-external-cas-key`:
+    /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
+    /// - the daemon: The key is `ExternalCAs`, a list of external CAs.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_update(

@@ -6,7 +6,8 @@ use quote::quote;
 use crate::ir::{Field, Ir, TypeDef, TypeKind, COMMON_MODULE};
 
 use super::rust::{
-    collect_names, doc_attrs, doc_text, has_default, ident, render_file, rust_type, use_line,
+    collect_names, doc_attrs, doc_text, erratum_doc, has_default, ident, render_file, rust_type,
+    use_line,
 };
 use super::FileSet;
 
@@ -279,11 +280,6 @@ fn annotate(doc: &mut String, since: Option<&str>, errata: &[crate::ir::Erratum]
         doc.push_str(&format!("\n\nSince API {since}."));
     }
     for e in errata {
-        doc.push_str(&format!(
-            "\n\nErratum `{}`: the doc says {}; in fact {}",
-            e.id,
-            doc_text(&e.doc_says),
-            doc_text(&e.actual)
-        ));
+        doc.push_str(&erratum_doc(e));
     }
 }

@@ -11,8 +11,8 @@ use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
 use super::rust::{
-    collect_names, doc_attrs, doc_text, has_default, ident, is_enum, render_file, rust_type,
-    use_line,
+    collect_names, doc_attrs, doc_text, erratum_doc, has_default, ident, is_enum, render_file,
+    rust_type, use_line,
 };
 use super::FileSet;
 
@@ -160,12 +160,7 @@ pub fn operation_doc(op: &Operation) -> String {
         ));
     }
     for e in &op.errata {
-        doc.push_str(&format!(
-            "\n\nErratum `{}`: the doc says {}; in fact {}",
-            e.id,
-            doc_text(&e.doc_says),
-            doc_text(&e.actual)
-        ));
+        doc.push_str(&erratum_doc(e));
     }
     doc
 }

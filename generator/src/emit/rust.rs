@@ -85,6 +85,16 @@ pub fn doc_attrs(text: &str) -> TokenStream {
 }
 
 /// Escapes text for rustdoc markdown where a literal `[x]` or `<x>` would be misread.
+/// The rustdoc paragraph of an erratum, appended to the item it concerns.
+pub fn erratum_doc(e: &crate::ir::Erratum) -> String {
+    format!(
+        "\n\nErratum `{}`:\n- the doc says: {}\n- the daemon: {}",
+        e.id,
+        doc_text(e.doc_says.trim()),
+        doc_text(e.actual.trim())
+    )
+}
+
 pub fn doc_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -22,7 +22,9 @@ impl Docker {
     /// - 101: upgraded. Multiplexed stdout/stderr (raw with a TTY).
     /// - 200: events. A stream of JSON `Pet`.
     ///
-    /// Erratum `pet-feed-trailing-comma`: the doc says A body with a trailing comma.; in fact The JSON is invalid; kept verbatim to show the errata mechanism.
+    /// Erratum `pet-feed-trailing-comma`:
+    /// - the doc says: A body with a trailing comma.
+    /// - the daemon: The JSON is invalid; kept verbatim to show the errata mechanism.
     pub async fn pet_feed(
         &self,
         name: &str,

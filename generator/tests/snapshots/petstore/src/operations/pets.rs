@@ -17,7 +17,9 @@ use crate::models::{PetFilters, Species};
 /// - 101: upgraded. Multiplexed stdout/stderr (raw with a TTY).
 /// - 200: events. A stream of JSON `Pet`.
 ///
-/// Erratum `pet-feed-trailing-comma`: the doc says A body with a trailing comma.; in fact The JSON is invalid; kept verbatim to show the errata mechanism.
+/// Erratum `pet-feed-trailing-comma`:
+/// - the doc says: A body with a trailing comma.
+/// - the daemon: The JSON is invalid; kept verbatim to show the errata mechanism.
 pub const PET_FEED: OperationInfo = OperationInfo {
     id: "pet_feed",
     tag: "pets",

@@ -51,7 +51,9 @@ pub trait PetsApi: Send + Sync + 'static {
     /// - 101: upgraded. Multiplexed stdout/stderr (raw with a TTY).
     /// - 200: events. A stream of JSON `Pet`.
     ///
-    /// Erratum `pet-feed-trailing-comma`: the doc says A body with a trailing comma.; in fact The JSON is invalid; kept verbatim to show the errata mechanism.
+    /// Erratum `pet-feed-trailing-comma`:
+    /// - the doc says: A body with a trailing comma.
+    /// - the daemon: The JSON is invalid; kept verbatim to show the errata mechanism.
     ///
     /// The default answers `501 Not Implemented`.
     fn pet_feed(
