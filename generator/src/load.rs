@@ -257,11 +257,44 @@ pub fn load_dir(dir: &Path) -> Result<RawSpec, Diagnostics> {
         });
         None
     };
-    let files: Vec<Loaded<TagFile>> = paths
-        .iter()
-        .filter(|p| **p != api_path)
-        .filter_map(|p| load_file::<TagFile>(p, &mut problems))
-        .collect();
+    // Tag files parse independently, so each gets a thread; results and
+    // problems are taken back in file order, which keeps both deterministic.
+    let tag_paths: Vec<&PathBuf> = paths.iter().filter(|p| **p != api_path).collect();
+    let parsed: Vec<(Option<Loaded<TagFile>>, Diagnostics)> = std::thread::scope(|scope| {
+        let running: Vec<_> = tag_paths
+            .iter()
+            .map(|&path| {
+                scope.spawn(move || {
+                    let mut found = Diagnostics::default();
+                    let file = load_file::<TagFile>(path, &mut found);
+                    (file, found)
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .zip(&tag_paths)
+            .map(|(handle, path)| {
+                handle.join().unwrap_or_else(|_| {
+                    let mut found = Diagnostics::default();
+                    found.push(Diagnostic {
+                        file: path.to_path_buf(),
+                        line: 0,
+                        column: 0,
+                        message: "the loader panicked on this file".into(),
+                    });
+                    (None, found)
+                })
+            })
+            .collect()
+    });
+    let mut files = Vec::new();
+    for (file, found) in parsed {
+        for diagnostic in found.iter() {
+            problems.push(diagnostic.clone());
+        }
+        files.extend(file);
+    }
 
     match api {
         Some(api) if problems.is_empty() => Ok(RawSpec { api, files }),
