@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use docker_remote_api::models::ProgressMessage;
 use docker_remote_api::runtime::stream::{ByteStream, Demuxer, JsonLines, OutputChunk};
 use futures_util::StreamExt;
 
@@ -64,16 +65,6 @@ fn demux(c: &mut Criterion) {
     group.finish();
 }
 
-#[derive(serde::Deserialize)]
-#[allow(dead_code)] // the fields are what the decoder has to fill in
-struct Progress {
-    status: Option<String>,
-    id: Option<String>,
-    progress: Option<String>,
-    #[serde(rename = "progressDetail")]
-    progress_detail: Option<serde_json::Value>,
-}
-
 fn json_lines(c: &mut Criterion) {
     let line = br#"{"status":"Downloading","progressDetail":{"current":1048576,"total":52428800},"progress":"[=>      ] 1.049MB/52.43MB","id":"8dfafdbc3a40"}"#;
     let mut wire = Vec::new();
@@ -97,7 +88,7 @@ fn json_lines(c: &mut Criterion) {
                 reads.clone().into_iter().map(Ok),
             ));
             runtime.block_on(async {
-                let mut items = JsonLines::<Progress>::new("bench", source);
+                let mut items = JsonLines::<ProgressMessage>::new("bench", source);
                 let mut n = 0;
                 while let Some(item) = items.next().await {
                     item.expect("valid line");

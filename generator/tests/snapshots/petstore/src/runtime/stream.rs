@@ -63,7 +63,7 @@ pub(crate) fn decode_line<T: DeserializeOwned>(operation: &'static str, line: &[
         return None;
     }
     // Only lines that mention "error" pay for the second parse.
-    if contains(trimmed, b"\"error") {
+    if memchr::memmem::find(trimmed, b"\"error").is_some() {
         if let Ok(InBandError { error, error_detail }) = serde_json::from_slice::<InBandError>(trimmed) {
             let detail_message = error_detail.as_ref().and_then(|d| d.message.clone());
             if let Some(message) = error.or(detail_message) {
@@ -74,17 +74,13 @@ pub(crate) fn decode_line<T: DeserializeOwned>(operation: &'static str, line: &[
     Some(decode_json(operation, trimmed))
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 impl<T: DeserializeOwned> Stream for JsonLines<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            if let Some(pos) = this.buffer.iter().position(|b| *b == b'\n') {
+            if let Some(pos) = memchr::memchr(b'\n', &this.buffer) {
                 let line = this.buffer.split_to(pos + 1);
                 match decode_line(this.operation, &line) {
                     Some(item) => return Poll::Ready(Some(item)),
