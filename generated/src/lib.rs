@@ -4,7 +4,7 @@
 //! - [`models`]: request and response bodies, one module per tag.
 //! - [`operations`]: what the spec says of every operation, and typed query parameters.
 //! - [`runtime`]: the small hand-written support code the generated items use.
-//! - `client` (feature `client`, on by default): the async [`Docker`](crate::Docker) client.
+//! - `client` (feature `client`, on by default): the async `Docker` client.
 //! - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.
 //!
 //! Requests go to `/v1.24/...` on `unix:///var/run/docker.sock` unless configured otherwise.

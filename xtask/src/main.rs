@@ -138,6 +138,18 @@ fn test() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // Rustdoc of the generated crate: every public item documented, every link resolved.
+    run_with_env(
+        &cargo,
+        &[
+            "doc",
+            "-p",
+            "docker-remote-api",
+            "--all-features",
+            "--no-deps",
+        ],
+        &[("RUSTDOCFLAGS".into(), "-D warnings".into())],
+    )?;
     run(&cargo, &["test", "--workspace", "--all-features"])?;
     // The live tests are #[ignore]d without a daemon; here they get one.
     let daemon = daemon::TestDaemon::start()?;

@@ -82,7 +82,7 @@ pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
 - [`models`]: request and response bodies, one module per tag.\n\
 - [`operations`]: what the spec says of every operation, and typed query parameters.\n\
 - [`runtime`]: the small hand-written support code the generated items use.\n\
-- `client` (feature `client`, on by default): the async [`Docker`](crate::Docker) client.\n\
+- `client` (feature `client`, on by default): the async `Docker` client.\n\
 - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n\n\
 Requests go to `{}/...` on `{}` unless configured otherwise.",
         ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint
