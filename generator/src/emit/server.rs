@@ -466,6 +466,9 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
     }
     let api_version = &ir.meta.api_version;
     let min_version = &ir.meta.min_api_version;
+    let new_doc = format!(
+        " A builder serving API versions {min_version} to {api_version}, with a 16 MiB limit on JSON bodies."
+    );
     let tokens = quote! {
         use std::sync::Arc;
 
@@ -500,7 +503,7 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
         }
 
         impl ServerBuilder {
-            /// A builder serving API versions #min_version to #api_version, with a 16 MiB limit on JSON bodies.
+            #[doc = #new_doc]
             pub fn new() -> Self {
                 ServerBuilder {
                     tags: Vec::new(),

@@ -48,7 +48,7 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// A builder serving API versions #min_version to #api_version, with a 16 MiB limit on JSON bodies.
+    /// A builder serving API versions 2.0 to 2.1, with a 16 MiB limit on JSON bodies.
     pub fn new() -> Self {
         ServerBuilder {
             tags: Vec::new(),
