@@ -3,6 +3,10 @@
 //! request in both). Needs `DRAPI_TEST_DOCKER_HOST`, e.g. from `cargo xtask dockerd`:
 //! `DRAPI_TEST_DOCKER_HOST=unix:///tmp/drapi-.../docker.sock DRAPI_TEST_BUSYBOX=/bin/busybox cargo bench -p live-tests --bench roundtrip`.
 //!
+//! `ping_stub` needs no daemon: the same two loops against a fake daemon built
+//! from the generated server stubs, whose answer costs next to nothing, so the
+//! difference is the client's own overhead.
+//!
 //! The list benchmark first creates containers until the daemon has 100, and
 //! removes the ones it made afterwards. Its hyper baseline is measured twice:
 //! collecting the bytes only, and also decoding them into the same typed
@@ -99,5 +103,55 @@ fn roundtrips(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, roundtrips);
+/// A fake daemon that only answers `/_ping`, from the generated server stubs.
+struct PingOnly;
+
+impl docker_remote_api::server::SystemApi for PingOnly {
+    async fn system_ping(
+        &self,
+    ) -> Result<
+        docker_remote_api::server::system::SystemPingReply,
+        docker_remote_api::server::ServerError,
+    > {
+        Ok(docker_remote_api::server::system::SystemPingReply::Ok(
+            "OK".into(),
+        ))
+    }
+}
+
+fn client_overhead(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("drapi-bench-stub-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("stub.sock");
+    let _ = std::fs::remove_file(&socket);
+    // The stub runs on a runtime of its own, so the measured loop has its thread to itself.
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = server.block_on(async { tokio::net::UnixListener::bind(&socket).unwrap() });
+    let router = docker_remote_api::server::ServerBuilder::new()
+        .system(std::sync::Arc::new(PingOnly))
+        .into_router();
+    server.spawn(async move { axum::serve(listener, router).await });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let docker = Docker::connect_unix(&socket);
+    let path = socket.to_str().unwrap().to_string();
+    let mut group = c.benchmark_group("ping_stub");
+    group.bench_function("client", |b| {
+        b.iter(|| runtime.block_on(docker.system_ping()).unwrap())
+    });
+    group.bench_function("hyper", |b| {
+        b.iter(|| runtime.block_on(raw_get(&path, "/v1.24/_ping")))
+    });
+    group.finish();
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, client_overhead, roundtrips);
 criterion_main!(benches);
