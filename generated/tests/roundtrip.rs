@@ -83,6 +83,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_archive_info(
         &self,
         id: String,
@@ -138,6 +139,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_attach(
         &self,
         id: String,
@@ -219,6 +221,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     #[cfg(feature = "websocket")]
     async fn container_attach_websocket(
         &self,
@@ -278,6 +281,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_changes(
         &self,
         id: String,
@@ -313,6 +317,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_create(
         &self,
         query: docker_remote_api::operations::containers::ContainerCreateQuery,
@@ -389,6 +394,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_delete(
         &self,
         id: String,
@@ -445,6 +451,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_export(
         &self,
         id: String,
@@ -478,6 +485,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_inspect(
         &self,
         id: String,
@@ -526,6 +534,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_kill(
         &self,
         id: String,
@@ -563,6 +572,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_list(
         &self,
         query: docker_remote_api::operations::containers::ContainerListQuery,
@@ -615,6 +625,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_logs(
         &self,
         id: String,
@@ -667,6 +678,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_pause(
         &self,
         id: String,
@@ -698,6 +710,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_put_archive(
         &self,
         id: String,
@@ -756,6 +769,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_rename(
         &self,
         id: String,
@@ -803,6 +817,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_resize(
         &self,
         id: String,
@@ -842,6 +857,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_restart(
         &self,
         id: String,
@@ -882,6 +898,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_start(
         &self,
         id: String,
@@ -925,6 +942,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_stats(
         &self,
         id: String,
@@ -976,6 +994,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_stop(
         &self,
         id: String,
@@ -1016,6 +1035,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_top(
         &self,
         id: String,
@@ -1059,6 +1079,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_unpause(
         &self,
         id: String,
@@ -1090,6 +1111,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_update(
         &self,
         id: String,
@@ -1145,6 +1167,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             },
         )
     }
+
     async fn container_wait(
         &self,
         id: String,
@@ -1268,6 +1291,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_commit(
         &self,
         query: docker_remote_api::operations::images::ImageCommitQuery,
@@ -1324,6 +1348,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_create(
         &self,
         query: docker_remote_api::operations::images::ImageCreateQuery,
@@ -1389,6 +1414,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_delete(
         &self,
         name: String,
@@ -1438,6 +1464,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_get(
         &self,
         name: String,
@@ -1461,6 +1488,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_get_all(
         &self,
         query: docker_remote_api::operations::images::ImageGetAllQuery,
@@ -1491,6 +1519,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_history(
         &self,
         name: String,
@@ -1525,6 +1554,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_inspect(
         &self,
         name: String,
@@ -1561,6 +1591,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_list(
         &self,
         query: docker_remote_api::operations::images::ImageListQuery,
@@ -1603,6 +1634,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_load(
         &self,
         query: docker_remote_api::operations::images::ImageLoadQuery,
@@ -1645,6 +1677,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_push(
         &self,
         name: String,
@@ -1704,6 +1737,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_search(
         &self,
         query: docker_remote_api::operations::images::ImageSearchQuery,
@@ -1746,6 +1780,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             },
         )
     }
+
     async fn image_tag(
         &self,
         name: String,
@@ -1836,6 +1871,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
             },
         )
     }
+
     async fn system_events(
         &self,
         query: docker_remote_api::operations::system::SystemEventsQuery,
@@ -1890,6 +1926,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
             },
         )
     }
+
     async fn system_info(
         &self,
     ) -> Result<docker_remote_api::server::system::SystemInfoReply, ServerError> {
@@ -1917,6 +1954,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
             },
         )
     }
+
     async fn system_ping(
         &self,
     ) -> Result<docker_remote_api::server::system::SystemPingReply, ServerError> {
@@ -1938,6 +1976,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
             },
         )
     }
+
     async fn system_version(
         &self,
     ) -> Result<docker_remote_api::server::system::SystemVersionReply, ServerError> {
@@ -2020,6 +2059,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
             },
         )
     }
+
     async fn exec_inspect(
         &self,
         id: String,
@@ -2056,6 +2096,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
             },
         )
     }
+
     async fn exec_resize(
         &self,
         id: String,
@@ -2086,6 +2127,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
             },
         )
     }
+
     async fn exec_start(
         &self,
         id: String,
@@ -2184,6 +2226,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
             },
         )
     }
+
     async fn volume_delete(
         &self,
         name: String,
@@ -2219,6 +2262,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
             },
         )
     }
+
     async fn volume_inspect(
         &self,
         name: String,
@@ -2255,6 +2299,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
             },
         )
     }
+
     async fn volume_list(
         &self,
         query: docker_remote_api::operations::volumes::VolumeListQuery,
@@ -2344,6 +2389,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
     async fn network_create(
         &self,
         body: NetworkCreateBody,
@@ -2394,6 +2440,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
     async fn network_delete(
         &self,
         id: String,
@@ -2429,6 +2476,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
     async fn network_disconnect(
         &self,
         id: String,
@@ -2474,6 +2522,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
     async fn network_inspect(
         &self,
         id: String,
@@ -2510,6 +2559,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
     async fn network_list(
         &self,
         query: docker_remote_api::operations::networks::NetworkListQuery,
@@ -2595,6 +2645,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_disable(
         &self,
         name: String,
@@ -2628,6 +2679,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_enable(
         &self,
         name: String,
@@ -2670,6 +2722,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_inspect(
         &self,
         name: String,
@@ -2699,6 +2752,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_list(
         &self,
     ) -> Result<docker_remote_api::server::plugins::PluginListReply, ServerError> {
@@ -2724,6 +2778,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_pull(
         &self,
         query: docker_remote_api::operations::plugins::PluginPullQuery,
@@ -2798,6 +2853,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             },
         )
     }
+
     async fn plugin_push(
         &self,
         name: String,
@@ -2902,6 +2958,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
             },
         )
     }
+
     async fn node_inspect(
         &self,
         id: String,
@@ -2952,6 +3009,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
             },
         )
     }
+
     async fn node_list(
         &self,
         query: docker_remote_api::operations::nodes::NodeListQuery,
@@ -3006,6 +3064,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
             },
         )
     }
+
     async fn node_update(
         &self,
         id: String,
@@ -3122,6 +3181,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             },
         )
     }
+
     async fn swarm_inspect(
         &self,
     ) -> Result<docker_remote_api::server::swarm::SwarmInspectReply, ServerError> {
@@ -3163,6 +3223,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             },
         )
     }
+
     async fn swarm_join(
         &self,
         body: SwarmJoinBody,
@@ -3212,6 +3273,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             },
         )
     }
+
     async fn swarm_leave(
         &self,
         query: docker_remote_api::operations::swarm::SwarmLeaveQuery,
@@ -3252,6 +3314,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             },
         )
     }
+
     async fn swarm_update(
         &self,
         query: docker_remote_api::operations::swarm::SwarmUpdateQuery,
@@ -3392,6 +3455,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
             },
         )
     }
+
     async fn service_delete(
         &self,
         id: String,
@@ -3432,6 +3496,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
             },
         )
     }
+
     async fn service_inspect(
         &self,
         id: String,
@@ -3482,6 +3547,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
             },
         )
     }
+
     async fn service_list(
         &self,
         query: docker_remote_api::operations::services::ServiceListQuery,
@@ -3536,6 +3602,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
             },
         )
     }
+
     async fn service_update(
         &self,
         id: String,
@@ -3662,6 +3729,7 @@ impl docker_remote_api::server::TasksApi for Fixture {
             },
         )
     }
+
     async fn task_list(
         &self,
         query: docker_remote_api::operations::tasks::TaskListQuery,

@@ -105,6 +105,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `HEAD /containers/{id}/archive`: Stat a path in a container
     ///
     /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
@@ -151,6 +152,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/attach`: Attach to a container
     ///
     /// Hijacks the connection: after `101 UPGRADED` it carries the container's
@@ -189,6 +191,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/attach/ws`: Attach to a container over a websocket
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
@@ -219,6 +222,7 @@ impl Docker {
         let response = self.send(call).await?;
         self.websocket(op, response).await
     }
+
     /// `GET /containers/{id}/changes`: List changes to a container's filesystem
     ///
     /// Files added, changed or deleted in the container's filesystem, relative to its image.
@@ -244,6 +248,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/create`: Create a container
     ///
     /// Creates a container from an image and a configuration; it does not start it.
@@ -275,6 +280,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `DELETE /containers/{id}`: Remove a container
     ///
     /// # Parameters
@@ -305,6 +311,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/export`: Export a container's filesystem
     ///
     /// Streams the container's whole filesystem as a tar archive.
@@ -330,6 +337,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/json`: Inspect a container
     ///
     /// Returns everything the daemon knows about one container.
@@ -362,6 +370,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/kill`: Kill a container
     ///
     /// Sends a signal to the container's main process; SIGKILL unless told otherwise.
@@ -390,6 +399,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/json`: List containers
     ///
     /// Lists containers; only running ones unless `all` is set.
@@ -421,6 +431,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/logs`: Get a container's logs
     ///
     /// Streams the container's stdout and/or stderr, framed (multiplexed) unless the
@@ -460,6 +471,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/pause`: Pause a container
     ///
     /// Freezes every process of the container (cgroup freezer).
@@ -482,6 +494,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
     ///
     /// Unpacks a tar archive into a directory of the container.
@@ -515,6 +528,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/rename`: Rename a container
     ///
     /// # Parameters
@@ -542,6 +556,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/resize`: Resize a container's TTY
     ///
     /// Sets the TTY size in characters.
@@ -571,6 +586,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/restart`: Restart a container
     ///
     /// # Parameters
@@ -597,6 +613,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/start`: Start a container
     ///
     /// # Parameters
@@ -635,6 +652,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/stats`: Get a container's resource usage
     ///
     /// A live stream of resource usage samples, about one a second; with `stream=0`
@@ -665,6 +683,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/stop`: Stop a container
     ///
     /// # Parameters
@@ -703,6 +722,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /containers/{id}/top`: List a container's processes
     ///
     /// Runs `ps` inside the container and returns its table. Not supported on Windows.
@@ -735,6 +755,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/unpause`: Unpause a container
     ///
     /// # Parameters
@@ -755,6 +776,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/update`: Update a container's resources
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
@@ -783,6 +805,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /containers/{id}/wait`: Wait for a container to stop
     ///
     /// Blocks until the container stops, then answers its exit code.

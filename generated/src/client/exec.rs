@@ -43,6 +43,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /exec/{id}/json`: Inspect an exec instance
     ///
     /// Returns the state of an exec instance, its process configuration and, once it has ended, its exit code.
@@ -65,6 +66,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /exec/{id}/resize`: Resize an exec instance's TTY
     ///
     /// Sets the size, in characters, of the TTY of an exec instance created and started with `Tty`.
@@ -94,6 +96,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /exec/{id}/start`: Start an exec instance
     ///
     /// Runs a created exec instance. Detached, it answers as soon as the

@@ -76,6 +76,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /commit`: Create an image from a container
     ///
     /// Makes a new image from a container's filesystem changes. The body is a
@@ -120,6 +121,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /images/create`: Pull or import an image
     ///
     /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
@@ -164,6 +166,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `DELETE /images/{name}`: Remove an image
     ///
     /// Untags an image and deletes it once no tag refers to it.
@@ -194,6 +197,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/{name}/get`: Export an image or repository as a tarball
     ///
     /// Streams a tar archive of the images and metadata of repository `name`.
@@ -237,6 +241,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/get`: Export several images as one tarball
     ///
     /// Streams one tar archive of the images and metadata of every image or
@@ -281,6 +286,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/{name}/history`: Show an image's history
     ///
     /// The layers of an image, newest first, with the instruction that made each.
@@ -306,6 +312,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/{name}/json`: Inspect an image
     ///
     /// # Parameters
@@ -326,6 +333,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/json`: List images
     ///
     /// Lists the daemon's images; intermediate images only with `all`.
@@ -357,6 +365,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /images/load`: Load images from a tarball
     ///
     /// Imports the images and tags of a tar archive in the format that
@@ -391,6 +400,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /images/{name}/push`: Push an image to a registry
     ///
     /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -428,6 +438,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /images/search`: Search a registry for images
     ///
     /// Searches Docker Hub (the daemon asks the public index).
@@ -459,6 +470,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /images/{name}/tag`: Tag an image
     ///
     /// # Parameters

@@ -42,6 +42,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /networks/create`: Create a network
     ///
     /// # Responses
@@ -63,6 +64,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `DELETE /networks/{id}`: Remove a network
     ///
     /// # Parameters
@@ -84,6 +86,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /networks/{id}/disconnect`: Disconnect a container from a network
     ///
     /// # Parameters
@@ -110,6 +113,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /networks/{id}`: Inspect a network
     ///
     /// # Parameters
@@ -130,6 +134,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /networks`: List networks
     ///
     /// # Parameters

@@ -47,6 +47,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /nodes/{id}`: Inspect a node
     ///
     /// # Parameters
@@ -77,6 +78,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /nodes`: List nodes
     ///
     /// Lists the nodes of the swarm; the daemon must be a swarm manager.
@@ -109,6 +111,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /nodes/{id}/update`: Update a node
     ///
     /// Replaces the node's spec with the one sent. `Role` and `Availability`

@@ -50,6 +50,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /plugins/{name}/disable`: Disable a plugin
     ///
     /// Stops a running plugin; it stays installed.
@@ -73,6 +74,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /plugins/{name}/enable`: Enable a plugin
     ///
     /// Starts an installed plugin.
@@ -102,6 +104,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /plugins/{name}/json`: Inspect a plugin
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
@@ -131,6 +134,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /plugins`: List plugins
     ///
     /// Answers every installed plugin, enabled or not.
@@ -152,6 +156,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /plugins/pull`: Pull and install a plugin
     ///
     /// Downloads a plugin from a registry and installs it, disabled (see
@@ -206,6 +211,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /plugins/{name}/push`: Push a plugin to a registry
     ///
     /// Undocumented in v1.24: the doc keeps this endpoint inside an HTML

@@ -52,6 +52,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `DELETE /services/{id}`: Remove a service
     ///
     /// Stops the tasks of the service and removes it.
@@ -76,6 +77,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /services/{id}`: Inspect a service
     ///
     /// # Parameters
@@ -98,6 +100,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /services`: List services
     ///
     /// # Parameters
@@ -123,6 +126,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /services/{id}/update`: Update a service
     ///
     /// Replaces the spec of a service. `version` must be the version of the

@@ -41,6 +41,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /swarm`: Inspect the swarm
     ///
     /// # Responses
@@ -62,6 +63,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /swarm/join`: Join an existing swarm
     ///
     /// # Responses
@@ -89,6 +91,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /swarm/leave`: Leave the swarm
     ///
     /// # Parameters
@@ -115,6 +118,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `POST /swarm/update`: Update the swarm
     ///
     /// Replaces the swarm's spec with the one sent; fields left out go back

@@ -52,6 +52,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /events`: Stream events
     ///
     /// Streams what happens on the daemon as it happens, one JSON object per
@@ -98,6 +99,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /info`: Show system-wide information
     ///
     /// Reports on the daemon and its host: object counts, the storage driver,
@@ -117,6 +119,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /_ping`: Ping the daemon
     ///
     /// Checks that the daemon is up; it answers the text `OK`.
@@ -134,6 +137,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /version`: Show version information
     ///
     /// Reports the versions of the engine, its API, Go and the kernel, and the platform it runs on.

@@ -31,6 +31,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /tasks`: List tasks
     ///
     /// # Parameters

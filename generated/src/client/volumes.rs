@@ -27,6 +27,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `DELETE /volumes/{name}`: Remove a volume
     ///
     /// Asks the volume's driver to remove it.
@@ -50,6 +51,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /volumes/{name}`: Inspect a volume
     ///
     /// # Parameters
@@ -70,6 +72,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /volumes`: List volumes
     ///
     /// # Parameters

@@ -236,6 +236,7 @@ impl ExecResizeQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.

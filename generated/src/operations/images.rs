@@ -321,6 +321,7 @@ impl ImageBuildQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -565,6 +566,7 @@ impl ImageCommitQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -732,6 +734,7 @@ impl ImageCreateQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -855,6 +858,7 @@ impl ImageDeleteQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1031,6 +1035,7 @@ impl ImageGetAllQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1266,6 +1271,7 @@ impl ImageListQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1365,6 +1371,7 @@ impl ImageLoadQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1480,6 +1487,7 @@ impl ImagePushQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1592,6 +1600,7 @@ impl ImageSearchQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -1730,6 +1739,7 @@ impl ImageTagQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.

@@ -121,6 +121,7 @@ impl NodeDeleteQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -312,6 +313,7 @@ impl NodeListQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -446,6 +448,7 @@ impl NodeUpdateQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.

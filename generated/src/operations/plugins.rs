@@ -98,6 +98,7 @@ impl PluginDeleteQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -275,6 +276,7 @@ impl PluginEnableQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -508,6 +510,7 @@ impl PluginPullQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.

@@ -300,6 +300,7 @@ impl SwarmLeaveQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.
@@ -465,6 +466,7 @@ impl SwarmUpdateQuery {
         }
         Ok(pairs)
     }
+
     /// Reads the parameters from a request's query string, as the server does:
     /// a missing required parameter or a value of the wrong type is an error
     /// naming the parameter; unknown parameters are ignored, as the daemon does.

@@ -360,6 +360,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_archive"))
         }
     }
+
     /// `HEAD /containers/{id}/archive`: Stat a path in a container
     ///
     /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
@@ -391,6 +392,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_archive_info"))
         }
     }
+
     /// `POST /containers/{id}/attach`: Attach to a container
     ///
     /// Hijacks the connection: after `101 UPGRADED` it carries the container's
@@ -426,6 +428,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_attach"))
         }
     }
+
     /// `GET /containers/{id}/attach/ws`: Attach to a container over a websocket
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
@@ -458,6 +461,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_attach_websocket"))
         }
     }
+
     /// `GET /containers/{id}/changes`: List changes to a container's filesystem
     ///
     /// Files added, changed or deleted in the container's filesystem, relative to its image.
@@ -482,6 +486,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_changes"))
         }
     }
+
     /// `POST /containers/create`: Create a container
     ///
     /// Creates a container from an image and a configuration; it does not start it.
@@ -510,6 +515,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_create"))
         }
     }
+
     /// `DELETE /containers/{id}`: Remove a container
     ///
     /// # Parameters
@@ -538,6 +544,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_delete"))
         }
     }
+
     /// `GET /containers/{id}/export`: Export a container's filesystem
     ///
     /// Streams the container's whole filesystem as a tar archive.
@@ -562,6 +569,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_export"))
         }
     }
+
     /// `GET /containers/{id}/json`: Inspect a container
     ///
     /// Returns everything the daemon knows about one container.
@@ -592,6 +600,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_inspect"))
         }
     }
+
     /// `POST /containers/{id}/kill`: Kill a container
     ///
     /// Sends a signal to the container's main process; SIGKILL unless told otherwise.
@@ -618,6 +627,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_kill"))
         }
     }
+
     /// `GET /containers/json`: List containers
     ///
     /// Lists containers; only running ones unless `all` is set.
@@ -647,6 +657,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_list"))
         }
     }
+
     /// `GET /containers/{id}/logs`: Get a container's logs
     ///
     /// Streams the container's stdout and/or stderr, framed (multiplexed) unless the
@@ -684,6 +695,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_logs"))
         }
     }
+
     /// `POST /containers/{id}/pause`: Pause a container
     ///
     /// Freezes every process of the container (cgroup freezer).
@@ -708,6 +720,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_pause"))
         }
     }
+
     /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
     ///
     /// Unpacks a tar archive into a directory of the container.
@@ -738,6 +751,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_put_archive"))
         }
     }
+
     /// `POST /containers/{id}/rename`: Rename a container
     ///
     /// # Parameters
@@ -763,6 +777,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_rename"))
         }
     }
+
     /// `POST /containers/{id}/resize`: Resize a container's TTY
     ///
     /// Sets the TTY size in characters.
@@ -790,6 +805,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_resize"))
         }
     }
+
     /// `POST /containers/{id}/restart`: Restart a container
     ///
     /// # Parameters
@@ -814,6 +830,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_restart"))
         }
     }
+
     /// `POST /containers/{id}/start`: Start a container
     ///
     /// # Parameters
@@ -839,6 +856,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_start"))
         }
     }
+
     /// `GET /containers/{id}/stats`: Get a container's resource usage
     ///
     /// A live stream of resource usage samples, about one a second; with `stream=0`
@@ -867,6 +885,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_stats"))
         }
     }
+
     /// `POST /containers/{id}/stop`: Stop a container
     ///
     /// # Parameters
@@ -892,6 +911,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_stop"))
         }
     }
+
     /// `GET /containers/{id}/top`: List a container's processes
     ///
     /// Runs `ps` inside the container and returns its table. Not supported on Windows.
@@ -922,6 +942,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_top"))
         }
     }
+
     /// `POST /containers/{id}/unpause`: Unpause a container
     ///
     /// # Parameters
@@ -944,6 +965,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_unpause"))
         }
     }
+
     /// `POST /containers/{id}/update`: Update a container's resources
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
@@ -970,6 +992,7 @@ pub trait ContainersApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("container_update"))
         }
     }
+
     /// `POST /containers/{id}/wait`: Wait for a container to stop
     ///
     /// Blocks until the container stops, then answers its exit code.

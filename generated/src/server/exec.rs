@@ -93,6 +93,7 @@ pub trait ExecApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("exec_create"))
         }
     }
+
     /// `GET /exec/{id}/json`: Inspect an exec instance
     ///
     /// Returns the state of an exec instance, its process configuration and, once it has ended, its exit code.
@@ -117,6 +118,7 @@ pub trait ExecApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("exec_inspect"))
         }
     }
+
     /// `POST /exec/{id}/resize`: Resize an exec instance's TTY
     ///
     /// Sets the size, in characters, of the TTY of an exec instance created and started with `Tty`.
@@ -144,6 +146,7 @@ pub trait ExecApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("exec_resize"))
         }
     }
+
     /// `POST /exec/{id}/start`: Start an exec instance
     ///
     /// Runs a created exec instance. Detached, it answers as soon as the

@@ -203,6 +203,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_build"))
         }
     }
+
     /// `POST /commit`: Create an image from a container
     ///
     /// Makes a new image from a container's filesystem changes. The body is a
@@ -244,6 +245,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_commit"))
         }
     }
+
     /// `POST /images/create`: Pull or import an image
     ///
     /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
@@ -280,6 +282,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_create"))
         }
     }
+
     /// `DELETE /images/{name}`: Remove an image
     ///
     /// Untags an image and deletes it once no tag refers to it.
@@ -308,6 +311,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_delete"))
         }
     }
+
     /// `GET /images/{name}/get`: Export an image or repository as a tarball
     ///
     /// Streams a tar archive of the images and metadata of repository `name`.
@@ -350,6 +354,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_get"))
         }
     }
+
     /// `GET /images/get`: Export several images as one tarball
     ///
     /// Streams one tar archive of the images and metadata of every image or
@@ -392,6 +397,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_get_all"))
         }
     }
+
     /// `GET /images/{name}/history`: Show an image's history
     ///
     /// The layers of an image, newest first, with the instruction that made each.
@@ -416,6 +422,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_history"))
         }
     }
+
     /// `GET /images/{name}/json`: Inspect an image
     ///
     /// # Parameters
@@ -438,6 +445,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_inspect"))
         }
     }
+
     /// `GET /images/json`: List images
     ///
     /// Lists the daemon's images; intermediate images only with `all`.
@@ -467,6 +475,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_list"))
         }
     }
+
     /// `POST /images/load`: Load images from a tarball
     ///
     /// Imports the images and tags of a tar archive in the format that
@@ -498,6 +507,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_load"))
         }
     }
+
     /// `POST /images/{name}/push`: Push an image to a registry
     ///
     /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -532,6 +542,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_push"))
         }
     }
+
     /// `GET /images/search`: Search a registry for images
     ///
     /// Searches Docker Hub (the daemon asks the public index).
@@ -561,6 +572,7 @@ pub trait ImagesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("image_search"))
         }
     }
+
     /// `POST /images/{name}/tag`: Tag an image
     ///
     /// # Parameters

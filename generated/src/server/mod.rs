@@ -79,66 +79,79 @@ impl ServerBuilder {
             },
         }
     }
+
     /// The largest JSON request body accepted, in bytes.
     pub fn json_body_limit(mut self, bytes: usize) -> Self {
         self.config.json_body_limit = bytes;
         self
     }
+
     /// Serves the `containers` operations with `api`.
     pub fn containers<T: ContainersApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("containers", containers::dispatch(api)));
         self
     }
+
     /// Serves the `images` operations with `api`.
     pub fn images<T: ImagesApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("images", images::dispatch(api)));
         self
     }
+
     /// Serves the `system` operations with `api`.
     pub fn system<T: SystemApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("system", system::dispatch(api)));
         self
     }
+
     /// Serves the `exec` operations with `api`.
     pub fn exec<T: ExecApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("exec", exec::dispatch(api)));
         self
     }
+
     /// Serves the `volumes` operations with `api`.
     pub fn volumes<T: VolumesApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("volumes", volumes::dispatch(api)));
         self
     }
+
     /// Serves the `networks` operations with `api`.
     pub fn networks<T: NetworksApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("networks", networks::dispatch(api)));
         self
     }
+
     /// Serves the `plugins` operations with `api`.
     pub fn plugins<T: PluginsApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("plugins", plugins::dispatch(api)));
         self
     }
+
     /// Serves the `nodes` operations with `api`.
     pub fn nodes<T: NodesApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("nodes", nodes::dispatch(api)));
         self
     }
+
     /// Serves the `swarm` operations with `api`.
     pub fn swarm<T: SwarmApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("swarm", swarm::dispatch(api)));
         self
     }
+
     /// Serves the `services` operations with `api`.
     pub fn services<T: ServicesApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("services", services::dispatch(api)));
         self
     }
+
     /// Serves the `tasks` operations with `api`.
     pub fn tasks<T: TasksApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("tasks", tasks::dispatch(api)));
         self
     }
+
     /// Serves every tag with one implementation of all the traits.
     pub fn all<
         T: ContainersApi + ImagesApi + SystemApi + ExecApi + VolumesApi + NetworksApi
@@ -156,6 +169,7 @@ impl ServerBuilder {
             .services(api.clone())
             .tasks(api.clone())
     }
+
     /// The router over every operation of the spec.
     pub fn build(self) -> Dispatcher {
         let mut dispatcher = Dispatcher::new(&crate::operations::ALL, self.config);
@@ -164,6 +178,7 @@ impl ServerBuilder {
         }
         dispatcher
     }
+
     /// The server as an [`axum::Router`], ready for `axum::serve` on a
     /// `tokio::net::TcpListener` or `UnixListener`.
     pub fn into_router(self) -> axum::Router {

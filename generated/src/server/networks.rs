@@ -117,6 +117,7 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_connect"))
         }
     }
+
     /// `POST /networks/create`: Create a network
     ///
     /// # Responses
@@ -136,6 +137,7 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_create"))
         }
     }
+
     /// `DELETE /networks/{id}`: Remove a network
     ///
     /// # Parameters
@@ -159,6 +161,7 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_delete"))
         }
     }
+
     /// `POST /networks/{id}/disconnect`: Disconnect a container from a network
     ///
     /// # Parameters
@@ -183,6 +186,7 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_disconnect"))
         }
     }
+
     /// `GET /networks/{id}`: Inspect a network
     ///
     /// # Parameters
@@ -205,6 +209,7 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_inspect"))
         }
     }
+
     /// `GET /networks`: List networks
     ///
     /// # Parameters

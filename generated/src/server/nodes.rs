@@ -110,6 +110,7 @@ pub trait NodesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("node_delete"))
         }
     }
+
     /// `GET /nodes/{id}`: Inspect a node
     ///
     /// # Parameters
@@ -142,6 +143,7 @@ pub trait NodesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("node_inspect"))
         }
     }
+
     /// `GET /nodes`: List nodes
     ///
     /// Lists the nodes of the swarm; the daemon must be a swarm manager.
@@ -175,6 +177,7 @@ pub trait NodesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("node_list"))
         }
     }
+
     /// `POST /nodes/{id}/update`: Update a node
     ///
     /// Replaces the node's spec with the one sent. `Role` and `Availability`

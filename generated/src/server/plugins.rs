@@ -125,6 +125,7 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_delete"))
         }
     }
+
     /// `POST /plugins/{name}/disable`: Disable a plugin
     ///
     /// Stops a running plugin; it stays installed.
@@ -150,6 +151,7 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_disable"))
         }
     }
+
     /// `POST /plugins/{name}/enable`: Enable a plugin
     ///
     /// Starts an installed plugin.
@@ -177,6 +179,7 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_enable"))
         }
     }
+
     /// `GET /plugins/{name}/json`: Inspect a plugin
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
@@ -208,6 +211,7 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_inspect"))
         }
     }
+
     /// `GET /plugins`: List plugins
     ///
     /// Answers every installed plugin, enabled or not.
@@ -227,6 +231,7 @@ pub trait PluginsApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<PluginListReply, ServerError>> + Send {
         async move { Err(ServerError::not_implemented("plugin_list")) }
     }
+
     /// `POST /plugins/pull`: Pull and install a plugin
     ///
     /// Downloads a plugin from a registry and installs it, disabled (see
@@ -261,6 +266,7 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_pull"))
         }
     }
+
     /// `POST /plugins/{name}/push`: Push a plugin to a registry
     ///
     /// Undocumented in v1.24: the doc keeps this endpoint inside an HTML

@@ -130,6 +130,7 @@ pub trait ServicesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("service_create"))
         }
     }
+
     /// `DELETE /services/{id}`: Remove a service
     ///
     /// Stops the tasks of the service and removes it.
@@ -156,6 +157,7 @@ pub trait ServicesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("service_delete"))
         }
     }
+
     /// `GET /services/{id}`: Inspect a service
     ///
     /// # Parameters
@@ -180,6 +182,7 @@ pub trait ServicesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("service_inspect"))
         }
     }
+
     /// `GET /services`: List services
     ///
     /// # Parameters
@@ -203,6 +206,7 @@ pub trait ServicesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("service_list"))
         }
     }
+
     /// `POST /services/{id}/update`: Update a service
     ///
     /// Replaces the spec of a service. `version` must be the version of the

@@ -118,6 +118,7 @@ pub trait SwarmApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("swarm_init"))
         }
     }
+
     /// `GET /swarm`: Inspect the swarm
     ///
     /// # Responses
@@ -137,6 +138,7 @@ pub trait SwarmApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<SwarmInspectReply, ServerError>> + Send {
         async move { Err(ServerError::not_implemented("swarm_inspect")) }
     }
+
     /// `POST /swarm/join`: Join an existing swarm
     ///
     /// # Responses
@@ -165,6 +167,7 @@ pub trait SwarmApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("swarm_join"))
         }
     }
+
     /// `POST /swarm/leave`: Leave the swarm
     ///
     /// # Parameters
@@ -192,6 +195,7 @@ pub trait SwarmApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("swarm_leave"))
         }
     }
+
     /// `POST /swarm/update`: Update the swarm
     ///
     /// Replaces the swarm's spec with the one sent; fields left out go back

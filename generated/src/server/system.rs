@@ -90,6 +90,7 @@ pub trait SystemApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("system_auth"))
         }
     }
+
     /// `GET /events`: Stream events
     ///
     /// Streams what happens on the daemon as it happens, one JSON object per
@@ -134,6 +135,7 @@ pub trait SystemApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("system_events"))
         }
     }
+
     /// `GET /info`: Show system-wide information
     ///
     /// Reports on the daemon and its host: object counts, the storage driver,
@@ -151,6 +153,7 @@ pub trait SystemApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<SystemInfoReply, ServerError>> + Send {
         async move { Err(ServerError::not_implemented("system_info")) }
     }
+
     /// `GET /_ping`: Ping the daemon
     ///
     /// Checks that the daemon is up; it answers the text `OK`.
@@ -166,6 +169,7 @@ pub trait SystemApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<SystemPingReply, ServerError>> + Send {
         async move { Err(ServerError::not_implemented("system_ping")) }
     }
+
     /// `GET /version`: Show version information
     ///
     /// Reports the versions of the engine, its API, Go and the kernel, and the platform it runs on.

@@ -69,6 +69,7 @@ pub trait TasksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("task_inspect"))
         }
     }
+
     /// `GET /tasks`: List tasks
     ///
     /// # Parameters

@@ -76,6 +76,7 @@ pub trait VolumesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("volume_create"))
         }
     }
+
     /// `DELETE /volumes/{name}`: Remove a volume
     ///
     /// Asks the volume's driver to remove it.
@@ -101,6 +102,7 @@ pub trait VolumesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("volume_delete"))
         }
     }
+
     /// `GET /volumes/{name}`: Inspect a volume
     ///
     /// # Parameters
@@ -123,6 +125,7 @@ pub trait VolumesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("volume_inspect"))
         }
     }
+
     /// `GET /volumes`: List volumes
     ///
     /// # Parameters

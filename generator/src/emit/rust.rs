@@ -127,8 +127,9 @@ pub fn render_file(module_doc: &str, tokens: TokenStream) -> Result<String, Stri
     Ok(out)
 }
 
-/// prettyplease packs top-level items together; a blank line between them
-/// reads better. An item ends at a line that closes at column 0.
+/// prettyplease packs items together; a blank line between them reads
+/// better. A top-level item ends at a line that closes at column 0, a method
+/// of an impl or trait block at one that closes at column 4.
 fn space_items(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + body.len() / 20);
     let lines: Vec<&str> = body.lines().collect();
@@ -147,6 +148,27 @@ fn space_items(body: &str) -> String {
         let both_reexports = line.starts_with("pub use ")
             && lines.get(i + 1).is_some_and(|n| n.starts_with("pub use "));
         if closes_item && next_starts_item && !both_uses && !both_mods && !both_reexports {
+            out.push('\n');
+        }
+        // The same between the methods of an impl or trait block.
+        let closes_member = *line == "    }";
+        let next_starts_member = lines.get(i + 1).is_some_and(|n| {
+            n.strip_prefix("    ").is_some_and(|rest| {
+                [
+                    "///",
+                    "#[",
+                    "pub ",
+                    "pub(",
+                    "fn ",
+                    "async fn ",
+                    "const ",
+                    "type ",
+                ]
+                .iter()
+                .any(|start| rest.starts_with(start))
+            })
+        });
+        if closes_member && next_starts_member {
             out.push('\n');
         }
     }

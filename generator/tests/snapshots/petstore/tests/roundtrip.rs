@@ -66,6 +66,7 @@ impl docker_remote_api::server::PetsApi for Fixture {
             },
         )
     }
+
     async fn pet_list(
         &self,
         query: docker_remote_api::operations::pets::PetListQuery,
@@ -98,6 +99,7 @@ impl docker_remote_api::server::PetsApi for Fixture {
             },
         )
     }
+
     async fn pet_photo(
         &self,
         name: String,

@@ -44,6 +44,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /pets`: List pets
     ///
     /// # Parameters
@@ -66,6 +67,7 @@ impl Docker {
             _ => Err(self.api_error(op, response).await),
         }
     }
+
     /// `GET /pets/{name}/photo`: Download a pet's photo
     ///
     /// # Parameters

@@ -59,20 +59,24 @@ impl ServerBuilder {
             },
         }
     }
+
     /// The largest JSON request body accepted, in bytes.
     pub fn json_body_limit(mut self, bytes: usize) -> Self {
         self.config.json_body_limit = bytes;
         self
     }
+
     /// Serves the `pets` operations with `api`.
     pub fn pets<T: PetsApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("pets", pets::dispatch(api)));
         self
     }
+
     /// Serves every tag with one implementation of all the traits.
     pub fn all<T: PetsApi>(self, api: Arc<T>) -> Self {
         self.pets(api.clone())
     }
+
     /// The router over every operation of the spec.
     pub fn build(self) -> Dispatcher {
         let mut dispatcher = Dispatcher::new(&crate::operations::ALL, self.config);
@@ -81,6 +85,7 @@ impl ServerBuilder {
         }
         dispatcher
     }
+
     /// The server as an [`axum::Router`], ready for `axum::serve` on a
     /// `tokio::net::TcpListener` or `UnixListener`.
     pub fn into_router(self) -> axum::Router {

@@ -66,6 +66,7 @@ pub trait PetsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("pet_feed"))
         }
     }
+
     /// `GET /pets`: List pets
     ///
     /// # Parameters
@@ -89,6 +90,7 @@ pub trait PetsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("pet_list"))
         }
     }
+
     /// `GET /pets/{name}/photo`: Download a pet's photo
     ///
     /// # Parameters
