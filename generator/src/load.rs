@@ -1,14 +1,15 @@
 //! Stage 1: read `spec/*.yaml` into the `model` types.
 //!
-//! serde_yaml does the typed reading. It keeps no positions, so each file is
-//! also walked once with yaml-rust2's event parser to build a [`SourceMap`]:
-//! the line and column of every key and value, addressed by a path such as
-//! `operations[3].responses.200.type`. Later stages report problems by path
-//! and the map turns them into places.
+//! serde_yaml does the typed reading. It keeps no positions, so a file with
+//! something to report is also walked with yaml-rust2's event parser to build
+//! a [`SourceMap`]: the line and column of every key and value, addressed by a
+//! path such as `operations[3].responses.200.type`. Later stages report
+//! problems by path and the map turns them into places.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -179,18 +180,26 @@ impl MarkedEventReceiver for MapBuilder {
     }
 }
 
-/// One loaded file: its text's positions and its parsed content.
+/// One loaded file: its parsed content, and its text for finding positions.
 #[derive(Debug, Clone)]
 pub struct Loaded<T> {
     pub file: PathBuf,
-    pub map: SourceMap,
     pub content: T,
+    text: String,
+    /// Built on the first diagnostic: a valid spec never needs positions,
+    /// and the extra parse they take is a third of loading.
+    map: OnceLock<SourceMap>,
 }
 
 impl<T> Loaded<T> {
+    /// Line and column of every value and key of the file.
+    pub fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| SourceMap::build(&self.text))
+    }
+
     /// A diagnostic at the value found at `path`.
     pub fn at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let pos = self.map.locate(path);
+        let pos = self.map().locate(path);
         Diagnostic {
             file: self.file.clone(),
             line: pos.line,
@@ -201,7 +210,7 @@ impl<T> Loaded<T> {
 
     /// A diagnostic at the key of the entry at `path`.
     pub fn at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let pos = self.map.locate_key(path);
+        let pos = self.map().locate_key(path);
         Diagnostic {
             file: self.file.clone(),
             line: pos.line,
@@ -328,7 +337,6 @@ pub fn parse_text<T: DeserializeOwned>(
     text: &str,
     problems: &mut Diagnostics,
 ) -> Option<Loaded<T>> {
-    let map = SourceMap::build(text);
     let before = problems.len();
     let deserializer = serde_yaml::Deserializer::from_str(text);
     let mut unknown = Vec::new();
@@ -351,8 +359,11 @@ pub fn parse_text<T: DeserializeOwned>(
             return None;
         }
     };
+    let map = OnceLock::new();
     for (path_text, key) in unknown {
-        let pos = map.locate_key(&path_text);
+        let pos = map
+            .get_or_init(|| SourceMap::build(text))
+            .locate_key(&path_text);
         let within = path_text
             .strip_suffix(&key)
             .map(|p| p.trim_end_matches('.'))
@@ -372,8 +383,9 @@ pub fn parse_text<T: DeserializeOwned>(
     }
     Some(Loaded {
         file: path.to_path_buf(),
-        map,
         content,
+        text: text.to_string(),
+        map,
     })
 }
 

@@ -28,6 +28,23 @@ struct TypeSite<'a> {
     decl: &'a TypeDecl,
 }
 
+/// Where something was first declared. Turned into `file:line:column` only
+/// when a duplicate is reported, so a valid spec never needs its positions.
+struct Site<'a> {
+    file: &'a dyn Locator,
+    path: String,
+}
+
+impl Site<'_> {
+    fn place(&self) -> String {
+        self.file.place(&self.path)
+    }
+
+    fn is(&self, file: &dyn Locator, path: &str) -> bool {
+        std::ptr::addr_eq(self.file, file) && self.path == path
+    }
+}
+
 /// Turns a path into a diagnostic; implemented by every loaded file.
 trait Locator {
     fn at(&self, path: &str, message: String) -> Diagnostic;
@@ -43,7 +60,7 @@ impl<T> Locator for Loaded<T> {
         Loaded::at_key(self, path, message)
     }
     fn place(&self, path: &str) -> String {
-        let pos = self.map.locate_key(path);
+        let pos = self.map().locate_key(path);
         format!("{}:{}:{}", self.file.display(), pos.line, pos.column)
     }
 }
@@ -135,15 +152,15 @@ impl Validator {
         }
 
         // Types.
-        let mut erratum_ids: HashMap<String, String> = HashMap::new();
+        let mut erratum_ids: HashMap<String, Site> = HashMap::new();
         for (name, site) in &sites {
             self.check_type(name, site, &names, api_version, &mut erratum_ids);
         }
         self.check_alias_cycles(&sites);
 
         // Operations.
-        let mut ids: HashMap<&str, String> = HashMap::new();
-        let mut routes: HashMap<(String, String), String> = HashMap::new();
+        let mut ids: HashMap<&str, Site> = HashMap::new();
+        let mut routes: HashMap<(String, String), Site> = HashMap::new();
         for file in &spec.files {
             if !tags.contains(file.content.tag.as_str()) {
                 let declared: Vec<&str> = tags.iter().copied().collect();
@@ -162,35 +179,53 @@ impl Validator {
                 if let Some(first) = ids.get(op.id.as_str()) {
                     self.out.push(file.at(
                         &key_path(&path, "id"),
-                        format!("operation id `{}` is already used at {first}", op.id),
+                        format!(
+                            "operation id `{}` is already used at {}",
+                            op.id,
+                            first.place()
+                        ),
                     ));
                 } else {
-                    ids.insert(&op.id, file.place(&key_path(&path, "id")));
+                    ids.insert(
+                        &op.id,
+                        Site {
+                            file,
+                            path: key_path(&path, "id"),
+                        },
+                    );
                 }
                 let route = (op.method.to_uppercase(), normalize_route(&op.path));
                 if let Some(first) = routes.get(&route) {
                     self.out.push(file.at(
                         &key_path(&path, "path"),
                         format!(
-                            "{} {} is already served by the operation at {first}",
-                            route.0, op.path
+                            "{} {} is already served by the operation at {}",
+                            route.0,
+                            op.path,
+                            first.place()
                         ),
                     ));
                 } else {
-                    routes.insert(route, file.place(&key_path(&path, "id")));
+                    routes.insert(
+                        route,
+                        Site {
+                            file,
+                            path: key_path(&path, "id"),
+                        },
+                    );
                 }
                 self.check_operation(file, &path, op, &names, api_version, &mut erratum_ids);
             }
         }
     }
 
-    fn check_type(
+    fn check_type<'a>(
         &mut self,
         name: &str,
-        site: &TypeSite,
+        site: &TypeSite<'a>,
         names: &[&str],
         api_version: Option<ApiVersion>,
-        erratum_ids: &mut HashMap<String, String>,
+        erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
         let file = site.file;
         let path = &site.path;
@@ -340,14 +375,14 @@ impl Validator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_operation(
+    fn check_operation<'a>(
         &mut self,
-        file: &dyn Locator,
+        file: &'a dyn Locator,
         path: &str,
         op: &OperationDecl,
         names: &[&str],
         api_version: Option<ApiVersion>,
-        erratum_ids: &mut HashMap<String, String>,
+        erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
         let id_ok = !op.id.is_empty()
             && op
@@ -557,15 +592,15 @@ impl Validator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_param(
+    fn check_param<'a>(
         &mut self,
-        file: &dyn Locator,
+        file: &'a dyn Locator,
         ppath: &str,
         group: &str,
         p: &ParamDecl,
         names: &[&str],
         api_version: Option<ApiVersion>,
-        erratum_ids: &mut HashMap<String, String>,
+        erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
         self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
         self.check_versions(
@@ -668,12 +703,12 @@ impl Validator {
         }
     }
 
-    fn check_errata(
+    fn check_errata<'a>(
         &mut self,
-        file: &dyn Locator,
+        file: &'a dyn Locator,
         path: &str,
         errata: &[ErratumDecl],
-        ids: &mut HashMap<String, String>,
+        ids: &mut HashMap<String, Site<'a>>,
     ) {
         for (i, e) in errata.iter().enumerate() {
             let epath = index_path(&key_path(path, "errata"), i);
@@ -687,16 +722,24 @@ impl Validator {
                     format!("erratum id `{}` must be kebab-case", e.id),
                 ));
             }
-            let here = file.place(&key_path(&epath, "id"));
-            if let Some(first) = ids.get(&e.id) {
-                if *first != here {
+            let id_path = key_path(&epath, "id");
+            match ids.get(&e.id) {
+                Some(first) if !first.is(file, &id_path) => {
                     self.out.push(file.at(
-                        &key_path(&epath, "id"),
-                        format!("erratum id `{}` is already used at {first}", e.id),
+                        &id_path,
+                        format!("erratum id `{}` is already used at {}", e.id, first.place()),
                     ));
                 }
-            } else {
-                ids.insert(e.id.clone(), here);
+                Some(_) => {}
+                None => {
+                    ids.insert(
+                        e.id.clone(),
+                        Site {
+                            file,
+                            path: id_path,
+                        },
+                    );
+                }
             }
         }
     }

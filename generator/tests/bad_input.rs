@@ -134,6 +134,22 @@ fn duplicate_operation_ids_name_the_first_place() {
 }
 
 #[test]
+fn a_duplicate_erratum_id_names_the_first_place_in_the_other_file() {
+    let api =
+        format!("{API}    errata:\n      - id: twice\n        doc_says: a\n        actual: b\n");
+    let things = OK_OP.to_string()
+        + "    errata:\n      - id: twice\n        doc_says: c\n        actual: d\n";
+    let found = problems_with(&api, &things);
+    assert_one(
+        &found,
+        "things.yaml",
+        16,
+        "erratum id `twice` is already used at",
+    );
+    assert!(found[0].message.contains("api.yaml:13:9"), "{}", found[0]);
+}
+
+#[test]
 fn duplicate_method_and_path_is_reported_even_with_other_placeholder_names() {
     let broken = format!(
         "{}  - id: thing_get_again\n    summary: Again\n    method: GET\n    path: /things/{{name}}\n    path_params:\n      - {{ name: name, type: string }}\n    responses:\n      200: {{ doc: ok }}\n",
