@@ -328,11 +328,7 @@ async fn changes_export_and_archives() {
         archive.path_stat.and_then(|s| s.name),
         Some("data".to_string())
     );
-    let mut tar_bytes = Vec::new();
-    let mut body = archive.body;
-    while let Some(chunk) = body.next().await {
-        tar_bytes.extend_from_slice(&chunk.unwrap());
-    }
+    let tar_bytes = collect_bytes(archive.body).await;
     let mut tarball = tar::Archive::new(tar_bytes.as_slice());
     let names: Vec<String> = tarball
         .entries()

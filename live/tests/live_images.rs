@@ -63,11 +63,7 @@ async fn list_inspect_history_tag_remove() {
 async fn save_and_load_tarballs() {
     let docker = docker();
     busybox().await;
-    let mut saved = Vec::new();
-    let mut tarball = docker.image_get(BUSYBOX).await.unwrap();
-    while let Some(chunk) = tarball.next().await {
-        saved.extend_from_slice(&chunk.unwrap());
-    }
+    let saved = collect_bytes(docker.image_get(BUSYBOX).await.unwrap()).await;
     let mut all = docker
         .image_get_all(&ImageGetAllQuery {
             names: Some(vec![BUSYBOX.into()]),
@@ -95,17 +91,14 @@ async fn save_and_load_tarballs() {
         .image_delete(&format!("{repo}:x"), &ImageDeleteQuery::default())
         .await
         .unwrap();
-    let mut load = docker
+    let load = docker
         .image_load(
             &ImageLoadQuery { quiet: Some(false) },
             RequestBody::from_bytes(saved),
         )
         .await
         .unwrap();
-    let mut lines = Vec::new();
-    while let Some(line) = load.next().await {
-        lines.push(line.unwrap());
-    }
+    let lines = drain("the load", load).await;
     assert!(
         lines.iter().any(|l| l
             .stream
@@ -249,30 +242,21 @@ async fn load_a_fresh_image(docker: &Docker, quiet: Option<bool>) -> Vec<Progres
         t: Some(tag.clone()),
         ..Default::default()
     };
-    let mut build = docker
+    let build = docker
         .image_build(&query, None, None, RequestBody::from_bytes(context))
         .await
         .unwrap();
-    while let Some(item) = build.next().await {
-        item.unwrap();
-    }
-    let mut saved = Vec::new();
-    let mut tarball = docker.image_get(&tag).await.unwrap();
-    while let Some(chunk) = tarball.next().await {
-        saved.extend_from_slice(&chunk.unwrap());
-    }
+    drain("the build", build).await;
+    let saved = collect_bytes(docker.image_get(&tag).await.unwrap()).await;
     docker
         .image_delete(&tag, &ImageDeleteQuery::default())
         .await
         .unwrap();
-    let mut load = docker
+    let load = docker
         .image_load(&ImageLoadQuery { quiet }, RequestBody::from_bytes(saved))
         .await
         .unwrap();
-    let mut lines = Vec::new();
-    while let Some(line) = load.next().await {
-        lines.push(line.unwrap());
-    }
+    let lines = drain("the load", load).await;
     docker
         .image_delete(&tag, &ImageDeleteQuery::default())
         .await

@@ -14,8 +14,7 @@ use std::sync::OnceLock;
 use common::*;
 use docker_remote_api::models::*;
 use docker_remote_api::operations::plugins::*;
-use docker_remote_api::{Docker, JsonLines};
-use futures_util::StreamExt;
+use docker_remote_api::Docker;
 
 fn docker_cli(config_dir: &Path, args: &[&str]) -> String {
     let out = Command::new("docker")
@@ -155,14 +154,6 @@ fn assert_daemon_shape(plugin: &Plugin, name: &str, enabled: bool) {
         "capabilities and devices are under `Linux`"
     );
     assert!(config.rootfs.is_some(), "{config:?}");
-}
-
-async fn drain(what: &str, mut progress: JsonLines<ProgressMessage>) -> Vec<ProgressMessage> {
-    let mut items = Vec::new();
-    while let Some(item) = progress.next().await {
-        items.push(item.unwrap_or_else(|e| panic!("{what} reports an error: {e}")));
-    }
-    items
 }
 
 #[tokio::test]

@@ -5,6 +5,14 @@
 //! one [`OperationInfo`] per operation; the client and the server stubs are
 //! built on them.
 
+/// `1.24` as `(1, 24)`, so versions compare numerically (`1.9 < 1.24`);
+/// `None` for anything else. Shared by the client's negotiation and the
+/// server's version check.
+pub fn parse_api_version(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -164,5 +172,17 @@ impl OperationInfo {
     /// Parameters at one location, in spec order.
     pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &'static ParamInfo> {
         self.params.iter().filter(move |p| p.location == location)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_api_version;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(parse_api_version("1.9") < parse_api_version("1.24"));
+        assert_eq!(parse_api_version(" 1.24 "), Some((1, 24)));
+        assert_eq!(parse_api_version("x"), None);
     }
 }

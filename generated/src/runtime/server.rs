@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::operation::{Method, OperationInfo, ParamEncoding};
+use super::operation::{parse_api_version, Method, OperationInfo, ParamEncoding};
 
 /// The error type of streamed bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -600,11 +600,6 @@ fn method_of(method: &http::Method) -> Option<Method> {
     })
 }
 
-fn parse_version(text: &str) -> Option<(u32, u32)> {
-    let (major, minor) = text.split_once('.')?;
-    Some((major.parse().ok()?, minor.parse().ok()?))
-}
-
 /// Splits `/v1.24/containers/json` into `Some("1.24")` and `/containers/json`.
 fn split_version(path: &str) -> (Option<&str>, &str) {
     let Some(rest) = path.strip_prefix("/v") else { return (None, path) };
@@ -657,11 +652,11 @@ impl Dispatcher {
         let full_path = parts.uri.path().to_string();
         let (version, path) = split_version(&full_path);
         if let Some(version) = version {
-            let asked = parse_version(version);
-            if asked.is_none() || asked > parse_version(self.config.api_version) {
+            let asked = parse_api_version(version);
+            if asked.is_none() || asked > parse_api_version(self.config.api_version) {
                 return error_response(400, &format!("client version {version} is too new. Maximum supported API version is {}", self.config.api_version));
             }
-            if asked < parse_version(self.config.min_api_version) {
+            if asked < parse_api_version(self.config.min_api_version) {
                 return error_response(
                     400,
                     &format!("client version {version} is too old. Minimum supported API version is {}, please upgrade your client to a newer version", self.config.min_api_version),

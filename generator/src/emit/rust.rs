@@ -84,7 +84,6 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
-/// Escapes text for rustdoc markdown where a literal `[x]` or `<x>` would be misread.
 /// The rustdoc paragraph of an erratum, appended to the item it concerns.
 pub fn erratum_doc(e: &crate::ir::Erratum) -> String {
     format!(
@@ -95,6 +94,7 @@ pub fn erratum_doc(e: &crate::ir::Erratum) -> String {
     )
 }
 
+/// Escapes text for rustdoc markdown where a literal `[x]` or `<x>` would be misread.
 pub fn doc_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

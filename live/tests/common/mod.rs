@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use docker_remote_api::models::*;
 use docker_remote_api::operations::containers::*;
 use docker_remote_api::operations::images::*;
-use docker_remote_api::{Docker, RequestBody};
+use docker_remote_api::{ByteStream, Docker, JsonLines, RequestBody};
 use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
@@ -153,6 +153,24 @@ pub async fn remove(docker: &Docker, id: &str) {
             },
         )
         .await;
+}
+
+/// Every item of a progress stream; an in-band error fails the test, naming `what`.
+pub async fn drain(what: &str, mut progress: JsonLines<ProgressMessage>) -> Vec<ProgressMessage> {
+    let mut items = Vec::new();
+    while let Some(item) = progress.next().await {
+        items.push(item.unwrap_or_else(|e| panic!("{what} reports an error: {e}")));
+    }
+    items
+}
+
+/// A whole byte stream (a tarball, an archive) in memory.
+pub async fn collect_bytes(mut stream: ByteStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk.unwrap());
+    }
+    bytes
 }
 
 /// One request written directly on hyper, for what the typed client cannot
