@@ -359,11 +359,13 @@ pub fn parse_text<T: DeserializeOwned>(
             return None;
         }
     };
-    let map = OnceLock::new();
+    // Unknown keys are the one problem found here that needs positions.
+    let map = (!unknown.is_empty()).then(|| SourceMap::build(text));
     for (path_text, key) in unknown {
         let pos = map
-            .get_or_init(|| SourceMap::build(text))
-            .locate_key(&path_text);
+            .as_ref()
+            .map(|m| m.locate_key(&path_text))
+            .unwrap_or_default();
         let within = path_text
             .strip_suffix(&key)
             .map(|p| p.trim_end_matches('.'))
@@ -385,7 +387,7 @@ pub fn parse_text<T: DeserializeOwned>(
         file: path.to_path_buf(),
         content,
         text: text.to_string(),
-        map,
+        map: OnceLock::new(),
     })
 }
 
