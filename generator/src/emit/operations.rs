@@ -319,12 +319,17 @@ fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
 fn read_value(ir: &Ir, p: &Param) -> TokenStream {
     let wire = &p.name;
     let server = quote!(crate::runtime::server);
-    let list_of_simple = matches!(&p.ty, TypeExpr::List(inner) if matches!(**inner, TypeExpr::Scalar(_)) || is_enum(ir, inner));
-    let (found, fallible) = if p.encoding != Encoding::Json && list_of_simple {
-        // A list travels as a repeated key.
-        let TypeExpr::List(inner) = &p.ty else {
-            unreachable!()
-        };
+    // A list of scalars or enum values travels as a repeated key.
+    let repeated = match &p.ty {
+        TypeExpr::List(inner)
+            if p.encoding != Encoding::Json
+                && (matches!(**inner, TypeExpr::Scalar(_)) || is_enum(ir, inner)) =>
+        {
+            Some(inner)
+        }
+        _ => None,
+    };
+    let (found, fallible) = if let Some(inner) = repeated {
         let (parse, fallible) = parse_text(ir, inner, wire, p.encoding);
         let collect = if fallible {
             quote!(collect::<Result<Vec<_>, _>>())
