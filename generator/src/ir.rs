@@ -125,6 +125,7 @@ pub struct Operation {
     pub since: Option<String>,
     pub responses: BTreeMap<u16, Response>,
     pub examples: Vec<Example>,
+    /// Its own errata, then those of its parameters and responses.
     pub errata: Vec<Erratum>,
 }
 
@@ -471,8 +472,27 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
                 erratum: e.erratum.clone(),
             })
             .collect(),
-        errata: op.errata.iter().map(erratum).collect(),
+        errata: operation_errata(op, keep),
     }
+}
+
+/// The errata of an operation, then of its parameters, responses and
+/// response headers: the rustdoc shows them all on the operation.
+fn operation_errata(op: &OperationDecl, keep: impl Fn(&&ParamDecl) -> bool) -> Vec<Erratum> {
+    let params = op.path_params.iter().chain(&op.query).chain(&op.headers);
+    let responses = op.responses.values();
+    let response_headers = responses.clone().flat_map(|r| &r.headers);
+    op.errata
+        .iter()
+        .chain(
+            params
+                .chain(response_headers)
+                .filter(keep)
+                .flat_map(|p| &p.errata),
+        )
+        .chain(responses.flat_map(|r| &r.errata))
+        .map(erratum)
+        .collect()
 }
 
 /// Lowers a validated spec. `Err` only for a bad `--api-version`.

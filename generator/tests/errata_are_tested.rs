@@ -133,3 +133,22 @@ fn every_erratum_names_a_test_that_exists() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn parameter_and_response_errata_reach_the_operation() {
+    let ir = docker_codegen::build_ir(
+        &root().join("spec"),
+        &docker_codegen::LowerOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ids = |op: &str| -> Vec<String> {
+        ir.operations[op]
+            .errata
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    // A query parameter's erratum and a response's, each shown on its operation.
+    assert!(ids("image_load").contains(&"image-load-quiet-default".to_string()));
+    assert!(ids("exec_resize").contains(&"exec-resize-status-200".to_string()));
+}

@@ -36,6 +36,10 @@ impl Docker {
     /// - 404: plugin not installed
     /// - 409: plugin is enabled (and `force` is not set)
     /// - 500: server error
+    ///
+    /// Erratum `plugin-delete-conflict-status`:
+    /// - the doc says: **500** - plugin is active
+    /// - the daemon: dockerd 20.10 answers 409 (`plugin &lt;name&gt; is enabled`).
     pub async fn plugin_delete(
         &self,
         name: &str,
@@ -65,6 +69,10 @@ impl Docker {
     /// - 404: plugin not installed
     /// - 409: plugin is already disabled
     /// - 500: server error
+    ///
+    /// Erratum `plugin-disable-conflict-status`:
+    /// - the doc says: **500** - plugin is already disabled
+    /// - the daemon: dockerd 20.10 answers 409 (`plugin is already disabled`).
     pub async fn plugin_disable(&self, name: &str) -> Result<(), Error> {
         let op = &PLUGIN_DISABLE;
         let call = Call::new(op, render_path(op.path, &[name]));
@@ -90,6 +98,14 @@ impl Docker {
     /// - 404: plugin not installed
     /// - 409: plugin is already enabled
     /// - 500: server error, e.g. a missing or non-numeric `timeout`
+    ///
+    /// Erratum `plugin-enable-timeout`:
+    /// - the doc says: No query parameter; the example is `POST /v1.24/plugins/tiborvass/no-remove:latest/enable`.
+    /// - the daemon: dockerd 20.10 parses `timeout` as an integer and answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent.
+    ///
+    /// Erratum `plugin-enable-conflict-status`:
+    /// - the doc says: **500** - plugin is already enabled
+    /// - the daemon: dockerd 20.10 answers 409 (`plugin already enabled`).
     pub async fn plugin_enable(
         &self,
         name: &str,
@@ -178,6 +194,10 @@ impl Docker {
     /// Erratum `plugin-pull-remote`:
     /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
     /// - the daemon: dockerd 20.10 takes the reference to pull from `remote` and answers 500 (`invalid reference format`) without it; `name` is only the local name. It reads a JSON list of granted privileges from the body (500 `failed to parse privileges: EOF` without one) and streams JSON progress messages, with the local name in the `Docker-Plugin-Name` header.
+    ///
+    /// Erratum `plugin-pull-exists-status`:
+    /// - the doc says: **500** - plugin already exists
+    /// - the daemon: dockerd 20.10 answers 400 (`plugin &lt;name&gt; already exists`).
     pub async fn plugin_pull(
         &self,
         query: &PluginPullQuery,

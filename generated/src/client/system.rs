@@ -32,6 +32,14 @@ impl Docker {
     /// - 200: no error. JSON `AuthResponse`.
     /// - 204: no error, no body
     /// - 500: server error, including credentials the registry refused
+    ///
+    /// Erratum `system-auth-no-204`:
+    /// - the doc says: The status codes list 204 besides 200 for a successful login.
+    /// - the daemon: The 1.24 daemon (Docker 1.12) answers every successful login with 200 and an AuthResponse body; it never sends 204.
+    ///
+    /// Erratum `system-auth-refused-is-500`:
+    /// - the doc says: 500 means a server error.
+    /// - the daemon: At /v1.24, dockerd 20.10 also answers 500 when the registry refuses the credentials; the message says `login attempt to ... failed with status: 401 Unauthorized`.
     pub async fn system_auth(
         &self,
         body: &AuthConfig,

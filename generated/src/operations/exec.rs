@@ -153,6 +153,10 @@ pub const EXEC_INSPECT: OperationInfo = OperationInfo {
 /// - 200: no error (what the daemon actually answers)
 /// - 201: no error
 /// - 404: no such exec instance
+///
+/// Erratum `exec-resize-status-200`:
+/// - the doc says: A successful resize is answered 201 Created.
+/// - the daemon: The daemon answers 200 OK with an empty body.
 pub const EXEC_RESIZE: OperationInfo = OperationInfo {
     id: "exec_resize",
     tag: "exec",
@@ -274,6 +278,10 @@ impl ExecResizeQuery {
 /// - 200: no error (no upgrade asked for, or detached with an empty body). Multiplexed stdout/stderr (raw with a TTY).
 /// - 404: no such exec instance
 /// - 409: container is paused or stopped
+///
+/// Erratum `exec-start-upgrade-101`:
+/// - the doc says: The status codes list 200 only for a successful start.
+/// - the daemon: When the request carries `Connection: Upgrade` and `Upgrade: tcp`, the daemon answers `101 UPGRADED` and hijacks the connection, as for attach.
 pub const EXEC_START: OperationInfo = OperationInfo {
     id: "exec_start",
     tag: "exec",

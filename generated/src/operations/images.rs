@@ -1312,6 +1312,10 @@ impl ImageListQuery {
 /// Erratum `image-load-example-elided`:
 /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
 /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON object per line.
+///
+/// Erratum `image-load-quiet-default`:
+/// - the doc says: `quiet` defaults to `0` / `false` when omitted.
+/// - the daemon: The daemon defaults `quiet` to true: without the parameter it sends no progress lines; pass `quiet=0` to get them.
 pub const IMAGE_LOAD: OperationInfo = OperationInfo {
     id: "image_load",
     tag: "images",

@@ -27,6 +27,10 @@ use crate::models::NodeListFilters;
 /// Erratum `node-delete-not-manager-503`:
 /// - the doc says: A daemon outside a swarm answers 406.
 /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+///
+/// Erratum `node-delete-manager-400`:
+/// - the doc says: The status codes list no 400.
+/// - the daemon: dockerd answers 400 when asked to remove a manager that is still a raft member (it must be demoted first).
 pub const NODE_DELETE: OperationInfo = OperationInfo {
     id: "node_delete",
     tag: "nodes",

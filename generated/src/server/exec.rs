@@ -135,6 +135,10 @@ pub trait ExecApi: Send + Sync + 'static {
     /// - 201: no error
     /// - 404: no such exec instance
     ///
+    /// Erratum `exec-resize-status-200`:
+    /// - the doc says: A successful resize is answered 201 Created.
+    /// - the daemon: The daemon answers 200 OK with an empty body.
+    ///
     /// The default answers `501 Not Implemented`.
     fn exec_resize(
         &self,
@@ -164,6 +168,10 @@ pub trait ExecApi: Send + Sync + 'static {
     /// - 200: no error (no upgrade asked for, or detached with an empty body). Multiplexed stdout/stderr (raw with a TTY).
     /// - 404: no such exec instance
     /// - 409: container is paused or stopped
+    ///
+    /// Erratum `exec-start-upgrade-101`:
+    /// - the doc says: The status codes list 200 only for a successful start.
+    /// - the daemon: When the request carries `Connection: Upgrade` and `Upgrade: tcp`, the daemon answers `101 UPGRADED` and hijacks the connection, as for attach.
     ///
     /// The default answers `501 Not Implemented`.
     fn exec_start(

@@ -99,6 +99,10 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - the doc says: A daemon outside a swarm answers 406.
     /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
+    /// Erratum `node-delete-manager-400`:
+    /// - the doc says: The status codes list no 400.
+    /// - the daemon: dockerd answers 400 when asked to remove a manager that is still a raft member (it must be demoted first).
+    ///
     /// The default answers `501 Not Implemented`.
     fn node_delete(
         &self,
