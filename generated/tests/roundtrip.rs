@@ -30,20 +30,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_archive(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerArchiveQuery,
+        path: String,
     ) -> Result<
         docker_remote_api::server::containers::ContainerArchiveReply,
         ServerError,
     > {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
-            .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerArchiveQuery {
-                    path: support::sample::<String>("\"sample\""),
-                },
-            );
+            .check("parameter path", &path, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -87,20 +81,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_archive_info(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerArchiveInfoQuery,
+        path: String,
     ) -> Result<
         docker_remote_api::server::containers::ContainerArchiveInfoReply,
         ServerError,
     > {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
-            .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerArchiveInfoQuery {
-                    path: support::sample::<String>("\"sample\""),
-                },
-            );
+            .check("parameter path", &path, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -143,7 +131,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_attach(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerAttachQuery,
+        options: docker_remote_api::operations::containers::ContainerAttachOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerAttachReply,
         ServerError,
@@ -151,9 +139,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerAttachQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerAttachOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                     logs: Some(support::sample::<bool>("true")),
                     stream: Some(support::sample::<bool>("true")),
@@ -226,7 +214,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_attach_websocket(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerAttachWebsocketQuery,
+        options: docker_remote_api::operations::containers::ContainerAttachWebsocketOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerAttachWebsocketReply,
         ServerError,
@@ -234,9 +222,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerAttachWebsocketQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerAttachWebsocketOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                     logs: Some(support::sample::<bool>("true")),
                     stream: Some(support::sample::<bool>("true")),
@@ -320,7 +308,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 
     async fn container_create(
         &self,
-        query: docker_remote_api::operations::containers::ContainerCreateQuery,
+        options: docker_remote_api::operations::containers::ContainerCreateOptions,
         body: ContainerCreateBody,
     ) -> Result<
         docker_remote_api::server::containers::ContainerCreateReply,
@@ -328,9 +316,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     > {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerCreateQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerCreateOptions {
                     name: Some(support::sample::<String>("\"sample\"")),
                 },
             );
@@ -398,7 +386,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_delete(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerDeleteQuery,
+        options: docker_remote_api::operations::containers::ContainerDeleteOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerDeleteReply,
         ServerError,
@@ -406,10 +394,10 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerDeleteQuery {
-                    v: Some(support::sample::<bool>("true")),
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerDeleteOptions {
+                    remove_volumes: Some(support::sample::<bool>("true")),
                     force: Some(support::sample::<bool>("true")),
                     link: Some(support::sample::<bool>("true")),
                 },
@@ -489,7 +477,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_inspect(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerInspectQuery,
+        options: docker_remote_api::operations::containers::ContainerInspectOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerInspectReply,
         ServerError,
@@ -497,9 +485,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerInspectQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerInspectOptions {
                     size: Some(support::sample::<bool>("true")),
                 },
             );
@@ -538,14 +526,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_kill(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerKillQuery,
+        options: docker_remote_api::operations::containers::ContainerKillOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerKillReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerKillQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerKillOptions {
                     signal: Some(support::sample::<String>("\"sample\"")),
                 },
             );
@@ -575,13 +563,13 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 
     async fn container_list(
         &self,
-        query: docker_remote_api::operations::containers::ContainerListQuery,
+        options: docker_remote_api::operations::containers::ContainerListOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerListOptions {
                     all: Some(support::sample::<bool>("true")),
                     limit: Some(support::sample::<i64>("7")),
                     since: Some(support::sample::<String>("\"sample\"")),
@@ -629,14 +617,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_logs(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerLogsQuery,
+        options: docker_remote_api::operations::containers::ContainerLogsOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerLogsReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerLogsQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerLogsOptions {
                     details: Some(support::sample::<bool>("true")),
                     follow: Some(support::sample::<bool>("true")),
                     stdout: Some(support::sample::<bool>("true")),
@@ -714,19 +702,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_put_archive(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerPutArchiveQuery,
-        body: docker_remote_api::runtime::server::BodyStream,
+        path: String,
+        options: docker_remote_api::operations::containers::ContainerPutArchiveOptions,
+        body: docker_remote_api::server::BodyStream,
     ) -> Result<
         docker_remote_api::server::containers::ContainerPutArchiveReply,
         ServerError,
     > {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
+            .check("parameter path", &path, &support::sample::<String>("\"sample\""));
+        self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerPutArchiveQuery {
-                    path: support::sample::<String>("\"sample\""),
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerPutArchiveOptions {
                     no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
                 },
             );
@@ -773,20 +763,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_rename(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerRenameQuery,
+        name: String,
     ) -> Result<
         docker_remote_api::server::containers::ContainerRenameReply,
         ServerError,
     > {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
-            .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerRenameQuery {
-                    name: support::sample::<String>("\"sample\""),
-                },
-            );
+            .check("parameter name", &name, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
                 204u16 => {
@@ -821,7 +805,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_resize(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerResizeQuery,
+        options: docker_remote_api::operations::containers::ContainerResizeOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerResizeReply,
         ServerError,
@@ -829,11 +813,11 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerResizeQuery {
-                    h: Some(support::sample::<i32>("7")),
-                    w: Some(support::sample::<i32>("7")),
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerResizeOptions {
+                    height: Some(support::sample::<i32>("7")),
+                    width: Some(support::sample::<i32>("7")),
                 },
             );
         Ok(
@@ -861,7 +845,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_restart(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerRestartQuery,
+        options: docker_remote_api::operations::containers::ContainerRestartOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerRestartReply,
         ServerError,
@@ -869,10 +853,10 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerRestartQuery {
-                    t: Some(support::sample::<i64>("7")),
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerRestartOptions {
+                    timeout: Some(support::sample::<i64>("7")),
                 },
             );
         Ok(
@@ -902,7 +886,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_start(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerStartQuery,
+        options: docker_remote_api::operations::containers::ContainerStartOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerStartReply,
         ServerError,
@@ -910,19 +894,19 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerStartQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerStartOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         Ok(
             match self.script.status() {
                 204u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::NoContent
+                    docker_remote_api::server::containers::ContainerStartReply::Started
                 }
                 304u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::NotModified
+                    docker_remote_api::server::containers::ContainerStartReply::AlreadyStarted
                 }
                 404u16 => {
                     docker_remote_api::server::containers::ContainerStartReply::NotFound(
@@ -946,7 +930,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_stats(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerStatsQuery,
+        options: docker_remote_api::operations::containers::ContainerStatsOptions,
     ) -> Result<
         docker_remote_api::server::containers::ContainerStatsReply,
         ServerError,
@@ -954,9 +938,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerStatsQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerStatsOptions {
                     stream: Some(support::sample::<bool>("true")),
                 },
             );
@@ -998,24 +982,24 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_stop(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerStopQuery,
+        options: docker_remote_api::operations::containers::ContainerStopOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerStopReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerStopQuery {
-                    t: Some(support::sample::<i64>("7")),
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerStopOptions {
+                    timeout: Some(support::sample::<i64>("7")),
                 },
             );
         Ok(
             match self.script.status() {
                 204u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::NoContent
+                    docker_remote_api::server::containers::ContainerStopReply::Stopped
                 }
                 304u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::NotModified
+                    docker_remote_api::server::containers::ContainerStopReply::AlreadyStopped
                 }
                 404u16 => {
                     docker_remote_api::server::containers::ContainerStopReply::NotFound(
@@ -1039,14 +1023,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_top(
         &self,
         id: String,
-        query: docker_remote_api::operations::containers::ContainerTopQuery,
+        options: docker_remote_api::operations::containers::ContainerTopOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerTopReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::containers::ContainerTopQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerTopOptions {
                     ps_args: Some(support::sample::<String>("\"sample\"")),
                 },
             );
@@ -1207,20 +1191,18 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_build(
         &self,
-        query: docker_remote_api::operations::images::ImageBuildQuery,
-        content_type: Option<String>,
-        registry_config: Option<std::collections::BTreeMap<String, AuthConfig>>,
-        body: docker_remote_api::runtime::server::BodyStream,
+        options: docker_remote_api::operations::images::ImageBuildOptions,
+        body: docker_remote_api::server::BodyStream,
     ) -> Result<docker_remote_api::server::images::ImageBuildReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageBuildQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageBuildOptions {
                     dockerfile: Some(support::sample::<String>("\"sample\"")),
-                    t: Some(support::sample::<String>("\"sample\"")),
+                    tag: Some(support::sample::<String>("\"sample\"")),
                     remote: Some(support::sample::<String>("\"sample\"")),
-                    q: Some(support::sample::<bool>("true")),
+                    quiet: Some(support::sample::<bool>("true")),
                     nocache: Some(support::sample::<bool>("true")),
                     pull: Some(support::sample::<bool>("true")),
                     rm: Some(support::sample::<bool>("true")),
@@ -1242,25 +1224,15 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                             std::collections::BTreeMap<String, String>,
                         >("{\"key\":\"sample\"}"),
                     ),
-                },
-            );
-        self.script
-            .check(
-                "header Content-type",
-                &content_type,
-                &Some(String::from("application/x-tar")),
-            );
-        self.script
-            .check(
-                "header X-Registry-Config",
-                &registry_config,
-                &Some(
-                    support::sample::<
-                        std::collections::BTreeMap<String, AuthConfig>,
-                    >(
-                        "{\"key\":{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}}",
+                    content_type: Some(String::from("application/x-tar")),
+                    registry_config: Some(
+                        support::sample::<
+                            std::collections::BTreeMap<String, AuthConfig>,
+                        >(
+                            "{\"key\":{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}}",
+                        ),
                     ),
-                ),
+                },
             );
         let received = support::collect_request(body).await;
         self.script.check("body", &received, &b"sample request body".to_vec());
@@ -1294,14 +1266,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_commit(
         &self,
-        query: docker_remote_api::operations::images::ImageCommitQuery,
+        options: docker_remote_api::operations::images::ImageCommitOptions,
         body: ContainerConfig,
     ) -> Result<docker_remote_api::server::images::ImageCommitReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageCommitQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageCommitOptions {
                     container: Some(support::sample::<String>("\"sample\"")),
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
@@ -1351,32 +1323,26 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_create(
         &self,
-        query: docker_remote_api::operations::images::ImageCreateQuery,
-        registry_auth: Option<AuthConfig>,
-        body: docker_remote_api::runtime::server::BodyStream,
+        options: docker_remote_api::operations::images::ImageCreateOptions,
+        body: docker_remote_api::server::BodyStream,
     ) -> Result<docker_remote_api::server::images::ImageCreateReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageCreateQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageCreateOptions {
                     from_image: Some(support::sample::<String>("\"sample\"")),
                     from_src: Some(support::sample::<String>("\"sample\"")),
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
-                },
-            );
-        self.script
-            .check(
-                "header X-Registry-Auth",
-                &registry_auth,
-                &Some(
-                    support::sample::<
-                        AuthConfig,
-                    >(
-                        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
                     ),
-                ),
+                },
             );
         let received = support::collect_request(body).await;
         self.script.check("body", &received, &b"sample request body".to_vec());
@@ -1418,14 +1384,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_delete(
         &self,
         name: String,
-        query: docker_remote_api::operations::images::ImageDeleteQuery,
+        options: docker_remote_api::operations::images::ImageDeleteOptions,
     ) -> Result<docker_remote_api::server::images::ImageDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageDeleteQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                     noprune: Some(support::sample::<bool>("true")),
                 },
@@ -1491,13 +1457,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_get_all(
         &self,
-        query: docker_remote_api::operations::images::ImageGetAllQuery,
+        options: docker_remote_api::operations::images::ImageGetAllOptions,
     ) -> Result<docker_remote_api::server::images::ImageGetAllReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageGetAllQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageGetAllOptions {
                     names: Some(support::sample::<Vec<String>>("[\"sample\"]")),
                 },
             );
@@ -1594,13 +1560,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_list(
         &self,
-        query: docker_remote_api::operations::images::ImageListQuery,
+        options: docker_remote_api::operations::images::ImageListOptions,
     ) -> Result<docker_remote_api::server::images::ImageListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageListOptions {
                     all: Some(support::sample::<bool>("true")),
                     filters: Some(
                         support::sample::<
@@ -1637,14 +1603,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_load(
         &self,
-        query: docker_remote_api::operations::images::ImageLoadQuery,
-        body: docker_remote_api::runtime::server::BodyStream,
+        options: docker_remote_api::operations::images::ImageLoadOptions,
+        body: docker_remote_api::server::BodyStream,
     ) -> Result<docker_remote_api::server::images::ImageLoadReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageLoadQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageLoadOptions {
                     quiet: Some(support::sample::<bool>("true")),
                 },
             );
@@ -1681,27 +1647,27 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_push(
         &self,
         name: String,
-        query: docker_remote_api::operations::images::ImagePushQuery,
         registry_auth: AuthConfig,
+        options: docker_remote_api::operations::images::ImagePushOptions,
     ) -> Result<docker_remote_api::server::images::ImagePushReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImagePushQuery {
-                    tag: Some(support::sample::<String>("\"sample\"")),
-                },
-            );
-        self.script
-            .check(
-                "header X-Registry-Auth",
+                "parameter X-Registry-Auth",
                 &registry_auth,
                 &support::sample::<
                     AuthConfig,
                 >(
                     "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
                 ),
+            );
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImagePushOptions {
+                    tag: Some(support::sample::<String>("\"sample\"")),
+                },
             );
         Ok(
             match self.script.status() {
@@ -1740,14 +1706,16 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_search(
         &self,
-        query: docker_remote_api::operations::images::ImageSearchQuery,
+        term: String,
+        options: docker_remote_api::operations::images::ImageSearchOptions,
     ) -> Result<docker_remote_api::server::images::ImageSearchReply, ServerError> {
         self.script
+            .check("parameter term", &term, &support::sample::<String>("\"sample\""));
+        self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageSearchQuery {
-                    term: support::sample::<String>("\"sample\""),
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageSearchOptions {
                     limit: Some(support::sample::<i64>("7")),
                     filters: Some(
                         support::sample::<
@@ -1784,14 +1752,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_tag(
         &self,
         name: String,
-        query: docker_remote_api::operations::images::ImageTagQuery,
+        options: docker_remote_api::operations::images::ImageTagOptions,
     ) -> Result<docker_remote_api::server::images::ImageTagReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::images::ImageTagQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImageTagOptions {
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
                 },
@@ -1851,7 +1819,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::Ok(
+                    docker_remote_api::server::system::SystemAuthReply::LoggedIn(
                         Box::new(
                             support::sample::<
                                 AuthResponse,
@@ -1859,7 +1827,9 @@ impl docker_remote_api::server::SystemApi for Fixture {
                         ),
                     )
                 }
-                204u16 => docker_remote_api::server::system::SystemAuthReply::NoContent,
+                204u16 => {
+                    docker_remote_api::server::system::SystemAuthReply::LoggedInWithoutToken
+                }
                 500u16 => {
                     docker_remote_api::server::system::SystemAuthReply::InternalServerError(
                         support::sample::<
@@ -1874,13 +1844,13 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_events(
         &self,
-        query: docker_remote_api::operations::system::SystemEventsQuery,
+        options: docker_remote_api::operations::system::SystemEventsOptions,
     ) -> Result<docker_remote_api::server::system::SystemEventsReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::system::SystemEventsQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::system::SystemEventsOptions {
                     since: Some(support::sample::<String>("\"sample\"")),
                     until: Some(support::sample::<String>("\"sample\"")),
                     filters: Some(
@@ -2100,16 +2070,16 @@ impl docker_remote_api::server::ExecApi for Fixture {
     async fn exec_resize(
         &self,
         id: String,
-        query: docker_remote_api::operations::exec::ExecResizeQuery,
+        options: docker_remote_api::operations::exec::ExecResizeOptions,
     ) -> Result<docker_remote_api::server::exec::ExecResizeReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::exec::ExecResizeQuery {
-                    h: Some(support::sample::<i32>("7")),
-                    w: Some(support::sample::<i32>("7")),
+                "options",
+                &options,
+                &docker_remote_api::operations::exec::ExecResizeOptions {
+                    height: Some(support::sample::<i32>("7")),
+                    width: Some(support::sample::<i32>("7")),
                 },
             );
         Ok(
@@ -2302,13 +2272,13 @@ impl docker_remote_api::server::VolumesApi for Fixture {
 
     async fn volume_list(
         &self,
-        query: docker_remote_api::operations::volumes::VolumeListQuery,
+        options: docker_remote_api::operations::volumes::VolumeListOptions,
     ) -> Result<docker_remote_api::server::volumes::VolumeListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::volumes::VolumeListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::volumes::VolumeListOptions {
                     filters: Some(
                         support::sample::<
                             VolumeListFilters,
@@ -2562,13 +2532,13 @@ impl docker_remote_api::server::NetworksApi for Fixture {
 
     async fn network_list(
         &self,
-        query: docker_remote_api::operations::networks::NetworkListQuery,
+        options: docker_remote_api::operations::networks::NetworkListOptions,
     ) -> Result<docker_remote_api::server::networks::NetworkListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::networks::NetworkListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::networks::NetworkListOptions {
                     filters: Some(
                         support::sample::<
                             NetworkListFilters,
@@ -2606,14 +2576,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_delete(
         &self,
         name: String,
-        query: docker_remote_api::operations::plugins::PluginDeleteQuery,
+        options: docker_remote_api::operations::plugins::PluginDeleteOptions,
     ) -> Result<docker_remote_api::server::plugins::PluginDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::plugins::PluginDeleteQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
@@ -2683,14 +2653,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_enable(
         &self,
         name: String,
-        query: docker_remote_api::operations::plugins::PluginEnableQuery,
+        options: docker_remote_api::operations::plugins::PluginEnableOptions,
     ) -> Result<docker_remote_api::server::plugins::PluginEnableReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::plugins::PluginEnableQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginEnableOptions {
                     timeout: Some(support::sample::<i64>("7")),
                 },
             );
@@ -2781,30 +2751,24 @@ impl docker_remote_api::server::PluginsApi for Fixture {
 
     async fn plugin_pull(
         &self,
-        query: docker_remote_api::operations::plugins::PluginPullQuery,
-        registry_auth: Option<AuthConfig>,
+        options: docker_remote_api::operations::plugins::PluginPullOptions,
         body: Vec<PluginPrivilege>,
     ) -> Result<docker_remote_api::server::plugins::PluginPullReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::plugins::PluginPullQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginPullOptions {
                     remote: Some(support::sample::<String>("\"sample\"")),
                     name: Some(support::sample::<String>("\"sample\"")),
-                },
-            );
-        self.script
-            .check(
-                "header X-Registry-Auth",
-                &registry_auth,
-                &Some(
-                    support::sample::<
-                        AuthConfig,
-                    >(
-                        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
                     ),
-                ),
+                },
             );
         self.script
             .check(
@@ -2857,20 +2821,22 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_push(
         &self,
         name: String,
-        registry_auth: Option<AuthConfig>,
+        options: docker_remote_api::operations::plugins::PluginPushOptions,
     ) -> Result<docker_remote_api::server::plugins::PluginPushReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "header X-Registry-Auth",
-                &registry_auth,
-                &Some(
-                    support::sample::<
-                        AuthConfig,
-                    >(
-                        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginPushOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
                     ),
-                ),
+                },
             );
         Ok(
             match self.script.status() {
@@ -2905,14 +2871,14 @@ impl docker_remote_api::server::NodesApi for Fixture {
     async fn node_delete(
         &self,
         id: String,
-        query: docker_remote_api::operations::nodes::NodeDeleteQuery,
+        options: docker_remote_api::operations::nodes::NodeDeleteOptions,
     ) -> Result<docker_remote_api::server::nodes::NodeDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::nodes::NodeDeleteQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::nodes::NodeDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
@@ -3012,13 +2978,13 @@ impl docker_remote_api::server::NodesApi for Fixture {
 
     async fn node_list(
         &self,
-        query: docker_remote_api::operations::nodes::NodeListQuery,
+        options: docker_remote_api::operations::nodes::NodeListOptions,
     ) -> Result<docker_remote_api::server::nodes::NodeListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::nodes::NodeListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::nodes::NodeListOptions {
                     filters: Some(
                         support::sample::<
                             NodeListFilters,
@@ -3068,18 +3034,11 @@ impl docker_remote_api::server::NodesApi for Fixture {
     async fn node_update(
         &self,
         id: String,
-        query: docker_remote_api::operations::nodes::NodeUpdateQuery,
+        version: i64,
         body: NodeSpec,
     ) -> Result<docker_remote_api::server::nodes::NodeUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
-        self.script
-            .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::nodes::NodeUpdateQuery {
-                    version: support::sample::<i64>("7"),
-                },
-            );
+        self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
             .check(
                 "body",
@@ -3276,13 +3235,13 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 
     async fn swarm_leave(
         &self,
-        query: docker_remote_api::operations::swarm::SwarmLeaveQuery,
+        options: docker_remote_api::operations::swarm::SwarmLeaveOptions,
     ) -> Result<docker_remote_api::server::swarm::SwarmLeaveReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::swarm::SwarmLeaveQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::swarm::SwarmLeaveOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
@@ -3317,15 +3276,16 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 
     async fn swarm_update(
         &self,
-        query: docker_remote_api::operations::swarm::SwarmUpdateQuery,
+        version: i64,
+        options: docker_remote_api::operations::swarm::SwarmUpdateOptions,
         body: SwarmSpec,
     ) -> Result<docker_remote_api::server::swarm::SwarmUpdateReply, ServerError> {
+        self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::swarm::SwarmUpdateQuery {
-                    version: support::sample::<i64>("7"),
+                "options",
+                &options,
+                &docker_remote_api::operations::swarm::SwarmUpdateOptions {
                     rotate_worker_token: Some(support::sample::<bool>("true")),
                     rotate_manager_token: Some(support::sample::<bool>("true")),
                 },
@@ -3380,20 +3340,22 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_create(
         &self,
-        registry_auth: Option<AuthConfig>,
+        options: docker_remote_api::operations::services::ServiceCreateOptions,
         body: ServiceSpec,
     ) -> Result<docker_remote_api::server::services::ServiceCreateReply, ServerError> {
         self.script
             .check(
-                "header X-Registry-Auth",
-                &registry_auth,
-                &Some(
-                    support::sample::<
-                        AuthConfig,
-                    >(
-                        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                "options",
+                &options,
+                &docker_remote_api::operations::services::ServiceCreateOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
                     ),
-                ),
+                },
             );
         self.script
             .check(
@@ -3550,13 +3512,13 @@ impl docker_remote_api::server::ServicesApi for Fixture {
 
     async fn service_list(
         &self,
-        query: docker_remote_api::operations::services::ServiceListQuery,
+        options: docker_remote_api::operations::services::ServiceListOptions,
     ) -> Result<docker_remote_api::server::services::ServiceListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::services::ServiceListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::services::ServiceListOptions {
                     filters: Some(
                         support::sample::<
                             ServiceListFilters,
@@ -3606,30 +3568,25 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_update(
         &self,
         id: String,
-        query: docker_remote_api::operations::services::ServiceUpdateQuery,
-        registry_auth: Option<AuthConfig>,
+        version: i64,
+        options: docker_remote_api::operations::services::ServiceUpdateOptions,
         body: ServiceSpec,
     ) -> Result<docker_remote_api::server::services::ServiceUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::services::ServiceUpdateQuery {
-                    version: support::sample::<i64>("7"),
-                },
-            );
-        self.script
-            .check(
-                "header X-Registry-Auth",
-                &registry_auth,
-                &Some(
-                    support::sample::<
-                        AuthConfig,
-                    >(
-                        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                "options",
+                &options,
+                &docker_remote_api::operations::services::ServiceUpdateOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
                     ),
-                ),
+                },
             );
         self.script
             .check(
@@ -3732,13 +3689,13 @@ impl docker_remote_api::server::TasksApi for Fixture {
 
     async fn task_list(
         &self,
-        query: docker_remote_api::operations::tasks::TaskListQuery,
+        options: docker_remote_api::operations::tasks::TaskListOptions,
     ) -> Result<docker_remote_api::server::tasks::TaskListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::tasks::TaskListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::tasks::TaskListOptions {
                     filters: Some(
                         support::sample::<
                             TaskListFilters,
@@ -3790,12 +3747,10 @@ impl docker_remote_api::server::TasksApi for Fixture {
 async fn container_archive_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerArchiveQuery {
-        path: support::sample::<String>("\"sample\""),
-    };
+    let path = support::sample::<String>("\"sample\"");
     for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_archive(&id, &query).await;
+        let result = docker.container_archive(&id, &path).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -3830,12 +3785,10 @@ async fn container_archive_round_trips() {
 async fn container_archive_info_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerArchiveInfoQuery {
-        path: support::sample::<String>("\"sample\""),
-    };
+    let path = support::sample::<String>("\"sample\"");
     for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_archive_info(&id, &query).await;
+        let result = docker.container_archive_info(&id, &path).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -3865,7 +3818,7 @@ async fn container_archive_info_round_trips() {
 async fn container_attach_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerAttachQuery {
+    let options = docker_remote_api::operations::containers::ContainerAttachOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
         logs: Some(support::sample::<bool>("true")),
         stream: Some(support::sample::<bool>("true")),
@@ -3875,7 +3828,7 @@ async fn container_attach_round_trips() {
     };
     for status in [101u16, 400u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.container_attach(&id, &query).await;
+        let result = docker.container_attach(&id).options(options.clone()).await;
         match status {
             101u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -3912,14 +3865,17 @@ async fn container_attach_round_trips() {
 async fn container_attach_websocket_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerAttachWebsocketQuery {
+    let options = docker_remote_api::operations::containers::ContainerAttachWebsocketOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
         logs: Some(support::sample::<bool>("true")),
         stream: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_attach_websocket(&id, &query).await;
+        let result = docker
+            .container_attach_websocket(&id)
+            .options(options.clone())
+            .await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -3980,7 +3936,7 @@ async fn container_changes_round_trips() {
 #[tokio::test]
 async fn container_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::containers::ContainerCreateQuery {
+    let options = docker_remote_api::operations::containers::ContainerCreateOptions {
         name: Some(support::sample::<String>("\"sample\"")),
     };
     let body = support::sample::<
@@ -3990,7 +3946,7 @@ async fn container_create_round_trips() {
     );
     for status in [201u16, 400u16, 404u16, 406u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.container_create(&query, &body).await;
+        let result = docker.container_create(&body).options(options.clone()).await;
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4019,14 +3975,14 @@ async fn container_create_round_trips() {
 async fn container_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerDeleteQuery {
-        v: Some(support::sample::<bool>("true")),
+    let options = docker_remote_api::operations::containers::ContainerDeleteOptions {
+        remove_volumes: Some(support::sample::<bool>("true")),
         force: Some(support::sample::<bool>("true")),
         link: Some(support::sample::<bool>("true")),
     };
     for status in [204u16, 400u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.container_delete(&id, &query).await;
+        let result = docker.container_delete(&id).options(options.clone()).await;
         match status {
             204u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4082,12 +4038,12 @@ async fn container_export_round_trips() {
 async fn container_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerInspectQuery {
+    let options = docker_remote_api::operations::containers::ContainerInspectOptions {
         size: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_inspect(&id, &query).await;
+        let result = docker.container_inspect(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4118,12 +4074,12 @@ async fn container_inspect_round_trips() {
 async fn container_kill_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerKillQuery {
+    let options = docker_remote_api::operations::containers::ContainerKillOptions {
         signal: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [204u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_kill(&id, &query).await;
+        let result = docker.container_kill(&id).options(options.clone()).await;
         match status {
             204u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4146,7 +4102,7 @@ async fn container_kill_round_trips() {
 #[tokio::test]
 async fn container_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::containers::ContainerListQuery {
+    let options = docker_remote_api::operations::containers::ContainerListOptions {
         all: Some(support::sample::<bool>("true")),
         limit: Some(support::sample::<i64>("7")),
         since: Some(support::sample::<String>("\"sample\"")),
@@ -4162,7 +4118,7 @@ async fn container_list_round_trips() {
     };
     for status in [200u16, 400u16, 500u16] {
         script.answer(status);
-        let result = docker.container_list(&query).await;
+        let result = docker.container_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4192,7 +4148,7 @@ async fn container_list_round_trips() {
 async fn container_logs_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerLogsQuery {
+    let options = docker_remote_api::operations::containers::ContainerLogsOptions {
         details: Some(support::sample::<bool>("true")),
         follow: Some(support::sample::<bool>("true")),
         stdout: Some(support::sample::<bool>("true")),
@@ -4203,7 +4159,7 @@ async fn container_logs_round_trips() {
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_logs(&id, &query).await;
+        let result = docker.container_logs(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4259,8 +4215,8 @@ async fn container_pause_round_trips() {
 async fn container_put_archive_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerPutArchiveQuery {
-        path: support::sample::<String>("\"sample\""),
+    let path = support::sample::<String>("\"sample\"");
+    let options = docker_remote_api::operations::containers::ContainerPutArchiveOptions {
         no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 400u16, 403u16, 404u16, 500u16] {
@@ -4268,9 +4224,10 @@ async fn container_put_archive_round_trips() {
         let result = docker
             .container_put_archive(
                 &id,
-                &query,
+                &path,
                 docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
+            .options(options.clone())
             .await;
         match status {
             200u16 => {
@@ -4296,12 +4253,10 @@ async fn container_put_archive_round_trips() {
 async fn container_rename_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerRenameQuery {
-        name: support::sample::<String>("\"sample\""),
-    };
+    let name = support::sample::<String>("\"sample\"");
     for status in [204u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.container_rename(&id, &query).await;
+        let result = docker.container_rename(&id, &name).await;
         match status {
             204u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4326,13 +4281,13 @@ async fn container_rename_round_trips() {
 async fn container_resize_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerResizeQuery {
-        h: Some(support::sample::<i32>("7")),
-        w: Some(support::sample::<i32>("7")),
+    let options = docker_remote_api::operations::containers::ContainerResizeOptions {
+        height: Some(support::sample::<i32>("7")),
+        width: Some(support::sample::<i32>("7")),
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_resize(&id, &query).await;
+        let result = docker.container_resize(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4357,12 +4312,12 @@ async fn container_resize_round_trips() {
 async fn container_restart_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerRestartQuery {
-        t: Some(support::sample::<i64>("7")),
+    let options = docker_remote_api::operations::containers::ContainerRestartOptions {
+        timeout: Some(support::sample::<i64>("7")),
     };
     for status in [204u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_restart(&id, &query).await;
+        let result = docker.container_restart(&id).options(options.clone()).await;
         match status {
             204u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4387,15 +4342,15 @@ async fn container_restart_round_trips() {
 async fn container_start_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerStartQuery {
+    let options = docker_remote_api::operations::containers::ContainerStartOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [204u16, 304u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_start(&id, &query).await;
+        let result = docker.container_start(&id).options(options.clone()).await;
         match status {
             204u16 => {
-                let docker_remote_api::client::containers::ContainerStartResponse::NoContent = result
+                let docker_remote_api::client::containers::ContainerStartOutcome::Started = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!(
                         "{} answering {}: another variant", "container_start", 204u16
@@ -4403,7 +4358,7 @@ async fn container_start_round_trips() {
                 };
             }
             304u16 => {
-                let docker_remote_api::client::containers::ContainerStartResponse::NotModified = result
+                let docker_remote_api::client::containers::ContainerStartOutcome::AlreadyStarted = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!(
                         "{} answering {}: another variant", "container_start", 304u16
@@ -4430,12 +4385,12 @@ async fn container_start_round_trips() {
 async fn container_stats_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerStatsQuery {
+    let options = docker_remote_api::operations::containers::ContainerStatsOptions {
         stream: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_stats(&id, &query).await;
+        let result = docker.container_stats(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4471,21 +4426,21 @@ async fn container_stats_round_trips() {
 async fn container_stop_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerStopQuery {
-        t: Some(support::sample::<i64>("7")),
+    let options = docker_remote_api::operations::containers::ContainerStopOptions {
+        timeout: Some(support::sample::<i64>("7")),
     };
     for status in [204u16, 304u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_stop(&id, &query).await;
+        let result = docker.container_stop(&id).options(options.clone()).await;
         match status {
             204u16 => {
-                let docker_remote_api::client::containers::ContainerStopResponse::NoContent = result
+                let docker_remote_api::client::containers::ContainerStopOutcome::Stopped = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "container_stop", 204u16);
                 };
             }
             304u16 => {
-                let docker_remote_api::client::containers::ContainerStopResponse::NotModified = result
+                let docker_remote_api::client::containers::ContainerStopOutcome::AlreadyStopped = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "container_stop", 304u16);
                 };
@@ -4509,12 +4464,12 @@ async fn container_stop_round_trips() {
 async fn container_top_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::containers::ContainerTopQuery {
+    let options = docker_remote_api::operations::containers::ContainerTopOptions {
         ps_args: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_top(&id, &query).await;
+        let result = docker.container_top(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4634,11 +4589,11 @@ async fn container_wait_round_trips() {
 #[tokio::test]
 async fn image_build_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageBuildQuery {
+    let options = docker_remote_api::operations::images::ImageBuildOptions {
         dockerfile: Some(support::sample::<String>("\"sample\"")),
-        t: Some(support::sample::<String>("\"sample\"")),
+        tag: Some(support::sample::<String>("\"sample\"")),
         remote: Some(support::sample::<String>("\"sample\"")),
-        q: Some(support::sample::<bool>("true")),
+        quiet: Some(support::sample::<bool>("true")),
         nocache: Some(support::sample::<bool>("true")),
         pull: Some(support::sample::<bool>("true")),
         rm: Some(support::sample::<bool>("true")),
@@ -4660,22 +4615,22 @@ async fn image_build_round_trips() {
                 std::collections::BTreeMap<String, String>,
             >("{\"key\":\"sample\"}"),
         ),
+        content_type: Some(String::from("application/x-tar")),
+        registry_config: Some(
+            support::sample::<
+                std::collections::BTreeMap<String, AuthConfig>,
+            >(
+                "{\"key\":{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}}",
+            ),
+        ),
     };
-    let content_type = String::from("application/x-tar");
-    let registry_config = support::sample::<
-        std::collections::BTreeMap<String, AuthConfig>,
-    >(
-        "{\"key\":{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}}",
-    );
     for status in [200u16, 500u16] {
         script.answer(status);
         let result = docker
             .image_build(
-                &query,
-                Some(content_type.as_str()),
-                Some(&registry_config),
                 docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
+            .options(options.clone())
             .await;
         match status {
             200u16 => {
@@ -4710,7 +4665,7 @@ async fn image_build_round_trips() {
 #[tokio::test]
 async fn image_commit_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageCommitQuery {
+    let options = docker_remote_api::operations::images::ImageCommitOptions {
         container: Some(support::sample::<String>("\"sample\"")),
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
@@ -4726,7 +4681,7 @@ async fn image_commit_round_trips() {
     );
     for status in [201u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.image_commit(&query, &body).await;
+        let result = docker.image_commit(&body).options(options.clone()).await;
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4753,28 +4708,26 @@ async fn image_commit_round_trips() {
 #[tokio::test]
 async fn image_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageCreateQuery {
+    let options = docker_remote_api::operations::images::ImageCreateOptions {
         from_image: Some(support::sample::<String>("\"sample\"")),
         from_src: Some(support::sample::<String>("\"sample\"")),
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
     };
-    let registry_auth = support::sample::<
-        AuthConfig,
-    >(
-        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
-    );
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker
-            .image_create(
-                &query,
-                Some(&registry_auth),
-                Some(
-                    docker_remote_api::RequestBody::from_bytes(
-                        &b"sample request body"[..],
-                    ),
-                ),
+            .image_create()
+            .options(options.clone())
+            .body(
+                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
             .await;
         match status {
@@ -4811,13 +4764,13 @@ async fn image_create_round_trips() {
 async fn image_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let query = docker_remote_api::operations::images::ImageDeleteQuery {
+    let options = docker_remote_api::operations::images::ImageDeleteOptions {
         force: Some(support::sample::<bool>("true")),
         noprune: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.image_delete(&name, &query).await;
+        let result = docker.image_delete(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4872,12 +4825,12 @@ async fn image_get_round_trips() {
 #[tokio::test]
 async fn image_get_all_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageGetAllQuery {
+    let options = docker_remote_api::operations::images::ImageGetAllOptions {
         names: Some(support::sample::<Vec<String>>("[\"sample\"]")),
     };
     for status in [200u16, 500u16] {
         script.answer(status);
-        let result = docker.image_get_all(&query).await;
+        let result = docker.image_get_all().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -4968,7 +4921,7 @@ async fn image_inspect_round_trips() {
 #[tokio::test]
 async fn image_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageListQuery {
+    let options = docker_remote_api::operations::images::ImageListOptions {
         all: Some(support::sample::<bool>("true")),
         filters: Some(
             support::sample::<
@@ -4981,7 +4934,7 @@ async fn image_list_round_trips() {
     };
     for status in [200u16, 500u16] {
         script.answer(status);
-        let result = docker.image_list(&query).await;
+        let result = docker.image_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5010,16 +4963,16 @@ async fn image_list_round_trips() {
 #[tokio::test]
 async fn image_load_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageLoadQuery {
+    let options = docker_remote_api::operations::images::ImageLoadOptions {
         quiet: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 500u16] {
         script.answer(status);
         let result = docker
             .image_load(
-                &query,
                 docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
+            .options(options.clone())
             .await;
         match status {
             200u16 => {
@@ -5055,17 +5008,20 @@ async fn image_load_round_trips() {
 async fn image_push_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let query = docker_remote_api::operations::images::ImagePushQuery {
-        tag: Some(support::sample::<String>("\"sample\"")),
-    };
     let registry_auth = support::sample::<
         AuthConfig,
     >(
         "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
     );
+    let options = docker_remote_api::operations::images::ImagePushOptions {
+        tag: Some(support::sample::<String>("\"sample\"")),
+    };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.image_push(&name, &query, &registry_auth).await;
+        let result = docker
+            .image_push(&name, &registry_auth)
+            .options(options.clone())
+            .await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5099,8 +5055,8 @@ async fn image_push_round_trips() {
 #[tokio::test]
 async fn image_search_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::images::ImageSearchQuery {
-        term: support::sample::<String>("\"sample\""),
+    let term = support::sample::<String>("\"sample\"");
+    let options = docker_remote_api::operations::images::ImageSearchOptions {
         limit: Some(support::sample::<i64>("7")),
         filters: Some(
             support::sample::<
@@ -5112,7 +5068,7 @@ async fn image_search_round_trips() {
     };
     for status in [200u16, 500u16] {
         script.answer(status);
-        let result = docker.image_search(&query).await;
+        let result = docker.image_search(&term).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5142,13 +5098,13 @@ async fn image_search_round_trips() {
 async fn image_tag_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let query = docker_remote_api::operations::images::ImageTagQuery {
+    let options = docker_remote_api::operations::images::ImageTagOptions {
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [201u16, 400u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.image_tag(&name, &query).await;
+        let result = docker.image_tag(&name).options(options.clone()).await;
         match status {
             201u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5179,8 +5135,9 @@ async fn system_auth_round_trips() {
         let result = docker.system_auth(&body).await;
         match status {
             200u16 => {
-                let docker_remote_api::client::system::SystemAuthResponse::Ok(value) = result
-                    .unwrap_or_else(|e| panic!("{e}")) else {
+                let docker_remote_api::client::system::SystemAuthOutcome::LoggedIn(
+                    value,
+                ) = result.unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 200u16);
                 };
                 let expected = support::sample::<
@@ -5189,7 +5146,7 @@ async fn system_auth_round_trips() {
                 assert_eq!(value, expected);
             }
             204u16 => {
-                let docker_remote_api::client::system::SystemAuthResponse::NoContent = result
+                let docker_remote_api::client::system::SystemAuthOutcome::LoggedInWithoutToken = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 204u16);
                 };
@@ -5212,7 +5169,7 @@ async fn system_auth_round_trips() {
 #[tokio::test]
 async fn system_events_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::system::SystemEventsQuery {
+    let options = docker_remote_api::operations::system::SystemEventsOptions {
         since: Some(support::sample::<String>("\"sample\"")),
         until: Some(support::sample::<String>("\"sample\"")),
         filters: Some(
@@ -5225,7 +5182,7 @@ async fn system_events_round_trips() {
     };
     for status in [200u16, 400u16, 500u16] {
         script.answer(status);
-        let result = docker.system_events(&query).await;
+        let result = docker.system_events().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5415,13 +5372,13 @@ async fn exec_inspect_round_trips() {
 async fn exec_resize_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::exec::ExecResizeQuery {
-        h: Some(support::sample::<i32>("7")),
-        w: Some(support::sample::<i32>("7")),
+    let options = docker_remote_api::operations::exec::ExecResizeOptions {
+        height: Some(support::sample::<i32>("7")),
+        width: Some(support::sample::<i32>("7")),
     };
     for status in [200u16, 201u16, 404u16] {
         script.answer(status);
-        let result = docker.exec_resize(&id, &query).await;
+        let result = docker.exec_resize(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5579,7 +5536,7 @@ async fn volume_inspect_round_trips() {
 #[tokio::test]
 async fn volume_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::volumes::VolumeListQuery {
+    let options = docker_remote_api::operations::volumes::VolumeListOptions {
         filters: Some(
             support::sample::<
                 VolumeListFilters,
@@ -5590,7 +5547,7 @@ async fn volume_list_round_trips() {
     };
     for status in [200u16, 500u16] {
         script.answer(status);
-        let result = docker.volume_list(&query).await;
+        let result = docker.volume_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5774,7 +5731,7 @@ async fn network_inspect_round_trips() {
 #[tokio::test]
 async fn network_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::networks::NetworkListQuery {
+    let options = docker_remote_api::operations::networks::NetworkListOptions {
         filters: Some(
             support::sample::<
                 NetworkListFilters,
@@ -5785,7 +5742,7 @@ async fn network_list_round_trips() {
     };
     for status in [200u16, 500u16] {
         script.answer(status);
-        let result = docker.network_list(&query).await;
+        let result = docker.network_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5815,12 +5772,12 @@ async fn network_list_round_trips() {
 async fn plugin_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let query = docker_remote_api::operations::plugins::PluginDeleteQuery {
+    let options = docker_remote_api::operations::plugins::PluginDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.plugin_delete(&name, &query).await;
+        let result = docker.plugin_delete(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5870,12 +5827,12 @@ async fn plugin_disable_round_trips() {
 async fn plugin_enable_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let query = docker_remote_api::operations::plugins::PluginEnableQuery {
+    let options = docker_remote_api::operations::plugins::PluginEnableOptions {
         timeout: Some(support::sample::<i64>("7")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.plugin_enable(&name, &query).await;
+        let result = docker.plugin_enable(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5961,21 +5918,23 @@ async fn plugin_list_round_trips() {
 #[tokio::test]
 async fn plugin_pull_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::plugins::PluginPullQuery {
+    let options = docker_remote_api::operations::plugins::PluginPullOptions {
         remote: Some(support::sample::<String>("\"sample\"")),
         name: Some(support::sample::<String>("\"sample\"")),
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
     };
-    let registry_auth = support::sample::<
-        AuthConfig,
-    >(
-        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
-    );
     let body = support::sample::<
         Vec<PluginPrivilege>,
     >("[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]");
     for status in [200u16, 400u16, 500u16] {
         script.answer(status);
-        let result = docker.plugin_pull(&query, Some(&registry_auth), &body).await;
+        let result = docker.plugin_pull(&body).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6014,14 +5973,18 @@ async fn plugin_pull_round_trips() {
 async fn plugin_push_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let registry_auth = support::sample::<
-        AuthConfig,
-    >(
-        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
-    );
+    let options = docker_remote_api::operations::plugins::PluginPushOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
+    };
     for status in [200u16, 404u16] {
         script.answer(status);
-        let result = docker.plugin_push(&name, Some(&registry_auth)).await;
+        let result = docker.plugin_push(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6056,12 +6019,12 @@ async fn plugin_push_round_trips() {
 async fn node_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::nodes::NodeDeleteQuery {
+    let options = docker_remote_api::operations::nodes::NodeDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 400u16, 404u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.node_delete(&id, &query).await;
+        let result = docker.node_delete(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6116,7 +6079,7 @@ async fn node_inspect_round_trips() {
 #[tokio::test]
 async fn node_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::nodes::NodeListQuery {
+    let options = docker_remote_api::operations::nodes::NodeListOptions {
         filters: Some(
             support::sample::<
                 NodeListFilters,
@@ -6127,7 +6090,7 @@ async fn node_list_round_trips() {
     };
     for status in [200u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.node_list(&query).await;
+        let result = docker.node_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6155,9 +6118,7 @@ async fn node_list_round_trips() {
 async fn node_update_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::nodes::NodeUpdateQuery {
-        version: support::sample::<i64>("7"),
-    };
+    let version = support::sample::<i64>("7");
     let body = support::sample::<
         NodeSpec,
     >(
@@ -6165,7 +6126,7 @@ async fn node_update_round_trips() {
     );
     for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.node_update(&id, &query, &body).await;
+        let result = docker.node_update(&id, version, &body).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6281,12 +6242,12 @@ async fn swarm_join_round_trips() {
 #[tokio::test]
 async fn swarm_leave_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::swarm::SwarmLeaveQuery {
+    let options = docker_remote_api::operations::swarm::SwarmLeaveOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.swarm_leave(&query).await;
+        let result = docker.swarm_leave().options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6309,8 +6270,8 @@ async fn swarm_leave_round_trips() {
 #[tokio::test]
 async fn swarm_update_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::swarm::SwarmUpdateQuery {
-        version: support::sample::<i64>("7"),
+    let version = support::sample::<i64>("7");
+    let options = docker_remote_api::operations::swarm::SwarmUpdateOptions {
         rotate_worker_token: Some(support::sample::<bool>("true")),
         rotate_manager_token: Some(support::sample::<bool>("true")),
     };
@@ -6321,7 +6282,7 @@ async fn swarm_update_round_trips() {
     );
     for status in [200u16, 400u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.swarm_update(&query, &body).await;
+        let result = docker.swarm_update(version, &body).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6344,11 +6305,15 @@ async fn swarm_update_round_trips() {
 #[tokio::test]
 async fn service_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let registry_auth = support::sample::<
-        AuthConfig,
-    >(
-        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
-    );
+    let options = docker_remote_api::operations::services::ServiceCreateOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
+    };
     let body = support::sample::<
         ServiceSpec,
     >(
@@ -6356,7 +6321,7 @@ async fn service_create_round_trips() {
     );
     for status in [201u16, 403u16, 406u16, 409u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.service_create(Some(&registry_auth), &body).await;
+        let result = docker.service_create(&body).options(options.clone()).await;
         match status {
             201u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6442,7 +6407,7 @@ async fn service_inspect_round_trips() {
 #[tokio::test]
 async fn service_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::services::ServiceListQuery {
+    let options = docker_remote_api::operations::services::ServiceListOptions {
         filters: Some(
             support::sample::<
                 ServiceListFilters,
@@ -6451,7 +6416,7 @@ async fn service_list_round_trips() {
     };
     for status in [200u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.service_list(&query).await;
+        let result = docker.service_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -6481,14 +6446,16 @@ async fn service_list_round_trips() {
 async fn service_update_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let query = docker_remote_api::operations::services::ServiceUpdateQuery {
-        version: support::sample::<i64>("7"),
+    let version = support::sample::<i64>("7");
+    let options = docker_remote_api::operations::services::ServiceUpdateOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
     };
-    let registry_auth = support::sample::<
-        AuthConfig,
-    >(
-        "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
-    );
     let body = support::sample::<
         ServiceSpec,
     >(
@@ -6497,7 +6464,8 @@ async fn service_update_round_trips() {
     for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker
-            .service_update(&id, &query, Some(&registry_auth), &body)
+            .service_update(&id, version, &body)
+            .options(options.clone())
             .await;
         match status {
             200u16 => {
@@ -6553,7 +6521,7 @@ async fn task_inspect_round_trips() {
 #[tokio::test]
 async fn task_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::tasks::TaskListQuery {
+    let options = docker_remote_api::operations::tasks::TaskListOptions {
         filters: Some(
             support::sample::<
                 TaskListFilters,
@@ -6564,7 +6532,7 @@ async fn task_list_round_trips() {
     };
     for status in [200u16, 406u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.task_list(&query).await;
+        let result = docker.task_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));

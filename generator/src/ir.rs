@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 
 use crate::load::RawSpec;
 use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, TypeDecl};
@@ -78,11 +78,28 @@ pub struct Field {
     pub ty: TypeExpr,
     pub required: bool,
     pub nullable: bool,
+    /// How presence and `null` map to Rust.
+    pub shape: FieldShape,
     /// Never printed by `Debug`.
     pub secret: bool,
     pub doc: String,
     pub since: Option<String>,
     pub errata: Vec<Erratum>,
+}
+
+/// How a field's presence and nullability are spelled in Rust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FieldShape {
+    /// Always present, never `null`: `T`.
+    Required,
+    /// Always present, may be `null`: `Option<T>`, `None` sent as `null`.
+    RequiredNullable,
+    /// May be absent (and, when nullable, `null`; both read as `None`):
+    /// `Option<T>`, omitted when `None`.
+    Optional,
+    /// Absent, `null` or a value, and a request must be able to send `null`
+    /// on purpose: `Nullable<T>`.
+    ThreeState,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +129,8 @@ pub struct Erratum {
 pub struct Operation {
     pub id: String,
     pub tag: String,
+    /// The Rust names of the operation's generated items.
+    pub names: OperationNames,
     pub summary: String,
     pub description: String,
     pub method: String,
@@ -124,9 +143,49 @@ pub struct Operation {
     pub upgrade: Option<Upgrade>,
     pub since: Option<String>,
     pub responses: BTreeMap<u16, Response>,
+    /// Whether the successful answers are one type or one variant per status.
+    pub success: SuccessShape,
+    /// Which object's configuration says whether multiplexed output has a TTY.
+    pub tty_source: TtySource,
     pub examples: Vec<Example>,
     /// Its own errata, then those of its parameters and responses.
     pub errata: Vec<Erratum>,
+}
+
+/// The names of an operation's generated items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationNames {
+    /// The client method and server trait method: `container_list`.
+    pub method: String,
+    /// The `OperationInfo` constant: `CONTAINER_LIST`.
+    pub descriptor: String,
+    /// The pending client call, awaited to send it: `ContainerListRequest`.
+    pub request: String,
+    /// The optional query parameters and headers: `ContainerListOptions`.
+    pub options: String,
+    /// What a successful client call yields, when it needs a type of its own: `ContainerStartOutcome`.
+    pub outcome: String,
+    /// What a server implementation answers: `ContainerListReply`.
+    pub reply: String,
+}
+
+/// How the successful answers of an operation reach the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SuccessShape {
+    /// One type whatever the success status (or a hijacked connection).
+    Single,
+    /// An outcome enum with a variant per success status: they mean different
+    /// things (`204` started, `304` already started) or carry different bodies.
+    PerStatus,
+}
+
+/// Which object's configuration says whether output is multiplexed or raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TtySource {
+    /// The container's `Config.Tty` (`GET /containers/{id}/json`).
+    Container,
+    /// The exec instance's `ProcessConfig.tty` (`GET /exec/{id}/json`).
+    Exec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,6 +198,9 @@ pub enum Upgrade {
 pub struct Param {
     pub name: String,
     pub rust_name: String,
+    /// The setter on the client's pending call (optional parameters only):
+    /// `rust_name`, unless that collides with the call's own methods.
+    pub setter: String,
     pub ty: TypeExpr,
     pub doc: String,
     pub required: bool,
@@ -179,6 +241,9 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub status: u16,
+    /// The name of its variant in outcome and reply enums: the spec's
+    /// `variant`, else the status's name (`NotFound`).
+    pub variant: String,
     pub doc: String,
     pub kind: ResponseKind,
     pub headers: Vec<Param>,
@@ -243,13 +308,37 @@ pub fn escape_ident(name: &str) -> String {
     }
 }
 
-/// snake_case field or parameter name from a wire name.
+/// snake_case field or parameter name from a wire name, acronyms kept whole.
 pub fn snake(name: &str) -> String {
-    let s = name.replace(['-', '.', ' '], "_").to_snake_case();
-    if s.is_empty() {
-        "value".into()
-    } else {
-        s
+    crate::naming::snake(name)
+}
+
+/// Methods of a pending client call; a setter of the same name gets a suffix.
+pub const REQUEST_METHODS: [&str; 4] = ["send", "options", "body", "into_future"];
+
+/// The variant name for a status code that the spec does not name.
+pub fn status_variant(status: u16) -> String {
+    match status {
+        100 => "Continue".into(),
+        101 => "Upgraded".into(),
+        200 => "Ok".into(),
+        201 => "Created".into(),
+        202 => "Accepted".into(),
+        204 => "NoContent".into(),
+        301 => "MovedPermanently".into(),
+        302 => "Found".into(),
+        304 => "NotModified".into(),
+        400 => "BadRequest".into(),
+        401 => "Unauthorized".into(),
+        403 => "Forbidden".into(),
+        404 => "NotFound".into(),
+        406 => "NotAcceptable".into(),
+        409 => "Conflict".into(),
+        413 => "PayloadTooLarge".into(),
+        500 => "InternalServerError".into(),
+        501 => "NotImplemented".into(),
+        503 => "ServiceUnavailable".into(),
+        other => format!("Status{other}"),
     }
 }
 
@@ -304,9 +393,16 @@ fn lower_param(p: &ParamDecl, group: &str) -> Param {
         (_, _, Some("word")) => Encoding::FormWordBool,
         _ => Encoding::FormNumericBool,
     };
+    let rust_name = escape_ident(&p.rust_name.clone().unwrap_or_else(|| snake(&p.name)));
+    let setter = if REQUEST_METHODS.contains(&rust_name.as_str()) {
+        format!("{rust_name}_param")
+    } else {
+        rust_name.clone()
+    };
     Param {
         name: p.name.clone(),
-        rust_name: escape_ident(&p.rust_name.clone().unwrap_or_else(|| snake(&p.name))),
+        rust_name,
+        setter,
         ty: parse(&p.ty),
         doc: p.doc.trim().to_string(),
         required: p.required || group == "path_params",
@@ -323,6 +419,12 @@ fn lower_field(json: &str, f: &FieldDecl) -> Field {
         ty: parse(&f.ty),
         required: f.required,
         nullable: f.nullable,
+        shape: match (f.required, f.nullable, f.send_null) {
+            (true, false, _) => FieldShape::Required,
+            (true, true, _) => FieldShape::RequiredNullable,
+            (false, _, true) => FieldShape::ThreeState,
+            (false, _, false) => FieldShape::Optional,
+        },
         secret: f.secret,
         doc: f.doc.trim().to_string(),
         since: f.since.clone(),
@@ -406,6 +508,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
                 status,
                 Response {
                     status,
+                    variant: r.variant.clone().unwrap_or_else(|| status_variant(status)),
                     doc: r.doc.trim().to_string(),
                     kind,
                     headers,
@@ -413,9 +516,19 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
             ))
         })
         .collect();
+    let success = success_shape(&responses, op.upgrade.is_some());
+    let camel = op.id.to_upper_camel_case();
     Operation {
         id: op.id.clone(),
         tag: tag.to_string(),
+        names: OperationNames {
+            method: escape_ident(&op.id),
+            descriptor: op.id.to_shouty_snake_case(),
+            request: format!("{camel}Request"),
+            options: format!("{camel}Options"),
+            outcome: format!("{camel}Outcome"),
+            reply: format!("{camel}Reply"),
+        },
         summary: op.summary.trim().to_string(),
         description: op
             .description
@@ -461,6 +574,11 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
         },
         since: op.since.clone(),
         responses,
+        success,
+        tty_source: match op.tty_source.as_deref() {
+            Some("exec") => TtySource::Exec,
+            _ => TtySource::Container,
+        },
         examples: op
             .examples
             .iter()
@@ -473,6 +591,30 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
             })
             .collect(),
         errata: operation_errata(op, keep),
+    }
+}
+
+/// One type for every success, or a variant per status: statuses of
+/// different classes (`204` and `304`) mean different things even when they
+/// look alike, and different bodies need different types.
+fn success_shape(responses: &BTreeMap<u16, Response>, upgrades: bool) -> SuccessShape {
+    let success: Vec<&Response> = responses.values().filter(|r| r.status < 400).collect();
+    let Some(first) = success.first() else {
+        return SuccessShape::Single;
+    };
+    let alike = success.iter().all(|r| {
+        r.kind == first.kind
+            && r.headers
+                .iter()
+                .map(|h| (&h.name, &h.ty))
+                .eq(first.headers.iter().map(|h| (&h.name, &h.ty)))
+    });
+    let two = success.iter().any(|r| (200..300).contains(&r.status));
+    let three = success.iter().any(|r| (300..400).contains(&r.status));
+    if upgrades || (alike && !(two && three)) {
+        SuccessShape::Single
+    } else {
+        SuccessShape::PerStatus
     }
 }
 

@@ -12,6 +12,7 @@ pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod model;
+pub mod naming;
 pub mod output;
 pub mod types;
 pub mod validate;

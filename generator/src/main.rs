@@ -72,6 +72,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 .iter()
                 .map(|f| f.content.operations.len())
                 .sum();
+            for warning in docker_codegen::validate::lint(&loaded).iter() {
+                eprintln!("warning: {warning}");
+            }
             println!(
                 "spec is valid: {} files, {ops} operations",
                 loaded.files.len() + 1

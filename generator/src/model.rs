@@ -62,6 +62,9 @@ pub struct OperationDecl {
     pub body: Option<BodyDecl>,
     #[serde(default)]
     pub upgrade: Option<String>,
+    /// Whose configuration says whether output has a TTY: `container` (default) or `exec`.
+    #[serde(default)]
+    pub tty_source: Option<String>,
     #[serde(default)]
     pub since: Option<String>,
     #[serde(default)]
@@ -133,6 +136,9 @@ impl<'de> Deserialize<'de> for StatusKey {
 pub struct ResponseDecl {
     #[serde(default)]
     pub doc: String,
+    /// The name of this status's variant in outcome and reply enums.
+    #[serde(default)]
+    pub variant: Option<String>,
     #[serde(default)]
     pub kind: Option<String>,
     #[serde(rename = "type", default)]
@@ -207,6 +213,9 @@ pub struct FieldDecl {
     /// A credential: `Debug` prints it as `<redacted>`.
     #[serde(default)]
     pub secret: bool,
+    /// A request must be able to send `null` on purpose: three states in Rust.
+    #[serde(default)]
+    pub send_null: bool,
     #[serde(default)]
     pub rust_name: Option<String>,
     #[serde(default)]

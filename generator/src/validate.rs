@@ -6,10 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use heck::ToSnakeCase;
-
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{index_path, key_path, Loaded, RawSpec};
+use crate::naming;
 use crate::model::{ErratumDecl, OperationDecl, ParamDecl, TypeDecl};
 use crate::types::{ApiVersion, Scalar, TypeExpr, BUILTIN_WORDS};
 
@@ -17,6 +16,7 @@ pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];
 pub const RESPONSE_KINDS: [&str; 5] = ["none", "json", "json_lines", "multiplexed", "raw"];
 pub const BODY_KINDS: [&str; 2] = ["json", "raw"];
 pub const UPGRADES: [&str; 2] = ["tcp", "websocket"];
+pub const TTY_SOURCES: [&str; 2] = ["container", "exec"];
 pub const QUERY_ENCODINGS: [&str; 2] = ["form", "json"];
 pub const HEADER_ENCODINGS: [&str; 3] = ["plain", "base64_json", "base64url_json"];
 pub const BOOL_FORMATS: [&str; 2] = ["numeric", "word"];
@@ -67,15 +67,35 @@ impl<T> Locator for Loaded<T> {
 
 /// Checks `spec` and returns every problem found, sorted by place.
 pub fn validate(spec: &RawSpec) -> Diagnostics {
+    check(spec).0
+}
+
+/// Names the spec lets the generator derive badly: a derived snake_case name
+/// with a single-letter segment (`exec_i_ds`) is an acronym split apart, or a
+/// wire name too short to say anything (`h`). Each wants a `rust_name`.
+/// Generation goes on; `cargo xtask test` requires none.
+pub fn lint(spec: &RawSpec) -> Diagnostics {
+    check(spec).1
+}
+
+fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
     let mut v = Validator {
         out: Diagnostics::default(),
+        warnings: Diagnostics::default(),
     };
     v.run(spec);
-    v.out.finish()
+    (v.out.finish(), v.warnings.finish())
 }
 
 struct Validator {
     out: Diagnostics,
+    warnings: Diagnostics,
+}
+
+/// An UpperCamelCase Rust identifier: letters and digits, a capital first.
+fn is_upper_camel(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 impl Validator {
@@ -272,10 +292,19 @@ impl Validator {
                     api_version,
                 );
                 self.check_errata(file, &fpath, &field.errata, erratum_ids);
+                if field.send_null && (field.required || !field.nullable) {
+                    self.out.push(file.at(
+                        &key_path(&fpath, "send_null"),
+                        format!("field `{json}` of `{name}` has `send_null` but is not optional and nullable; `send_null` needs `nullable: true` and no `required`"),
+                    ));
+                }
+                if field.rust_name.is_none() {
+                    self.lint_name(file, &fpath, json);
+                }
                 let rust = field
                     .rust_name
                     .clone()
-                    .unwrap_or_else(|| json.to_snake_case());
+                    .unwrap_or_else(|| naming::snake(json));
                 if let Some(other) = rust_names.insert(rust.clone(), json) {
                     self.out.push(file.at_key(
                         &fpath,
@@ -487,6 +516,17 @@ impl Validator {
                 )),
             }
         }
+        if let Some(source) = &op.tty_source {
+            if !TTY_SOURCES.contains(&source.as_str()) {
+                self.out.push(file.at(
+                    &key_path(path, "tty_source"),
+                    format!(
+                        "tty_source `{source}` is not one of {}",
+                        TTY_SOURCES.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(up) = &op.upgrade {
             if !UPGRADES.contains(&up.as_str()) {
                 self.out.push(file.at(
@@ -504,8 +544,30 @@ impl Validator {
             ));
         }
         let mut statuses = BTreeSet::new();
+        let mut variants: HashMap<String, String> = HashMap::new();
         for (status, response) in &op.responses {
             let spath = key_path(&rpath, &status.0);
+            let variant = match (&response.variant, parse_status(&status.0)) {
+                (Some(v), _) => {
+                    if !is_upper_camel(v) {
+                        self.out.push(file.at(
+                            &key_path(&spath, "variant"),
+                            format!("variant `{v}` must be UpperCamelCase letters and digits"),
+                        ));
+                    }
+                    Some(v.clone())
+                }
+                (None, Ok(code)) => Some(crate::ir::status_variant(code)),
+                (None, Err(_)) => None,
+            };
+            if let Some(v) = variant {
+                if let Some(other) = variants.insert(v.clone(), status.0.clone()) {
+                    self.out.push(file.at(
+                        &spath,
+                        format!("statuses {other} and {} both get the variant `{v}`; name one with `variant`", status.0),
+                    ));
+                }
+            }
             match parse_status(&status.0) {
                 Ok(code) => {
                     statuses.insert(code);
@@ -603,6 +665,9 @@ impl Validator {
         erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
         self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
+        if p.rust_name.is_none() {
+            self.lint_name(file, ppath, &p.name);
+        }
         self.check_versions(
             file,
             ppath,
@@ -646,6 +711,17 @@ impl Validator {
                     ),
                 ));
             }
+        }
+    }
+
+    /// Warns when the name derived from `wire` has a single-letter segment.
+    fn lint_name(&mut self, file: &dyn Locator, path: &str, wire: &str) {
+        let derived = naming::snake(wire);
+        if let Some(segment) = naming::single_letter_segment(&derived) {
+            self.warnings.push(file.at_key(
+                path,
+                format!("`{wire}` becomes `{derived}` in Rust, with the one-letter word `{segment}`; set `rust_name` to a name that reads well"),
+            ));
         }
     }
 

@@ -52,8 +52,12 @@ impl std::fmt::Debug for Docker {
     }
 }
 
+/// What `.await` on a pending call gives: the call's future, boxed so that every
+/// pending call can implement `IntoFuture` with one nameable type.
+pub type PendingCall<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
+
 /// How a call's connection is set up (used by the generated methods).
-pub enum UpgradeKind {
+pub(crate) enum UpgradeKind {
     /// An ordinary request.
     None,
     /// `Upgrade: tcp` (attach, exec start).
@@ -64,7 +68,7 @@ pub enum UpgradeKind {
 }
 
 /// One request, as the generated methods describe it.
-pub struct Call {
+pub(crate) struct Call {
     /// What the spec says of the operation.
     pub op: &'static OperationInfo,
     /// The path without the version prefix, parameters filled in.
@@ -87,15 +91,13 @@ impl Call {
         Call { op, path, query: Vec::new(), headers: Vec::new(), body: RequestBody::empty(), content_type: None, upgrade: UpgradeKind::None }
     }
 
-    /// Adds query pairs, failing the call when they could not be encoded.
-    pub fn query(&mut self, pairs: Result<Vec<(&'static str, String)>, serde_json::Error>) -> Result<(), Error> {
-        let pairs = pairs.map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })?;
-        self.query.extend(pairs);
-        Ok(())
+    /// Adds the query pairs `encode` pushes, failing the call when a value could not be encoded.
+    pub fn query_with(&mut self, encode: impl FnOnce(&mut Vec<(&'static str, String)>) -> Result<(), serde_json::Error>) -> Result<(), Error> {
+        encode(&mut self.query).map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })
     }
 
     /// Adds a header whose value is `value` in the given encoding.
-    pub fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T, encoding: ParamEncoding) -> Result<(), Error> {
+    pub(crate) fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T, encoding: ParamEncoding) -> Result<(), Error> {
         let text = encode_header(value, encoding).map_err(|message| Error::Request { operation: self.op.id, message })?;
         self.headers.push((name, text));
         Ok(())
@@ -117,7 +119,7 @@ impl Call {
 }
 
 /// Encodes a header value: text, or (URL-safe) base64 of its JSON.
-pub fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEncoding) -> Result<String, String> {
+pub(crate) fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEncoding) -> Result<String, String> {
     match encoding {
         ParamEncoding::Base64Json => Ok(base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
         ParamEncoding::Base64UrlJson => Ok(base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
@@ -129,7 +131,7 @@ pub fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEncoding) 
 }
 
 /// Decodes a base64 JSON header value; both alphabets, padded or not, are accepted.
-pub fn decode_base64_json<T: DeserializeOwned>(operation: &'static str, text: &str) -> Result<T, Error> {
+pub(crate) fn decode_base64_json<T: DeserializeOwned>(operation: &'static str, text: &str) -> Result<T, Error> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
         .iter()
@@ -139,7 +141,7 @@ pub fn decode_base64_json<T: DeserializeOwned>(operation: &'static str, text: &s
 }
 
 /// Fills `{placeholders}` of `template` with percent-encoded `values`, in order.
-pub fn render_path(template: &str, values: &[&str]) -> String {
+pub(crate) fn render_path(template: &str, values: &[&str]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     let mut values = values.iter();
@@ -156,7 +158,7 @@ pub fn render_path(template: &str, values: &[&str]) -> String {
 }
 
 /// The query string of `pairs` (without `?`).
-pub fn render_query(pairs: &[(&'static str, String)]) -> String {
+pub(crate) fn render_query(pairs: &[(&'static str, String)]) -> String {
     let mut out = String::new();
     for (k, v) in pairs {
         if !out.is_empty() {
@@ -351,7 +353,7 @@ impl Docker {
     }
 
     /// Sends `call` and returns the response head, whatever its status.
-    pub async fn send(&self, call: Call) -> Result<http::Response<Incoming>, Error> {
+    pub(crate) async fn send(&self, call: Call) -> Result<http::Response<Incoming>, Error> {
         let op = call.op;
         let mut uri = format!("/v{}{}", self.api_version(), call.path);
         if !call.query.is_empty() {
@@ -389,7 +391,7 @@ impl Docker {
     }
 
     /// Reads a whole (small) body within the request timeout.
-    pub async fn collect(&self, operation: &'static str, response: http::Response<Incoming>) -> Result<Bytes, Error> {
+    pub(crate) async fn collect(&self, operation: &'static str, response: http::Response<Incoming>) -> Result<Bytes, Error> {
         self.with_timeout(operation, "request", self.inner.request_timeout, async {
             Ok(response.into_body().collect().await.map_err(|e| Error::transport(operation, e))?.to_bytes())
         })
@@ -397,7 +399,7 @@ impl Docker {
     }
 
     /// The typed error for a failed response.
-    pub async fn api_error(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Error {
+    pub(crate) async fn api_error(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Error {
         let status = response.status().as_u16();
         let documented = op.response(status).map(|r| r.description);
         match self.collect(op.id, response).await {
@@ -407,24 +409,24 @@ impl Docker {
     }
 
     /// Decodes a JSON body.
-    pub async fn read_json<T: DeserializeOwned>(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<T, Error> {
+    pub(crate) async fn read_json<T: DeserializeOwned>(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<T, Error> {
         let body = self.collect(op.id, response).await?;
         decode_json(op.id, &body)
     }
 
     /// Reads a short text body (`text/plain`), e.g. the `OK` of `/_ping`.
-    pub async fn read_text(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<String, Error> {
+    pub(crate) async fn read_text(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<String, Error> {
         let body = self.collect(op.id, response).await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Reads and drops a body the spec says is empty (or irrelevant).
-    pub async fn read_empty(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<(), Error> {
+    pub(crate) async fn read_empty(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<(), Error> {
         self.collect(op.id, response).await.map(|_| ())
     }
 
     /// A response body as a stream of bytes (no timeout).
-    pub fn byte_stream(op: &'static OperationInfo, response: http::Response<Incoming>) -> ByteStream {
+    pub(crate) fn byte_stream(op: &'static OperationInfo, response: http::Response<Incoming>) -> ByteStream {
         let operation = op.id;
         Box::pin(
             BodyStream::new(response.into_body())
@@ -434,13 +436,13 @@ impl Docker {
     }
 
     /// A JSON-lines body.
-    pub fn json_lines<T: DeserializeOwned>(op: &'static OperationInfo, response: http::Response<Incoming>) -> super::stream::JsonLines<T> {
+    pub(crate) fn json_lines<T: DeserializeOwned>(op: &'static OperationInfo, response: http::Response<Incoming>) -> super::stream::JsonLines<T> {
         super::stream::JsonLines::new(op.id, Self::byte_stream(op, response))
     }
 
     /// Whether the process behind `id` has a TTY, which decides how its output is framed.
     /// Daemons from API 1.42 on say so in the content type; older ones need asking.
-    pub async fn output_mode(&self, op: &'static OperationInfo, content_type: Option<&str>, source: TtySource, id: &str) -> Result<OutputMode, Error> {
+    pub(crate) async fn output_mode(&self, op: &'static OperationInfo, content_type: Option<&str>, source: TtySource, id: &str) -> Result<OutputMode, Error> {
         match content_type {
             Some(ct) if ct.starts_with("application/vnd.docker.multiplexed-stream") => return Ok(OutputMode::Multiplexed),
             _ => {}
@@ -464,14 +466,14 @@ impl Docker {
     }
 
     /// Output of a multiplexed response, framed or raw as the process's TTY decides.
-    pub async fn output(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<OutputStream, Error> {
+    pub(crate) async fn output(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<OutputStream, Error> {
         let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
         Ok(OutputStream::new(op.id, Self::byte_stream(op, response), mode))
     }
 
     /// Takes over the connection after `101` and splits it into output and input.
-    pub async fn hijack(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<super::hijack::Attached, Error> {
+    pub(crate) async fn hijack(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<super::hijack::Attached, Error> {
         let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
@@ -484,7 +486,7 @@ impl Docker {
     }
 
     /// Decodes a documented response header, if present.
-    pub fn header<T: DeserializeOwned>(op: &'static OperationInfo, response: &http::Response<Incoming>, name: &str, encoding: ParamEncoding) -> Result<Option<T>, Error> {
+    pub(crate) fn header<T: DeserializeOwned>(op: &'static OperationInfo, response: &http::Response<Incoming>, name: &str, encoding: ParamEncoding) -> Result<Option<T>, Error> {
         let Some(value) = response.headers().get(name) else { return Ok(None) };
         let text = value.to_str().map_err(|_| Error::Decode { operation: op.id, path: name.to_string(), message: "not ASCII".into() })?;
         match encoding {
@@ -497,7 +499,7 @@ impl Docker {
 
     /// Completes a websocket handshake answered with 101.
     #[cfg(feature = "websocket")]
-    pub async fn websocket(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<super::hijack::WebSocket, Error> {
+    pub(crate) async fn websocket(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<super::hijack::WebSocket, Error> {
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             return Err(self.api_error(op, response).await);
         }
@@ -508,7 +510,7 @@ impl Docker {
 
 /// Which object's configuration says whether output has a TTY.
 #[derive(Debug, Clone, Copy)]
-pub enum TtySource {
+pub(crate) enum TtySource {
     /// The container's `Config.Tty`.
     Container,
     /// The exec instance's `ProcessConfig.tty`.
@@ -517,7 +519,7 @@ pub enum TtySource {
 
 /// A fresh `Sec-WebSocket-Key`.
 #[cfg(feature = "websocket")]
-pub fn websocket_key() -> String {
+pub(crate) fn websocket_key() -> String {
     tokio_tungstenite::tungstenite::handshake::client::generate_key()
 }
 

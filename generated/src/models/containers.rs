@@ -37,48 +37,23 @@ pub struct ContainerConfig {
     #[serde(rename = "StdinOnce", default, skip_serializing_if = "Option::is_none")]
     pub stdin_once: Option<bool>,
     /// Environment variables, each `NAME=value`.
-    #[serde(
-        rename = "Env",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub env: Option<Option<Vec<String>>>,
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
     /// The command to run, a string or a list of strings.
-    #[serde(
-        rename = "Cmd",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub cmd: Option<Option<StringOrList>>,
+    #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<StringOrList>,
     /// The entry point, a string or a list of strings.
-    #[serde(
-        rename = "Entrypoint",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub entrypoint: Option<Option<StringOrList>>,
+    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<StringOrList>,
     /// The image to create the container from.
     #[serde(rename = "Image", default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Labels of the container.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Mount points inside the container, as keys of empty objects.
-    #[serde(
-        rename = "Volumes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub volumes: Option<Option<std::collections::BTreeMap<String, EmptyObject>>>,
+    #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// How to check that the container is healthy.
     ///
     /// Since API 1.24.
@@ -98,26 +73,16 @@ pub struct ContainerConfig {
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp&gt;` keys of empty objects.
-    #[serde(
-        rename = "ExposedPorts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub exposed_ports: Option<Option<std::collections::BTreeMap<String, EmptyObject>>>,
+    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// The signal that stops the container, SIGTERM by default.
     ///
     /// Since API 1.21.
     #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<StopSignal>,
     /// ONBUILD triggers of the image.
-    #[serde(
-        rename = "OnBuild",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub on_build: Option<Option<Vec<String>>>,
+    #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
+    pub on_build: Option<Vec<String>>,
     /// Legacy service name of the experimental networking of Docker 1.9; image configs still show it.
     #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
     pub publish_service: Option<String>,
@@ -224,13 +189,8 @@ pub struct ContainerCreateResponse {
     #[serde(rename = "Id")]
     pub id: String,
     /// Warnings about the configuration.
-    #[serde(
-        rename = "Warnings",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub warnings: Option<Option<Vec<String>>>,
+    #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
 }
 
 /// Everything the daemon knows about a container.
@@ -256,13 +216,8 @@ pub struct ContainerInspectResponse {
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// IDs of its exec instances.
-    #[serde(
-        rename = "ExecIDs",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub exec_i_ds: Option<Option<Vec<String>>>,
+    #[serde(rename = "ExecIDs", default, skip_serializing_if = "Option::is_none")]
+    pub exec_ids: Option<Vec<String>>,
     /// Storage driver data.
     #[serde(rename = "GraphDriver", default, skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
@@ -449,61 +404,29 @@ pub struct ContainerStats {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerStatsBlkio {
     /// Bytes transferred.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_service_bytes_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_service_bytes_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Operations.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_serviced_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_serviced_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Queued operations.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_queue_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_queue_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Service time.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_service_time_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_service_time_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Wait time.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_wait_time_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_wait_time_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Merged operations.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_merged_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_merged_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Time with IO.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub io_time_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_time_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
     /// Sectors.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub sectors_recursive: Option<Option<Vec<ContainerStatsBlkioEntry>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors_recursive: Option<Vec<ContainerStatsBlkioEntry>>,
 }
 
 /// One block IO counter of one device.
@@ -544,12 +467,8 @@ pub struct ContainerStatsCpu {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerStatsCpuUsage {
     /// Per CPU.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub percpu_usage: Option<Option<Vec<u64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percpu_usage: Option<Vec<u64>>,
     /// In user mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_in_usermode: Option<u64>,
@@ -740,21 +659,11 @@ pub struct ContainerSummary {
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Exposed ports and their bindings.
-    #[serde(
-        rename = "Ports",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub ports: Option<Option<Vec<Port>>>,
+    #[serde(rename = "Ports", default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<Port>>,
     /// Its labels.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Bytes written to its layer (with `size`).
     #[serde(rename = "SizeRw", default, skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
@@ -792,13 +701,8 @@ pub struct ContainerSummaryHostConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerSummaryNetworkSettings {
     /// Endpoint per network name.
-    #[serde(
-        rename = "Networks",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub networks: Option<Option<std::collections::BTreeMap<String, EndpointSettings>>>,
+    #[serde(rename = "Networks", default, skip_serializing_if = "Option::is_none")]
+    pub networks: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 /// The process table of a container.
@@ -860,13 +764,8 @@ pub struct ContainerUpdateBody {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerUpdateResponse {
     /// Warnings about the new settings.
-    #[serde(
-        rename = "Warnings",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub warnings: Option<Option<Vec<String>>>,
+    #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
 }
 
 /// The outcome of waiting for a container.
@@ -917,29 +816,14 @@ pub struct EndpointIpamConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EndpointSettings {
     /// Static addresses asked for.
-    #[serde(
-        rename = "IPAMConfig",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub ipam_config: Option<Option<EndpointIpamConfig>>,
+    #[serde(rename = "IPAMConfig", default, skip_serializing_if = "Option::is_none")]
+    pub ipam_config: Option<EndpointIpamConfig>,
     /// Links on this network.
-    #[serde(
-        rename = "Links",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub links: Option<Option<Vec<String>>>,
+    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
     /// DNS aliases on this network.
-    #[serde(
-        rename = "Aliases",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub aliases: Option<Option<Vec<String>>>,
+    #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
     /// The network's ID.
     #[serde(rename = "NetworkID", default, skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
@@ -995,13 +879,8 @@ pub struct GraphDriverData {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Driver data.
-    #[serde(
-        rename = "Data",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub data: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A health check.
@@ -1028,29 +907,14 @@ pub struct HealthConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HostConfig {
     /// Volume bindings: `host-src:container-dest\[:ro\]` or `volume-name:container-dest\[:ro\]`.
-    #[serde(
-        rename = "Binds",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub binds: Option<Option<Vec<String>>>,
+    #[serde(rename = "Binds", default, skip_serializing_if = "Option::is_none")]
+    pub binds: Option<Vec<String>>,
     /// tmpfs mounts: container directory to mount options.
-    #[serde(
-        rename = "Tmpfs",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub tmpfs: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Tmpfs", default, skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<std::collections::BTreeMap<String, String>>,
     /// Links to other containers, each `name:alias`.
-    #[serde(
-        rename = "Links",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub links: Option<Option<Vec<String>>>,
+    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
     /// Memory limit in bytes.
     #[serde(rename = "Memory", default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<i64>,
@@ -1102,7 +966,7 @@ pub struct HostConfig {
     pub io_maximum_bandwidth: Option<i64>,
     /// Maximum IO rate in operations per second (Windows only).
     #[serde(rename = "IOMaximumIOps", default, skip_serializing_if = "Option::is_none")]
-    pub io_maximum_i_ops: Option<i64>,
+    pub io_maximum_iops: Option<i64>,
     /// Block IO weight, 10 to 1000.
     #[serde(rename = "BlkioWeight", default, skip_serializing_if = "Option::is_none")]
     pub blkio_weight: Option<i64>,
@@ -1110,58 +974,47 @@ pub struct HostConfig {
     #[serde(
         rename = "BlkioWeightDevice",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub blkio_weight_device: Option<Option<Vec<WeightDevice>>>,
+    pub blkio_weight_device: Option<Vec<WeightDevice>>,
     /// Read limit per device in bytes per second.
     #[serde(
         rename = "BlkioDeviceReadBps",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub blkio_device_read_bps: Option<Option<Vec<ThrottleDevice>>>,
+    pub blkio_device_read_bps: Option<Vec<ThrottleDevice>>,
     /// Write limit per device in bytes per second.
     #[serde(
         rename = "BlkioDeviceWriteBps",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub blkio_device_write_bps: Option<Option<Vec<ThrottleDevice>>>,
+    pub blkio_device_write_bps: Option<Vec<ThrottleDevice>>,
     /// Read limit per device in operations per second.
     #[serde(
         rename = "BlkioDeviceReadIOps",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub blkio_device_read_i_ops: Option<Option<Vec<ThrottleDevice>>>,
+    pub blkio_device_read_iops: Option<Vec<ThrottleDevice>>,
     /// Write limit per device in operations per second.
     #[serde(
         rename = "BlkioDeviceWriteIOps",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub blkio_device_write_i_ops: Option<Option<Vec<ThrottleDevice>>>,
+    pub blkio_device_write_iops: Option<Vec<ThrottleDevice>>,
     /// Memory swappiness, 0 to 100; -1 keeps the host's.
     #[serde(
         rename = "MemorySwappiness",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub memory_swappiness: Option<Option<i64>>,
+    pub memory_swappiness: Option<i64>,
     /// Disable the OOM killer for the container.
-    #[serde(
-        rename = "OomKillDisable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub oom_kill_disable: Option<Option<bool>>,
+    #[serde(rename = "OomKillDisable", default, skip_serializing_if = "Option::is_none")]
+    pub oom_kill_disable: Option<bool>,
     /// OOM score adjustment.
     ///
     /// Since API 1.21.
@@ -1176,15 +1029,8 @@ pub struct HostConfig {
     #[serde(rename = "PidsLimit", default, skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<i64>,
     /// Host ports per exposed container port (`&lt;port&gt;/&lt;protocol&gt;`).
-    #[serde(
-        rename = "PortBindings",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub port_bindings: Option<
-        Option<std::collections::BTreeMap<String, Vec<PortBinding>>>,
-    >,
+    #[serde(rename = "PortBindings", default, skip_serializing_if = "Option::is_none")]
+    pub port_bindings: Option<std::collections::BTreeMap<String, Vec<PortBinding>>>,
     /// Publish every exposed port on an ephemeral host port.
     #[serde(
         rename = "PublishAllPorts",
@@ -1199,77 +1045,37 @@ pub struct HostConfig {
     #[serde(rename = "ReadonlyRootfs", default, skip_serializing_if = "Option::is_none")]
     pub readonly_rootfs: Option<bool>,
     /// DNS servers.
-    #[serde(
-        rename = "Dns",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub dns: Option<Option<Vec<String>>>,
+    #[serde(rename = "Dns", default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Vec<String>>,
     /// DNS options.
     ///
     /// Since API 1.21.
-    #[serde(
-        rename = "DnsOptions",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub dns_options: Option<Option<Vec<String>>>,
+    #[serde(rename = "DnsOptions", default, skip_serializing_if = "Option::is_none")]
+    pub dns_options: Option<Vec<String>>,
     /// DNS search domains.
-    #[serde(
-        rename = "DnsSearch",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub dns_search: Option<Option<Vec<String>>>,
+    #[serde(rename = "DnsSearch", default, skip_serializing_if = "Option::is_none")]
+    pub dns_search: Option<Vec<String>>,
     /// Extra /etc/hosts entries, each `hostname:IP`.
-    #[serde(
-        rename = "ExtraHosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub extra_hosts: Option<Option<Vec<String>>>,
+    #[serde(rename = "ExtraHosts", default, skip_serializing_if = "Option::is_none")]
+    pub extra_hosts: Option<Vec<String>>,
     /// Containers to take volumes from, each `name\[:ro|rw\]`.
-    #[serde(
-        rename = "VolumesFrom",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub volumes_from: Option<Option<Vec<String>>>,
+    #[serde(rename = "VolumesFrom", default, skip_serializing_if = "Option::is_none")]
+    pub volumes_from: Option<Vec<String>>,
     /// Kernel capabilities to add.
-    #[serde(
-        rename = "CapAdd",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub cap_add: Option<Option<Vec<String>>>,
+    #[serde(rename = "CapAdd", default, skip_serializing_if = "Option::is_none")]
+    pub cap_add: Option<Vec<String>>,
     /// Kernel capabilities to drop.
     ///
     /// Erratum `host-config-capdrop-spelling`:
     /// - the doc says: The prose names the field `Capdrop`.
     /// - the daemon: The JSON key, as in the doc's own examples and the daemon, is `CapDrop`.
-    #[serde(
-        rename = "CapDrop",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub cap_drop: Option<Option<Vec<String>>>,
+    #[serde(rename = "CapDrop", default, skip_serializing_if = "Option::is_none")]
+    pub cap_drop: Option<Vec<String>>,
     /// Extra groups the container's process runs as.
     ///
     /// Since API 1.20.
-    #[serde(
-        rename = "GroupAdd",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub group_add: Option<Option<Vec<String>>>,
+    #[serde(rename = "GroupAdd", default, skip_serializing_if = "Option::is_none")]
+    pub group_add: Option<Vec<String>>,
     /// What to do when the container exits.
     #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
@@ -1282,52 +1088,27 @@ pub struct HostConfig {
     #[serde(rename = "NetworkMode", default, skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Host devices to add.
-    #[serde(
-        rename = "Devices",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub devices: Option<Option<Vec<DeviceMapping>>>,
+    #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<DeviceMapping>>,
     /// Kernel parameters to set.
     ///
     /// Since API 1.24.
-    #[serde(
-        rename = "Sysctls",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub sysctls: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Sysctls", default, skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<std::collections::BTreeMap<String, String>>,
     /// Resource limits.
-    #[serde(
-        rename = "Ulimits",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub ulimits: Option<Option<Vec<Ulimit>>>,
+    #[serde(rename = "Ulimits", default, skip_serializing_if = "Option::is_none")]
+    pub ulimits: Option<Vec<Ulimit>>,
     /// The log driver and its options.
     #[serde(rename = "LogConfig", default, skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
     /// Security options, e.g. SELinux labels.
-    #[serde(
-        rename = "SecurityOpt",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub security_opt: Option<Option<Vec<String>>>,
+    #[serde(rename = "SecurityOpt", default, skip_serializing_if = "Option::is_none")]
+    pub security_opt: Option<Vec<String>>,
     /// Storage driver options, e.g. `{"size": "120G"}`.
     ///
     /// Since API 1.24.
-    #[serde(
-        rename = "StorageOpt",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub storage_opt: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "StorageOpt", default, skip_serializing_if = "Option::is_none")]
+    pub storage_opt: Option<std::collections::BTreeMap<String, String>>,
     /// Parent cgroup of the container's cgroup.
     #[serde(rename = "CgroupParent", default, skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
@@ -1358,13 +1139,8 @@ pub struct LogConfig {
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Driver options.
-    #[serde(
-        rename = "Config",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub config: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A mount of a container.
@@ -1420,13 +1196,8 @@ pub struct NetworkSettings {
     )]
     pub link_local_ipv6_prefix_len: Option<i64>,
     /// Published ports: bindings per exposed port, `null` where unpublished.
-    #[serde(
-        rename = "Ports",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub ports: Option<Option<std::collections::BTreeMap<String, serde_json::Value>>>,
+    #[serde(rename = "Ports", default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Network namespace path.
     #[serde(rename = "SandboxKey", default, skip_serializing_if = "Option::is_none")]
     pub sandbox_key: Option<String>,
@@ -1434,18 +1205,16 @@ pub struct NetworkSettings {
     #[serde(
         rename = "SecondaryIPAddresses",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub secondary_ip_addresses: Option<Option<Vec<serde_json::Value>>>,
+    pub secondary_ip_addresses: Option<Vec<serde_json::Value>>,
     /// Extra IPv6 addresses.
     #[serde(
         rename = "SecondaryIPv6Addresses",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub secondary_ipv6_addresses: Option<Option<Vec<serde_json::Value>>>,
+    pub secondary_ipv6_addresses: Option<Vec<serde_json::Value>>,
     /// Deprecated: endpoint of the default network.
     #[serde(rename = "EndpointID", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,

@@ -64,13 +64,8 @@ pub struct ExecInspectResponse {
     #[serde(rename = "DetachKeys", default, skip_serializing_if = "Option::is_none")]
     pub detach_keys: Option<String>,
     /// The command's exit code; `null` while it has none (not started or still running).
-    #[serde(
-        rename = "ExitCode",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub exit_code: Option<Option<i64>>,
+    #[serde(rename = "ExitCode", default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
     /// ID of the exec instance.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

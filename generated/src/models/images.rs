@@ -49,13 +49,8 @@ pub struct ImageHistoryItem {
     #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Tags pointing at it.
-    #[serde(
-        rename = "Tags",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub tags: Option<Option<Vec<String>>>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// Its size in bytes.
     #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
@@ -113,23 +108,13 @@ pub struct ImageInspect {
     /// Its `repository@digest` references.
     ///
     /// Since API 1.21.
-    #[serde(
-        rename = "RepoDigests",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub repo_digests: Option<Option<Vec<String>>>,
+    #[serde(rename = "RepoDigests", default, skip_serializing_if = "Option::is_none")]
+    pub repo_digests: Option<Vec<String>>,
     /// Its `repository:tag` names.
     ///
     /// Since API 1.21.
-    #[serde(
-        rename = "RepoTags",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub repo_tags: Option<Option<Vec<String>>>,
+    #[serde(rename = "RepoTags", default, skip_serializing_if = "Option::is_none")]
+    pub repo_tags: Option<Vec<String>>,
     /// Configuration containers made from it start with.
     #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
@@ -214,21 +199,11 @@ pub struct ImageSummary {
     #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Its `repository:tag` names.
-    #[serde(
-        rename = "RepoTags",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub repo_tags: Option<Option<Vec<String>>>,
+    #[serde(rename = "RepoTags", default, skip_serializing_if = "Option::is_none")]
+    pub repo_tags: Option<Vec<String>>,
     /// Its `repository@digest` references.
-    #[serde(
-        rename = "RepoDigests",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub repo_digests: Option<Option<Vec<String>>>,
+    #[serde(rename = "RepoDigests", default, skip_serializing_if = "Option::is_none")]
+    pub repo_digests: Option<Vec<String>>,
     /// When it was created, as a Unix timestamp.
     #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
@@ -239,13 +214,8 @@ pub struct ImageSummary {
     #[serde(rename = "VirtualSize", default, skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Its labels.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Progress as numbers; empty when not applicable.

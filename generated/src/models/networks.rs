@@ -13,23 +13,13 @@ pub struct Ipam {
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Address pools.
-    #[serde(
-        rename = "Config",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub config: Option<Option<Vec<IpamConfig>>>,
+    #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Vec<IpamConfig>>,
     /// Driver options.
     ///
     /// Since API 1.22.
-    #[serde(
-        rename = "Options",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub options: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One address pool.
@@ -87,29 +77,14 @@ pub struct Network {
     #[serde(rename = "Ingress", default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<bool>,
     /// Attached containers by ID.
-    #[serde(
-        rename = "Containers",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub containers: Option<Option<std::collections::BTreeMap<String, NetworkContainer>>>,
+    #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<std::collections::BTreeMap<String, NetworkContainer>>,
     /// Driver options.
-    #[serde(
-        rename = "Options",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub options: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
     /// Its labels.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A container to connect to a network.

@@ -51,21 +51,11 @@ pub struct PluginArgs {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which of their fields the user may change.
-    #[serde(
-        rename = "Settable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub settable: Option<Option<Vec<String>>>,
+    #[serde(rename = "Settable", default, skip_serializing_if = "Option::is_none")]
+    pub settable: Option<Vec<String>>,
     /// Their default values.
-    #[serde(
-        rename = "Value",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub value: Option<Option<Vec<String>>>,
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<String>>,
 }
 
 /// The manifest of a plugin: what it is and what it needs. dockerd 20.10 sends it as `Config`; the v1.24 doc as `Manifest`, with a few keys since moved or renamed (kept here as optional fields).
@@ -91,13 +81,8 @@ pub struct PluginConfig {
     #[serde(rename = "Interface", default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<PluginInterface>,
     /// The command started in its container.
-    #[serde(
-        rename = "Entrypoint",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub entrypoint: Option<Option<Vec<String>>>,
+    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
     /// Working directory of its process.
     #[serde(rename = "WorkDir", default, skip_serializing_if = "Option::is_none")]
     pub work_dir: Option<String>,
@@ -114,13 +99,8 @@ pub struct PluginConfig {
     #[serde(rename = "Linux", default, skip_serializing_if = "Option::is_none")]
     pub linux: Option<PluginLinux>,
     /// Linux capabilities it needs (v1.24 doc; now under `Linux`).
-    #[serde(
-        rename = "Capabilities",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub capabilities: Option<Option<Vec<String>>>,
+    #[serde(rename = "Capabilities", default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
     /// Path inside it whose mounts propagate to the host, e.g. for volume drivers.
     #[serde(
         rename = "PropagatedMount",
@@ -135,29 +115,14 @@ pub struct PluginConfig {
     #[serde(rename = "PidHost", default, skip_serializing_if = "Option::is_none")]
     pub pid_host: Option<bool>,
     /// Mounts it needs.
-    #[serde(
-        rename = "Mounts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub mounts: Option<Option<Vec<PluginMount>>>,
+    #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<PluginMount>>,
     /// Host devices it needs (v1.24 doc; now under `Linux`).
-    #[serde(
-        rename = "Devices",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub devices: Option<Option<Vec<PluginDevice>>>,
+    #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<PluginDevice>>,
     /// Environment variables it declares.
-    #[serde(
-        rename = "Env",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub env: Option<Option<Vec<PluginEnv>>>,
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<PluginEnv>>,
     /// Command-line arguments it declares.
     #[serde(rename = "Args", default, skip_serializing_if = "Option::is_none")]
     pub args: Option<PluginArgs>,
@@ -176,21 +141,11 @@ pub struct PluginDevice {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which of its fields the user may change.
-    #[serde(
-        rename = "Settable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub settable: Option<Option<Vec<String>>>,
+    #[serde(rename = "Settable", default, skip_serializing_if = "Option::is_none")]
+    pub settable: Option<Vec<String>>,
     /// Device path on the host.
-    #[serde(
-        rename = "Path",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub path: Option<Option<String>>,
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// An environment variable a plugin declares.
@@ -203,34 +158,19 @@ pub struct PluginEnv {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which of its fields the user may change.
-    #[serde(
-        rename = "Settable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub settable: Option<Option<Vec<String>>>,
+    #[serde(rename = "Settable", default, skip_serializing_if = "Option::is_none")]
+    pub settable: Option<Vec<String>>,
     /// Its default value.
-    #[serde(
-        rename = "Value",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub value: Option<Option<String>>,
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// How Docker talks to a plugin.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PluginInterface {
     /// The interfaces it implements, e.g. `docker.volumedriver/1.0`.
-    #[serde(
-        rename = "Types",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub types: Option<Option<Vec<String>>>,
+    #[serde(rename = "Types", default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<String>>,
     /// Name of its Unix socket, under `/run/docker/plugins` in the plugin.
     #[serde(rename = "Socket", default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<String>,
@@ -240,13 +180,8 @@ pub struct PluginInterface {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PluginLinux {
     /// Linux capabilities it needs.
-    #[serde(
-        rename = "Capabilities",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub capabilities: Option<Option<Vec<String>>>,
+    #[serde(rename = "Capabilities", default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
     /// Whether it may use every host device.
     #[serde(
         rename = "AllowAllDevices",
@@ -255,13 +190,8 @@ pub struct PluginLinux {
     )]
     pub allow_all_devices: Option<bool>,
     /// Host devices it needs.
-    #[serde(
-        rename = "Devices",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub devices: Option<Option<Vec<PluginDevice>>>,
+    #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<PluginDevice>>,
 }
 
 /// A mount of a plugin.
@@ -274,21 +204,11 @@ pub struct PluginMount {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which of its fields the user may change, e.g. `source`.
-    #[serde(
-        rename = "Settable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub settable: Option<Option<Vec<String>>>,
+    #[serde(rename = "Settable", default, skip_serializing_if = "Option::is_none")]
+    pub settable: Option<Vec<String>>,
     /// Host path.
-    #[serde(
-        rename = "Source",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub source: Option<Option<String>>,
+    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Path inside the plugin.
     #[serde(rename = "Destination", default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
@@ -296,13 +216,8 @@ pub struct PluginMount {
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Mount options, e.g. `rbind`.
-    #[serde(
-        rename = "Options",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub options: Option<Option<Vec<String>>>,
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
 }
 
 /// The network of a plugin.
@@ -334,49 +249,25 @@ pub struct PluginRootfs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Digests of its layers, bottom first.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub diff_ids: Option<Option<Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_ids: Option<Vec<String>>,
 }
 
 /// The settings of a plugin the user may change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PluginSettings {
     /// Its mounts.
-    #[serde(
-        rename = "Mounts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub mounts: Option<Option<Vec<PluginMount>>>,
+    #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<PluginMount>>,
     /// Its environment, as `KEY=value` strings.
-    #[serde(
-        rename = "Env",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub env: Option<Option<Vec<String>>>,
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
     /// Its command-line arguments.
-    #[serde(
-        rename = "Args",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub args: Option<Option<Vec<String>>>,
+    #[serde(rename = "Args", default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
     /// Host devices it gets.
-    #[serde(
-        rename = "Devices",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub devices: Option<Option<Vec<PluginDevice>>>,
+    #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<PluginDevice>>,
 }
 
 /// The user a plugin's process runs as; empty for the default.

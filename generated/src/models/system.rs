@@ -232,13 +232,8 @@ impl<'de> Deserialize<'de> for EventType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemIndexInfo {
     /// Mirrors of the registry; `null` when there are none.
-    #[serde(
-        rename = "Mirrors",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub mirrors: Option<Option<Vec<String>>>,
+    #[serde(rename = "Mirrors", default, skip_serializing_if = "Option::is_none")]
+    pub mirrors: Option<Vec<String>>,
     /// The registry's name, e.g. `docker.io`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -350,7 +345,7 @@ pub struct SystemInfo {
     pub id: Option<String>,
     /// Whether IPv4 forwarding is enabled.
     #[serde(rename = "IPv4Forwarding", default, skip_serializing_if = "Option::is_none")]
-    pub i_pv4_forwarding: Option<bool>,
+    pub ipv4_forwarding: Option<bool>,
     /// Number of images.
     #[serde(rename = "Images", default, skip_serializing_if = "Option::is_none")]
     pub images: Option<i64>,
@@ -393,13 +388,13 @@ pub struct SystemInfo {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub n_events_listener: Option<i64>,
+    pub events_listeners: Option<i64>,
     /// Number of open file descriptors of the daemon.
     #[serde(rename = "NFd", default, skip_serializing_if = "Option::is_none")]
-    pub n_fd: Option<i64>,
+    pub file_descriptors: Option<i64>,
     /// Number of goroutines of the daemon.
     #[serde(rename = "NGoroutines", default, skip_serializing_if = "Option::is_none")]
-    pub n_goroutines: Option<i64>,
+    pub goroutines: Option<i64>,
     /// The host's name.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -470,13 +465,8 @@ pub struct SystemInfoPlugins {
     #[serde(rename = "Network", default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Vec<String>>,
     /// Authorization plugins.
-    #[serde(
-        rename = "Authorization",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub authorization: Option<Option<Vec<String>>>,
+    #[serde(rename = "Authorization", default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Vec<String>>,
 }
 
 /// How the daemon reaches registries.
@@ -491,7 +481,7 @@ pub struct SystemRegistryConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub insecure_registry_cid_rs: Option<Vec<String>>,
+    pub insecure_registry_cidrs: Option<Vec<String>>,
 }
 
 /// Versions of the engine and of what it was built with.

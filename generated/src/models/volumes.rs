@@ -18,21 +18,11 @@ pub struct Volume {
     #[serde(rename = "Mountpoint", default, skip_serializing_if = "Option::is_none")]
     pub mountpoint: Option<String>,
     /// Low-level details from the driver, when it gives any.
-    #[serde(
-        rename = "Status",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub status: Option<Option<std::collections::BTreeMap<String, serde_json::Value>>>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Its labels.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub labels: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// `local` (one machine) or `global` (cluster-wide); `local` by default.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -40,13 +30,8 @@ pub struct Volume {
     #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Driver options it was created with (sent by newer daemons).
-    #[serde(
-        rename = "Options",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub options: Option<Option<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A volume to create.
@@ -88,19 +73,9 @@ pub struct VolumeListFilters {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct VolumeListResponse {
     /// The volumes.
-    #[serde(
-        rename = "Volumes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub volumes: Option<Option<Vec<Volume>>>,
+    #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
     /// Warnings, e.g. about unreachable drivers.
-    #[serde(
-        rename = "Warnings",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub warnings: Option<Option<Vec<String>>>,
+    #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
 }

@@ -93,40 +93,6 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_ARCHIVE`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerArchiveQuery {
-    /// `path`: The resource to archive; relative paths start at the container's root.
-    pub path: String,
-}
-
-impl ContainerArchiveQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.path;
-            pairs.push(("path", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            path: pairs
-                .last("path")
-                .map(|text| text.to_string())
-                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
-        })
-    }
-}
-
 /// `HEAD /containers/{id}/archive`: Stat a path in a container
 ///
 /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
@@ -216,40 +182,6 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
-
-/// Query parameters of [`CONTAINER_ARCHIVE_INFO`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerArchiveInfoQuery {
-    /// `path`: The path in the container's filesystem.
-    pub path: String,
-}
-
-impl ContainerArchiveInfoQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.path;
-            pairs.push(("path", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            path: pairs
-                .last("path")
-                .map(|text| text.to_string())
-                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
-        })
-    }
-}
 
 /// `POST /containers/{id}/attach`: Attach to a container
 ///
@@ -392,79 +324,24 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
     upgrade: Some(Upgrade::Tcp),
 };
 
-/// Query parameters of [`CONTAINER_ATTACH`].
+/// The optional parameters of `container_attach`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerAttachQuery {
-    /// `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
+pub struct ContainerAttachOptions {
+    /// Query parameter `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
     pub detach_keys: Option<String>,
-    /// `logs`: Replay the logs first. Default: `false`.
+    /// Query parameter `logs`: Replay the logs first. Default: `false`.
     pub logs: Option<bool>,
-    /// `stream`: Stream output as it comes. Default: `false`.
+    /// Query parameter `stream`: Stream output as it comes. Default: `false`.
     pub stream: Option<bool>,
-    /// `stdin`: With stream, attach stdin. Default: `false`.
+    /// Query parameter `stdin`: With stream, attach stdin. Default: `false`.
     pub stdin: Option<bool>,
-    /// `stdout`: With logs, replay stdout; with stream, attach stdout. Default: `false`.
+    /// Query parameter `stdout`: With logs, replay stdout; with stream, attach stdout. Default: `false`.
     pub stdout: Option<bool>,
-    /// `stderr`: With logs, replay stderr; with stream, attach stderr. Default: `false`.
+    /// Query parameter `stderr`: With logs, replay stderr; with stream, attach stderr. Default: `false`.
     pub stderr: Option<bool>,
-}
-
-impl ContainerAttachQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.detach_keys {
-            pairs.push(("detachKeys", value.to_string()));
-        }
-        if let Some(value) = &self.logs {
-            pairs.push(("logs", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stream {
-            pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stdin {
-            pairs.push(("stdin", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stdout {
-            pairs.push(("stdout", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stderr {
-            pairs.push(("stderr", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
-            logs: pairs
-                .last("logs")
-                .map(|text| crate::runtime::server::parse_bool("logs", text))
-                .transpose()?,
-            stream: pairs
-                .last("stream")
-                .map(|text| crate::runtime::server::parse_bool("stream", text))
-                .transpose()?,
-            stdin: pairs
-                .last("stdin")
-                .map(|text| crate::runtime::server::parse_bool("stdin", text))
-                .transpose()?,
-            stdout: pairs
-                .last("stdout")
-                .map(|text| crate::runtime::server::parse_bool("stdout", text))
-                .transpose()?,
-            stderr: pairs
-                .last("stderr")
-                .map(|text| crate::runtime::server::parse_bool("stderr", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /containers/{id}/attach/ws`: Attach to a container over a websocket
@@ -562,52 +439,18 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
     upgrade: Some(Upgrade::Websocket),
 };
 
-/// Query parameters of [`CONTAINER_ATTACH_WEBSOCKET`].
+/// The optional parameters of `container_attach_websocket`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerAttachWebsocketQuery {
-    /// `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
+pub struct ContainerAttachWebsocketOptions {
+    /// Query parameter `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
     pub detach_keys: Option<String>,
-    /// `logs`: Replay the logs first. Default: `false`.
+    /// Query parameter `logs`: Replay the logs first. Default: `false`.
     pub logs: Option<bool>,
-    /// `stream`: Stream output as it comes. Default: `false`.
+    /// Query parameter `stream`: Stream output as it comes. Default: `false`.
     pub stream: Option<bool>,
-}
-
-impl ContainerAttachWebsocketQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.detach_keys {
-            pairs.push(("detachKeys", value.to_string()));
-        }
-        if let Some(value) = &self.logs {
-            pairs.push(("logs", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stream {
-            pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
-            logs: pairs
-                .last("logs")
-                .map(|text| crate::runtime::server::parse_bool("logs", text))
-                .transpose()?,
-            stream: pairs
-                .last("stream")
-                .map(|text| crate::runtime::server::parse_bool("stream", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /containers/{id}/changes`: List changes to a container's filesystem
@@ -760,34 +603,14 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_CREATE`].
+/// The optional parameters of `container_create`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerCreateQuery {
-    /// `name`: The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+pub struct ContainerCreateOptions {
+    /// Query parameter `name`: The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
     pub name: Option<String>,
-}
-
-impl ContainerCreateQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.name {
-            pairs.push(("name", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            name: pairs.last("name").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `DELETE /containers/{id}`: Remove a container
@@ -892,55 +715,18 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_DELETE`].
+/// The optional parameters of `container_delete`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerDeleteQuery {
-    /// `v`: Also remove the container's anonymous volumes. Default: `false`.
-    pub v: Option<bool>,
-    /// `force`: Kill the container first if it runs. Default: `false`.
+pub struct ContainerDeleteOptions {
+    /// Query parameter `v`: Also remove the container's anonymous volumes. Default: `false`.
+    pub remove_volumes: Option<bool>,
+    /// Query parameter `force`: Kill the container first if it runs. Default: `false`.
     pub force: Option<bool>,
-    /// `link`: Remove the link of this name instead of the container. Default: `false`.
+    /// Query parameter `link`: Remove the link of this name instead of the container. Default: `false`.
     pub link: Option<bool>,
-}
-
-impl ContainerDeleteQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.v {
-            pairs.push(("v", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.force {
-            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.link {
-            pairs.push(("link", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            v: pairs
-                .last("v")
-                .map(|text| crate::runtime::server::parse_bool("v", text))
-                .transpose()?,
-            force: pairs
-                .last("force")
-                .map(|text| crate::runtime::server::parse_bool("force", text))
-                .transpose()?,
-            link: pairs
-                .last("link")
-                .map(|text| crate::runtime::server::parse_bool("link", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /containers/{id}/export`: Export a container's filesystem
@@ -1074,37 +860,14 @@ pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_INSPECT`].
+/// The optional parameters of `container_inspect`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerInspectQuery {
-    /// `size`: Report the container's sizes (SizeRw and SizeRootFs). Default: `false`.
+pub struct ContainerInspectOptions {
+    /// Query parameter `size`: Report the container's sizes (SizeRw and SizeRootFs). Default: `false`.
     pub size: Option<bool>,
-}
-
-impl ContainerInspectQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.size {
-            pairs.push(("size", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            size: pairs
-                .last("size")
-                .map(|text| crate::runtime::server::parse_bool("size", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /containers/{id}/kill`: Kill a container
@@ -1175,34 +938,14 @@ pub const CONTAINER_KILL: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_KILL`].
+/// The optional parameters of `container_kill`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerKillQuery {
-    /// `signal`: The signal, as a name like `SIGINT` or a number. Default: `SIGKILL`.
+pub struct ContainerKillOptions {
+    /// Query parameter `signal`: The signal, as a name like `SIGINT` or a number. Default: `SIGKILL`.
     pub signal: Option<String>,
-}
-
-impl ContainerKillQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.signal {
-            pairs.push(("signal", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            signal: pairs.last("signal").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `GET /containers/json`: List containers
@@ -1309,76 +1052,24 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_LIST`].
+/// The optional parameters of `container_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerListQuery {
-    /// `all`: Include stopped containers, not only running ones. Default: `false`.
+pub struct ContainerListOptions {
+    /// Query parameter `all`: Include stopped containers, not only running ones. Default: `false`.
     pub all: Option<bool>,
-    /// `limit`: Show only the most recently created containers, this many, stopped ones included.
+    /// Query parameter `limit`: Show only the most recently created containers, this many, stopped ones included.
     pub limit: Option<i64>,
-    /// `since`: Only containers created after this container ID, stopped ones included.
+    /// Query parameter `since`: Only containers created after this container ID, stopped ones included.
     pub since: Option<String>,
-    /// `before`: Only containers created before this container ID, stopped ones included.
+    /// Query parameter `before`: Only containers created before this container ID, stopped ones included.
     pub before: Option<String>,
-    /// `size`: Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
+    /// Query parameter `size`: Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
     pub size: Option<bool>,
-    /// `filters`: JSON-encoded filters, a map of filter name to values.
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<ContainerListFilters>,
-}
-
-impl ContainerListQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.all {
-            pairs.push(("all", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.limit {
-            pairs.push(("limit", value.to_string()));
-        }
-        if let Some(value) = &self.since {
-            pairs.push(("since", value.to_string()));
-        }
-        if let Some(value) = &self.before {
-            pairs.push(("before", value.to_string()));
-        }
-        if let Some(value) = &self.size {
-            pairs.push(("size", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            all: pairs
-                .last("all")
-                .map(|text| crate::runtime::server::parse_bool("all", text))
-                .transpose()?,
-            limit: pairs
-                .last("limit")
-                .map(|text| crate::runtime::server::parse_scalar("limit", text))
-                .transpose()?,
-            since: pairs.last("since").map(|text| text.to_string()),
-            before: pairs.last("before").map(|text| text.to_string()),
-            size: pairs
-                .last("size")
-                .map(|text| crate::runtime::server::parse_bool("size", text))
-                .transpose()?,
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /containers/{id}/logs`: Get a container's logs
@@ -1508,88 +1199,26 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_LOGS`].
+/// The optional parameters of `container_logs`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerLogsQuery {
-    /// `details`: Include the extra attributes given to the log driver. Default: `false`. Since API 1.23.
+pub struct ContainerLogsOptions {
+    /// Query parameter `details`: Include the extra attributes given to the log driver. Default: `false`. Since API 1.23.
     pub details: Option<bool>,
-    /// `follow`: Keep the stream open and follow new output. Default: `false`.
+    /// Query parameter `follow`: Keep the stream open and follow new output. Default: `false`.
     pub follow: Option<bool>,
-    /// `stdout`: Include stdout. Default: `false`.
+    /// Query parameter `stdout`: Include stdout. Default: `false`.
     pub stdout: Option<bool>,
-    /// `stderr`: Include stderr. Default: `false`.
+    /// Query parameter `stderr`: Include stderr. Default: `false`.
     pub stderr: Option<bool>,
-    /// `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`. Since API 1.19.
+    /// Query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`. Since API 1.19.
     pub since: Option<i64>,
-    /// `timestamps`: Prefix every line with its timestamp. Default: `false`.
+    /// Query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
     pub timestamps: Option<bool>,
-    /// `tail`: How many lines from the end: `all` or a number. Default: `all`.
+    /// Query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
     pub tail: Option<String>,
-}
-
-impl ContainerLogsQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.details {
-            pairs.push(("details", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.follow {
-            pairs.push(("follow", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stdout {
-            pairs.push(("stdout", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.stderr {
-            pairs.push(("stderr", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.since {
-            pairs.push(("since", value.to_string()));
-        }
-        if let Some(value) = &self.timestamps {
-            pairs.push(("timestamps", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.tail {
-            pairs.push(("tail", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            details: pairs
-                .last("details")
-                .map(|text| crate::runtime::server::parse_bool("details", text))
-                .transpose()?,
-            follow: pairs
-                .last("follow")
-                .map(|text| crate::runtime::server::parse_bool("follow", text))
-                .transpose()?,
-            stdout: pairs
-                .last("stdout")
-                .map(|text| crate::runtime::server::parse_bool("stdout", text))
-                .transpose()?,
-            stderr: pairs
-                .last("stderr")
-                .map(|text| crate::runtime::server::parse_bool("stderr", text))
-                .transpose()?,
-            since: pairs
-                .last("since")
-                .map(|text| crate::runtime::server::parse_scalar("since", text))
-                .transpose()?,
-            timestamps: pairs
-                .last("timestamps")
-                .map(|text| crate::runtime::server::parse_bool("timestamps", text))
-                .transpose()?,
-            tail: pairs.last("tail").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `POST /containers/{id}/pause`: Pause a container
@@ -1751,54 +1380,14 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_PUT_ARCHIVE`].
+/// The optional parameters of `container_put_archive`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerPutArchiveQuery {
-    /// `path`: The directory to extract into; it must exist.
-    pub path: String,
-    /// `noOverwriteDirNonDir`: Fail rather than replace a directory with a non-directory or the reverse.
+pub struct ContainerPutArchiveOptions {
+    /// Query parameter `noOverwriteDirNonDir`: Fail rather than replace a directory with a non-directory or the reverse.
     pub no_overwrite_dir_non_dir: Option<bool>,
-}
-
-impl ContainerPutArchiveQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.path;
-            pairs.push(("path", value.to_string()));
-        }
-        if let Some(value) = &self.no_overwrite_dir_non_dir {
-            pairs
-                .push((
-                    "noOverwriteDirNonDir",
-                    if *value { "true" } else { "false" }.to_string(),
-                ));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            path: pairs
-                .last("path")
-                .map(|text| text.to_string())
-                .ok_or_else(|| crate::runtime::server::missing_query("path"))?,
-            no_overwrite_dir_non_dir: pairs
-                .last("noOverwriteDirNonDir")
-                .map(|text| crate::runtime::server::parse_bool(
-                    "noOverwriteDirNonDir",
-                    text,
-                ))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /containers/{id}/rename`: Rename a container
@@ -1875,40 +1464,6 @@ pub const CONTAINER_RENAME: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
-
-/// Query parameters of [`CONTAINER_RENAME`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerRenameQuery {
-    /// `name`: The new name.
-    pub name: String,
-}
-
-impl ContainerRenameQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.name;
-            pairs.push(("name", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            name: pairs
-                .last("name")
-                .map(|text| text.to_string())
-                .ok_or_else(|| crate::runtime::server::missing_query("name"))?,
-        })
-    }
-}
 
 /// `POST /containers/{id}/resize`: Resize a container's TTY
 ///
@@ -1987,46 +1542,16 @@ pub const CONTAINER_RESIZE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_RESIZE`].
+/// The optional parameters of `container_resize`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerResizeQuery {
-    /// `h`: Height of the TTY in rows.
-    pub h: Option<i32>,
-    /// `w`: Width of the TTY in columns.
-    pub w: Option<i32>,
-}
-
-impl ContainerResizeQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.h {
-            pairs.push(("h", value.to_string()));
-        }
-        if let Some(value) = &self.w {
-            pairs.push(("w", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            h: pairs
-                .last("h")
-                .map(|text| crate::runtime::server::parse_scalar("h", text))
-                .transpose()?,
-            w: pairs
-                .last("w")
-                .map(|text| crate::runtime::server::parse_scalar("w", text))
-                .transpose()?,
-        })
-    }
+pub struct ContainerResizeOptions {
+    /// Query parameter `h`: Height of the TTY in rows.
+    pub height: Option<i32>,
+    /// Query parameter `w`: Width of the TTY in columns.
+    pub width: Option<i32>,
 }
 
 /// `POST /containers/{id}/restart`: Restart a container
@@ -2095,37 +1620,14 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_RESTART`].
+/// The optional parameters of `container_restart`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerRestartQuery {
-    /// `t`: Seconds to wait before killing the container.
-    pub t: Option<i64>,
-}
-
-impl ContainerRestartQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.t {
-            pairs.push(("t", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            t: pairs
-                .last("t")
-                .map(|text| crate::runtime::server::parse_scalar("t", text))
-                .transpose()?,
-        })
-    }
+pub struct ContainerRestartOptions {
+    /// Query parameter `t`: Seconds to wait before killing the container.
+    pub timeout: Option<i64>,
 }
 
 /// `POST /containers/{id}/start`: Start a container
@@ -2203,34 +1705,14 @@ pub const CONTAINER_START: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_START`].
+/// The optional parameters of `container_start`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerStartQuery {
-    /// `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;` with value one of a-z, @, ^, \[, comma or _.
+pub struct ContainerStartOptions {
+    /// Query parameter `detachKeys`: Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;` with value one of a-z, @, ^, \[, comma or _.
     pub detach_keys: Option<String>,
-}
-
-impl ContainerStartQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.detach_keys {
-            pairs.push(("detachKeys", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `GET /containers/{id}/stats`: Get a container's resource usage
@@ -2303,37 +1785,14 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_STATS`].
+/// The optional parameters of `container_stats`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerStatsQuery {
-    /// `stream`: Keep streaming samples; false sends one and closes. Default: `true`. Since API 1.19.
+pub struct ContainerStatsOptions {
+    /// Query parameter `stream`: Keep streaming samples; false sends one and closes. Default: `true`. Since API 1.19.
     pub stream: Option<bool>,
-}
-
-impl ContainerStatsQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.stream {
-            pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            stream: pairs
-                .last("stream")
-                .map(|text| crate::runtime::server::parse_bool("stream", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /containers/{id}/stop`: Stop a container
@@ -2411,37 +1870,14 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_STOP`].
+/// The optional parameters of `container_stop`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerStopQuery {
-    /// `t`: Seconds to wait before killing the container.
-    pub t: Option<i64>,
-}
-
-impl ContainerStopQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.t {
-            pairs.push(("t", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            t: pairs
-                .last("t")
-                .map(|text| crate::runtime::server::parse_scalar("t", text))
-                .transpose()?,
-        })
-    }
+pub struct ContainerStopOptions {
+    /// Query parameter `t`: Seconds to wait before killing the container.
+    pub timeout: Option<i64>,
 }
 
 /// `GET /containers/{id}/top`: List a container's processes
@@ -2516,34 +1952,14 @@ pub const CONTAINER_TOP: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`CONTAINER_TOP`].
+/// The optional parameters of `container_top`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContainerTopQuery {
-    /// `ps_args`: Arguments for `ps`, e.g. `aux`. Default: `-ef`.
+pub struct ContainerTopOptions {
+    /// Query parameter `ps_args`: Arguments for `ps`, e.g. `aux`. Default: `-ef`.
     pub ps_args: Option<String>,
-}
-
-impl ContainerTopQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.ps_args {
-            pairs.push(("ps_args", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            ps_args: pairs.last("ps_args").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `POST /containers/{id}/unpause`: Unpause a container

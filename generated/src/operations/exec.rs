@@ -219,46 +219,16 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`EXEC_RESIZE`].
+/// The optional parameters of `exec_resize`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ExecResizeQuery {
-    /// `h`: Height of the TTY in rows.
-    pub h: Option<i32>,
-    /// `w`: Width of the TTY in columns.
-    pub w: Option<i32>,
-}
-
-impl ExecResizeQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.h {
-            pairs.push(("h", value.to_string()));
-        }
-        if let Some(value) = &self.w {
-            pairs.push(("w", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            h: pairs
-                .last("h")
-                .map(|text| crate::runtime::server::parse_scalar("h", text))
-                .transpose()?,
-            w: pairs
-                .last("w")
-                .map(|text| crate::runtime::server::parse_scalar("w", text))
-                .transpose()?,
-        })
-    }
+pub struct ExecResizeOptions {
+    /// Query parameter `h`: Height of the TTY in rows.
+    pub height: Option<i32>,
+    /// Query parameter `w`: Width of the TTY in columns.
+    pub width: Option<i32>,
 }
 
 /// `POST /exec/{id}/start`: Start an exec instance

@@ -4,7 +4,7 @@
 //! Build, pull, push, tag, inspect, save and load images.
 
 use crate::runtime::operation::*;
-use crate::models::{ImageListFilters, ImageSearchFilters};
+use crate::models::{AuthConfig, ImageListFilters, ImageSearchFilters};
 
 /// `POST /build`: Build an image from a Dockerfile
 ///
@@ -225,169 +225,50 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_BUILD`].
+/// The optional parameters of `image_build`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageBuildQuery {
-    /// `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
+pub struct ImageBuildOptions {
+    /// Query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
     pub dockerfile: Option<String>,
-    /// `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image.
-    pub t: Option<String>,
-    /// `remote`: A Git repository or HTTP(S) URL of a Dockerfile or tarball to build from instead of the body.
+    /// Query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image.
+    pub tag: Option<String>,
+    /// Query parameter `remote`: A Git repository or HTTP(S) URL of a Dockerfile or tarball to build from instead of the body.
     pub remote: Option<String>,
-    /// `q`: Suppress the verbose build output. Default: `false`.
-    pub q: Option<bool>,
-    /// `nocache`: Do not use the build cache. Default: `false`.
+    /// Query parameter `q`: Suppress the verbose build output. Default: `false`.
+    pub quiet: Option<bool>,
+    /// Query parameter `nocache`: Do not use the build cache. Default: `false`.
     pub nocache: Option<bool>,
-    /// `pull`: Pull the base image even when a local one exists. Default: `false`.
+    /// Query parameter `pull`: Pull the base image even when a local one exists. Default: `false`.
     pub pull: Option<bool>,
-    /// `rm`: Remove intermediate containers after a successful build. Default: `true`.
+    /// Query parameter `rm`: Remove intermediate containers after a successful build. Default: `true`.
     pub rm: Option<bool>,
-    /// `forcerm`: Always remove intermediate containers. Default: `false`.
+    /// Query parameter `forcerm`: Always remove intermediate containers. Default: `false`.
     pub forcerm: Option<bool>,
-    /// `memory`: Memory limit of build containers in bytes.
+    /// Query parameter `memory`: Memory limit of build containers in bytes.
     pub memory: Option<i64>,
-    /// `memswap`: Memory plus swap limit; -1 for unlimited swap.
+    /// Query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap.
     pub memswap: Option<i64>,
-    /// `cpushares`: CPU shares of build containers.
+    /// Query parameter `cpushares`: CPU shares of build containers.
     pub cpushares: Option<i64>,
-    /// `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
+    /// Query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
     pub cpusetcpus: Option<String>,
-    /// `cpuperiod`: CPU period in microseconds. Since API 1.19.
+    /// Query parameter `cpuperiod`: CPU period in microseconds. Since API 1.19.
     pub cpuperiod: Option<i64>,
-    /// `cpuquota`: CPU quota in microseconds per period. Since API 1.19.
+    /// Query parameter `cpuquota`: CPU quota in microseconds per period. Since API 1.19.
     pub cpuquota: Option<i64>,
-    /// `buildargs`: Build-time variables (ARG), as a JSON map; not for secrets. Since API 1.21.
+    /// Query parameter `buildargs`: Build-time variables (ARG), as a JSON map; not for secrets. Since API 1.21.
     pub buildargs: Option<std::collections::BTreeMap<String, String>>,
-    /// `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
+    /// Query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
     pub shmsize: Option<i64>,
-    /// `labels`: Labels of the image, as a JSON map.
+    /// Query parameter `labels`: Labels of the image, as a JSON map.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
-}
-
-impl ImageBuildQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.dockerfile {
-            pairs.push(("dockerfile", value.to_string()));
-        }
-        if let Some(value) = &self.t {
-            pairs.push(("t", value.to_string()));
-        }
-        if let Some(value) = &self.remote {
-            pairs.push(("remote", value.to_string()));
-        }
-        if let Some(value) = &self.q {
-            pairs.push(("q", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.nocache {
-            pairs.push(("nocache", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.pull {
-            pairs.push(("pull", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.rm {
-            pairs.push(("rm", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.forcerm {
-            pairs.push(("forcerm", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.memory {
-            pairs.push(("memory", value.to_string()));
-        }
-        if let Some(value) = &self.memswap {
-            pairs.push(("memswap", value.to_string()));
-        }
-        if let Some(value) = &self.cpushares {
-            pairs.push(("cpushares", value.to_string()));
-        }
-        if let Some(value) = &self.cpusetcpus {
-            pairs.push(("cpusetcpus", value.to_string()));
-        }
-        if let Some(value) = &self.cpuperiod {
-            pairs.push(("cpuperiod", value.to_string()));
-        }
-        if let Some(value) = &self.cpuquota {
-            pairs.push(("cpuquota", value.to_string()));
-        }
-        if let Some(value) = &self.buildargs {
-            pairs.push(("buildargs", serde_json::to_string(value)?));
-        }
-        if let Some(value) = &self.shmsize {
-            pairs.push(("shmsize", value.to_string()));
-        }
-        if let Some(value) = &self.labels {
-            pairs.push(("labels", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            dockerfile: pairs.last("dockerfile").map(|text| text.to_string()),
-            t: pairs.last("t").map(|text| text.to_string()),
-            remote: pairs.last("remote").map(|text| text.to_string()),
-            q: pairs
-                .last("q")
-                .map(|text| crate::runtime::server::parse_bool("q", text))
-                .transpose()?,
-            nocache: pairs
-                .last("nocache")
-                .map(|text| crate::runtime::server::parse_bool("nocache", text))
-                .transpose()?,
-            pull: pairs
-                .last("pull")
-                .map(|text| crate::runtime::server::parse_bool("pull", text))
-                .transpose()?,
-            rm: pairs
-                .last("rm")
-                .map(|text| crate::runtime::server::parse_bool("rm", text))
-                .transpose()?,
-            forcerm: pairs
-                .last("forcerm")
-                .map(|text| crate::runtime::server::parse_bool("forcerm", text))
-                .transpose()?,
-            memory: pairs
-                .last("memory")
-                .map(|text| crate::runtime::server::parse_scalar("memory", text))
-                .transpose()?,
-            memswap: pairs
-                .last("memswap")
-                .map(|text| crate::runtime::server::parse_scalar("memswap", text))
-                .transpose()?,
-            cpushares: pairs
-                .last("cpushares")
-                .map(|text| crate::runtime::server::parse_scalar("cpushares", text))
-                .transpose()?,
-            cpusetcpus: pairs.last("cpusetcpus").map(|text| text.to_string()),
-            cpuperiod: pairs
-                .last("cpuperiod")
-                .map(|text| crate::runtime::server::parse_scalar("cpuperiod", text))
-                .transpose()?,
-            cpuquota: pairs
-                .last("cpuquota")
-                .map(|text| crate::runtime::server::parse_scalar("cpuquota", text))
-                .transpose()?,
-            buildargs: pairs
-                .last("buildargs")
-                .map(|text| crate::runtime::server::parse_json("buildargs", text))
-                .transpose()?,
-            shmsize: pairs
-                .last("shmsize")
-                .map(|text| crate::runtime::server::parse_scalar("shmsize", text))
-                .transpose()?,
-            labels: pairs
-                .last("labels")
-                .map(|text| crate::runtime::server::parse_json("labels", text))
-                .transpose()?,
-        })
-    }
+    /// Header `Content-type`: The body's type, `application/x-tar`. Default: `application/x-tar`.
+    pub content_type: Option<String>,
+    /// Header `X-Registry-Config`: Credentials per registry host, for pulling base images.
+    pub registry_config: Option<std::collections::BTreeMap<String, AuthConfig>>,
 }
 
 /// `POST /commit`: Create an image from a container
@@ -518,83 +399,26 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_COMMIT`].
+/// The optional parameters of `image_commit`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageCommitQuery {
-    /// `container`: ID or name of the container to commit.
+pub struct ImageCommitOptions {
+    /// Query parameter `container`: ID or name of the container to commit.
     pub container: Option<String>,
-    /// `repo`: Repository name of the new image.
+    /// Query parameter `repo`: Repository name of the new image.
     pub repo: Option<String>,
-    /// `tag`: Tag of the new image.
+    /// Query parameter `tag`: Tag of the new image.
     pub tag: Option<String>,
-    /// `comment`: Commit message.
+    /// Query parameter `comment`: Commit message.
     pub comment: Option<String>,
-    /// `author`: Author of the image, e.g. `John Hannibal Smith &lt;hannibal@a-team.com&gt;`.
+    /// Query parameter `author`: Author of the image, e.g. `John Hannibal Smith &lt;hannibal@a-team.com&gt;`.
     pub author: Option<String>,
-    /// `pause`: Pause the container while committing. Default: `true`.
+    /// Query parameter `pause`: Pause the container while committing. Default: `true`.
     pub pause: Option<bool>,
-    /// `changes`: Dockerfile instructions to apply to the image, e.g. `CMD \["sh"\]`.
+    /// Query parameter `changes`: Dockerfile instructions to apply to the image, e.g. `CMD \["sh"\]`.
     pub changes: Option<Vec<String>>,
-}
-
-impl ImageCommitQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.container {
-            pairs.push(("container", value.to_string()));
-        }
-        if let Some(value) = &self.repo {
-            pairs.push(("repo", value.to_string()));
-        }
-        if let Some(value) = &self.tag {
-            pairs.push(("tag", value.to_string()));
-        }
-        if let Some(value) = &self.comment {
-            pairs.push(("comment", value.to_string()));
-        }
-        if let Some(value) = &self.author {
-            pairs.push(("author", value.to_string()));
-        }
-        if let Some(value) = &self.pause {
-            pairs.push(("pause", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.changes {
-            for item in value {
-                pairs.push(("changes", item.to_string()));
-            }
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            container: pairs.last("container").map(|text| text.to_string()),
-            repo: pairs.last("repo").map(|text| text.to_string()),
-            tag: pairs.last("tag").map(|text| text.to_string()),
-            comment: pairs.last("comment").map(|text| text.to_string()),
-            author: pairs.last("author").map(|text| text.to_string()),
-            pause: pairs
-                .last("pause")
-                .map(|text| crate::runtime::server::parse_bool("pause", text))
-                .transpose()?,
-            changes: pairs
-                .has("changes")
-                .then(|| {
-                    pairs
-                        .all("changes")
-                        .into_iter()
-                        .map(|text| text.to_string())
-                        .collect::<Vec<_>>()
-                }),
-        })
-    }
 }
 
 /// `POST /images/create`: Pull or import an image
@@ -703,52 +527,22 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_CREATE`].
+/// The optional parameters of `image_create`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageCreateQuery {
-    /// `fromImage`: Image to pull, possibly with a tag or digest.
+pub struct ImageCreateOptions {
+    /// Query parameter `fromImage`: Image to pull, possibly with a tag or digest.
     pub from_image: Option<String>,
-    /// `fromSrc`: Source to import: a URL, or `-` for the request body.
+    /// Query parameter `fromSrc`: Source to import: a URL, or `-` for the request body.
     pub from_src: Option<String>,
-    /// `repo`: Repository (and tag) to give an imported image.
+    /// Query parameter `repo`: Repository (and tag) to give an imported image.
     pub repo: Option<String>,
-    /// `tag`: Tag or digest; pulling with an empty tag pulls every tag.
+    /// Query parameter `tag`: Tag or digest; pulling with an empty tag pulls every tag.
     pub tag: Option<String>,
-}
-
-impl ImageCreateQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.from_image {
-            pairs.push(("fromImage", value.to_string()));
-        }
-        if let Some(value) = &self.from_src {
-            pairs.push(("fromSrc", value.to_string()));
-        }
-        if let Some(value) = &self.repo {
-            pairs.push(("repo", value.to_string()));
-        }
-        if let Some(value) = &self.tag {
-            pairs.push(("tag", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            from_image: pairs.last("fromImage").map(|text| text.to_string()),
-            from_src: pairs.last("fromSrc").map(|text| text.to_string()),
-            repo: pairs.last("repo").map(|text| text.to_string()),
-            tag: pairs.last("tag").map(|text| text.to_string()),
-        })
-    }
+    /// Header `X-Registry-Auth`: Credentials or an identity token for the registry.
+    pub registry_auth: Option<AuthConfig>,
 }
 
 /// `DELETE /images/{name}`: Remove an image
@@ -837,46 +631,16 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_DELETE`].
+/// The optional parameters of `image_delete`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageDeleteQuery {
-    /// `force`: Remove even when containers use it or it has several tags. Default: `false`.
+pub struct ImageDeleteOptions {
+    /// Query parameter `force`: Remove even when containers use it or it has several tags. Default: `false`.
     pub force: Option<bool>,
-    /// `noprune`: Keep untagged parent images. Default: `false`.
+    /// Query parameter `noprune`: Keep untagged parent images. Default: `false`.
     pub noprune: Option<bool>,
-}
-
-impl ImageDeleteQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.force {
-            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.noprune {
-            pairs.push(("noprune", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            force: pairs
-                .last("force")
-                .map(|text| crate::runtime::server::parse_bool("force", text))
-                .transpose()?,
-            noprune: pairs
-                .last("noprune")
-                .map(|text| crate::runtime::server::parse_bool("noprune", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /images/{name}/get`: Export an image or repository as a tarball
@@ -1017,44 +781,14 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_GET_ALL`].
+/// The optional parameters of `image_get_all`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageGetAllQuery {
-    /// `names`: Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+pub struct ImageGetAllOptions {
+    /// Query parameter `names`: Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
     pub names: Option<Vec<String>>,
-}
-
-impl ImageGetAllQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.names {
-            for item in value {
-                pairs.push(("names", item.to_string()));
-            }
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            names: pairs
-                .has("names")
-                .then(|| {
-                    pairs
-                        .all("names")
-                        .into_iter()
-                        .map(|text| text.to_string())
-                        .collect::<Vec<_>>()
-                }),
-        })
-    }
 }
 
 /// `GET /images/{name}/history`: Show an image's history
@@ -1245,52 +979,18 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_LIST`].
+/// The optional parameters of `image_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageListQuery {
-    /// `all`: Include intermediate images. Default: `false`.
+pub struct ImageListOptions {
+    /// Query parameter `all`: Include intermediate images. Default: `false`.
     pub all: Option<bool>,
-    /// `filters`: JSON-encoded filters, a map of filter name to values.
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<ImageListFilters>,
-    /// `filter`: Only images whose repository name matches.
+    /// Query parameter `filter`: Only images whose repository name matches.
     pub filter: Option<String>,
-}
-
-impl ImageListQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.all {
-            pairs.push(("all", if *value { "1" } else { "0" }.to_string()));
-        }
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        if let Some(value) = &self.filter {
-            pairs.push(("filter", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            all: pairs
-                .last("all")
-                .map(|text| crate::runtime::server::parse_bool("all", text))
-                .transpose()?,
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-            filter: pairs.last("filter").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `POST /images/load`: Load images from a tarball
@@ -1359,37 +1059,14 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_LOAD`].
+/// The optional parameters of `image_load`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageLoadQuery {
-    /// `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`.
+pub struct ImageLoadOptions {
+    /// Query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`.
     pub quiet: Option<bool>,
-}
-
-impl ImageLoadQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.quiet {
-            pairs.push(("quiet", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            quiet: pairs
-                .last("quiet")
-                .map(|text| crate::runtime::server::parse_bool("quiet", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /images/{name}/push`: Push an image to a registry
@@ -1475,34 +1152,14 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_PUSH`].
+/// The optional parameters of `image_push`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImagePushQuery {
-    /// `tag`: The tag to push.
+pub struct ImagePushOptions {
+    /// Query parameter `tag`: The tag to push.
     pub tag: Option<String>,
-}
-
-impl ImagePushQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.tag {
-            pairs.push(("tag", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            tag: pairs.last("tag").map(|text| text.to_string()),
-        })
-    }
 }
 
 /// `GET /images/search`: Search a registry for images
@@ -1577,56 +1234,16 @@ pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_SEARCH`].
+/// The optional parameters of `image_search`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageSearchQuery {
-    /// `term`: The term to search for.
-    pub term: String,
-    /// `limit`: Maximum number of results. Since API 1.24.
+pub struct ImageSearchOptions {
+    /// Query parameter `limit`: Maximum number of results. Since API 1.24.
     pub limit: Option<i64>,
-    /// `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.24.
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.24.
     pub filters: Option<ImageSearchFilters>,
-}
-
-impl ImageSearchQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.term;
-            pairs.push(("term", value.to_string()));
-        }
-        if let Some(value) = &self.limit {
-            pairs.push(("limit", value.to_string()));
-        }
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            term: pairs
-                .last("term")
-                .map(|text| text.to_string())
-                .ok_or_else(|| crate::runtime::server::missing_query("term"))?,
-            limit: pairs
-                .last("limit")
-                .map(|text| crate::runtime::server::parse_scalar("limit", text))
-                .transpose()?,
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /images/{name}/tag`: Tag an image
@@ -1722,38 +1339,14 @@ pub const IMAGE_TAG: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`IMAGE_TAG`].
+/// The optional parameters of `image_tag`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImageTagQuery {
-    /// `repo`: The repository to tag into.
+pub struct ImageTagOptions {
+    /// Query parameter `repo`: The repository to tag into.
     pub repo: Option<String>,
-    /// `tag`: The new tag.
+    /// Query parameter `tag`: The new tag.
     pub tag: Option<String>,
-}
-
-impl ImageTagQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.repo {
-            pairs.push(("repo", value.to_string()));
-        }
-        if let Some(value) = &self.tag {
-            pairs.push(("tag", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            repo: pairs.last("repo").map(|text| text.to_string()),
-            tag: pairs.last("tag").map(|text| text.to_string()),
-        })
-    }
 }

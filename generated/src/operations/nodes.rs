@@ -109,37 +109,14 @@ pub const NODE_DELETE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`NODE_DELETE`].
+/// The optional parameters of `node_delete`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct NodeDeleteQuery {
-    /// `force`: Remove the node even when it is not down. Default: `false`.
+pub struct NodeDeleteOptions {
+    /// Query parameter `force`: Remove the node even when it is not down. Default: `false`.
     pub force: Option<bool>,
-}
-
-impl NodeDeleteQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.force {
-            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            force: pairs
-                .last("force")
-                .map(|text| crate::runtime::server::parse_bool("force", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /nodes/{id}`: Inspect a node
@@ -301,37 +278,14 @@ pub const NODE_LIST: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`NODE_LIST`].
+/// The optional parameters of `node_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct NodeListQuery {
-    /// `filters`: JSON-encoded filters, a map of filter name to values.
+pub struct NodeListOptions {
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<NodeListFilters>,
-}
-
-impl NodeListQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /nodes/{id}/update`: Update a node
@@ -434,37 +388,3 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
-
-/// Query parameters of [`NODE_UPDATE`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NodeUpdateQuery {
-    /// `version`: The `Version.Index` of the node the new spec is based on; a stale one is refused, so concurrent writes do not clash.
-    pub version: i64,
-}
-
-impl NodeUpdateQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.version;
-            pairs.push(("version", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            version: pairs
-                .last("version")
-                .map(|text| crate::runtime::server::parse_scalar("version", text))
-                .ok_or_else(|| crate::runtime::server::missing_query("version"))??,
-        })
-    }
-}

@@ -4,6 +4,7 @@
 //! Engine plugins (experimental in v1.24).
 
 use crate::runtime::operation::*;
+use crate::models::AuthConfig;
 
 /// `DELETE /plugins/{name}`: Remove a plugin
 ///
@@ -86,37 +87,14 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`PLUGIN_DELETE`].
+/// The optional parameters of `plugin_delete`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PluginDeleteQuery {
-    /// `force`: Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+pub struct PluginDeleteOptions {
+    /// Query parameter `force`: Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
     pub force: Option<bool>,
-}
-
-impl PluginDeleteQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.force {
-            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            force: pairs
-                .last("force")
-                .map(|text| crate::runtime::server::parse_bool("force", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /plugins/{name}/disable`: Disable a plugin
@@ -276,37 +254,14 @@ pub const PLUGIN_ENABLE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`PLUGIN_ENABLE`].
+/// The optional parameters of `plugin_enable`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PluginEnableQuery {
-    /// `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it.
+pub struct PluginEnableOptions {
+    /// Query parameter `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it.
     pub timeout: Option<i64>,
-}
-
-impl PluginEnableQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.timeout {
-            pairs.push(("timeout", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            timeout: pairs
-                .last("timeout")
-                .map(|text| crate::runtime::server::parse_scalar("timeout", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /plugins/{name}/json`: Inspect a plugin
@@ -509,40 +464,18 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`PLUGIN_PULL`].
+/// The optional parameters of `plugin_pull`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PluginPullQuery {
-    /// `remote`: The reference to pull, possibly with a tag (`latest` when absent) or a digest. The daemon needs it.
+pub struct PluginPullOptions {
+    /// Query parameter `remote`: The reference to pull, possibly with a tag (`latest` when absent) or a digest. The daemon needs it.
     pub remote: Option<String>,
-    /// `name`: The local name to install the plugin under; the reference given in `remote` when absent.
+    /// Query parameter `name`: The local name to install the plugin under; the reference given in `remote` when absent.
     pub name: Option<String>,
-}
-
-impl PluginPullQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.remote {
-            pairs.push(("remote", value.to_string()));
-        }
-        if let Some(value) = &self.name {
-            pairs.push(("name", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            remote: pairs.last("remote").map(|text| text.to_string()),
-            name: pairs.last("name").map(|text| text.to_string()),
-        })
-    }
+    /// Header `X-Registry-Auth`: Credentials for the registry.
+    pub registry_auth: Option<AuthConfig>,
 }
 
 /// `POST /plugins/{name}/push`: Push a plugin to a registry
@@ -609,3 +542,13 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
+
+/// The optional parameters of `plugin_push`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PluginPushOptions {
+    /// Header `X-Registry-Auth`: Credentials for the registry.
+    pub registry_auth: Option<AuthConfig>,
+}

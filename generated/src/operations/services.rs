@@ -4,7 +4,7 @@
 //! Swarm services, the desired state of a set of tasks.
 
 use crate::runtime::operation::*;
-use crate::models::ServiceListFilters;
+use crate::models::{AuthConfig, ServiceListFilters};
 
 /// `POST /services/create`: Create a service
 ///
@@ -102,6 +102,16 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
+
+/// The optional parameters of `service_create`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceCreateOptions {
+    /// Header `X-Registry-Auth`: Credentials or an identity token for the registry of the image.
+    pub registry_auth: Option<AuthConfig>,
+}
 
 /// `DELETE /services/{id}`: Remove a service
 ///
@@ -321,37 +331,14 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`SERVICE_LIST`].
+/// The optional parameters of `service_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ServiceListQuery {
-    /// `filters`: JSON-encoded filters, a map of filter name to values.
+pub struct ServiceListOptions {
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<ServiceListFilters>,
-}
-
-impl ServiceListQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /services/{id}/update`: Update a service
@@ -462,36 +449,12 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`SERVICE_UPDATE`].
+/// The optional parameters of `service_update`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ServiceUpdateQuery {
-    /// `version`: The `Version.Index` of the service object being updated.
-    pub version: i64,
-}
-
-impl ServiceUpdateQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.version;
-            pairs.push(("version", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            version: pairs
-                .last("version")
-                .map(|text| crate::runtime::server::parse_scalar("version", text))
-                .ok_or_else(|| crate::runtime::server::missing_query("version"))??,
-        })
-    }
+pub struct ServiceUpdateOptions {
+    /// Header `X-Registry-Auth`: Credentials or an identity token for the registry of the image.
+    pub registry_auth: Option<AuthConfig>,
 }

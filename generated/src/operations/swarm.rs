@@ -284,37 +284,14 @@ pub const SWARM_LEAVE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`SWARM_LEAVE`].
+/// The optional parameters of `swarm_leave`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SwarmLeaveQuery {
-    /// `force`: Leave even when this is the last manager or leaving breaks the swarm's quorum. Default: `false`.
+pub struct SwarmLeaveOptions {
+    /// Query parameter `force`: Leave even when this is the last manager or leaving breaks the swarm's quorum. Default: `false`.
     pub force: Option<bool>,
-}
-
-impl SwarmLeaveQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.force {
-            pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            force: pairs
-                .last("force")
-                .map(|text| crate::runtime::server::parse_bool("force", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `POST /swarm/update`: Update the swarm
@@ -431,68 +408,14 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`SWARM_UPDATE`].
+/// The optional parameters of `swarm_update`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SwarmUpdateQuery {
-    /// `version`: The `Version.Index` of the swarm the new spec is based on; a stale one is refused, so concurrent writes do not clash.
-    pub version: i64,
-    /// `rotateWorkerToken`: Replace the worker join token with a new one.
+pub struct SwarmUpdateOptions {
+    /// Query parameter `rotateWorkerToken`: Replace the worker join token with a new one.
     pub rotate_worker_token: Option<bool>,
-    /// `rotateManagerToken`: Replace the manager join token with a new one.
+    /// Query parameter `rotateManagerToken`: Replace the manager join token with a new one.
     pub rotate_manager_token: Option<bool>,
-}
-
-impl SwarmUpdateQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        {
-            let value = &self.version;
-            pairs.push(("version", value.to_string()));
-        }
-        if let Some(value) = &self.rotate_worker_token {
-            pairs
-                .push((
-                    "rotateWorkerToken",
-                    if *value { "true" } else { "false" }.to_string(),
-                ));
-        }
-        if let Some(value) = &self.rotate_manager_token {
-            pairs
-                .push((
-                    "rotateManagerToken",
-                    if *value { "true" } else { "false" }.to_string(),
-                ));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            version: pairs
-                .last("version")
-                .map(|text| crate::runtime::server::parse_scalar("version", text))
-                .ok_or_else(|| crate::runtime::server::missing_query("version"))??,
-            rotate_worker_token: pairs
-                .last("rotateWorkerToken")
-                .map(|text| crate::runtime::server::parse_bool(
-                    "rotateWorkerToken",
-                    text,
-                ))
-                .transpose()?,
-            rotate_manager_token: pairs
-                .last("rotateManagerToken")
-                .map(|text| crate::runtime::server::parse_bool(
-                    "rotateManagerToken",
-                    text,
-                ))
-                .transpose()?,
-        })
-    }
 }

@@ -162,49 +162,18 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`SYSTEM_EVENTS`].
+/// The optional parameters of `system_events`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SystemEventsQuery {
-    /// `since`: Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+pub struct SystemEventsOptions {
+    /// Query parameter `since`: Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
     pub since: Option<String>,
-    /// `until`: Stream the events up to this moment (a Unix timestamp), then stop.
+    /// Query parameter `until`: Stream the events up to this moment (a Unix timestamp), then stop.
     pub until: Option<String>,
-    /// `filters`: Which events to send, as a JSON map of filter lists.
+    /// Query parameter `filters`: Which events to send, as a JSON map of filter lists.
     pub filters: Option<EventFilters>,
-}
-
-impl SystemEventsQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.since {
-            pairs.push(("since", value.to_string()));
-        }
-        if let Some(value) = &self.until {
-            pairs.push(("until", value.to_string()));
-        }
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            since: pairs.last("since").map(|text| text.to_string()),
-            until: pairs.last("until").map(|text| text.to_string()),
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /info`: Show system-wide information

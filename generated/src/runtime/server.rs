@@ -622,7 +622,7 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// A router over `operations`, with no tag implemented yet.
-    pub fn new(operations: &[&'static OperationInfo], config: ServerConfig) -> Self {
+    pub(crate) fn new(operations: &[&'static OperationInfo], config: ServerConfig) -> Self {
         let mut routes: Vec<Route> = operations.iter().map(|op| Route { op, pieces: pieces(op.path) }).collect();
         // Fixed paths win over templates (`/images/json` before `/images/{name}/json`).
         routes.sort_by_key(|r| {
@@ -634,7 +634,7 @@ impl Dispatcher {
     }
 
     /// Serves the operations of `tag` with `dispatch`.
-    pub fn register(&mut self, tag: &'static str, dispatch: TagDispatch) {
+    pub(crate) fn register(&mut self, tag: &'static str, dispatch: TagDispatch) {
         self.tags.insert(tag, dispatch);
     }
 

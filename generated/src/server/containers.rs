@@ -18,11 +18,11 @@ use crate::models::{
 };
 
 use crate::operations::containers::{
-    ContainerArchiveQuery, ContainerArchiveInfoQuery, ContainerAttachQuery,
-    ContainerCreateQuery, ContainerDeleteQuery, ContainerInspectQuery,
-    ContainerKillQuery, ContainerListQuery, ContainerLogsQuery, ContainerPutArchiveQuery,
-    ContainerRenameQuery, ContainerResizeQuery, ContainerRestartQuery,
-    ContainerStartQuery, ContainerStatsQuery, ContainerStopQuery, ContainerTopQuery,
+    ContainerAttachOptions, ContainerCreateOptions, ContainerDeleteOptions,
+    ContainerInspectOptions, ContainerKillOptions, ContainerListOptions,
+    ContainerLogsOptions, ContainerPutArchiveOptions, ContainerResizeOptions,
+    ContainerRestartOptions, ContainerStartOptions, ContainerStatsOptions,
+    ContainerStopOptions, ContainerTopOptions,
 };
 
 /// The answers of [`ContainersApi::container_archive`], one per documented status.
@@ -249,9 +249,9 @@ pub enum ContainerRestartReply {
 #[derive(Debug)]
 pub enum ContainerStartReply {
     /// 204: no error
-    NoContent,
+    Started,
     /// 304: container already started
-    NotModified,
+    AlreadyStarted,
     /// 404: no such container
     NotFound(ErrorResponse),
     /// 500: server error
@@ -272,9 +272,9 @@ pub enum ContainerStatsReply {
 #[derive(Debug)]
 pub enum ContainerStopReply {
     /// 204: no error
-    NoContent,
+    Stopped,
     /// 304: container already stopped
-    NotModified,
+    AlreadyStopped,
     /// 404: no such container
     NotFound(ErrorResponse),
     /// 500: server error
@@ -353,10 +353,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_archive(
         &self,
         id: String,
-        query: ContainerArchiveQuery,
+        path: String,
     ) -> impl Future<Output = Result<ContainerArchiveReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, path);
             Err(ServerError::not_implemented("container_archive"))
         }
     }
@@ -385,10 +385,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_archive_info(
         &self,
         id: String,
-        query: ContainerArchiveInfoQuery,
+        path: String,
     ) -> impl Future<Output = Result<ContainerArchiveInfoReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, path);
             Err(ServerError::not_implemented("container_archive_info"))
         }
     }
@@ -421,10 +421,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_attach(
         &self,
         id: String,
-        query: ContainerAttachQuery,
+        options: ContainerAttachOptions,
     ) -> impl Future<Output = Result<ContainerAttachReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_attach"))
         }
     }
@@ -452,12 +452,12 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_attach_websocket(
         &self,
         id: String,
-        query: crate::operations::containers::ContainerAttachWebsocketQuery,
+        options: crate::operations::containers::ContainerAttachWebsocketOptions,
     ) -> impl Future<
         Output = Result<ContainerAttachWebsocketReply, ServerError>,
     > + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_attach_websocket"))
         }
     }
@@ -507,11 +507,11 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn container_create(
         &self,
-        query: ContainerCreateQuery,
+        options: ContainerCreateOptions,
         body: ContainerCreateBody,
     ) -> impl Future<Output = Result<ContainerCreateReply, ServerError>> + Send {
         async move {
-            let _ = (query, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("container_create"))
         }
     }
@@ -537,10 +537,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_delete(
         &self,
         id: String,
-        query: ContainerDeleteQuery,
+        options: ContainerDeleteOptions,
     ) -> impl Future<Output = Result<ContainerDeleteReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_delete"))
         }
     }
@@ -593,10 +593,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_inspect(
         &self,
         id: String,
-        query: ContainerInspectQuery,
+        options: ContainerInspectOptions,
     ) -> impl Future<Output = Result<ContainerInspectReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_inspect"))
         }
     }
@@ -620,10 +620,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_kill(
         &self,
         id: String,
-        query: ContainerKillQuery,
+        options: ContainerKillOptions,
     ) -> impl Future<Output = Result<ContainerKillReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_kill"))
         }
     }
@@ -650,10 +650,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn container_list(
         &self,
-        query: ContainerListQuery,
+        options: ContainerListOptions,
     ) -> impl Future<Output = Result<ContainerListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("container_list"))
         }
     }
@@ -688,10 +688,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_logs(
         &self,
         id: String,
-        query: ContainerLogsQuery,
+        options: ContainerLogsOptions,
     ) -> impl Future<Output = Result<ContainerLogsReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_logs"))
         }
     }
@@ -743,11 +743,12 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_put_archive(
         &self,
         id: String,
-        query: ContainerPutArchiveQuery,
-        body: crate::runtime::server::BodyStream,
+        path: String,
+        options: ContainerPutArchiveOptions,
+        body: crate::server::BodyStream,
     ) -> impl Future<Output = Result<ContainerPutArchiveReply, ServerError>> + Send {
         async move {
-            let _ = (id, query, body);
+            let _ = (id, path, options, body);
             Err(ServerError::not_implemented("container_put_archive"))
         }
     }
@@ -770,10 +771,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_rename(
         &self,
         id: String,
-        query: ContainerRenameQuery,
+        name: String,
     ) -> impl Future<Output = Result<ContainerRenameReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, name);
             Err(ServerError::not_implemented("container_rename"))
         }
     }
@@ -798,10 +799,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_resize(
         &self,
         id: String,
-        query: ContainerResizeQuery,
+        options: ContainerResizeOptions,
     ) -> impl Future<Output = Result<ContainerResizeReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_resize"))
         }
     }
@@ -823,10 +824,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_restart(
         &self,
         id: String,
-        query: ContainerRestartQuery,
+        options: ContainerRestartOptions,
     ) -> impl Future<Output = Result<ContainerRestartReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_restart"))
         }
     }
@@ -849,10 +850,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_start(
         &self,
         id: String,
-        query: ContainerStartQuery,
+        options: ContainerStartOptions,
     ) -> impl Future<Output = Result<ContainerStartReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_start"))
         }
     }
@@ -878,10 +879,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_stats(
         &self,
         id: String,
-        query: ContainerStatsQuery,
+        options: ContainerStatsOptions,
     ) -> impl Future<Output = Result<ContainerStatsReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_stats"))
         }
     }
@@ -904,10 +905,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_stop(
         &self,
         id: String,
-        query: ContainerStopQuery,
+        options: ContainerStopOptions,
     ) -> impl Future<Output = Result<ContainerStopReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_stop"))
         }
     }
@@ -935,10 +936,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     fn container_top(
         &self,
         id: String,
-        query: ContainerTopQuery,
+        options: ContainerTopOptions,
     ) -> impl Future<Output = Result<ContainerTopReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_top"))
         }
     }
@@ -1068,8 +1069,14 @@ async fn serve_container_archive<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerArchiveQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_archive(id, query).await?;
+    let path = {
+        let pairs = incoming.query();
+        pairs
+            .last("path")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("path"))?
+    };
+    let reply = api.container_archive(id, path).await?;
     Ok(
         match reply {
             ContainerArchiveReply::Ok { path_stat, body: value } => {
@@ -1104,8 +1111,14 @@ async fn serve_container_archive_info<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerArchiveInfoQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_archive_info(id, query).await?;
+    let path = {
+        let pairs = incoming.query();
+        pairs
+            .last("path")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("path"))?
+    };
+    let reply = api.container_archive_info(id, path).await?;
     Ok(
         match reply {
             ContainerArchiveInfoReply::Ok { path_stat } => {
@@ -1136,8 +1149,33 @@ async fn serve_container_attach<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerAttachQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_attach(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerAttachOptions {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+            logs: pairs
+                .last("logs")
+                .map(|text| crate::runtime::server::parse_bool("logs", text))
+                .transpose()?,
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+            stdin: pairs
+                .last("stdin")
+                .map(|text| crate::runtime::server::parse_bool("stdin", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_attach(id, options).await?;
     Ok(
         match reply {
             ContainerAttachReply::Attached(value) => incoming.hijack(value),
@@ -1163,10 +1201,21 @@ async fn serve_container_attach_websocket<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = crate::operations::containers::ContainerAttachWebsocketQuery::from_pairs(
-        &incoming.query(),
-    )?;
-    let reply = api.container_attach_websocket(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        crate::operations::containers::ContainerAttachWebsocketOptions {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+            logs: pairs
+                .last("logs")
+                .map(|text| crate::runtime::server::parse_bool("logs", text))
+                .transpose()?,
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_attach_websocket(id, options).await?;
     Ok(
         match reply {
             ContainerAttachWebsocketReply::Upgraded(value) => incoming.websocket(value)?,
@@ -1208,9 +1257,14 @@ async fn serve_container_create<T: ContainersApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ContainerCreateQuery::from_pairs(&incoming.query())?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerCreateOptions {
+            name: pairs.last("name").map(|text| text.to_string()),
+        }
+    };
     let body = incoming.required_json_body::<ContainerCreateBody>().await?;
-    let reply = api.container_create(query, body).await?;
+    let reply = api.container_create(options, body).await?;
     Ok(
         match reply {
             ContainerCreateReply::Created(value) => {
@@ -1240,8 +1294,24 @@ async fn serve_container_delete<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerDeleteQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_delete(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerDeleteOptions {
+            remove_volumes: pairs
+                .last("v")
+                .map(|text| crate::runtime::server::parse_bool("v", text))
+                .transpose()?,
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+            link: pairs
+                .last("link")
+                .map(|text| crate::runtime::server::parse_bool("link", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_delete(id, options).await?;
     Ok(
         match reply {
             ContainerDeleteReply::NoContent => crate::runtime::server::empty(204u16),
@@ -1287,8 +1357,16 @@ async fn serve_container_inspect<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerInspectQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_inspect(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerInspectOptions {
+            size: pairs
+                .last("size")
+                .map(|text| crate::runtime::server::parse_bool("size", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_inspect(id, options).await?;
     Ok(
         match reply {
             ContainerInspectReply::Ok(value) => {
@@ -1309,8 +1387,13 @@ async fn serve_container_kill<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerKillQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_kill(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerKillOptions {
+            signal: pairs.last("signal").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.container_kill(id, options).await?;
     Ok(
         match reply {
             ContainerKillReply::NoContent => crate::runtime::server::empty(204u16),
@@ -1328,8 +1411,30 @@ async fn serve_container_list<T: ContainersApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ContainerListQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerListOptions {
+            all: pairs
+                .last("all")
+                .map(|text| crate::runtime::server::parse_bool("all", text))
+                .transpose()?,
+            limit: pairs
+                .last("limit")
+                .map(|text| crate::runtime::server::parse_scalar("limit", text))
+                .transpose()?,
+            since: pairs.last("since").map(|text| text.to_string()),
+            before: pairs.last("before").map(|text| text.to_string()),
+            size: pairs
+                .last("size")
+                .map(|text| crate::runtime::server::parse_bool("size", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_list(options).await?;
     Ok(
         match reply {
             ContainerListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -1348,8 +1453,37 @@ async fn serve_container_logs<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerLogsQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_logs(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerLogsOptions {
+            details: pairs
+                .last("details")
+                .map(|text| crate::runtime::server::parse_bool("details", text))
+                .transpose()?,
+            follow: pairs
+                .last("follow")
+                .map(|text| crate::runtime::server::parse_bool("follow", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+            timestamps: pairs
+                .last("timestamps")
+                .map(|text| crate::runtime::server::parse_bool("timestamps", text))
+                .transpose()?,
+            tail: pairs.last("tail").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.container_logs(id, options).await?;
     Ok(
         match reply {
             ContainerLogsReply::Ok(value) => {
@@ -1389,9 +1523,27 @@ async fn serve_container_put_archive<T: ContainersApi + ?Sized>(
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerPutArchiveQuery::from_pairs(&incoming.query())?;
+    let path = {
+        let pairs = incoming.query();
+        pairs
+            .last("path")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("path"))?
+    };
+    let options = {
+        let pairs = incoming.query();
+        ContainerPutArchiveOptions {
+            no_overwrite_dir_non_dir: pairs
+                .last("noOverwriteDirNonDir")
+                .map(|text| crate::runtime::server::parse_bool(
+                    "noOverwriteDirNonDir",
+                    text,
+                ))
+                .transpose()?,
+        }
+    };
     let body = incoming.body_stream();
-    let reply = api.container_put_archive(id, query, body).await?;
+    let reply = api.container_put_archive(id, path, options, body).await?;
     Ok(
         match reply {
             ContainerPutArchiveReply::Ok => crate::runtime::server::empty(200u16),
@@ -1416,8 +1568,14 @@ async fn serve_container_rename<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerRenameQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_rename(id, query).await?;
+    let name = {
+        let pairs = incoming.query();
+        pairs
+            .last("name")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("name"))?
+    };
+    let reply = api.container_rename(id, name).await?;
     Ok(
         match reply {
             ContainerRenameReply::NoContent => crate::runtime::server::empty(204u16),
@@ -1439,8 +1597,20 @@ async fn serve_container_resize<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerResizeQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_resize(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerResizeOptions {
+            height: pairs
+                .last("h")
+                .map(|text| crate::runtime::server::parse_scalar("h", text))
+                .transpose()?,
+            width: pairs
+                .last("w")
+                .map(|text| crate::runtime::server::parse_scalar("w", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_resize(id, options).await?;
     Ok(
         match reply {
             ContainerResizeReply::Ok => crate::runtime::server::empty(200u16),
@@ -1459,8 +1629,16 @@ async fn serve_container_restart<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerRestartQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_restart(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerRestartOptions {
+            timeout: pairs
+                .last("t")
+                .map(|text| crate::runtime::server::parse_scalar("t", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_restart(id, options).await?;
     Ok(
         match reply {
             ContainerRestartReply::NoContent => crate::runtime::server::empty(204u16),
@@ -1479,12 +1657,17 @@ async fn serve_container_start<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerStartQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_start(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerStartOptions {
+            detach_keys: pairs.last("detachKeys").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.container_start(id, options).await?;
     Ok(
         match reply {
-            ContainerStartReply::NoContent => crate::runtime::server::empty(204u16),
-            ContainerStartReply::NotModified => crate::runtime::server::empty(304u16),
+            ContainerStartReply::Started => crate::runtime::server::empty(204u16),
+            ContainerStartReply::AlreadyStarted => crate::runtime::server::empty(304u16),
             ContainerStartReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
@@ -1500,8 +1683,16 @@ async fn serve_container_stats<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerStatsQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_stats(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerStatsOptions {
+            stream: pairs
+                .last("stream")
+                .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_stats(id, options).await?;
     Ok(
         match reply {
             ContainerStatsReply::Ok(value) => {
@@ -1522,12 +1713,20 @@ async fn serve_container_stop<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerStopQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_stop(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerStopOptions {
+            timeout: pairs
+                .last("t")
+                .map(|text| crate::runtime::server::parse_scalar("t", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_stop(id, options).await?;
     Ok(
         match reply {
-            ContainerStopReply::NoContent => crate::runtime::server::empty(204u16),
-            ContainerStopReply::NotModified => crate::runtime::server::empty(304u16),
+            ContainerStopReply::Stopped => crate::runtime::server::empty(204u16),
+            ContainerStopReply::AlreadyStopped => crate::runtime::server::empty(304u16),
             ContainerStopReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
@@ -1543,8 +1742,13 @@ async fn serve_container_top<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ContainerTopQuery::from_pairs(&incoming.query())?;
-    let reply = api.container_top(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerTopOptions {
+            ps_args: pairs.last("ps_args").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.container_top(id, options).await?;
     Ok(
         match reply {
             ContainerTopReply::Ok(value) => crate::runtime::server::json(200u16, &value),

@@ -13,7 +13,7 @@ use crate::models::{
     ErrorResponse, ExecCreateBody, ExecCreateResponse, ExecInspectResponse, ExecStartBody,
 };
 
-use crate::operations::exec::ExecResizeQuery;
+use crate::operations::exec::ExecResizeOptions;
 
 /// The answers of [`ExecApi::exec_create`], one per documented status.
 #[derive(Debug)]
@@ -143,10 +143,10 @@ pub trait ExecApi: Send + Sync + 'static {
     fn exec_resize(
         &self,
         id: String,
-        query: ExecResizeQuery,
+        options: ExecResizeOptions,
     ) -> impl Future<Output = Result<ExecResizeReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("exec_resize"))
         }
     }
@@ -252,8 +252,20 @@ async fn serve_exec_resize<T: ExecApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ExecResizeQuery::from_pairs(&incoming.query())?;
-    let reply = api.exec_resize(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ExecResizeOptions {
+            height: pairs
+                .last("h")
+                .map(|text| crate::runtime::server::parse_scalar("h", text))
+                .transpose()?,
+            width: pairs
+                .last("w")
+                .map(|text| crate::runtime::server::parse_scalar("w", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.exec_resize(id, options).await?;
     Ok(
         match reply {
             ExecResizeReply::Ok => crate::runtime::server::empty(200u16),

@@ -16,9 +16,9 @@ use crate::models::{
 };
 
 use crate::operations::images::{
-    ImageBuildQuery, ImageCommitQuery, ImageCreateQuery, ImageDeleteQuery,
-    ImageGetAllQuery, ImageListQuery, ImageLoadQuery, ImagePushQuery, ImageSearchQuery,
-    ImageTagQuery,
+    ImageBuildOptions, ImageCommitOptions, ImageCreateOptions, ImageDeleteOptions,
+    ImageGetAllOptions, ImageListOptions, ImageLoadOptions, ImagePushOptions,
+    ImageSearchOptions, ImageTagOptions,
 };
 
 /// The answers of [`ImagesApi::image_build`], one per documented status.
@@ -193,13 +193,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_build(
         &self,
-        query: ImageBuildQuery,
-        content_type: Option<String>,
-        registry_config: Option<std::collections::BTreeMap<String, AuthConfig>>,
-        body: crate::runtime::server::BodyStream,
+        options: ImageBuildOptions,
+        body: crate::server::BodyStream,
     ) -> impl Future<Output = Result<ImageBuildReply, ServerError>> + Send {
         async move {
-            let _ = (query, content_type, registry_config, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("image_build"))
         }
     }
@@ -237,11 +235,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_commit(
         &self,
-        query: ImageCommitQuery,
+        options: ImageCommitOptions,
         body: ContainerConfig,
     ) -> impl Future<Output = Result<ImageCommitReply, ServerError>> + Send {
         async move {
-            let _ = (query, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("image_commit"))
         }
     }
@@ -273,12 +271,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_create(
         &self,
-        query: ImageCreateQuery,
-        registry_auth: Option<AuthConfig>,
-        body: crate::runtime::server::BodyStream,
+        options: ImageCreateOptions,
+        body: crate::server::BodyStream,
     ) -> impl Future<Output = Result<ImageCreateReply, ServerError>> + Send {
         async move {
-            let _ = (query, registry_auth, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("image_create"))
         }
     }
@@ -304,10 +301,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     fn image_delete(
         &self,
         name: String,
-        query: ImageDeleteQuery,
+        options: ImageDeleteOptions,
     ) -> impl Future<Output = Result<ImageDeleteReply, ServerError>> + Send {
         async move {
-            let _ = (name, query);
+            let _ = (name, options);
             Err(ServerError::not_implemented("image_delete"))
         }
     }
@@ -390,10 +387,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_get_all(
         &self,
-        query: ImageGetAllQuery,
+        options: ImageGetAllOptions,
     ) -> impl Future<Output = Result<ImageGetAllReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("image_get_all"))
         }
     }
@@ -468,10 +465,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_list(
         &self,
-        query: ImageListQuery,
+        options: ImageListOptions,
     ) -> impl Future<Output = Result<ImageListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("image_list"))
         }
     }
@@ -503,11 +500,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_load(
         &self,
-        query: ImageLoadQuery,
-        body: crate::runtime::server::BodyStream,
+        options: ImageLoadOptions,
+        body: crate::server::BodyStream,
     ) -> impl Future<Output = Result<ImageLoadReply, ServerError>> + Send {
         async move {
-            let _ = (query, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("image_load"))
         }
     }
@@ -538,11 +535,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     fn image_push(
         &self,
         name: String,
-        query: ImagePushQuery,
         registry_auth: AuthConfig,
+        options: ImagePushOptions,
     ) -> impl Future<Output = Result<ImagePushReply, ServerError>> + Send {
         async move {
-            let _ = (name, query, registry_auth);
+            let _ = (name, registry_auth, options);
             Err(ServerError::not_implemented("image_push"))
         }
     }
@@ -569,10 +566,11 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn image_search(
         &self,
-        query: ImageSearchQuery,
+        term: String,
+        options: ImageSearchOptions,
     ) -> impl Future<Output = Result<ImageSearchReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (term, options);
             Err(ServerError::not_implemented("image_search"))
         }
     }
@@ -597,10 +595,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     fn image_tag(
         &self,
         name: String,
-        query: ImageTagQuery,
+        options: ImageTagOptions,
     ) -> impl Future<Output = Result<ImageTagReply, ServerError>> + Send {
         async move {
-            let _ = (name, query);
+            let _ = (name, options);
             Err(ServerError::not_implemented("image_tag"))
         }
     }
@@ -636,14 +634,75 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageBuildQuery::from_pairs(&incoming.query())?;
-    let content_type = incoming.header::<String>("Content-type", ParamEncoding::Plain)?;
-    let registry_config = incoming
-        .header::<
-            std::collections::BTreeMap<String, AuthConfig>,
-        >("X-Registry-Config", ParamEncoding::Base64UrlJson)?;
+    let options = {
+        let pairs = incoming.query();
+        ImageBuildOptions {
+            dockerfile: pairs.last("dockerfile").map(|text| text.to_string()),
+            tag: pairs.last("t").map(|text| text.to_string()),
+            remote: pairs.last("remote").map(|text| text.to_string()),
+            quiet: pairs
+                .last("q")
+                .map(|text| crate::runtime::server::parse_bool("q", text))
+                .transpose()?,
+            nocache: pairs
+                .last("nocache")
+                .map(|text| crate::runtime::server::parse_bool("nocache", text))
+                .transpose()?,
+            pull: pairs
+                .last("pull")
+                .map(|text| crate::runtime::server::parse_bool("pull", text))
+                .transpose()?,
+            rm: pairs
+                .last("rm")
+                .map(|text| crate::runtime::server::parse_bool("rm", text))
+                .transpose()?,
+            forcerm: pairs
+                .last("forcerm")
+                .map(|text| crate::runtime::server::parse_bool("forcerm", text))
+                .transpose()?,
+            memory: pairs
+                .last("memory")
+                .map(|text| crate::runtime::server::parse_scalar("memory", text))
+                .transpose()?,
+            memswap: pairs
+                .last("memswap")
+                .map(|text| crate::runtime::server::parse_scalar("memswap", text))
+                .transpose()?,
+            cpushares: pairs
+                .last("cpushares")
+                .map(|text| crate::runtime::server::parse_scalar("cpushares", text))
+                .transpose()?,
+            cpusetcpus: pairs.last("cpusetcpus").map(|text| text.to_string()),
+            cpuperiod: pairs
+                .last("cpuperiod")
+                .map(|text| crate::runtime::server::parse_scalar("cpuperiod", text))
+                .transpose()?,
+            cpuquota: pairs
+                .last("cpuquota")
+                .map(|text| crate::runtime::server::parse_scalar("cpuquota", text))
+                .transpose()?,
+            buildargs: pairs
+                .last("buildargs")
+                .map(|text| crate::runtime::server::parse_json("buildargs", text))
+                .transpose()?,
+            shmsize: pairs
+                .last("shmsize")
+                .map(|text| crate::runtime::server::parse_scalar("shmsize", text))
+                .transpose()?,
+            labels: pairs
+                .last("labels")
+                .map(|text| crate::runtime::server::parse_json("labels", text))
+                .transpose()?,
+            content_type: incoming
+                .header::<String>("Content-type", ParamEncoding::Plain)?,
+            registry_config: incoming
+                .header::<
+                    std::collections::BTreeMap<String, AuthConfig>,
+                >("X-Registry-Config", ParamEncoding::Base64UrlJson)?,
+        }
+    };
     let body = incoming.body_stream();
-    let reply = api.image_build(query, content_type, registry_config, body).await?;
+    let reply = api.image_build(options, body).await?;
     Ok(
         match reply {
             ImageBuildReply::Ok(value) => {
@@ -660,9 +719,31 @@ async fn serve_image_commit<T: ImagesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageCommitQuery::from_pairs(&incoming.query())?;
+    let options = {
+        let pairs = incoming.query();
+        ImageCommitOptions {
+            container: pairs.last("container").map(|text| text.to_string()),
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+            comment: pairs.last("comment").map(|text| text.to_string()),
+            author: pairs.last("author").map(|text| text.to_string()),
+            pause: pairs
+                .last("pause")
+                .map(|text| crate::runtime::server::parse_bool("pause", text))
+                .transpose()?,
+            changes: pairs
+                .has("changes")
+                .then(|| {
+                    pairs
+                        .all("changes")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+        }
+    };
     let body = incoming.required_json_body::<ContainerConfig>().await?;
-    let reply = api.image_commit(query, body).await?;
+    let reply = api.image_commit(options, body).await?;
     Ok(
         match reply {
             ImageCommitReply::Created(value) => {
@@ -682,11 +763,19 @@ async fn serve_image_create<T: ImagesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageCreateQuery::from_pairs(&incoming.query())?;
-    let registry_auth = incoming
-        .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
+    let options = {
+        let pairs = incoming.query();
+        ImageCreateOptions {
+            from_image: pairs.last("fromImage").map(|text| text.to_string()),
+            from_src: pairs.last("fromSrc").map(|text| text.to_string()),
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+            registry_auth: incoming
+                .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+        }
+    };
     let body = incoming.body_stream();
-    let reply = api.image_create(query, registry_auth, body).await?;
+    let reply = api.image_create(options, body).await?;
     Ok(
         match reply {
             ImageCreateReply::Ok(value) => {
@@ -707,8 +796,20 @@ async fn serve_image_delete<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let query = ImageDeleteQuery::from_pairs(&incoming.query())?;
-    let reply = api.image_delete(name, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageDeleteOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+            noprune: pairs
+                .last("noprune")
+                .map(|text| crate::runtime::server::parse_bool("noprune", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_delete(name, options).await?;
     Ok(
         match reply {
             ImageDeleteReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -747,8 +848,21 @@ async fn serve_image_get_all<T: ImagesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageGetAllQuery::from_pairs(&incoming.query())?;
-    let reply = api.image_get_all(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageGetAllOptions {
+            names: pairs
+                .has("names")
+                .then(|| {
+                    pairs
+                        .all("names")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+        }
+    };
+    let reply = api.image_get_all(options).await?;
     Ok(
         match reply {
             ImageGetAllReply::Ok(value) => {
@@ -803,8 +917,21 @@ async fn serve_image_list<T: ImagesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageListQuery::from_pairs(&incoming.query())?;
-    let reply = api.image_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageListOptions {
+            all: pairs
+                .last("all")
+                .map(|text| crate::runtime::server::parse_bool("all", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+            filter: pairs.last("filter").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.image_list(options).await?;
     Ok(
         match reply {
             ImageListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -819,9 +946,17 @@ async fn serve_image_load<T: ImagesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageLoadQuery::from_pairs(&incoming.query())?;
+    let options = {
+        let pairs = incoming.query();
+        ImageLoadOptions {
+            quiet: pairs
+                .last("quiet")
+                .map(|text| crate::runtime::server::parse_bool("quiet", text))
+                .transpose()?,
+        }
+    };
     let body = incoming.body_stream();
-    let reply = api.image_load(query, body).await?;
+    let reply = api.image_load(options, body).await?;
     Ok(
         match reply {
             ImageLoadReply::Ok(value) => {
@@ -839,10 +974,15 @@ async fn serve_image_push<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let query = ImagePushQuery::from_pairs(&incoming.query())?;
     let registry_auth = incoming
         .required_header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
-    let reply = api.image_push(name, query, registry_auth).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImagePushOptions {
+            tag: pairs.last("tag").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.image_push(name, registry_auth, options).await?;
     Ok(
         match reply {
             ImagePushReply::Ok(value) => {
@@ -862,8 +1002,27 @@ async fn serve_image_search<T: ImagesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ImageSearchQuery::from_pairs(&incoming.query())?;
-    let reply = api.image_search(query).await?;
+    let term = {
+        let pairs = incoming.query();
+        pairs
+            .last("term")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("term"))?
+    };
+    let options = {
+        let pairs = incoming.query();
+        ImageSearchOptions {
+            limit: pairs
+                .last("limit")
+                .map(|text| crate::runtime::server::parse_scalar("limit", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_search(term, options).await?;
     Ok(
         match reply {
             ImageSearchReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -879,8 +1038,14 @@ async fn serve_image_tag<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let query = ImageTagQuery::from_pairs(&incoming.query())?;
-    let reply = api.image_tag(name, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageTagOptions {
+            repo: pairs.last("repo").map(|text| text.to_string()),
+            tag: pairs.last("tag").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.image_tag(name, options).await?;
     Ok(
         match reply {
             ImageTagReply::Created => crate::runtime::server::empty(201u16),

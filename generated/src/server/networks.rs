@@ -14,7 +14,7 @@ use crate::models::{
     NetworkDisconnectBody,
 };
 
-use crate::operations::networks::NetworkListQuery;
+use crate::operations::networks::NetworkListOptions;
 
 /// The answers of [`NetworksApi::network_connect`], one per documented status.
 #[derive(Debug)]
@@ -224,10 +224,10 @@ pub trait NetworksApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn network_list(
         &self,
-        query: NetworkListQuery,
+        options: NetworkListOptions,
     ) -> impl Future<Output = Result<NetworkListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("network_list"))
         }
     }
@@ -369,8 +369,16 @@ async fn serve_network_list<T: NetworksApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = NetworkListQuery::from_pairs(&incoming.query())?;
-    let reply = api.network_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        NetworkListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.network_list(options).await?;
     Ok(
         match reply {
             NetworkListReply::Ok(value) => crate::runtime::server::json(200u16, &value),

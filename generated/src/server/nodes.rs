@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{ErrorResponse, Node, NodeSpec};
-use crate::operations::nodes::{NodeDeleteQuery, NodeListQuery, NodeUpdateQuery};
+use crate::operations::nodes::{NodeDeleteOptions, NodeListOptions};
 
 /// The answers of [`NodesApi::node_delete`], one per documented status.
 #[derive(Debug)]
@@ -107,10 +107,10 @@ pub trait NodesApi: Send + Sync + 'static {
     fn node_delete(
         &self,
         id: String,
-        query: NodeDeleteQuery,
+        options: NodeDeleteOptions,
     ) -> impl Future<Output = Result<NodeDeleteReply, ServerError>> + Send {
         async move {
-            let _ = (id, query);
+            let _ = (id, options);
             Err(ServerError::not_implemented("node_delete"))
         }
     }
@@ -174,10 +174,10 @@ pub trait NodesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn node_list(
         &self,
-        query: NodeListQuery,
+        options: NodeListOptions,
     ) -> impl Future<Output = Result<NodeListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("node_list"))
         }
     }
@@ -213,11 +213,11 @@ pub trait NodesApi: Send + Sync + 'static {
     fn node_update(
         &self,
         id: String,
-        query: NodeUpdateQuery,
+        version: i64,
         body: NodeSpec,
     ) -> impl Future<Output = Result<NodeUpdateReply, ServerError>> + Send {
         async move {
-            let _ = (id, query, body);
+            let _ = (id, version, body);
             Err(ServerError::not_implemented("node_update"))
         }
     }
@@ -245,8 +245,16 @@ async fn serve_node_delete<T: NodesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = NodeDeleteQuery::from_pairs(&incoming.query())?;
-    let reply = api.node_delete(id, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        NodeDeleteOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.node_delete(id, options).await?;
     Ok(
         match reply {
             NodeDeleteReply::Ok => crate::runtime::server::empty(200u16),
@@ -298,8 +306,16 @@ async fn serve_node_list<T: NodesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = NodeListQuery::from_pairs(&incoming.query())?;
-    let reply = api.node_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        NodeListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.node_list(options).await?;
     Ok(
         match reply {
             NodeListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -321,9 +337,15 @@ async fn serve_node_update<T: NodesApi + ?Sized>(
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = NodeUpdateQuery::from_pairs(&incoming.query())?;
+    let version = {
+        let pairs = incoming.query();
+        pairs
+            .last("version")
+            .map(|text| crate::runtime::server::parse_scalar("version", text))
+            .ok_or_else(|| crate::runtime::server::missing_query("version"))??
+    };
     let body = incoming.required_json_body::<NodeSpec>().await?;
-    let reply = api.node_update(id, query, body).await?;
+    let reply = api.node_update(id, version, body).await?;
     Ok(
         match reply {
             NodeUpdateReply::Ok => crate::runtime::server::empty(200u16),

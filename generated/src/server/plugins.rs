@@ -11,7 +11,9 @@ use crate::runtime::operation::OperationInfo;
 use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{AuthConfig, ErrorResponse, Plugin, PluginPrivilege, ProgressMessage};
-use crate::operations::plugins::{PluginDeleteQuery, PluginEnableQuery, PluginPullQuery};
+use crate::operations::plugins::{
+    PluginDeleteOptions, PluginEnableOptions, PluginPullOptions, PluginPushOptions,
+};
 
 /// The answers of [`PluginsApi::plugin_delete`], one per documented status.
 #[derive(Debug)]
@@ -122,10 +124,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     fn plugin_delete(
         &self,
         name: String,
-        query: PluginDeleteQuery,
+        options: PluginDeleteOptions,
     ) -> impl Future<Output = Result<PluginDeleteReply, ServerError>> + Send {
         async move {
-            let _ = (name, query);
+            let _ = (name, options);
             Err(ServerError::not_implemented("plugin_delete"))
         }
     }
@@ -188,10 +190,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     fn plugin_enable(
         &self,
         name: String,
-        query: PluginEnableQuery,
+        options: PluginEnableOptions,
     ) -> impl Future<Output = Result<PluginEnableReply, ServerError>> + Send {
         async move {
-            let _ = (name, query);
+            let _ = (name, options);
             Err(ServerError::not_implemented("plugin_enable"))
         }
     }
@@ -277,12 +279,11 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn plugin_pull(
         &self,
-        query: PluginPullQuery,
-        registry_auth: Option<AuthConfig>,
+        options: PluginPullOptions,
         body: Vec<PluginPrivilege>,
     ) -> impl Future<Output = Result<PluginPullReply, ServerError>> + Send {
         async move {
-            let _ = (query, registry_auth, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("plugin_pull"))
         }
     }
@@ -311,10 +312,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     fn plugin_push(
         &self,
         name: String,
-        registry_auth: Option<AuthConfig>,
+        options: PluginPushOptions,
     ) -> impl Future<Output = Result<PluginPushReply, ServerError>> + Send {
         async move {
-            let _ = (name, registry_auth);
+            let _ = (name, options);
             Err(ServerError::not_implemented("plugin_push"))
         }
     }
@@ -345,8 +346,16 @@ async fn serve_plugin_delete<T: PluginsApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let query = PluginDeleteQuery::from_pairs(&incoming.query())?;
-    let reply = api.plugin_delete(name, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        PluginDeleteOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.plugin_delete(name, options).await?;
     Ok(
         match reply {
             PluginDeleteReply::Ok => crate::runtime::server::empty(200u16),
@@ -390,8 +399,16 @@ async fn serve_plugin_enable<T: PluginsApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let query = PluginEnableQuery::from_pairs(&incoming.query())?;
-    let reply = api.plugin_enable(name, query).await?;
+    let options = {
+        let pairs = incoming.query();
+        PluginEnableOptions {
+            timeout: pairs
+                .last("timeout")
+                .map(|text| crate::runtime::server::parse_scalar("timeout", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.plugin_enable(name, options).await?;
     Ok(
         match reply {
             PluginEnableReply::Ok => crate::runtime::server::empty(200u16),
@@ -444,11 +461,17 @@ async fn serve_plugin_pull<T: PluginsApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = PluginPullQuery::from_pairs(&incoming.query())?;
-    let registry_auth = incoming
-        .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
+    let options = {
+        let pairs = incoming.query();
+        PluginPullOptions {
+            remote: pairs.last("remote").map(|text| text.to_string()),
+            name: pairs.last("name").map(|text| text.to_string()),
+            registry_auth: incoming
+                .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+        }
+    };
     let body = incoming.required_json_body::<Vec<PluginPrivilege>>().await?;
-    let reply = api.plugin_pull(query, registry_auth, body).await?;
+    let reply = api.plugin_pull(options, body).await?;
     Ok(
         match reply {
             PluginPullReply::Ok { docker_plugin_name, body: value } => {
@@ -476,9 +499,11 @@ async fn serve_plugin_push<T: PluginsApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let registry_auth = incoming
-        .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
-    let reply = api.plugin_push(name, registry_auth).await?;
+    let options = PluginPushOptions {
+        registry_auth: incoming
+            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    };
+    let reply = api.plugin_push(name, options).await?;
     Ok(
         match reply {
             PluginPushReply::Ok(value) => {

@@ -14,7 +14,9 @@ use crate::models::{
     AuthConfig, ErrorResponse, Service, ServiceCreateResponse, ServiceSpec,
 };
 
-use crate::operations::services::{ServiceListQuery, ServiceUpdateQuery};
+use crate::operations::services::{
+    ServiceCreateOptions, ServiceListOptions, ServiceUpdateOptions,
+};
 
 /// The answers of [`ServicesApi::service_create`], one per documented status.
 #[derive(Debug)]
@@ -122,11 +124,11 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn service_create(
         &self,
-        registry_auth: Option<AuthConfig>,
+        options: ServiceCreateOptions,
         body: ServiceSpec,
     ) -> impl Future<Output = Result<ServiceCreateReply, ServerError>> + Send {
         async move {
-            let _ = (registry_auth, body);
+            let _ = (options, body);
             Err(ServerError::not_implemented("service_create"))
         }
     }
@@ -199,10 +201,10 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn service_list(
         &self,
-        query: ServiceListQuery,
+        options: ServiceListOptions,
     ) -> impl Future<Output = Result<ServiceListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("service_list"))
         }
     }
@@ -237,12 +239,12 @@ pub trait ServicesApi: Send + Sync + 'static {
     fn service_update(
         &self,
         id: String,
-        query: ServiceUpdateQuery,
-        registry_auth: Option<AuthConfig>,
+        version: i64,
+        options: ServiceUpdateOptions,
         body: ServiceSpec,
     ) -> impl Future<Output = Result<ServiceUpdateReply, ServerError>> + Send {
         async move {
-            let _ = (id, query, registry_auth, body);
+            let _ = (id, version, options, body);
             Err(ServerError::not_implemented("service_update"))
         }
     }
@@ -270,10 +272,12 @@ async fn serve_service_create<T: ServicesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let registry_auth = incoming
-        .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
+    let options = ServiceCreateOptions {
+        registry_auth: incoming
+            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    };
     let body = incoming.required_json_body::<ServiceSpec>().await?;
-    let reply = api.service_create(registry_auth, body).await?;
+    let reply = api.service_create(options, body).await?;
     Ok(
         match reply {
             ServiceCreateReply::Created(value) => {
@@ -354,8 +358,16 @@ async fn serve_service_list<T: ServicesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = ServiceListQuery::from_pairs(&incoming.query())?;
-    let reply = api.service_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        ServiceListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.service_list(options).await?;
     Ok(
         match reply {
             ServiceListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -377,11 +389,19 @@ async fn serve_service_update<T: ServicesApi + ?Sized>(
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let query = ServiceUpdateQuery::from_pairs(&incoming.query())?;
-    let registry_auth = incoming
-        .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?;
+    let version = {
+        let pairs = incoming.query();
+        pairs
+            .last("version")
+            .map(|text| crate::runtime::server::parse_scalar("version", text))
+            .ok_or_else(|| crate::runtime::server::missing_query("version"))??
+    };
+    let options = ServiceUpdateOptions {
+        registry_auth: incoming
+            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    };
     let body = incoming.required_json_body::<ServiceSpec>().await?;
-    let reply = api.service_update(id, query, registry_auth, body).await?;
+    let reply = api.service_update(id, version, options, body).await?;
     Ok(
         match reply {
             ServiceUpdateReply::Ok => crate::runtime::server::empty(200u16),

@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{ErrorResponse, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec};
-use crate::operations::swarm::{SwarmLeaveQuery, SwarmUpdateQuery};
+use crate::operations::swarm::{SwarmLeaveOptions, SwarmUpdateOptions};
 
 /// The answers of [`SwarmApi::swarm_init`], one per documented status.
 #[derive(Debug)]
@@ -188,10 +188,10 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn swarm_leave(
         &self,
-        query: SwarmLeaveQuery,
+        options: SwarmLeaveOptions,
     ) -> impl Future<Output = Result<SwarmLeaveReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("swarm_leave"))
         }
     }
@@ -231,11 +231,12 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn swarm_update(
         &self,
-        query: SwarmUpdateQuery,
+        version: i64,
+        options: SwarmUpdateOptions,
         body: SwarmSpec,
     ) -> impl Future<Output = Result<SwarmUpdateReply, ServerError>> + Send {
         async move {
-            let _ = (query, body);
+            let _ = (version, options, body);
             Err(ServerError::not_implemented("swarm_update"))
         }
     }
@@ -335,8 +336,16 @@ async fn serve_swarm_leave<T: SwarmApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = SwarmLeaveQuery::from_pairs(&incoming.query())?;
-    let reply = api.swarm_leave(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        SwarmLeaveOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.swarm_leave(options).await?;
     Ok(
         match reply {
             SwarmLeaveReply::Ok => crate::runtime::server::empty(200u16),
@@ -357,9 +366,34 @@ async fn serve_swarm_update<T: SwarmApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = SwarmUpdateQuery::from_pairs(&incoming.query())?;
+    let version = {
+        let pairs = incoming.query();
+        pairs
+            .last("version")
+            .map(|text| crate::runtime::server::parse_scalar("version", text))
+            .ok_or_else(|| crate::runtime::server::missing_query("version"))??
+    };
+    let options = {
+        let pairs = incoming.query();
+        SwarmUpdateOptions {
+            rotate_worker_token: pairs
+                .last("rotateWorkerToken")
+                .map(|text| crate::runtime::server::parse_bool(
+                    "rotateWorkerToken",
+                    text,
+                ))
+                .transpose()?,
+            rotate_manager_token: pairs
+                .last("rotateManagerToken")
+                .map(|text| crate::runtime::server::parse_bool(
+                    "rotateManagerToken",
+                    text,
+                ))
+                .transpose()?,
+        }
+    };
     let body = incoming.required_json_body::<SwarmSpec>().await?;
-    let reply = api.swarm_update(query, body).await?;
+    let reply = api.swarm_update(version, options, body).await?;
     Ok(
         match reply {
             SwarmUpdateReply::Ok => crate::runtime::server::empty(200u16),

@@ -13,15 +13,15 @@ use crate::models::{
     AuthConfig, AuthResponse, ErrorResponse, EventMessage, SystemInfo, SystemVersion,
 };
 
-use crate::operations::system::SystemEventsQuery;
+use crate::operations::system::SystemEventsOptions;
 
 /// The answers of [`SystemApi::system_auth`], one per documented status.
 #[derive(Debug)]
 pub enum SystemAuthReply {
     /// 200: no error
-    Ok(Box<AuthResponse>),
+    LoggedIn(Box<AuthResponse>),
     /// 204: no error, no body
-    NoContent,
+    LoggedInWithoutToken,
     /// 500: server error, including credentials the registry refused
     InternalServerError(ErrorResponse),
 }
@@ -136,10 +136,10 @@ pub trait SystemApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn system_events(
         &self,
-        query: SystemEventsQuery,
+        options: SystemEventsOptions,
     ) -> impl Future<Output = Result<SystemEventsReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("system_events"))
         }
     }
@@ -221,8 +221,12 @@ async fn serve_system_auth<T: SystemApi + ?Sized>(
     let reply = api.system_auth(body).await?;
     Ok(
         match reply {
-            SystemAuthReply::Ok(value) => crate::runtime::server::json(200u16, &value),
-            SystemAuthReply::NoContent => crate::runtime::server::empty(204u16),
+            SystemAuthReply::LoggedIn(value) => {
+                crate::runtime::server::json(200u16, &value)
+            }
+            SystemAuthReply::LoggedInWithoutToken => {
+                crate::runtime::server::empty(204u16)
+            }
             SystemAuthReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -234,8 +238,18 @@ async fn serve_system_events<T: SystemApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = SystemEventsQuery::from_pairs(&incoming.query())?;
-    let reply = api.system_events(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        SystemEventsOptions {
+            since: pairs.last("since").map(|text| text.to_string()),
+            until: pairs.last("until").map(|text| text.to_string()),
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.system_events(options).await?;
     Ok(
         match reply {
             SystemEventsReply::Ok(value) => {

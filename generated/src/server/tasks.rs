@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{ErrorResponse, Task};
-use crate::operations::tasks::TaskListQuery;
+use crate::operations::tasks::TaskListOptions;
 
 /// The answers of [`TasksApi::task_inspect`], one per documented status.
 #[derive(Debug)]
@@ -90,10 +90,10 @@ pub trait TasksApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn task_list(
         &self,
-        query: TaskListQuery,
+        options: TaskListOptions,
     ) -> impl Future<Output = Result<TaskListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("task_list"))
         }
     }
@@ -143,8 +143,16 @@ async fn serve_task_list<T: TasksApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = TaskListQuery::from_pairs(&incoming.query())?;
-    let reply = api.task_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        TaskListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.task_list(options).await?;
     Ok(
         match reply {
             TaskListReply::Ok(value) => crate::runtime::server::json(200u16, &value),

@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{ErrorResponse, Volume, VolumeCreateBody, VolumeListResponse};
-use crate::operations::volumes::VolumeListQuery;
+use crate::operations::volumes::VolumeListOptions;
 
 /// The answers of [`VolumesApi::volume_create`], one per documented status.
 #[derive(Debug)]
@@ -140,10 +140,10 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn volume_list(
         &self,
-        query: VolumeListQuery,
+        options: VolumeListOptions,
     ) -> impl Future<Output = Result<VolumeListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("volume_list"))
         }
     }
@@ -229,8 +229,16 @@ async fn serve_volume_list<T: VolumesApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = VolumeListQuery::from_pairs(&incoming.query())?;
-    let reply = api.volume_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        VolumeListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.volume_list(options).await?;
     Ok(
         match reply {
             VolumeListReply::Ok(value) => crate::runtime::server::json(200u16, &value),

@@ -1,22 +1,43 @@
-//! The `client` module: one async method on `Docker` per operation, one file per tag.
+//! The `client` module: one method on `Docker` per operation, one file per tag.
 //!
-//! Each method builds a `Call` from its typed arguments, sends it, and turns
-//! the answer into the return type the spec's success responses call for:
-//! nothing, a JSON model, a JSON-lines stream, multiplexed output, raw bytes,
-//! a hijacked connection, or an enum when the statuses mean different things
-//! (`204` started vs `304` already started).
+//! # The call shape
+//!
+//! Every operation is called the same way, so a user can guess any call from
+//! the Docker CLI and the rustdoc:
+//!
+//! ```text
+//! docker.container_logs(&id).follow(true).stdout(true).await?
+//! //     └ what you must say ┘└ what you may say ─────┘└ send it
+//! ```
+//!
+//! - What the request cannot do without (path parameters, required query
+//!   parameters and headers, a required body) are arguments of the method.
+//! - Everything optional (query parameters, headers, an optional body) is set
+//!   on the pending call it returns (`ContainerLogsRequest`), one setter per
+//!   parameter, or all at once from its options struct (`ContainerLogsOptions`,
+//!   which implements `Default`) with `.options(..)`.
+//! - The pending call implements `IntoFuture`: `.await` sends it. Leaving the
+//!   options out costs nothing, unlike a positional `&Query::default()`.
+//!
+//! Why a pending call rather than an options argument: an argument must be
+//! written even when empty (`None`, `Default::default()`), and would make the
+//! hundred calls that take no options look different from the few that do.
+//!
+//! What a call yields is the spec's success body (a model, a JSON-lines
+//! stream, multiplexed output, raw bytes, a hijacked connection), or an
+//! outcome type when headers come with it or statuses mean different things
+//! (`ContainerStartOutcome::AlreadyStarted`).
 
 use std::collections::BTreeSet;
 
-use heck::{ToShoutySnakeCase, ToUpperCamelCase};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, Upgrade};
+use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TtySource, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
-use super::operations::{encoding_tokens, operation_doc, query_struct_name};
-use super::rust::{collect_names, doc_attrs, ident, render_file, rust_type, use_line};
+use super::operations::{encoding_tokens, operation_doc, push_value};
+use super::rust::{collect_names, doc_attrs, doc_text, ident, render_file, rust_type, use_line};
 use super::FileSet;
 
 pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
@@ -27,40 +48,17 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             continue;
         }
         let mut models = BTreeSet::new();
-        let mut queries = Vec::new();
-        let mut consts = Vec::new();
         let mut items = Vec::new();
         let mut methods = Vec::new();
         let module = ident(&tag.module);
         for op in &ops {
-            // Feature-gated methods name their items in full, so the plain imports stay used.
-            if op.upgrade != Some(Upgrade::Websocket) {
-                consts.push(format_ident!("{}", op.id.to_shouty_snake_case()));
-                if !op.query.is_empty() {
-                    queries.push(query_struct_name(op));
-                }
-            }
-            let (item, method) = operation_method(ir, op, &module, &mut models);
-            items.extend(item);
+            let (op_items, method) = operation(ir, op, &mut models);
+            items.extend(op_items);
             methods.push(method);
         }
         let model_use = use_line(quote!(crate::models), &models);
-        let ops_use = quote!(use crate::operations::#module::{ #( #consts, )* #( #queries ),* };);
-        // Import only what this tag's methods use, so no import is left unused.
+        // Import only what this tag's calls use, so no import is left unused.
         let raw_body = ops.iter().any(|o| matches!(o.body, Some(Body::Raw { .. })));
-        let tty = ops.iter().any(|o| {
-            o.upgrade == Some(Upgrade::Tcp)
-                || o.responses
-                    .values()
-                    .any(|r| r.status < 400 && r.kind == ResponseKind::Multiplexed)
-        });
-        let upgrade = ops.iter().any(|o| o.upgrade == Some(Upgrade::Tcp));
-        let encoding = ops.iter().any(|o| {
-            !o.headers.is_empty()
-                || o.responses
-                    .values()
-                    .any(|r| r.status < 400 && !r.headers.is_empty())
-        });
         let body_use = if raw_body {
             quote!(
                 use crate::runtime::body::RequestBody;
@@ -68,34 +66,25 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         } else {
             quote!()
         };
-        let tty_use = if tty { quote!(TtySource,) } else { quote!() };
-        let upgrade_use = if upgrade {
-            quote!(UpgradeKind,)
-        } else {
-            quote!()
-        };
-        let encoding_use = if encoding {
-            quote!(
-                use crate::runtime::operation::ParamEncoding;
-            )
-        } else {
-            quote!()
-        };
         let tokens = quote! {
-            #body_use
-            use crate::runtime::client::{Call, Docker, #tty_use #upgrade_use render_path};
-            use crate::runtime::error::Error;
-            #encoding_use
-            #model_use
-            #ops_use
+            use std::future::IntoFuture;
 
-            #( #items )*
+            #body_use
+            use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+            use crate::runtime::error::Error;
+            #model_use
+            use crate::operations::#module::*;
 
             impl Docker {
                 #( #methods )*
             }
+
+            #( #items )*
         };
-        let doc = format!("Client methods of the `{}` tag.\n\n{}", tag.name, tag.doc);
+        let doc = format!(
+            "Client calls of the `{}` tag: their pending calls and outcomes.\n\n{}",
+            tag.name, tag.doc
+        );
         out.insert(
             format!("src/client/{}.rs", tag.module),
             render_file(&doc, tokens)?,
@@ -105,10 +94,19 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let tokens = quote! {
         #( pub mod #modules; )*
     };
-    let doc =
-        "The async client: one method on [`Docker`](crate::Docker) per operation of the spec,\n\
-in one file per tag. Methods are named after the operation ids (`container_list`,\n\
-`image_create`, ...); their rustdoc lists the parameters and every documented status.";
+    let doc = "The async client: one method on [`Docker`](crate::Docker) per operation of the\n\
+spec, in one file per tag, named after the operation (`container_list`,\n\
+`image_create`, ...).\n\n\
+A method takes what the request cannot do without and returns a pending call;\n\
+optional parameters are set on it, and `.await` sends it:\n\n\
+```no_run\n\
+# async fn run(docker: docker_remote_api::Docker) -> Result<(), docker_remote_api::Error> {\n\
+let running = docker.container_list().all(false).await?;\n\
+let stopped = docker.container_stop(\"web\").timeout(5).await?;\n\
+# let _ = (running, stopped);\n\
+# Ok(())\n\
+# }\n\
+```";
     out.insert("src/client/mod.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
@@ -118,45 +116,27 @@ pub(super) fn successes(op: &Operation) -> Vec<&Response> {
     op.responses.values().filter(|r| r.status < 400).collect()
 }
 
-pub(super) fn same_shape(a: &Response, b: &Response) -> bool {
-    a.kind == b.kind
-        && a.headers
-            .iter()
-            .map(|h| (&h.name, &h.ty))
-            .eq(b.headers.iter().map(|h| (&h.name, &h.ty)))
+/// Optional parameters: the fields of the options struct, in spec order.
+pub(super) fn optional_params(op: &Operation) -> impl Iterator<Item = &Param> {
+    op.query.iter().chain(&op.headers).filter(|p| !p.required)
 }
 
-/// The variant name for a status code.
-pub(super) fn status_variant(status: u16) -> String {
-    match status {
-        100 => "Continue".into(),
-        101 => "Upgraded".into(),
-        200 => "Ok".into(),
-        201 => "Created".into(),
-        202 => "Accepted".into(),
-        204 => "NoContent".into(),
-        301 => "MovedPermanently".into(),
-        302 => "Found".into(),
-        304 => "NotModified".into(),
-        400 => "BadRequest".into(),
-        401 => "Unauthorized".into(),
-        403 => "Forbidden".into(),
-        404 => "NotFound".into(),
-        406 => "NotAcceptable".into(),
-        409 => "Conflict".into(),
-        413 => "PayloadTooLarge".into(),
-        500 => "InternalServerError".into(),
-        501 => "NotImplemented".into(),
-        503 => "ServiceUnavailable".into(),
-        other => format!("Status{other}"),
+/// What a method argument of parameter `p` looks like, and the type stored in the pending call.
+fn arg_type(ir: &Ir, p: &Param) -> TokenStream {
+    match &p.ty {
+        TypeExpr::Scalar(Scalar::String) => quote!(&'a str),
+        TypeExpr::Scalar(_) => rust_type(ir, &p.ty),
+        t => {
+            let t = rust_type(ir, t);
+            quote!(&'a #t)
+        }
     }
 }
 
 fn tty_source(op: &Operation) -> TokenStream {
-    if op.path.starts_with("/exec/") {
-        quote!(TtySource::Exec)
-    } else {
-        quote!(TtySource::Container)
+    match op.tty_source {
+        TtySource::Exec => quote!(crate::runtime::client::TtySource::Exec),
+        TtySource::Container => quote!(crate::runtime::client::TtySource::Container),
     }
 }
 
@@ -166,20 +146,22 @@ fn outcome(
     op: &Operation,
     r: &Response,
     models: &mut BTreeSet<String>,
-    output_name: &proc_macro2::Ident,
+    output_name: &Ident,
 ) -> (TokenStream, TokenStream) {
-    let first_path = op.path_params.first().map(|p| ident(&p.rust_name));
-    let id_arg = match &first_path {
-        Some(p) => quote!(#p),
+    let id_arg = match op.path_params.first() {
+        Some(p) => {
+            let p = ident(&p.rust_name);
+            quote!(#p)
+        }
         None => quote!(""),
     };
     let source = tty_source(op);
     let (body_ty, body_expr) = match &r.kind {
-        ResponseKind::None => (quote!(()), quote!(self.read_empty(op, response).await?)),
+        ResponseKind::None => (quote!(()), quote!(docker.read_empty(op, response).await?)),
         ResponseKind::Json(t) => {
             collect_names(ir, t, models);
             let ty = rust_type(ir, t);
-            (ty, quote!(self.read_json(op, response).await?))
+            (ty, quote!(docker.read_json(op, response).await?))
         }
         ResponseKind::JsonLines(t) => {
             collect_names(ir, t, models);
@@ -191,10 +173,10 @@ fn outcome(
         }
         ResponseKind::Multiplexed => (
             quote!(crate::runtime::stream::OutputStream),
-            quote!(self.output(op, response, #source, #id_arg).await?),
+            quote!(docker.output(op, response, #source, #id_arg).await?),
         ),
         ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => {
-            (quote!(String), quote!(self.read_text(op, response).await?))
+            (quote!(String), quote!(docker.read_text(op, response).await?))
         }
         ResponseKind::Raw { .. } => (
             quote!(crate::runtime::stream::ByteStream),
@@ -209,7 +191,7 @@ fn outcome(
         let name = ident(&h.rust_name);
         let wire = &h.name;
         let enc = encoding_tokens(h.encoding);
-        quote!(let #name = Docker::header(op, &response, #wire, #enc)?;)
+        quote!(let #name = Docker::header(op, &response, #wire, crate::runtime::operation::#enc)?;)
     });
     let header_names: Vec<_> = r.headers.iter().map(|h| ident(&h.rust_name)).collect();
     for h in &r.headers {
@@ -222,7 +204,6 @@ fn outcome(
     } else {
         quote!(#body_expr;)
     };
-    let _ = body_ty;
     (
         quote!(#output_name),
         quote! {{
@@ -233,11 +214,12 @@ fn outcome(
     )
 }
 
-fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &proc_macro2::Ident) -> TokenStream {
+/// The struct of a success answer that brings headers with its body.
+fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &Ident) -> TokenStream {
     let fields = r.headers.iter().map(|h| {
         let f = ident(&h.rust_name);
         let ty = rust_type(ir, &h.ty);
-        let doc = doc_attrs(&format!("The `{}` header: {}", h.name, h.doc));
+        let doc = doc_attrs(&format!("The `{}` header: {}", h.name, doc_text(&h.doc)));
         quote!(#doc pub #f: Option<#ty>,)
     });
     let body = match &r.kind {
@@ -261,9 +243,9 @@ fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &proc_macro2::Iden
         ResponseKind::Raw { .. } => quote!(/// The body, streamed.
                                            pub body: crate::runtime::stream::ByteStream,),
     };
+    let method = &op.names.method;
     let doc = doc_attrs(&format!(
-        "The successful answer of [`Docker::{}`](crate::Docker::{}): its headers and body.",
-        op.id, op.id
+        "The successful answer of [`Docker::{method}`]: its headers and body."
     ));
     let derive = if debuggable(&r.kind) {
         quote!(#[derive(Debug)])
@@ -280,150 +262,49 @@ fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &proc_macro2::Iden
     }
 }
 
-fn param_arg(ir: &Ir, p: &Param, models: &mut BTreeSet<String>) -> TokenStream {
-    let name = ident(&p.rust_name);
-    collect_names(ir, &p.ty, models);
-    let ty = match &p.ty {
-        TypeExpr::Scalar(Scalar::String) => quote!(str),
-        t => rust_type(ir, t),
-    };
-    if p.required {
-        quote!(#name: &#ty)
-    } else {
-        quote!(#name: Option<&#ty>)
-    }
-}
-
-/// Returns the extra items (output structs, enums) and the method.
-fn operation_method(
+/// The code that turns `response` into the call's result.
+fn handling(
     ir: &Ir,
     op: &Operation,
-    module: &proc_macro2::Ident,
     models: &mut BTreeSet<String>,
-) -> (Vec<TokenStream>, TokenStream) {
-    let method = ident(&op.id);
-    let gated = op.upgrade == Some(Upgrade::Websocket);
-    let konst_name = format_ident!("{}", op.id.to_shouty_snake_case());
-    let konst = if gated {
-        quote!(crate::operations::#module::#konst_name)
-    } else {
-        quote!(#konst_name)
-    };
-    let camel = op.id.to_upper_camel_case();
-    let mut items = Vec::new();
-    let mut args = Vec::new();
-    let mut setup = Vec::new();
-
-    let path_values: Vec<TokenStream> = op
-        .path_params
-        .iter()
-        .map(|p| {
-            let name = ident(&p.rust_name);
-            match &p.ty {
-                TypeExpr::Scalar(Scalar::String) => {
-                    args.push(quote!(#name: &str));
-                    quote!(#name)
-                }
-                t => {
-                    let ty = rust_type(ir, t);
-                    args.push(quote!(#name: #ty));
-                    quote!(&#name.to_string())
-                }
-            }
-        })
-        .collect();
-    if !op.query.is_empty() {
-        let q_name = query_struct_name(op);
-        let q = if gated {
-            quote!(crate::operations::#module::#q_name)
-        } else {
-            quote!(#q_name)
-        };
-        args.push(quote!(query: &#q));
-        setup.push(quote!(call.query(query.to_pairs())?;));
-    }
-    for h in &op.headers {
-        args.push(param_arg(ir, h, models));
-        let name = ident(&h.rust_name);
-        let wire = &h.name;
-        let enc = encoding_tokens(h.encoding);
-        if h.required {
-            setup.push(quote!(call.header(#wire, #name, #enc)?;));
-        } else {
-            setup.push(quote!(if let Some(value) = #name { call.header(#wire, value, #enc)?; }));
+    items: &mut Vec<TokenStream>,
+) -> (TokenStream, TokenStream) {
+    let id_arg = match op.path_params.first() {
+        Some(p) => {
+            let p = ident(&p.rust_name);
+            quote!(#p)
         }
-    }
-    match &op.body {
-        Some(Body::Json { ty, required, .. }) => {
-            collect_names(ir, ty, models);
-            let t = rust_type(ir, ty);
-            if *required {
-                args.push(quote!(body: &#t));
-                setup.push(quote!(call.json(body)?;));
-            } else {
-                args.push(quote!(body: Option<&#t>));
-                setup.push(quote!(if let Some(body) = body {
-                    call.json(body)?;
-                }));
-            }
-        }
-        Some(Body::Raw {
-            content_type,
-            required,
-            ..
-        }) => {
-            if *required {
-                args.push(quote!(body: RequestBody));
-                setup.push(quote!(call.raw(body, #content_type);));
-            } else {
-                args.push(quote!(body: Option<RequestBody>));
-                setup.push(quote!(if let Some(body) = body { call.raw(body, #content_type); }));
-            }
-        }
-        None => {}
-    }
-
-    let first_path = op.path_params.first().map(|p| ident(&p.rust_name));
-    let id_arg = match &first_path {
-        Some(p) => quote!(#p),
         None => quote!(""),
     };
     let source = tty_source(op);
     let success = successes(op);
-    let (ret, handling): (TokenStream, TokenStream) = match op.upgrade {
-        Some(Upgrade::Tcp) => {
-            setup.push(quote!(call.upgrade = UpgradeKind::Tcp;));
-            (
-                quote!(crate::runtime::hijack::Attached),
-                quote! {
-                    match response.status().as_u16() {
-                        101 | 200..=299 => self.hijack(op, response, #source, #id_arg).await,
-                        _ => Err(self.api_error(op, response).await),
-                    }
-                },
-            )
-        }
-        Some(Upgrade::Websocket) => {
-            setup.push(quote!(call.upgrade = UpgradeKind::Websocket(crate::runtime::client::websocket_key());));
-            (
-                quote!(crate::runtime::hijack::WebSocket),
-                quote!(self.websocket(op, response).await),
-            )
-        }
-        None if success.is_empty()
-            || (success.iter().all(|r| same_shape(r, success[0])) && !mixes_classes(&success)) =>
-        {
-            let output_name = format_ident!("{camel}Output");
+    let outcome_name = format_ident!("{}", op.names.outcome);
+    match (op.upgrade, op.success) {
+        (Some(Upgrade::Tcp), _) => (
+            quote!(crate::runtime::hijack::Attached),
+            quote! {
+                match response.status().as_u16() {
+                    101 | 200..=299 => docker.hijack(op, response, #source, #id_arg).await,
+                    _ => Err(docker.api_error(op, response).await),
+                }
+            },
+        ),
+        (Some(Upgrade::Websocket), _) => (
+            quote!(crate::runtime::hijack::WebSocket),
+            quote!(docker.websocket(op, response).await),
+        ),
+        (None, SuccessShape::Single) => {
             let template = success.first().copied().cloned().unwrap_or(Response {
                 status: 200,
+                variant: String::new(),
                 doc: String::new(),
                 kind: ResponseKind::None,
                 headers: vec![],
             });
             if !template.headers.is_empty() {
-                items.push(output_struct(ir, op, &template, &output_name));
+                items.push(output_struct(ir, op, &template, &outcome_name));
             }
-            let (ty, expr) = outcome(ir, op, &template, models, &output_name);
+            let (ty, expr) = outcome(ir, op, &template, models, &outcome_name);
             let documented: Vec<u16> = success
                 .iter()
                 .map(|r| r.status)
@@ -439,13 +320,12 @@ fn operation_method(
                 quote! {
                     match response.status().as_u16() {
                         #pattern => Ok(#expr),
-                        _ => Err(self.api_error(op, response).await),
+                        _ => Err(docker.api_error(op, response).await),
                     }
                 },
             )
         }
-        None => {
-            let enum_name = format_ident!("{camel}Response");
+        (None, SuccessShape::PerStatus) => {
             let mut variants = Vec::new();
             let mut arms = Vec::new();
             let mut fallback = None;
@@ -454,21 +334,21 @@ fn operation_method(
                 .find(|r| (200..300).contains(&r.status))
                 .map(|r| r.status);
             for r in &success {
-                let v = format_ident!("{}", status_variant(r.status));
-                let output_name = format_ident!("{camel}Output{}", r.status);
+                let v = format_ident!("{}", r.variant);
+                let output_name = format_ident!("{}{}", op.names.outcome, r.variant);
                 if !r.headers.is_empty() {
                     items.push(output_struct(ir, op, r, &output_name));
                 }
                 let (ty, expr) = outcome(ir, op, r, models, &output_name);
-                let doc = doc_attrs(&format!("{}: {}", r.status, r.doc));
+                let doc = doc_attrs(&format!("{}: {}", r.status, doc_text(&r.doc)));
                 let status = proc_macro2::Literal::u16_unsuffixed(r.status);
                 // Exact statuses first; an undocumented 2xx falls to the first documented one, last.
                 let unit = matches!(r.kind, ResponseKind::None) && r.headers.is_empty();
                 let arm = |pattern: TokenStream| {
                     if unit {
-                        quote!(#pattern => { #expr; Ok(#enum_name::#v) })
+                        quote!(#pattern => { #expr; Ok(#outcome_name::#v) })
                     } else {
-                        quote!(#pattern => Ok(#enum_name::#v(#expr)),)
+                        quote!(#pattern => Ok(#outcome_name::#v(#expr)),)
                     }
                 };
                 arms.push(arm(quote!(#status)));
@@ -482,56 +362,286 @@ fn operation_method(
                 }
             }
             arms.extend(fallback);
-            let doc = doc_attrs(&format!("The successful outcomes of [`Docker::{}`](crate::Docker::{}), one per documented status.", op.id, op.id));
+            let method = &op.names.method;
+            let doc = doc_attrs(&format!(
+                "The successful outcomes of [`Docker::{method}`], one per documented status."
+            ));
             let derive = if success.iter().all(|r| debuggable(&r.kind)) {
-                quote!(#[derive(Debug)])
+                quote!(#[derive(Debug, Clone, PartialEq)])
             } else {
                 quote!()
             };
             items.push(quote! {
                 #doc
                 #derive
-                pub enum #enum_name {
+                pub enum #outcome_name {
                     #( #variants )*
                 }
             });
             (
-                quote!(#enum_name),
+                quote!(#outcome_name),
                 quote! {
                     match response.status().as_u16() {
                         #( #arms )*
-                        _ => Err(self.api_error(op, response).await),
+                        _ => Err(docker.api_error(op, response).await),
                     }
                 },
             )
         }
-    };
+    }
+}
 
-    let mutability = if setup.is_empty() {
-        quote!()
+/// The pending call of one operation, its `Docker` method, and its outcome types.
+fn operation(
+    ir: &Ir,
+    op: &Operation,
+    models: &mut BTreeSet<String>,
+) -> (Vec<TokenStream>, TokenStream) {
+    let mut items = Vec::new();
+    let method = ident(&op.names.method);
+    let request = format_ident!("{}", op.names.request);
+    let options = format_ident!("{}", op.names.options);
+    let konst = format_ident!("{}", op.names.descriptor);
+    let has_options = optional_params(op).next().is_some();
+    for p in optional_params(op) {
+        collect_names(ir, &p.ty, models);
+    }
+
+    // Arguments: path parameters, required query parameters and headers, a required body.
+    let mut fields = Vec::new(); // (name, type) stored in the pending call
+    let mut path_values = Vec::new();
+    for p in &op.path_params {
+        let name = ident(&p.rust_name);
+        collect_names(ir, &p.ty, models);
+        fields.push((name.clone(), arg_type(ir, p)));
+        path_values.push(match &p.ty {
+            TypeExpr::Scalar(Scalar::String) => quote!(#name),
+            _ => quote!(&#name.to_string()),
+        });
+    }
+    for p in op.query.iter().chain(&op.headers).filter(|p| p.required) {
+        let name = ident(&p.rust_name);
+        collect_names(ir, &p.ty, models);
+        fields.push((name.clone(), arg_type(ir, p)));
+    }
+    let mut setup = Vec::new();
+    let mut body_setter = quote!();
+    let mut body_field = None;
+    match &op.body {
+        Some(Body::Json { ty, required, doc }) => {
+            collect_names(ir, ty, models);
+            let t = rust_type(ir, ty);
+            if *required {
+                fields.push((format_ident!("body"), quote!(&'a #t)));
+                setup.push(quote!(call.json(body)?;));
+            } else {
+                body_field = Some(quote!(Option<&'a #t>));
+                let doc = doc_attrs(&format!("The request body: {}", doc_text(doc)));
+                body_setter = quote! {
+                    #doc
+                    pub fn body(mut self, body: &'a #t) -> Self {
+                        self.body = Some(body);
+                        self
+                    }
+                };
+                setup.push(quote!(if let Some(body) = body { call.json(body)?; }));
+            }
+        }
+        Some(Body::Raw {
+            content_type,
+            required,
+            doc,
+        }) => {
+            if *required {
+                fields.push((format_ident!("body"), quote!(RequestBody)));
+                setup.push(quote!(call.raw(body, #content_type);));
+            } else {
+                body_field = Some(quote!(Option<RequestBody>));
+                let doc = doc_attrs(&format!(
+                    "The request body (`{content_type}`): {}",
+                    doc_text(doc)
+                ));
+                body_setter = quote! {
+                    #doc
+                    pub fn body(mut self, body: RequestBody) -> Self {
+                        self.body = Some(body);
+                        self
+                    }
+                };
+                setup.push(quote!(if let Some(body) = body { call.raw(body, #content_type); }));
+            }
+        }
+        None => {}
+    }
+
+    // The query string: required parameters, then the options set.
+    let mut pushes = Vec::new();
+    for p in &op.query {
+        let push = push_value(ir, p, &p.name);
+        if p.required {
+            let name = ident(&p.rust_name);
+            pushes.push(quote! { { let value = &#name; #push } });
+        } else {
+            let name = ident(&p.rust_name);
+            pushes.push(quote! { if let Some(value) = &options.#name { #push } });
+        }
+    }
+    if !pushes.is_empty() {
+        setup.insert(0, quote!(call.query_with(|pairs| { #( #pushes )* Ok(()) })?;));
+    }
+    for h in &op.headers {
+        let name = ident(&h.rust_name);
+        let wire = &h.name;
+        let enc = encoding_tokens(h.encoding);
+        let enc = quote!(crate::runtime::operation::#enc);
+        if h.required {
+            setup.push(quote!(call.header(#wire, #name, #enc)?;));
+        } else {
+            setup.push(quote!(if let Some(value) = &options.#name { call.header(#wire, value, #enc)?; }));
+        }
+    }
+    match op.upgrade {
+        Some(Upgrade::Tcp) => {
+            setup.push(quote!(call.upgrade = crate::runtime::client::UpgradeKind::Tcp;))
+        }
+        Some(Upgrade::Websocket) => setup.push(quote!(call.upgrade = crate::runtime::client::UpgradeKind::Websocket(crate::runtime::client::websocket_key());)),
+        None => {}
+    }
+
+    let (ret, handle) = handling(ir, op, models, &mut items);
+
+    // The pending call's fields, setters and destructuring.
+    let mut struct_fields: Vec<TokenStream> = fields
+        .iter()
+        .map(|(name, ty)| quote!(#name: #ty,))
+        .collect();
+    let mut field_names: Vec<Ident> = fields.iter().map(|(n, _)| n.clone()).collect();
+    let mut inits: Vec<TokenStream> = fields.iter().map(|(n, _)| quote!(#n,)).collect();
+    if has_options {
+        struct_fields.push(quote!(options: #options,));
+        field_names.push(format_ident!("options"));
+        inits.push(quote!(options: #options::default(),));
+    }
+    if let Some(ty) = &body_field {
+        struct_fields.push(quote!(body: #ty,));
+        field_names.push(format_ident!("body"));
+        inits.push(quote!(body: None,));
+    }
+    let setters = optional_params(op).map(|p| {
+        let field = ident(&p.rust_name);
+        let setter = ident(&p.setter);
+        let location = if op.headers.iter().any(|h| h.name == p.name) {
+            "header"
+        } else {
+            "query parameter"
+        };
+        let mut doc = format!("Sets the {location} `{}`: {}", p.name, doc_text(&p.doc));
+        if let Some(d) = &p.default {
+            doc.push_str(&format!(" Default: `{d}`."));
+        }
+        if let Some(s) = &p.since {
+            doc.push_str(&format!(" Since API {s}."));
+        }
+        let doc = doc_attrs(&doc);
+        match &p.ty {
+            TypeExpr::Scalar(Scalar::String) => quote! {
+                #doc
+                pub fn #setter(mut self, value: impl Into<String>) -> Self {
+                    self.options.#field = Some(value.into());
+                    self
+                }
+            },
+            t => {
+                let t = rust_type(ir, t);
+                quote! {
+                    #doc
+                    pub fn #setter(mut self, value: #t) -> Self {
+                        self.options.#field = Some(value);
+                        self
+                    }
+                }
+            }
+        }
+    });
+    let options_setter = if has_options {
+        let doc = doc_attrs(&format!(
+            "Sets every optional parameter at once from [`{options}`], replacing any set before."
+        ));
+        quote! {
+            #doc
+            pub fn options(mut self, options: #options) -> Self {
+                self.options = options;
+                self
+            }
+        }
     } else {
-        quote!(mut)
+        quote!()
     };
-    let docs = doc_attrs(&operation_doc(op));
+    let args = fields.iter().map(|(name, ty)| quote!(#name: #ty));
+    let op_doc = operation_doc(op);
+    let method_docs = doc_attrs(&format!(
+        "{op_doc}\n\nReturns a [`{request}`]: set optional parameters on it, then `.await` it."
+    ));
+    let request_doc = doc_attrs(&format!(
+        "A pending [`Docker::{}`] call: set its optional parameters, then `.await` it to send it.",
+        op.names.method
+    ));
     let cfg = if op.upgrade == Some(Upgrade::Websocket) {
         quote!(#[cfg(feature = "websocket")])
     } else {
         quote!()
     };
+    let call_mut = if setup.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
+    items.insert(
+        0,
+        quote! {
+            #request_doc
+            #cfg
+            #[must_use = "a pending call does nothing until it is awaited"]
+            pub struct #request<'a> {
+                docker: &'a Docker,
+                #( #struct_fields )*
+            }
+
+            #cfg
+            impl<'a> #request<'a> {
+                #( #setters )*
+                #options_setter
+                #body_setter
+
+                /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+                pub async fn send(self) -> Result<#ret, Error> {
+                    let #request { docker, #( #field_names ),* } = self;
+                    let op = &#konst;
+                    let #call_mut call = Call::new(op, render_path(op.path, &[ #( #path_values ),* ]));
+                    #( #setup )*
+                    let response = docker.send(call).await?;
+                    #handle
+                }
+            }
+
+            #cfg
+            impl<'a> IntoFuture for #request<'a> {
+                type Output = Result<#ret, Error>;
+                type IntoFuture = PendingCall<'a, #ret>;
+
+                fn into_future(self) -> Self::IntoFuture {
+                    Box::pin(self.send())
+                }
+            }
+        },
+    );
     let method_tokens = quote! {
-        #docs
+        #method_docs
         #cfg
-        pub async fn #method(&self, #( #args ),*) -> Result<#ret, Error> {
-            let op = &#konst;
-            let #mutability call = Call::new(op, render_path(op.path, &[ #( #path_values ),* ]));
-            #( #setup )*
-            let response = self.send(call).await?;
-            #handling
+        pub fn #method<'a>(&'a self, #( #args ),*) -> #request<'a> {
+            #request { docker: self, #( #inits )* }
         }
     };
-    if op.upgrade == Some(Upgrade::Websocket) {
-        items = items.into_iter().map(|i| quote!(#cfg #i)).collect();
-    }
     (items, method_tokens)
 }
 
@@ -542,12 +652,4 @@ pub(super) fn debuggable(kind: &ResponseKind) -> bool {
         ResponseKind::Raw { content_type } => content_type.starts_with("text/plain"),
         _ => false,
     }
-}
-
-/// Whether success statuses of different classes (`204` and `304`) share a
-/// shape: they still mean different things and get an enum.
-pub(super) fn mixes_classes(success: &[&Response]) -> bool {
-    let two = success.iter().any(|r| (200..300).contains(&r.status));
-    let three = success.iter().any(|r| (300..400).contains(&r.status));
-    two && three
 }

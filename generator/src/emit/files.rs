@@ -79,10 +79,11 @@ pub fn emit_runtime(out: &mut FileSet) {
 pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let doc = format!(
         "Typed access to the {} v{}.\n\n\
+- [`prelude`]: everything a call needs, in one import.\n\
+- [`Docker`] (feature `client`, on by default): the async client, one method per operation.\n\
 - [`models`]: request and response bodies, one module per tag.\n\
-- [`operations`]: what the spec says of every operation, and typed query parameters.\n\
-- [`runtime`]: the small hand-written support code the generated items use.\n\
-- `client` (feature `client`, on by default): the async `Docker` client.\n\
+- [`operations`]: what the spec says of every operation, as data, and each operation's options.\n\
+- `client`: the pending calls and outcome types of the client's methods, one module per tag.\n\
 - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n\n\
 Requests go to `{}/...` on `{}` unless configured otherwise.",
         ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint
@@ -96,12 +97,14 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #![warn(missing_docs)]
         pub mod models;
         pub mod operations;
-        pub mod runtime;
+        pub mod prelude;
+        mod runtime;
         #[cfg(feature = "client")]
         pub mod client;
         #[cfg(feature = "server")]
         pub mod server;
 
+        pub use runtime::nullable::Nullable;
         #[cfg(feature = "client")]
         pub use runtime::body::RequestBody;
         #[cfg(feature = "client")]
@@ -111,7 +114,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #[cfg(feature = "client")]
         pub use runtime::hijack::{AttachInput, Attached};
         #[cfg(feature = "client")]
-        pub use runtime::stream::{ByteStream, JsonLines, OutputChunk, OutputMode, OutputStream};
+        pub use runtime::stream::{ByteStream, Demuxer, JsonLines, OutputChunk, OutputMode, OutputStream};
         #[cfg(feature = "client")]
         pub use runtime::transport::{Endpoint, TlsConfig};
         #[cfg(feature = "websocket")]
@@ -128,6 +131,50 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
     };
     // The crate's front page is the README (so its examples are doctests); `doc` adds the map.
     out.insert("src/lib.rs".into(), render_file(&doc, tokens)?);
+
+    let mut option_uses = Vec::new();
+    let mut client_uses = Vec::new();
+    for tag in &ir.tags {
+        let ops: Vec<_> = ir.operations_of(&tag.name).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let module = super::rust::ident(&tag.module);
+        let options: Vec<_> = ops
+            .iter()
+            .filter(|op| super::client::optional_params(op).next().is_some())
+            .map(|op| quote::format_ident!("{}", op.names.options))
+            .collect();
+        if !options.is_empty() {
+            option_uses.push(quote!(pub use crate::operations::#module::{ #( #options ),* };));
+        }
+        client_uses.push(quote!(#[cfg(feature = "client")] pub use crate::client::#module::*;));
+    }
+    let tokens = quote! {
+        pub use crate::models::*;
+        pub use crate::Nullable;
+        #( #option_uses )*
+        #( #client_uses )*
+        #[cfg(feature = "client")]
+        pub use crate::{
+            AttachInput, Attached, ByteStream, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
+            OutputStream, RequestBody, TlsConfig,
+        };
+    };
+    let doc = "Everything a call needs, in one import:\n\n\
+```no_run\n\
+use docker_remote_api::prelude::*;\n\n\
+# async fn run() -> Result<(), Error> {\n\
+let docker = Docker::from_env()?;\n\
+let body = ContainerCreateBody { image: Some(\"busybox\".into()), ..Default::default() };\n\
+let created = docker.container_create(&body).name(\"web\").await?;\n\
+docker.container_start(&created.id).await?;\n\
+# Ok(())\n\
+# }\n\
+```\n\n\
+It holds the client, its errors and streams, every model, every operation's\n\
+options, and the pending calls and outcomes of the client's methods.";
+    out.insert("src/prelude.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
 

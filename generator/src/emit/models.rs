@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Field, Ir, TypeDef, TypeKind, COMMON_MODULE};
+use crate::ir::{Field, FieldShape, Ir, TypeDef, TypeKind, COMMON_MODULE};
 
 use super::rust::{
     collect_names, doc_attrs, doc_text, erratum_doc, has_default, ident, render_file, rust_type,
@@ -135,8 +135,8 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
     } else {
         quote!(rename = #json,)
     };
-    match (f.required, f.nullable) {
-        (true, false) => {
+    match f.shape {
+        FieldShape::Required => {
             let attr = if plain {
                 quote!()
             } else {
@@ -144,20 +144,21 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
             };
             quote! { #docs #attr pub #name: #inner, }
         }
-        (true, true) => quote! {
+        FieldShape::RequiredNullable => quote! {
             #docs
             #[serde(#rename default)]
             pub #name: Option<#inner>,
         },
-        (false, false) => quote! {
+        // Absent and `null` both read as `None`: no caller needs to tell them apart.
+        FieldShape::Optional => quote! {
             #docs
             #[serde(#rename default, skip_serializing_if = "Option::is_none")]
             pub #name: Option<#inner>,
         },
-        (false, true) => quote! {
+        FieldShape::ThreeState => quote! {
             #docs
-            #[serde(#rename default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::runtime::nullable::deserialize")]
-            pub #name: Option<Option<#inner>>,
+            #[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")]
+            pub #name: crate::Nullable<#inner>,
         },
     }
 }
@@ -256,8 +257,10 @@ fn redacting_debug(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
         let id = ident(&f.rust_name);
         let shown = f.rust_name.trim_start_matches("r#");
         if f.secret {
-            if f.required && !f.nullable {
+            if f.shape == FieldShape::Required {
                 quote!(.field(#shown, &"<redacted>"))
+            } else if f.shape == FieldShape::ThreeState {
+                quote!(.field(#shown, &self.#id.as_option().map(|_| "<redacted>")))
             } else {
                 quote!(.field(#shown, &self.#id.as_ref().map(|_| "<redacted>")))
             }

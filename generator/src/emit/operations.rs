@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -11,7 +10,7 @@ use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
 use super::rust::{
-    collect_names, doc_attrs, doc_text, erratum_doc, has_default, ident, is_enum, render_file,
+    collect_names, doc_attrs, doc_text, erratum_doc, ident, is_enum, render_file,
     rust_type, use_line,
 };
 use super::FileSet;
@@ -29,13 +28,13 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         let mut items = Vec::new();
         for op in &ops {
             items.push(descriptor(op));
-            if !op.query.is_empty() {
-                items.push(query_struct(ir, op));
-                for p in &op.query {
+            if super::client::optional_params(op).next().is_some() {
+                items.push(options_struct(ir, op));
+                for p in super::client::optional_params(op) {
                     collect_names(ir, &p.ty, &mut names);
                 }
             }
-            let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+            let konst = format_ident!("{}", op.names.descriptor);
             all.push(quote!(&#module::#konst));
         }
         let imports = use_line(quote!(crate::models), &names);
@@ -53,7 +52,9 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     }
     let count = all.len();
     let tokens = quote! {
-        use crate::runtime::operation::OperationInfo;
+        pub use crate::runtime::operation::{
+            BodyKind, Method, OperationInfo, ParamEncoding, ParamInfo, ParamLocation, RequestBodyInfo, ResponseInfo, Upgrade,
+        };
         #( pub mod #modules; )*
 
         /// Every operation of the spec, grouped by tag in the spec's tag order.
@@ -65,8 +66,8 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         }
     };
     let doc = "What the spec says about each operation: method, path, parameters, bodies and\n\
-responses, as constants the client and server build on, plus a typed struct of\n\
-query parameters for every operation that takes any.";
+responses, as constants the client and server build on, plus the options struct\n\
+(optional query parameters and headers) of every operation that takes any.";
     out.insert("src/operations/mod.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
@@ -166,7 +167,7 @@ pub fn operation_doc(op: &Operation) -> String {
 }
 
 fn descriptor(op: &Operation) -> TokenStream {
-    let konst = format_ident!("{}", op.id.to_shouty_snake_case());
+    let konst = format_ident!("{}", op.names.descriptor);
     let id = &op.id;
     let tag = &op.tag;
     let method = method_tokens(&op.method);
@@ -239,27 +240,21 @@ fn descriptor(op: &Operation) -> TokenStream {
     }
 }
 
-/// The name of an operation's query struct.
-pub fn query_struct_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}Query", op.id.to_upper_camel_case())
-}
-
-fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
-    let name = query_struct_name(op);
-    let konst = format_ident!("{}", op.id.to_shouty_snake_case());
-    let defaultable = op
-        .query
-        .iter()
-        .all(|p| !p.required || has_default(ir, &p.ty, 0));
-    let default = if defaultable {
-        quote!(Default,)
-    } else {
-        quote!()
-    };
-    let fields = op.query.iter().map(|p| {
+/// The options struct of an operation: its optional query parameters and
+/// headers, plain data. The client's pending call encodes it and the server
+/// glue decodes into it; neither needs methods here.
+fn options_struct(ir: &Ir, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.names.options);
+    let method = &op.names.method;
+    let fields = super::client::optional_params(op).map(|p| {
         let fname = ident(&p.rust_name);
         let ty = rust_type(ir, &p.ty);
-        let mut doc = format!("`{}`: {}", p.name, doc_text(&p.doc));
+        let location = if op.headers.iter().any(|h| h.name == p.name) {
+            "Header"
+        } else {
+            "Query parameter"
+        };
+        let mut doc = format!("{location} `{}`: {}", p.name, doc_text(&p.doc));
         if let Some(d) = &p.default {
             doc.push_str(&format!(" Default: `{d}`."));
         }
@@ -267,56 +262,24 @@ fn query_struct(ir: &Ir, op: &Operation) -> TokenStream {
             doc.push_str(&format!(" Since API {s}."));
         }
         let docs = doc_attrs(&doc);
-        if p.required {
-            quote! { #docs pub #fname: #ty, }
-        } else {
-            quote! { #docs pub #fname: Option<#ty>, }
-        }
+        quote! { #docs pub #fname: Option<#ty>, }
     });
-    let pushes = op.query.iter().map(|p| {
-        let fname = ident(&p.rust_name);
-        let wire = &p.name;
-        let push = push_value(ir, p, wire);
-        if p.required {
-            quote! { { let value = &self.#fname; #push } }
-        } else {
-            quote! { if let Some(value) = &self.#fname { #push } }
-        }
-    });
-    let reads = op.query.iter().map(|p| {
-        let fname = ident(&p.rust_name);
-        let read = read_value(ir, p);
-        quote! { #fname: #read, }
-    });
-    let doc = doc_attrs(&format!("Query parameters of [`{konst}`]."));
+    let doc = doc_attrs(&format!(
+        "The optional parameters of `{method}`, all unset by default.\n\n\
+The client's pending call sets them one by one or takes this struct whole; a\n\
+server implementation receives them decoded."
+    ));
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default)]
+        #[derive(Debug, Clone, PartialEq, Default)]
         pub struct #name {
             #( #fields )*
-        }
-
-        impl #name {
-            /// The query string pairs, in spec order, encoded as the daemon expects.
-            pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-                let mut pairs = Vec::new();
-                #( #pushes )*
-                Ok(pairs)
-            }
-
-            /// Reads the parameters from a request's query string, as the server does:
-            /// a missing required parameter or a value of the wrong type is an error
-            /// naming the parameter; unknown parameters are ignored, as the daemon does.
-            #[cfg(feature = "server")]
-            pub fn from_pairs(pairs: &crate::runtime::server::QueryPairs) -> Result<Self, crate::runtime::server::ServerError> {
-                Ok(Self { #( #reads )* })
-            }
         }
     }
 }
 
 /// The expression reading parameter `p` from `pairs`: `T` when required, else `Option<T>`.
-fn read_value(ir: &Ir, p: &Param) -> TokenStream {
+pub(super) fn read_value(ir: &Ir, p: &Param) -> TokenStream {
     let wire = &p.name;
     let server = quote!(crate::runtime::server);
     // A list of scalars or enum values travels as a repeated key.
@@ -372,7 +335,7 @@ fn parse_text(ir: &Ir, ty: &TypeExpr, wire: &str, encoding: Encoding) -> (TokenS
 }
 
 /// Code that appends `value` (a reference) to `pairs` under `wire`.
-fn push_value(ir: &Ir, p: &Param, wire: &str) -> TokenStream {
+pub(super) fn push_value(ir: &Ir, p: &Param, wire: &str) -> TokenStream {
     if p.encoding == Encoding::Json {
         return quote! { pairs.push((#wire, serde_json::to_string(value)?)); };
     }

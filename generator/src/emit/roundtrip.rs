@@ -7,15 +7,14 @@
 //! Values come from [`sample_json`]: every field present, so nothing escapes
 //! the comparison.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{json, Value};
 
-use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, TypeKind, Upgrade};
+use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TypeKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
-use super::client::{mixes_classes, same_shape, status_variant, successes};
+use super::client::optional_params;
 use super::rust::{ident, render_file, rust_type};
 use super::server::{inputs, is_struct, trait_name, variants, Payload};
 use super::{FileSet, RUST_HEADER};
@@ -102,16 +101,17 @@ fn header_expr(ir: &Ir, p: &Param) -> TokenStream {
     sample_expr(ir, &p.ty)
 }
 
-fn query_expr(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> TokenStream {
-    let name = super::operations::query_struct_name(op);
-    let fields = op.query.iter().map(|p| {
+/// The options the client sets: every optional parameter, with a sample value.
+fn options_expr(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> TokenStream {
+    let name = format_ident!("{}", op.names.options);
+    let fields = optional_params(op).map(|p| {
         let f = ident(&p.rust_name);
-        let value = sample_expr(ir, &p.ty);
-        if p.required {
-            quote!(#f: #value,)
+        let value = if op.headers.iter().any(|h| h.name == p.name) {
+            header_expr(ir, p)
         } else {
-            quote!(#f: Some(#value),)
-        }
+            sample_expr(ir, &p.ty)
+        };
+        quote!(#f: Some(#value),)
     });
     quote!(docker_remote_api::operations::#module::#name { #( #fields )* })
 }
@@ -342,28 +342,27 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
         let what = format!("path parameter {}", p.name);
         server_checks.push(quote!(self.script.check(#what, &#name, &#value);));
     }
-    if !op.query.is_empty() {
-        let value = query_expr(ir, op, module);
-        lets.push(quote!(let query = #value;));
-        args.push(quote!(&query));
-        server_checks.push(quote!(self.script.check("query", &query, &#value);));
-    }
-    for h in &op.headers {
-        let name = ident(&h.rust_name);
-        let value = header_expr(ir, h);
-        lets.push(quote!(let #name = #value;));
-        let is_string = h.ty == TypeExpr::Scalar(Scalar::String);
-        args.push(match (h.required, is_string) {
-            (true, _) => quote!(&#name),
-            (false, true) => quote!(Some(#name.as_str())),
-            (false, false) => quote!(Some(&#name)),
-        });
-        let what = format!("header {}", h.name);
-        if h.required {
-            server_checks.push(quote!(self.script.check(#what, &#name, &#value);));
+    for p in op.query.iter().chain(&op.headers).filter(|p| p.required) {
+        let name = ident(&p.rust_name);
+        let value = if op.headers.iter().any(|h| h.name == p.name) {
+            header_expr(ir, p)
         } else {
-            server_checks.push(quote!(self.script.check(#what, &#name, &Some(#value));));
-        }
+            sample_expr(ir, &p.ty)
+        };
+        lets.push(quote!(let #name = #value;));
+        args.push(match &p.ty {
+            TypeExpr::Scalar(s) if *s != Scalar::String => quote!(#name),
+            _ => quote!(&#name),
+        });
+        let what = format!("parameter {}", p.name);
+        server_checks.push(quote!(self.script.check(#what, &#name, &#value);));
+    }
+    let mut setters = Vec::new();
+    if optional_params(op).next().is_some() {
+        let value = options_expr(ir, op, module);
+        lets.push(quote!(let options = #value;));
+        setters.push(quote!(.options(options.clone())));
+        server_checks.push(quote!(self.script.check("options", &options, &#value);));
     }
     match &op.body {
         Some(Body::Json { ty, required, .. }) => {
@@ -373,18 +372,18 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
                 args.push(quote!(&body));
                 server_checks.push(quote!(self.script.check("body", &body, &#value);));
             } else {
-                args.push(quote!(Some(&body)));
+                setters.push(quote!(.body(&body)));
                 server_checks.push(quote!(self.script.check("body", &body, &Some(#value));));
             }
         }
         Some(Body::Raw { required, .. }) => {
             let bytes = proc_macro2::Literal::byte_string(REQUEST_BYTES);
             let request = quote!(docker_remote_api::RequestBody::from_bytes(&#bytes[..]));
-            args.push(if *required {
-                request
+            if *required {
+                args.push(request);
             } else {
-                quote!(Some(#request))
-            });
+                setters.push(quote!(.body(#request)));
+            }
             server_checks.push(quote! {
                 let received = support::collect_request(body).await;
                 self.script.check("body", &received, &#bytes.to_vec());
@@ -414,11 +413,8 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
     };
 
     // The test: every documented status the server can be scripted to give.
-    let success = successes(op);
-    let single = success.is_empty()
-        || (success.iter().all(|r| same_shape(r, success[0])) && !mixes_classes(&success));
-    let camel = op.id.to_upper_camel_case();
-    let client_enum = format_ident!("{camel}Response");
+    let single = op.success == SuccessShape::Single;
+    let client_enum = format_ident!("{}", op.names.outcome);
     let mut status_arms = Vec::new();
     let mut statuses = Vec::new();
     for v in &vs {
@@ -456,7 +452,7 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
                 #check
             })
         } else {
-            let variant = format_ident!("{}", status_variant(v.status));
+            let variant = format_ident!("{}", r.variant);
             let client_path = quote!(docker_remote_api::client::#module::#client_enum);
             if unit {
                 quote!(#status => {
@@ -497,7 +493,7 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
             #( #lets )*
             for status in [#( #statuses ),*] {
                 script.answer(status);
-                let result = docker.#method(#( #args ),*).await;
+                let result = docker.#method(#( #args ),*) #( #setters )* .await;
                 match status {
                     #( #status_arms )*
                     _ => {

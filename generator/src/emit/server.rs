@@ -13,8 +13,7 @@ use quote::{format_ident, quote};
 use crate::ir::{Body, Ir, Operation, Response, ResponseKind, Tag, Upgrade};
 use crate::types::TypeExpr;
 
-use super::client::status_variant;
-use super::operations::{encoding_tokens, operation_doc, query_struct_name};
+use super::operations::{encoding_tokens, operation_doc, read_value};
 use super::rust::{collect_names, doc_attrs, ident, render_file, rust_type, use_line};
 use super::FileSet;
 
@@ -25,7 +24,7 @@ pub fn trait_name(tag: &Tag) -> Ident {
 
 /// The reply enum of an operation: `ContainerListReply`.
 pub fn reply_name(op: &Operation) -> Ident {
-    format_ident!("{}Reply", op.id.to_upper_camel_case())
+    format_ident!("{}", op.names.reply)
 }
 
 /// One variant of a reply enum.
@@ -93,7 +92,7 @@ pub fn variants(ir: &Ir, op: &Operation) -> Vec<Variant> {
             })
             .collect();
         out.push(Variant {
-            name: format_ident!("{}", status_variant(r.status)),
+            name: format_ident!("{}", r.variant),
             status: r.status,
             payload,
             headers,
@@ -172,38 +171,49 @@ pub(super) fn inputs(
             quote!(incoming.path_param::<#ty>(#index, #wire)?),
         ));
     }
-    if !op.query.is_empty() {
-        let name = query_struct_name(op);
-        // Feature-gated operations name their query in full, so the plain imports stay used.
-        let q = if op.upgrade == Some(Upgrade::Websocket) || outside.is_some() {
-            quote!(#root::operations::#module::#name)
-        } else {
-            quote!(#name)
-        };
-        out.push((
-            format_ident!("query"),
-            quote!(#q),
-            quote!(#q::from_pairs(&incoming.query())?),
-        ));
+    for p in op.query.iter().filter(|p| p.required) {
+        let name = ident(&p.rust_name);
+        let ty = rust_type(ir, &p.ty);
+        let read = read_value(ir, p);
+        out.push((name, ty, quote!({ let pairs = incoming.query(); #read })));
     }
-    for h in &op.headers {
+    for h in op.headers.iter().filter(|h| h.required) {
         let name = ident(&h.rust_name);
         let wire = &h.name;
         let ty = rust_type(ir, &h.ty);
         let enc = encoding_tokens(h.encoding);
-        if h.required {
-            out.push((
-                name,
-                ty.clone(),
-                quote!(incoming.required_header::<#ty>(#wire, #enc)?),
-            ));
+        out.push((
+            name,
+            ty.clone(),
+            quote!(incoming.required_header::<#ty>(#wire, #enc)?),
+        ));
+    }
+    if super::client::optional_params(op).next().is_some() {
+        let name = format_ident!("{}", op.names.options);
+        // Feature-gated operations name their options in full, so the plain imports stay used.
+        let options = if op.upgrade == Some(Upgrade::Websocket) || outside.is_some() {
+            quote!(#root::operations::#module::#name)
         } else {
-            out.push((
-                name,
-                quote!(Option<#ty>),
-                quote!(incoming.header::<#ty>(#wire, #enc)?),
-            ));
-        }
+            quote!(#name)
+        };
+        let reads = super::client::optional_params(op).map(|p| {
+            let field = ident(&p.rust_name);
+            if op.headers.iter().any(|h| h.name == p.name) {
+                let wire = &p.name;
+                let ty = rust_type(ir, &p.ty);
+                let enc = encoding_tokens(p.encoding);
+                quote!(#field: incoming.header::<#ty>(#wire, #enc)?,)
+            } else {
+                let read = read_value(ir, p);
+                quote!(#field: #read,)
+            }
+        });
+        let decode = if op.query.iter().any(|p| !p.required) {
+            quote!({ let pairs = incoming.query(); #options { #( #reads )* } })
+        } else {
+            quote!(#options { #( #reads )* })
+        };
+        out.push((format_ident!("options"), options, decode));
     }
     match &op.body {
         Some(Body::Json { ty, required, .. }) => {
@@ -224,7 +234,7 @@ pub(super) fn inputs(
         }
         Some(Body::Raw { .. }) => out.push((
             format_ident!("body"),
-            quote!(#root::runtime::server::BodyStream),
+            quote!(#root::server::BodyStream),
             quote!(incoming.body_stream()),
         )),
         None => {}
@@ -264,8 +274,8 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             if let Some(Body::Json { ty, .. }) = &op.body {
                 collect_names(ir, ty, &mut models);
             }
-            if !op.query.is_empty() && !gated {
-                op_uses.push(query_struct_name(op));
+            if super::client::optional_params(op).next().is_some() && !gated {
+                op_uses.push(format_ident!("{}", op.names.options));
             }
             let reply = reply_name(op);
             let variants = variants(ir, op);
@@ -337,7 +347,7 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                 }
             });
 
-            let method = ident(&op.id);
+            let method = ident(&op.names.method);
             let id = &op.id;
             let ins = inputs(ir, op, &module, None);
             let params = ins.iter().map(|(n, t, _)| quote!(#n: #t));
