@@ -13,8 +13,9 @@
 //! # }
 //! ```
 //!
-//! It holds the client, its errors and streams, every model, every operation's
-//! options, and the pending calls and outcomes of the client's methods.
+//! It holds the client, its errors and streams (with `StreamExt` to read them),
+//! every model, every operation's options, and the pending calls and outcomes of
+//! the client's methods.
 
 pub use crate::models::*;
 pub use crate::Nullable;
@@ -86,3 +87,7 @@ pub use crate::{
     AttachInput, Attached, ByteStream, Docker, Endpoint, Error, JsonLines, OutputChunk,
     OutputMode, OutputStream, RequestBody, TlsConfig,
 };
+
+/// `next()` and friends on the client's streams (logs, events, pulls, builds).
+#[cfg(feature = "client")]
+pub use futures_util::StreamExt;

@@ -160,6 +160,9 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
             AttachInput, Attached, ByteStream, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
             OutputStream, RequestBody, TlsConfig,
         };
+        /// `next()` and friends on the client's streams (logs, events, pulls, builds).
+        #[cfg(feature = "client")]
+        pub use futures_util::StreamExt;
     };
     let doc = "Everything a call needs, in one import:\n\n\
 ```no_run\n\
@@ -172,8 +175,9 @@ docker.container_start(&created.id).await?;\n\
 # Ok(())\n\
 # }\n\
 ```\n\n\
-It holds the client, its errors and streams, every model, every operation's\n\
-options, and the pending calls and outcomes of the client's methods.";
+It holds the client, its errors and streams (with `StreamExt` to read them),\n\
+every model, every operation's options, and the pending calls and outcomes of\n\
+the client's methods.";
     out.insert("src/prelude.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
