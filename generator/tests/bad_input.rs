@@ -272,3 +272,89 @@ fn a_broken_spec_writes_nothing() {
     assert!(fs::read_dir(out.path()).unwrap().next().is_none());
     assert!(!Path::new(&out.path().join("src")).exists());
 }
+
+#[test]
+fn outcome_variants_must_be_names_and_distinct() {
+    let bad_name = OK_OP.replace(
+        "      200: { kind: json, type: Thing }",
+        "      200: { kind: json, type: Thing, variant: found it }",
+    );
+    assert_one(
+        &problems(&bad_name),
+        "things.yaml",
+        10,
+        "variant `found it` must be UpperCamelCase",
+    );
+    let clash = OK_OP.replace(
+        "      200: { kind: json, type: Thing }",
+        "      200: { kind: json, type: Thing }\n      304: { variant: Ok }",
+    );
+    assert_one(
+        &problems(&clash),
+        "things.yaml",
+        11,
+        "statuses 200 and 304 both get the variant `Ok`",
+    );
+}
+
+#[test]
+fn send_null_needs_an_optional_nullable_field() {
+    let broken = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string, send_null: true }",
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        14,
+        "`send_null` needs `nullable: true`",
+    );
+    let fine = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string, nullable: true, send_null: true }",
+    );
+    assert_eq!(problems(&fine), vec![]);
+}
+
+#[test]
+fn tty_source_is_container_or_exec() {
+    let broken = OK_OP.replace(
+        "    method: GET\n",
+        "    method: GET\n    tty_source: process\n",
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        6,
+        "tty_source `process` is not one of container, exec",
+    );
+}
+
+#[test]
+fn names_with_one_letter_words_are_linted_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("api.yaml"), API).unwrap();
+    let things = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string }\n      ExecIDs: { type: list<string> }\n      IDs: { type: list<string>, rust_name: ids }",
+    ).replace(
+        "      - { name: id, type: string }",
+        "      - { name: id, type: string }\n    query:\n      - { name: t, type: i64 }",
+    );
+    fs::write(dir.path().join("things.yaml"), things).unwrap();
+    let spec = docker_codegen::load_spec(dir.path()).expect("a lint is not an error");
+    let warnings = docker_codegen::validate::lint(&spec);
+    let lines: Vec<(usize, &str)> = warnings
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].0, 10);
+    assert!(lines[0].1.contains("`t` becomes `t`"), "{}", lines[0].1);
+    // `ExecIDs` reads `exec_ids` now; the spec's own files lint clean.
+    let ir = docker_codegen::build_ir(dir.path(), &LowerOptions::default()).unwrap();
+    let docker_codegen::ir::TypeKind::Struct(fields) = &ir.types["Thing"].kind else {
+        panic!("Thing is a struct");
+    };
+    assert!(fields.iter().any(|f| f.rust_name == "exec_ids"));
+}

@@ -30,7 +30,7 @@ impl docker_remote_api::server::PetsApi for Fixture {
     async fn pet_feed(
         &self,
         name: String,
-        body: docker_remote_api::runtime::server::BodyStream,
+        body: docker_remote_api::server::BodyStream,
     ) -> Result<docker_remote_api::server::pets::PetFeedReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         let received = support::collect_request(body).await;
@@ -69,13 +69,13 @@ impl docker_remote_api::server::PetsApi for Fixture {
 
     async fn pet_list(
         &self,
-        query: docker_remote_api::operations::pets::PetListQuery,
+        options: docker_remote_api::operations::pets::PetListOptions,
     ) -> Result<docker_remote_api::server::pets::PetListReply, ServerError> {
         self.script
             .check(
-                "query",
-                &query,
-                &docker_remote_api::operations::pets::PetListQuery {
+                "options",
+                &options,
+                &docker_remote_api::operations::pets::PetListOptions {
                     species: Some(support::sample::<Species>("\"cat\"")),
                     vaccinated: Some(support::sample::<bool>("true")),
                     filters: Some(
@@ -103,18 +103,20 @@ impl docker_remote_api::server::PetsApi for Fixture {
     async fn pet_photo(
         &self,
         name: String,
-        x_shop_token: Option<ShopToken>,
+        options: docker_remote_api::operations::pets::PetPhotoOptions,
     ) -> Result<docker_remote_api::server::pets::PetPhotoReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
-                "header X-Shop-Token",
-                &x_shop_token,
-                &Some(
-                    support::sample::<
-                        ShopToken,
-                    >("{\"user\":\"sample\",\"password\":\"sample\"}"),
-                ),
+                "options",
+                &options,
+                &docker_remote_api::operations::pets::PetPhotoOptions {
+                    x_shop_token: Some(
+                        support::sample::<
+                            ShopToken,
+                        >("{\"user\":\"sample\",\"password\":\"sample\"}"),
+                    ),
+                },
             );
         Ok(
             match self.script.status() {
@@ -141,13 +143,9 @@ async fn pet_feed_round_trips() {
     for status in [101u16] {
         script.answer(status);
         let result = docker
-            .pet_feed(
-                &name,
-                Some(
-                    docker_remote_api::RequestBody::from_bytes(
-                        &b"sample request body"[..],
-                    ),
-                ),
+            .pet_feed(&name)
+            .body(
+                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
             .await;
         match status {
@@ -181,7 +179,7 @@ async fn pet_feed_round_trips() {
 #[tokio::test]
 async fn pet_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let query = docker_remote_api::operations::pets::PetListQuery {
+    let options = docker_remote_api::operations::pets::PetListOptions {
         species: Some(support::sample::<Species>("\"cat\"")),
         vaccinated: Some(support::sample::<bool>("true")),
         filters: Some(support::sample::<PetFilters>("{\"name\":[\"sample\"]}")),
@@ -189,7 +187,7 @@ async fn pet_list_round_trips() {
     };
     for status in [200u16] {
         script.answer(status);
-        let result = docker.pet_list(&query).await;
+        let result = docker.pet_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
@@ -217,12 +215,14 @@ async fn pet_list_round_trips() {
 async fn pet_photo_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let x_shop_token = support::sample::<
-        ShopToken,
-    >("{\"user\":\"sample\",\"password\":\"sample\"}");
+    let options = docker_remote_api::operations::pets::PetPhotoOptions {
+        x_shop_token: Some(
+            support::sample::<ShopToken>("{\"user\":\"sample\",\"password\":\"sample\"}"),
+        ),
+    };
     for status in [200u16, 404u16] {
         script.answer(status);
-        let result = docker.pet_photo(&name, Some(&x_shop_token)).await;
+        let result = docker.pet_photo(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));

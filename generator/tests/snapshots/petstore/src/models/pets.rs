@@ -27,14 +27,13 @@ pub struct Pet {
     /// Free labels.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Who bought it, if anyone.
+    /// Who bought it, if anyone; `null` in an update clears it.
     #[serde(
         rename = "Owner",
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        skip_serializing_if = "crate::Nullable::is_absent"
     )]
-    pub owner: Option<Option<String>>,
+    pub owner: crate::Nullable<String>,
     /// Years, or a description.
     #[serde(rename = "Age", default, skip_serializing_if = "Option::is_none")]
     pub age: Option<AgeOrText>,

@@ -4,7 +4,7 @@
 //! The animals for sale.
 
 use crate::runtime::operation::*;
-use crate::models::{PetFilters, Species};
+use crate::models::{PetFilters, ShopToken, Species};
 
 /// `POST /pets/{name}/feed`: Follow feeding events
 ///
@@ -138,62 +138,20 @@ pub const PET_LIST: OperationInfo = OperationInfo {
     upgrade: None,
 };
 
-/// Query parameters of [`PET_LIST`].
+/// The optional parameters of `pet_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PetListQuery {
-    /// `species`: Only pets of this species.
+pub struct PetListOptions {
+    /// Query parameter `species`: Only pets of this species.
     pub species: Option<Species>,
-    /// `vaccinated`: Only vaccinated pets.
+    /// Query parameter `vaccinated`: Only vaccinated pets.
     pub vaccinated: Option<bool>,
-    /// `filters`: JSON-encoded filters.
+    /// Query parameter `filters`: JSON-encoded filters.
     pub filters: Option<PetFilters>,
-    /// `since`: Only pets added after this Unix time. Since API 2.1.
+    /// Query parameter `since`: Only pets added after this Unix time. Since API 2.1.
     pub since: Option<i64>,
-}
-
-impl PetListQuery {
-    /// The query string pairs, in spec order, encoded as the daemon expects.
-    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut pairs = Vec::new();
-        if let Some(value) = &self.species {
-            pairs.push(("species", value.as_str().to_string()));
-        }
-        if let Some(value) = &self.vaccinated {
-            pairs
-                .push(("vaccinated", if *value { "true" } else { "false" }.to_string()));
-        }
-        if let Some(value) = &self.filters {
-            pairs.push(("filters", serde_json::to_string(value)?));
-        }
-        if let Some(value) = &self.since {
-            pairs.push(("since", value.to_string()));
-        }
-        Ok(pairs)
-    }
-
-    /// Reads the parameters from a request's query string, as the server does:
-    /// a missing required parameter or a value of the wrong type is an error
-    /// naming the parameter; unknown parameters are ignored, as the daemon does.
-    #[cfg(feature = "server")]
-    pub fn from_pairs(
-        pairs: &crate::runtime::server::QueryPairs,
-    ) -> Result<Self, crate::runtime::server::ServerError> {
-        Ok(Self {
-            species: pairs.last("species").map(|text| Species::from(text)),
-            vaccinated: pairs
-                .last("vaccinated")
-                .map(|text| crate::runtime::server::parse_bool("vaccinated", text))
-                .transpose()?,
-            filters: pairs
-                .last("filters")
-                .map(|text| crate::runtime::server::parse_json("filters", text))
-                .transpose()?,
-            since: pairs
-                .last("since")
-                .map(|text| crate::runtime::server::parse_scalar("since", text))
-                .transpose()?,
-        })
-    }
 }
 
 /// `GET /pets/{name}/photo`: Download a pet's photo
@@ -252,3 +210,13 @@ pub const PET_PHOTO: OperationInfo = OperationInfo {
     ],
     upgrade: None,
 };
+
+/// The optional parameters of `pet_photo`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PetPhotoOptions {
+    /// Header `X-Shop-Token`: Who asks.
+    pub x_shop_token: Option<ShopToken>,
+}

@@ -11,7 +11,7 @@ use crate::runtime::operation::OperationInfo;
 use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{Pet, Problem, ShopToken};
-use crate::operations::pets::PetListQuery;
+use crate::operations::pets::{PetListOptions, PetPhotoOptions};
 
 /// The answers of [`PetsApi::pet_feed`], one per documented status.
 #[derive(Debug)]
@@ -59,7 +59,7 @@ pub trait PetsApi: Send + Sync + 'static {
     fn pet_feed(
         &self,
         name: String,
-        body: crate::runtime::server::BodyStream,
+        body: crate::server::BodyStream,
     ) -> impl Future<Output = Result<PetFeedReply, ServerError>> + Send {
         async move {
             let _ = (name, body);
@@ -83,10 +83,10 @@ pub trait PetsApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn pet_list(
         &self,
-        query: PetListQuery,
+        options: PetListOptions,
     ) -> impl Future<Output = Result<PetListReply, ServerError>> + Send {
         async move {
-            let _ = (query,);
+            let _ = (options,);
             Err(ServerError::not_implemented("pet_list"))
         }
     }
@@ -107,10 +107,10 @@ pub trait PetsApi: Send + Sync + 'static {
     fn pet_photo(
         &self,
         name: String,
-        x_shop_token: Option<ShopToken>,
+        options: PetPhotoOptions,
     ) -> impl Future<Output = Result<PetPhotoReply, ServerError>> + Send {
         async move {
-            let _ = (name, x_shop_token);
+            let _ = (name, options);
             Err(ServerError::not_implemented("pet_photo"))
         }
     }
@@ -150,8 +150,25 @@ async fn serve_pet_list<T: PetsApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let query = PetListQuery::from_pairs(&incoming.query())?;
-    let reply = api.pet_list(query).await?;
+    let options = {
+        let pairs = incoming.query();
+        PetListOptions {
+            species: pairs.last("species").map(|text| Species::from(text)),
+            vaccinated: pairs
+                .last("vaccinated")
+                .map(|text| crate::runtime::server::parse_bool("vaccinated", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.pet_list(options).await?;
     Ok(
         match reply {
             PetListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
@@ -164,9 +181,11 @@ async fn serve_pet_photo<T: PetsApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let x_shop_token = incoming
-        .header::<ShopToken>("X-Shop-Token", ParamEncoding::Base64UrlJson)?;
-    let reply = api.pet_photo(name, x_shop_token).await?;
+    let options = PetPhotoOptions {
+        x_shop_token: incoming
+            .header::<ShopToken>("X-Shop-Token", ParamEncoding::Base64UrlJson)?,
+    };
+    let reply = api.pet_photo(name, options).await?;
     Ok(
         match reply {
             PetPhotoReply::Ok(value) => {

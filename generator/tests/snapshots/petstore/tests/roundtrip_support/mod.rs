@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use docker_remote_api::runtime::server::BodyStream;
+use docker_remote_api::server::BodyStream;
 use docker_remote_api::Docker;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;

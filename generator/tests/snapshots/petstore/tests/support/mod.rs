@@ -4,7 +4,8 @@
 //!
 //! A body must decode into its declared model and encode back to the same
 //! JSON: no key lost (a field the model lacks) and none added (a field the
-//! model invents). The models themselves ignore unknown keys; only these
+//! model invents). A key whose value is `null` may come back absent: optional
+//! fields read `null` and absence alike (see spec/README.md). The models themselves ignore unknown keys; only these
 //! tests are strict, so that a gap in the spec fails here first.
 
 use serde::de::DeserializeOwned;
@@ -58,6 +59,7 @@ fn difference(path: &str, a: &Value, b: &Value) -> Option<String> {
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in x {
                 match y.get(k) {
+                    None if v.is_null() => {}
                     None => return Some(format!("key `{path}.{k}` was lost (the model has no such field)")),
                     Some(w) => {
                         if let Some(d) = difference(&format!("{path}.{k}"), v, w) {
