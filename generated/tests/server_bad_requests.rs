@@ -49,18 +49,37 @@ struct Answer {
 /// Sends `head` (request line and headers, without the blank line) and `body`.
 async fn send(server: &Server, head: &str, body: &[u8]) -> Answer {
     let mut stream = tokio::net::UnixStream::connect(&server.path).await.unwrap();
-    let request = format!("{head}\r\nHost: docker\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len());
+    let request = format!(
+        "{head}\r\nHost: docker\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut raw = Vec::new();
     // The server may answer before reading an oversized body and close; what arrived is enough.
     let _ = stream.read_to_end(&mut raw).await;
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no response head in {text:?}"));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("bad status line in {head:?}"));
-    let json = rest.find('{').map(|start| &rest[start..rest.rfind('}').map_or(rest.len(), |end| end + 1)]).unwrap_or("");
-    let message = serde_json::from_str::<serde_json::Value>(json).ok().and_then(|v| v["message"].as_str().map(str::to_string)).unwrap_or_default();
-    Answer { status, head: head.to_ascii_lowercase(), message }
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head in {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line in {head:?}"));
+    let json = rest
+        .find('{')
+        .map(|start| &rest[start..rest.rfind('}').map_or(rest.len(), |end| end + 1)])
+        .unwrap_or("");
+    let message = serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    Answer {
+        status,
+        head: head.to_ascii_lowercase(),
+        message,
+    }
 }
 
 fn defaults() -> ServerBuilder {
@@ -71,45 +90,95 @@ fn defaults() -> ServerBuilder {
 #[tokio::test]
 async fn invalid_json_body_is_400_naming_where() {
     let server = start("json", defaults()).await;
-    let answer = send(&server, "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json", br#"{"Image": "busybox", "Tty": "yes"}"#).await;
+    let answer = send(
+        &server,
+        "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json",
+        br#"{"Image": "busybox", "Tty": "yes"}"#,
+    )
+    .await;
     assert_eq!(answer.status, 400);
     assert!(answer.message.contains("Tty"), "{}", answer.message);
-    let answer = send(&server, "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json", b"{\"Image\": ").await;
+    let answer = send(
+        &server,
+        "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json",
+        b"{\"Image\": ",
+    )
+    .await;
     assert_eq!(answer.status, 400);
-    assert!(answer.message.contains("invalid JSON body"), "{}", answer.message);
+    assert!(
+        answer.message.contains("invalid JSON body"),
+        "{}",
+        answer.message
+    );
 }
 
 #[tokio::test]
 async fn wrong_query_types_are_400_naming_the_parameter() {
     let server = start("query", defaults()).await;
-    let answer = send(&server, "GET /v1.24/containers/json?limit=many HTTP/1.1", b"").await;
+    let answer = send(
+        &server,
+        "GET /v1.24/containers/json?limit=many HTTP/1.1",
+        b"",
+    )
+    .await;
     assert_eq!(answer.status, 400);
     assert!(answer.message.contains("`limit`"), "{}", answer.message);
-    let answer = send(&server, "GET /v1.24/containers/json?all=perhaps HTTP/1.1", b"").await;
+    let answer = send(
+        &server,
+        "GET /v1.24/containers/json?all=perhaps HTTP/1.1",
+        b"",
+    )
+    .await;
     assert_eq!(answer.status, 400);
     assert!(answer.message.contains("`all`"), "{}", answer.message);
-    let answer = send(&server, "GET /v1.24/containers/json?filters=%7Bnot-json HTTP/1.1", b"").await;
+    let answer = send(
+        &server,
+        "GET /v1.24/containers/json?filters=%7Bnot-json HTTP/1.1",
+        b"",
+    )
+    .await;
     assert_eq!(answer.status, 400);
     assert!(answer.message.contains("`filters`"), "{}", answer.message);
     let answer = send(&server, "GET /v1.24/containers/abc/archive HTTP/1.1", b"").await;
     assert_eq!(answer.status, 400);
-    assert!(answer.message.contains("`path` is required"), "{}", answer.message);
+    assert!(
+        answer.message.contains("`path` is required"),
+        "{}",
+        answer.message
+    );
 }
 
 #[tokio::test]
 async fn a_bad_auth_header_is_400_naming_the_header() {
     let server = start("header", defaults()).await;
-    let answer = send(&server, "POST /v1.24/images/create?fromImage=busybox HTTP/1.1\r\nX-Registry-Auth: !!not base64!!", b"").await;
+    let answer = send(
+        &server,
+        "POST /v1.24/images/create?fromImage=busybox HTTP/1.1\r\nX-Registry-Auth: !!not base64!!",
+        b"",
+    )
+    .await;
     assert_eq!(answer.status, 400);
-    assert!(answer.message.contains("X-Registry-Auth"), "{}", answer.message);
+    assert!(
+        answer.message.contains("X-Registry-Auth"),
+        "{}",
+        answer.message
+    );
 }
 
 #[tokio::test]
 async fn unknown_routes_are_404_page_not_found() {
     let server = start("route", defaults()).await;
-    for head in ["GET /v1.24/nothing/here HTTP/1.1", "PATCH /v1.24/containers/json HTTP/1.1", "DELETE /v1.24/nothing HTTP/1.1"] {
+    for head in [
+        "GET /v1.24/nothing/here HTTP/1.1",
+        "PATCH /v1.24/containers/json HTTP/1.1",
+        "DELETE /v1.24/nothing HTTP/1.1",
+    ] {
         let answer = send(&server, head, b"").await;
-        assert_eq!((answer.status, answer.message.as_str()), (404, "page not found"), "{head}");
+        assert_eq!(
+            (answer.status, answer.message.as_str()),
+            (404, "page not found"),
+            "{head}"
+        );
     }
 }
 
@@ -128,7 +197,12 @@ async fn versions_outside_the_range_are_400() {
 async fn oversized_json_bodies_are_413() {
     let server = start("size", defaults().json_body_limit(1024)).await;
     let body = format!("{{\"Image\": \"{}\"}}", "x".repeat(4096));
-    let answer = send(&server, "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json", body.as_bytes()).await;
+    let answer = send(
+        &server,
+        "POST /v1.24/containers/create HTTP/1.1\r\nContent-Type: application/json",
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!(answer.status, 413);
     assert!(answer.message.contains("1024"), "{}", answer.message);
 }
@@ -136,11 +210,24 @@ async fn oversized_json_bodies_are_413() {
 #[tokio::test]
 async fn unimplemented_operations_are_501_with_and_without_prefix_and_carry_api_version() {
     let server = start("default", defaults()).await;
-    for head in ["GET /v1.24/containers/json HTTP/1.1", "GET /containers/json HTTP/1.1", "GET /v1.12/containers/json HTTP/1.1", "GET /_ping HTTP/1.1"] {
+    for head in [
+        "GET /v1.24/containers/json HTTP/1.1",
+        "GET /containers/json HTTP/1.1",
+        "GET /v1.12/containers/json HTTP/1.1",
+        "GET /_ping HTTP/1.1",
+    ] {
         let answer = send(&server, head, b"").await;
         assert_eq!(answer.status, 501, "{head}");
-        assert!(answer.message.contains("not implemented"), "{head}: {}", answer.message);
-        assert!(answer.head.contains("api-version: 1.24"), "{head}: {}", answer.head);
+        assert!(
+            answer.message.contains("not implemented"),
+            "{head}: {}",
+            answer.message
+        );
+        assert!(
+            answer.head.contains("api-version: 1.24"),
+            "{head}: {}",
+            answer.head
+        );
     }
 }
 
@@ -148,8 +235,18 @@ async fn unimplemented_operations_are_501_with_and_without_prefix_and_carry_api_
 async fn the_server_survives_a_burst_of_bad_requests() {
     let server = start("burst", defaults()).await;
     for _ in 0..20 {
-        send(&server, "POST /v1.24/containers/create HTTP/1.1", b"\xff\xfe not even utf-8").await;
-        send(&server, "GET /v1.24/containers/%ff%fe/json?all=1 HTTP/1.1", b"").await;
+        send(
+            &server,
+            "POST /v1.24/containers/create HTTP/1.1",
+            b"\xff\xfe not even utf-8",
+        )
+        .await;
+        send(
+            &server,
+            "GET /v1.24/containers/%ff%fe/json?all=1 HTTP/1.1",
+            b"",
+        )
+        .await;
     }
     let answer = send(&server, "GET /v1.24/containers/json HTTP/1.1", b"").await;
     assert_eq!(answer.status, 501);

@@ -53,7 +53,12 @@ fn split_part(part: &str, out: &mut Vec<String>) {
         if i == start {
             i += 1;
         }
-        out.push(chars[start..i].iter().collect::<String>().to_ascii_lowercase());
+        out.push(
+            chars[start..i]
+                .iter()
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        );
     }
 }
 

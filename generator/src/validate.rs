@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{index_path, key_path, Loaded, RawSpec};
-use crate::naming;
 use crate::model::{ErratumDecl, OperationDecl, ParamDecl, TypeDecl};
+use crate::naming;
 use crate::types::{ApiVersion, Scalar, TypeExpr, BUILTIN_WORDS};
 
 pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];

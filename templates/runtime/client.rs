@@ -23,10 +23,24 @@ use super::transport::{Endpoint, TlsConfig};
 /// Characters escaped in a path parameter. `/` and `:` stay as they are:
 /// image names such as `127.0.0.1:5000/app` travel in the path unescaped,
 /// as the Docker CLI sends them.
-const PATH_PARAM: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'%');
+const PATH_PARAM: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
 
 /// Characters escaped in query keys and values.
-const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A client of one Docker daemon. Cheap to clone; clones share the negotiated version.
 #[derive(Clone)]
@@ -54,7 +68,8 @@ impl std::fmt::Debug for Docker {
 
 /// What `.await` on a pending call gives: the call's future, boxed so that every
 /// pending call can implement `IntoFuture` with one nameable type.
-pub type PendingCall<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
+pub type PendingCall<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// How a call's connection is set up (used by the generated methods).
 pub(crate) enum UpgradeKind {
@@ -88,24 +103,49 @@ pub(crate) struct Call {
 impl Call {
     /// A call of `op` on `path`, with no query, headers or body yet.
     pub fn new(op: &'static OperationInfo, path: String) -> Call {
-        Call { op, path, query: Vec::new(), headers: Vec::new(), body: RequestBody::empty(), content_type: None, upgrade: UpgradeKind::None }
+        Call {
+            op,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: RequestBody::empty(),
+            content_type: None,
+            upgrade: UpgradeKind::None,
+        }
     }
 
     /// Adds the query pairs `encode` pushes, failing the call when a value could not be encoded.
-    pub fn query_with(&mut self, encode: impl FnOnce(&mut Vec<(&'static str, String)>) -> Result<(), serde_json::Error>) -> Result<(), Error> {
-        encode(&mut self.query).map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })
+    pub fn query_with(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<(&'static str, String)>) -> Result<(), serde_json::Error>,
+    ) -> Result<(), Error> {
+        encode(&mut self.query).map_err(|e| Error::Request {
+            operation: self.op.id,
+            message: e.to_string(),
+        })
     }
 
     /// Adds a header whose value is `value` in the given encoding.
-    pub(crate) fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T, encoding: ParamEncoding) -> Result<(), Error> {
-        let text = encode_header(value, encoding).map_err(|message| Error::Request { operation: self.op.id, message })?;
+    pub(crate) fn header<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+        encoding: ParamEncoding,
+    ) -> Result<(), Error> {
+        let text = encode_header(value, encoding).map_err(|message| Error::Request {
+            operation: self.op.id,
+            message,
+        })?;
         self.headers.push((name, text));
         Ok(())
     }
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let bytes = serde_json::to_vec(value).map_err(|e| Error::Request { operation: self.op.id, message: e.to_string() })?;
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Request {
+            operation: self.op.id,
+            message: e.to_string(),
+        })?;
         self.body = RequestBody::from_bytes(bytes);
         self.content_type = Some("application/json");
         Ok(())
@@ -119,10 +159,15 @@ impl Call {
 }
 
 /// Encodes a header value: text, or (URL-safe) base64 of its JSON.
-pub(crate) fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEncoding) -> Result<String, String> {
+pub(crate) fn encode_header<T: Serialize + ?Sized>(
+    value: &T,
+    encoding: ParamEncoding,
+) -> Result<String, String> {
     match encoding {
-        ParamEncoding::Base64Json => Ok(base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
-        ParamEncoding::Base64UrlJson => Ok(base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
+        ParamEncoding::Base64Json => Ok(base64::engine::general_purpose::STANDARD
+            .encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
+        ParamEncoding::Base64UrlJson => Ok(base64::engine::general_purpose::URL_SAFE
+            .encode(serde_json::to_vec(value).map_err(|e| e.to_string())?)),
         _ => match serde_json::to_value(value).map_err(|e| e.to_string())? {
             serde_json::Value::String(s) => Ok(s),
             other => Ok(other.to_string()),
@@ -131,12 +176,19 @@ pub(crate) fn encode_header<T: Serialize + ?Sized>(value: &T, encoding: ParamEnc
 }
 
 /// Decodes a base64 JSON header value; both alphabets, padded or not, are accepted.
-pub(crate) fn decode_base64_json<T: DeserializeOwned>(operation: &'static str, text: &str) -> Result<T, Error> {
+pub(crate) fn decode_base64_json<T: DeserializeOwned>(
+    operation: &'static str,
+    text: &str,
+) -> Result<T, Error> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
         .iter()
         .find_map(|engine| engine.decode(text.trim()).ok())
-        .ok_or_else(|| Error::Decode { operation, path: "(header)".into(), message: "not base64".into() })?;
+        .ok_or_else(|| Error::Decode {
+            operation,
+            path: "(header)".into(),
+            message: "not base64".into(),
+        })?;
     decode_json(operation, &bytes)
 }
 
@@ -147,7 +199,10 @@ pub(crate) fn render_path(template: &str, values: &[&str]) -> String {
     let mut values = values.iter();
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').map(|e| start + e + 1).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .unwrap_or(rest.len());
         if let Some(v) = values.next() {
             out.extend(utf8_percent_encode(v, PATH_PARAM));
         }
@@ -191,12 +246,23 @@ impl Docker {
 
     /// The daemon over plain HTTP, e.g. `connect_tcp("127.0.0.1", 2375)`.
     pub fn connect_tcp(host: impl Into<String>, port: u16) -> Docker {
-        Docker::new(Endpoint::Tcp { host: host.into(), port })
+        Docker::new(Endpoint::Tcp {
+            host: host.into(),
+            port,
+        })
     }
 
     /// The daemon over HTTPS, verified with `tls` (see [`TlsConfig`]).
-    pub fn connect_tls(host: impl Into<String>, port: u16, tls: &TlsConfig) -> Result<Docker, Error> {
-        Ok(Docker::new(Endpoint::Tls { host: host.into(), port, config: tls.build()? }))
+    pub fn connect_tls(
+        host: impl Into<String>,
+        port: u16,
+        tls: &TlsConfig,
+    ) -> Result<Docker, Error> {
+        Ok(Docker::new(Endpoint::Tls {
+            host: host.into(),
+            port,
+            config: tls.build()?,
+        }))
     }
 
     /// The daemon the Docker CLI would talk to, from the environment:
@@ -216,7 +282,11 @@ impl Docker {
             .or_else(|| var("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
         let wants_tls = verify || host.starts_with("https://");
         let tls = if wants_tls {
-            let dir = cert_dir.ok_or_else(|| Error::Config("TLS is requested but neither DOCKER_CERT_PATH nor HOME is set".into()))?;
+            let dir = cert_dir.ok_or_else(|| {
+                Error::Config(
+                    "TLS is requested but neither DOCKER_CERT_PATH nor HOME is set".into(),
+                )
+            })?;
             Some(TlsConfig::from_cert_dir(&dir).build()?)
         } else {
             None
@@ -248,7 +318,9 @@ impl Docker {
             request_timeout: self.inner.request_timeout,
         };
         change(&mut inner);
-        Docker { inner: Arc::new(inner) }
+        Docker {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The daemon's address.
@@ -258,17 +330,29 @@ impl Docker {
 
     /// The API version in use, e.g. `1.24`.
     pub fn api_version(&self) -> String {
-        self.inner.version.read().map(|v| v.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.inner
+            .version
+            .read()
+            .map(|v| v.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// Uses `version` for every request from now on.
     pub fn set_api_version(&self, version: &str) -> Result<(), Error> {
-        let parsed = parse_api_version(version).ok_or_else(|| Error::Config(format!("`{version}` is not an API version like 1.24")))?;
+        let parsed = parse_api_version(version)
+            .ok_or_else(|| Error::Config(format!("`{version}` is not an API version like 1.24")))?;
         let min = parse_api_version(crate::MIN_API_VERSION).unwrap_or((1, 12));
         if parsed < min {
-            return Err(Error::UnsupportedVersion { daemon: version.to_string(), minimum: crate::MIN_API_VERSION });
+            return Err(Error::UnsupportedVersion {
+                daemon: version.to_string(),
+                minimum: crate::MIN_API_VERSION,
+            });
         }
-        let mut guard = self.inner.version.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self
+            .inner
+            .version
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         *guard = version.to_string();
         Ok(())
     }
@@ -283,7 +367,12 @@ impl Docker {
             (_, None, _) => {
                 let (status, _, body) = self.unversioned_get("/version").await?;
                 if !(200..300).contains(&status) {
-                    return Err(Error::Api { operation: "negotiate_version", status, message: error_message(&body), documented: None });
+                    return Err(Error::Api {
+                        operation: "negotiate_version",
+                        status,
+                        message: error_message(&body),
+                        documented: None,
+                    });
                 }
                 #[derive(serde::Deserialize)]
                 struct Version {
@@ -293,11 +382,21 @@ impl Docker {
                 decode_json::<Version>("negotiate_version", &body)?.api_version
             }
         };
-        let parsed = parse_api_version(&theirs)
-            .ok_or_else(|| Error::Decode { operation: "negotiate_version", path: "ApiVersion".into(), message: format!("`{theirs}` is not a version") })?;
-        let chosen = if parsed < ours { theirs.clone() } else { crate::API_VERSION.to_string() };
+        let parsed = parse_api_version(&theirs).ok_or_else(|| Error::Decode {
+            operation: "negotiate_version",
+            path: "ApiVersion".into(),
+            message: format!("`{theirs}` is not a version"),
+        })?;
+        let chosen = if parsed < ours {
+            theirs.clone()
+        } else {
+            crate::API_VERSION.to_string()
+        };
         self.set_api_version(&chosen).map_err(|e| match e {
-            Error::UnsupportedVersion { minimum, .. } => Error::UnsupportedVersion { daemon: theirs.clone(), minimum },
+            Error::UnsupportedVersion { minimum, .. } => Error::UnsupportedVersion {
+                daemon: theirs.clone(),
+                minimum,
+            },
             other => other,
         })?;
         Ok(chosen)
@@ -307,10 +406,17 @@ impl Docker {
         let request = http::Request::get(path)
             .header(http::header::HOST, self.inner.endpoint.host_header())
             .body(RequestBody::empty().into_http())
-            .map_err(|e| Error::Request { operation: "negotiate_version", message: e.to_string() })?;
+            .map_err(|e| Error::Request {
+                operation: "negotiate_version",
+                message: e.to_string(),
+            })?;
         let response = self.exchange("negotiate_version", request).await?;
         let status = response.status().as_u16();
-        let version = response.headers().get("API-Version").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let version = response
+            .headers()
+            .get("API-Version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = self.collect("negotiate_version", response).await?;
         Ok((status, version, body))
     }
@@ -323,7 +429,9 @@ impl Docker {
         fut: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         match limit {
-            Some(d) => tokio::time::timeout(d, fut).await.map_err(|_| Error::Timeout { operation, phase })?,
+            Some(d) => tokio::time::timeout(d, fut)
+                .await
+                .map_err(|_| Error::Timeout { operation, phase })?,
             None => fut.await,
         }
     }
@@ -332,11 +440,17 @@ impl Docker {
     async fn exchange(
         &self,
         operation: &'static str,
-        request: http::Request<http_body_util::combinators::UnsyncBoxBody<Bytes, super::body::BodyError>>,
+        request: http::Request<
+            http_body_util::combinators::UnsyncBoxBody<Bytes, super::body::BodyError>,
+        >,
     ) -> Result<http::Response<Incoming>, Error> {
         let io = self
             .with_timeout(operation, "connect", self.inner.connect_timeout, async {
-                self.inner.endpoint.connect().await.map_err(|e| Error::transport(operation, e))
+                self.inner
+                    .endpoint
+                    .connect()
+                    .await
+                    .map_err(|e| Error::transport(operation, e))
             })
             .await?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
@@ -347,7 +461,10 @@ impl Docker {
             let _ = connection.with_upgrades().await;
         });
         self.with_timeout(operation, "request", self.inner.request_timeout, async {
-            sender.send_request(request).await.map_err(|e| Error::transport(operation, e))
+            sender
+                .send_request(request)
+                .await
+                .map_err(|e| Error::transport(operation, e))
         })
         .await
     }
@@ -360,7 +477,10 @@ impl Docker {
             uri.push('?');
             uri.push_str(&render_query(&call.query));
         }
-        let mut builder = http::Request::builder().method(op.method.as_str()).uri(&uri).header(http::header::HOST, self.inner.endpoint.host_header());
+        let mut builder = http::Request::builder()
+            .method(op.method.as_str())
+            .uri(&uri)
+            .header(http::header::HOST, self.inner.endpoint.host_header());
         for (name, value) in &call.headers {
             builder = builder.header(*name, value.as_str());
         }
@@ -372,7 +492,9 @@ impl Docker {
         match &call.upgrade {
             UpgradeKind::None => {}
             UpgradeKind::Tcp => {
-                builder = builder.header(http::header::CONNECTION, "Upgrade").header(http::header::UPGRADE, "tcp");
+                builder = builder
+                    .header(http::header::CONNECTION, "Upgrade")
+                    .header(http::header::UPGRADE, "tcp");
             }
             #[cfg(feature = "websocket")]
             UpgradeKind::Websocket(key) => {
@@ -386,47 +508,83 @@ impl Docker {
         }
         let request = builder
             .body(call.body.into_http())
-            .map_err(|e| Error::Request { operation: op.id, message: e.to_string() })?;
+            .map_err(|e| Error::Request {
+                operation: op.id,
+                message: e.to_string(),
+            })?;
         self.exchange(op.id, request).await
     }
 
     /// Reads a whole (small) body within the request timeout.
-    pub(crate) async fn collect(&self, operation: &'static str, response: http::Response<Incoming>) -> Result<Bytes, Error> {
+    pub(crate) async fn collect(
+        &self,
+        operation: &'static str,
+        response: http::Response<Incoming>,
+    ) -> Result<Bytes, Error> {
         self.with_timeout(operation, "request", self.inner.request_timeout, async {
-            Ok(response.into_body().collect().await.map_err(|e| Error::transport(operation, e))?.to_bytes())
+            Ok(response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| Error::transport(operation, e))?
+                .to_bytes())
         })
         .await
     }
 
     /// The typed error for a failed response.
-    pub(crate) async fn api_error(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Error {
+    pub(crate) async fn api_error(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Error {
         let status = response.status().as_u16();
         let documented = op.response(status).map(|r| r.description);
         match self.collect(op.id, response).await {
-            Ok(body) => Error::Api { operation: op.id, status, message: error_message(&body), documented },
+            Ok(body) => Error::Api {
+                operation: op.id,
+                status,
+                message: error_message(&body),
+                documented,
+            },
             Err(e) => e,
         }
     }
 
     /// Decodes a JSON body.
-    pub(crate) async fn read_json<T: DeserializeOwned>(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<T, Error> {
+    pub(crate) async fn read_json<T: DeserializeOwned>(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<T, Error> {
         let body = self.collect(op.id, response).await?;
         decode_json(op.id, &body)
     }
 
     /// Reads a short text body (`text/plain`), e.g. the `OK` of `/_ping`.
-    pub(crate) async fn read_text(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<String, Error> {
+    pub(crate) async fn read_text(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<String, Error> {
         let body = self.collect(op.id, response).await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Reads and drops a body the spec says is empty (or irrelevant).
-    pub(crate) async fn read_empty(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<(), Error> {
+    pub(crate) async fn read_empty(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<(), Error> {
         self.collect(op.id, response).await.map(|_| ())
     }
 
     /// A response body as a stream of bytes (no timeout).
-    pub(crate) fn byte_stream(op: &'static OperationInfo, response: http::Response<Incoming>) -> ByteStream {
+    pub(crate) fn byte_stream(
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> ByteStream {
         let operation = op.id;
         Box::pin(
             BodyStream::new(response.into_body())
@@ -436,75 +594,168 @@ impl Docker {
     }
 
     /// A JSON-lines body.
-    pub(crate) fn json_lines<T: DeserializeOwned>(op: &'static OperationInfo, response: http::Response<Incoming>) -> super::stream::JsonLines<T> {
+    pub(crate) fn json_lines<T: DeserializeOwned>(
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> super::stream::JsonLines<T> {
         super::stream::JsonLines::new(op.id, Self::byte_stream(op, response))
     }
 
     /// Whether the process behind `id` has a TTY, which decides how its output is framed.
     /// Daemons from API 1.42 on say so in the content type; older ones need asking.
-    pub(crate) async fn output_mode(&self, op: &'static OperationInfo, content_type: Option<&str>, source: TtySource, id: &str) -> Result<OutputMode, Error> {
+    pub(crate) async fn output_mode(
+        &self,
+        op: &'static OperationInfo,
+        content_type: Option<&str>,
+        source: TtySource,
+        id: &str,
+    ) -> Result<OutputMode, Error> {
         match content_type {
-            Some(ct) if ct.starts_with("application/vnd.docker.multiplexed-stream") => return Ok(OutputMode::Multiplexed),
+            Some(ct) if ct.starts_with("application/vnd.docker.multiplexed-stream") => {
+                return Ok(OutputMode::Multiplexed)
+            }
             _ => {}
         }
         let (path, pointer) = match source {
-            TtySource::Container => (format!("/containers/{}/json", utf8_percent_encode(id, PATH_PARAM)), "/Config/Tty"),
-            TtySource::Exec => (format!("/exec/{}/json", utf8_percent_encode(id, PATH_PARAM)), "/ProcessConfig/tty"),
+            TtySource::Container => (
+                format!("/containers/{}/json", utf8_percent_encode(id, PATH_PARAM)),
+                "/Config/Tty",
+            ),
+            TtySource::Exec => (
+                format!("/exec/{}/json", utf8_percent_encode(id, PATH_PARAM)),
+                "/ProcessConfig/tty",
+            ),
         };
         let request = http::Request::get(format!("/v{}{path}", self.api_version()))
             .header(http::header::HOST, self.inner.endpoint.host_header())
             .body(RequestBody::empty().into_http())
-            .map_err(|e| Error::Request { operation: op.id, message: e.to_string() })?;
+            .map_err(|e| Error::Request {
+                operation: op.id,
+                message: e.to_string(),
+            })?;
         let response = self.exchange(op.id, request).await?;
         let status = response.status().as_u16();
         let body = self.collect(op.id, response).await?;
         if !(200..300).contains(&status) {
-            return Err(Error::Api { operation: op.id, status, message: error_message(&body), documented: op.response(status).map(|r| r.description) });
+            return Err(Error::Api {
+                operation: op.id,
+                status,
+                message: error_message(&body),
+                documented: op.response(status).map(|r| r.description),
+            });
         }
         let value: serde_json::Value = decode_json(op.id, &body)?;
-        Ok(if value.pointer(pointer).and_then(|v| v.as_bool()).unwrap_or(false) { OutputMode::Raw } else { OutputMode::Multiplexed })
+        Ok(
+            if value
+                .pointer(pointer)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+            {
+                OutputMode::Raw
+            } else {
+                OutputMode::Multiplexed
+            },
+        )
     }
 
     /// Output of a multiplexed response, framed or raw as the process's TTY decides.
-    pub(crate) async fn output(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<OutputStream, Error> {
-        let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    pub(crate) async fn output(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+        source: TtySource,
+        id: &str,
+    ) -> Result<OutputStream, Error> {
+        let ct = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
-        Ok(OutputStream::new(op.id, Self::byte_stream(op, response), mode))
+        Ok(OutputStream::new(
+            op.id,
+            Self::byte_stream(op, response),
+            mode,
+        ))
     }
 
     /// Takes over the connection after `101` and splits it into output and input.
-    pub(crate) async fn hijack(&self, op: &'static OperationInfo, response: http::Response<Incoming>, source: TtySource, id: &str) -> Result<super::hijack::Attached, Error> {
-        let ct = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    pub(crate) async fn hijack(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+        source: TtySource,
+        id: &str,
+    ) -> Result<super::hijack::Attached, Error> {
+        let ct = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let mode = self.output_mode(op, ct.as_deref(), source, id).await?;
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             // An old daemon answered 200 and streams on: output only.
             let output = OutputStream::new(op.id, Self::byte_stream(op, response), mode);
             return Ok(super::hijack::Attached::output_only(output));
         }
-        let upgraded = hyper::upgrade::on(response).await.map_err(|e| Error::transport(op.id, e))?;
-        Ok(super::hijack::Attached::new(op.id, TokioIo::new(upgraded), mode))
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| Error::transport(op.id, e))?;
+        Ok(super::hijack::Attached::new(
+            op.id,
+            TokioIo::new(upgraded),
+            mode,
+        ))
     }
 
     /// Decodes a documented response header, if present.
-    pub(crate) fn header<T: DeserializeOwned>(op: &'static OperationInfo, response: &http::Response<Incoming>, name: &str, encoding: ParamEncoding) -> Result<Option<T>, Error> {
-        let Some(value) = response.headers().get(name) else { return Ok(None) };
-        let text = value.to_str().map_err(|_| Error::Decode { operation: op.id, path: name.to_string(), message: "not ASCII".into() })?;
+    pub(crate) fn header<T: DeserializeOwned>(
+        op: &'static OperationInfo,
+        response: &http::Response<Incoming>,
+        name: &str,
+        encoding: ParamEncoding,
+    ) -> Result<Option<T>, Error> {
+        let Some(value) = response.headers().get(name) else {
+            return Ok(None);
+        };
+        let text = value.to_str().map_err(|_| Error::Decode {
+            operation: op.id,
+            path: name.to_string(),
+            message: "not ASCII".into(),
+        })?;
         match encoding {
-            ParamEncoding::Base64Json | ParamEncoding::Base64UrlJson => decode_base64_json(op.id, text).map(Some),
+            ParamEncoding::Base64Json | ParamEncoding::Base64UrlJson => {
+                decode_base64_json(op.id, text).map(Some)
+            }
             _ => serde_json::from_value(serde_json::Value::String(text.to_string()))
                 .map(Some)
-                .map_err(|e| Error::Decode { operation: op.id, path: name.to_string(), message: e.to_string() }),
+                .map_err(|e| Error::Decode {
+                    operation: op.id,
+                    path: name.to_string(),
+                    message: e.to_string(),
+                }),
         }
     }
 
     /// Completes a websocket handshake answered with 101.
     #[cfg(feature = "websocket")]
-    pub(crate) async fn websocket(&self, op: &'static OperationInfo, response: http::Response<Incoming>) -> Result<super::hijack::WebSocket, Error> {
+    pub(crate) async fn websocket(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<super::hijack::WebSocket, Error> {
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             return Err(self.api_error(op, response).await);
         }
-        let upgraded = hyper::upgrade::on(response).await.map_err(|e| Error::transport(op.id, e))?;
-        Ok(tokio_tungstenite::WebSocketStream::from_raw_socket(TokioIo::new(upgraded), tokio_tungstenite::tungstenite::protocol::Role::Client, None).await)
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| Error::transport(op.id, e))?;
+        Ok(tokio_tungstenite::WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            None,
+        )
+        .await)
     }
 }
 
@@ -529,13 +780,22 @@ mod tests {
 
     #[test]
     fn path_parameters_keep_slashes_and_colons_but_escape_the_rest() {
-        assert_eq!(render_path("/images/{name}/push", &["127.0.0.1:5000/app"]), "/images/127.0.0.1:5000/app/push");
-        assert_eq!(render_path("/containers/{id}/json", &["a b?#"]), "/containers/a%20b%3F%23/json");
+        assert_eq!(
+            render_path("/images/{name}/push", &["127.0.0.1:5000/app"]),
+            "/images/127.0.0.1:5000/app/push"
+        );
+        assert_eq!(
+            render_path("/containers/{id}/json", &["a b?#"]),
+            "/containers/a%20b%3F%23/json"
+        );
     }
 
     #[test]
     fn query_values_are_escaped() {
-        let q = render_query(&[("filters", "{\"status\":[\"running\"]}".into()), ("all", "1".into())]);
+        let q = render_query(&[
+            ("filters", "{\"status\":[\"running\"]}".into()),
+            ("all", "1".into()),
+        ]);
         assert_eq!(q, "filters=%7B%22status%22%3A%5B%22running%22%5D%7D&all=1");
     }
 

@@ -125,6 +125,7 @@ fn test() -> Result<(), String> {
             "live-tests",
         ],
     )?;
+    check_template_formatting()?;
     codegen(true)?;
     run(
         &cargo,
@@ -169,6 +170,29 @@ fn test() -> Result<(), String> {
     )?;
     drop(daemon);
     Ok(())
+}
+
+/// The hand-written Rust under templates/ (runtime, tests, examples) is
+/// copied into generated/ verbatim, so rustfmt checks it here, at its source.
+fn check_template_formatting() -> Result<(), String> {
+    let templates = root().join("templates");
+    let mut files = Vec::new();
+    let mut dirs = vec![templates];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path.display().to_string());
+            }
+        }
+    }
+    files.sort();
+    let mut args = vec!["--check", "--edition", "2021"];
+    args.extend(files.iter().map(String::as_str));
+    run("rustfmt", &args)
 }
 
 fn run_with_env(program: &str, args: &[&str], env: &[(String, String)]) -> Result<(), String> {

@@ -28,12 +28,16 @@ enum Inner {
 impl RequestBody {
     /// No body.
     pub fn empty() -> Self {
-        RequestBody { inner: Inner::Empty }
+        RequestBody {
+            inner: Inner::Empty,
+        }
     }
 
     /// Bytes already in memory.
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        RequestBody { inner: Inner::Full(bytes.into()) }
+        RequestBody {
+            inner: Inner::Full(bytes.into()),
+        }
     }
 
     /// Any stream of byte chunks.
@@ -42,7 +46,9 @@ impl RequestBody {
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BodyError> + 'static,
     {
-        RequestBody { inner: Inner::Stream(Box::pin(stream.map_err(Into::into))) }
+        RequestBody {
+            inner: Inner::Stream(Box::pin(stream.map_err(Into::into))),
+        }
     }
 
     /// Anything readable, e.g. a `tokio::fs::File` holding a tar archive.
@@ -54,7 +60,9 @@ impl RequestBody {
         match self.inner {
             Inner::Empty => Empty::new().map_err(|never| match never {}).boxed_unsync(),
             Inner::Full(b) => Full::new(b).map_err(|never| match never {}).boxed_unsync(),
-            Inner::Stream(s) => BodyExt::boxed_unsync(StreamBody::new(s.map(|r| r.map(Frame::data)))),
+            Inner::Stream(s) => {
+                BodyExt::boxed_unsync(StreamBody::new(s.map(|r| r.map(Frame::data))))
+            }
         }
     }
 

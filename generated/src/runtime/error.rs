@@ -94,8 +94,14 @@ impl Error {
         self.status() == Some(404)
     }
 
-    pub(crate) fn transport(operation: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Error::Transport { operation, source: source.into() }
+    pub(crate) fn transport(
+        operation: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Transport {
+            operation,
+            source: source.into(),
+        }
     }
 }
 
@@ -139,7 +145,10 @@ impl std::error::Error for Error {
 }
 
 /// Decodes JSON `bytes` as `T`, naming the JSON path on failure.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(operation: &'static str, bytes: &[u8]) -> Result<T, Error> {
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
+    bytes: &[u8],
+) -> Result<T, Error> {
     // The fast path pays nothing for paths; only a failure is decoded again to find one.
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);

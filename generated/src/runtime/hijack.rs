@@ -27,20 +27,36 @@ pub struct Attached {
 
 impl std::fmt::Debug for Attached {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attached").field("mode", &self.output.mode()).field("input", &self.input.is_some()).finish()
+        f.debug_struct("Attached")
+            .field("mode", &self.output.mode())
+            .field("input", &self.input.is_some())
+            .finish()
     }
 }
 
 impl Attached {
-    pub(crate) fn new(operation: &'static str, io: TokioIo<Upgraded>, mode: OutputMode) -> Attached {
+    pub(crate) fn new(
+        operation: &'static str,
+        io: TokioIo<Upgraded>,
+        mode: OutputMode,
+    ) -> Attached {
         let (read, write): (ReadHalf<_>, WriteHalf<_>) = tokio::io::split(io);
         let operation_for_errors = operation;
-        let bytes = futures_util::TryStreamExt::map_err(tokio_util::io::ReaderStream::new(read), move |e| Error::transport(operation_for_errors, e));
-        Attached { output: OutputStream::new(operation, Box::pin(bytes), mode), input: Some(AttachInput { inner: write }) }
+        let bytes = futures_util::TryStreamExt::map_err(
+            tokio_util::io::ReaderStream::new(read),
+            move |e| Error::transport(operation_for_errors, e),
+        );
+        Attached {
+            output: OutputStream::new(operation, Box::pin(bytes), mode),
+            input: Some(AttachInput { inner: write }),
+        }
     }
 
     pub(crate) fn output_only(output: OutputStream) -> Attached {
-        Attached { output, input: None }
+        Attached {
+            output,
+            input: None,
+        }
     }
 }
 
@@ -56,7 +72,11 @@ impl std::fmt::Debug for AttachInput {
 }
 
 impl AsyncWrite for AttachInput {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 

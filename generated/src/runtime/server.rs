@@ -53,7 +53,10 @@ pub struct ServerError {
 impl ServerError {
     /// An error with any status.
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        ServerError { status, message: message.into() }
+        ServerError {
+            status,
+            message: message.into(),
+        }
     }
 
     /// `400`: the request is malformed.
@@ -68,7 +71,10 @@ impl ServerError {
 
     /// `501`: what every trait method answers until it is implemented.
     pub fn not_implemented(operation: &str) -> Self {
-        Self::new(501, format!("{operation} is not implemented by this server"))
+        Self::new(
+            501,
+            format!("{operation} is not implemented by this server"),
+        )
     }
 
     /// The response carrying this error.
@@ -89,8 +95,11 @@ impl std::error::Error for ServerError {}
 pub fn error_response(status: u16, message: &str) -> Response<Body> {
     let body = serde_json::json!({ "message": message }).to_string();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -188,7 +197,8 @@ impl fmt::Debug for Hijack {
 
 /// The server end of a websocket attach.
 #[cfg(feature = "websocket")]
-pub type ServerWebSocket = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
+pub type ServerWebSocket =
+    tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
 
 /// What to do with a websocket once the handshake is answered.
 #[cfg(feature = "websocket")]
@@ -239,8 +249,11 @@ impl Incoming {
     where
         T::Err: fmt::Display,
     {
-        let text = self.path_params.get(index).ok_or_else(|| ServerError::bad_request(format!("path parameter `{name}` is missing")))?;
-        text.parse().map_err(|e| ServerError::bad_request(format!("path parameter `{name}`: {e}")))
+        let text = self.path_params.get(index).ok_or_else(|| {
+            ServerError::bad_request(format!("path parameter `{name}` is missing"))
+        })?;
+        text.parse()
+            .map_err(|e| ServerError::bad_request(format!("path parameter `{name}`: {e}")))
     }
 
     /// The query string's pairs, percent-decoded.
@@ -249,15 +262,28 @@ impl Incoming {
     }
 
     /// A request header decoded as `encoding` says; `None` when absent.
-    pub fn header<T: DeserializeOwned>(&self, name: &str, encoding: ParamEncoding) -> Result<Option<T>, ServerError> {
-        let Some(value) = self.parts.headers.get(name) else { return Ok(None) };
-        let text = value.to_str().map_err(|_| ServerError::bad_request(format!("header `{name}` is not ASCII")))?;
+    pub fn header<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        encoding: ParamEncoding,
+    ) -> Result<Option<T>, ServerError> {
+        let Some(value) = self.parts.headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| ServerError::bad_request(format!("header `{name}` is not ASCII")))?;
         decode_header(name, text, encoding).map(Some)
     }
 
     /// A request header that must be present.
-    pub fn required_header<T: DeserializeOwned>(&self, name: &str, encoding: ParamEncoding) -> Result<T, ServerError> {
-        self.header(name, encoding)?.ok_or_else(|| ServerError::bad_request(format!("header `{name}` is required")))
+    pub fn required_header<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        encoding: ParamEncoding,
+    ) -> Result<T, ServerError> {
+        self.header(name, encoding)?
+            .ok_or_else(|| ServerError::bad_request(format!("header `{name}` is required")))
     }
 
     /// The JSON body, `None` when the request has none. Over the limit is
@@ -282,18 +308,29 @@ impl Incoming {
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut de)
             .map(Some)
-            .map_err(|e| ServerError::bad_request(format!("invalid JSON body at `{}`: {}", e.path(), e.inner())))
+            .map_err(|e| {
+                ServerError::bad_request(format!(
+                    "invalid JSON body at `{}`: {}",
+                    e.path(),
+                    e.inner()
+                ))
+            })
     }
 
     /// A JSON body that must be present.
     pub async fn required_json_body<T: DeserializeOwned>(&mut self) -> Result<T, ServerError> {
-        self.json_body().await?.ok_or_else(|| ServerError::bad_request("a JSON request body is required"))
+        self.json_body()
+            .await?
+            .ok_or_else(|| ServerError::bad_request("a JSON request body is required"))
     }
 
     /// The body as a stream, read as the operation consumes it.
     pub fn body_stream(&mut self) -> BodyStream {
         let body = self.body.take().unwrap_or_default();
-        Box::pin(body.into_data_stream().map(|chunk| chunk.map_err(|e| Box::new(e) as BoxError)))
+        Box::pin(
+            body.into_data_stream()
+                .map(|chunk| chunk.map_err(|e| Box::new(e) as BoxError)),
+        )
     }
 
     /// Answers a hijacking operation and runs `hijack` on the connection.
@@ -333,7 +370,9 @@ impl Incoming {
                 tokio::spawn((hijack.0)(Box::new(theirs)));
                 let stream = tokio_util::io::ReaderStream::new(read);
                 let mut response = Response::new(Body::from_stream(stream));
-                response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(MULTIPLEXED));
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(MULTIPLEXED));
                 response
             }
         }
@@ -342,11 +381,9 @@ impl Incoming {
     /// Answers a websocket handshake and runs `task` on the socket.
     #[cfg(feature = "websocket")]
     pub fn websocket(mut self, task: WebSocketTask) -> Result<Response<Body>, ServerError> {
-        let key = self
-            .parts
-            .headers
-            .get("Sec-WebSocket-Key")
-            .ok_or_else(|| ServerError::bad_request("a websocket handshake needs Sec-WebSocket-Key"))?;
+        let key = self.parts.headers.get("Sec-WebSocket-Key").ok_or_else(|| {
+            ServerError::bad_request("a websocket handshake needs Sec-WebSocket-Key")
+        })?;
         let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
         let on_upgrade = self
             .parts
@@ -356,7 +393,12 @@ impl Incoming {
         tokio::spawn(async move {
             if let Ok(upgraded) = on_upgrade.await {
                 let io = hyper_util::rt::TokioIo::new(upgraded);
-                let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(io, tokio_tungstenite::tungstenite::protocol::Role::Server, None).await;
+                let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+                    io,
+                    tokio_tungstenite::tungstenite::protocol::Role::Server,
+                    None,
+                )
+                .await;
                 (task.0)(ws).await;
             }
         });
@@ -365,14 +407,21 @@ impl Incoming {
         let headers = response.headers_mut();
         headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
         headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        headers.insert("Sec-WebSocket-Accept", HeaderValue::from_str(&accept).map_err(|e| ServerError::internal(e.to_string()))?);
+        headers.insert(
+            "Sec-WebSocket-Accept",
+            HeaderValue::from_str(&accept).map_err(|e| ServerError::internal(e.to_string()))?,
+        );
         Ok(response)
     }
 }
 
 const MULTIPLEXED: &str = "application/vnd.docker.multiplexed-stream";
 
-fn decode_header<T: DeserializeOwned>(name: &str, text: &str, encoding: ParamEncoding) -> Result<T, ServerError> {
+fn decode_header<T: DeserializeOwned>(
+    name: &str,
+    text: &str,
+    encoding: ParamEncoding,
+) -> Result<T, ServerError> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let bad = |what: String| ServerError::bad_request(format!("header `{name}`: {what}"));
     match encoding {
@@ -383,9 +432,11 @@ fn decode_header<T: DeserializeOwned>(name: &str, text: &str, encoding: ParamEnc
                 .find_map(|engine| engine.decode(text.trim()).ok())
                 .ok_or_else(|| bad("not base64".into()))?;
             let mut de = serde_json::Deserializer::from_slice(&bytes);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| bad(format!("invalid JSON at `{}`: {}", e.path(), e.inner())))
+            serde_path_to_error::deserialize(&mut de)
+                .map_err(|e| bad(format!("invalid JSON at `{}`: {}", e.path(), e.inner())))
         }
-        _ => serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|e| bad(e.to_string())),
+        _ => serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| bad(e.to_string())),
     }
 }
 
@@ -396,17 +447,29 @@ pub struct QueryPairs(Vec<(String, String)>);
 impl QueryPairs {
     /// Parses `a=1&b=x` (without `?`).
     pub fn parse(query: &str) -> Self {
-        QueryPairs(form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        QueryPairs(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The last value given for `name` (a repeated scalar keeps the last, as the daemon does).
     pub fn last(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value given for `name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// Whether `name` is present at all.
@@ -420,7 +483,9 @@ pub fn parse_bool(name: &str, text: &str) -> Result<bool, ServerError> {
     match text.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" => Ok(true),
         "" | "0" | "false" | "no" | "none" => Ok(false),
-        _ => Err(ServerError::bad_request(format!("query parameter `{name}`: `{text}` is not a boolean"))),
+        _ => Err(ServerError::bad_request(format!(
+            "query parameter `{name}`: `{text}` is not a boolean"
+        ))),
     }
 }
 
@@ -429,13 +494,20 @@ pub fn parse_scalar<T: FromStr>(name: &str, text: &str) -> Result<T, ServerError
 where
     T::Err: fmt::Display,
 {
-    text.parse().map_err(|e| ServerError::bad_request(format!("query parameter `{name}`: `{text}`: {e}")))
+    text.parse()
+        .map_err(|e| ServerError::bad_request(format!("query parameter `{name}`: `{text}`: {e}")))
 }
 
 /// A JSON-encoded query value (filters and the like).
 pub fn parse_json<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, ServerError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| ServerError::bad_request(format!("query parameter `{name}`: invalid JSON at `{}`: {}", e.path(), e.inner())))
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        ServerError::bad_request(format!(
+            "query parameter `{name}`: invalid JSON at `{}`: {}",
+            e.path(),
+            e.inner()
+        ))
+    })
 }
 
 /// A required query parameter that is absent.
@@ -460,7 +532,9 @@ pub fn json<T: Serialize>(code: u16, value: &T) -> Response<Body> {
         Ok(bytes) => {
             let mut response = Response::new(Body::from(bytes));
             *response.status_mut() = status(code);
-            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
         Err(e) => error_response(500, &format!("encoding the response: {e}")),
@@ -471,12 +545,17 @@ pub fn json<T: Serialize>(code: u16, value: &T) -> Response<Body> {
 pub fn text(code: u16, content_type: &'static str, value: String) -> Response<Body> {
     let mut response = Response::new(Body::from(value));
     *response.status_mut() = status(code);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 /// A JSON-lines answer: each item is written as it comes, one per line.
-pub fn json_lines<T: Serialize + Send + 'static>(code: u16, items: ItemStream<T>) -> Response<Body> {
+pub fn json_lines<T: Serialize + Send + 'static>(
+    code: u16,
+    items: ItemStream<T>,
+) -> Response<Body> {
     let lines = items.map(|item| {
         serde_json::to_vec(&item).map(|mut line| {
             line.push(b'\n');
@@ -485,19 +564,29 @@ pub fn json_lines<T: Serialize + Send + 'static>(code: u16, items: ItemStream<T>
     });
     let mut response = Response::new(Body::from_stream(lines));
     *response.status_mut() = status(code);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 /// A process's output, framed or raw.
 pub fn output(code: u16, output: Output) -> Response<Body> {
     let (body, content_type) = match output {
-        Output::Framed(frames) => (Body::from_stream(frames.map(|f| Ok::<_, BoxError>(f.encode()))), MULTIPLEXED),
-        Output::Raw(bytes) => (Body::from_stream(bytes), "application/vnd.docker.raw-stream"),
+        Output::Framed(frames) => (
+            Body::from_stream(frames.map(|f| Ok::<_, BoxError>(f.encode()))),
+            MULTIPLEXED,
+        ),
+        Output::Raw(bytes) => (
+            Body::from_stream(bytes),
+            "application/vnd.docker.raw-stream",
+        ),
     };
     let mut response = Response::new(body);
     *response.status_mut() = status(code);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -505,12 +594,19 @@ pub fn output(code: u16, output: Output) -> Response<Body> {
 pub fn bytes(code: u16, content_type: &'static str, bytes: BodyStream) -> Response<Body> {
     let mut response = Response::new(Body::from_stream(bytes));
     *response.status_mut() = status(code);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 /// Adds a documented response header, encoded as `encoding` says.
-pub fn with_header<T: Serialize>(mut response: Response<Body>, name: &'static str, value: Option<&T>, encoding: ParamEncoding) -> Response<Body> {
+pub fn with_header<T: Serialize>(
+    mut response: Response<Body>,
+    name: &'static str,
+    value: Option<&T>,
+    encoding: ParamEncoding,
+) -> Response<Body> {
     let Some(value) = value else { return response };
     let text = match encoding {
         ParamEncoding::Base64Json | ParamEncoding::Base64UrlJson => {
@@ -540,7 +636,11 @@ pub fn with_header<T: Serialize>(mut response: Response<Body>, name: &'static st
 }
 
 /// Runs one operation of a tag: the generated glue for that tag's trait.
-pub type TagDispatch = Arc<dyn Fn(&'static OperationInfo, Incoming) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>> + Send + Sync>;
+pub type TagDispatch = Arc<
+    dyn Fn(&'static OperationInfo, Incoming) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// A path template split at its `{placeholders}`.
 #[derive(Debug, Clone)]
@@ -562,7 +662,10 @@ fn pieces(template: &'static str) -> Vec<Piece> {
             out.push(Piece::Literal(&rest[..start]));
         }
         out.push(Piece::Param);
-        rest = rest[start..].find('}').map(|end| &rest[start + end + 1..]).unwrap_or("");
+        rest = rest[start..]
+            .find('}')
+            .map(|end| &rest[start + end + 1..])
+            .unwrap_or("");
     }
     if !rest.is_empty() {
         out.push(Piece::Literal(rest));
@@ -575,10 +678,19 @@ fn pieces(template: &'static str) -> Vec<Piece> {
 fn match_pieces(pieces: &[Piece], path: &str, out: &mut Vec<String>) -> bool {
     match pieces.split_first() {
         None => path.is_empty(),
-        Some((Piece::Literal(lit), rest)) => path.strip_prefix(lit).is_some_and(|tail| match_pieces(rest, tail, out)),
+        Some((Piece::Literal(lit), rest)) => path
+            .strip_prefix(lit)
+            .is_some_and(|tail| match_pieces(rest, tail, out)),
         Some((Piece::Param, rest)) => {
-            for end in (1..=path.len()).rev().filter(|&end| path.is_char_boundary(end)) {
-                out.push(percent_encoding::percent_decode_str(&path[..end]).decode_utf8_lossy().into_owned());
+            for end in (1..=path.len())
+                .rev()
+                .filter(|&end| path.is_char_boundary(end))
+            {
+                out.push(
+                    percent_encoding::percent_decode_str(&path[..end])
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
                 if match_pieces(rest, &path[end..], out) {
                     return true;
                 }
@@ -602,7 +714,9 @@ fn method_of(method: &http::Method) -> Option<Method> {
 
 /// Splits `/v1.24/containers/json` into `Some("1.24")` and `/containers/json`.
 fn split_version(path: &str) -> (Option<&str>, &str) {
-    let Some(rest) = path.strip_prefix("/v") else { return (None, path) };
+    let Some(rest) = path.strip_prefix("/v") else {
+        return (None, path);
+    };
     let end = rest.find('/').unwrap_or(rest.len());
     let version = &rest[..end];
     if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -623,14 +737,38 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A router over `operations`, with no tag implemented yet.
     pub(crate) fn new(operations: &[&'static OperationInfo], config: ServerConfig) -> Self {
-        let mut routes: Vec<Route> = operations.iter().map(|op| Route { op, pieces: pieces(op.path) }).collect();
+        let mut routes: Vec<Route> = operations
+            .iter()
+            .map(|op| Route {
+                op,
+                pieces: pieces(op.path),
+            })
+            .collect();
         // Fixed paths win over templates (`/images/json` before `/images/{name}/json`).
         routes.sort_by_key(|r| {
-            let params = r.pieces.iter().filter(|p| matches!(p, Piece::Param)).count();
-            let literal: usize = r.pieces.iter().map(|p| if let Piece::Literal(l) = p { l.len() } else { 0 }).sum();
+            let params = r
+                .pieces
+                .iter()
+                .filter(|p| matches!(p, Piece::Param))
+                .count();
+            let literal: usize = r
+                .pieces
+                .iter()
+                .map(|p| {
+                    if let Piece::Literal(l) = p {
+                        l.len()
+                    } else {
+                        0
+                    }
+                })
+                .sum();
             (params, std::cmp::Reverse(literal))
         });
-        Dispatcher { routes, tags: BTreeMap::new(), config: Arc::new(config) }
+        Dispatcher {
+            routes,
+            tags: BTreeMap::new(),
+            config: Arc::new(config),
+        }
     }
 
     /// Serves the operations of `tag` with `dispatch`.
@@ -654,7 +792,13 @@ impl Dispatcher {
         if let Some(version) = version {
             let asked = parse_api_version(version);
             if asked.is_none() || asked > parse_api_version(self.config.api_version) {
-                return error_response(400, &format!("client version {version} is too new. Maximum supported API version is {}", self.config.api_version));
+                return error_response(
+                    400,
+                    &format!(
+                        "client version {version} is too new. Maximum supported API version is {}",
+                        self.config.api_version
+                    ),
+                );
             }
             if asked < parse_api_version(self.config.min_api_version) {
                 return error_response(
@@ -663,7 +807,9 @@ impl Dispatcher {
                 );
             }
         }
-        let Some(method) = method_of(&parts.method) else { return error_response(404, "page not found") };
+        let Some(method) = method_of(&parts.method) else {
+            return error_response(404, "page not found");
+        };
         let mut params = Vec::new();
         let Some(route) = self.routes.iter().find(|r| {
             params.clear();
@@ -674,7 +820,12 @@ impl Dispatcher {
         let Some(dispatch) = self.tags.get(route.op.tag) else {
             return ServerError::not_implemented(route.op.id).into_response();
         };
-        let incoming = Incoming { parts, body: Some(body), path_params: params, config: self.config.clone() };
+        let incoming = Incoming {
+            parts,
+            body: Some(body),
+            path_params: params,
+            config: self.config.clone(),
+        };
         dispatch(route.op, incoming).await
     }
 
@@ -699,10 +850,20 @@ mod tests {
 
     #[test]
     fn parameters_span_slashes_and_are_decoded() {
-        assert_eq!(matches("/images/{name}/json", "/images/127.0.0.1:5000/app/json"), Some(vec!["127.0.0.1:5000/app".into()]));
-        assert_eq!(matches("/containers/{id}/json", "/containers/a%20b/json"), Some(vec!["a b".into()]));
+        assert_eq!(
+            matches("/images/{name}/json", "/images/127.0.0.1:5000/app/json"),
+            Some(vec!["127.0.0.1:5000/app".into()])
+        );
+        assert_eq!(
+            matches("/containers/{id}/json", "/containers/a%20b/json"),
+            Some(vec!["a b".into()])
+        );
         assert_eq!(matches("/images/{name}/json", "/images/json"), None);
-        assert_eq!(matches("/images/{name}", "/images/"), None, "a parameter is never empty");
+        assert_eq!(
+            matches("/images/{name}", "/images/"),
+            None,
+            "a parameter is never empty"
+        );
     }
 
     #[test]
@@ -714,13 +875,19 @@ mod tests {
 
     #[test]
     fn frames_carry_type_and_length() {
-        assert_eq!(&OutputFrame::Stderr(Bytes::from_static(b"hi")).encode()[..], &[2, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+        assert_eq!(
+            &OutputFrame::Stderr(Bytes::from_static(b"hi")).encode()[..],
+            &[2, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']
+        );
     }
 
     #[test]
     fn booleans_accept_what_docker_clients_send() {
         assert!(parse_bool("all", "1").unwrap());
         assert!(!parse_bool("all", "false").unwrap());
-        assert!(parse_bool("all", "maybe").unwrap_err().message.contains("`all`"));
+        assert!(parse_bool("all", "maybe")
+            .unwrap_err()
+            .message
+            .contains("`all`"));
     }
 }

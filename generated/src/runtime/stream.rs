@@ -39,7 +39,13 @@ pub struct JsonLines<T> {
 impl<T> JsonLines<T> {
     /// Decodes `inner` as JSON lines for `operation`.
     pub fn new(operation: &'static str, inner: ByteStream) -> Self {
-        JsonLines { operation, inner, buffer: BytesMut::new(), done: false, _item: PhantomData }
+        JsonLines {
+            operation,
+            inner,
+            buffer: BytesMut::new(),
+            done: false,
+            _item: PhantomData,
+        }
     }
 }
 
@@ -57,17 +63,28 @@ struct InBandErrorDetail {
 }
 
 /// Decodes one line; `None` for a blank line.
-pub(crate) fn decode_line<T: DeserializeOwned>(operation: &'static str, line: &[u8]) -> Option<Result<T, Error>> {
+pub(crate) fn decode_line<T: DeserializeOwned>(
+    operation: &'static str,
+    line: &[u8],
+) -> Option<Result<T, Error>> {
     let trimmed = line.trim_ascii();
     if trimmed.is_empty() {
         return None;
     }
     // Only lines that mention "error" pay for the second parse.
     if memchr::memmem::find(trimmed, b"\"error").is_some() {
-        if let Ok(InBandError { error, error_detail }) = serde_json::from_slice::<InBandError>(trimmed) {
+        if let Ok(InBandError {
+            error,
+            error_detail,
+        }) = serde_json::from_slice::<InBandError>(trimmed)
+        {
             let detail_message = error_detail.as_ref().and_then(|d| d.message.clone());
             if let Some(message) = error.or(detail_message) {
-                return Some(Err(Error::Stream { operation, message, code: error_detail.and_then(|d| d.code) }));
+                return Some(Err(Error::Stream {
+                    operation,
+                    message,
+                    code: error_detail.and_then(|d| d.code),
+                }));
             }
         }
     }
@@ -133,7 +150,10 @@ impl OutputChunk {
     /// The bytes, whatever stream they came from.
     pub fn bytes(&self) -> &Bytes {
         match self {
-            OutputChunk::Stdin(b) | OutputChunk::Stdout(b) | OutputChunk::Stderr(b) | OutputChunk::Console(b) => b,
+            OutputChunk::Stdin(b)
+            | OutputChunk::Stdout(b)
+            | OutputChunk::Stderr(b)
+            | OutputChunk::Console(b) => b,
         }
     }
 }
@@ -170,7 +190,11 @@ impl Demuxer {
                 Some((kind, left)) => {
                     let take = left.min(input.len());
                     let piece = input.split_to(take);
-                    self.current = if left == take { None } else { Some((kind, left - take)) };
+                    self.current = if left == take {
+                        None
+                    } else {
+                        Some((kind, left - take))
+                    };
                     if !piece.is_empty() {
                         out.push(match kind {
                             0 => OutputChunk::Stdin(piece),
@@ -181,7 +205,8 @@ impl Demuxer {
                 }
                 None => {
                     let take = (8 - self.header_len).min(input.len());
-                    self.header[self.header_len..self.header_len + take].copy_from_slice(&input[..take]);
+                    self.header[self.header_len..self.header_len + take]
+                        .copy_from_slice(&input[..take]);
                     input.advance(take);
                     self.header_len += take;
                     if self.header_len == 8 {
@@ -190,7 +215,12 @@ impl Demuxer {
                         if kind > 2 {
                             return Err(format!("frame header names stream type {kind}; only 0 (stdin), 1 (stdout) and 2 (stderr) exist"));
                         }
-                        let size = u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]]) as usize;
+                        let size = u32::from_be_bytes([
+                            self.header[4],
+                            self.header[5],
+                            self.header[6],
+                            self.header[7],
+                        ]) as usize;
                         if size > 0 {
                             self.current = Some((kind, size));
                         }
@@ -268,7 +298,10 @@ impl Stream for OutputStream {
                         this.pending.extend(this.scratch.drain(..));
                         if let Err(message) = result {
                             // What decoded cleanly goes out first, then the error, then the end.
-                            this.failure = Some(Error::Frame { operation: this.operation, message });
+                            this.failure = Some(Error::Frame {
+                                operation: this.operation,
+                                message,
+                            });
                         }
                     }
                 },
@@ -302,7 +335,9 @@ mod tests {
     }
 
     fn chunks(parts: Vec<Vec<u8>>) -> ByteStream {
-        Box::pin(futures_util::stream::iter(parts.into_iter().map(|p| Ok(Bytes::from(p)))))
+        Box::pin(futures_util::stream::iter(
+            parts.into_iter().map(|p| Ok(Bytes::from(p))),
+        ))
     }
 
     async fn collect(stream: OutputStream) -> Vec<Result<OutputChunk, String>> {
@@ -315,7 +350,12 @@ mod tests {
         wire.extend(frame(2, b"err"));
         wire.extend(frame(0, b"in"));
         let parts: Vec<Vec<u8>> = wire.iter().map(|b| vec![*b]).collect();
-        let got = collect(OutputStream::new("t", chunks(parts), OutputMode::Multiplexed)).await;
+        let got = collect(OutputStream::new(
+            "t",
+            chunks(parts),
+            OutputMode::Multiplexed,
+        ))
+        .await;
         let mut out = Vec::new();
         let mut err = Vec::new();
         let mut inp = Vec::new();
@@ -327,16 +367,27 @@ mod tests {
                 OutputChunk::Console(_) => panic!("no console output in multiplexed mode"),
             }
         }
-        assert_eq!((out.as_slice(), err.as_slice(), inp.as_slice()), (&b"out"[..], &b"err"[..], &b"in"[..]));
+        assert_eq!(
+            (out.as_slice(), err.as_slice(), inp.as_slice()),
+            (&b"out"[..], &b"err"[..], &b"in"[..])
+        );
     }
 
     #[tokio::test]
     async fn unknown_stream_type_is_an_error_after_the_good_frames() {
         let mut wire = frame(1, b"ok");
         wire.extend(frame(7, b"bad"));
-        let got = collect(OutputStream::new("t", chunks(vec![wire]), OutputMode::Multiplexed)).await;
+        let got = collect(OutputStream::new(
+            "t",
+            chunks(vec![wire]),
+            OutputMode::Multiplexed,
+        ))
+        .await;
         assert_eq!(got[0], Ok(OutputChunk::Stdout(Bytes::from_static(b"ok"))));
-        assert!(got[1].as_ref().unwrap_err().contains("stream type 7"), "{got:?}");
+        assert!(
+            got[1].as_ref().unwrap_err().contains("stream type 7"),
+            "{got:?}"
+        );
         assert_eq!(got.len(), 2);
     }
 
@@ -345,15 +396,28 @@ mod tests {
         let mut wire = vec![1, 0, 0, 0];
         wire.extend_from_slice(&u32::MAX.to_be_bytes());
         wire.extend_from_slice(b"tiny");
-        let got = collect(OutputStream::new("t", chunks(vec![wire]), OutputMode::Multiplexed)).await;
+        let got = collect(OutputStream::new(
+            "t",
+            chunks(vec![wire]),
+            OutputMode::Multiplexed,
+        ))
+        .await;
         assert_eq!(got[0], Ok(OutputChunk::Stdout(Bytes::from_static(b"tiny"))));
-        assert!(got[1].as_ref().unwrap_err().contains("ended inside a frame"));
+        assert!(got[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("ended inside a frame"));
     }
 
     #[tokio::test]
     async fn raw_mode_passes_bytes_through() {
         let wire = frame(1, b"looks framed");
-        let got = collect(OutputStream::new("t", chunks(vec![wire.clone()]), OutputMode::Raw)).await;
+        let got = collect(OutputStream::new(
+            "t",
+            chunks(vec![wire.clone()]),
+            OutputMode::Raw,
+        ))
+        .await;
         assert_eq!(got, vec![Ok(OutputChunk::Console(Bytes::from(wire)))]);
     }
 
@@ -364,20 +428,37 @@ mod tests {
 
     #[tokio::test]
     async fn json_lines_span_chunks_and_share_chunks() {
-        let parts = vec![b"{\"status\":\"a\"}\n{\"sta".to_vec(), b"tus\":\"b\"}\r\n\n{\"status\":\"c\"}".to_vec()];
-        let got: Vec<_> = JsonLines::<Progress>::new("t", chunks(parts)).collect().await;
-        let statuses: Vec<_> = got.into_iter().map(|r| r.unwrap().status.unwrap()).collect();
+        let parts = vec![
+            b"{\"status\":\"a\"}\n{\"sta".to_vec(),
+            b"tus\":\"b\"}\r\n\n{\"status\":\"c\"}".to_vec(),
+        ];
+        let got: Vec<_> = JsonLines::<Progress>::new("t", chunks(parts))
+            .collect()
+            .await;
+        let statuses: Vec<_> = got
+            .into_iter()
+            .map(|r| r.unwrap().status.unwrap())
+            .collect();
         assert_eq!(statuses, ["a", "b", "c"]);
     }
 
     #[tokio::test]
     async fn an_in_band_error_line_is_an_error_item() {
         let parts = vec![b"{\"status\":\"pulling\"}\n{\"errorDetail\":{\"code\":1,\"message\":\"denied\"},\"error\":\"denied\"}\n".to_vec()];
-        let got: Vec<_> = JsonLines::<Progress>::new("image_create", chunks(parts)).collect().await;
+        let got: Vec<_> = JsonLines::<Progress>::new("image_create", chunks(parts))
+            .collect()
+            .await;
         assert!(got[0].is_ok());
         match &got[1] {
-            Err(Error::Stream { message, code, operation }) => {
-                assert_eq!((message.as_str(), *code, *operation), ("denied", Some(1), "image_create"));
+            Err(Error::Stream {
+                message,
+                code,
+                operation,
+            }) => {
+                assert_eq!(
+                    (message.as_str(), *code, *operation),
+                    ("denied", Some(1), "image_create")
+                );
             }
             other => panic!("expected a stream error, got {other:?}"),
         }
@@ -386,7 +467,9 @@ mod tests {
     #[tokio::test]
     async fn a_bad_line_names_the_json_path() {
         let parts = vec![b"{\"status\": 5}\n".to_vec()];
-        let got: Vec<_> = JsonLines::<Progress>::new("op", chunks(parts)).collect().await;
+        let got: Vec<_> = JsonLines::<Progress>::new("op", chunks(parts))
+            .collect()
+            .await;
         let err = got[0].as_ref().unwrap_err().to_string();
         assert!(err.contains("op") && err.contains("status"), "{err}");
     }

@@ -78,8 +78,13 @@ impl Endpoint {
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
             Some((h, p)) => {
-                let port = p.parse::<u16>().map_err(|_| Error::Config(format!("`{p}` in `{address}` is not a port number")))?;
-                (h.trim_start_matches('[').trim_end_matches(']').to_string(), port)
+                let port = p.parse::<u16>().map_err(|_| {
+                    Error::Config(format!("`{p}` in `{address}` is not a port number"))
+                })?;
+                (
+                    h.trim_start_matches('[').trim_end_matches(']').to_string(),
+                    port,
+                )
             }
             None => (rest.to_string(), if scheme_tls { 2376 } else { 2375 }),
         };
@@ -100,7 +105,9 @@ impl Endpoint {
     pub(crate) fn host_header(&self) -> String {
         match self {
             Endpoint::Unix(_) => "localhost".to_string(),
-            Endpoint::Tcp { host, port } | Endpoint::Tls { host, port, .. } => format!("{host}:{port}"),
+            Endpoint::Tcp { host, port } | Endpoint::Tls { host, port, .. } => {
+                format!("{host}:{port}")
+            }
         }
     }
 
@@ -118,7 +125,9 @@ impl Endpoint {
                 stream.set_nodelay(true)?;
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-                let tls = tokio_rustls::TlsConnector::from(config.clone()).connect(name, stream).await?;
+                let tls = tokio_rustls::TlsConnector::from(config.clone())
+                    .connect(name, stream)
+                    .await?;
                 Ok(Box::new(tls))
             }
         }
@@ -155,14 +164,18 @@ impl TlsConfig {
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Config(format!("TLS: {e}")))?;
         let builder = if self.danger_accept_invalid_certs {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnyCert))
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert))
         } else {
             let ca = self.ca.as_ref().ok_or_else(|| {
                 Error::Config("TLS verification needs a CA certificate: put ca.pem in DOCKER_CERT_PATH or set TlsConfig::ca".into())
             })?;
             let mut roots = rustls::RootCertStore::empty();
             for cert in read_certs(ca)? {
-                roots.add(cert).map_err(|e| Error::Config(format!("{}: {e}", ca.display())))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::Config(format!("{}: {e}", ca.display())))?;
             }
             builder.with_root_certificates(roots)
         };
@@ -181,17 +194,22 @@ impl TlsConfig {
 }
 
 fn read_certs(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
-    let data = std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    let data =
+        std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
     let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut data.as_slice()).collect();
     let certs = certs.map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
     if certs.is_empty() {
-        return Err(Error::Config(format!("{}: no PEM certificate found", path.display())));
+        return Err(Error::Config(format!(
+            "{}: no PEM certificate found",
+            path.display()
+        )));
     }
     Ok(certs)
 }
 
 fn read_key(path: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, Error> {
-    let data = std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    let data =
+        std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
     rustls_pemfile::private_key(&mut data.as_slice())
         .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
         .ok_or_else(|| Error::Config(format!("{}: no PEM private key found", path.display())))
@@ -220,7 +238,12 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCert {
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
         let provider = rustls::crypto::ring::default_provider();
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -230,11 +253,18 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCert {
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
         let provider = rustls::crypto::ring::default_provider();
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        rustls::crypto::ring::default_provider().signature_verification_algorithms.supported_schemes()
+        rustls::crypto::ring::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -244,9 +274,16 @@ mod tests {
 
     #[test]
     fn parses_the_docker_cli_address_forms() {
-        assert!(matches!(Endpoint::parse("unix:///var/run/docker.sock", None), Ok(Endpoint::Unix(p)) if p == Path::new("/var/run/docker.sock")));
-        assert!(matches!(Endpoint::parse("tcp://10.0.0.1:2375", None), Ok(Endpoint::Tcp { host, port: 2375 }) if host == "10.0.0.1"));
-        assert!(matches!(Endpoint::parse("http://example.test", None), Ok(Endpoint::Tcp { port: 2375, .. })));
+        assert!(
+            matches!(Endpoint::parse("unix:///var/run/docker.sock", None), Ok(Endpoint::Unix(p)) if p == Path::new("/var/run/docker.sock"))
+        );
+        assert!(
+            matches!(Endpoint::parse("tcp://10.0.0.1:2375", None), Ok(Endpoint::Tcp { host, port: 2375 }) if host == "10.0.0.1")
+        );
+        assert!(matches!(
+            Endpoint::parse("http://example.test", None),
+            Ok(Endpoint::Tcp { port: 2375, .. })
+        ));
     }
 
     #[test]

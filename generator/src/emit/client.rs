@@ -33,7 +33,9 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TtySource, Upgrade};
+use crate::ir::{
+    Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TtySource, Upgrade,
+};
 use crate::types::{Scalar, TypeExpr};
 
 use super::operations::{encoding_tokens, operation_doc, push_value};
@@ -175,9 +177,10 @@ fn outcome(
             quote!(crate::runtime::stream::OutputStream),
             quote!(docker.output(op, response, #source, #id_arg).await?),
         ),
-        ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => {
-            (quote!(String), quote!(docker.read_text(op, response).await?))
-        }
+        ResponseKind::Raw { content_type } if content_type.starts_with("text/plain") => (
+            quote!(String),
+            quote!(docker.read_text(op, response).await?),
+        ),
         ResponseKind::Raw { .. } => (
             quote!(crate::runtime::stream::ByteStream),
             quote!(Docker::byte_stream(op, response)),
@@ -444,7 +447,9 @@ fn operation(
                         self
                     }
                 };
-                setup.push(quote!(if let Some(body) = body { call.json(body)?; }));
+                setup.push(quote!(if let Some(body) = body {
+                    call.json(body)?;
+                }));
             }
         }
         Some(Body::Raw {
@@ -487,7 +492,10 @@ fn operation(
         }
     }
     if !pushes.is_empty() {
-        setup.insert(0, quote!(call.query_with(|pairs| { #( #pushes )* Ok(()) })?;));
+        setup.insert(
+            0,
+            quote!(call.query_with(|pairs| { #( #pushes )* Ok(()) })?;),
+        );
     }
     for h in &op.headers {
         let name = ident(&h.rust_name);
@@ -497,7 +505,9 @@ fn operation(
         if h.required {
             setup.push(quote!(call.header(#wire, #name, #enc)?;));
         } else {
-            setup.push(quote!(if let Some(value) = &options.#name { call.header(#wire, value, #enc)?; }));
+            setup.push(
+                quote!(if let Some(value) = &options.#name { call.header(#wire, value, #enc)?; }),
+            );
         }
     }
     match op.upgrade {

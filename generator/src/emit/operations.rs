@@ -10,8 +10,8 @@ use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
 
 use super::rust::{
-    collect_names, doc_attrs, doc_text, erratum_doc, ident, is_enum, render_file,
-    rust_type, use_line,
+    collect_names, doc_attrs, doc_text, erratum_doc, ident, is_enum, render_file, rust_type,
+    use_line,
 };
 use super::FileSet;
 

@@ -11,7 +11,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{json, Value};
 
-use crate::ir::{Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TypeKind, Upgrade};
+use crate::ir::{
+    Body, Ir, Operation, Param, Response, ResponseKind, SuccessShape, TypeKind, Upgrade,
+};
 use crate::types::{Scalar, TypeExpr};
 
 use super::client::optional_params;
