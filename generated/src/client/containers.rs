@@ -34,7 +34,7 @@ impl Docker {
     /// - 404: client error, no such container or no such file or directory
     /// - 500: server error
     ///
-    /// Returns a [`ContainerArchiveRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerArchiveRequest`]: `.await` it to send the request.
     pub fn container_archive<'a>(
         &'a self,
         id: &'a str,
@@ -67,7 +67,7 @@ impl Docker {
     /// - the doc says: The HEAD section lists no status codes and points at the GET section.
     /// - the daemon: The daemon answers HEAD with the GET's statuses (200, 400, 404, 500) and an empty body; the spec lists them.
     ///
-    /// Returns a [`ContainerArchiveInfoRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerArchiveInfoRequest`]: `.await` it to send the request.
     pub fn container_archive_info<'a>(
         &'a self,
         id: &'a str,
@@ -104,7 +104,7 @@ impl Docker {
     /// - 409: container is paused
     /// - 500: server error
     ///
-    /// Returns a [`ContainerAttachRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerAttachRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_attach<'a>(&'a self, id: &'a str) -> ContainerAttachRequest<'a> {
         ContainerAttachRequest {
             docker: self,
@@ -131,7 +131,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerAttachWebsocketRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerAttachWebsocketRequest`]: set optional parameters on it, then `.await` it to send the request.
     #[cfg(feature = "websocket")]
     pub fn container_attach_websocket<'a>(
         &'a self,
@@ -158,7 +158,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerChangesRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerChangesRequest`]: `.await` it to send the request.
     pub fn container_changes<'a>(&'a self, id: &'a str) -> ContainerChangesRequest<'a> {
         ContainerChangesRequest {
             docker: self,
@@ -183,7 +183,7 @@ impl Docker {
     /// - 409: conflict
     /// - 500: server error
     ///
-    /// Returns a [`ContainerCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_create<'a>(
         &'a self,
         body: &'a ContainerCreateBody,
@@ -212,7 +212,7 @@ impl Docker {
     /// - 409: conflict
     /// - 500: server error
     ///
-    /// Returns a [`ContainerDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_delete<'a>(&'a self, id: &'a str) -> ContainerDeleteRequest<'a> {
         ContainerDeleteRequest {
             docker: self,
@@ -235,7 +235,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerExportRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerExportRequest`]: `.await` it to send the request.
     pub fn container_export<'a>(&'a self, id: &'a str) -> ContainerExportRequest<'a> {
         ContainerExportRequest {
             docker: self,
@@ -262,7 +262,7 @@ impl Docker {
     /// - the doc says: The example response with size information shows `....` in place of the other fields.
     /// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
     ///
-    /// Returns a [`ContainerInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerInspectRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_inspect<'a>(&'a self, id: &'a str) -> ContainerInspectRequest<'a> {
         ContainerInspectRequest {
             docker: self,
@@ -286,7 +286,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerKillRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerKillRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_kill<'a>(&'a self, id: &'a str) -> ContainerKillRequest<'a> {
         ContainerKillRequest {
             docker: self,
@@ -314,7 +314,7 @@ impl Docker {
     /// - 400: bad parameter
     /// - 500: server error
     ///
-    /// Returns a [`ContainerListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_list<'a>(&'a self) -> ContainerListRequest<'a> {
         ContainerListRequest {
             docker: self,
@@ -348,7 +348,7 @@ impl Docker {
     /// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
     /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
     ///
-    /// Returns a [`ContainerLogsRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerLogsRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_logs<'a>(&'a self, id: &'a str) -> ContainerLogsRequest<'a> {
         ContainerLogsRequest {
             docker: self,
@@ -371,7 +371,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerPauseRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerPauseRequest`]: `.await` it to send the request.
     pub fn container_pause<'a>(&'a self, id: &'a str) -> ContainerPauseRequest<'a> {
         ContainerPauseRequest {
             docker: self,
@@ -397,7 +397,7 @@ impl Docker {
     /// - 404: client error, no such container or no such directory
     /// - 500: server error
     ///
-    /// Returns a [`ContainerPutArchiveRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerPutArchiveRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_put_archive<'a>(
         &'a self,
         id: &'a str,
@@ -427,7 +427,7 @@ impl Docker {
     /// - 409: conflict name already assigned
     /// - 500: server error
     ///
-    /// Returns a [`ContainerRenameRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerRenameRequest`]: `.await` it to send the request.
     pub fn container_rename<'a>(
         &'a self,
         id: &'a str,
@@ -456,7 +456,7 @@ impl Docker {
     /// - 404: No such container
     /// - 500: Cannot resize container
     ///
-    /// Returns a [`ContainerResizeRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerResizeRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_resize<'a>(&'a self, id: &'a str) -> ContainerResizeRequest<'a> {
         ContainerResizeRequest {
             docker: self,
@@ -478,7 +478,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerRestartRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerRestartRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_restart<'a>(&'a self, id: &'a str) -> ContainerRestartRequest<'a> {
         ContainerRestartRequest {
             docker: self,
@@ -501,7 +501,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerStartRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerStartRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_start<'a>(&'a self, id: &'a str) -> ContainerStartRequest<'a> {
         ContainerStartRequest {
             docker: self,
@@ -527,7 +527,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerStatsRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerStatsRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_stats<'a>(&'a self, id: &'a str) -> ContainerStatsRequest<'a> {
         ContainerStatsRequest {
             docker: self,
@@ -550,7 +550,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerStopRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerStopRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_stop<'a>(&'a self, id: &'a str) -> ContainerStopRequest<'a> {
         ContainerStopRequest {
             docker: self,
@@ -578,7 +578,7 @@ impl Docker {
     /// - the doc says: The `ps_args=aux` example has no comma after the Titles array and a trailing comma after Processes.
     /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the same shape as the first example.
     ///
-    /// Returns a [`ContainerTopRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerTopRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_top<'a>(&'a self, id: &'a str) -> ContainerTopRequest<'a> {
         ContainerTopRequest {
             docker: self,
@@ -599,7 +599,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerUnpauseRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerUnpauseRequest`]: `.await` it to send the request.
     pub fn container_unpause<'a>(&'a self, id: &'a str) -> ContainerUnpauseRequest<'a> {
         ContainerUnpauseRequest {
             docker: self,
@@ -622,7 +622,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerUpdateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerUpdateRequest`]: `.await` it to send the request.
     pub fn container_update<'a>(
         &'a self,
         id: &'a str,
@@ -649,7 +649,7 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns a [`ContainerWaitRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ContainerWaitRequest`]: `.await` it to send the request.
     pub fn container_wait<'a>(&'a self, id: &'a str) -> ContainerWaitRequest<'a> {
         ContainerWaitRequest {
             docker: self,

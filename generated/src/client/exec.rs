@@ -29,7 +29,7 @@ impl Docker {
     /// - 409: container is paused
     /// - 500: server error
     ///
-    /// Returns a [`ExecCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ExecCreateRequest`]: `.await` it to send the request.
     pub fn exec_create<'a>(
         &'a self,
         id: &'a str,
@@ -56,7 +56,7 @@ impl Docker {
     /// - 404: no such exec instance
     /// - 500: server error
     ///
-    /// Returns a [`ExecInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ExecInspectRequest`]: `.await` it to send the request.
     pub fn exec_inspect<'a>(&'a self, id: &'a str) -> ExecInspectRequest<'a> {
         ExecInspectRequest {
             docker: self,
@@ -84,7 +84,7 @@ impl Docker {
     /// - the doc says: A successful resize is answered 201 Created.
     /// - the daemon: The daemon answers 200 OK with an empty body.
     ///
-    /// Returns a [`ExecResizeRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ExecResizeRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn exec_resize<'a>(&'a self, id: &'a str) -> ExecResizeRequest<'a> {
         ExecResizeRequest {
             docker: self,
@@ -115,7 +115,7 @@ impl Docker {
     /// - the doc says: The status codes list 200 only for a successful start.
     /// - the daemon: When the request carries `Connection: Upgrade` and `Upgrade: tcp`, the daemon answers `101 UPGRADED` and hijacks the connection, as for attach.
     ///
-    /// Returns a [`ExecStartRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ExecStartRequest`]: `.await` it to send the request.
     pub fn exec_start<'a>(
         &'a self,
         id: &'a str,

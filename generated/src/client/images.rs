@@ -49,7 +49,7 @@ impl Docker {
     /// - 200: no error. A stream of JSON `ProgressMessage`.
     /// - 500: server error
     ///
-    /// Returns a [`ImageBuildRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageBuildRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_build<'a>(&'a self, body: RequestBody) -> ImageBuildRequest<'a> {
         ImageBuildRequest {
             docker: self,
@@ -88,7 +88,7 @@ impl Docker {
     /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
     /// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
     ///
-    /// Returns a [`ImageCommitRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageCommitRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_commit<'a>(
         &'a self,
         body: &'a ContainerConfig,
@@ -124,7 +124,7 @@ impl Docker {
     /// - the doc says: The example stream ends with a `...` line.
     /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
     ///
-    /// Returns a [`ImageCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_create<'a>(&'a self) -> ImageCreateRequest<'a> {
         ImageCreateRequest {
             docker: self,
@@ -150,7 +150,7 @@ impl Docker {
     /// - 409: conflict
     /// - 500: server error
     ///
-    /// Returns a [`ImageDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_delete<'a>(&'a self, name: &'a str) -> ImageDeleteRequest<'a> {
         ImageDeleteRequest {
             docker: self,
@@ -191,7 +191,7 @@ impl Docker {
     /// - 200: no error. Bytes, `application/x-tar`.
     /// - 500: server error
     ///
-    /// Returns a [`ImageGetRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageGetRequest`]: `.await` it to send the request.
     pub fn image_get<'a>(&'a self, name: &'a str) -> ImageGetRequest<'a> {
         ImageGetRequest {
             docker: self,
@@ -231,7 +231,7 @@ impl Docker {
     /// - 200: no error. Bytes, `application/x-tar`.
     /// - 500: server error
     ///
-    /// Returns a [`ImageGetAllRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageGetAllRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_get_all<'a>(&'a self) -> ImageGetAllRequest<'a> {
         ImageGetAllRequest {
             docker: self,
@@ -253,7 +253,7 @@ impl Docker {
     /// - 404: no such image
     /// - 500: server error
     ///
-    /// Returns a [`ImageHistoryRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageHistoryRequest`]: `.await` it to send the request.
     pub fn image_history<'a>(&'a self, name: &'a str) -> ImageHistoryRequest<'a> {
         ImageHistoryRequest {
             docker: self,
@@ -273,7 +273,7 @@ impl Docker {
     /// - 404: no such image
     /// - 500: server error
     ///
-    /// Returns a [`ImageInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageInspectRequest`]: `.await` it to send the request.
     pub fn image_inspect<'a>(&'a self, name: &'a str) -> ImageInspectRequest<'a> {
         ImageInspectRequest {
             docker: self,
@@ -300,7 +300,7 @@ impl Docker {
     /// - the doc says: The section lists no status codes.
     /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
     ///
-    /// Returns a [`ImageListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_list<'a>(&'a self) -> ImageListRequest<'a> {
         ImageListRequest {
             docker: self,
@@ -332,7 +332,7 @@ impl Docker {
     /// - the doc says: `quiet` defaults to `0` / `false` when omitted.
     /// - the daemon: The daemon defaults `quiet` to true: without the parameter it sends no progress lines; pass `quiet=0` to get them.
     ///
-    /// Returns a [`ImageLoadRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageLoadRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_load<'a>(&'a self, body: RequestBody) -> ImageLoadRequest<'a> {
         ImageLoadRequest {
             docker: self,
@@ -363,7 +363,7 @@ impl Docker {
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
     /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
     ///
-    /// Returns a [`ImagePushRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImagePushRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_push<'a>(
         &'a self,
         name: &'a str,
@@ -396,7 +396,7 @@ impl Docker {
     /// - the doc says: The example list ends with a `...` line.
     /// - the daemon: That body is not JSON; the daemon answers a plain JSON list.
     ///
-    /// Returns a [`ImageSearchRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageSearchRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_search<'a>(&'a self, term: &'a str) -> ImageSearchRequest<'a> {
         ImageSearchRequest {
             docker: self,
@@ -421,7 +421,7 @@ impl Docker {
     /// - 409: conflict
     /// - 500: server error
     ///
-    /// Returns a [`ImageTagRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ImageTagRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_tag<'a>(&'a self, name: &'a str) -> ImageTagRequest<'a> {
         ImageTagRequest {
             docker: self,

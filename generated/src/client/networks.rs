@@ -27,7 +27,7 @@ impl Docker {
     /// - 404: network or container is not found
     /// - 500: Internal Server Error
     ///
-    /// Returns a [`NetworkConnectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkConnectRequest`]: `.await` it to send the request.
     pub fn network_connect<'a>(
         &'a self,
         id: &'a str,
@@ -49,7 +49,7 @@ impl Docker {
     /// - 404: plugin not found
     /// - 500: server error
     ///
-    /// Returns a [`NetworkCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkCreateRequest`]: `.await` it to send the request.
     pub fn network_create<'a>(
         &'a self,
         body: &'a NetworkCreateBody,
@@ -73,7 +73,7 @@ impl Docker {
     /// - 404: no such network
     /// - 500: server error
     ///
-    /// Returns a [`NetworkDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkDeleteRequest`]: `.await` it to send the request.
     pub fn network_delete<'a>(&'a self, id: &'a str) -> NetworkDeleteRequest<'a> {
         NetworkDeleteRequest {
             docker: self,
@@ -94,7 +94,7 @@ impl Docker {
     /// - 404: network or container not found
     /// - 500: Internal Server Error
     ///
-    /// Returns a [`NetworkDisconnectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkDisconnectRequest`]: `.await` it to send the request.
     pub fn network_disconnect<'a>(
         &'a self,
         id: &'a str,
@@ -119,7 +119,7 @@ impl Docker {
     /// - 404: network not found
     /// - 500: server error
     ///
-    /// Returns a [`NetworkInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkInspectRequest`]: `.await` it to send the request.
     pub fn network_inspect<'a>(&'a self, id: &'a str) -> NetworkInspectRequest<'a> {
         NetworkInspectRequest {
             docker: self,
@@ -138,7 +138,7 @@ impl Docker {
     /// - 200: no error. JSON `list<Network>`.
     /// - 500: server error
     ///
-    /// Returns a [`NetworkListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NetworkListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn network_list<'a>(&'a self) -> NetworkListRequest<'a> {
         NetworkListRequest {
             docker: self,

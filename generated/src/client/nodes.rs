@@ -36,7 +36,7 @@ impl Docker {
     /// - the doc says: The status codes list no 400.
     /// - the daemon: dockerd answers 400 when asked to remove a manager that is still a raft member (it must be demoted first).
     ///
-    /// Returns a [`NodeDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NodeDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn node_delete<'a>(&'a self, id: &'a str) -> NodeDeleteRequest<'a> {
         NodeDeleteRequest {
             docker: self,
@@ -67,7 +67,7 @@ impl Docker {
     /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
     /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     ///
-    /// Returns a [`NodeInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NodeInspectRequest`]: `.await` it to send the request.
     pub fn node_inspect<'a>(&'a self, id: &'a str) -> NodeInspectRequest<'a> {
         NodeInspectRequest {
             docker: self,
@@ -98,7 +98,7 @@ impl Docker {
     /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
     /// - the daemon: That body is not JSON; the daemon sends well-formed JSON of the shape `Node` describes.
     ///
-    /// Returns a [`NodeListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NodeListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn node_list<'a>(&'a self) -> NodeListRequest<'a> {
         NodeListRequest {
             docker: self,
@@ -133,7 +133,7 @@ impl Docker {
     /// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
     /// - the daemon: There is no `Annotations` key: `Name` and `Labels` sit at the top level of the node spec, as the doc's example body shows.
     ///
-    /// Returns a [`NodeUpdateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`NodeUpdateRequest`]: `.await` it to send the request.
     pub fn node_update<'a>(
         &'a self,
         id: &'a str,

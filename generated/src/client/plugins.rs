@@ -30,7 +30,7 @@ impl Docker {
     /// - the doc says: **500** - plugin is active
     /// - the daemon: dockerd 20.10 answers 409 (`plugin &lt;name&gt; is enabled`).
     ///
-    /// Returns a [`PluginDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_delete<'a>(&'a self, name: &'a str) -> PluginDeleteRequest<'a> {
         PluginDeleteRequest {
             docker: self,
@@ -58,7 +58,7 @@ impl Docker {
     /// - the doc says: **500** - plugin is already disabled
     /// - the daemon: dockerd 20.10 answers 409 (`plugin is already disabled`).
     ///
-    /// Returns a [`PluginDisableRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginDisableRequest`]: `.await` it to send the request.
     pub fn plugin_disable<'a>(&'a self, name: &'a str) -> PluginDisableRequest<'a> {
         PluginDisableRequest {
             docker: self,
@@ -90,7 +90,7 @@ impl Docker {
     /// - the doc says: **500** - plugin is already enabled
     /// - the daemon: dockerd 20.10 answers 409 (`plugin already enabled`).
     ///
-    /// Returns a [`PluginEnableRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginEnableRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_enable<'a>(&'a self, name: &'a str) -> PluginEnableRequest<'a> {
         PluginEnableRequest {
             docker: self,
@@ -120,7 +120,7 @@ impl Docker {
     /// - the doc says: The plugin has `Tag`, `Active`, a settings-shaped `Config` and a `Manifest`.
     /// - the daemon: The same object as in `GET /plugins` (erratum `plugin-object-shape`): `Enabled`, `Settings`, `PluginReference`, and the manifest under `Config`. A separate id because an example may only name an erratum of its own operation.
     ///
-    /// Returns a [`PluginInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginInspectRequest`]: `.await` it to send the request.
     pub fn plugin_inspect<'a>(&'a self, name: &'a str) -> PluginInspectRequest<'a> {
         PluginInspectRequest {
             docker: self,
@@ -141,7 +141,7 @@ impl Docker {
     /// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
     /// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
     ///
-    /// Returns a [`PluginListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginListRequest`]: `.await` it to send the request.
     pub fn plugin_list<'a>(&'a self) -> PluginListRequest<'a> {
         PluginListRequest { docker: self }
     }
@@ -172,7 +172,7 @@ impl Docker {
     /// - the doc says: **500** - plugin already exists
     /// - the daemon: dockerd 20.10 answers 400 (`plugin &lt;name&gt; already exists`).
     ///
-    /// Returns a [`PluginPullRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginPullRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_pull<'a>(
         &'a self,
         body: &'a Vec<PluginPrivilege>,
@@ -204,7 +204,7 @@ impl Docker {
     /// - the doc says: The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.
     /// - the daemon: dockerd 20.10 serves `POST /plugins/{name}/push`, where the name (here `tiborvass/no-remove:latest`) may hold slashes.
     ///
-    /// Returns a [`PluginPushRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PluginPushRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_push<'a>(&'a self, name: &'a str) -> PluginPushRequest<'a> {
         PluginPushRequest {
             docker: self,

@@ -36,7 +36,7 @@ impl Docker {
     /// - the doc says: The JSON parameters name the reserved resources `Reservation`
     /// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
     ///
-    /// Returns a [`ServiceCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ServiceCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_create<'a>(
         &'a self,
         body: &'a ServiceSpec,
@@ -64,7 +64,7 @@ impl Docker {
     /// - 500: server error
     /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
     ///
-    /// Returns a [`ServiceDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ServiceDeleteRequest`]: `.await` it to send the request.
     pub fn service_delete<'a>(&'a self, id: &'a str) -> ServiceDeleteRequest<'a> {
         ServiceDeleteRequest {
             docker: self,
@@ -86,7 +86,7 @@ impl Docker {
     /// - 500: server error
     /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
     ///
-    /// Returns a [`ServiceInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ServiceInspectRequest`]: `.await` it to send the request.
     pub fn service_inspect<'a>(&'a self, id: &'a str) -> ServiceInspectRequest<'a> {
         ServiceInspectRequest {
             docker: self,
@@ -107,7 +107,7 @@ impl Docker {
     /// - 500: server error
     /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
     ///
-    /// Returns a [`ServiceListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ServiceListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_list<'a>(&'a self) -> ServiceListRequest<'a> {
         ServiceListRequest {
             docker: self,
@@ -141,7 +141,7 @@ impl Docker {
     /// - the doc says: The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`
     /// - the daemon: the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
     ///
-    /// Returns a [`ServiceUpdateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`ServiceUpdateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_update<'a>(
         &'a self,
         id: &'a str,

@@ -30,7 +30,7 @@ impl Docker {
     /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
     /// - the daemon: The key is `ExternalCAs`, a list of external CAs.
     ///
-    /// Returns a [`SwarmInitRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SwarmInitRequest`]: `.await` it to send the request.
     pub fn swarm_init<'a>(&'a self, body: &'a SwarmInitBody) -> SwarmInitRequest<'a> {
         SwarmInitRequest {
             docker: self,
@@ -51,7 +51,7 @@ impl Docker {
     /// - the doc says: A daemon outside a swarm answers 406.
     /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
     ///
-    /// Returns a [`SwarmInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SwarmInspectRequest`]: `.await` it to send the request.
     pub fn swarm_inspect<'a>(&'a self) -> SwarmInspectRequest<'a> {
         SwarmInspectRequest {
             docker: self,
@@ -76,7 +76,7 @@ impl Docker {
     /// - the doc says: The JSON parameters name the manager addresses `RemoteAddr`.
     /// - the daemon: The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
     ///
-    /// Returns a [`SwarmJoinRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SwarmJoinRequest`]: `.await` it to send the request.
     pub fn swarm_join<'a>(&'a self, body: &'a SwarmJoinBody) -> SwarmJoinRequest<'a> {
         SwarmJoinRequest {
             docker: self,
@@ -101,7 +101,7 @@ impl Docker {
     /// - the doc says: A daemon outside a swarm answers 406.
     /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
     ///
-    /// Returns a [`SwarmLeaveRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SwarmLeaveRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn swarm_leave<'a>(&'a self) -> SwarmLeaveRequest<'a> {
         SwarmLeaveRequest {
             docker: self,
@@ -141,7 +141,7 @@ impl Docker {
     /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
     /// - the daemon: The key is `ExternalCAs`, a list of external CAs.
     ///
-    /// Returns a [`SwarmUpdateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SwarmUpdateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn swarm_update<'a>(
         &'a self,
         version: i64,

@@ -33,7 +33,7 @@ impl Docker {
     /// - the doc says: 500 means a server error.
     /// - the daemon: At /v1.24, dockerd 20.10 also answers 500 when the registry refuses the credentials; the message says `login attempt to ... failed with status: 401 Unauthorized`.
     ///
-    /// Returns a [`SystemAuthRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SystemAuthRequest`]: `.await` it to send the request.
     pub fn system_auth<'a>(&'a self, body: &'a AuthConfig) -> SystemAuthRequest<'a> {
         SystemAuthRequest {
             docker: self,
@@ -75,7 +75,7 @@ impl Docker {
     /// - 400: bad parameter
     /// - 500: server error
     ///
-    /// Returns a [`SystemEventsRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SystemEventsRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn system_events<'a>(&'a self) -> SystemEventsRequest<'a> {
         SystemEventsRequest {
             docker: self,
@@ -94,7 +94,7 @@ impl Docker {
     /// - 200: no error. JSON `SystemInfo`.
     /// - 500: server error
     ///
-    /// Returns a [`SystemInfoRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SystemInfoRequest`]: `.await` it to send the request.
     pub fn system_info<'a>(&'a self) -> SystemInfoRequest<'a> {
         SystemInfoRequest { docker: self }
     }
@@ -108,7 +108,7 @@ impl Docker {
     /// - 200: no error. Bytes, `text/plain`.
     /// - 500: server error
     ///
-    /// Returns a [`SystemPingRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SystemPingRequest`]: `.await` it to send the request.
     pub fn system_ping<'a>(&'a self) -> SystemPingRequest<'a> {
         SystemPingRequest { docker: self }
     }
@@ -122,7 +122,7 @@ impl Docker {
     /// - 200: no error. JSON `SystemVersion`.
     /// - 500: server error
     ///
-    /// Returns a [`SystemVersionRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`SystemVersionRequest`]: `.await` it to send the request.
     pub fn system_version<'a>(&'a self) -> SystemVersionRequest<'a> {
         SystemVersionRequest {
             docker: self,

@@ -24,7 +24,7 @@ impl Docker {
     /// - 500: server error
     /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
     ///
-    /// Returns a [`TaskInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`TaskInspectRequest`]: `.await` it to send the request.
     pub fn task_inspect<'a>(&'a self, id: &'a str) -> TaskInspectRequest<'a> {
         TaskInspectRequest {
             docker: self,
@@ -49,7 +49,7 @@ impl Docker {
     /// - the doc says: The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace
     /// - the daemon: that body is not JSON; the daemon sends well-formed JSON of the shape the task inspect example shows.
     ///
-    /// Returns a [`TaskListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`TaskListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn task_list<'a>(&'a self) -> TaskListRequest<'a> {
         TaskListRequest {
             docker: self,

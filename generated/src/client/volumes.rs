@@ -17,7 +17,7 @@ impl Docker {
     /// - 201: no error. JSON `Volume`.
     /// - 500: server error
     ///
-    /// Returns a [`VolumeCreateRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`VolumeCreateRequest`]: `.await` it to send the request.
     pub fn volume_create<'a>(
         &'a self,
         body: &'a VolumeCreateBody,
@@ -43,7 +43,7 @@ impl Docker {
     /// - 409: volume is in use and cannot be removed
     /// - 500: server error
     ///
-    /// Returns a [`VolumeDeleteRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`VolumeDeleteRequest`]: `.await` it to send the request.
     pub fn volume_delete<'a>(&'a self, name: &'a str) -> VolumeDeleteRequest<'a> {
         VolumeDeleteRequest {
             docker: self,
@@ -63,7 +63,7 @@ impl Docker {
     /// - 404: no such volume
     /// - 500: server error
     ///
-    /// Returns a [`VolumeInspectRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`VolumeInspectRequest`]: `.await` it to send the request.
     pub fn volume_inspect<'a>(&'a self, name: &'a str) -> VolumeInspectRequest<'a> {
         VolumeInspectRequest {
             docker: self,
@@ -82,7 +82,7 @@ impl Docker {
     /// - 200: no error. JSON `VolumeListResponse`.
     /// - 500: server error
     ///
-    /// Returns a [`VolumeListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`VolumeListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn volume_list<'a>(&'a self) -> VolumeListRequest<'a> {
         VolumeListRequest {
             docker: self,

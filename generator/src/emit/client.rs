@@ -589,9 +589,12 @@ fn operation(
     };
     let args = fields.iter().map(|(name, ty)| quote!(#name: #ty));
     let op_doc = operation_doc(op);
-    let method_docs = doc_attrs(&format!(
-        "{op_doc}\n\nReturns a [`{request}`]: set optional parameters on it, then `.await` it."
-    ));
+    let then = if has_options || body_field.is_some() {
+        "set optional parameters on it, then `.await` it to send the request"
+    } else {
+        "`.await` it to send the request"
+    };
+    let method_docs = doc_attrs(&format!("{op_doc}\n\nReturns the pending call [`{request}`]: {then}."));
     let request_doc = doc_attrs(&format!(
         "A pending [`Docker::{}`] call: set its optional parameters, then `.await` it to send it.",
         op.names.method

@@ -26,7 +26,7 @@ impl Docker {
     /// - the doc says: A body with a trailing comma.
     /// - the daemon: The JSON is invalid; kept verbatim to show the errata mechanism.
     ///
-    /// Returns a [`PetFeedRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PetFeedRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn pet_feed<'a>(&'a self, name: &'a str) -> PetFeedRequest<'a> {
         PetFeedRequest {
             docker: self,
@@ -48,7 +48,7 @@ impl Docker {
     ///
     /// - 200: the pets. JSON `list<Pet>`.
     ///
-    /// Returns a [`PetListRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PetListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn pet_list<'a>(&'a self) -> PetListRequest<'a> {
         PetListRequest {
             docker: self,
@@ -68,7 +68,7 @@ impl Docker {
     /// - 200: the photo. Bytes, `image/png`.
     /// - 404: no such pet
     ///
-    /// Returns a [`PetPhotoRequest`]: set optional parameters on it, then `.await` it.
+    /// Returns the pending call [`PetPhotoRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn pet_photo<'a>(&'a self, name: &'a str) -> PetPhotoRequest<'a> {
         PetPhotoRequest {
             docker: self,

@@ -37,14 +37,21 @@ impl Script {
     /// Records a mismatch when the server received something other than what the client sent.
     pub fn check<T: PartialEq + Debug>(&self, what: &str, received: &T, sent: &T) {
         if received != sent {
-            self.mismatches.lock().unwrap().push(format!("{what}: received {received:?}, sent {sent:?}"));
+            self.mismatches
+                .lock()
+                .unwrap()
+                .push(format!("{what}: received {received:?}, sent {sent:?}"));
         }
     }
 
     /// Fails the test if the server saw anything unexpected.
     pub fn assert_clean(&self, operation: &str, status: u16) {
         let seen = std::mem::take(&mut *self.mismatches.lock().unwrap());
-        assert!(seen.is_empty(), "{operation} answering {status}: the server's inputs differ:\n{}", seen.join("\n"));
+        assert!(
+            seen.is_empty(),
+            "{operation} answering {status}: the server's inputs differ:\n{}",
+            seen.join("\n")
+        );
     }
 }
 
@@ -113,7 +120,9 @@ pub async fn split_output(mut output: docker_remote_api::OutputStream) -> (Vec<u
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     while let Some(chunk) = output.next().await {
         match chunk.expect("the output streams") {
-            OutputChunk::Stdout(b) | OutputChunk::Stdin(b) | OutputChunk::Console(b) => stdout.extend_from_slice(&b),
+            OutputChunk::Stdout(b) | OutputChunk::Stdin(b) | OutputChunk::Console(b) => {
+                stdout.extend_from_slice(&b)
+            }
             OutputChunk::Stderr(b) => stderr.extend_from_slice(&b),
         }
     }
@@ -123,7 +132,9 @@ pub async fn split_output(mut output: docker_remote_api::OutputStream) -> (Vec<u
 /// The status and message of an API error, failing on any other error.
 pub fn api_error(error: docker_remote_api::Error) -> (u16, String) {
     match error {
-        docker_remote_api::Error::Api { status, message, .. } => (status, message),
+        docker_remote_api::Error::Api {
+            status, message, ..
+        } => (status, message),
         other => panic!("expected an API error, got {other}"),
     }
 }

@@ -14,14 +14,18 @@ use serde_json::Value;
 
 /// Decodes `text` as `T`, encodes it again and compares the two JSON trees.
 pub fn round_trip<T: DeserializeOwned + Serialize>(what: &str, text: &str) {
-    let original: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: the example is not JSON: {e}"));
+    let original: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{what}: the example is not JSON: {e}"));
     check_value::<T>(what, original);
 }
 
 /// Like [`round_trip`] for a body of JSON values one after another (JSON lines).
 pub fn round_trip_lines<T: DeserializeOwned + Serialize>(what: &str, text: &str) {
     let mut count = 0;
-    for (i, item) in serde_json::Deserializer::from_str(text).into_iter::<Value>().enumerate() {
+    for (i, item) in serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .enumerate()
+    {
         let item = item.unwrap_or_else(|e| panic!("{what}: item {i} is not JSON: {e}"));
         check_value::<T>(&format!("{what}, item {i}"), item);
         count += 1;
@@ -33,20 +37,29 @@ pub fn round_trip_lines<T: DeserializeOwned + Serialize>(what: &str, text: &str)
 /// through a round trip intact, whether it is not JSON, does not decode, or
 /// loses or gains a key. An example that round-trips means the erratum is stale.
 pub fn expect_mismatch<T: DeserializeOwned + Serialize>(what: &str, text: &str) {
-    let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text).into_iter::<Value>().collect();
+    let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect();
     let Ok(values) = values else { return };
     let intact = !values.is_empty()
-        && values.iter().all(|v| match serde_json::from_value::<T>(v.clone()) {
-            Ok(model) => serde_json::to_value(&model).is_ok_and(|again| difference("$", v, &again).is_none()),
-            Err(_) => false,
-        });
-    assert!(!intact, "{what}: an erratum says this example is wrong, yet it round-trips; drop the erratum");
+        && values
+            .iter()
+            .all(|v| match serde_json::from_value::<T>(v.clone()) {
+                Ok(model) => serde_json::to_value(&model)
+                    .is_ok_and(|again| difference("$", v, &again).is_none()),
+                Err(_) => false,
+            });
+    assert!(
+        !intact,
+        "{what}: an erratum says this example is wrong, yet it round-trips; drop the erratum"
+    );
 }
 
 fn check_value<T: DeserializeOwned + Serialize>(what: &str, original: Value) {
     let model: T = serde_path_to_error::deserialize(original.clone())
         .unwrap_or_else(|e| panic!("{what}: does not decode at `{}`: {}", e.path(), e.inner()));
-    let again = serde_json::to_value(&model).unwrap_or_else(|e| panic!("{what}: does not encode: {e}"));
+    let again =
+        serde_json::to_value(&model).unwrap_or_else(|e| panic!("{what}: does not encode: {e}"));
     if let Some(diff) = difference("$", &original, &again) {
         panic!("{what}: the round trip changed the JSON: {diff}");
     }
@@ -60,7 +73,11 @@ fn difference(path: &str, a: &Value, b: &Value) -> Option<String> {
             for (k, v) in x {
                 match y.get(k) {
                     None if v.is_null() => {}
-                    None => return Some(format!("key `{path}.{k}` was lost (the model has no such field)")),
+                    None => {
+                        return Some(format!(
+                            "key `{path}.{k}` was lost (the model has no such field)"
+                        ))
+                    }
                     Some(w) => {
                         if let Some(d) = difference(&format!("{path}.{k}"), v, w) {
                             return Some(d);
@@ -76,7 +93,10 @@ fn difference(path: &str, a: &Value, b: &Value) -> Option<String> {
             if x.len() != y.len() {
                 return Some(format!("`{path}` had {} items, now {}", x.len(), y.len()));
             }
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| difference(&format!("{path}[{i}]"), v, w))
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (v, w))| difference(&format!("{path}[{i}]"), v, w))
         }
         (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
         _ if a == b => None,
