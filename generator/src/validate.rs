@@ -82,6 +82,12 @@ fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
     let mut v = Validator {
         out: Diagnostics::default(),
         warnings: Diagnostics::default(),
+        operation_ids: spec
+            .files
+            .iter()
+            .flat_map(|f| &f.content.operations)
+            .map(|op| op.id.clone())
+            .collect(),
     };
     v.run(spec);
     (v.out.finish(), v.warnings.finish())
@@ -90,12 +96,98 @@ fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
 struct Validator {
     out: Diagnostics,
     warnings: Diagnostics,
+    /// Every operation id, so a type cannot take a name generated for one.
+    operation_ids: BTreeSet<String>,
 }
 
 /// An UpperCamelCase Rust identifier: letters and digits, a capital first.
 fn is_upper_camel(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Rust keywords, strict and reserved: none can name a module, a method or a field here.
+const RUST_KEYWORDS: [&str; 51] = [
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+
+/// Module names the generated crate uses for itself, which a tag cannot take.
+const RESERVED_MODULES: [&str; 5] = ["common", "runtime", "prelude", "support", "std"];
+
+/// Methods `Docker` has besides the operations (public and internal).
+const RESERVED_METHODS: [&str; 26] = [
+    "new",
+    "connect_unix",
+    "connect_tcp",
+    "connect_tls",
+    "from_env",
+    "with_connect_timeout",
+    "with_request_timeout",
+    "rebuild",
+    "endpoint",
+    "api_version",
+    "set_api_version",
+    "negotiate_version",
+    "unversioned_get",
+    "with_timeout",
+    "exchange",
+    "send",
+    "collect",
+    "api_error",
+    "read_json",
+    "read_text",
+    "read_empty",
+    "byte_stream",
+    "json_lines",
+    "output",
+    "hijack",
+    "websocket",
+];
+
+/// Type names the generated code spells unqualified, so a model cannot take them.
+const RESERVED_TYPES: [&str; 17] = [
+    "String",
+    "Vec",
+    "Option",
+    "Result",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Error",
+    "Docker",
+    "Nullable",
+    "RequestBody",
+    "Call",
+    "PendingCall",
+    "IntoFuture",
+];
+
+/// Why `name` cannot be a snake_case Rust identifier (module, method, field), if it cannot.
+fn snake_ident_problem(name: &str) -> Option<String> {
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name != "_";
+    if !valid {
+        Some(format!(
+            "`{name}` is not a snake_case Rust identifier (lower-case letters, digits and `_`, not starting with a digit)"
+        ))
+    } else if RUST_KEYWORDS.contains(&name) {
+        Some(format!("`{name}` is a Rust keyword"))
+    } else {
+        None
+    }
 }
 
 impl Validator {
@@ -127,6 +219,18 @@ impl Validator {
         // Tags.
         let mut tags = BTreeSet::new();
         for (i, tag) in api.content.tags.iter().enumerate() {
+            let module = naming::snake(&tag.name);
+            let problem = snake_ident_problem(&module).or_else(|| {
+                RESERVED_MODULES
+                    .contains(&module.as_str())
+                    .then(|| format!("`{module}` is a module the generated crate keeps for itself"))
+            });
+            if let Some(problem) = problem {
+                self.out.push(api.at(
+                    &key_path(&index_path("tags", i), "name"),
+                    format!("tag `{}` cannot name a Rust module: {problem}", tag.name),
+                ));
+            }
             if !tags.insert(tag.name.as_str()) {
                 self.out.push(api.at(
                     &key_path(&index_path("tags", i), "name"),
@@ -258,6 +362,32 @@ impl Validator {
                 format!("type name `{name}` must be UpperCamelCase letters and digits"),
             ));
         }
+        let rust = decl.rust_name.as_deref().unwrap_or(name);
+        if decl.rust_name.is_some() && !is_upper_camel(rust) {
+            self.out.push(file.at(
+                &key_path(path, "rust_name"),
+                format!(
+                    "rust_name `{rust}` of type `{name}` must be UpperCamelCase letters and digits"
+                ),
+            ));
+        }
+        if RESERVED_TYPES.contains(&rust) {
+            self.out.push(file.at_key(
+                path,
+                format!("type `{rust}` would shadow a name the generated code uses (`{}`); rename it or set `rust_name`", RESERVED_TYPES.join("`, `")),
+            ));
+        }
+        for suffix in ["Request", "Options", "Outcome", "Reply"] {
+            if rust.ends_with(suffix) && rust.len() > suffix.len() {
+                let stem = naming::snake(&rust[..rust.len() - suffix.len()]);
+                if self.operation_ids.contains(&stem) {
+                    self.out.push(file.at_key(
+                        path,
+                        format!("type `{rust}` collides with the `{suffix}` type generated for operation `{stem}`; rename it or set `rust_name`"),
+                    ));
+                }
+            }
+        }
         let shapes = [
             decl.fields.is_some(),
             decl.values.is_some(),
@@ -298,8 +428,16 @@ impl Validator {
                         format!("field `{json}` of `{name}` has `send_null` but is not optional and nullable; `send_null` needs `nullable: true` and no `required`"),
                     ));
                 }
-                if field.rust_name.is_none() {
-                    self.lint_name(file, &fpath, json);
+                match &field.rust_name {
+                    None => self.lint_name(file, &fpath, json),
+                    Some(r) => {
+                        if let Some(problem) = snake_ident_problem(r) {
+                            self.out.push(file.at(
+                                &key_path(&fpath, "rust_name"),
+                                format!("rust_name of field `{json}`: {problem}"),
+                            ));
+                        }
+                    }
                 }
                 let rust = field
                     .rust_name
@@ -423,6 +561,22 @@ impl Validator {
             self.out.push(file.at(
                 &key_path(path, "id"),
                 format!("operation id `{}` must be snake_case", op.id),
+            ));
+        } else if RUST_KEYWORDS.contains(&op.id.as_str()) {
+            self.out.push(file.at(
+                &key_path(path, "id"),
+                format!(
+                    "operation id `{}` is a Rust keyword and cannot name a method",
+                    op.id
+                ),
+            ));
+        } else if RESERVED_METHODS.contains(&op.id.as_str()) {
+            self.out.push(file.at(
+                &key_path(path, "id"),
+                format!(
+                    "operation id `{}` collides with a method `Docker` already has",
+                    op.id
+                ),
             ));
         }
         if !METHODS.contains(&op.method.as_str()) {
@@ -665,8 +819,16 @@ impl Validator {
         erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
         self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
-        if p.rust_name.is_none() {
-            self.lint_name(file, ppath, &p.name);
+        match &p.rust_name {
+            None => self.lint_name(file, ppath, &p.name),
+            Some(r) => {
+                if let Some(problem) = snake_ident_problem(r) {
+                    self.out.push(file.at(
+                        &key_path(ppath, "rust_name"),
+                        format!("rust_name of `{}`: {problem}", p.name),
+                    ));
+                }
+            }
         }
         self.check_versions(
             file,

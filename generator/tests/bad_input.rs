@@ -358,3 +358,78 @@ fn names_with_one_letter_words_are_linted_not_refused() {
     };
     assert!(fields.iter().any(|f| f.rust_name == "exec_ids"));
 }
+
+#[test]
+fn names_that_cannot_be_rust_identifiers_are_refused_where_written() {
+    // A tag that is not a module name, or one the crate keeps for itself.
+    let api = API.replace(
+        "  - name: things",
+        "  - name: 1st\n  - name: common\n  - name: things",
+    );
+    let found = problems_with(&api, OK_OP);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!((found[0].line, found[1].line), (7, 8));
+    assert!(
+        found[0]
+            .message
+            .contains("tag `1st` cannot name a Rust module"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[1]
+            .message
+            .contains("a module the generated crate keeps"),
+        "{}",
+        found[1].message
+    );
+
+    // A keyword or a method `Docker` already has as an operation id.
+    for (id, text) in [
+        ("type", "is a Rust keyword"),
+        ("new", "collides with a method"),
+    ] {
+        let broken = OK_OP.replace("id: thing_get", &format!("id: {id}"));
+        assert_one(&problems(&broken), "things.yaml", 3, text);
+    }
+
+    // A rust_name that is not an identifier.
+    let broken = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string, rust_name: \"driver name\" }",
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        14,
+        "is not a snake_case Rust identifier",
+    );
+    let broken = OK_OP.replace(
+        "      - { name: id, type: string }",
+        "      - { name: id, type: string, rust_name: self }",
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        8,
+        "`self` is a Rust keyword",
+    );
+
+    // A model named like a std type, or like an operation's generated type.
+    let broken =
+        format!("{OK_OP}  String:\n    struct: {{}}\n  ThingGetOptions:\n    struct: {{}}\n");
+    let found = problems(&broken);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].message.contains("type `String` would shadow"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[1]
+            .message
+            .contains("collides with the `Options` type generated for operation `thing_get`"),
+        "{}",
+        found[1].message
+    );
+}
