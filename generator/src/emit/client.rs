@@ -594,7 +594,9 @@ fn operation(
     } else {
         "`.await` it to send the request"
     };
-    let method_docs = doc_attrs(&format!("{op_doc}\n\nReturns the pending call [`{request}`]: {then}."));
+    let method_docs = doc_attrs(&format!(
+        "{op_doc}\n\nReturns the pending call [`{request}`]: {then}."
+    ));
     let request_doc = doc_attrs(&format!(
         "A pending [`Docker::{}`] call: set its optional parameters, then `.await` it to send it.",
         op.names.method
