@@ -1203,22 +1203,22 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     tag: Some(support::sample::<String>("\"sample\"")),
                     remote: Some(support::sample::<String>("\"sample\"")),
                     quiet: Some(support::sample::<bool>("true")),
-                    nocache: Some(support::sample::<bool>("true")),
+                    no_cache: Some(support::sample::<bool>("true")),
                     pull: Some(support::sample::<bool>("true")),
                     rm: Some(support::sample::<bool>("true")),
-                    forcerm: Some(support::sample::<bool>("true")),
+                    force_rm: Some(support::sample::<bool>("true")),
                     memory: Some(support::sample::<i64>("7")),
-                    memswap: Some(support::sample::<i64>("7")),
-                    cpushares: Some(support::sample::<i64>("7")),
-                    cpusetcpus: Some(support::sample::<String>("\"sample\"")),
-                    cpuperiod: Some(support::sample::<i64>("7")),
-                    cpuquota: Some(support::sample::<i64>("7")),
-                    buildargs: Some(
+                    memory_swap: Some(support::sample::<i64>("7")),
+                    cpu_shares: Some(support::sample::<i64>("7")),
+                    cpuset_cpus: Some(support::sample::<String>("\"sample\"")),
+                    cpu_period: Some(support::sample::<i64>("7")),
+                    cpu_quota: Some(support::sample::<i64>("7")),
+                    build_args: Some(
                         support::sample::<
                             std::collections::BTreeMap<String, String>,
                         >("{\"key\":\"sample\"}"),
                     ),
-                    shmsize: Some(support::sample::<i64>("7")),
+                    shm_size: Some(support::sample::<i64>("7")),
                     labels: Some(
                         support::sample::<
                             std::collections::BTreeMap<String, String>,
@@ -1393,7 +1393,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                 &options,
                 &docker_remote_api::operations::images::ImageDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
-                    noprune: Some(support::sample::<bool>("true")),
+                    no_prune: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
@@ -1828,7 +1828,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 204u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::LoggedInWithoutToken
+                    docker_remote_api::server::system::SystemAuthReply::LoggedInWithoutBody
                 }
                 500u16 => {
                     docker_remote_api::server::system::SystemAuthReply::InternalServerError(
@@ -4594,22 +4594,22 @@ async fn image_build_round_trips() {
         tag: Some(support::sample::<String>("\"sample\"")),
         remote: Some(support::sample::<String>("\"sample\"")),
         quiet: Some(support::sample::<bool>("true")),
-        nocache: Some(support::sample::<bool>("true")),
+        no_cache: Some(support::sample::<bool>("true")),
         pull: Some(support::sample::<bool>("true")),
         rm: Some(support::sample::<bool>("true")),
-        forcerm: Some(support::sample::<bool>("true")),
+        force_rm: Some(support::sample::<bool>("true")),
         memory: Some(support::sample::<i64>("7")),
-        memswap: Some(support::sample::<i64>("7")),
-        cpushares: Some(support::sample::<i64>("7")),
-        cpusetcpus: Some(support::sample::<String>("\"sample\"")),
-        cpuperiod: Some(support::sample::<i64>("7")),
-        cpuquota: Some(support::sample::<i64>("7")),
-        buildargs: Some(
+        memory_swap: Some(support::sample::<i64>("7")),
+        cpu_shares: Some(support::sample::<i64>("7")),
+        cpuset_cpus: Some(support::sample::<String>("\"sample\"")),
+        cpu_period: Some(support::sample::<i64>("7")),
+        cpu_quota: Some(support::sample::<i64>("7")),
+        build_args: Some(
             support::sample::<
                 std::collections::BTreeMap<String, String>,
             >("{\"key\":\"sample\"}"),
         ),
-        shmsize: Some(support::sample::<i64>("7")),
+        shm_size: Some(support::sample::<i64>("7")),
         labels: Some(
             support::sample::<
                 std::collections::BTreeMap<String, String>,
@@ -4766,7 +4766,7 @@ async fn image_delete_round_trips() {
     let name = String::from("sample/name:1");
     let options = docker_remote_api::operations::images::ImageDeleteOptions {
         force: Some(support::sample::<bool>("true")),
-        noprune: Some(support::sample::<bool>("true")),
+        no_prune: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
         script.answer(status);
@@ -5146,7 +5146,7 @@ async fn system_auth_round_trips() {
                 assert_eq!(value, expected);
             }
             204u16 => {
-                let docker_remote_api::client::system::SystemAuthOutcome::LoggedInWithoutToken = result
+                let docker_remote_api::client::system::SystemAuthOutcome::LoggedInWithoutBody = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 204u16);
                 };

@@ -13,10 +13,7 @@ mod common;
 
 use std::time::Instant;
 
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::images::*;
-use docker_remote_api::RequestBody;
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 
 /// A line of /proc/self/status, in KiB.
 fn status_kib(key: &str) -> u64 {
@@ -59,10 +56,7 @@ fn main() {
             ]),
         )
         .await;
-        docker
-            .container_start(&id, &ContainerStartQuery::default())
-            .await
-            .unwrap();
+        docker.container_start(&id).await.unwrap();
         assert_eq!(
             docker.container_wait(&id).await.unwrap().status_code,
             0,
@@ -87,13 +81,11 @@ fn main() {
                 chunk
             });
         let repo = common::unique("reimported");
-        let query = ImageCreateQuery {
-            from_src: Some("-".into()),
-            repo: Some(repo.clone()),
-            ..Default::default()
-        };
         let mut progress = docker
-            .image_create(&query, None, Some(RequestBody::from_stream(export)))
+            .image_create()
+            .from_src("-")
+            .repo(&repo)
+            .body(RequestBody::from_stream(export))
             .await
             .unwrap();
         while let Some(item) = progress.next().await {
@@ -115,15 +107,7 @@ fn main() {
             peak.saturating_sub(before) as f64 / 1024.0
         );
         assert!(bytes >= mib * 1048576, "the whole filesystem went through");
-        let _ = docker
-            .image_delete(
-                &repo,
-                &ImageDeleteQuery {
-                    force: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await;
+        let _ = docker.image_delete(&repo).force(true).await;
         common::remove(&docker, &id).await;
     });
 }

@@ -17,9 +17,7 @@ mod common;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use docker_remote_api::models::ContainerSummary;
-use docker_remote_api::operations::containers::ContainerListQuery;
-use docker_remote_api::Docker;
+use docker_remote_api::prelude::*;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 
@@ -59,19 +57,15 @@ fn roundtrips(c: &mut Criterion) {
     let docker = Docker::connect_unix(&socket);
     let mut group = c.benchmark_group("ping");
     group.bench_function("client", |b| {
-        b.iter(|| runtime.block_on(docker.system_ping()).unwrap())
+        b.iter(|| runtime.block_on(docker.system_ping().send()).unwrap())
     });
     group.bench_function("hyper", |b| {
         b.iter(|| runtime.block_on(raw_get(&socket, "/v1.24/_ping")))
     });
     group.finish();
 
-    let all = ContainerListQuery {
-        all: Some(true),
-        ..Default::default()
-    };
     let made = runtime.block_on(async {
-        let present = docker.container_list(&all).await.unwrap().len();
+        let present = docker.container_list().all(true).await.unwrap().len();
         let mut made = Vec::new();
         if present < 100 {
             common::busybox().await;
@@ -81,10 +75,17 @@ fn roundtrips(c: &mut Criterion) {
         }
         made
     });
-    let count = runtime.block_on(docker.container_list(&all)).unwrap().len();
+    let count = runtime
+        .block_on(docker.container_list().all(true).send())
+        .unwrap()
+        .len();
     let mut group = c.benchmark_group(format!("container_list_{count}"));
     group.bench_function("client", |b| {
-        b.iter(|| runtime.block_on(docker.container_list(&all)).unwrap())
+        b.iter(|| {
+            runtime
+                .block_on(docker.container_list().all(true).send())
+                .unwrap()
+        })
     });
     group.bench_function("hyper", |b| {
         b.iter(|| runtime.block_on(raw_get(&socket, "/v1.24/containers/json?all=1")))
@@ -143,7 +144,7 @@ fn client_overhead(c: &mut Criterion) {
     let path = socket.to_str().unwrap().to_string();
     let mut group = c.benchmark_group("ping_stub");
     group.bench_function("client", |b| {
-        b.iter(|| runtime.block_on(docker.system_ping()).unwrap())
+        b.iter(|| runtime.block_on(docker.system_ping().send()).unwrap())
     });
     group.bench_function("hyper", |b| {
         b.iter(|| runtime.block_on(raw_get(&path, "/v1.24/_ping")))

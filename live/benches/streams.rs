@@ -3,9 +3,8 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use docker_remote_api::models::ProgressMessage;
-use docker_remote_api::runtime::stream::{ByteStream, Demuxer, JsonLines, OutputChunk};
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
+use docker_remote_api::Demuxer;
 
 /// 64 MiB of frames as `docker logs` sends them: alternating stdout and
 /// stderr, 32 KiB payloads, cut into 64 KiB reads that split frames anywhere.

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
+use docker_remote_api::prelude::*;
 use docker_remote_api::server::containers::{ContainerInspectReply, ContainerListReply};
 use docker_remote_api::server::system::{SystemPingReply, SystemVersionReply};
 use docker_remote_api::server::{ContainersApi, ServerBuilder, ServerError, SystemApi};
@@ -19,7 +18,7 @@ const CLI: &str = "/usr/bin/docker";
 /// A fake daemon with one container, recording the list queries it gets.
 #[derive(Default)]
 struct Fake {
-    list_queries: Mutex<Vec<ContainerListQuery>>,
+    list_queries: Mutex<Vec<ContainerListOptions>>,
 }
 
 impl SystemApi for Fake {
@@ -44,9 +43,9 @@ impl SystemApi for Fake {
 impl ContainersApi for Fake {
     async fn container_list(
         &self,
-        query: ContainerListQuery,
+        options: ContainerListOptions,
     ) -> Result<ContainerListReply, ServerError> {
-        self.list_queries.lock().unwrap().push(query);
+        self.list_queries.lock().unwrap().push(options);
         Ok(ContainerListReply::Ok(vec![ContainerSummary {
             id: "4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2".into(),
             names: Some(vec!["/stub-one".into()]),
@@ -62,7 +61,7 @@ impl ContainersApi for Fake {
     async fn container_inspect(
         &self,
         id: String,
-        _query: ContainerInspectQuery,
+        _options: ContainerInspectOptions,
     ) -> Result<ContainerInspectReply, ServerError> {
         Ok(ContainerInspectReply::NotFound(ErrorResponse {
             message: format!("No such container: {id}"),

@@ -3,14 +3,10 @@
 mod common;
 
 use common::*;
-use docker_remote_api::client::containers::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::{OutputChunk, RequestBody};
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 use tokio::io::AsyncWriteExt;
 
-async fn output_of(stream: docker_remote_api::OutputStream) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+async fn output_of(stream: OutputStream) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let (mut out, mut err, mut console) = (Vec::new(), Vec::new(), Vec::new());
     let chunks: Vec<_> = stream.collect().await;
     for chunk in chunks {
@@ -33,29 +29,17 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
     )
     .await;
 
-    let listed = docker
-        .container_list(&ContainerListQuery {
-            all: Some(true),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed = docker.container_list().all(true).await.unwrap();
     assert!(
         listed.iter().any(|c| c.id == id),
         "created container is listed with all=1"
     );
 
-    let started = docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
-    assert!(matches!(started, ContainerStartResponse::NoContent));
-    let again = docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    let started = docker.container_start(&id).await.unwrap();
+    assert!(matches!(started, ContainerStartOutcome::Started));
+    let again = docker.container_start(&id).await.unwrap();
     assert!(
-        matches!(again, ContainerStartResponse::NotModified),
+        matches!(again, ContainerStartOutcome::AlreadyStarted),
         "starting twice is its own outcome, not an error"
     );
 
@@ -63,29 +47,17 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
         status: Some(vec!["running".into()]),
         ..Default::default()
     };
-    let running = docker
-        .container_list(&ContainerListQuery {
-            filters: Some(filters),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let running = docker.container_list().filters(filters).await.unwrap();
     assert!(
         running.iter().any(|c| c.id == id),
         "the JSON filter selects running containers"
     );
 
-    let inspect = docker
-        .container_inspect(&id, &ContainerInspectQuery { size: Some(true) })
-        .await
-        .unwrap();
+    let inspect = docker.container_inspect(&id).size(true).await.unwrap();
     assert_eq!(inspect.state.as_ref().and_then(|s| s.running), Some(true));
     assert_eq!(inspect.config.as_ref().and_then(|c| c.tty), Some(false));
 
-    let top = docker
-        .container_top(&id, &ContainerTopQuery::default())
-        .await
-        .unwrap();
+    let top = docker.container_top(&id).await.unwrap();
     let processes = top.processes.unwrap_or_default();
     assert!(
         processes
@@ -97,14 +69,9 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
     // Logs of a non-TTY container keep stdout and stderr apart.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let logs = docker
-        .container_logs(
-            &id,
-            &ContainerLogsQuery {
-                stdout: Some(true),
-                stderr: Some(true),
-                ..Default::default()
-            },
-        )
+        .container_logs(&id)
+        .stdout(true)
+        .stderr(true)
         .await
         .unwrap();
     let (out, err, console) = output_of(logs).await;
@@ -113,16 +80,10 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
         (&b"out\n"[..], &b"err\n"[..], 0)
     );
 
-    let stopped = docker
-        .container_stop(&id, &ContainerStopQuery { t: Some(1) })
-        .await
-        .unwrap();
-    assert!(matches!(stopped, ContainerStopResponse::NoContent));
-    let again = docker
-        .container_stop(&id, &ContainerStopQuery { t: Some(1) })
-        .await
-        .unwrap();
-    assert!(matches!(again, ContainerStopResponse::NotModified));
+    let stopped = docker.container_stop(&id).timeout(1).await.unwrap();
+    assert!(matches!(stopped, ContainerStopOutcome::Stopped));
+    let again = docker.container_stop(&id).timeout(1).await.unwrap();
+    assert!(matches!(again, ContainerStopOutcome::AlreadyStopped));
 
     let waited = docker.container_wait(&id).await.unwrap();
     assert_eq!(
@@ -130,14 +91,8 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
         "sleep killed after the stop timeout"
     );
 
-    docker
-        .container_delete(&id, &ContainerDeleteQuery::default())
-        .await
-        .unwrap();
-    let gone = docker
-        .container_inspect(&id, &ContainerInspectQuery::default())
-        .await
-        .unwrap_err();
+    docker.container_delete(&id).await.unwrap();
+    let gone = docker.container_inspect(&id).await.unwrap_err();
     assert!(gone.is_not_found(), "{gone}");
     assert!(
         gone.to_string().contains("container_inspect"),
@@ -150,10 +105,7 @@ async fn lifecycle_list_inspect_top_logs_wait_remove() {
 async fn wait_reports_a_nonzero_exit_code_as_data() {
     let docker = docker();
     let id = create(&docker, &config(&["sh", "-c", "exit 9"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     let waited = docker.container_wait(&id).await.unwrap();
     assert_eq!(waited.status_code, 9);
     remove(&docker, &id).await;
@@ -166,26 +118,10 @@ async fn tty_logs_are_raw_console_bytes() {
     let mut body = config(&["sh", "-c", "echo on-a-tty"]);
     body.tty = Some(true);
     let id = create(&docker, &body).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     docker.container_wait(&id).await.unwrap();
-    let logs = docker
-        .container_logs(
-            &id,
-            &ContainerLogsQuery {
-                stdout: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        logs.mode(),
-        docker_remote_api::OutputMode::Raw,
-        "decided from Config.Tty"
-    );
+    let logs = docker.container_logs(&id).stdout(true).await.unwrap();
+    assert_eq!(logs.mode(), OutputMode::Raw, "decided from Config.Tty");
     let (out, err, console) = output_of(logs).await;
     assert!(out.is_empty() && err.is_empty());
     assert_eq!(String::from_utf8_lossy(&console).trim(), "on-a-tty");
@@ -202,18 +138,15 @@ async fn attach_echoes_stdin_through_cat() {
     body.attach_stdin = Some(true);
     body.attach_stdout = Some(true);
     let id = create(&docker, &body).await;
-    let query = ContainerAttachQuery {
-        stream: Some(true),
-        stdin: Some(true),
-        stdout: Some(true),
-        stderr: Some(true),
-        ..Default::default()
-    };
-    let mut attached = docker.container_attach(&id, &query).await.unwrap();
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
+    let mut attached = docker
+        .container_attach(&id)
+        .stream(true)
+        .stdin(true)
+        .stdout(true)
+        .stderr(true)
         .await
         .unwrap();
+    docker.container_start(&id).await.unwrap();
     let mut input = attached
         .input
         .take()
@@ -235,16 +168,10 @@ async fn attach_over_websocket_reads_output() {
     let mut body = config(&["cat"]);
     body.open_stdin = Some(true);
     let id = create(&docker, &body).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
-    let query = ContainerAttachWebsocketQuery {
-        stream: Some(true),
-        ..Default::default()
-    };
+    docker.container_start(&id).await.unwrap();
     let mut ws = docker
-        .container_attach_websocket(&id, &query)
+        .container_attach_websocket(&id)
+        .stream(true)
         .await
         .unwrap();
     // attach/ws wires stdin, stdout and stderr whatever the query says.
@@ -276,10 +203,7 @@ async fn changes_export_and_archives() {
         &config(&["sh", "-c", "mkdir /data && echo hello > /data/greeting"]),
     )
     .await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     docker.container_wait(&id).await.unwrap();
 
     let changes = docker.container_changes(&id).await.unwrap();
@@ -301,12 +225,7 @@ async fn changes_export_and_archives() {
     );
 
     let info = docker
-        .container_archive_info(
-            &id,
-            &ContainerArchiveInfoQuery {
-                path: "/data/greeting".into(),
-            },
-        )
+        .container_archive_info(&id, "/data/greeting")
         .await
         .unwrap();
     let stat = info.path_stat.expect("HEAD answers the path stat header");
@@ -315,15 +234,7 @@ async fn changes_export_and_archives() {
         (Some("greeting"), Some(6))
     );
 
-    let archive = docker
-        .container_archive(
-            &id,
-            &ContainerArchiveQuery {
-                path: "/data".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let archive = docker.container_archive(&id, "/data").await.unwrap();
     assert_eq!(
         archive.path_stat.and_then(|s| s.name),
         Some("data".to_string())
@@ -339,34 +250,17 @@ async fn changes_export_and_archives() {
 
     let upload = tar_of(&[("uploaded.txt", 0o644, b"from the client")]);
     docker
-        .container_put_archive(
-            &id,
-            &ContainerPutArchiveQuery {
-                path: "/data".into(),
-                ..Default::default()
-            },
-            RequestBody::from_bytes(upload),
-        )
+        .container_put_archive(&id, "/data", RequestBody::from_bytes(upload))
         .await
         .unwrap();
     let info = docker
-        .container_archive_info(
-            &id,
-            &ContainerArchiveInfoQuery {
-                path: "/data/uploaded.txt".into(),
-            },
-        )
+        .container_archive_info(&id, "/data/uploaded.txt")
         .await
         .unwrap();
     assert_eq!(info.path_stat.and_then(|s| s.size), Some(15));
 
     let missing = docker
-        .container_archive_info(
-            &id,
-            &ContainerArchiveInfoQuery {
-                path: "/nope".into(),
-            },
-        )
+        .container_archive_info(&id, "/nope")
         .await
         .unwrap_err();
     assert_eq!(missing.status(), Some(404));
@@ -378,20 +272,9 @@ async fn changes_export_and_archives() {
 async fn stats_once_and_streamed() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "30"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
 
-    let mut once = docker
-        .container_stats(
-            &id,
-            &ContainerStatsQuery {
-                stream: Some(false),
-            },
-        )
-        .await
-        .unwrap();
+    let mut once = docker.container_stats(&id).stream(false).await.unwrap();
     let first = once.next().await.expect("one sample").unwrap();
     assert!(first.read.is_some());
     assert!(
@@ -399,10 +282,7 @@ async fn stats_once_and_streamed() {
         "stream=0 sends a single sample"
     );
 
-    let mut streamed = docker
-        .container_stats(&id, &ContainerStatsQuery { stream: Some(true) })
-        .await
-        .unwrap();
+    let mut streamed = docker.container_stats(&id).stream(true).await.unwrap();
     for _ in 0..2 {
         let sample = streamed.next().await.expect("samples keep coming").unwrap();
         assert!(sample.memory_stats.is_some());
@@ -418,44 +298,23 @@ async fn pause_unpause_restart_kill_rename_update_resize() {
     let mut body = config(&["sleep", "300"]);
     body.tty = Some(true);
     let id = create(&docker, &body).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
 
     docker
-        .container_resize(
-            &id,
-            &ContainerResizeQuery {
-                h: Some(40),
-                w: Some(100),
-            },
-        )
+        .container_resize(&id)
+        .height(40)
+        .width(100)
         .await
         .unwrap();
 
     docker.container_pause(&id).await.unwrap();
-    let paused = docker
-        .container_inspect(&id, &ContainerInspectQuery::default())
-        .await
-        .unwrap();
+    let paused = docker.container_inspect(&id).await.unwrap();
     assert_eq!(paused.state.and_then(|s| s.paused), Some(true));
     docker.container_unpause(&id).await.unwrap();
 
     let new_name = unique("renamed");
-    docker
-        .container_rename(
-            &id,
-            &ContainerRenameQuery {
-                name: new_name.clone(),
-            },
-        )
-        .await
-        .unwrap();
-    let renamed = docker
-        .container_inspect(&new_name, &ContainerInspectQuery::default())
-        .await
-        .unwrap();
+    docker.container_rename(&id, &new_name).await.unwrap();
+    let renamed = docker.container_inspect(&new_name).await.unwrap();
     assert_eq!(
         renamed.name.as_deref(),
         Some(format!("/{new_name}").as_str())
@@ -467,28 +326,14 @@ async fn pause_unpause_restart_kill_rename_update_resize() {
         ..Default::default()
     };
     docker.container_update(&id, &update).await.unwrap();
-    let updated = docker
-        .container_inspect(&id, &ContainerInspectQuery::default())
-        .await
-        .unwrap();
+    let updated = docker.container_inspect(&id).await.unwrap();
     assert_eq!(
         updated.host_config.and_then(|h| h.memory),
         Some(64 * 1024 * 1024)
     );
 
-    docker
-        .container_restart(&id, &ContainerRestartQuery { t: Some(1) })
-        .await
-        .unwrap();
-    docker
-        .container_kill(
-            &id,
-            &ContainerKillQuery {
-                signal: Some("SIGKILL".into()),
-            },
-        )
-        .await
-        .unwrap();
+    docker.container_restart(&id).timeout(1).await.unwrap();
+    docker.container_kill(&id).signal("SIGKILL").await.unwrap();
     let waited = docker.container_wait(&id).await.unwrap();
     assert_eq!(waited.status_code, 137);
     remove(&docker, &id).await;
@@ -503,10 +348,7 @@ async fn errors_carry_status_operation_and_message() {
         image: Some("drapi-no-such-image:nope".into()),
         ..Default::default()
     };
-    let err = docker
-        .container_create(&ContainerCreateQuery::default(), &bad)
-        .await
-        .unwrap_err();
+    let err = docker.container_create(&bad).await.unwrap_err();
     assert_eq!(err.status(), Some(404));
     let text = err.to_string();
     assert!(
@@ -523,21 +365,17 @@ async fn capdrop_key_and_numeric_throttle_rate() {
     let docker = docker();
     let mut body = config(&["true"]);
     let host = body.host_config.as_mut().unwrap();
-    host.cap_drop = Some(Some(vec!["MKNOD".into()]));
-    host.blkio_device_read_bps = Some(Some(vec![ThrottleDevice {
+    host.cap_drop = Some(vec!["MKNOD".into()]);
+    host.blkio_device_read_bps = Some(vec![ThrottleDevice {
         path: Some("/dev/null".into()),
         rate: Some(1024),
-    }]));
+    }]);
     let id = create(&docker, &body).await;
-    let inspected = docker
-        .container_inspect(&id, &ContainerInspectQuery::default())
-        .await
-        .unwrap();
+    let inspected = docker.container_inspect(&id).await.unwrap();
     let host = inspected.host_config.unwrap();
-    assert_eq!(host.cap_drop, Some(Some(vec!["MKNOD".to_string()])));
+    assert_eq!(host.cap_drop, Some(vec!["MKNOD".to_string()]));
     let rates: Vec<u64> = host
         .blkio_device_read_bps
-        .flatten()
         .unwrap_or_default()
         .iter()
         .filter_map(|t| t.rate)
@@ -561,11 +399,8 @@ async fn io_maximum_fields_are_bandwidth_and_iops_as_named() {
             let mut body = config(&["true"]);
             let host = body.host_config.as_mut().unwrap();
             host.io_maximum_bandwidth = bandwidth;
-            host.io_maximum_i_ops = iops;
-            let err = docker
-                .container_create(&ContainerCreateQuery::default(), &body)
-                .await
-                .unwrap_err();
+            host.io_maximum_iops = iops;
+            let err = docker.container_create(&body).await.unwrap_err();
             assert_eq!(err.status(), Some(500), "{err}");
             err.to_string()
         }
@@ -583,10 +418,7 @@ async fn io_maximum_fields_are_bandwidth_and_iops_as_named() {
 async fn logs_answer_200_even_when_an_upgrade_is_asked() {
     let docker = docker();
     let id = create(&docker, &config(&["echo", "logged"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     docker.container_wait(&id).await.unwrap();
     let host = std::env::var("DRAPI_TEST_DOCKER_HOST").unwrap();
     let socket = host.strip_prefix("unix://").unwrap().to_string();

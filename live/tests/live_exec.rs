@@ -3,11 +3,7 @@
 mod common;
 
 use common::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::exec::*;
-use docker_remote_api::OutputChunk;
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
@@ -15,10 +11,7 @@ use tokio::io::AsyncWriteExt;
 async fn exec_with_stdin_then_inspect() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "60"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
 
     let body = ExecCreateBody {
         attach_stdin: Some(true),
@@ -59,7 +52,7 @@ async fn exec_with_stdin_then_inspect() {
     );
 
     let inspect = docker.exec_inspect(&exec.id).await.unwrap();
-    assert_eq!(inspect.exit_code, Some(Some(3)));
+    assert_eq!(inspect.exit_code, Some(3));
     assert_eq!(inspect.running, Some(false));
     remove(&docker, &id).await;
 }
@@ -69,10 +62,7 @@ async fn exec_with_stdin_then_inspect() {
 async fn exec_with_a_tty_is_raw_and_resizable() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "60"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     let body = ExecCreateBody {
         attach_stdout: Some(true),
         tty: Some(true),
@@ -91,13 +81,9 @@ async fn exec_with_a_tty_is_raw_and_resizable() {
         .await
         .unwrap();
     docker
-        .exec_resize(
-            &exec.id,
-            &ExecResizeQuery {
-                h: Some(33),
-                w: Some(77),
-            },
-        )
+        .exec_resize(&exec.id)
+        .height(33)
+        .width(77)
         .await
         .unwrap();
     // The typed client accepts any 2xx; the raw answer shows which one
@@ -124,10 +110,7 @@ async fn exec_with_a_tty_is_raw_and_resizable() {
 async fn exec_create_refuses_a_string_cmd() {
     let docker = docker();
     let id = create(&docker, &config(&["sleep", "60"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     let path = format!("/containers/{id}/exec");
     let (status, text) =
         raw_request("POST", &path, Some(serde_json::json!({ "Cmd": "echo hi" }))).await;

@@ -3,22 +3,18 @@
 mod common;
 
 use common::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::images::*;
-use docker_remote_api::{Docker, RequestBody};
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn list_inspect_history_tag_remove() {
     let docker = docker();
     busybox().await;
-    let images = docker.image_list(&ImageListQuery::default()).await.unwrap();
+    let images = docker.image_list().await.unwrap();
     assert!(
         images
             .iter()
-            .any(|i| i.repo_tags.iter().flatten().flatten().any(|t| t == BUSYBOX)),
+            .any(|i| i.repo_tags.iter().flatten().any(|t| t == BUSYBOX)),
         "{images:?}"
     );
 
@@ -29,22 +25,15 @@ async fn list_inspect_history_tag_remove() {
 
     let repo = unique("tagged");
     docker
-        .image_tag(
-            BUSYBOX,
-            &ImageTagQuery {
-                repo: Some(repo.clone()),
-                tag: Some("v1".into()),
-            },
-        )
+        .image_tag(BUSYBOX)
+        .repo(&repo)
+        .tag("v1")
         .await
         .unwrap();
     let tagged = docker.image_inspect(&format!("{repo}:v1")).await.unwrap();
     assert_eq!(tagged.id, inspect.id);
 
-    let deleted = docker
-        .image_delete(&format!("{repo}:v1"), &ImageDeleteQuery::default())
-        .await
-        .unwrap();
+    let deleted = docker.image_delete(&format!("{repo}:v1")).await.unwrap();
     assert!(
         deleted
             .iter()
@@ -65,9 +54,8 @@ async fn save_and_load_tarballs() {
     busybox().await;
     let saved = collect_bytes(docker.image_get(BUSYBOX).await.unwrap()).await;
     let mut all = docker
-        .image_get_all(&ImageGetAllQuery {
-            names: Some(vec![BUSYBOX.into()]),
-        })
+        .image_get_all()
+        .names(vec![BUSYBOX.into()])
         .await
         .unwrap();
     let mut all_bytes = 0;
@@ -78,24 +66,15 @@ async fn save_and_load_tarballs() {
 
     let repo = unique("reloaded");
     docker
-        .image_tag(
-            BUSYBOX,
-            &ImageTagQuery {
-                repo: Some(repo.clone()),
-                tag: Some("x".into()),
-            },
-        )
+        .image_tag(BUSYBOX)
+        .repo(&repo)
+        .tag("x")
         .await
         .unwrap();
-    docker
-        .image_delete(&format!("{repo}:x"), &ImageDeleteQuery::default())
-        .await
-        .unwrap();
+    docker.image_delete(&format!("{repo}:x")).await.unwrap();
     let load = docker
-        .image_load(
-            &ImageLoadQuery { quiet: Some(false) },
-            RequestBody::from_bytes(saved),
-        )
+        .image_load(RequestBody::from_bytes(saved))
+        .quiet(false)
         .await
         .unwrap();
     let lines = drain("the load", load).await;
@@ -117,31 +96,22 @@ async fn push_and_pull_through_the_local_registry() {
     busybox().await;
     let name = format!("{}/{}", registry(), unique("pushed"));
     docker
-        .image_tag(
-            BUSYBOX,
-            &ImageTagQuery {
-                repo: Some(name.clone()),
-                tag: Some("v1".into()),
-            },
-        )
+        .image_tag(BUSYBOX)
+        .repo(&name)
+        .tag("v1")
         .await
         .unwrap();
 
     // Without credentials the push fails in-band, after the 200.
     let mut denied = docker
-        .image_push(
-            &name,
-            &ImagePushQuery {
-                tag: Some("v1".into()),
-            },
-            &AuthConfig::default(),
-        )
+        .image_push(&name, &AuthConfig::default())
+        .tag("v1")
         .await
         .unwrap();
     let mut saw_error = false;
     while let Some(item) = denied.next().await {
         if let Err(e) = item {
-            assert!(matches!(e, docker_remote_api::Error::Stream { .. }), "{e}");
+            assert!(matches!(e, Error::Stream { .. }), "{e}");
             saw_error = true;
         }
     }
@@ -151,30 +121,20 @@ async fn push_and_pull_through_the_local_registry() {
     );
 
     let mut push = docker
-        .image_push(
-            &name,
-            &ImagePushQuery {
-                tag: Some("v1".into()),
-            },
-            &registry_auth(),
-        )
+        .image_push(&name, &registry_auth())
+        .tag("v1")
         .await
         .unwrap();
     while let Some(item) = push.next().await {
         item.expect("push progresses");
     }
-    docker
-        .image_delete(&format!("{name}:v1"), &ImageDeleteQuery::default())
-        .await
-        .unwrap();
+    docker.image_delete(&format!("{name}:v1")).await.unwrap();
 
-    let query = ImageCreateQuery {
-        from_image: Some(name.clone()),
-        tag: Some("v1".into()),
-        ..Default::default()
-    };
     let mut pull = docker
-        .image_create(&query, Some(&registry_auth()), None)
+        .image_create()
+        .from_image(&name)
+        .tag("v1")
+        .registry_auth(registry_auth())
         .await
         .unwrap();
     let mut statuses = Vec::new();
@@ -195,33 +155,27 @@ async fn push_and_pull_through_the_local_registry() {
 async fn commit_a_container_into_an_image() {
     let docker = docker();
     let id = create(&docker, &config(&["sh", "-c", "echo committed > /marker"])).await;
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&id).await.unwrap();
     docker.container_wait(&id).await.unwrap();
     let repo = unique("committed");
-    let query = ImageCommitQuery {
-        container: Some(id.clone()),
-        repo: Some(repo.clone()),
-        tag: Some("v1".into()),
-        comment: Some("from the live tests".into()),
-        ..Default::default()
-    };
     // The body is the image's configuration itself, not `{"config": ...}`
     // (erratum `image-commit-config-parameter`): its Cmd must reach the image.
     let body = ContainerConfig {
-        cmd: Some(Some(StringOrList::List(vec![
-            "cat".into(),
-            "/marker".into(),
-        ]))),
+        cmd: Some(StringOrList::List(vec!["cat".into(), "/marker".into()])),
         ..Default::default()
     };
-    let committed = docker.image_commit(&query, &body).await.unwrap();
+    let committed = docker
+        .image_commit(&body)
+        .container(&id)
+        .repo(&repo)
+        .tag("v1")
+        .comment("from the live tests")
+        .await
+        .unwrap();
     let image = docker.image_inspect(&format!("{repo}:v1")).await.unwrap();
     assert_eq!(image.id.as_deref(), committed.id.as_deref());
     assert_eq!(image.comment.as_deref(), Some("from the live tests"));
-    let cmd = image.config.and_then(|c| c.cmd).flatten();
+    let cmd = image.config.and_then(|c| c.cmd);
     assert_eq!(
         cmd,
         Some(StringOrList::List(vec!["cat".into(), "/marker".into()]))
@@ -238,29 +192,21 @@ async fn load_a_fresh_image(docker: &Docker, quiet: Option<bool>) -> Vec<Progres
         ("Dockerfile", 0o644, b"FROM scratch\nCOPY marker /marker\n"),
         ("marker", 0o644, marker.as_bytes()),
     ]);
-    let query = ImageBuildQuery {
-        t: Some(tag.clone()),
-        ..Default::default()
-    };
     let build = docker
-        .image_build(&query, None, None, RequestBody::from_bytes(context))
+        .image_build(RequestBody::from_bytes(context))
+        .tag(&tag)
         .await
         .unwrap();
     drain("the build", build).await;
     let saved = collect_bytes(docker.image_get(&tag).await.unwrap()).await;
-    docker
-        .image_delete(&tag, &ImageDeleteQuery::default())
-        .await
-        .unwrap();
+    docker.image_delete(&tag).await.unwrap();
     let load = docker
-        .image_load(&ImageLoadQuery { quiet }, RequestBody::from_bytes(saved))
+        .image_load(RequestBody::from_bytes(saved))
+        .options(ImageLoadOptions { quiet })
         .await
         .unwrap();
     let lines = drain("the load", load).await;
-    docker
-        .image_delete(&tag, &ImageDeleteQuery::default())
-        .await
-        .unwrap();
+    docker.image_delete(&tag).await.unwrap();
     lines
 }
 

@@ -12,9 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::plugins::*;
-use docker_remote_api::Docker;
+use docker_remote_api::prelude::*;
 
 fn docker_cli(config_dir: &Path, args: &[&str]) -> String {
     let out = Command::new("docker")
@@ -110,9 +108,7 @@ where
     let outcome = tokio::spawn(body).await;
     let docker = docker();
     for name in &names {
-        let _ = docker
-            .plugin_delete(name, &PluginDeleteQuery { force: Some(true) })
-            .await;
+        let _ = docker.plugin_delete(name).force(true).await;
     }
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
@@ -136,13 +132,13 @@ fn assert_daemon_shape(plugin: &Plugin, name: &str, enabled: bool) {
         .expect("the manifest is under `Config`");
     assert_eq!(config.description.as_deref(), Some("drapi test plugin"));
     assert_eq!(
-        config.entrypoint.clone().flatten().unwrap_or_default(),
+        config.entrypoint.clone().unwrap_or_default(),
         ["/bin/listener", "/run/docker/plugins/drapi.sock"]
     );
     let interface = config.interface.as_ref().expect("the plugin's interface");
     assert_eq!(interface.socket.as_deref(), Some("drapi.sock"));
     assert_eq!(
-        interface.types.clone().flatten().unwrap_or_default(),
+        interface.types.clone().unwrap_or_default(),
         ["docker.volumedriver/1.0"]
     );
     assert_eq!(
@@ -179,7 +175,11 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
         // (erratum `plugin-push-path-typo`).
         let pushed = drain(
             "the push",
-            docker.plugin_push(&name, Some(&auth)).await.unwrap(),
+            docker
+                .plugin_push(&name)
+                .registry_auth(auth.clone())
+                .await
+                .unwrap(),
         )
         .await;
         assert!(
@@ -187,10 +187,7 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
             "the push ends with the digest: {pushed:?}"
         );
 
-        docker
-            .plugin_delete(&name, &PluginDeleteQuery { force: Some(true) })
-            .await
-            .unwrap();
+        docker.plugin_delete(&name).force(true).await.unwrap();
         assert!(docker
             .plugin_inspect(&name)
             .await
@@ -200,14 +197,9 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
         // `name` is not what is pulled (erratum `plugin-pull-remote`): without `remote` the
         // daemon has no reference.
         let no_remote = docker
-            .plugin_pull(
-                &PluginPullQuery {
-                    remote: None,
-                    name: Some(name.clone()),
-                },
-                Some(&auth),
-                &privileges(),
-            )
+            .plugin_pull(&privileges())
+            .name(&name)
+            .registry_auth(auth.clone())
             .await
             .err()
             .expect("a pull without `remote` fails");
@@ -225,14 +217,10 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
         // `remote` is pulled, installed under `name`; the body grants the privileges and
         // the answer is a progress stream with the local name in a header.
         let pulled = docker
-            .plugin_pull(
-                &PluginPullQuery {
-                    remote: Some(name.clone()),
-                    name: Some(local.clone()),
-                },
-                Some(&auth),
-                &privileges(),
-            )
+            .plugin_pull(&privileges())
+            .remote(&name)
+            .name(&local)
+            .registry_auth(auth.clone())
             .await
             .unwrap();
         assert_eq!(pulled.docker_plugin_name.as_deref(), Some(local.as_str()));
@@ -245,23 +233,16 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
         // Pulling onto an installed name is a 400, not the doc's 500
         // (erratum `plugin-pull-exists-status`).
         let again = docker
-            .plugin_pull(
-                &PluginPullQuery {
-                    remote: Some(name.clone()),
-                    name: Some(local.clone()),
-                },
-                Some(&auth),
-                &privileges(),
-            )
+            .plugin_pull(&privileges())
+            .remote(&name)
+            .name(&local)
+            .registry_auth(auth.clone())
             .await
             .err()
             .expect("the name is taken");
         assert_eq!(again.status(), Some(400), "{again}");
 
-        docker
-            .plugin_enable(&local, &PluginEnableQuery { timeout: Some(30) })
-            .await
-            .unwrap();
+        docker.plugin_enable(&local).timeout(30).await.unwrap();
         assert_eq!(
             docker.plugin_inspect(&local).await.unwrap().enabled,
             Some(true)
@@ -271,10 +252,7 @@ async fn plugin_fixture_list_inspect_remove_pull_enable_disable() {
             docker.plugin_inspect(&local).await.unwrap().enabled,
             Some(false)
         );
-        docker
-            .plugin_delete(&local, &PluginDeleteQuery::default())
-            .await
-            .unwrap();
+        docker.plugin_delete(&local).await.unwrap();
         assert!(docker
             .plugin_inspect(&local)
             .await
@@ -296,10 +274,7 @@ async fn enable_needs_a_timeout_and_conflicts_are_409() {
         let docker = docker();
         create_fixture(&name);
 
-        let no_timeout = docker
-            .plugin_enable(&name, &PluginEnableQuery { timeout: None })
-            .await
-            .unwrap_err();
+        let no_timeout = docker.plugin_enable(&name).await.unwrap_err();
         assert_eq!(no_timeout.status(), Some(500), "{no_timeout}");
         assert!(
             no_timeout.to_string().contains("strconv.Atoi"),
@@ -310,20 +285,11 @@ async fn enable_needs_a_timeout_and_conflicts_are_409() {
             Some(false)
         );
 
-        docker
-            .plugin_enable(&name, &PluginEnableQuery { timeout: Some(30) })
-            .await
-            .unwrap();
-        let enabled_twice = docker
-            .plugin_enable(&name, &PluginEnableQuery { timeout: Some(30) })
-            .await
-            .unwrap_err();
+        docker.plugin_enable(&name).timeout(30).await.unwrap();
+        let enabled_twice = docker.plugin_enable(&name).timeout(30).await.unwrap_err();
         assert_eq!(enabled_twice.status(), Some(409), "{enabled_twice}");
 
-        let delete_enabled = docker
-            .plugin_delete(&name, &PluginDeleteQuery::default())
-            .await
-            .unwrap_err();
+        let delete_enabled = docker.plugin_delete(&name).await.unwrap_err();
         assert_eq!(delete_enabled.status(), Some(409), "{delete_enabled}");
         assert_eq!(
             docker.plugin_inspect(&name).await.unwrap().enabled,
@@ -334,10 +300,7 @@ async fn enable_needs_a_timeout_and_conflicts_are_409() {
         let disabled_twice = docker.plugin_disable(&name).await.unwrap_err();
         assert_eq!(disabled_twice.status(), Some(409), "{disabled_twice}");
 
-        docker
-            .plugin_delete(&name, &PluginDeleteQuery::default())
-            .await
-            .unwrap();
+        docker.plugin_delete(&name).await.unwrap();
         assert!(docker
             .plugin_inspect(&name)
             .await
@@ -362,10 +325,7 @@ async fn inspect_uses_json_suffix() {
         let docker: Docker = docker();
         let inspected = docker.plugin_inspect(&name).await.unwrap();
         assert_eq!(inspected.name.as_deref(), Some(name.as_str()));
-        docker
-            .plugin_delete(&name, &PluginDeleteQuery { force: Some(true) })
-            .await
-            .unwrap();
+        docker.plugin_delete(&name).force(true).await.unwrap();
     })
     .await;
 }

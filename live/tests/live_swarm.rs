@@ -9,13 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use common::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::images::*;
-use docker_remote_api::operations::nodes::*;
-use docker_remote_api::operations::services::*;
-use docker_remote_api::operations::swarm::*;
-use docker_remote_api::operations::tasks::*;
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 use serde_json::json;
 use tokio::sync::{Mutex, OnceCell};
 
@@ -49,7 +43,8 @@ where
         .expect("the daemon starts a swarm");
     let outcome = tokio::spawn(body(node_id)).await;
     docker
-        .swarm_leave(&SwarmLeaveQuery { force: Some(true) })
+        .swarm_leave()
+        .force(true)
         .await
         .expect("the daemon leaves the swarm");
     // The gateway bridge of the tasks' containers outlives the swarm.
@@ -71,23 +66,14 @@ async fn service_image() -> String {
             let docker = docker();
             let repo = format!("{}/drapi-swarm-busybox", registry());
             docker
-                .image_tag(
-                    BUSYBOX,
-                    &ImageTagQuery {
-                        repo: Some(repo.clone()),
-                        tag: Some("latest".into()),
-                    },
-                )
+                .image_tag(BUSYBOX)
+                .repo(&repo)
+                .tag("latest")
                 .await
                 .unwrap();
             let mut push = docker
-                .image_push(
-                    &repo,
-                    &ImagePushQuery {
-                        tag: Some("latest".into()),
-                    },
-                    &registry_auth(),
-                )
+                .image_push(&repo, &registry_auth())
+                .tag("latest")
                 .await
                 .unwrap();
             while let Some(item) = push.next().await {
@@ -134,25 +120,10 @@ async fn outside_a_swarm_the_daemon_answers_503() {
         ("swarm_inspect", docker.swarm_inspect().await.err()),
         (
             "swarm_update",
-            docker
-                .swarm_update(
-                    &SwarmUpdateQuery {
-                        version: 1,
-                        ..Default::default()
-                    },
-                    &SwarmSpec::default(),
-                )
-                .await
-                .err(),
+            docker.swarm_update(1, &SwarmSpec::default()).await.err(),
         ),
-        (
-            "swarm_leave",
-            docker.swarm_leave(&SwarmLeaveQuery::default()).await.err(),
-        ),
-        (
-            "node_list",
-            docker.node_list(&NodeListQuery::default()).await.err(),
-        ),
+        ("swarm_leave", docker.swarm_leave().await.err()),
+        ("node_list", docker.node_list().await.err()),
         (
             "node_inspect",
             docker.node_inspect("drapi-none").await.err(),
@@ -162,7 +133,7 @@ async fn outside_a_swarm_the_daemon_answers_503() {
             docker
                 .node_update(
                     "drapi-none",
-                    &NodeUpdateQuery { version: 1 },
+                    1,
                     &NodeSpec {
                         role: Some(NodeRole::Worker),
                         availability: Some(NodeAvailability::Active),
@@ -172,24 +143,9 @@ async fn outside_a_swarm_the_daemon_answers_503() {
                 .await
                 .err(),
         ),
-        (
-            "node_delete",
-            docker
-                .node_delete("drapi-none", &NodeDeleteQuery::default())
-                .await
-                .err(),
-        ),
-        (
-            "service_list",
-            docker
-                .service_list(&ServiceListQuery::default())
-                .await
-                .err(),
-        ),
-        (
-            "task_list",
-            docker.task_list(&TaskListQuery::default()).await.err(),
-        ),
+        ("node_delete", docker.node_delete("drapi-none").await.err()),
+        ("service_list", docker.service_list().await.err()),
+        ("task_list", docker.task_list().await.err()),
     ];
     for (op, err) in statuses {
         let err = err.unwrap_or_else(|| panic!("{op} fails outside a swarm"));
@@ -277,14 +233,8 @@ async fn swarm_nodes_services_tasks() {
         let mut spec = swarm.spec.expect("swarm spec");
         spec.labels = Some([("drapi".to_string(), "yes".to_string())].into());
         docker
-            .swarm_update(
-                &SwarmUpdateQuery {
-                    version: version as i64,
-                    rotate_worker_token: Some(true),
-                    ..Default::default()
-                },
-                &spec,
-            )
+            .swarm_update(version as i64, &spec)
+            .rotate_worker_token(true)
             .await
             .unwrap();
         let updated = docker.swarm_inspect().await.unwrap();
@@ -300,7 +250,7 @@ async fn swarm_nodes_services_tasks() {
         assert_ne!(rotated.worker, tokens.worker, "the worker token is rotated");
         assert_eq!(rotated.manager, tokens.manager, "the manager token is kept");
 
-        let nodes = docker.node_list(&NodeListQuery::default()).await.unwrap();
+        let nodes = docker.node_list().await.unwrap();
         assert_eq!(nodes.len(), 1, "{nodes:?}");
         let node = docker.node_inspect(&node_id).await.unwrap();
         assert_eq!(node.id.as_deref(), Some(node_id.as_str()));
@@ -316,13 +266,7 @@ async fn swarm_nodes_services_tasks() {
         node_spec.labels = Some([("role".to_string(), "test".to_string())].into());
         let node_version = node.version.and_then(|v| v.index).expect("node version");
         docker
-            .node_update(
-                &node_id,
-                &NodeUpdateQuery {
-                    version: node_version as i64,
-                },
-                &node_spec,
-            )
+            .node_update(&node_id, node_version as i64, &node_spec)
             .await
             .unwrap();
         let node = docker.node_inspect(&node_id).await.unwrap();
@@ -356,16 +300,16 @@ async fn swarm_nodes_services_tasks() {
 
         let name = unique("svc");
         let created = docker
-            .service_create(Some(&registry_auth()), &service_spec(&name, &image, 1))
+            .service_create(&service_spec(&name, &image, 1))
+            .registry_auth(registry_auth())
             .await
             .unwrap();
         let service_id = created.id.expect("service id");
         let services = docker
-            .service_list(&ServiceListQuery {
-                filters: Some(ServiceListFilters {
-                    name: Some(vec![name.clone()]),
-                    ..Default::default()
-                }),
+            .service_list()
+            .filters(ServiceListFilters {
+                name: Some(vec![name.clone()]),
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -379,14 +323,8 @@ async fn swarm_nodes_services_tasks() {
         let mut new_spec = service.spec.expect("service spec");
         new_spec.labels = Some([("updated".to_string(), "1".to_string())].into());
         docker
-            .service_update(
-                &service_id,
-                &ServiceUpdateQuery {
-                    version: svc_version as i64,
-                },
-                Some(&registry_auth()),
-                &new_spec,
-            )
+            .service_update(&service_id, svc_version as i64, &new_spec)
+            .registry_auth(registry_auth())
             .await
             .unwrap();
         let service = docker.service_inspect(&name).await.unwrap();
@@ -406,12 +344,7 @@ async fn swarm_nodes_services_tasks() {
         };
         let mut task = None;
         for _ in 0..150 {
-            let tasks = docker
-                .task_list(&TaskListQuery {
-                    filters: Some(filters.clone()),
-                })
-                .await
-                .unwrap();
+            let tasks = docker.task_list().filters(filters.clone()).await.unwrap();
             let running = tasks.into_iter().find(|t| {
                 t.status.as_ref().and_then(|s| s.state.clone()) == Some(TaskState::Running)
             });
@@ -439,10 +372,7 @@ async fn swarm_nodes_services_tasks() {
         // The only manager cannot remove itself: 400, a status the doc does not
         // list (erratum `node-delete-manager-400`), with or without `force`.
         for force in [false, true] {
-            let err = docker
-                .node_delete(&node_id, &NodeDeleteQuery { force: Some(force) })
-                .await
-                .unwrap_err();
+            let err = docker.node_delete(&node_id).force(force).await.unwrap_err();
             assert_eq!(err.status(), Some(400), "force={force}: {err}");
         }
     })
@@ -494,16 +424,7 @@ async fn swarm_spec_keys() {
         let version = swarm.version.and_then(|v| v.index).unwrap();
         let mut spec = swarm.spec.clone().unwrap();
         spec.ca_config = Some(external_ca(second));
-        docker
-            .swarm_update(
-                &SwarmUpdateQuery {
-                    version: version as i64,
-                    ..Default::default()
-                },
-                &spec,
-            )
-            .await
-            .unwrap();
+        docker.swarm_update(version as i64, &spec).await.unwrap();
         let swarm = docker.swarm_inspect().await.unwrap();
         assert_eq!(external_ca_urls(&swarm), [second], "{swarm:?}");
 
@@ -576,7 +497,8 @@ async fn service_spec_keys() {
             reservations: Some(reserved.clone()),
         });
         let id = docker
-            .service_create(Some(&auth), &spec)
+            .service_create(&spec)
+            .registry_auth(auth.clone())
             .await
             .unwrap()
             .id
@@ -658,14 +580,8 @@ async fn service_spec_keys() {
             reservations: Some(updated_reserved.clone()),
         });
         docker
-            .service_update(
-                &id,
-                &ServiceUpdateQuery {
-                    version: version as i64,
-                },
-                Some(&auth),
-                &spec,
-            )
+            .service_update(&id, version as i64, &spec)
+            .registry_auth(auth.clone())
             .await
             .unwrap();
         let service = docker.service_inspect(&id).await.unwrap();
@@ -726,7 +642,8 @@ async fn service_spec_keys() {
             aliases: Some(vec!["drapi-alias".into()]),
         }]);
         let net_id = docker
-            .service_create(Some(&auth), &spec)
+            .service_create(&spec)
+            .registry_auth(auth.clone())
             .await
             .unwrap()
             .id

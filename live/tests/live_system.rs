@@ -3,11 +3,7 @@
 mod common;
 
 use common::*;
-use docker_remote_api::client::system::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::system::*;
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
@@ -47,7 +43,7 @@ async fn auth_against_the_local_registry() {
     let docker = docker();
     let ok = docker.system_auth(&registry_auth()).await.unwrap();
     match ok {
-        SystemAuthResponse::Ok(answer) => assert!(
+        SystemAuthOutcome::LoggedIn(answer) => assert!(
             answer
                 .status
                 .as_deref()
@@ -55,7 +51,7 @@ async fn auth_against_the_local_registry() {
                 .contains("Login Succeeded"),
             "{answer:?}"
         ),
-        SystemAuthResponse::NoContent => {
+        SystemAuthOutcome::LoggedInWithoutBody => {
             panic!("dockerd 20.10 answers 200 with a status (erratum system-auth-no-204)")
         }
     }
@@ -82,16 +78,13 @@ async fn filtered_events_see_start_and_die() {
         r#type: Some(vec!["container".into()]),
         ..Default::default()
     };
-    let query = SystemEventsQuery {
-        since: Some(since.to_string()),
-        filters: Some(filters),
-        ..Default::default()
-    };
-    let mut events = docker.system_events(&query).await.unwrap();
-    docker
-        .container_start(&id, &ContainerStartQuery::default())
+    let mut events = docker
+        .system_events()
+        .since(since.to_string())
+        .filters(filters)
         .await
         .unwrap();
+    docker.container_start(&id).await.unwrap();
     let mut actions = Vec::new();
     while !actions.iter().any(|a| a == "die") {
         let event = tokio::time::timeout(std::time::Duration::from_secs(20), events.next())

@@ -5,10 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::networks::*;
-use docker_remote_api::operations::volumes::*;
+use docker_remote_api::prelude::*;
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
@@ -30,17 +27,11 @@ async fn volume_create_list_inspect_remove() {
         name: Some(vec![name.clone()]),
         ..Default::default()
     };
-    let listed = docker
-        .volume_list(&VolumeListQuery {
-            filters: Some(filters),
-        })
-        .await
-        .unwrap();
+    let listed = docker.volume_list().filters(filters).await.unwrap();
     assert_eq!(
         listed
             .volumes
             .clone()
-            .flatten()
             .unwrap_or_default()
             .iter()
             .filter(|v| v.name == name)
@@ -51,7 +42,6 @@ async fn volume_create_list_inspect_remove() {
     assert_eq!(
         inspected
             .labels
-            .flatten()
             .and_then(|l| l.get("drapi").cloned())
             .as_deref(),
         Some("yes")
@@ -59,7 +49,7 @@ async fn volume_create_list_inspect_remove() {
 
     // A volume in use cannot go.
     let mut body = config(&["true"]);
-    body.host_config.as_mut().unwrap().binds = Some(Some(vec![format!("{name}:/data")]));
+    body.host_config.as_mut().unwrap().binds = Some(vec![format!("{name}:/data")]);
     let id = create(&docker, &body).await;
     let busy = docker.volume_delete(&name).await.unwrap_err();
     assert_eq!(busy.status(), Some(409), "{busy}");
@@ -94,12 +84,7 @@ async fn network_create_connect_disconnect_remove() {
         name: Some(vec![name.clone()]),
         ..Default::default()
     };
-    let listed = docker
-        .network_list(&NetworkListQuery {
-            filters: Some(filters),
-        })
-        .await
-        .unwrap();
+    let listed = docker.network_list().filters(filters).await.unwrap();
     assert!(listed
         .iter()
         .any(|n| n.id.as_deref() == Some(network_id.as_str())));
@@ -107,10 +92,7 @@ async fn network_create_connect_disconnect_remove() {
     let mut config = config(&["sleep", "60"]);
     config.host_config.as_mut().unwrap().network_mode = Some(name.clone());
     let other = create(&docker, &config).await;
-    docker
-        .container_start(&other, &ContainerStartQuery::default())
-        .await
-        .unwrap();
+    docker.container_start(&other).await.unwrap();
 
     // The sidecar starts on a second network: `none` cannot be combined with others.
     let home = docker
@@ -129,7 +111,7 @@ async fn network_create_connect_disconnect_remove() {
     let connect = NetworkConnectBody {
         container: Some(sidecar.clone()),
         endpoint_config: Some(EndpointSettings {
-            aliases: Some(Some(vec!["side".into()])),
+            aliases: Some(vec!["side".into()]),
             ..Default::default()
         }),
     };
@@ -139,7 +121,6 @@ async fn network_create_connect_disconnect_remove() {
     assert!(
         inspected
             .containers
-            .flatten()
             .unwrap_or_default()
             .contains_key(&other),
         "the running member is listed"

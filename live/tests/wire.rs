@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::{Docker, Error};
+use docker_remote_api::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 
@@ -69,15 +67,15 @@ async fn every_request_carries_the_version_prefix() {
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]",
     )
     .await;
-    let query = ContainerListQuery {
-        all: Some(true),
-        filters: Some(ContainerListFilters {
+    let listed = docker
+        .container_list()
+        .all(true)
+        .filters(ContainerListFilters {
             status: Some(vec!["running".into()]),
             ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let listed = docker.container_list(&query).await.unwrap();
+        })
+        .await
+        .unwrap();
     assert!(listed.is_empty());
     let head = server.await.unwrap();
     let request_line = head.lines().next().unwrap();
@@ -95,13 +93,7 @@ async fn the_registry_auth_header_is_url_safe_base64_json() {
         password: Some("p~~~".into()),
         ..Default::default()
     };
-    let _ = docker
-        .image_push(
-            "127.0.0.1:5000/app",
-            &docker_remote_api::operations::images::ImagePushQuery::default(),
-            &auth,
-        )
-        .await;
+    let _ = docker.image_push("127.0.0.1:5000/app", &auth).await;
     let head = server.await.unwrap();
     assert!(
         head.starts_with("POST /v1.24/images/127.0.0.1:5000/app/push HTTP/1.1"),
@@ -132,10 +124,7 @@ fn auth_config_debug_never_shows_secrets() {
 #[tokio::test]
 async fn a_plain_text_error_body_becomes_the_message() {
     let (docker, _server, _dir) = serve_once(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nNo such container: abc").await;
-    let err = docker
-        .container_inspect("abc", &ContainerInspectQuery::default())
-        .await
-        .unwrap_err();
+    let err = docker.container_inspect("abc").await.unwrap_err();
     match &err {
         Error::Api {
             operation,
@@ -233,10 +222,7 @@ async fn negotiation_adopts_an_older_daemons_version_on_the_wire() {
     ])
     .await;
     assert_eq!(docker.negotiate_version().await.unwrap(), "1.22");
-    docker
-        .container_list(&ContainerListQuery::default())
-        .await
-        .unwrap();
+    docker.container_list().await.unwrap();
     let heads = server.await.unwrap();
     assert!(heads[0].starts_with("GET /_ping HTTP/1.1"), "{}", heads[0]);
     assert!(
@@ -281,7 +267,7 @@ async fn a_stream_body_outlives_the_request_timeout() {
     let started = std::time::Instant::now();
     let mut stream = docker.container_export("abc").await.unwrap();
     let mut body = Vec::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+    while let Some(chunk) = stream.next().await {
         body.extend_from_slice(&chunk.unwrap());
     }
     assert_eq!(body, b"onetwothree");

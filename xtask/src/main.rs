@@ -168,7 +168,189 @@ fn test() -> Result<(), String> {
         ],
         &daemon.env(),
     )?;
+    run_examples(&daemon)?;
     drop(daemon);
+    Ok(())
+}
+
+/// Runs the first examples of the generated crate against the test daemon and
+/// checks what they print, not only how they exit: a build from a directory (and
+/// a broken one), a run with known output and exit code, and a pull from the
+/// local registry without and with credentials.
+fn run_examples(daemon: &daemon::TestDaemon) -> Result<(), String> {
+    let env = daemon.env();
+    let var = |name: &str| {
+        env.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("the test daemon's environment has no {name}"))
+    };
+    let host = var("DRAPI_TEST_DOCKER_HOST")?;
+    let registry = var("DRAPI_TEST_REGISTRY")?;
+    let user = var("DRAPI_TEST_REGISTRY_USER")?;
+    let password = var("DRAPI_TEST_REGISTRY_PASSWORD")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `docker login` writes its credentials here, not to the user's ~/.docker.
+    let cli_config = daemon.dir.join("examples-cli-config");
+
+    struct Run {
+        code: Option<i32>,
+        stdout: String,
+        stderr: String,
+    }
+    // The examples see only the test daemon and the variables they are given.
+    let example = |name: &str, args: &[&str], extra: &[(&str, &str)]| -> Result<Run, String> {
+        println!("xtask: example {name} {}", args.join(" "));
+        let out = Command::new(&cargo)
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "docker-remote-api",
+                "--example",
+                name,
+                "--",
+            ])
+            .args(args)
+            .current_dir(root())
+            .env("DOCKER_HOST", &host)
+            .env_remove("DOCKER_TLS_VERIFY")
+            .env_remove("DOCKER_CERT_PATH")
+            .env_remove("DOCKER_API_VERSION")
+            .env_remove("REGISTRY_USERNAME")
+            .env_remove("REGISTRY_PASSWORD")
+            .envs(extra.iter().copied())
+            .output()
+            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        print!("{}", run.stdout);
+        eprint!("{}", run.stderr);
+        Ok(run)
+    };
+    let docker_cli = |args: &[&str], stdin: &str| -> Result<(), String> {
+        use std::io::Write;
+        println!("xtask: docker {}", args.join(" "));
+        let mut child = Command::new("docker")
+            .args(args)
+            .env("DOCKER_HOST", &host)
+            .env("DOCKER_CONFIG", &cli_config)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run docker: {e}"))?;
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        let status = child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`docker {}` failed ({status})", args.join(" ")))
+        }
+    };
+    let check = |ok: bool, what: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("examples: {what}"))
+        }
+    };
+
+    // The same base image as the live tests': Debian's static busybox, FROM scratch.
+    let context = daemon.dir.join("examples-context");
+    let broken = daemon.dir.join("examples-broken-context");
+    for dir in [&context, &broken] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::copy(var("DRAPI_TEST_BUSYBOX")?, context.join("busybox"))
+        .map_err(|e| format!("copying busybox: {e}"))?;
+    let write = |path: PathBuf, text: &str| {
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write(
+        context.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\n",
+    )?;
+    write(
+        broken.join("Dockerfile"),
+        "FROM scratch\nCOPY not-in-the-context /\n",
+    )?;
+
+    let image = "drapi-example:latest";
+    let built = example(
+        "build_from_directory",
+        &[&context.display().to_string(), image],
+        &[],
+    )?;
+    check(
+        built.code == Some(0)
+            && built
+                .stdout
+                .contains("Successfully tagged drapi-example:latest"),
+        "build_from_directory did not build and tag the image",
+    )?;
+    let failed = example(
+        "build_from_directory",
+        &[&broken.display().to_string(), "drapi-example-broken"],
+        &[],
+    )?;
+    check(
+        failed.code == Some(1)
+            && failed.stderr.contains("the build failed")
+            && failed.stderr.contains("not-in-the-context"),
+        "build_from_directory did not fail clearly on a broken Dockerfile",
+    )?;
+
+    let script = "echo drapi-example-stdout; echo drapi-example-stderr >&2; exit 3";
+    let ran = example(
+        "run_and_follow_logs",
+        &[image, "/bin/busybox", "sh", "-c", script],
+        &[],
+    )?;
+    check(
+        ran.code == Some(3)
+            && ran.stdout.contains("drapi-example-stdout")
+            && ran.stderr.contains("drapi-example-stderr")
+            && !ran.stdout.contains("drapi-example-stderr"),
+        "run_and_follow_logs did not pass on the output, its streams and the exit code",
+    )?;
+
+    // Only loopback names: the registry is the test's own.
+    let remote = format!("{registry}/drapi-example:latest");
+    docker_cli(
+        &["login", &registry, "--username", &user, "--password-stdin"],
+        &password,
+    )?;
+    docker_cli(&["tag", image, &remote], "")?;
+    docker_cli(&["push", &remote], "")?;
+    // Nothing of the image stays behind, so the pull has every layer to fetch.
+    docker_cli(&["rmi", &remote, image], "")?;
+    let refused = example("pull_with_progress", &[&remote], &[])?;
+    check(
+        refused.code == Some(1) && refused.stderr.contains("image_create"),
+        "pull_with_progress without credentials did not fail with the daemon's error",
+    )?;
+    let pulled = example(
+        "pull_with_progress",
+        &[&remote],
+        &[
+            ("REGISTRY_USERNAME", &user),
+            ("REGISTRY_PASSWORD", &password),
+        ],
+    )?;
+    check(
+        pulled.code == Some(0)
+            && pulled.stdout.contains("Pull complete")
+            && pulled
+                .stdout
+                .contains(&format!("Downloaded newer image for {remote}")),
+        "pull_with_progress with credentials did not show the layers and the pulled image",
+    )?;
     Ok(())
 }
 

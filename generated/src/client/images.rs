@@ -465,8 +465,8 @@ impl<'a> ImageBuildRequest<'a> {
     }
 
     /// Sets the query parameter `nocache`: Do not use the build cache. Default: `false`.
-    pub fn nocache(mut self, value: bool) -> Self {
-        self.options.nocache = Some(value);
+    pub fn no_cache(mut self, value: bool) -> Self {
+        self.options.no_cache = Some(value);
         self
     }
 
@@ -483,8 +483,8 @@ impl<'a> ImageBuildRequest<'a> {
     }
 
     /// Sets the query parameter `forcerm`: Always remove intermediate containers. Default: `false`.
-    pub fn forcerm(mut self, value: bool) -> Self {
-        self.options.forcerm = Some(value);
+    pub fn force_rm(mut self, value: bool) -> Self {
+        self.options.force_rm = Some(value);
         self
     }
 
@@ -495,47 +495,47 @@ impl<'a> ImageBuildRequest<'a> {
     }
 
     /// Sets the query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap.
-    pub fn memswap(mut self, value: i64) -> Self {
-        self.options.memswap = Some(value);
+    pub fn memory_swap(mut self, value: i64) -> Self {
+        self.options.memory_swap = Some(value);
         self
     }
 
     /// Sets the query parameter `cpushares`: CPU shares of build containers.
-    pub fn cpushares(mut self, value: i64) -> Self {
-        self.options.cpushares = Some(value);
+    pub fn cpu_shares(mut self, value: i64) -> Self {
+        self.options.cpu_shares = Some(value);
         self
     }
 
     /// Sets the query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
-    pub fn cpusetcpus(mut self, value: impl Into<String>) -> Self {
-        self.options.cpusetcpus = Some(value.into());
+    pub fn cpuset_cpus(mut self, value: impl Into<String>) -> Self {
+        self.options.cpuset_cpus = Some(value.into());
         self
     }
 
     /// Sets the query parameter `cpuperiod`: CPU period in microseconds. Since API 1.19.
-    pub fn cpuperiod(mut self, value: i64) -> Self {
-        self.options.cpuperiod = Some(value);
+    pub fn cpu_period(mut self, value: i64) -> Self {
+        self.options.cpu_period = Some(value);
         self
     }
 
     /// Sets the query parameter `cpuquota`: CPU quota in microseconds per period. Since API 1.19.
-    pub fn cpuquota(mut self, value: i64) -> Self {
-        self.options.cpuquota = Some(value);
+    pub fn cpu_quota(mut self, value: i64) -> Self {
+        self.options.cpu_quota = Some(value);
         self
     }
 
     /// Sets the query parameter `buildargs`: Build-time variables (ARG), as a JSON map; not for secrets. Since API 1.21.
-    pub fn buildargs(
+    pub fn build_args(
         mut self,
         value: std::collections::BTreeMap<String, String>,
     ) -> Self {
-        self.options.buildargs = Some(value);
+        self.options.build_args = Some(value);
         self
     }
 
     /// Sets the query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
-    pub fn shmsize(mut self, value: i64) -> Self {
-        self.options.shmsize = Some(value);
+    pub fn shm_size(mut self, value: i64) -> Self {
+        self.options.shm_size = Some(value);
         self
     }
 
@@ -586,7 +586,7 @@ impl<'a> ImageBuildRequest<'a> {
             if let Some(value) = &options.quiet {
                 pairs.push(("q", if *value { "1" } else { "0" }.to_string()));
             }
-            if let Some(value) = &options.nocache {
+            if let Some(value) = &options.no_cache {
                 pairs.push(("nocache", if *value { "1" } else { "0" }.to_string()));
             }
             if let Some(value) = &options.pull {
@@ -595,31 +595,31 @@ impl<'a> ImageBuildRequest<'a> {
             if let Some(value) = &options.rm {
                 pairs.push(("rm", if *value { "1" } else { "0" }.to_string()));
             }
-            if let Some(value) = &options.forcerm {
+            if let Some(value) = &options.force_rm {
                 pairs.push(("forcerm", if *value { "1" } else { "0" }.to_string()));
             }
             if let Some(value) = &options.memory {
                 pairs.push(("memory", value.to_string()));
             }
-            if let Some(value) = &options.memswap {
+            if let Some(value) = &options.memory_swap {
                 pairs.push(("memswap", value.to_string()));
             }
-            if let Some(value) = &options.cpushares {
+            if let Some(value) = &options.cpu_shares {
                 pairs.push(("cpushares", value.to_string()));
             }
-            if let Some(value) = &options.cpusetcpus {
+            if let Some(value) = &options.cpuset_cpus {
                 pairs.push(("cpusetcpus", value.to_string()));
             }
-            if let Some(value) = &options.cpuperiod {
+            if let Some(value) = &options.cpu_period {
                 pairs.push(("cpuperiod", value.to_string()));
             }
-            if let Some(value) = &options.cpuquota {
+            if let Some(value) = &options.cpu_quota {
                 pairs.push(("cpuquota", value.to_string()));
             }
-            if let Some(value) = &options.buildargs {
+            if let Some(value) = &options.build_args {
                 pairs.push(("buildargs", serde_json::to_string(value)?));
             }
-            if let Some(value) = &options.shmsize {
+            if let Some(value) = &options.shm_size {
                 pairs.push(("shmsize", value.to_string()));
             }
             if let Some(value) = &options.labels {
@@ -884,8 +884,8 @@ impl<'a> ImageDeleteRequest<'a> {
     }
 
     /// Sets the query parameter `noprune`: Keep untagged parent images. Default: `false`.
-    pub fn noprune(mut self, value: bool) -> Self {
-        self.options.noprune = Some(value);
+    pub fn no_prune(mut self, value: bool) -> Self {
+        self.options.no_prune = Some(value);
         self
     }
 
@@ -904,7 +904,7 @@ impl<'a> ImageDeleteRequest<'a> {
             if let Some(value) = &options.force {
                 pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
             }
-            if let Some(value) = &options.noprune {
+            if let Some(value) = &options.no_prune {
                 pairs.push(("noprune", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())

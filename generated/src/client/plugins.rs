@@ -175,7 +175,7 @@ impl Docker {
     /// Returns the pending call [`PluginPullRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_pull<'a>(
         &'a self,
-        body: &'a Vec<PluginPrivilege>,
+        body: &'a [PluginPrivilege],
     ) -> PluginPullRequest<'a> {
         PluginPullRequest {
             docker: self,
@@ -400,7 +400,7 @@ impl<'a> IntoFuture for PluginListRequest<'a> {
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginPullRequest<'a> {
     docker: &'a Docker,
-    body: &'a Vec<PluginPrivilege>,
+    body: &'a [PluginPrivilege],
     options: PluginPullOptions,
 }
 

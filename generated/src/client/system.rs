@@ -149,7 +149,7 @@ impl<'a> SystemAuthRequest<'a> {
             200 => Ok(SystemAuthOutcome::LoggedIn(docker.read_json(op, response).await?)),
             204 => {
                 docker.read_empty(op, response).await?;
-                Ok(SystemAuthOutcome::LoggedInWithoutToken)
+                Ok(SystemAuthOutcome::LoggedInWithoutBody)
             }
             other if (200..300).contains(&other) => {
                 Ok(SystemAuthOutcome::LoggedIn(docker.read_json(op, response).await?))
@@ -173,7 +173,7 @@ pub enum SystemAuthOutcome {
     /// 200: no error
     LoggedIn(AuthResponse),
     /// 204: no error, no body
-    LoggedInWithoutToken,
+    LoggedInWithoutBody,
 }
 
 /// A pending [`Docker::system_events`] call: set its optional parameters, then `.await` it to send it.

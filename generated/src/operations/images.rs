@@ -240,29 +240,29 @@ pub struct ImageBuildOptions {
     /// Query parameter `q`: Suppress the verbose build output. Default: `false`.
     pub quiet: Option<bool>,
     /// Query parameter `nocache`: Do not use the build cache. Default: `false`.
-    pub nocache: Option<bool>,
+    pub no_cache: Option<bool>,
     /// Query parameter `pull`: Pull the base image even when a local one exists. Default: `false`.
     pub pull: Option<bool>,
     /// Query parameter `rm`: Remove intermediate containers after a successful build. Default: `true`.
     pub rm: Option<bool>,
     /// Query parameter `forcerm`: Always remove intermediate containers. Default: `false`.
-    pub forcerm: Option<bool>,
+    pub force_rm: Option<bool>,
     /// Query parameter `memory`: Memory limit of build containers in bytes.
     pub memory: Option<i64>,
     /// Query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap.
-    pub memswap: Option<i64>,
+    pub memory_swap: Option<i64>,
     /// Query parameter `cpushares`: CPU shares of build containers.
-    pub cpushares: Option<i64>,
+    pub cpu_shares: Option<i64>,
     /// Query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
-    pub cpusetcpus: Option<String>,
+    pub cpuset_cpus: Option<String>,
     /// Query parameter `cpuperiod`: CPU period in microseconds. Since API 1.19.
-    pub cpuperiod: Option<i64>,
+    pub cpu_period: Option<i64>,
     /// Query parameter `cpuquota`: CPU quota in microseconds per period. Since API 1.19.
-    pub cpuquota: Option<i64>,
+    pub cpu_quota: Option<i64>,
     /// Query parameter `buildargs`: Build-time variables (ARG), as a JSON map; not for secrets. Since API 1.21.
-    pub buildargs: Option<std::collections::BTreeMap<String, String>>,
+    pub build_args: Option<std::collections::BTreeMap<String, String>>,
     /// Query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
-    pub shmsize: Option<i64>,
+    pub shm_size: Option<i64>,
     /// Query parameter `labels`: Labels of the image, as a JSON map.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Header `Content-type`: The body's type, `application/x-tar`. Default: `application/x-tar`.
@@ -640,7 +640,7 @@ pub struct ImageDeleteOptions {
     /// Query parameter `force`: Remove even when containers use it or it has several tags. Default: `false`.
     pub force: Option<bool>,
     /// Query parameter `noprune`: Keep untagged parent images. Default: `false`.
-    pub noprune: Option<bool>,
+    pub no_prune: Option<bool>,
 }
 
 /// `GET /images/{name}/get`: Export an image or repository as a tarball

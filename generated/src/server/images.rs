@@ -644,7 +644,7 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
                 .last("q")
                 .map(|text| crate::runtime::server::parse_bool("q", text))
                 .transpose()?,
-            nocache: pairs
+            no_cache: pairs
                 .last("nocache")
                 .map(|text| crate::runtime::server::parse_bool("nocache", text))
                 .transpose()?,
@@ -656,7 +656,7 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
                 .last("rm")
                 .map(|text| crate::runtime::server::parse_bool("rm", text))
                 .transpose()?,
-            forcerm: pairs
+            force_rm: pairs
                 .last("forcerm")
                 .map(|text| crate::runtime::server::parse_bool("forcerm", text))
                 .transpose()?,
@@ -664,28 +664,28 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
                 .last("memory")
                 .map(|text| crate::runtime::server::parse_scalar("memory", text))
                 .transpose()?,
-            memswap: pairs
+            memory_swap: pairs
                 .last("memswap")
                 .map(|text| crate::runtime::server::parse_scalar("memswap", text))
                 .transpose()?,
-            cpushares: pairs
+            cpu_shares: pairs
                 .last("cpushares")
                 .map(|text| crate::runtime::server::parse_scalar("cpushares", text))
                 .transpose()?,
-            cpusetcpus: pairs.last("cpusetcpus").map(|text| text.to_string()),
-            cpuperiod: pairs
+            cpuset_cpus: pairs.last("cpusetcpus").map(|text| text.to_string()),
+            cpu_period: pairs
                 .last("cpuperiod")
                 .map(|text| crate::runtime::server::parse_scalar("cpuperiod", text))
                 .transpose()?,
-            cpuquota: pairs
+            cpu_quota: pairs
                 .last("cpuquota")
                 .map(|text| crate::runtime::server::parse_scalar("cpuquota", text))
                 .transpose()?,
-            buildargs: pairs
+            build_args: pairs
                 .last("buildargs")
                 .map(|text| crate::runtime::server::parse_json("buildargs", text))
                 .transpose()?,
-            shmsize: pairs
+            shm_size: pairs
                 .last("shmsize")
                 .map(|text| crate::runtime::server::parse_scalar("shmsize", text))
                 .transpose()?,
@@ -803,7 +803,7 @@ async fn serve_image_delete<T: ImagesApi + ?Sized>(
                 .last("force")
                 .map(|text| crate::runtime::server::parse_bool("force", text))
                 .transpose()?,
-            noprune: pairs
+            no_prune: pairs
                 .last("noprune")
                 .map(|text| crate::runtime::server::parse_bool("noprune", text))
                 .transpose()?,

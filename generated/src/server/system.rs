@@ -21,7 +21,7 @@ pub enum SystemAuthReply {
     /// 200: no error
     LoggedIn(Box<AuthResponse>),
     /// 204: no error, no body
-    LoggedInWithoutToken,
+    LoggedInWithoutBody,
     /// 500: server error, including credentials the registry refused
     InternalServerError(ErrorResponse),
 }
@@ -224,9 +224,7 @@ async fn serve_system_auth<T: SystemApi + ?Sized>(
             SystemAuthReply::LoggedIn(value) => {
                 crate::runtime::server::json(200u16, &value)
             }
-            SystemAuthReply::LoggedInWithoutToken => {
-                crate::runtime::server::empty(204u16)
-            }
+            SystemAuthReply::LoggedInWithoutBody => crate::runtime::server::empty(204u16),
             SystemAuthReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }

@@ -17,7 +17,8 @@
 //!   parameter, or all at once from its options struct (`ContainerLogsOptions`,
 //!   which implements `Default`) with `.options(..)`.
 //! - The pending call implements `IntoFuture`: `.await` sends it. Leaving the
-//!   options out costs nothing, unlike a positional `&Query::default()`.
+//!   options out costs nothing, unlike a positional `&Query::default()`. Where
+//!   a `Future` itself is needed (`block_on`, `select!`), `.send()` gives one.
 //!
 //! Why a pending call rather than an options argument: an argument must be
 //! written even when empty (`None`, `Default::default()`), and would make the
@@ -100,7 +101,8 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
 spec, in one file per tag, named after the operation (`container_list`,\n\
 `image_create`, ...).\n\n\
 A method takes what the request cannot do without and returns a pending call;\n\
-optional parameters are set on it, and `.await` sends it:\n\n\
+optional parameters are set on it, and `.await` sends it (`.send()` gives a\n\
+`Future` where one is needed, for `block_on` or `select!`):\n\n\
 ```no_run\n\
 # async fn run(docker: docker_remote_api::Docker) -> Result<(), docker_remote_api::Error> {\n\
 let running = docker.container_list().all(false).await?;\n\
@@ -435,7 +437,15 @@ fn operation(
             collect_names(ir, ty, models);
             let t = rust_type(ir, ty);
             if *required {
-                fields.push((format_ident!("body"), quote!(&'a #t)));
+                // A list body is borrowed as a slice, so any contiguous list will do.
+                let borrowed = match ty {
+                    TypeExpr::List(inner) => {
+                        let inner = rust_type(ir, inner);
+                        quote!(&'a [#inner])
+                    }
+                    _ => quote!(&'a #t),
+                };
+                fields.push((format_ident!("body"), borrowed));
                 setup.push(quote!(call.json(body)?;));
             } else {
                 body_field = Some(quote!(Option<&'a #t>));

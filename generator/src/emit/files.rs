@@ -70,9 +70,45 @@ const TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
+/// The crate's examples (`cargo run --example NAME`), hand-written and copied
+/// verbatim like the runtime, so that they compile against every regeneration.
+const EXAMPLES: [(&str, &str); 6] = [
+    (
+        "run_and_follow_logs",
+        include_str!("../../../templates/examples/run_and_follow_logs.rs"),
+    ),
+    (
+        "pull_with_progress",
+        include_str!("../../../templates/examples/pull_with_progress.rs"),
+    ),
+    (
+        "build_from_directory",
+        include_str!("../../../templates/examples/build_from_directory.rs"),
+    ),
+    (
+        "exec_with_tty",
+        include_str!("../../../templates/examples/exec_with_tty.rs"),
+    ),
+    (
+        "follow_events",
+        include_str!("../../../templates/examples/follow_events.rs"),
+    ),
+    (
+        "list_with_filters",
+        include_str!("../../../templates/examples/list_with_filters.rs"),
+    ),
+];
+
+/// Copies the runtime to `src/runtime/` and the examples to `examples/`.
 pub fn emit_runtime(out: &mut FileSet) {
     for (path, text) in RUNTIME {
         out.insert(path.to_string(), format!("{RUST_HEADER}\n{text}"));
+    }
+    for (name, text) in EXAMPLES {
+        out.insert(
+            format!("examples/{name}.rs"),
+            format!("{RUST_HEADER}\n{text}"),
+        );
     }
 }
 
@@ -157,9 +193,11 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #( #client_uses )*
         #[cfg(feature = "client")]
         pub use crate::{
-            AttachInput, Attached, ByteStream, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
+            AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
             OutputStream, RequestBody, TlsConfig,
         };
+        #[cfg(feature = "websocket")]
+        pub use crate::{WebSocket, WebSocketMessage};
         /// `next()` and friends on the client's streams (logs, events, pulls, builds).
         #[cfg(feature = "client")]
         pub use futures_util::StreamExt;

@@ -8,11 +8,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use docker_remote_api::models::*;
-use docker_remote_api::operations::containers::*;
-use docker_remote_api::operations::images::*;
-use docker_remote_api::{ByteStream, Docker, JsonLines, RequestBody};
-use futures_util::StreamExt;
+use docker_remote_api::prelude::*;
 use tokio::sync::OnceCell;
 
 /// The base image every container test runs.
@@ -85,18 +81,10 @@ pub async fn busybox() -> &'static str {
     BUILT
         .get_or_init(|| async {
             let docker = docker();
-            let query = ImageBuildQuery {
-                t: Some(BUSYBOX.into()),
-                rm: Some(true),
-                ..Default::default()
-            };
             let mut progress = docker
-                .image_build(
-                    &query,
-                    None,
-                    None,
-                    RequestBody::from_bytes(busybox_context()),
-                )
+                .image_build(RequestBody::from_bytes(busybox_context()))
+                .tag(BUSYBOX)
+                .rm(true)
                 .await
                 .expect("build starts");
             let mut lines = Vec::new();
@@ -135,7 +123,8 @@ pub async fn create(docker: &Docker, body: &ContainerCreateBody) -> String {
     busybox().await;
     let name = unique("c");
     let created = docker
-        .container_create(&ContainerCreateQuery { name: Some(name) }, body)
+        .container_create(body)
+        .name(name)
         .await
         .expect("container is created");
     created.id
@@ -144,14 +133,9 @@ pub async fn create(docker: &Docker, body: &ContainerCreateBody) -> String {
 /// Removes a container, whatever its state.
 pub async fn remove(docker: &Docker, id: &str) {
     let _ = docker
-        .container_delete(
-            id,
-            &ContainerDeleteQuery {
-                force: Some(true),
-                v: Some(true),
-                ..Default::default()
-            },
-        )
+        .container_delete(id)
+        .force(true)
+        .remove_volumes(true)
         .await;
 }
 

@@ -26,9 +26,12 @@ pub use crate::client::pets::*;
 
 #[cfg(feature = "client")]
 pub use crate::{
-    AttachInput, Attached, ByteStream, Docker, Endpoint, Error, JsonLines, OutputChunk,
-    OutputMode, OutputStream, RequestBody, TlsConfig,
+    AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines,
+    OutputChunk, OutputMode, OutputStream, RequestBody, TlsConfig,
 };
+
+#[cfg(feature = "websocket")]
+pub use crate::{WebSocket, WebSocketMessage};
 
 /// `next()` and friends on the client's streams (logs, events, pulls, builds).
 #[cfg(feature = "client")]

@@ -4,7 +4,8 @@
 //! `image_create`, ...).
 //!
 //! A method takes what the request cannot do without and returns a pending call;
-//! optional parameters are set on it, and `.await` sends it:
+//! optional parameters are set on it, and `.await` sends it (`.send()` gives a
+//! `Future` where one is needed, for `block_on` or `select!`):
 //!
 //! ```no_run
 //! # async fn run(docker: docker_remote_api::Docker) -> Result<(), docker_remote_api::Error> {
