@@ -286,7 +286,7 @@ fn present(since: Option<&str>, removed_in: Option<&str>, at: ApiVersion) -> boo
 }
 
 /// Rust keywords that cannot be used as plain identifiers.
-const KEYWORDS: [&str; 51] = [
+pub const KEYWORDS: [&str; 51] = [
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
     "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
     "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",

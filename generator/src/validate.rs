@@ -107,13 +107,7 @@ fn is_upper_camel(name: &str) -> bool {
 }
 
 /// Rust keywords, strict and reserved: none can name a module, a method or a field here.
-const RUST_KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-];
+use crate::ir::KEYWORDS as RUST_KEYWORDS;
 
 /// Module names the generated crate uses for itself, which a tag cannot take.
 const RESERVED_MODULES: [&str; 5] = ["common", "runtime", "prelude", "support", "std"];

@@ -39,7 +39,7 @@ use crate::ir::{
 };
 use crate::types::{Scalar, TypeExpr};
 
-use super::operations::{encoding_tokens, operation_doc, push_value};
+use super::operations::{encoding_tokens, operation_doc, option_doc, push_value};
 use super::rust::{collect_names, doc_attrs, doc_text, ident, render_file, rust_type, use_line};
 use super::FileSet;
 
@@ -550,19 +550,7 @@ fn operation(
     let setters = optional_params(op).map(|p| {
         let field = ident(&p.rust_name);
         let setter = ident(&p.setter);
-        let location = if op.headers.iter().any(|h| h.name == p.name) {
-            "header"
-        } else {
-            "query parameter"
-        };
-        let mut doc = format!("Sets the {location} `{}`: {}", p.name, doc_text(&p.doc));
-        if let Some(d) = &p.default {
-            doc.push_str(&format!(" Default: `{d}`."));
-        }
-        if let Some(s) = &p.since {
-            doc.push_str(&format!(" Since API {s}."));
-        }
-        let doc = doc_attrs(&doc);
+        let doc = doc_attrs(&option_doc(op, p, "Sets the "));
         match &p.ty {
             TypeExpr::Scalar(Scalar::String) => quote! {
                 #doc

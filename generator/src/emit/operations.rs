@@ -240,6 +240,30 @@ fn descriptor(op: &Operation) -> TokenStream {
     }
 }
 
+/// Whether `p` is one of the operation's request headers (else a query parameter).
+pub(super) fn is_header(op: &Operation, p: &Param) -> bool {
+    op.headers.iter().any(|h| h.name == p.name)
+}
+
+/// The rustdoc of an optional parameter, after `lead` ("Sets the " on a setter):
+/// where it travels, what it means, its default and the version it came in.
+pub(super) fn option_doc(op: &Operation, p: &Param, lead: &str) -> String {
+    let location = match (is_header(op, p), lead.is_empty()) {
+        (true, true) => "Header",
+        (false, true) => "Query parameter",
+        (true, false) => "header",
+        (false, false) => "query parameter",
+    };
+    let mut doc = format!("{lead}{location} `{}`: {}", p.name, doc_text(&p.doc));
+    if let Some(d) = &p.default {
+        doc.push_str(&format!(" Default: `{d}`."));
+    }
+    if let Some(s) = &p.since {
+        doc.push_str(&format!(" Since API {s}."));
+    }
+    doc
+}
+
 /// The options struct of an operation: its optional query parameters and
 /// headers, plain data. The client's pending call encodes it and the server
 /// glue decodes into it; neither needs methods here.
@@ -249,19 +273,7 @@ fn options_struct(ir: &Ir, op: &Operation) -> TokenStream {
     let fields = super::client::optional_params(op).map(|p| {
         let fname = ident(&p.rust_name);
         let ty = rust_type(ir, &p.ty);
-        let location = if op.headers.iter().any(|h| h.name == p.name) {
-            "Header"
-        } else {
-            "Query parameter"
-        };
-        let mut doc = format!("{location} `{}`: {}", p.name, doc_text(&p.doc));
-        if let Some(d) = &p.default {
-            doc.push_str(&format!(" Default: `{d}`."));
-        }
-        if let Some(s) = &p.since {
-            doc.push_str(&format!(" Since API {s}."));
-        }
-        let docs = doc_attrs(&doc);
+        let docs = doc_attrs(&option_doc(op, p, ""));
         quote! { #docs pub #fname: Option<#ty>, }
     });
     let doc = doc_attrs(&format!(

@@ -108,7 +108,7 @@ fn options_expr(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> TokenSt
     let name = format_ident!("{}", op.names.options);
     let fields = optional_params(op).map(|p| {
         let f = ident(&p.rust_name);
-        let value = if op.headers.iter().any(|h| h.name == p.name) {
+        let value = if super::operations::is_header(op, p) {
             header_expr(ir, p)
         } else {
             sample_expr(ir, &p.ty)
@@ -346,7 +346,7 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
     }
     for p in op.query.iter().chain(&op.headers).filter(|p| p.required) {
         let name = ident(&p.rust_name);
-        let value = if op.headers.iter().any(|h| h.name == p.name) {
+        let value = if super::operations::is_header(op, p) {
             header_expr(ir, p)
         } else {
             sample_expr(ir, &p.ty)

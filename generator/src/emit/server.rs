@@ -198,7 +198,7 @@ pub(super) fn inputs(
         };
         let reads = super::client::optional_params(op).map(|p| {
             let field = ident(&p.rust_name);
-            if op.headers.iter().any(|h| h.name == p.name) {
+            if super::operations::is_header(op, p) {
                 let wire = &p.name;
                 let ty = rust_type(ir, &p.ty);
                 let enc = encoding_tokens(p.encoding);
