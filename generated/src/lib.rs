@@ -53,7 +53,7 @@ pub use runtime::hijack::{WebSocket, WebSocketMessage};
 pub const API_VERSION: &str = "1.24";
 
 /// The oldest API version a client may negotiate down to.
-pub const MIN_API_VERSION: &str = "1.12";
+pub const MIN_API_VERSION: &str = "1.18";
 
 /// The prefix of every request path.
 pub const VERSION_PREFIX: &str = "/v1.24";

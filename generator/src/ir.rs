@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 
 use crate::load::RawSpec;
-use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, TypeDecl};
+use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
 use crate::types::{ApiVersion, TypeExpr};
 use crate::validate::{enum_value_text, parse_status};
+use crate::versioned::{Alternatives, EnumValueRange, Versioned};
 
 /// The whole API at one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,8 @@ pub struct Ir {
 pub struct Meta {
     pub title: String,
     pub api_version: String,
+    /// The oldest version the spec describes: the oldest a client negotiates
+    /// down to and a server accepts.
     pub min_api_version: String,
     /// The version the spec was written for (may be above `api_version` when filtered).
     pub spec_version: String,
@@ -58,7 +61,7 @@ pub struct TypeDef {
     /// The models module it is emitted in.
     pub module: String,
     pub doc: String,
-    pub since: Option<String>,
+    pub versions: Versions,
     pub errata: Vec<Erratum>,
     pub kind: TypeKind,
 }
@@ -83,7 +86,7 @@ pub struct Field {
     /// Never printed by `Debug`.
     pub secret: bool,
     pub doc: String,
-    pub since: Option<String>,
+    pub versions: Versions,
     pub errata: Vec<Erratum>,
 }
 
@@ -107,6 +110,24 @@ pub struct EnumValue {
     pub value: String,
     pub rust_name: String,
     pub doc: String,
+    pub versions: Versions,
+}
+
+/// When an item exists: the versions that introduced and removed it, and
+/// whether it is deprecated. Lowered for one version, `since` and
+/// `removed_in` bound the item (or the alternative of it) that version sees.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub since: Option<String>,
+    pub removed_in: Option<String>,
+    pub deprecated: Option<Deprecation>,
+}
+
+/// A deprecation: from which version, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    pub version: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +162,7 @@ pub struct Operation {
     pub headers: Vec<Param>,
     pub body: Option<Body>,
     pub upgrade: Option<Upgrade>,
-    pub since: Option<String>,
+    pub versions: Versions,
     pub responses: BTreeMap<u16, Response>,
     /// Whether the successful answers are one type or one variant per status.
     pub success: SuccessShape,
@@ -207,7 +228,7 @@ pub struct Param {
     /// The daemon's default, as text, for documentation.
     pub default: Option<String>,
     pub encoding: Encoding,
-    pub since: Option<String>,
+    pub versions: Versions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,6 +268,7 @@ pub struct Response {
     pub doc: String,
     pub kind: ResponseKind,
     pub headers: Vec<Param>,
+    pub versions: Versions,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,17 +294,6 @@ pub struct Example {
 pub struct LowerOptions {
     /// Keep only what exists at this version; `None` keeps the spec's own version.
     pub api_version: Option<String>,
-}
-
-/// Whether an item annotated with `since`/`removed_in` exists at `at`.
-fn present(since: Option<&str>, removed_in: Option<&str>, at: ApiVersion) -> bool {
-    let after_since = since
-        .and_then(|s| ApiVersion::parse(s).ok())
-        .is_none_or(|s| s <= at);
-    let before_removal = removed_in
-        .and_then(|r| ApiVersion::parse(r).ok())
-        .is_none_or(|r| at < r);
-    after_since && before_removal
 }
 
 /// Rust keywords that cannot be used as plain identifiers.
@@ -384,7 +395,13 @@ fn yaml_scalar_text(v: &serde_yaml::Value) -> String {
     }
 }
 
-fn lower_param(p: &ParamDecl, group: &str) -> Param {
+/// The type of a field or parameter alternative; validation has made sure it has one.
+fn declared_type(ty: Option<&str>) -> TypeExpr {
+    parse(ty.unwrap_or("any"))
+}
+
+/// Lowers parameter `top` as it is at `at` (`p`, the active alternative, may be `top` itself).
+fn lower_param(top: &ParamDecl, p: &ParamDecl, group: &str) -> Param {
     let encoding = match (group, p.encoding.as_deref(), p.bool_format.as_deref()) {
         ("headers", Some("base64_json"), _) => Encoding::Base64Json,
         ("headers", Some("base64url_json"), _) => Encoding::Base64UrlJson,
@@ -393,30 +410,58 @@ fn lower_param(p: &ParamDecl, group: &str) -> Param {
         (_, _, Some("word")) => Encoding::FormWordBool,
         _ => Encoding::FormNumericBool,
     };
-    let rust_name = escape_ident(&p.rust_name.clone().unwrap_or_else(|| snake(&p.name)));
+    let rust_name = escape_ident(
+        &p.rust_name
+            .clone()
+            .or_else(|| top.rust_name.clone())
+            .unwrap_or_else(|| snake(&top.name)),
+    );
     let setter = if REQUEST_METHODS.contains(&rust_name.as_str()) {
         format!("{rust_name}_param")
     } else {
         rust_name.clone()
     };
+    let doc = if p.doc.trim().is_empty() {
+        &top.doc
+    } else {
+        &p.doc
+    };
     Param {
-        name: p.name.clone(),
+        name: top.name.clone(),
         rust_name,
         setter,
-        ty: parse(&p.ty),
-        doc: p.doc.trim().to_string(),
+        ty: declared_type(p.ty.as_deref()),
+        doc: doc.trim().to_string(),
         required: p.required || group == "path_params",
         default: p.default.as_ref().map(yaml_scalar_text),
         encoding,
-        since: p.since.clone(),
+        versions: p.versions(),
     }
 }
 
-fn lower_field(json: &str, f: &FieldDecl) -> Field {
+/// Lowers the parameters of one group present at `at`.
+fn lower_params(params: &[ParamDecl], group: &str, at: ApiVersion) -> Vec<Param> {
+    params
+        .iter()
+        .filter_map(|top| top.active(at).map(|p| lower_param(top, p, group)))
+        .collect()
+}
+
+fn lower_field(json: &str, top: &FieldDecl, f: &FieldDecl) -> Field {
+    let doc = if f.doc.trim().is_empty() {
+        &top.doc
+    } else {
+        &f.doc
+    };
     Field {
         json_name: json.to_string(),
-        rust_name: escape_ident(&f.rust_name.clone().unwrap_or_else(|| snake(json))),
-        ty: parse(&f.ty),
+        rust_name: escape_ident(
+            &f.rust_name
+                .clone()
+                .or_else(|| top.rust_name.clone())
+                .unwrap_or_else(|| snake(json)),
+        ),
+        ty: declared_type(f.ty.as_deref()),
         required: f.required,
         nullable: f.nullable,
         shape: match (f.required, f.nullable, f.send_null) {
@@ -426,9 +471,13 @@ fn lower_field(json: &str, f: &FieldDecl) -> Field {
             (false, _, false) => FieldShape::Optional,
         },
         secret: f.secret,
-        doc: f.doc.trim().to_string(),
-        since: f.since.clone(),
-        errata: f.errata.iter().map(erratum).collect(),
+        doc: doc.trim().to_string(),
+        versions: f.versions(),
+        errata: if std::ptr::eq(top, f) {
+            top.errata.iter().map(erratum).collect()
+        } else {
+            top.errata.iter().chain(&f.errata).map(erratum).collect()
+        },
     }
 }
 
@@ -437,20 +486,21 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
         TypeKind::Struct(
             fields
                 .iter()
-                .filter(|(_, f)| present(f.since.as_deref(), f.removed_in.as_deref(), at))
-                .map(|(json, f)| lower_field(json, f))
+                .filter_map(|(json, top)| top.active(at).map(|f| lower_field(json, top, f)))
                 .collect(),
         )
     } else if let Some(values) = &decl.values {
         TypeKind::Enum(
             values
                 .iter()
+                .filter(|v| EnumValueRange(v).present_at(at))
                 .map(|v| {
                     let value = enum_value_text(v).unwrap_or_default();
                     let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
                     EnumValue {
                         rust_name: get("rust_name").unwrap_or_else(|| camel(&value)),
                         doc: get("doc").unwrap_or_default(),
+                        versions: EnumValueRange(v).versions(),
                         value,
                     }
                 })
@@ -476,42 +526,43 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
         rust_name: decl.rust_name.clone().unwrap_or_else(|| name.to_string()),
         module: module.to_string(),
         doc: decl.doc.trim().to_string(),
-        since: decl.since.clone(),
+        versions: decl.versions(),
         errata: decl.errata.iter().map(erratum).collect(),
         kind,
     }
 }
 
 fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
-    let keep = |p: &&ParamDecl| present(p.since.as_deref(), p.removed_in.as_deref(), at);
     let responses = op
         .responses
         .iter()
-        .filter_map(|(status, r)| {
+        .filter_map(|(status, top)| {
             let status = parse_status(&status.0).ok()?;
+            let r = top.active(at)?;
             let kind = match r.kind.as_deref().unwrap_or("none") {
-                "json" => ResponseKind::Json(parse(r.ty.as_deref().unwrap_or("any"))),
-                "json_lines" => ResponseKind::JsonLines(parse(r.ty.as_deref().unwrap_or("any"))),
+                "json" => ResponseKind::Json(declared_type(r.ty.as_deref())),
+                "json_lines" => ResponseKind::JsonLines(declared_type(r.ty.as_deref())),
                 "multiplexed" => ResponseKind::Multiplexed,
                 "raw" => ResponseKind::Raw {
                     content_type: r.content_type.clone().unwrap_or_default(),
                 },
                 _ => ResponseKind::None,
             };
-            let headers = r
-                .headers
-                .iter()
-                .filter(keep)
-                .map(|h| lower_param(h, "headers"))
-                .collect();
+            let doc = if r.doc.trim().is_empty() {
+                &top.doc
+            } else {
+                &r.doc
+            };
+            let variant = r.variant.clone().or_else(|| top.variant.clone());
             Some((
                 status,
                 Response {
                     status,
-                    variant: r.variant.clone().unwrap_or_else(|| status_variant(status)),
-                    doc: r.doc.trim().to_string(),
+                    variant: variant.unwrap_or_else(|| status_variant(status)),
+                    doc: doc.trim().to_string(),
                     kind,
-                    headers,
+                    headers: lower_params(&r.headers, "headers", at),
+                    versions: r.versions(),
                 },
             ))
         })
@@ -538,23 +589,9 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
             .to_string(),
         method: op.method.to_uppercase(),
         path: op.path.clone(),
-        path_params: op
-            .path_params
-            .iter()
-            .map(|p| lower_param(p, "path_params"))
-            .collect(),
-        query: op
-            .query
-            .iter()
-            .filter(keep)
-            .map(|p| lower_param(p, "query"))
-            .collect(),
-        headers: op
-            .headers
-            .iter()
-            .filter(keep)
-            .map(|p| lower_param(p, "headers"))
-            .collect(),
+        path_params: lower_params(&op.path_params, "path_params", at),
+        query: lower_params(&op.query, "query", at),
+        headers: lower_params(&op.headers, "headers", at),
         body: op.body.as_ref().map(|b| match b.kind.as_str() {
             "json" => Body::Json {
                 ty: parse(b.ty.as_deref().unwrap_or("any")),
@@ -572,7 +609,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
             Some("websocket") => Some(Upgrade::Websocket),
             _ => None,
         },
-        since: op.since.clone(),
+        versions: op.versions(),
         responses,
         success,
         tty_source: match op.tty_source.as_deref() {
@@ -582,6 +619,14 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
         examples: op
             .examples
             .iter()
+            .filter(|e| {
+                let since = e.since.as_deref().and_then(|v| ApiVersion::parse(v).ok());
+                let removed = e
+                    .removed_in
+                    .as_deref()
+                    .and_then(|v| ApiVersion::parse(v).ok());
+                since.is_none_or(|v| v <= at) && removed.is_none_or(|v| at < v)
+            })
             .map(|e| Example {
                 request: e.request.clone(),
                 request_body: e.request_body.clone(),
@@ -590,7 +635,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
                 erratum: e.erratum.clone(),
             })
             .collect(),
-        errata: operation_errata(op, keep),
+        errata: operation_errata(op, at),
     }
 }
 
@@ -619,20 +664,26 @@ fn success_shape(responses: &BTreeMap<u16, Response>, upgrades: bool) -> Success
 }
 
 /// The errata of an operation, then of its parameters, responses and
-/// response headers: the rustdoc shows them all on the operation.
-fn operation_errata(op: &OperationDecl, keep: impl Fn(&&ParamDecl) -> bool) -> Vec<Erratum> {
+/// response headers at `at`: the rustdoc shows them all on the operation.
+fn operation_errata(op: &OperationDecl, at: ApiVersion) -> Vec<Erratum> {
     let params = op.path_params.iter().chain(&op.query).chain(&op.headers);
-    let responses = op.responses.values();
-    let response_headers = responses.clone().flat_map(|r| &r.headers);
+    let responses: Vec<&ResponseDecl> =
+        op.responses.values().filter_map(|r| r.active(at)).collect();
+    let response_headers = responses.iter().flat_map(|r| &r.headers);
+    let param_errata = params.chain(response_headers).flat_map(|top| {
+        let active = top.active(at);
+        active.into_iter().flat_map(move |p| {
+            top.errata.iter().chain(if std::ptr::eq(p, top) {
+                &[][..]
+            } else {
+                &p.errata[..]
+            })
+        })
+    });
     op.errata
         .iter()
-        .chain(
-            params
-                .chain(response_headers)
-                .filter(keep)
-                .flat_map(|p| &p.errata),
-        )
-        .chain(responses.flat_map(|r| &r.errata))
+        .chain(param_errata)
+        .chain(responses.iter().flat_map(|r| &r.errata))
         .map(erratum)
         .collect()
 }
@@ -650,21 +701,16 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             "--api-version {at} is later than the spec's api_version {spec_version}"
         ));
     }
-    let min = api
-        .min_api_version
-        .clone()
-        .unwrap_or_else(|| api.api_version.clone());
-    if let Ok(min_v) = ApiVersion::parse(&min) {
-        if at < min_v {
-            return Err(format!(
-                "--api-version {at} is below the spec's min_api_version {min_v}"
-            ));
-        }
+    let oldest = ApiVersion::parse(&api.oldest_version)?;
+    if at < oldest {
+        return Err(format!(
+            "--api-version {at} is older than the spec's oldest_version {oldest}"
+        ));
     }
 
     let mut types = BTreeMap::new();
     for (name, decl) in &api.types {
-        if present(decl.since.as_deref(), decl.removed_in.as_deref(), at) {
+        if decl.present_at(at) {
             types.insert(name.clone(), lower_type(name, COMMON_MODULE, decl, at));
         }
     }
@@ -673,12 +719,12 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         let tag = &file.content.tag;
         let module = snake(tag);
         for (name, decl) in &file.content.types {
-            if present(decl.since.as_deref(), decl.removed_in.as_deref(), at) {
+            if decl.present_at(at) {
                 types.insert(name.clone(), lower_type(name, &module, decl, at));
             }
         }
         for op in &file.content.operations {
-            if present(op.since.as_deref(), op.removed_in.as_deref(), at) {
+            if op.present_at(at) {
                 operations.insert(op.id.clone(), lower_operation(tag, op, at));
             }
         }
@@ -687,7 +733,7 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         meta: Meta {
             title: api.title.clone(),
             api_version: at.to_string(),
-            min_api_version: min,
+            min_api_version: oldest.to_string(),
             spec_version: spec_version.to_string(),
             version_prefix: format!("/v{at}"),
             default_endpoint: api.default_endpoint.clone(),

@@ -16,6 +16,7 @@ pub mod naming;
 pub mod output;
 pub mod types;
 pub mod validate;
+pub mod versioned;
 
 use std::fmt;
 use std::path::Path;

@@ -12,8 +12,10 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiFile {
     pub title: String,
+    /// The newest version the spec describes; `cargo xtask codegen` generates it.
     pub api_version: String,
-    pub min_api_version: Option<String>,
+    /// The oldest version the spec describes: an item without `since` exists from it on.
+    pub oldest_version: String,
     pub version_prefix: String,
     pub default_endpoint: String,
     pub error_body: String,
@@ -70,6 +72,8 @@ pub struct OperationDecl {
     #[serde(default)]
     pub removed_in: Option<String>,
     #[serde(default)]
+    pub deprecated: Option<DeprecatedDecl>,
+    #[serde(default)]
     pub responses: IndexMap<StatusKey, ResponseDecl>,
     #[serde(default)]
     pub examples: Vec<ExampleDecl>,
@@ -81,8 +85,9 @@ pub struct OperationDecl {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ParamDecl {
     pub name: String,
-    #[serde(rename = "type")]
-    pub ty: String,
+    /// Required unless `versions` gives the shape per version.
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
     #[serde(default)]
     pub doc: String,
     #[serde(default)]
@@ -100,7 +105,12 @@ pub struct ParamDecl {
     #[serde(default)]
     pub removed_in: Option<String>,
     #[serde(default)]
+    pub deprecated: Option<DeprecatedDecl>,
+    #[serde(default)]
     pub errata: Vec<ErratumDecl>,
+    /// Versioned alternatives: the parameter's shape per version range.
+    #[serde(default)]
+    pub versions: Vec<ParamDecl>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,11 +159,24 @@ pub struct ResponseDecl {
     pub headers: Vec<ParamDecl>,
     #[serde(default)]
     pub errata: Vec<ErratumDecl>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
+    #[serde(default)]
+    pub deprecated: Option<DeprecatedDecl>,
+    /// Versioned alternatives: what the status carries per version range.
+    #[serde(default)]
+    pub versions: Vec<ResponseDecl>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExampleDecl {
     pub request: String,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub removed_in: Option<String>,
     #[serde(default)]
     pub request_body: Option<String>,
     pub status: Option<StatusKey>,
@@ -188,6 +211,8 @@ pub struct TypeDecl {
     #[serde(default)]
     pub removed_in: Option<String>,
     #[serde(default)]
+    pub deprecated: Option<DeprecatedDecl>,
+    #[serde(default)]
     pub errata: Vec<ErratumDecl>,
     #[serde(rename = "struct", default)]
     pub fields: Option<IndexMap<String, FieldDecl>>,
@@ -202,8 +227,9 @@ pub struct TypeDecl {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FieldDecl {
-    #[serde(rename = "type")]
-    pub ty: String,
+    /// Required unless `versions` gives the shape per version.
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
     #[serde(default)]
     pub doc: String,
     #[serde(default)]
@@ -223,7 +249,21 @@ pub struct FieldDecl {
     #[serde(default)]
     pub removed_in: Option<String>,
     #[serde(default)]
+    pub deprecated: Option<DeprecatedDecl>,
+    #[serde(default)]
     pub errata: Vec<ErratumDecl>,
+    /// Versioned alternatives: the field's shape per version range.
+    #[serde(default)]
+    pub versions: Vec<FieldDecl>,
+}
+
+/// `deprecated: { version: "1.44", reason: ... }`: still served, on its way out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeprecatedDecl {
+    /// The API version from which it is deprecated.
+    pub version: String,
+    /// Why, and what to use instead, in a short sentence.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{index_path, key_path, Loaded, RawSpec};
-use crate::model::{ErratumDecl, OperationDecl, ParamDecl, TypeDecl};
+use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
 use crate::naming;
 use crate::types::{ApiVersion, Scalar, TypeExpr, BUILTIN_WORDS};
 
@@ -88,6 +88,10 @@ fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
             .flat_map(|f| &f.content.operations)
             .map(|op| op.id.clone())
             .collect(),
+        oldest: None,
+        newest: None,
+        type_ranges: HashMap::new(),
+        scope: None,
     };
     v.run(spec);
     (v.out.finish(), v.warnings.finish())
@@ -98,6 +102,68 @@ struct Validator {
     warnings: Diagnostics,
     /// Every operation id, so a type cannot take a name generated for one.
     operation_ids: BTreeSet<String>,
+    /// The versions the spec describes.
+    oldest: Option<ApiVersion>,
+    newest: Option<ApiVersion>,
+    /// When each type exists, for checking references to it.
+    type_ranges: HashMap<String, Range>,
+    /// The range of the item being checked (its type or operation): what it contains lives within it.
+    scope: Option<Range>,
+}
+
+/// The versions an item exists in: `since` up to, not including, `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    since: ApiVersion,
+    until: Option<ApiVersion>,
+}
+
+impl Range {
+    /// The part of `self` that lies within `outer`.
+    fn within(self, outer: Option<Range>) -> Range {
+        let Some(outer) = outer else { return self };
+        let until = match (self.until, outer.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Range {
+            since: self.since.max(outer.since),
+            until,
+        }
+    }
+
+    /// Whether every version of `inner` is in `self`.
+    fn covers(&self, inner: &Range) -> bool {
+        self.since <= inner.since
+            && match (self.until, inner.until) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(a), Some(b)) => b <= a,
+            }
+    }
+}
+
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.until {
+            Some(until) => write!(
+                f,
+                "{} to {} (removed in {until})",
+                self.since,
+                until_display(until)
+            ),
+            None => write!(f, "{} on", self.since),
+        }
+    }
+}
+
+/// The last version before `until`, for messages ("1.18 to 1.20").
+fn until_display(until: ApiVersion) -> String {
+    if until.minor > 0 {
+        format!("{}.{}", until.major, until.minor - 1)
+    } else {
+        until.to_string()
+    }
 }
 
 /// An UpperCamelCase Rust identifier: letters and digits, a capital first.
@@ -194,11 +260,19 @@ impl Validator {
                 None
             }
         };
-        if let Some(min) = &api.content.min_api_version {
-            if let Err(e) = ApiVersion::parse(min) {
-                self.out.push(api.at("min_api_version", e));
+        match ApiVersion::parse(&api.content.oldest_version) {
+            Ok(oldest) => {
+                self.oldest = Some(oldest);
+                if let Some(newest) = api_version.filter(|n| *n < oldest) {
+                    self.out.push(api.at(
+                        "oldest_version",
+                        format!("oldest_version {oldest} is later than api_version {newest}"),
+                    ));
+                }
             }
+            Err(e) => self.out.push(api.at("oldest_version", e)),
         }
+        self.newest = api_version;
         let expected_prefix = format!("/v{}", api.content.api_version);
         if api.content.version_prefix != expected_prefix {
             self.out.push(api.at(
@@ -263,6 +337,22 @@ impl Validator {
             }
         }
         let names: Vec<&str> = sites.keys().copied().collect();
+        for (name, site) in &sites {
+            let since = site
+                .decl
+                .since
+                .as_deref()
+                .and_then(|v| ApiVersion::parse(v).ok());
+            let until = site
+                .decl
+                .removed_in
+                .as_deref()
+                .and_then(|v| ApiVersion::parse(v).ok());
+            if let Some(since) = since.or(self.oldest) {
+                self.type_ranges
+                    .insert(name.to_string(), Range { since, until });
+            }
+        }
 
         if !sites.contains_key(api.content.error_body.as_str()) {
             let msg = undefined_type_message(&api.content.error_body, &names);
@@ -395,32 +485,89 @@ impl Validator {
                 format!("type `{name}` must have exactly one of `struct`, `enum`, `alias`, `either` (it has {count})"),
             ));
         }
-        self.check_versions(
+        self.scope = None;
+        let type_range = self.check_range(
             file,
             path,
             decl.since.as_deref(),
             decl.removed_in.as_deref(),
+            decl.deprecated.as_ref(),
             api_version,
         );
+        self.scope = type_range;
         self.check_errata(file, path, &decl.errata, erratum_ids);
         if let Some(fields) = &decl.fields {
             let mut rust_names: HashMap<String, &str> = HashMap::new();
             for (json, field) in fields {
                 let fpath = key_path(&key_path(path, "struct"), json);
-                self.check_type_expr(file, &key_path(&fpath, "type"), &field.ty, names);
-                self.check_versions(
-                    file,
-                    &fpath,
-                    field.since.as_deref(),
-                    field.removed_in.as_deref(),
-                    api_version,
-                );
+                let parts: Vec<(String, &FieldDecl)> = if field.versions.is_empty() {
+                    vec![(fpath.clone(), field)]
+                } else {
+                    self.check_alternatives_top(
+                        file,
+                        &fpath,
+                        field.ty.is_some()
+                            || field.required
+                            || field.nullable
+                            || field.secret
+                            || field.send_null
+                            || field.since.is_some()
+                            || field.removed_in.is_some()
+                            || field.deprecated.is_some(),
+                    );
+                    let tiles: Vec<_> = field
+                        .versions
+                        .iter()
+                        .map(|a| (a.since.as_deref(), a.removed_in.as_deref()))
+                        .collect();
+                    self.check_tiling(file, &fpath, &tiles);
+                    field
+                        .versions
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (index_path(&key_path(&fpath, "versions"), i), a))
+                        .collect()
+                };
                 self.check_errata(file, &fpath, &field.errata, erratum_ids);
-                if field.send_null && (field.required || !field.nullable) {
-                    self.out.push(file.at(
-                        &key_path(&fpath, "send_null"),
-                        format!("field `{json}` of `{name}` has `send_null` but is not optional and nullable; `send_null` needs `nullable: true` and no `required`"),
-                    ));
+                for (apath, part) in &parts {
+                    if !part.versions.is_empty() {
+                        self.out.push(
+                            file.at(
+                                &key_path(apath, "versions"),
+                                "versioned alternatives cannot have alternatives of their own"
+                                    .to_string(),
+                            ),
+                        );
+                    }
+                    let range = self.check_range(
+                        file,
+                        apath,
+                        part.since.as_deref(),
+                        part.removed_in.as_deref(),
+                        part.deprecated.as_ref(),
+                        api_version,
+                    );
+                    match &part.ty {
+                        Some(ty) => {
+                            self.check_type_expr(file, &key_path(apath, "type"), ty, names);
+                            self.check_references_at(file, &key_path(apath, "type"), ty, range);
+                        }
+                        None => {
+                            self.out.push(file.at_key(
+                                apath,
+                                format!("field `{json}` of `{name}` needs a `type`"),
+                            ))
+                        }
+                    }
+                    if !std::ptr::eq(*part, field) {
+                        self.check_errata(file, apath, &part.errata, erratum_ids);
+                    }
+                    if part.send_null && (part.required || !part.nullable) {
+                        self.out.push(file.at(
+                            &key_path(apath, "send_null"),
+                            format!("field `{json}` of `{name}` has `send_null` but is not optional and nullable; `send_null` needs `nullable: true` and no `required`"),
+                        ));
+                    }
                 }
                 match &field.rust_name {
                     None => self.lint_name(file, &fpath, json),
@@ -465,10 +612,36 @@ impl Validator {
                     }
                     Err(e) => self.out.push(file.at(&ipath, e)),
                 }
+                if value.is_mapping() {
+                    let text = |k: &str| value.get(k).and_then(|v| v.as_str());
+                    let deprecated: Option<crate::model::DeprecatedDecl> =
+                        match value.get("deprecated") {
+                            None => None,
+                            Some(d) => match serde_yaml::from_value(d.clone()) {
+                                Ok(d) => Some(d),
+                                Err(e) => {
+                                    self.out.push(file.at(
+                                        &key_path(&ipath, "deprecated"),
+                                        format!("deprecated needs `version` and `reason`: {e}"),
+                                    ));
+                                    None
+                                }
+                            },
+                        };
+                    self.check_range(
+                        file,
+                        &ipath,
+                        text("since"),
+                        text("removed_in"),
+                        deprecated.as_ref(),
+                        api_version,
+                    );
+                }
             }
         }
         if let Some(alias) = &decl.alias {
             self.check_type_expr(file, &key_path(path, "alias"), alias, names);
+            self.check_references_at(file, &key_path(path, "alias"), alias, type_range);
         }
         if let Some(variants) = &decl.either {
             let epath = key_path(path, "either");
@@ -488,7 +661,20 @@ impl Validator {
                     ));
                 }
                 self.check_type_expr(file, &key_path(&ipath, "type"), &variant.ty, names);
+                self.check_references_at(file, &key_path(&ipath, "type"), &variant.ty, type_range);
             }
+        }
+        self.scope = None;
+    }
+
+    /// A field, parameter or response written as versioned alternatives keeps
+    /// its shape and range in the alternatives only.
+    fn check_alternatives_top(&mut self, file: &dyn Locator, path: &str, top_has_shape: bool) {
+        if top_has_shape {
+            self.out.push(file.at(
+                path,
+                "an item with `versions` takes only `doc`, `rust_name`, `errata` (and its name) beside them; its type, flags and since/removed_in go in each alternative".to_string(),
+            ));
         }
     }
 
@@ -589,13 +775,16 @@ impl Validator {
                 format!("path `{}` must start with `/`", op.path),
             ));
         }
-        self.check_versions(
+        self.scope = None;
+        let op_range = self.check_range(
             file,
             path,
             op.since.as_deref(),
             op.removed_in.as_deref(),
+            op.deprecated.as_ref(),
             api_version,
         );
+        self.scope = op_range;
         self.check_errata(file, path, &op.errata, erratum_ids);
 
         // Placeholders against path parameters, both ways.
@@ -644,7 +833,10 @@ impl Validator {
             let bpath = key_path(path, "body");
             match body.kind.as_str() {
                 "json" => match &body.ty {
-                    Some(t) => self.check_type_expr(file, &key_path(&bpath, "type"), t, names),
+                    Some(t) => {
+                        self.check_type_expr(file, &key_path(&bpath, "type"), t, names);
+                        self.check_references_at(file, &key_path(&bpath, "type"), t, op_range);
+                    }
                     None => self
                         .out
                         .push(file.at(&bpath, "a json body needs a `type`".to_string())),
@@ -722,49 +914,41 @@ impl Validator {
                 }
                 Err(e) => self.out.push(file.at_key(&spath, e)),
             }
-            let kind = response.kind.as_deref().unwrap_or("none");
-            if !RESPONSE_KINDS.contains(&kind) {
-                self.out.push(file.at(
-                    &key_path(&spath, "kind"),
-                    format!(
-                        "response kind `{kind}` is not one of {}",
-                        RESPONSE_KINDS.join(", ")
-                    ),
-                ));
-            }
-            match (kind, &response.ty) {
-                ("json" | "json_lines", None) => {
-                    self.out
-                        .push(file.at(&spath, format!("a `{kind}` response needs a `type`")));
+            let parts: Vec<(String, &ResponseDecl)> = if response.versions.is_empty() {
+                vec![(spath.clone(), response)]
+            } else {
+                let has_shape = response.kind.is_some()
+                    || response.ty.is_some()
+                    || response.content_type.is_some()
+                    || !response.headers.is_empty()
+                    || response.since.is_some()
+                    || response.removed_in.is_some()
+                    || response.deprecated.is_some();
+                self.check_alternatives_top(file, &spath, has_shape);
+                let tiles: Vec<_> = response
+                    .versions
+                    .iter()
+                    .map(|a| (a.since.as_deref(), a.removed_in.as_deref()))
+                    .collect();
+                self.check_tiling(file, &spath, &tiles);
+                self.check_errata(file, &spath, &response.errata, erratum_ids);
+                response
+                    .versions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (index_path(&key_path(&spath, "versions"), i), a))
+                    .collect()
+            };
+            for (apath, part) in &parts {
+                if !std::ptr::eq(*part, response) && !part.versions.is_empty() {
+                    self.out.push(file.at(
+                        &key_path(apath, "versions"),
+                        "versioned alternatives cannot have alternatives of their own".to_string(),
+                    ));
                 }
-                ("json" | "json_lines", Some(t)) => {
-                    self.check_type_expr(file, &key_path(&spath, "type"), t, names)
-                }
-                (_, Some(_)) => self.out.push(file.at(
-                    &key_path(&spath, "type"),
-                    format!(
-                        "a `{kind}` response carries no typed body; remove `type` or change `kind`"
-                    ),
-                )),
-                _ => {}
+                self.check_response_part(file, apath, part, names, api_version, erratum_ids);
             }
-            if kind == "raw" && response.content_type.is_none() {
-                self.out
-                    .push(file.at(&spath, "a raw response needs a `content_type`".to_string()));
-            }
-            self.check_errata(file, &spath, &response.errata, erratum_ids);
-            let hpath = key_path(&spath, "headers");
-            for (i, h) in response.headers.iter().enumerate() {
-                self.check_param(
-                    file,
-                    &index_path(&hpath, i),
-                    "headers",
-                    h,
-                    names,
-                    api_version,
-                    erratum_ids,
-                );
-            }
+            self.scope = op_range;
         }
 
         let op_errata: BTreeSet<&str> = op.errata.iter().map(|e| e.id.as_str()).collect();
@@ -801,6 +985,73 @@ impl Validator {
         }
     }
 
+    /// One response, or one versioned alternative of it.
+    fn check_response_part<'a>(
+        &mut self,
+        file: &'a dyn Locator,
+        spath: &str,
+        response: &ResponseDecl,
+        names: &[&str],
+        api_version: Option<ApiVersion>,
+        erratum_ids: &mut HashMap<String, Site<'a>>,
+    ) {
+        let range = self.check_range(
+            file,
+            spath,
+            response.since.as_deref(),
+            response.removed_in.as_deref(),
+            response.deprecated.as_ref(),
+            api_version,
+        );
+        let kind = response.kind.as_deref().unwrap_or("none");
+        if !RESPONSE_KINDS.contains(&kind) {
+            self.out.push(file.at(
+                &key_path(spath, "kind"),
+                format!(
+                    "response kind `{kind}` is not one of {}",
+                    RESPONSE_KINDS.join(", ")
+                ),
+            ));
+        }
+        match (kind, &response.ty) {
+            ("json" | "json_lines", None) => {
+                self.out
+                    .push(file.at(spath, format!("a `{kind}` response needs a `type`")));
+            }
+            ("json" | "json_lines", Some(t)) => {
+                self.check_type_expr(file, &key_path(spath, "type"), t, names);
+                self.check_references_at(file, &key_path(spath, "type"), t, range);
+            }
+            (_, Some(_)) => self.out.push(file.at(
+                &key_path(spath, "type"),
+                format!(
+                    "a `{kind}` response carries no typed body; remove `type` or change `kind`"
+                ),
+            )),
+            _ => {}
+        }
+        if kind == "raw" && response.content_type.is_none() {
+            self.out
+                .push(file.at(spath, "a raw response needs a `content_type`".to_string()));
+        }
+        self.check_errata(file, spath, &response.errata, erratum_ids);
+        let outer = self.scope;
+        self.scope = range;
+        let hpath = key_path(spath, "headers");
+        for (i, h) in response.headers.iter().enumerate() {
+            self.check_param(
+                file,
+                &index_path(&hpath, i),
+                "headers",
+                h,
+                names,
+                api_version,
+                erratum_ids,
+            );
+        }
+        self.scope = outer;
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn check_param<'a>(
         &mut self,
@@ -812,7 +1063,6 @@ impl Validator {
         api_version: Option<ApiVersion>,
         erratum_ids: &mut HashMap<String, Site<'a>>,
     ) {
-        self.check_type_expr(file, &key_path(ppath, "type"), &p.ty, names);
         match &p.rust_name {
             None => self.lint_name(file, ppath, &p.name),
             Some(r) => {
@@ -824,14 +1074,89 @@ impl Validator {
                 }
             }
         }
-        self.check_versions(
+        self.check_errata(file, ppath, &p.errata, erratum_ids);
+        if p.versions.is_empty() {
+            self.check_param_part(
+                file,
+                ppath,
+                group,
+                p,
+                names,
+                api_version,
+                erratum_ids,
+                false,
+            );
+            return;
+        }
+        let has_shape = p.ty.is_some()
+            || p.required
+            || p.default.is_some()
+            || p.encoding.is_some()
+            || p.bool_format.is_some()
+            || p.since.is_some()
+            || p.removed_in.is_some()
+            || p.deprecated.is_some();
+        self.check_alternatives_top(file, ppath, has_shape);
+        let tiles: Vec<_> = p
+            .versions
+            .iter()
+            .map(|a| (a.since.as_deref(), a.removed_in.as_deref()))
+            .collect();
+        self.check_tiling(file, ppath, &tiles);
+        for (i, alternative) in p.versions.iter().enumerate() {
+            let apath = index_path(&key_path(ppath, "versions"), i);
+            if !alternative.versions.is_empty() {
+                self.out.push(file.at(
+                    &key_path(&apath, "versions"),
+                    "versioned alternatives cannot have alternatives of their own".to_string(),
+                ));
+            }
+            self.check_param_part(
+                file,
+                &apath,
+                group,
+                alternative,
+                names,
+                api_version,
+                erratum_ids,
+                true,
+            );
+        }
+    }
+
+    /// One parameter, or one versioned alternative of it (`alternative`: its errata are its own).
+    #[allow(clippy::too_many_arguments)]
+    fn check_param_part<'a>(
+        &mut self,
+        file: &'a dyn Locator,
+        ppath: &str,
+        group: &str,
+        p: &ParamDecl,
+        names: &[&str],
+        api_version: Option<ApiVersion>,
+        erratum_ids: &mut HashMap<String, Site<'a>>,
+        alternative: bool,
+    ) {
+        let range = self.check_range(
             file,
             ppath,
             p.since.as_deref(),
             p.removed_in.as_deref(),
+            p.deprecated.as_ref(),
             api_version,
         );
-        self.check_errata(file, ppath, &p.errata, erratum_ids);
+        match &p.ty {
+            Some(t) => {
+                self.check_type_expr(file, &key_path(ppath, "type"), t, names);
+                self.check_references_at(file, &key_path(ppath, "type"), t, range);
+            }
+            None => self
+                .out
+                .push(file.at(ppath, format!("`{}` needs a `type`", p.name))),
+        }
+        if alternative {
+            self.check_errata(file, ppath, &p.errata, erratum_ids);
+        }
         if let Some(enc) = &p.encoding {
             let allowed: &[&str] = match group {
                 "query" => &QUERY_ENCODINGS,
@@ -848,7 +1173,7 @@ impl Validator {
             }
         }
         if group == "headers" && p.encoding.as_deref().unwrap_or("plain") == "plain" {
-            if let Ok(t) = TypeExpr::parse(&p.ty) {
+            if let Some(Ok(t)) = p.ty.as_deref().map(TypeExpr::parse) {
                 if !matches!(t, TypeExpr::Scalar(_)) {
                     self.out.push(file.at(
                         &key_path(ppath, "type"),
@@ -895,33 +1220,60 @@ impl Validator {
         }
     }
 
-    fn check_versions(
+    /// Checks an item's `since`, `removed_in` and `deprecated` against each
+    /// other and the spec's range, and returns the versions it exists in
+    /// (within the enclosing type or operation).
+    fn check_range(
         &mut self,
         file: &dyn Locator,
         path: &str,
         since: Option<&str>,
         removed_in: Option<&str>,
+        deprecated: Option<&crate::model::DeprecatedDecl>,
         api: Option<ApiVersion>,
-    ) {
-        let since_v = since.and_then(|s| match ApiVersion::parse(s) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.out.push(file.at(&key_path(path, "since"), e));
-                None
-            }
-        });
-        let removed_v = removed_in.and_then(|s| match ApiVersion::parse(s) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.out.push(file.at(&key_path(path, "removed_in"), e));
-                None
-            }
-        });
+    ) -> Option<Range> {
+        let mut parse = |key: &str, text: Option<&str>| {
+            text.and_then(|t| match ApiVersion::parse(t) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.out.push(file.at(&key_path(path, key), e));
+                    None
+                }
+            })
+        };
+        let since_v = parse("since", since);
+        let removed_v = parse("removed_in", removed_in);
+        let deprecated_v = deprecated.and_then(|d| parse("deprecated", Some(d.version.as_str())));
+        let oldest = self.oldest;
         if let (Some(s), Some(a)) = (since_v, api) {
             if s > a {
                 self.out.push(file.at(
                     &key_path(path, "since"),
                     format!("since {s} is later than the spec's api_version {a}"),
+                ));
+            }
+        }
+        if let (Some(s), Some(o)) = (since_v, oldest) {
+            if s < o {
+                self.out.push(file.at(
+                    &key_path(path, "since"),
+                    format!("since {s} is before the spec's oldest_version {o}; leave `since` out for an item that exists from the oldest version on"),
+                ));
+            }
+        }
+        if let (Some(r), Some(a)) = (removed_v, api) {
+            if r > a {
+                self.out.push(file.at(
+                    &key_path(path, "removed_in"),
+                    format!("removed_in {r} is later than the spec's api_version {a}"),
+                ));
+            }
+        }
+        if let (Some(r), Some(o)) = (removed_v, oldest) {
+            if r <= o {
+                self.out.push(file.at(
+                    &key_path(path, "removed_in"),
+                    format!("removed_in {r} is not after the spec's oldest_version {o}: the item exists at no version the spec describes"),
                 ));
             }
         }
@@ -931,6 +1283,97 @@ impl Validator {
                     &key_path(path, "removed_in"),
                     format!("removed_in {r} is not after since {s}"),
                 ));
+            }
+        }
+        if let Some(d) = deprecated_v {
+            let before_since = since_v.is_some_and(|s| d < s);
+            let after_removal = removed_v.is_some_and(|r| d >= r);
+            let out_of_spec = api.is_some_and(|a| d > a) || oldest.is_some_and(|o| d < o);
+            if before_since || after_removal || out_of_spec {
+                self.out.push(file.at(
+                    &key_path(path, "deprecated"),
+                    format!("deprecated at {d}, a version at which the item does not exist or the spec does not describe"),
+                ));
+            }
+            if deprecated.is_some_and(|d| d.reason.trim().is_empty()) {
+                self.out.push(file.at(
+                    &key_path(path, "deprecated"),
+                    "a deprecation needs a `reason`".to_string(),
+                ));
+            }
+        }
+        let since = since_v.or(oldest)?;
+        Some(
+            Range {
+                since,
+                until: removed_v,
+            }
+            .within(self.scope),
+        )
+    }
+
+    /// Checks that versioned alternatives tile the item's life: sorted, each
+    /// starting where the one before it was removed, no overlap, no gap.
+    fn check_tiling(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        parts: &[(Option<&str>, Option<&str>)],
+    ) {
+        let vpath = key_path(path, "versions");
+        if parts.len() < 2 {
+            self.out.push(file.at(
+                &vpath,
+                "versioned alternatives need at least two entries; write a single item with since/removed_in instead".to_string(),
+            ));
+            return;
+        }
+        let parse = |t: Option<&str>| t.and_then(|t| ApiVersion::parse(t).ok());
+        for i in 1..parts.len() {
+            let ipath = index_path(&vpath, i);
+            let prev_end = parse(parts[i - 1].1);
+            let start = parse(parts[i].0);
+            match (prev_end, start) {
+                (Some(end), Some(start)) if start < end => self.out.push(file.at(
+                    &key_path(&ipath, "since"),
+                    format!("alternative {i} starts at {start}, before alternative {} is removed in {end}: they overlap", i - 1),
+                )),
+                (Some(end), Some(start)) if start > end => self.out.push(file.at(
+                    &key_path(&ipath, "since"),
+                    format!("alternative {i} starts at {start}, but alternative {} is removed in {end}: versions {end} to {} have neither", i - 1, until_display(start)),
+                )),
+                (None, _) => self.out.push(file.at(
+                    &index_path(&vpath, i - 1),
+                    format!("alternative {} has no removed_in, yet alternative {i} follows it: they overlap", i - 1),
+                )),
+                (_, None) => self.out.push(file.at(
+                    &ipath,
+                    format!("alternative {i} has no since; every alternative after the first starts where the one before it was removed"),
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    /// Checks that every type `text` names exists at every version of `range`.
+    fn check_references_at(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        text: &str,
+        range: Option<Range>,
+    ) {
+        let (Ok(expr), Some(range)) = (TypeExpr::parse(text), range) else {
+            return;
+        };
+        for name in expr.names() {
+            if let Some(type_range) = self.type_ranges.get(name).copied() {
+                if !type_range.covers(&range) {
+                    self.out.push(file.at(
+                        path,
+                        format!("`{name}` exists at {type_range}, but is used here at {range}"),
+                    ));
+                }
             }
         }
     }
@@ -984,9 +1427,18 @@ pub fn enum_value_text(value: &serde_yaml::Value) -> Result<String, String> {
         serde_yaml::Value::Mapping(m) => {
             for key in m.keys() {
                 let k = key.as_str().unwrap_or("?");
-                if !["value", "doc", "rust_name"].contains(&k) {
+                if ![
+                    "value",
+                    "doc",
+                    "rust_name",
+                    "since",
+                    "removed_in",
+                    "deprecated",
+                ]
+                .contains(&k)
+                {
                     return Err(format!(
-                        "unknown key `{k}` in an enum value (it takes value, doc, rust_name)"
+                        "unknown key `{k}` in an enum value (it takes value, doc, rust_name, since, removed_in, deprecated)"
                     ));
                 }
             }

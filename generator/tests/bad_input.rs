@@ -8,6 +8,7 @@ use docker_codegen::{Diagnostic, Error, LowerOptions};
 
 const API: &str = "title: T
 api_version: \"1.24\"
+oldest_version: \"1.18\"
 version_prefix: /v1.24
 default_endpoint: unix:///var/run/docker.sock
 error_body: Problem
@@ -146,7 +147,7 @@ fn a_duplicate_erratum_id_names_the_first_place_in_the_other_file() {
         16,
         "erratum id `twice` is already used at",
     );
-    assert!(found[0].message.contains("api.yaml:13:9"), "{}", found[0]);
+    assert!(found[0].message.contains("api.yaml:14:9"), "{}", found[0]);
 }
 
 #[test]
@@ -241,7 +242,7 @@ fn problems_in_several_files_are_all_reported_in_order() {
     let found = problems_with(&api, &things);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(
-        found[0].file.ends_with("api.yaml") && found[0].line == 5,
+        found[0].file.ends_with("api.yaml") && found[0].line == 6,
         "{}",
         found[0]
     );
@@ -368,7 +369,7 @@ fn names_that_cannot_be_rust_identifiers_are_refused_where_written() {
     );
     let found = problems_with(&api, OK_OP);
     assert_eq!(found.len(), 2, "{found:#?}");
-    assert_eq!((found[0].line, found[1].line), (7, 8));
+    assert_eq!((found[0].line, found[1].line), (8, 9));
     assert!(
         found[0]
             .message
@@ -432,4 +433,135 @@ fn names_that_cannot_be_rust_identifiers_are_refused_where_written() {
         "{}",
         found[1].message
     );
+}
+
+#[test]
+fn versioned_alternatives_must_tile_the_item_life() {
+    let alternatives = |first_end: &str, second_start: &str| {
+        OK_OP.replace(
+            "      Name: { type: string }",
+            &format!(
+                "      Name:\n        versions:\n          - {{ type: string, removed_in: \"{first_end}\" }}\n          - {{ type: list<string>, since: \"{second_start}\" }}"
+            ),
+        )
+    };
+    assert_eq!(problems(&alternatives("1.21", "1.21")), vec![]);
+    assert_one(
+        &problems(&alternatives("1.21", "1.20")),
+        "things.yaml",
+        17,
+        "alternative 1 starts at 1.20, before alternative 0 is removed in 1.21: they overlap",
+    );
+    assert_one(
+        &problems(&alternatives("1.21", "1.22")),
+        "things.yaml",
+        17,
+        "versions 1.21 to 1.21 have neither",
+    );
+    // The shape lives in the alternatives, not beside them.
+    let broken = alternatives("1.21", "1.21")
+        .replace("      Name:\n", "      Name:\n        type: string\n");
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        15,
+        "an item with `versions` takes only",
+    );
+}
+
+#[test]
+fn versions_must_lie_in_the_spec_range_and_in_order() {
+    for (field, line_text) in [
+        (
+            "{ type: string, since: \"1.12\" }",
+            "before the spec's oldest_version 1.18",
+        ),
+        (
+            "{ type: string, removed_in: \"1.30\" }",
+            "later than the spec's api_version 1.24",
+        ),
+        (
+            "{ type: string, since: \"1.22\", removed_in: \"1.21\" }",
+            "removed_in 1.21 is not after since 1.22",
+        ),
+        (
+            "{ type: string, deprecated: { version: \"1.10\", reason: old } }",
+            "deprecated at 1.10",
+        ),
+    ] {
+        let broken = OK_OP.replace(
+            "      Name: { type: string }",
+            &format!("      Name: {field}"),
+        );
+        assert_one(&problems(&broken), "things.yaml", 14, line_text);
+    }
+}
+
+#[test]
+fn a_type_used_where_it_does_not_exist_yet_is_refused() {
+    let broken = format!(
+        "{}  Badge:\n    since: \"1.21\"\n    struct:\n      Text: {{ type: string }}\n",
+        OK_OP.replace(
+            "      Name: { type: string }",
+            "      Name: { type: string }\n      Badge: { type: Badge }\n      Later: { type: Badge, since: \"1.22\" }"
+        )
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        15,
+        "`Badge` exists at 1.21 on, but is used here at 1.18 on",
+    );
+}
+
+#[test]
+fn lowering_picks_the_alternative_of_the_version() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("api.yaml"), API).unwrap();
+    let things = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name:\n        doc: What it is called.\n        versions:\n          - { type: string, removed_in: \"1.21\" }\n          - { type: list<string>, since: \"1.21\", deprecated: { version: \"1.23\", reason: use Names } }\n      Gone: { type: i64, removed_in: \"1.20\" }",
+    );
+    fs::write(dir.path().join("things.yaml"), things).unwrap();
+    let field = |version: &str| {
+        let ir = docker_codegen::build_ir(
+            dir.path(),
+            &LowerOptions {
+                api_version: Some(version.into()),
+            },
+        )
+        .unwrap();
+        let docker_codegen::ir::TypeKind::Struct(fields) = &ir.types["Thing"].kind else {
+            panic!("Thing is a struct");
+        };
+        fields.clone()
+    };
+    let old = field("1.18");
+    assert_eq!(
+        old.iter().map(|f| f.json_name.as_str()).collect::<Vec<_>>(),
+        ["Name", "Gone"]
+    );
+    assert_eq!(old[0].ty.to_string(), "string");
+    assert_eq!(old[0].doc, "What it is called.");
+    let new = field("1.24");
+    assert_eq!(
+        new.iter().map(|f| f.json_name.as_str()).collect::<Vec<_>>(),
+        ["Name"]
+    );
+    assert_eq!(new[0].ty.to_string(), "list<string>");
+    assert_eq!(new[0].versions.since.as_deref(), Some("1.21"));
+    assert_eq!(
+        new[0].versions.deprecated.as_ref().unwrap().reason,
+        "use Names"
+    );
+    // Every version of the range generates.
+    for minor in 18..=24 {
+        docker_codegen::generate(
+            dir.path(),
+            &LowerOptions {
+                api_version: Some(format!("1.{minor}")),
+            },
+        )
+        .unwrap_or_else(|e| panic!("1.{minor}: {e}"));
+    }
 }

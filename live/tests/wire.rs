@@ -245,7 +245,10 @@ async fn a_daemon_below_the_minimum_version_is_a_clear_error() {
         "{err:?}"
     );
     let text = err.to_string();
-    assert!(text.contains("1.11") && text.contains("1.12"), "{text}");
+    assert!(
+        text.contains("1.11") && text.contains(docker_remote_api::MIN_API_VERSION),
+        "{text}"
+    );
 }
 
 #[tokio::test]

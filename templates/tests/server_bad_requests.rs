@@ -208,10 +208,14 @@ async fn oversized_json_bodies_are_413() {
 #[tokio::test]
 async fn unimplemented_operations_are_501_with_and_without_prefix_and_carry_api_version() {
     let server = start("default", defaults()).await;
+    let oldest = format!(
+        "GET /v{}/containers/json HTTP/1.1",
+        docker_remote_api::MIN_API_VERSION
+    );
     for head in [
         "GET /v1.24/containers/json HTTP/1.1",
         "GET /containers/json HTTP/1.1",
-        "GET /v1.12/containers/json HTTP/1.1",
+        oldest.as_str(),
         "GET /_ping HTTP/1.1",
     ] {
         let answer = send(&server, head, b"").await;

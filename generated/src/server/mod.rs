@@ -68,14 +68,14 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// A builder serving API versions 1.12 to 1.24, with a 16 MiB limit on JSON bodies.
+    /// A builder serving API versions 1.18 to 1.24, with a 16 MiB limit on JSON bodies.
     pub fn new() -> Self {
         ServerBuilder {
             tags: Vec::new(),
             config: ServerConfig {
                 json_body_limit: 16 << 20,
                 api_version: "1.24",
-                min_api_version: "1.12",
+                min_api_version: "1.18",
             },
         }
     }

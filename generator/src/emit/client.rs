@@ -305,6 +305,7 @@ fn handling(
                 doc: String::new(),
                 kind: ResponseKind::None,
                 headers: vec![],
+                versions: Default::default(),
             });
             if !template.headers.is_empty() {
                 items.push(output_struct(ir, op, &template, &outcome_name));

@@ -65,7 +65,7 @@ open enums keep values they do not know in an `Other` variant.";
 fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
     let name = ident(&t.rust_name);
     let mut doc = doc_text(if t.doc.is_empty() { &t.name } else { &t.doc });
-    annotate(&mut doc, t.since.as_deref(), &t.errata);
+    annotate(&mut doc, &t.versions, &t.errata);
     let docs = doc_attrs(&doc);
     match &t.kind {
         TypeKind::Struct(fields) => {
@@ -127,7 +127,7 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
     } else {
         &f.doc
     });
-    annotate(&mut doc, f.since.as_deref(), &f.errata);
+    annotate(&mut doc, &f.versions, &f.errata);
     let docs = doc_attrs(&doc);
     let plain = f.rust_name.trim_start_matches("r#") == json;
     let rename = if plain {
@@ -278,9 +278,10 @@ fn redacting_debug(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
 }
 
 /// Appends the version an item appeared in and its errata to its rustdoc.
-fn annotate(doc: &mut String, since: Option<&str>, errata: &[crate::ir::Erratum]) {
-    if let Some(since) = since {
-        doc.push_str(&format!("\n\nSince API {since}."));
+fn annotate(doc: &mut String, versions: &crate::ir::Versions, errata: &[crate::ir::Erratum]) {
+    let range = super::rust::versions_doc(versions);
+    if !range.is_empty() {
+        doc.push_str(&format!("\n\n{range}"));
     }
     for e in errata {
         doc.push_str(&erratum_doc(e));

@@ -258,8 +258,10 @@ pub(super) fn option_doc(op: &Operation, p: &Param, lead: &str) -> String {
     if let Some(d) = &p.default {
         doc.push_str(&format!(" Default: `{d}`."));
     }
-    if let Some(s) = &p.since {
-        doc.push_str(&format!(" Since API {s}."));
+    let range = super::rust::versions_doc(&p.versions);
+    if !range.is_empty() {
+        doc.push(' ');
+        doc.push_str(&range);
     }
     doc
 }

@@ -199,3 +199,25 @@ pub fn use_line(path: TokenStream, names: &std::collections::BTreeSet<String>) -
     let ids = names.iter().map(|n| ident(n));
     quote!(use #path::{ #( #ids ),* };)
 }
+
+/// The rustdoc sentence on an item's versions: "Since API 1.21. Removed in API
+/// 1.24. Deprecated since API 1.44: reason." (empty for an item of every version).
+pub fn versions_doc(v: &crate::ir::Versions) -> String {
+    let mut parts = Vec::new();
+    if let Some(since) = &v.since {
+        parts.push(format!("Since API {since}."));
+    }
+    if let Some(removed) = &v.removed_in {
+        parts.push(format!("Removed in API {removed}."));
+    }
+    if let Some(d) = &v.deprecated {
+        parts.push(
+            format!(
+                "Deprecated since API {}: {}",
+                d.version,
+                doc_text(d.reason.trim_end_matches('.'))
+            ) + ".",
+        );
+    }
+    parts.join(" ")
+}

@@ -1,0 +1,142 @@
+//! Items that exist for a range of API versions, and items whose shape
+//! changed at a version (versioned alternatives).
+//!
+//! Every item of the spec may carry `since` (the first version that has it;
+//! without it, the spec's oldest version), `removed_in` (the first version
+//! without it) and `deprecated`. A field, parameter or response whose shape
+//! changed is written once, with `versions:`, a list of complete alternatives
+//! that tile its lifetime: each starts where the previous one was removed.
+//! Validation checks the tiling; lowering for one version picks the
+//! alternative that version has.
+
+use crate::ir::{Deprecation, Versions};
+use crate::model::{DeprecatedDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
+use crate::types::ApiVersion;
+
+/// An item of the spec with a version range.
+pub trait Versioned {
+    fn since(&self) -> Option<&str>;
+    fn removed_in(&self) -> Option<&str>;
+    fn deprecated(&self) -> Option<&DeprecatedDecl>;
+
+    /// Whether the item exists at `at`.
+    fn present_at(&self, at: ApiVersion) -> bool {
+        let after_since = self
+            .since()
+            .and_then(|s| ApiVersion::parse(s).ok())
+            .is_none_or(|s| s <= at);
+        let before_removal = self
+            .removed_in()
+            .and_then(|r| ApiVersion::parse(r).ok())
+            .is_none_or(|r| at < r);
+        after_since && before_removal
+    }
+
+    /// The IR's record of the range.
+    fn versions(&self) -> Versions {
+        Versions {
+            since: self.since().map(str::to_string),
+            removed_in: self.removed_in().map(str::to_string),
+            deprecated: self.deprecated().map(|d| Deprecation {
+                version: d.version.clone(),
+                reason: d.reason.trim().to_string(),
+            }),
+        }
+    }
+}
+
+/// An item that may be written as versioned alternatives.
+pub trait Alternatives: Versioned + Sized {
+    fn alternatives(&self) -> &[Self];
+
+    /// What the item is at `at`: itself, or its alternative for that version;
+    /// `None` where it does not exist.
+    fn active(&self, at: ApiVersion) -> Option<&Self> {
+        if self.alternatives().is_empty() {
+            self.present_at(at).then_some(self)
+        } else {
+            self.alternatives().iter().find(|a| a.present_at(at))
+        }
+    }
+
+    /// Whether it exists at any version of `from..=to`.
+    fn exists_between(&self, from: ApiVersion, to: ApiVersion) -> bool {
+        let parts: Vec<&Self> = if self.alternatives().is_empty() {
+            vec![self]
+        } else {
+            self.alternatives().iter().collect()
+        };
+        parts.iter().any(|a| {
+            let since = a.since().and_then(|s| ApiVersion::parse(s).ok());
+            let removed = a.removed_in().and_then(|r| ApiVersion::parse(r).ok());
+            since.is_none_or(|s| s <= to) && removed.is_none_or(|r| from < r)
+        })
+    }
+}
+
+macro_rules! versioned {
+    ($($t:ty),*) => {$(
+        impl Versioned for $t {
+            fn since(&self) -> Option<&str> {
+                self.since.as_deref()
+            }
+            fn removed_in(&self) -> Option<&str> {
+                self.removed_in.as_deref()
+            }
+            fn deprecated(&self) -> Option<&DeprecatedDecl> {
+                self.deprecated.as_ref()
+            }
+        }
+    )*};
+}
+
+versioned!(OperationDecl, ParamDecl, FieldDecl, TypeDecl, ResponseDecl);
+
+impl Alternatives for ParamDecl {
+    fn alternatives(&self) -> &[Self] {
+        &self.versions
+    }
+}
+
+impl Alternatives for FieldDecl {
+    fn alternatives(&self) -> &[Self] {
+        &self.versions
+    }
+}
+
+impl Alternatives for ResponseDecl {
+    fn alternatives(&self) -> &[Self] {
+        &self.versions
+    }
+}
+
+/// The range of an enum value written as a mapping (`since`, `removed_in`, `deprecated`).
+pub struct EnumValueRange<'a>(pub &'a serde_yaml::Value);
+
+impl EnumValueRange<'_> {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.as_str())
+    }
+
+    pub fn present_at(&self, at: ApiVersion) -> bool {
+        let since = self.text("since").and_then(|s| ApiVersion::parse(s).ok());
+        let removed = self
+            .text("removed_in")
+            .and_then(|r| ApiVersion::parse(r).ok());
+        since.is_none_or(|s| s <= at) && removed.is_none_or(|r| at < r)
+    }
+
+    pub fn versions(&self) -> Versions {
+        let deprecated = self.0.get("deprecated").and_then(|d| {
+            Some(Deprecation {
+                version: d.get("version")?.as_str()?.to_string(),
+                reason: d.get("reason")?.as_str()?.trim().to_string(),
+            })
+        });
+        Versions {
+            since: self.text("since").map(str::to_string),
+            removed_in: self.text("removed_in").map(str::to_string),
+            deprecated,
+        }
+    }
+}
