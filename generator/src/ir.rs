@@ -121,6 +121,15 @@ pub struct Versions {
     pub since: Option<String>,
     pub removed_in: Option<String>,
     pub deprecated: Option<Deprecation>,
+    /// Changes of behaviour at later versions, oldest first.
+    pub changes: Vec<Change>,
+}
+
+/// A change of behaviour at a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub version: String,
+    pub note: String,
 }
 
 /// A deprecation: from which version, and why.

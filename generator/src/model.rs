@@ -26,6 +26,9 @@ pub struct ApiFile {
     pub tags: Vec<TagDecl>,
     #[serde(default)]
     pub types: IndexMap<String, TypeDecl>,
+    /// API-wide changes per version (error bodies became JSON, say).
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
 }
 
 /// A tag of `api.yaml`: the group an operation belongs to.
@@ -73,6 +76,9 @@ pub struct OperationDecl {
     pub removed_in: Option<String>,
     #[serde(default)]
     pub deprecated: Option<DeprecatedDecl>,
+    /// What changed about it at later versions, short of its shape.
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
     #[serde(default)]
     pub responses: IndexMap<StatusKey, ResponseDecl>,
     #[serde(default)]
@@ -106,6 +112,9 @@ pub struct ParamDecl {
     pub removed_in: Option<String>,
     #[serde(default)]
     pub deprecated: Option<DeprecatedDecl>,
+    /// What changed about it at later versions, short of its shape.
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
     #[serde(default)]
     pub errata: Vec<ErratumDecl>,
     /// Versioned alternatives: the parameter's shape per version range.
@@ -165,6 +174,9 @@ pub struct ResponseDecl {
     pub removed_in: Option<String>,
     #[serde(default)]
     pub deprecated: Option<DeprecatedDecl>,
+    /// What changed about it at later versions, short of its shape.
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
     /// Versioned alternatives: what the status carries per version range.
     #[serde(default)]
     pub versions: Vec<ResponseDecl>,
@@ -212,6 +224,9 @@ pub struct TypeDecl {
     pub removed_in: Option<String>,
     #[serde(default)]
     pub deprecated: Option<DeprecatedDecl>,
+    /// What changed about it at later versions, short of its shape.
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
     #[serde(default)]
     pub errata: Vec<ErratumDecl>,
     #[serde(rename = "struct", default)]
@@ -250,11 +265,29 @@ pub struct FieldDecl {
     pub removed_in: Option<String>,
     #[serde(default)]
     pub deprecated: Option<DeprecatedDecl>,
+    /// What changed about it at later versions, short of its shape.
+    #[serde(default)]
+    pub changes: Vec<ChangeDecl>,
     #[serde(default)]
     pub errata: Vec<ErratumDecl>,
     /// Versioned alternatives: the field's shape per version range.
     #[serde(default)]
     pub versions: Vec<FieldDecl>,
+}
+
+/// `changes: [{ version: "1.22", note: ... }]`: a change of behaviour at a
+/// version that since/removed_in and alternatives cannot say (a new default,
+/// a new validation, events it now emits).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangeDecl {
+    pub version: String,
+    pub note: String,
+    /// For an API-wide change in `api.yaml`: the id of the history bullet it records (`v1.24#11`).
+    #[serde(default)]
+    pub bullet: Option<String>,
+    /// The erratum explaining why the spec does not follow the history bullet.
+    #[serde(default)]
+    pub erratum: Option<String>,
 }
 
 /// `deprecated: { version: "1.44", reason: ... }`: still served, on its way out.

@@ -92,6 +92,7 @@ fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
         newest: None,
         type_ranges: HashMap::new(),
         scope: None,
+        erratum_refs: Vec::new(),
     };
     v.run(spec);
     (v.out.finish(), v.warnings.finish())
@@ -109,6 +110,8 @@ struct Validator {
     type_ranges: HashMap<String, Range>,
     /// The range of the item being checked (its type or operation): what it contains lives within it.
     scope: Option<Range>,
+    /// Errata named by `changes` entries (the problem if unknown, id), checked once every erratum is known.
+    erratum_refs: Vec<(Diagnostic, String)>,
 }
 
 /// The versions an item exists in: `since` up to, not including, `until`.
@@ -425,6 +428,16 @@ impl Validator {
                 self.check_operation(file, &path, op, &names, api_version, &mut erratum_ids);
             }
         }
+
+        // API-wide changes, then every erratum a change names.
+        let whole = self.oldest.map(|since| Range { since, until: None });
+        self.scope = None;
+        self.check_changes(api, "", &api.content.changes, whole);
+        for (unknown, id) in std::mem::take(&mut self.erratum_refs) {
+            if !erratum_ids.contains_key(&id) {
+                self.out.push(unknown);
+            }
+        }
     }
 
     fn check_type<'a>(
@@ -495,6 +508,7 @@ impl Validator {
             api_version,
         );
         self.scope = type_range;
+        self.check_changes(file, path, &decl.changes, type_range);
         self.check_errata(file, path, &decl.errata, erratum_ids);
         if let Some(fields) = &decl.fields {
             let mut rust_names: HashMap<String, &str> = HashMap::new();
@@ -547,6 +561,7 @@ impl Validator {
                         part.deprecated.as_ref(),
                         api_version,
                     );
+                    self.check_changes(file, apath, &part.changes, range);
                     match &part.ty {
                         Some(ty) => {
                             self.check_type_expr(file, &key_path(apath, "type"), ty, names);
@@ -785,6 +800,7 @@ impl Validator {
             api_version,
         );
         self.scope = op_range;
+        self.check_changes(file, path, &op.changes, op_range);
         self.check_errata(file, path, &op.errata, erratum_ids);
 
         // Placeholders against path parameters, both ways.
@@ -1003,6 +1019,7 @@ impl Validator {
             response.deprecated.as_ref(),
             api_version,
         );
+        self.check_changes(file, spath, &response.changes, range);
         let kind = response.kind.as_deref().unwrap_or("none");
         if !RESPONSE_KINDS.contains(&kind) {
             self.out.push(file.at(
@@ -1145,6 +1162,7 @@ impl Validator {
             p.deprecated.as_ref(),
             api_version,
         );
+        self.check_changes(file, ppath, &p.changes, range);
         match &p.ty {
             Some(t) => {
                 self.check_type_expr(file, &key_path(ppath, "type"), t, names);
@@ -1310,6 +1328,52 @@ impl Validator {
             }
             .within(self.scope),
         )
+    }
+
+    /// Checks `changes:` entries: a version the item has (and the spec
+    /// describes), a note, and a known erratum where one is named.
+    fn check_changes(
+        &mut self,
+        file: &dyn Locator,
+        path: &str,
+        changes: &[crate::model::ChangeDecl],
+        range: Option<Range>,
+    ) {
+        for (i, change) in changes.iter().enumerate() {
+            let cpath = index_path(&key_path(path, "changes"), i);
+            match ApiVersion::parse(&change.version) {
+                Err(e) => self.out.push(file.at(&key_path(&cpath, "version"), e)),
+                Ok(v) => {
+                    let inside = range.is_some_and(|r| {
+                        r.covers(&Range {
+                            since: v,
+                            until: None,
+                        }) || (r.since <= v && r.until.is_some_and(|u| v < u))
+                    });
+                    let in_spec =
+                        self.oldest.is_some_and(|o| o <= v) && self.newest.is_some_and(|n| v <= n);
+                    if range.is_some() && (!inside || !in_spec) {
+                        self.out.push(file.at(
+                            &key_path(&cpath, "version"),
+                            format!("a change at {v}, a version at which the item does not exist or the spec does not describe"),
+                        ));
+                    }
+                }
+            }
+            if change.note.trim().is_empty() {
+                self.out.push(file.at(
+                    &cpath,
+                    "a change needs a `note` saying what changed".to_string(),
+                ));
+            }
+            if let Some(id) = &change.erratum {
+                let unknown = file.at(
+                    &key_path(&cpath, "erratum"),
+                    format!("the change names the erratum `{id}`, which no item of the spec has"),
+                );
+                self.erratum_refs.push((unknown, id.clone()));
+            }
+        }
     }
 
     /// Checks that versioned alternatives tile the item's life: sorted, each

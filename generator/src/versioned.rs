@@ -9,8 +9,10 @@
 //! Validation checks the tiling; lowering for one version picks the
 //! alternative that version has.
 
-use crate::ir::{Deprecation, Versions};
-use crate::model::{DeprecatedDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
+use crate::ir::{Change, Deprecation, Versions};
+use crate::model::{
+    ChangeDecl, DeprecatedDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl,
+};
 use crate::types::ApiVersion;
 
 /// An item of the spec with a version range.
@@ -18,6 +20,7 @@ pub trait Versioned {
     fn since(&self) -> Option<&str>;
     fn removed_in(&self) -> Option<&str>;
     fn deprecated(&self) -> Option<&DeprecatedDecl>;
+    fn changes(&self) -> &[ChangeDecl];
 
     /// Whether the item exists at `at`.
     fn present_at(&self, at: ApiVersion) -> bool {
@@ -41,6 +44,14 @@ pub trait Versioned {
                 version: d.version.clone(),
                 reason: d.reason.trim().to_string(),
             }),
+            changes: self
+                .changes()
+                .iter()
+                .map(|c| Change {
+                    version: c.version.clone(),
+                    note: c.note.trim().to_string(),
+                })
+                .collect(),
         }
     }
 }
@@ -85,6 +96,9 @@ macro_rules! versioned {
             }
             fn deprecated(&self) -> Option<&DeprecatedDecl> {
                 self.deprecated.as_ref()
+            }
+            fn changes(&self) -> &[ChangeDecl] {
+                &self.changes
             }
         }
     )*};
@@ -137,6 +151,7 @@ impl EnumValueRange<'_> {
             since: self.text("since").map(str::to_string),
             removed_in: self.text("removed_in").map(str::to_string),
             deprecated,
+            changes: Vec::new(),
         }
     }
 }

@@ -22,6 +22,8 @@ impl Docker {
     /// Archives a file or directory of the container. A path ending in `/.` archives
     /// the directory's contents only; symlinks are followed.
     ///
+    /// Since API 1.20.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -50,6 +52,8 @@ impl Docker {
     /// `HEAD /containers/{id}/archive`: Stat a path in a container
     ///
     /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
+    ///
+    /// Since API 1.20.
     ///
     /// # Parameters
     ///
@@ -383,6 +387,8 @@ impl Docker {
     ///
     /// Unpacks a tar archive into a directory of the container.
     ///
+    /// Since API 1.20.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -610,6 +616,8 @@ impl Docker {
     /// `POST /containers/{id}/update`: Update a container's resources
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
+    ///
+    /// Since API 1.22.
     ///
     /// # Parameters
     ///

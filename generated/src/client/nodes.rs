@@ -14,6 +14,8 @@ impl Docker {
     ///
     /// Removes a node from the swarm.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the node.
@@ -47,6 +49,8 @@ impl Docker {
 
     /// `GET /nodes/{id}`: Inspect a node
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the node.
@@ -78,6 +82,8 @@ impl Docker {
     /// `GET /nodes`: List nodes
     ///
     /// Lists the nodes of the swarm; the daemon must be a swarm manager.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -111,6 +117,8 @@ impl Docker {
     /// Replaces the node's spec with the one sent. `Role` and `Availability`
     /// must be present; any other field left out goes back to its empty or
     /// cluster-wide default value.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

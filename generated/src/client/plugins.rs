@@ -14,6 +14,8 @@ impl Docker {
     ///
     /// Uninstalls a plugin, which must be disabled unless `force` is set.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -43,6 +45,8 @@ impl Docker {
     ///
     /// Stops a running plugin; it stays installed.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -69,6 +73,8 @@ impl Docker {
     /// `POST /plugins/{name}/enable`: Enable a plugin
     ///
     /// Starts an installed plugin.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -103,6 +109,8 @@ impl Docker {
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -132,6 +140,8 @@ impl Docker {
     ///
     /// Answers every installed plugin, enabled or not.
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Plugin>`.
@@ -151,6 +161,8 @@ impl Docker {
     /// Downloads a plugin from a registry and installs it, disabled (see
     /// `plugin_enable`). The body grants the privileges the plugin asks for;
     /// the answer streams the progress as JSON lines.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -189,6 +201,8 @@ impl Docker {
     /// Undocumented in v1.24: the doc keeps this endpoint inside an HTML
     /// comment, pending a command to build plugins. Uploads an installed plugin
     /// to the registry its name points at, streaming the progress as JSON lines.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

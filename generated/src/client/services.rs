@@ -19,6 +19,8 @@ impl Docker {
     /// private registry, pass the registry credentials in `X-Registry-Auth`;
     /// they are stored with the service so nodes can pull the image.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
@@ -52,6 +54,8 @@ impl Docker {
     ///
     /// Stops the tasks of the service and removes it.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
@@ -74,6 +78,8 @@ impl Docker {
 
     /// `GET /services/{id}`: Inspect a service
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
@@ -95,6 +101,8 @@ impl Docker {
     }
 
     /// `GET /services`: List services
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -122,6 +130,8 @@ impl Docker {
     /// concurrent updates do not overwrite each other. The service cannot be
     /// renamed. `X-Registry-Auth` replaces the registry credentials stored
     /// with the service.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

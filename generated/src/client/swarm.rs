@@ -14,6 +14,8 @@ impl Docker {
     ///
     /// Makes the daemon the first manager of a new swarm and answers its node ID.
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
@@ -40,6 +42,8 @@ impl Docker {
 
     /// `GET /swarm`: Inspect the swarm
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Swarm`.
@@ -59,6 +63,8 @@ impl Docker {
     }
 
     /// `POST /swarm/join`: Join an existing swarm
+    ///
+    /// Since API 1.24.
     ///
     /// # Responses
     ///
@@ -85,6 +91,8 @@ impl Docker {
     }
 
     /// `POST /swarm/leave`: Leave the swarm
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -114,6 +122,8 @@ impl Docker {
     /// Replaces the swarm's spec with the one sent; fields left out go back
     /// to their defaults. Join tokens are rotated with the query flags, not
     /// through the body.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

@@ -12,6 +12,8 @@ use crate::operations::tasks::*;
 impl Docker {
     /// `GET /tasks/{id}`: Inspect a task
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID of the task.
@@ -33,6 +35,8 @@ impl Docker {
     }
 
     /// `GET /tasks`: List tasks
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

@@ -12,6 +12,8 @@ use crate::operations::volumes::*;
 impl Docker {
     /// `POST /volumes/create`: Create a volume
     ///
+    /// Since API 1.21.
+    ///
     /// # Responses
     ///
     /// - 201: no error. JSON `Volume`.
@@ -31,6 +33,8 @@ impl Docker {
     /// `DELETE /volumes/{name}`: Remove a volume
     ///
     /// Asks the volume's driver to remove it.
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -53,6 +57,8 @@ impl Docker {
 
     /// `GET /volumes/{name}`: Inspect a volume
     ///
+    /// Since API 1.21.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the volume.
@@ -72,6 +78,8 @@ impl Docker {
     }
 
     /// `GET /volumes`: List volumes
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///

@@ -11,6 +11,8 @@ use crate::models::ContainerListFilters;
 /// Archives a file or directory of the container. A path ending in `/.` archives
 /// the directory's contents only; symlinks are followed.
 ///
+/// Since API 1.20.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
@@ -96,6 +98,8 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
 /// `HEAD /containers/{id}/archive`: Stat a path in a container
 ///
 /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
+///
+/// Since API 1.20.
 ///
 /// # Parameters
 ///
@@ -1284,6 +1288,8 @@ pub const CONTAINER_PAUSE: OperationInfo = OperationInfo {
 ///
 /// Unpacks a tar archive into a directory of the container.
 ///
+/// Since API 1.20.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
@@ -2022,6 +2028,8 @@ pub const CONTAINER_UNPAUSE: OperationInfo = OperationInfo {
 /// `POST /containers/{id}/update`: Update a container's resources
 ///
 /// Changes resource limits and the restart policy of a container without recreating it.
+///
+/// Since API 1.22.
 ///
 /// # Parameters
 ///

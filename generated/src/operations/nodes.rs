@@ -10,6 +10,8 @@ use crate::models::NodeListFilters;
 ///
 /// Removes a node from the swarm.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the node.
@@ -121,6 +123,8 @@ pub struct NodeDeleteOptions {
 
 /// `GET /nodes/{id}`: Inspect a node
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the node.
@@ -205,6 +209,8 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
 /// `GET /nodes`: List nodes
 ///
 /// Lists the nodes of the swarm; the daemon must be a swarm manager.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///
@@ -293,6 +299,8 @@ pub struct NodeListOptions {
 /// Replaces the node's spec with the one sent. `Role` and `Availability`
 /// must be present; any other field left out goes back to its empty or
 /// cluster-wide default value.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///

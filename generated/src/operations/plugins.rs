@@ -10,6 +10,8 @@ use crate::models::AuthConfig;
 ///
 /// Uninstalls a plugin, which must be disabled unless `force` is set.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -101,6 +103,8 @@ pub struct PluginDeleteOptions {
 ///
 /// Stops a running plugin; it stays installed.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -172,6 +176,8 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
 /// `POST /plugins/{name}/enable`: Enable a plugin
 ///
 /// Starts an installed plugin.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///
@@ -268,6 +274,8 @@ pub struct PluginEnableOptions {
 ///
 /// Answers one installed plugin; the tag of its name defaults to `latest`.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -326,6 +334,8 @@ pub const PLUGIN_INSPECT: OperationInfo = OperationInfo {
 ///
 /// Answers every installed plugin, enabled or not.
 ///
+/// Since API 1.24.
+///
 /// # Responses
 ///
 /// - 200: no error. JSON `list<Plugin>`.
@@ -368,6 +378,8 @@ pub const PLUGIN_LIST: OperationInfo = OperationInfo {
 /// Downloads a plugin from a registry and installs it, disabled (see
 /// `plugin_enable`). The body grants the privileges the plugin asks for;
 /// the answer streams the progress as JSON lines.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///
@@ -483,6 +495,8 @@ pub struct PluginPullOptions {
 /// Undocumented in v1.24: the doc keeps this endpoint inside an HTML
 /// comment, pending a command to build plugins. Uploads an installed plugin
 /// to the registry its name points at, streaming the progress as JSON lines.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///

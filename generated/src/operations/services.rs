@@ -12,6 +12,8 @@ use crate::models::{AuthConfig, ServiceListFilters};
 /// private registry, pass the registry credentials in `X-Registry-Auth`;
 /// they are stored with the service so nodes can pull the image.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
@@ -117,6 +119,8 @@ pub struct ServiceCreateOptions {
 ///
 /// Stops the tasks of the service and removes it.
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the service.
@@ -192,6 +196,8 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
 
 /// `GET /services/{id}`: Inspect a service
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the service.
@@ -266,6 +272,8 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
 };
 
 /// `GET /services`: List services
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///
@@ -348,6 +356,8 @@ pub struct ServiceListOptions {
 /// concurrent updates do not overwrite each other. The service cannot be
 /// renamed. `X-Registry-Auth` replaces the registry credentials stored
 /// with the service.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///

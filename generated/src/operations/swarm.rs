@@ -9,6 +9,8 @@ use crate::runtime::operation::*;
 ///
 /// Makes the daemon the first manager of a new swarm and answers its node ID.
 ///
+/// Since API 1.24.
+///
 /// # Responses
 ///
 /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
@@ -84,6 +86,8 @@ pub const SWARM_INIT: OperationInfo = OperationInfo {
 
 /// `GET /swarm`: Inspect the swarm
 ///
+/// Since API 1.24.
+///
 /// # Responses
 ///
 /// - 200: no error. JSON `Swarm`.
@@ -140,6 +144,8 @@ pub const SWARM_INSPECT: OperationInfo = OperationInfo {
 };
 
 /// `POST /swarm/join`: Join an existing swarm
+///
+/// Since API 1.24.
 ///
 /// # Responses
 ///
@@ -215,6 +221,8 @@ pub const SWARM_JOIN: OperationInfo = OperationInfo {
 };
 
 /// `POST /swarm/leave`: Leave the swarm
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///
@@ -299,6 +307,8 @@ pub struct SwarmLeaveOptions {
 /// Replaces the swarm's spec with the one sent; fields left out go back
 /// to their defaults. Join tokens are rotated with the query flags, not
 /// through the body.
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///

@@ -8,6 +8,8 @@ use crate::models::TaskListFilters;
 
 /// `GET /tasks/{id}`: Inspect a task
 ///
+/// Since API 1.24.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID of the task.
@@ -82,6 +84,8 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
 };
 
 /// `GET /tasks`: List tasks
+///
+/// Since API 1.24.
 ///
 /// # Parameters
 ///

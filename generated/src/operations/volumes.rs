@@ -8,6 +8,8 @@ use crate::models::VolumeListFilters;
 
 /// `POST /volumes/create`: Create a volume
 ///
+/// Since API 1.21.
+///
 /// # Responses
 ///
 /// - 201: no error. JSON `Volume`.
@@ -49,6 +51,8 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
 /// `DELETE /volumes/{name}`: Remove a volume
 ///
 /// Asks the volume's driver to remove it.
+///
+/// Since API 1.21.
 ///
 /// # Parameters
 ///
@@ -116,6 +120,8 @@ pub const VOLUME_DELETE: OperationInfo = OperationInfo {
 
 /// `GET /volumes/{name}`: Inspect a volume
 ///
+/// Since API 1.21.
+///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the volume.
@@ -172,6 +178,8 @@ pub const VOLUME_INSPECT: OperationInfo = OperationInfo {
 };
 
 /// `GET /volumes`: List volumes
+///
+/// Since API 1.21.
 ///
 /// # Parameters
 ///

@@ -337,6 +337,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// Archives a file or directory of the container. A path ending in `/.` archives
     /// the directory's contents only; symlinks are followed.
     ///
+    /// Since API 1.20.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -364,6 +366,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// `HEAD /containers/{id}/archive`: Stat a path in a container
     ///
     /// Like the GET of the archive, but answers only the `X-Docker-Container-Path-Stat` header.
+    ///
+    /// Since API 1.20.
     ///
     /// # Parameters
     ///
@@ -725,6 +729,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Unpacks a tar archive into a directory of the container.
     ///
+    /// Since API 1.20.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -970,6 +976,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// `POST /containers/{id}/update`: Update a container's resources
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
+    ///
+    /// Since API 1.22.
     ///
     /// # Parameters
     ///

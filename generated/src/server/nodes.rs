@@ -81,6 +81,8 @@ pub trait NodesApi: Send + Sync + 'static {
     ///
     /// Removes a node from the swarm.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the node.
@@ -117,6 +119,8 @@ pub trait NodesApi: Send + Sync + 'static {
 
     /// `GET /nodes/{id}`: Inspect a node
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the node.
@@ -151,6 +155,8 @@ pub trait NodesApi: Send + Sync + 'static {
     /// `GET /nodes`: List nodes
     ///
     /// Lists the nodes of the swarm; the daemon must be a swarm manager.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -187,6 +193,8 @@ pub trait NodesApi: Send + Sync + 'static {
     /// Replaces the node's spec with the one sent. `Role` and `Availability`
     /// must be present; any other field left out goes back to its empty or
     /// cluster-wide default value.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

@@ -104,6 +104,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Uninstalls a plugin, which must be disabled unless `force` is set.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -136,6 +138,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Stops a running plugin; it stays installed.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -165,6 +169,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// `POST /plugins/{name}/enable`: Enable a plugin
     ///
     /// Starts an installed plugin.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -202,6 +208,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
@@ -234,6 +242,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Answers every installed plugin, enabled or not.
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Plugin>`.
@@ -255,6 +265,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// Downloads a plugin from a registry and installs it, disabled (see
     /// `plugin_enable`). The body grants the privileges the plugin asks for;
     /// the answer streams the progress as JSON lines.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -293,6 +305,8 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// Undocumented in v1.24: the doc keeps this endpoint inside an HTML
     /// comment, pending a command to build plugins. Uploads an installed plugin
     /// to the registry its name points at, streaming the progress as JSON lines.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

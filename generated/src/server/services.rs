@@ -104,6 +104,8 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// private registry, pass the registry credentials in `X-Registry-Auth`;
     /// they are stored with the service so nodes can pull the image.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
@@ -137,6 +139,8 @@ pub trait ServicesApi: Send + Sync + 'static {
     ///
     /// Stops the tasks of the service and removes it.
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
@@ -162,6 +166,8 @@ pub trait ServicesApi: Send + Sync + 'static {
 
     /// `GET /services/{id}`: Inspect a service
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
@@ -186,6 +192,8 @@ pub trait ServicesApi: Send + Sync + 'static {
     }
 
     /// `GET /services`: List services
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -216,6 +224,8 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// concurrent updates do not overwrite each other. The service cannot be
     /// renamed. `X-Registry-Auth` replaces the registry credentials stored
     /// with the service.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

@@ -92,6 +92,8 @@ pub trait SwarmApi: Send + Sync + 'static {
     ///
     /// Makes the daemon the first manager of a new swarm and answers its node ID.
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
@@ -121,6 +123,8 @@ pub trait SwarmApi: Send + Sync + 'static {
 
     /// `GET /swarm`: Inspect the swarm
     ///
+    /// Since API 1.24.
+    ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Swarm`.
@@ -140,6 +144,8 @@ pub trait SwarmApi: Send + Sync + 'static {
     }
 
     /// `POST /swarm/join`: Join an existing swarm
+    ///
+    /// Since API 1.24.
     ///
     /// # Responses
     ///
@@ -169,6 +175,8 @@ pub trait SwarmApi: Send + Sync + 'static {
     }
 
     /// `POST /swarm/leave`: Leave the swarm
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///
@@ -201,6 +209,8 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// Replaces the swarm's spec with the one sent; fields left out go back
     /// to their defaults. Join tokens are rotated with the query flags, not
     /// through the body.
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

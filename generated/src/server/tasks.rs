@@ -47,6 +47,8 @@ pub enum TaskListReply {
 pub trait TasksApi: Send + Sync + 'static {
     /// `GET /tasks/{id}`: Inspect a task
     ///
+    /// Since API 1.24.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID of the task.
@@ -71,6 +73,8 @@ pub trait TasksApi: Send + Sync + 'static {
     }
 
     /// `GET /tasks`: List tasks
+    ///
+    /// Since API 1.24.
     ///
     /// # Parameters
     ///

@@ -61,6 +61,8 @@ pub enum VolumeListReply {
 pub trait VolumesApi: Send + Sync + 'static {
     /// `POST /volumes/create`: Create a volume
     ///
+    /// Since API 1.21.
+    ///
     /// # Responses
     ///
     /// - 201: no error. JSON `Volume`.
@@ -80,6 +82,8 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// `DELETE /volumes/{name}`: Remove a volume
     ///
     /// Asks the volume's driver to remove it.
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -105,6 +109,8 @@ pub trait VolumesApi: Send + Sync + 'static {
 
     /// `GET /volumes/{name}`: Inspect a volume
     ///
+    /// Since API 1.21.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the volume.
@@ -127,6 +133,8 @@ pub trait VolumesApi: Send + Sync + 'static {
     }
 
     /// `GET /volumes`: List volumes
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///

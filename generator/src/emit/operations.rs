@@ -118,6 +118,10 @@ pub fn operation_doc(op: &Operation) -> String {
     if !op.description.is_empty() {
         doc.push_str(&format!("\n\n{}", doc_text(&op.description)));
     }
+    let versions = super::rust::versions_doc(&op.versions);
+    if !versions.is_empty() {
+        doc.push_str(&format!("\n\n{versions}"));
+    }
     let params: Vec<&Param> = op
         .path_params
         .iter()

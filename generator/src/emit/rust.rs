@@ -219,5 +219,12 @@ pub fn versions_doc(v: &crate::ir::Versions) -> String {
             ) + ".",
         );
     }
+    for c in &v.changes {
+        parts.push(format!(
+            "Changed in API {}: {}.",
+            c.version,
+            doc_text(c.note.trim_end_matches('.'))
+        ));
+    }
     parts.join(" ")
 }
