@@ -194,10 +194,10 @@ pub fn find_operation<'a>(ir: &'a Ir, ep: &Endpoint) -> Option<&'a Operation> {
     let want = normalize_path(&ep.path);
     ir.operations
         .values()
-        .find(|op| op.method == ep.method && normalize_path(&op.path) == want)
+        .find(|op| op.method.as_str() == ep.method && normalize_path(&op.path) == want)
         .or_else(|| {
             ir.operations.values().find(|op| {
-                op.method == ep.method
+                op.method.as_str() == ep.method
                     && op
                         .errata
                         .iter()

@@ -14,6 +14,7 @@ use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDec
 use crate::types::{ApiVersion, TypeExpr};
 use crate::validate::{enum_value_text, parse_status};
 use crate::versioned::{Alternatives, EnumValueRange, Versioned};
+use crate::words::{self, BodyWord, HttpMethod, ResponseWord};
 
 /// The whole API at one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,7 +164,7 @@ pub struct Operation {
     pub names: OperationNames,
     pub summary: String,
     pub description: String,
-    pub method: String,
+    pub method: HttpMethod,
     /// Path without the version prefix, with `{placeholders}`.
     pub path: String,
     pub path_params: Vec<Param>,
@@ -386,9 +387,13 @@ fn erratum(e: &ErratumDecl) -> Erratum {
     }
 }
 
-fn parse(t: &str) -> TypeExpr {
-    // Validation has already rejected unparsable expressions.
-    TypeExpr::parse(t).unwrap_or(TypeExpr::Any)
+/// What lowering says when the spec has something validation should have refused.
+fn unvalidated(what: impl std::fmt::Display) -> String {
+    format!("the spec was not validated before lowering: {what}")
+}
+
+fn parse(t: &str) -> Result<TypeExpr, String> {
+    TypeExpr::parse(t).map_err(unvalidated)
 }
 
 fn yaml_scalar_text(v: &serde_yaml::Value) -> String {
@@ -405,20 +410,14 @@ fn yaml_scalar_text(v: &serde_yaml::Value) -> String {
 }
 
 /// The type of a field or parameter alternative; validation has made sure it has one.
-fn declared_type(ty: Option<&str>) -> TypeExpr {
-    parse(ty.unwrap_or("any"))
+fn declared_type(ty: Option<&str>) -> Result<TypeExpr, String> {
+    parse(ty.ok_or_else(|| unvalidated("an item without a type"))?)
 }
 
 /// Lowers parameter `top` as it is at `at` (`p`, the active alternative, may be `top` itself).
-fn lower_param(top: &ParamDecl, p: &ParamDecl, group: &str) -> Param {
-    let encoding = match (group, p.encoding.as_deref(), p.bool_format.as_deref()) {
-        ("headers", Some("base64_json"), _) => Encoding::Base64Json,
-        ("headers", Some("base64url_json"), _) => Encoding::Base64UrlJson,
-        ("headers", _, _) => Encoding::Plain,
-        (_, Some("json"), _) => Encoding::Json,
-        (_, _, Some("word")) => Encoding::FormWordBool,
-        _ => Encoding::FormNumericBool,
-    };
+fn lower_param(top: &ParamDecl, p: &ParamDecl, group: &str) -> Result<Param, String> {
+    let encoding = words::encoding(group, p.encoding.as_deref(), p.bool_format.as_deref())
+        .map_err(unvalidated)?;
     let rust_name = escape_ident(
         &p.rust_name
             .clone()
@@ -435,34 +434,48 @@ fn lower_param(top: &ParamDecl, p: &ParamDecl, group: &str) -> Param {
     } else {
         &p.doc
     };
-    Param {
+    Ok(Param {
         name: top.name.clone(),
         rust_name,
         setter,
-        ty: declared_type(p.ty.as_deref()),
+        ty: declared_type(p.ty.as_deref())?,
         doc: doc.trim().to_string(),
         required: p.required || group == "path_params",
         default: p.default.as_ref().map(yaml_scalar_text),
         encoding,
         versions: p.versions(),
-    }
+    })
 }
 
 /// Lowers the parameters of one group present at `at`.
-fn lower_params(params: &[ParamDecl], group: &str, at: ApiVersion) -> Vec<Param> {
+fn lower_params(params: &[ParamDecl], group: &str, at: ApiVersion) -> Result<Vec<Param>, String> {
     params
         .iter()
         .filter_map(|top| top.active(at).map(|p| lower_param(top, p, group)))
         .collect()
 }
 
-fn lower_field(json: &str, top: &FieldDecl, f: &FieldDecl) -> Field {
+/// Lowers field `top` as alternative `f`. A field that not every version of
+/// the spec has is optional in Rust whatever the spec says of it at its own
+/// versions: the client negotiates down to the oldest version, whose daemon
+/// does not send it, and must not send it to one either.
+fn lower_field(
+    json: &str,
+    top: &FieldDecl,
+    f: &FieldDecl,
+    oldest: ApiVersion,
+) -> Result<Field, String> {
     let doc = if f.doc.trim().is_empty() {
         &top.doc
     } else {
         &f.doc
     };
-    Field {
+    let later = |v: Option<&str>| {
+        v.and_then(|v| ApiVersion::parse(v).ok())
+            .is_some_and(|v| v > oldest)
+    };
+    let required = f.required && !later(f.since.as_deref()) && f.removed_in.is_none();
+    Ok(Field {
         json_name: json.to_string(),
         rust_name: escape_ident(
             &f.rust_name
@@ -470,10 +483,10 @@ fn lower_field(json: &str, top: &FieldDecl, f: &FieldDecl) -> Field {
                 .or_else(|| top.rust_name.clone())
                 .unwrap_or_else(|| snake(json)),
         ),
-        ty: declared_type(f.ty.as_deref()),
-        required: f.required,
+        ty: declared_type(f.ty.as_deref())?,
+        required,
         nullable: f.nullable,
-        shape: match (f.required, f.nullable, f.send_null) {
+        shape: match (required, f.nullable, f.send_null) {
             (true, false, _) => FieldShape::Required,
             (true, true, _) => FieldShape::RequiredNullable,
             (false, _, true) => FieldShape::ThreeState,
@@ -487,16 +500,22 @@ fn lower_field(json: &str, top: &FieldDecl, f: &FieldDecl) -> Field {
         } else {
             top.errata.iter().chain(&f.errata).map(erratum).collect()
         },
-    }
+    })
 }
 
-fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> TypeDef {
+fn lower_type(
+    name: &str,
+    module: &str,
+    decl: &TypeDecl,
+    at: ApiVersion,
+    oldest: ApiVersion,
+) -> Result<TypeDef, String> {
     let kind = if let Some(fields) = &decl.fields {
         TypeKind::Struct(
             fields
                 .iter()
-                .filter_map(|(json, top)| top.active(at).map(|f| lower_field(json, top, f)))
-                .collect(),
+                .filter_map(|(json, top)| top.active(at).map(|f| lower_field(json, top, f, oldest)))
+                .collect::<Result<_, _>>()?,
         )
     } else if let Some(values) = &decl.values {
         TypeKind::Enum(
@@ -504,33 +523,36 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
                 .iter()
                 .filter(|v| EnumValueRange(v).present_at(at))
                 .map(|v| {
-                    let value = enum_value_text(v).unwrap_or_default();
+                    let value = enum_value_text(v).map_err(unvalidated)?;
                     let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                    EnumValue {
+                    Ok(EnumValue {
                         rust_name: get("rust_name").unwrap_or_else(|| camel(&value)),
                         doc: get("doc").unwrap_or_default(),
                         versions: EnumValueRange(v).versions(),
                         value,
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, String>>()?,
         )
     } else if let Some(alias) = &decl.alias {
-        TypeKind::Alias(parse(alias))
-    } else {
+        TypeKind::Alias(parse(alias)?)
+    } else if let Some(variants) = &decl.either {
         TypeKind::Either(
-            decl.either
+            variants
                 .iter()
-                .flatten()
-                .map(|v| Variant {
-                    name: v.name.clone(),
-                    ty: parse(&v.ty),
-                    doc: v.doc.trim().to_string(),
+                .map(|v| {
+                    Ok(Variant {
+                        name: v.name.clone(),
+                        ty: parse(&v.ty)?,
+                        doc: v.doc.trim().to_string(),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, String>>()?,
         )
+    } else {
+        return Err(unvalidated(format!("type `{name}` has no shape")));
     };
-    TypeDef {
+    Ok(TypeDef {
         name: name.to_string(),
         rust_name: decl.rust_name.clone().unwrap_or_else(|| name.to_string()),
         module: module.to_string(),
@@ -538,47 +560,93 @@ fn lower_type(name: &str, module: &str, decl: &TypeDecl, at: ApiVersion) -> Type
         versions: decl.versions(),
         errata: decl.errata.iter().map(erratum).collect(),
         kind,
-    }
+    })
 }
 
-fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
-    let responses = op
-        .responses
-        .iter()
-        .filter_map(|(status, top)| {
-            let status = parse_status(&status.0).ok()?;
-            let r = top.active(at)?;
-            let kind = match r.kind.as_deref().unwrap_or("none") {
-                "json" => ResponseKind::Json(declared_type(r.ty.as_deref())),
-                "json_lines" => ResponseKind::JsonLines(declared_type(r.ty.as_deref())),
-                "multiplexed" => ResponseKind::Multiplexed,
-                "raw" => ResponseKind::Raw {
-                    content_type: r.content_type.clone().unwrap_or_default(),
-                },
-                _ => ResponseKind::None,
-            };
-            let doc = if r.doc.trim().is_empty() {
-                &top.doc
-            } else {
-                &r.doc
-            };
-            let variant = r.variant.clone().or_else(|| top.variant.clone());
-            Some((
+fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Operation, String> {
+    let mut responses = BTreeMap::new();
+    for (status, top) in &op.responses {
+        let status = parse_status(&status.0).map_err(unvalidated)?;
+        let Some(r) = top.active(at) else { continue };
+        let content_type = || {
+            r.content_type
+                .clone()
+                .ok_or_else(|| unvalidated("a raw response without a content type"))
+        };
+        let kind = match words::response_kind(r.kind.as_deref()).map_err(unvalidated)? {
+            ResponseWord::None => ResponseKind::None,
+            ResponseWord::Json => ResponseKind::Json(declared_type(r.ty.as_deref())?),
+            ResponseWord::JsonLines => ResponseKind::JsonLines(declared_type(r.ty.as_deref())?),
+            ResponseWord::Multiplexed => ResponseKind::Multiplexed,
+            ResponseWord::Raw => ResponseKind::Raw {
+                content_type: content_type()?,
+            },
+        };
+        let doc = if r.doc.trim().is_empty() {
+            &top.doc
+        } else {
+            &r.doc
+        };
+        let variant = r.variant.clone().or_else(|| top.variant.clone());
+        responses.insert(
+            status,
+            Response {
                 status,
-                Response {
-                    status,
-                    variant: variant.unwrap_or_else(|| status_variant(status)),
-                    doc: doc.trim().to_string(),
-                    kind,
-                    headers: lower_params(&r.headers, "headers", at),
-                    versions: r.versions(),
-                },
-            ))
-        })
-        .collect();
-    let success = success_shape(&responses, op.upgrade.is_some());
+                variant: variant.unwrap_or_else(|| status_variant(status)),
+                doc: doc.trim().to_string(),
+                kind,
+                headers: lower_params(&r.headers, "headers", at)?,
+                versions: r.versions(),
+            },
+        );
+    }
+    let upgrade = words::upgrade(op.upgrade.as_deref()).map_err(unvalidated)?;
+    let success = success_shape(&responses, upgrade.is_some());
     let camel = op.id.to_upper_camel_case();
-    Operation {
+    let body = match &op.body {
+        None => None,
+        Some(b) => Some(match words::body_kind(&b.kind).map_err(unvalidated)? {
+            BodyWord::Json => Body::Json {
+                ty: declared_type(b.ty.as_deref())?,
+                required: b.required,
+                doc: b.doc.trim().to_string(),
+            },
+            BodyWord::Raw => Body::Raw {
+                content_type: b
+                    .content_type
+                    .clone()
+                    .ok_or_else(|| unvalidated("a raw body without a content type"))?,
+                required: b.required,
+                doc: b.doc.trim().to_string(),
+            },
+        }),
+    };
+    let examples = op
+        .examples
+        .iter()
+        .filter(|e| {
+            let since = e.since.as_deref().and_then(|v| ApiVersion::parse(v).ok());
+            let removed = e
+                .removed_in
+                .as_deref()
+                .and_then(|v| ApiVersion::parse(v).ok());
+            since.is_none_or(|v| v <= at) && removed.is_none_or(|v| at < v)
+        })
+        .map(|e| {
+            Ok(Example {
+                request: e.request.clone(),
+                request_body: e.request_body.clone(),
+                status: e
+                    .status
+                    .as_ref()
+                    .map(|s| parse_status(&s.0).map_err(unvalidated))
+                    .transpose()?,
+                response: e.response.clone(),
+                erratum: e.erratum.clone(),
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Operation {
         id: op.id.clone(),
         tag: tag.to_string(),
         names: OperationNames {
@@ -596,56 +664,20 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Operation {
             .unwrap_or_default()
             .trim()
             .to_string(),
-        method: op.method.to_uppercase(),
+        method: words::method(&op.method).map_err(unvalidated)?,
         path: op.path.clone(),
-        path_params: lower_params(&op.path_params, "path_params", at),
-        query: lower_params(&op.query, "query", at),
-        headers: lower_params(&op.headers, "headers", at),
-        body: op.body.as_ref().map(|b| match b.kind.as_str() {
-            "json" => Body::Json {
-                ty: parse(b.ty.as_deref().unwrap_or("any")),
-                required: b.required,
-                doc: b.doc.trim().to_string(),
-            },
-            _ => Body::Raw {
-                content_type: b.content_type.clone().unwrap_or_default(),
-                required: b.required,
-                doc: b.doc.trim().to_string(),
-            },
-        }),
-        upgrade: match op.upgrade.as_deref() {
-            Some("tcp") => Some(Upgrade::Tcp),
-            Some("websocket") => Some(Upgrade::Websocket),
-            _ => None,
-        },
+        path_params: lower_params(&op.path_params, "path_params", at)?,
+        query: lower_params(&op.query, "query", at)?,
+        headers: lower_params(&op.headers, "headers", at)?,
+        body,
+        upgrade,
         versions: op.versions(),
         responses,
         success,
-        tty_source: match op.tty_source.as_deref() {
-            Some("exec") => TtySource::Exec,
-            _ => TtySource::Container,
-        },
-        examples: op
-            .examples
-            .iter()
-            .filter(|e| {
-                let since = e.since.as_deref().and_then(|v| ApiVersion::parse(v).ok());
-                let removed = e
-                    .removed_in
-                    .as_deref()
-                    .and_then(|v| ApiVersion::parse(v).ok());
-                since.is_none_or(|v| v <= at) && removed.is_none_or(|v| at < v)
-            })
-            .map(|e| Example {
-                request: e.request.clone(),
-                request_body: e.request_body.clone(),
-                status: e.status.as_ref().and_then(|s| parse_status(&s.0).ok()),
-                response: e.response.clone(),
-                erratum: e.erratum.clone(),
-            })
-            .collect(),
+        tty_source: words::tty_source(op.tty_source.as_deref()).map_err(unvalidated)?,
+        examples,
         errata: operation_errata(op, at),
-    }
+    })
 }
 
 /// One type for every success, or a variant per status: statuses of
@@ -720,7 +752,10 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
     let mut types = BTreeMap::new();
     for (name, decl) in &api.types {
         if decl.present_at(at) {
-            types.insert(name.clone(), lower_type(name, COMMON_MODULE, decl, at));
+            types.insert(
+                name.clone(),
+                lower_type(name, COMMON_MODULE, decl, at, oldest)?,
+            );
         }
     }
     let mut operations = BTreeMap::new();
@@ -729,12 +764,12 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         let module = snake(tag);
         for (name, decl) in &file.content.types {
             if decl.present_at(at) {
-                types.insert(name.clone(), lower_type(name, &module, decl, at));
+                types.insert(name.clone(), lower_type(name, &module, decl, at, oldest)?);
             }
         }
         for op in &file.content.operations {
             if op.present_at(at) {
-                operations.insert(op.id.clone(), lower_operation(tag, op, at));
+                operations.insert(op.id.clone(), lower_operation(tag, op, at)?);
             }
         }
     }

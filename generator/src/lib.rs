@@ -9,6 +9,7 @@
 pub mod checklist;
 pub mod diagnostics;
 pub mod emit;
+pub mod history;
 pub mod ir;
 pub mod load;
 pub mod model;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod types;
 pub mod validate;
 pub mod versioned;
+pub mod words;
 
 use std::fmt;
 use std::path::Path;

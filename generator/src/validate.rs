@@ -11,12 +11,9 @@ use crate::load::{index_path, key_path, Loaded, RawSpec};
 use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
 use crate::naming;
 use crate::types::{ApiVersion, Scalar, TypeExpr, BUILTIN_WORDS};
+use crate::words;
 
-pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];
-pub const RESPONSE_KINDS: [&str; 5] = ["none", "json", "json_lines", "multiplexed", "raw"];
 pub const BODY_KINDS: [&str; 2] = ["json", "raw"];
-pub const UPGRADES: [&str; 2] = ["tcp", "websocket"];
-pub const TTY_SOURCES: [&str; 2] = ["container", "exec"];
 pub const QUERY_ENCODINGS: [&str; 2] = ["form", "json"];
 pub const HEADER_ENCODINGS: [&str; 3] = ["plain", "base64_json", "base64url_json"];
 pub const BOOL_FORMATS: [&str; 2] = ["numeric", "word"];
@@ -774,15 +771,8 @@ impl Validator {
                 ),
             ));
         }
-        if !METHODS.contains(&op.method.as_str()) {
-            self.out.push(file.at(
-                &key_path(path, "method"),
-                format!(
-                    "method `{}` is not one of {}",
-                    op.method,
-                    METHODS.join(", ")
-                ),
-            ));
+        if let Err(e) = words::method(&op.method) {
+            self.out.push(file.at(&key_path(path, "method"), e));
         }
         if !op.path.starts_with('/') {
             self.out.push(file.at(
@@ -872,24 +862,11 @@ impl Validator {
                 )),
             }
         }
-        if let Some(source) = &op.tty_source {
-            if !TTY_SOURCES.contains(&source.as_str()) {
-                self.out.push(file.at(
-                    &key_path(path, "tty_source"),
-                    format!(
-                        "tty_source `{source}` is not one of {}",
-                        TTY_SOURCES.join(", ")
-                    ),
-                ));
-            }
+        if let Err(e) = words::tty_source(op.tty_source.as_deref()) {
+            self.out.push(file.at(&key_path(path, "tty_source"), e));
         }
-        if let Some(up) = &op.upgrade {
-            if !UPGRADES.contains(&up.as_str()) {
-                self.out.push(file.at(
-                    &key_path(path, "upgrade"),
-                    format!("upgrade `{up}` is not one of {}", UPGRADES.join(", ")),
-                ));
-            }
+        if let Err(e) = words::upgrade(op.upgrade.as_deref()) {
+            self.out.push(file.at(&key_path(path, "upgrade"), e));
         }
 
         let rpath = key_path(path, "responses");
@@ -1021,14 +998,8 @@ impl Validator {
         );
         self.check_changes(file, spath, &response.changes, range);
         let kind = response.kind.as_deref().unwrap_or("none");
-        if !RESPONSE_KINDS.contains(&kind) {
-            self.out.push(file.at(
-                &key_path(spath, "kind"),
-                format!(
-                    "response kind `{kind}` is not one of {}",
-                    RESPONSE_KINDS.join(", ")
-                ),
-            ));
+        if let Err(e) = words::response_kind(response.kind.as_deref()) {
+            self.out.push(file.at(&key_path(spath, "kind"), e));
         }
         match (kind, &response.ty) {
             ("json" | "json_lines", None) => {

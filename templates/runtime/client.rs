@@ -16,7 +16,9 @@ use serde::Serialize;
 
 use super::body::RequestBody;
 use super::error::{decode_json, error_message, Error};
-use super::operation::{parse_api_version, OperationInfo, ParamEncoding};
+use super::operation::{
+    exists_at, first_absent_field, parse_api_version, OperationInfo, ParamEncoding, ParamLocation,
+};
 use super::stream::{ByteStream, OutputMode, OutputStream};
 use super::transport::{Endpoint, TlsConfig};
 
@@ -53,6 +55,7 @@ struct Inner {
     version: RwLock<String>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    version_check: bool,
 }
 
 impl std::fmt::Debug for Docker {
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Docker {
             .field("api_version", &self.api_version())
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("request_timeout", &self.inner.request_timeout)
+            .field("version_check", &self.inner.version_check)
             .finish()
     }
 }
@@ -96,6 +100,8 @@ pub(crate) struct Call {
     pub body: RequestBody,
     /// The body's content type.
     pub content_type: Option<&'static str>,
+    /// A JSON body as a value, for the version check.
+    pub json_value: Option<serde_json::Value>,
     /// The connection upgrade asked for.
     pub upgrade: UpgradeKind,
 }
@@ -110,6 +116,7 @@ impl Call {
             headers: Vec::new(),
             body: RequestBody::empty(),
             content_type: None,
+            json_value: None,
             upgrade: UpgradeKind::None,
         }
     }
@@ -142,12 +149,15 @@ impl Call {
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let bytes = serde_json::to_vec(value).map_err(|e| Error::Request {
+        let failed = |e: serde_json::Error| Error::Request {
             operation: self.op.id,
             message: e.to_string(),
-        })?;
+        };
+        let value = serde_json::to_value(value).map_err(failed)?;
+        let bytes = serde_json::to_vec(&value).map_err(failed)?;
         self.body = RequestBody::from_bytes(bytes);
         self.content_type = Some("application/json");
+        self.json_value = Some(value);
         Ok(())
     }
 
@@ -176,6 +186,10 @@ pub(crate) fn encode_header<T: Serialize + ?Sized>(
 }
 
 /// Decodes a base64 JSON header value; both alphabets, padded or not, are accepted.
+#[allow(
+    dead_code,
+    reason = "only operations with documented response headers use it; a crate generated for an old API version may have none"
+)]
 pub(crate) fn decode_base64_json<T: DeserializeOwned>(
     operation: &'static str,
     text: &str,
@@ -235,6 +249,7 @@ impl Docker {
                 version: RwLock::new(crate::API_VERSION.to_string()),
                 connect_timeout: Some(Duration::from_secs(30)),
                 request_timeout: Some(Duration::from_secs(120)),
+                version_check: true,
             }),
         }
     }
@@ -310,12 +325,79 @@ impl Docker {
         self.rebuild(|i| i.request_timeout = timeout)
     }
 
+    /// Turns the version check on or off (default on). With it on, a request
+    /// that uses an operation, a query parameter, a header or a body field that
+    /// the API version in use does not have fails with [`Error::Version`]
+    /// before anything is sent, where the daemon would silently ignore it.
+    /// Turn it off to send such requests anyway.
+    pub fn with_version_check(self, on: bool) -> Docker {
+        self.rebuild(|i| i.version_check = on)
+    }
+
+    /// Fails when `call` uses something the API version in use does not have.
+    fn check_versions(&self, call: &Call) -> Result<(), Error> {
+        let in_use = self.api_version();
+        // What the crate generates exists at its own version.
+        if in_use == crate::API_VERSION {
+            return Ok(());
+        }
+        let Some(at) = parse_api_version(&in_use) else {
+            return Ok(());
+        };
+        let op = call.op;
+        let problem = |item: String, since, removed_in| Error::Version {
+            operation: op.id,
+            item,
+            since,
+            removed_in,
+            in_use: in_use.clone(),
+        };
+        if !exists_at(op.since, op.removed_in, at) {
+            let item = format!("the operation `{} {}`", op.method.as_str(), op.path);
+            return Err(problem(item, op.since, op.removed_in));
+        }
+        let sent = call
+            .query
+            .iter()
+            .map(|(name, _)| (ParamLocation::Query, *name))
+            .chain(
+                call.headers
+                    .iter()
+                    .map(|(name, _)| (ParamLocation::Header, *name)),
+            );
+        for (location, name) in sent {
+            let known = op
+                .params_in(location)
+                .find(|p| p.name.eq_ignore_ascii_case(name));
+            if let Some(p) = known.filter(|p| !exists_at(p.since, p.removed_in, at)) {
+                let kind = match location {
+                    ParamLocation::Header => "header",
+                    _ => "query parameter",
+                };
+                return Err(problem(
+                    format!("the {kind} `{name}`"),
+                    p.since,
+                    p.removed_in,
+                ));
+            }
+        }
+        if let (Some(value), Some(body)) = (&call.json_value, op.request_body) {
+            if let Some((item, field)) =
+                first_absent_field(value, body.holds, at, &crate::versions::lookup)
+            {
+                return Err(problem(item, field.since, field.removed_in));
+            }
+        }
+        Ok(())
+    }
+
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Docker {
         let mut inner = Inner {
             endpoint: self.inner.endpoint.clone(),
             version: RwLock::new(self.api_version()),
             connect_timeout: self.inner.connect_timeout,
             request_timeout: self.inner.request_timeout,
+            version_check: self.inner.version_check,
         };
         change(&mut inner);
         Docker {
@@ -471,6 +553,9 @@ impl Docker {
 
     /// Sends `call` and returns the response head, whatever its status.
     pub(crate) async fn send(&self, call: Call) -> Result<http::Response<Incoming>, Error> {
+        if self.inner.version_check {
+            self.check_versions(&call)?;
+        }
         let op = call.op;
         let mut uri = format!("/v{}{}", self.api_version(), call.path);
         if !call.query.is_empty() {
@@ -709,6 +794,10 @@ impl Docker {
     }
 
     /// Decodes a documented response header, if present.
+    #[allow(
+        dead_code,
+        reason = "only operations with documented response headers use it; a crate generated for an old API version may have none"
+    )]
     pub(crate) fn header<T: DeserializeOwned>(
         op: &'static OperationInfo,
         response: &http::Response<Incoming>,

@@ -82,6 +82,10 @@ pub struct ParamInfo {
     pub required: bool,
     /// What it means.
     pub description: &'static str,
+    /// The API version that introduced it, when later than the crate's oldest.
+    pub since: Option<&'static str>,
+    /// The API version that removed it, if any.
+    pub removed_in: Option<&'static str>,
 }
 
 /// What the body of a request or response holds.
@@ -110,6 +114,8 @@ pub struct RequestBodyInfo {
     pub content_type: &'static str,
     /// Whether the body must be sent.
     pub required: bool,
+    /// What a JSON body holds, for the client's version check.
+    pub holds: Holds,
 }
 
 /// One documented status code of an operation.
@@ -159,6 +165,12 @@ pub struct OperationInfo {
     pub responses: &'static [ResponseInfo],
     /// The connection upgrade it performs, if any.
     pub upgrade: Option<Upgrade>,
+    /// The API version that introduced it, when later than the crate's oldest.
+    pub since: Option<&'static str>,
+    /// The API version that removed it, if any.
+    pub removed_in: Option<&'static str>,
+    /// The API version from which it is deprecated, if it is.
+    pub deprecated: Option<&'static str>,
 }
 
 impl OperationInfo {
@@ -173,9 +185,121 @@ impl OperationInfo {
     }
 }
 
+/// When each field of a struct model exists, for the client's version check
+/// of request bodies (see [`crate::versions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeVersions {
+    /// The spec's type name, e.g. `HostConfig`.
+    pub name: &'static str,
+    /// Its fields, in spec order.
+    pub fields: &'static [FieldVersions],
+}
+
+/// When one field of a struct model exists, and what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldVersions {
+    /// The JSON key.
+    pub json: &'static str,
+    /// The API version that introduced it, when later than the crate's oldest.
+    pub since: Option<&'static str>,
+    /// The API version that removed it, if any.
+    pub removed_in: Option<&'static str>,
+    /// What its value holds, so the check can look inside it.
+    pub holds: Holds,
+}
+
+/// What a value holds, as far as the version check looks into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// A scalar, free-form JSON, an enum or a value of several shapes: nothing to look into.
+    Leaf,
+    /// A struct model, by spec name.
+    Model(&'static str),
+    /// A JSON array of these.
+    List(&'static Holds),
+    /// A JSON object of these.
+    Map(&'static Holds),
+}
+
+/// Whether an item with `since`/`removed_in` exists at `at` (`major.minor`).
+pub fn exists_at(since: Option<&str>, removed_in: Option<&str>, at: (u32, u32)) -> bool {
+    since.and_then(parse_api_version).is_none_or(|s| s <= at)
+        && removed_in
+            .and_then(parse_api_version)
+            .is_none_or(|r| at < r)
+}
+
+/// The first body field (and its holder's path) that does not exist at `at`,
+/// looking into `value` as a `holds` value. `lookup` finds a model's versions.
+pub fn first_absent_field(
+    value: &serde_json::Value,
+    holds: Holds,
+    at: (u32, u32),
+    lookup: &dyn Fn(&str) -> Option<&'static TypeVersions>,
+) -> Option<(String, &'static FieldVersions)> {
+    match (holds, value) {
+        (Holds::Model(name), serde_json::Value::Object(object)) => {
+            let model = lookup(name)?;
+            for field in model.fields {
+                let Some(inner) = object.get(field.json) else {
+                    continue;
+                };
+                if inner.is_null() {
+                    continue;
+                }
+                if !exists_at(field.since, field.removed_in, at) {
+                    return Some((format!("{}.{}", model.name, field.json), field));
+                }
+                if let Some(found) = first_absent_field(inner, field.holds, at, lookup) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        (Holds::List(item), serde_json::Value::Array(items)) => items
+            .iter()
+            .find_map(|v| first_absent_field(v, *item, at, lookup)),
+        (Holds::Map(item), serde_json::Value::Object(object)) => object
+            .values()
+            .find_map(|v| first_absent_field(v, *item, at, lookup)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_api_version;
+
+    #[test]
+    fn a_field_newer_than_the_version_in_use_is_found_inside_lists() {
+        use super::{first_absent_field, FieldVersions, Holds, TypeVersions};
+        static INNER: TypeVersions = TypeVersions {
+            name: "Mount",
+            fields: &[FieldVersions {
+                json: "Since41",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            }],
+        };
+        static OUTER: TypeVersions = TypeVersions {
+            name: "Body",
+            fields: &[FieldVersions {
+                json: "Mounts",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Mount")),
+            }],
+        };
+        let lookup = |name: &str| [&INNER, &OUTER].into_iter().find(|t| t.name == name);
+        let body = serde_json::json!({"Mounts": [{"Other": 1}, {"Since41": "x"}]});
+        let found =
+            first_absent_field(&body, Holds::Model("Body"), (1, 40), &lookup).map(|(item, _)| item);
+        assert_eq!(found.as_deref(), Some("Mount.Since41"));
+        assert!(first_absent_field(&body, Holds::Model("Body"), (1, 41), &lookup).is_none());
+        let unset = serde_json::json!({"Mounts": [{"Since41": null}]});
+        assert!(first_absent_field(&unset, Holds::Model("Body"), (1, 40), &lookup).is_none());
+    }
 
     #[test]
     fn versions_compare_numerically() {

@@ -28,6 +28,19 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::operation::{parse_api_version, Method, OperationInfo, ParamEncoding};
 
+tokio::task_local! {
+    /// The API version of the request being served (see [`requested_api_version`]).
+    static REQUESTED_API_VERSION: String;
+}
+
+/// The API version the client asked for in the request being served: the
+/// `/vX.Y` prefix of its path, or the server's own version when the path has
+/// none. Call it from an implementation's method (on the task that serves the
+/// request) to answer as a daemon of that version would; `None` elsewhere.
+pub fn requested_api_version() -> Option<String> {
+    REQUESTED_API_VERSION.try_with(Clone::clone).ok()
+}
+
 /// The error type of streamed bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -599,6 +612,10 @@ pub fn bytes(code: u16, content_type: &'static str, bytes: BodyStream) -> Respon
 }
 
 /// Adds a documented response header, encoded as `encoding` says.
+#[allow(
+    dead_code,
+    reason = "only operations with documented response headers use it; a crate generated for an old API version may have none"
+)]
 pub fn with_header<T: Serialize>(
     mut response: Response<Body>,
     name: &'static str,
@@ -818,13 +835,16 @@ impl Dispatcher {
         let Some(dispatch) = self.tags.get(route.op.tag) else {
             return ServerError::not_implemented(route.op.id).into_response();
         };
+        let requested = version.unwrap_or(self.config.api_version).to_string();
         let incoming = Incoming {
             parts,
             body: Some(body),
             path_params: params,
             config: self.config.clone(),
         };
-        dispatch(route.op, incoming).await
+        REQUESTED_API_VERSION
+            .scope(requested, dispatch(route.op, incoming))
+            .await
     }
 
     /// The router as an [`axum::Router`], to layer, merge or serve.

@@ -253,3 +253,49 @@ async fn the_server_survives_a_burst_of_bad_requests() {
     let answer = send(&server, "GET /v1.24/containers/json HTTP/1.1", b"").await;
     assert_eq!(answer.status, 501);
 }
+
+/// Answers `/_ping` with the API version the request asked for.
+struct EchoVersion;
+impl docker_remote_api::server::SystemApi for EchoVersion {
+    async fn system_ping(
+        &self,
+    ) -> Result<
+        docker_remote_api::server::system::SystemPingReply,
+        docker_remote_api::server::ServerError,
+    > {
+        let version = docker_remote_api::server::requested_api_version().unwrap_or_default();
+        Ok(docker_remote_api::server::system::SystemPingReply::Ok(
+            version,
+        ))
+    }
+}
+
+#[tokio::test]
+async fn every_version_of_the_range_is_served_and_handed_to_the_implementation() {
+    let server = start(
+        "versions",
+        ServerBuilder::new().system(Arc::new(EchoVersion)),
+    )
+    .await;
+    let oldest = docker_remote_api::MIN_API_VERSION;
+    let newest = docker_remote_api::API_VERSION;
+    for (path, expected) in [
+        (format!("/v{oldest}/_ping"), oldest),
+        (format!("/v{newest}/_ping"), newest),
+        ("/_ping".to_string(), newest),
+    ] {
+        let mut stream = tokio::net::UnixStream::connect(&server.path).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 200"), "{path}: {text}");
+        assert!(
+            text.ends_with(expected),
+            "{path}: the implementation saw another version: {text}"
+        );
+    }
+    // Outside a request there is no version to hand out.
+    assert_eq!(docker_remote_api::server::requested_api_version(), None);
+}

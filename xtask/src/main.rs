@@ -2,6 +2,7 @@
 //!
 //! - `codegen [--check]`: regenerate `generated/` from `spec/`, or fail when it is stale.
 //! - `checklist`: extract the completeness checklist from the upstream doc into `spec/checklist/`.
+//! - `history`: extract the version-history checklist into `spec/checklist/history.yaml`.
 //! - `dockerd`: start the private test daemon and registry, print their environment, stop on Enter.
 //! - `test`: everything CI runs: fmt, clippy, the codegen check, the workspace tests and the live tests.
 
@@ -17,9 +18,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen(args[1..].iter().any(|a| a == "--check")),
         Some("checklist") => checklist(&args[1..]),
+        Some("history") => history(),
         Some("test") => test(),
         Some("dockerd") => dockerd(),
-        _ => Err("usage: cargo xtask <codegen [--check] | checklist | dockerd | test>".to_string()),
+        _ => Err(
+            "usage: cargo xtask <codegen [--check] | checklist | history | dockerd | test>"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,6 +110,52 @@ fn serde_yaml_text(list: &docker_codegen::checklist::Checklist) -> Result<String
     ))
 }
 
+/// The version history of the seed: its sections v1.25 down to v1.18.
+const HISTORY_SEED: &str = "../shared/seeds/remote-api-version-history.md";
+/// The reference copy of the version history: only its sections v1.18 to v1.24 are read.
+const HISTORY_REFERENCE: &str = "../shared/reference/docker-engine-api/version-history.md";
+/// Where the version-history checklist is committed.
+pub const HISTORY: &str = "spec/checklist/history.yaml";
+
+/// `history`: the facts of every version-history bullet (no prose), for
+/// `generator/tests/history.rs`.
+fn history() -> Result<(), String> {
+    use docker_codegen::history::{self, Doc};
+    use docker_codegen::types::ApiVersion;
+
+    let root = root();
+    let read = |rel: &str| {
+        let path = root.join(rel);
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let version = |v: &str| ApiVersion::parse(v);
+    let seed_text = read(HISTORY_SEED)?;
+    let reference_text = read(HISTORY_REFERENCE)?;
+    let seed = Doc {
+        file: HISTORY_SEED,
+        text: &seed_text,
+        oldest: version("1.18")?,
+        newest: version("1.25")?,
+    };
+    let reference = Doc {
+        file: HISTORY_REFERENCE,
+        text: &reference_text,
+        oldest: version("1.18")?,
+        newest: version("1.24")?,
+    };
+    let list = history::extract(&seed, &reference);
+    let header = "# Facts of the version-history bullets of the upstream doc, extracted by `cargo xtask history`; generator/tests/history.rs checks spec/ records each.\n";
+    let out = root.join(HISTORY);
+    std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
+    std::fs::write(&out, format!("{header}{}", history::to_yaml(&list)?))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "history: {} bullets written to {HISTORY}",
+        list.bullets.len()
+    );
+    Ok(())
+}
+
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     run_with_env(program, args, &[])
 }
@@ -127,6 +178,7 @@ fn test() -> Result<(), String> {
     )?;
     check_template_formatting()?;
     codegen(true)?;
+    validate_openapi()?;
     run(
         &cargo,
         &[
@@ -152,6 +204,7 @@ fn test() -> Result<(), String> {
         &[("RUSTDOCFLAGS".into(), "-D warnings".into())],
     )?;
     run(&cargo, &["test", "--workspace", "--all-features"])?;
+    check_other_versions(&cargo)?;
     // The live tests are #[ignore]d without a daemon; here they get one.
     let daemon = daemon::TestDaemon::start()?;
     println!("xtask: test daemon at {}", daemon.socket.display());
@@ -170,6 +223,66 @@ fn test() -> Result<(), String> {
     )?;
     run_examples(&daemon)?;
     drop(daemon);
+    Ok(())
+}
+
+/// The OpenAPI export, checked by a real OpenAPI 3.1 validator (PyPI's
+/// `openapi-spec-validator`, installed into a private venv under `target/` on
+/// first use) at the spec's newest version, at v1.24 and at its oldest.
+fn validate_openapi() -> Result<(), String> {
+    let root = root();
+    let venv = root.join("target/openapi-venv");
+    let python = venv.join("bin/python");
+    let validator = venv.join("bin/openapi-spec-validator");
+    if !python.exists() {
+        let path = venv.display().to_string();
+        run("python3", &["-m", "venv", &path])
+            .map_err(|e| format!("{e}; the OpenAPI check needs Python 3 with its venv module"))?;
+    }
+    if !validator.exists() {
+        let python = python.display().to_string();
+        run_with_env(
+            &python,
+            &["-m", "pip", "install", "--quiet", "openapi-spec-validator"],
+            &[("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into())],
+        )
+        .map_err(|e| format!("{e}; delete target/openapi-venv to start over"))?;
+    }
+    let spec = root.join("spec");
+    let out = root.join("target/openapi-check");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let newest =
+        docker_codegen::build_ir(&spec, &LowerOptions::default()).map_err(|e| e.to_string())?;
+    let oldest = newest.meta.min_api_version.clone();
+    for (name, api_version) in [
+        ("newest", None),
+        ("1.24", Some("1.24".to_string())),
+        ("oldest", Some(oldest)),
+    ] {
+        let ir = docker_codegen::build_ir(&spec, &LowerOptions { api_version })
+            .map_err(|e| e.to_string())?;
+        let label = format!("{name} (v{})", ir.meta.api_version);
+        let file = out.join(format!("openapi-{name}.json"));
+        let text = docker_codegen::emit::openapi_document(&ir)?;
+        std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let result = Command::new(&validator)
+            .arg(&file)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", validator.display()))?;
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        if !result.status.success() {
+            return Err(format!(
+                "the OpenAPI export at {label} is not valid OpenAPI 3.1 ({}):\n{}",
+                result.status,
+                said.trim_end()
+            ));
+        }
+        println!("xtask: openapi {label}: {}", said.trim_end());
+    }
     Ok(())
 }
 
@@ -351,6 +464,72 @@ fn run_examples(daemon: &daemon::TestDaemon) -> Result<(), String> {
                 .contains(&format!("Downloaded newer image for {remote}")),
         "pull_with_progress with credentials did not show the layers and the pulled image",
     )?;
+    Ok(())
+}
+
+/// Generates the crate for the spec's oldest version and for v1.24 (where
+/// those differ from the newest, which is generated/ and tested above) and
+/// compiles each with its tests and examples; the v1.24 crate also runs its
+/// example and round-trip tests. A version that no longer generates or
+/// compiles fails here.
+fn check_other_versions(cargo: &str) -> Result<(), String> {
+    let root = root();
+    let spec = docker_codegen::load_spec(&root.join("spec")).map_err(|e| e.to_string())?;
+    let newest = spec.api.content.api_version.clone();
+    let oldest = spec.api.content.oldest_version.clone();
+    let mut versions = vec![oldest, "1.24".to_string()];
+    versions.dedup();
+    let work = root.join("target").join("version-crates");
+    for version in versions.into_iter().filter(|v| *v != newest) {
+        let options = LowerOptions {
+            api_version: Some(version.clone()),
+        };
+        let mut files = docker_codegen::generate(&root.join("spec"), &options)
+            .map_err(|e| format!("API {version}: {e}"))?;
+        // Outside the workspace, the crate is a workspace of its own.
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            manifest.push_str("\n[workspace]\n");
+        }
+        let dir = work.join(format!("v{version}"));
+        output::write(&dir, &files).map_err(|e| e.to_string())?;
+        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .map_err(|e| format!("Cargo.lock: {e}"))?;
+        let target = work.join("target").display().to_string();
+        let manifest = dir.join("Cargo.toml").display().to_string();
+        // Warnings fail the older crates as they fail the newest (clippy -D warnings above).
+        let env = [
+            ("CARGO_TARGET_DIR".to_string(), target),
+            ("RUSTFLAGS".to_string(), "-D warnings".to_string()),
+        ];
+        println!("xtask: the crate for API {version}");
+        run_with_env(
+            cargo,
+            &[
+                "check",
+                "--manifest-path",
+                &manifest,
+                "--all-features",
+                "--all-targets",
+            ],
+            &env,
+        )?;
+        if version == "1.24" {
+            run_with_env(
+                cargo,
+                &[
+                    "test",
+                    "--manifest-path",
+                    &manifest,
+                    "--all-features",
+                    "--test",
+                    "examples",
+                    "--test",
+                    "roundtrip",
+                ],
+                &env,
+            )?;
+        }
+    }
     Ok(())
 }
 

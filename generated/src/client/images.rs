@@ -22,6 +22,8 @@ impl Docker {
     /// context, streaming progress as JSON lines. The build stops if the client
     /// drops the connection.
     ///
+    /// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
+    ///
     /// # Parameters
     ///
     /// - `dockerfile` (`string`): Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
@@ -105,6 +107,8 @@ impl Docker {
     /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
     /// the request body (`fromSrc`), streaming progress as JSON lines. Closing
     /// the connection cancels a pull.
+    ///
+    /// Changed in API 1.22: Closing the connection before a pull completes cancels it.
     ///
     /// # Parameters
     ///
@@ -347,6 +351,8 @@ impl Docker {
     /// registry, the image must be tagged with that registry's host and port.
     /// Closing the connection cancels the push.
     ///
+    /// Changed in API 1.22: Closing the connection before the push completes cancels it.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the image, with the registry host for a private registry.
@@ -446,7 +452,7 @@ impl<'a> ImageBuildRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image.
+    /// Sets the query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image. Changed in API 1.21: May be given several times, one name each, to tag the image under every name.
     pub fn tag(mut self, value: impl Into<String>) -> Self {
         self.options.tag = Some(value.into());
         self
@@ -488,25 +494,25 @@ impl<'a> ImageBuildRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `memory`: Memory limit of build containers in bytes.
+    /// Sets the query parameter `memory`: Memory limit of build containers in bytes. Since API 1.18.
     pub fn memory(mut self, value: i64) -> Self {
         self.options.memory = Some(value);
         self
     }
 
-    /// Sets the query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap.
+    /// Sets the query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap. Since API 1.18.
     pub fn memory_swap(mut self, value: i64) -> Self {
         self.options.memory_swap = Some(value);
         self
     }
 
-    /// Sets the query parameter `cpushares`: CPU shares of build containers.
+    /// Sets the query parameter `cpushares`: CPU shares of build containers. Since API 1.18.
     pub fn cpu_shares(mut self, value: i64) -> Self {
         self.options.cpu_shares = Some(value);
         self
     }
 
-    /// Sets the query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
+    /// Sets the query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`. Since API 1.18.
     pub fn cpuset_cpus(mut self, value: impl Into<String>) -> Self {
         self.options.cpuset_cpus = Some(value.into());
         self
@@ -533,13 +539,13 @@ impl<'a> ImageBuildRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
+    /// Sets the query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted. Since API 1.22.
     pub fn shm_size(mut self, value: i64) -> Self {
         self.options.shm_size = Some(value);
         self
     }
 
-    /// Sets the query parameter `labels`: Labels of the image, as a JSON map.
+    /// Sets the query parameter `labels`: Labels of the image, as a JSON map. Since API 1.23.
     pub fn labels(mut self, value: std::collections::BTreeMap<String, String>) -> Self {
         self.options.labels = Some(value);
         self
@@ -1135,7 +1141,7 @@ pub struct ImageLoadRequest<'a> {
 }
 
 impl<'a> ImageLoadRequest<'a> {
-    /// Sets the query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`.
+    /// Sets the query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`. Since API 1.23.
     pub fn quiet(mut self, value: bool) -> Self {
         self.options.quiet = Some(value);
         self

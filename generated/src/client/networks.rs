@@ -16,6 +16,8 @@ use crate::operations::networks::*;
 impl Docker {
     /// `POST /networks/{id}/connect`: Connect a container to a network
     ///
+    /// Since API 1.21. Changed in API 1.22: Takes `EndpointConfig`, which can give the container static IPv4 and IPv6 addresses on the network.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
@@ -42,6 +44,8 @@ impl Docker {
 
     /// `POST /networks/create`: Create a network
     ///
+    /// Since API 1.21. Changed in API 1.22: `IPAM.Options` passes options to a custom IPAM driver.
+    ///
     /// # Responses
     ///
     /// - 201: no error. JSON `NetworkCreateResponse`.
@@ -61,6 +65,8 @@ impl Docker {
     }
 
     /// `DELETE /networks/{id}`: Remove a network
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -82,6 +88,8 @@ impl Docker {
     }
 
     /// `POST /networks/{id}/disconnect`: Disconnect a container from a network
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -109,6 +117,8 @@ impl Docker {
 
     /// `GET /networks/{id}`: Inspect a network
     ///
+    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
@@ -128,6 +138,8 @@ impl Docker {
     }
 
     /// `GET /networks`: List networks
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///

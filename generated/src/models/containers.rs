@@ -92,6 +92,8 @@ pub struct ContainerConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerCreateBody {
     /// The container's host name; must be a valid RFC 1123 hostname.
+    ///
+    /// Changed in API 1.23: With `Domainname` also set, the container's host name is `Hostname` alone, no longer `Hostname.Domainname` (a 20.10 daemon does so at older versions too).
     #[serde(rename = "Hostname", default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     /// The container's domain name.
@@ -271,9 +273,13 @@ pub struct ContainerInspectResponse {
     #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
     /// Bytes written to its layer (with `size`).
+    ///
+    /// Since API 1.21.
     #[serde(rename = "SizeRw", default, skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
     /// Size of its whole filesystem (with `size`).
+    ///
+    /// Since API 1.21.
     #[serde(rename = "SizeRootFs", default, skip_serializing_if = "Option::is_none")]
     pub size_root_fs: Option<i64>,
 }
@@ -291,6 +297,8 @@ pub struct ContainerListFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Vec<String>>,
     /// default, process or hyperv (Windows only).
+    ///
+    /// Since API 1.22.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<Vec<String>>,
     /// Image name, ID or digest the container derives from.
@@ -381,7 +389,7 @@ pub struct ContainerStats {
     /// Since API 1.23.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pids_stats: Option<ContainerStatsPids>,
-    /// Per interface.
+    /// Traffic per interface name.
     ///
     /// Since API 1.21.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -816,6 +824,8 @@ pub struct EndpointIpamConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EndpointSettings {
     /// Static addresses asked for.
+    ///
+    /// Since API 1.22.
     #[serde(rename = "IPAMConfig", default, skip_serializing_if = "Option::is_none")]
     pub ipam_config: Option<EndpointIpamConfig>,
     /// Links on this network.
@@ -825,6 +835,8 @@ pub struct EndpointSettings {
     #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
     /// The network's ID.
+    ///
+    /// Since API 1.22.
     #[serde(rename = "NetworkID", default, skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
     /// The endpoint's ID.
@@ -904,9 +916,13 @@ pub struct HealthConfig {
 }
 
 /// Host-dependent settings of a container: resources, mounts, networking, restart policy.
+///
+/// Changed in API 1.24: Given only at creation: `POST /containers/{id}/start` no longer takes it as its body.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HostConfig {
     /// Volume bindings: `host-src:container-dest\[:ro\]` or `volume-name:container-dest\[:ro\]`.
+    ///
+    /// Changed in API 1.23: A named volume's binding may add the `nocopy` option, which skips copying the image's content at the container path into a new volume.
     #[serde(rename = "Binds", default, skip_serializing_if = "Option::is_none")]
     pub binds: Option<Vec<String>>,
     /// tmpfs mounts: container directory to mount options.
@@ -929,6 +945,8 @@ pub struct HostConfig {
     )]
     pub memory_reservation: Option<i64>,
     /// Kernel memory limit in bytes.
+    ///
+    /// Since API 1.21. Changed in API 1.22: A limit under 4 MB is refused (a 20.10 daemon refuses under 6 MB, at every version).
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<i64>,
     /// Usable percentage of the available CPUs (Windows only).
@@ -955,6 +973,8 @@ pub struct HostConfig {
     pub cpuset_mems: Option<String>,
     /// Maximum IO rate in bytes per second (Windows only).
     ///
+    /// Since API 1.24.
+    ///
     /// Erratum `io-maximum-descriptions-swapped`:
     /// - the doc says: IOMaximumBandwidth is 'Maximum IO absolute rate in terms of IOps' and IOMaximumIOps 'in terms of bytes per second'.
     /// - the daemon: The two descriptions are swapped: IOMaximumBandwidth is bytes per second, IOMaximumIOps is IO operations per second.
@@ -965,6 +985,8 @@ pub struct HostConfig {
     )]
     pub io_maximum_bandwidth: Option<i64>,
     /// Maximum IO rate in operations per second (Windows only).
+    ///
+    /// Since API 1.24.
     #[serde(rename = "IOMaximumIOps", default, skip_serializing_if = "Option::is_none")]
     pub io_maximum_iops: Option<i64>,
     /// Block IO weight, 10 to 1000.
@@ -978,6 +1000,8 @@ pub struct HostConfig {
     )]
     pub blkio_weight_device: Option<Vec<WeightDevice>>,
     /// Read limit per device in bytes per second.
+    ///
+    /// Since API 1.22.
     #[serde(
         rename = "BlkioDeviceReadBps",
         default,
@@ -985,6 +1009,8 @@ pub struct HostConfig {
     )]
     pub blkio_device_read_bps: Option<Vec<ThrottleDevice>>,
     /// Write limit per device in bytes per second.
+    ///
+    /// Since API 1.22.
     #[serde(
         rename = "BlkioDeviceWriteBps",
         default,
@@ -992,6 +1018,8 @@ pub struct HostConfig {
     )]
     pub blkio_device_write_bps: Option<Vec<ThrottleDevice>>,
     /// Read limit per device in operations per second.
+    ///
+    /// Since API 1.22.
     #[serde(
         rename = "BlkioDeviceReadIOps",
         default,
@@ -999,6 +1027,8 @@ pub struct HostConfig {
     )]
     pub blkio_device_read_iops: Option<Vec<ThrottleDevice>>,
     /// Write limit per device in operations per second.
+    ///
+    /// Since API 1.22.
     #[serde(
         rename = "BlkioDeviceWriteIOps",
         default,
@@ -1021,6 +1051,8 @@ pub struct HostConfig {
     #[serde(rename = "OomScoreAdj", default, skip_serializing_if = "Option::is_none")]
     pub oom_score_adj: Option<i64>,
     /// PID namespace: `host` or `container:&lt;name|id&gt;`.
+    ///
+    /// Changed in API 1.24: Accepts `container:&lt;name|id&gt;` to join another container's PID namespace (a 20.10 daemon accepts it at older versions too).
     #[serde(rename = "PidMode", default, skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<String>,
     /// Maximum number of processes; -1 for unlimited.
@@ -1096,6 +1128,8 @@ pub struct HostConfig {
     #[serde(rename = "Sysctls", default, skip_serializing_if = "Option::is_none")]
     pub sysctls: Option<std::collections::BTreeMap<String, String>>,
     /// Resource limits.
+    ///
+    /// Since API 1.18.
     #[serde(rename = "Ulimits", default, skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Vec<Ulimit>>,
     /// The log driver and its options.
@@ -1110,6 +1144,8 @@ pub struct HostConfig {
     #[serde(rename = "StorageOpt", default, skip_serializing_if = "Option::is_none")]
     pub storage_opt: Option<std::collections::BTreeMap<String, String>>,
     /// Parent cgroup of the container's cgroup.
+    ///
+    /// Since API 1.18.
     #[serde(rename = "CgroupParent", default, skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
     /// Driver for the container's volumes.
@@ -1215,36 +1251,52 @@ pub struct NetworkSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub secondary_ipv6_addresses: Option<Vec<serde_json::Value>>,
-    /// Deprecated: endpoint of the default network.
+    /// Endpoint ID on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "EndpointID", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
-    /// Deprecated: gateway on the default network.
+    /// Gateway on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "Gateway", default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
-    /// Deprecated: global IPv6 address.
+    /// Global IPv6 address on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(
         rename = "GlobalIPv6Address",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub global_ipv6_address: Option<String>,
-    /// Deprecated: its prefix length.
+    /// Its prefix length.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(
         rename = "GlobalIPv6PrefixLen",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub global_ipv6_prefix_len: Option<i64>,
-    /// Deprecated: IPv4 address on the default network.
+    /// IPv4 address on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "IPAddress", default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
-    /// Deprecated: its prefix length.
+    /// Its prefix length.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "IPPrefixLen", default, skip_serializing_if = "Option::is_none")]
     pub ip_prefix_len: Option<i64>,
-    /// Deprecated: IPv6 gateway.
+    /// IPv6 gateway on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "IPv6Gateway", default, skip_serializing_if = "Option::is_none")]
     pub ipv6_gateway: Option<String>,
-    /// Deprecated: MAC address.
+    /// MAC address on the default network.
+    ///
+    /// Deprecated since API 1.21: Read the same value per network in `Networks`.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Endpoint per network name.

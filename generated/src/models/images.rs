@@ -119,6 +119,8 @@ pub struct ImageInspect {
     #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// Its layers.
+    ///
+    /// Since API 1.23.
     #[serde(rename = "RootFS", default, skip_serializing_if = "Option::is_none")]
     pub root_fs: Option<ImageRootFs>,
 }
@@ -202,6 +204,8 @@ pub struct ImageSummary {
     #[serde(rename = "RepoTags", default, skip_serializing_if = "Option::is_none")]
     pub repo_tags: Option<Vec<String>>,
     /// Its `repository@digest` references.
+    ///
+    /// Since API 1.18.
     #[serde(rename = "RepoDigests", default, skip_serializing_if = "Option::is_none")]
     pub repo_digests: Option<Vec<String>>,
     /// When it was created, as a Unix timestamp.

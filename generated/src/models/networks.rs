@@ -83,6 +83,8 @@ pub struct Network {
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<std::collections::BTreeMap<String, String>>,
     /// Its labels.
+    ///
+    /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -94,6 +96,8 @@ pub struct NetworkConnectBody {
     #[serde(rename = "Container", default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// Its endpoint settings: static addresses, links, aliases.
+    ///
+    /// Since API 1.22.
     #[serde(rename = "EndpointConfig", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_config: Option<EndpointSettings>,
 }
@@ -146,9 +150,13 @@ pub struct NetworkCreateBody {
     #[serde(rename = "EnableIPv6", default, skip_serializing_if = "Option::is_none")]
     pub enable_ipv6: Option<bool>,
     /// Driver options.
+    ///
+    /// Changed in API 1.23: The `com.docker.network.enable_ipv6` option no longer turns IPv6 on; `EnableIPv6` does.
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<std::collections::BTreeMap<String, String>>,
     /// Its labels.
+    ///
+    /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -186,6 +194,8 @@ pub struct NetworkListFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<Vec<String>>,
     /// All or part of network IDs.
+    ///
+    /// Changed in API 1.22: Listed by the history as new; the v1.21 doc already has it. From 1.22 documented to match all or part of an ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Vec<String>>,
     /// `key` or `key=value` labels.
@@ -194,9 +204,13 @@ pub struct NetworkListFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Vec<String>>,
     /// All or part of network names.
+    ///
+    /// Changed in API 1.22: Listed by the history as new; the v1.21 doc already has it. From 1.22 documented to match all or part of a name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Vec<String>>,
     /// `custom` or `builtin`.
+    ///
+    /// Since API 1.22.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Vec<String>>,
 }

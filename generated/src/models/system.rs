@@ -175,6 +175,8 @@ pub enum EventType {
     /// `network`: A network.
     Network,
     /// `daemon`: The daemon itself.
+    ///
+    /// Since API 1.24.
     Daemon,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
@@ -254,6 +256,8 @@ pub struct SystemInfo {
     #[serde(rename = "Architecture", default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// The key-value store used for multi-host networking, e.g. `etcd://localhost:2379`.
+    ///
+    /// Since API 1.21.
     #[serde(rename = "ClusterStore", default, skip_serializing_if = "Option::is_none")]
     pub cluster_store: Option<String>,
     /// The cgroup driver in use: `cgroupfs` or `systemd`.
@@ -312,6 +316,8 @@ pub struct SystemInfo {
     #[serde(rename = "CPUSet", default, skip_serializing_if = "Option::is_none")]
     pub cpu_set: Option<bool>,
     /// Whether the daemon runs in debug mode.
+    ///
+    /// Since API 1.19.
     #[serde(rename = "Debug", default, skip_serializing_if = "Option::is_none")]
     pub debug: Option<bool>,
     /// The daemon's root directory, e.g. `/var/lib/docker`.
@@ -324,6 +330,8 @@ pub struct SystemInfo {
     #[serde(rename = "DriverStatus", default, skip_serializing_if = "Option::is_none")]
     pub driver_status: Option<Vec<Vec<String>>>,
     /// Whether the daemon is an experimental build.
+    ///
+    /// Since API 1.19.
     #[serde(
         rename = "ExperimentalBuild",
         default,
@@ -344,6 +352,8 @@ pub struct SystemInfo {
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether IPv4 forwarding is enabled.
+    ///
+    /// Since API 1.19.
     #[serde(rename = "IPv4Forwarding", default, skip_serializing_if = "Option::is_none")]
     pub ipv4_forwarding: Option<bool>,
     /// Number of images.
@@ -377,6 +387,8 @@ pub struct SystemInfo {
     #[serde(rename = "MemTotal", default, skip_serializing_if = "Option::is_none")]
     pub mem_total: Option<i64>,
     /// Whether memory limits are supported.
+    ///
+    /// Since API 1.19.
     #[serde(rename = "MemoryLimit", default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<bool>,
     /// Number of CPUs.
@@ -421,6 +433,8 @@ pub struct SystemInfo {
     )]
     pub operating_system: Option<String>,
     /// The plugins available per kind.
+    ///
+    /// Since API 1.22.
     #[serde(rename = "Plugins", default, skip_serializing_if = "Option::is_none")]
     pub plugins: Option<SystemInfoPlugins>,
     /// The daemon's registry configuration.
@@ -441,6 +455,8 @@ pub struct SystemInfo {
     #[serde(rename = "ServerVersion", default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
     /// Whether swap limits are supported.
+    ///
+    /// Since API 1.19.
     #[serde(rename = "SwapLimit", default, skip_serializing_if = "Option::is_none")]
     pub swap_limit: Option<bool>,
     /// Extra status of applications built on the engine, as name/value pairs.
@@ -515,9 +531,13 @@ pub struct SystemVersion {
     #[serde(rename = "ApiVersion", default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// When it was built; RFC 3339 with nanoseconds from API 1.22 on, another format before.
+    ///
+    /// Changed in API 1.22: Sent in RFC 3339 format with nanoseconds, like the API's other times.
     #[serde(rename = "BuildTime", default, skip_serializing_if = "Option::is_none")]
     pub build_time: Option<String>,
     /// Whether experimental features are enabled.
+    ///
+    /// Since API 1.20.
     #[serde(rename = "Experimental", default, skip_serializing_if = "Option::is_none")]
     pub experimental: Option<bool>,
 }

@@ -18,12 +18,18 @@ pub struct Volume {
     #[serde(rename = "Mountpoint", default, skip_serializing_if = "Option::is_none")]
     pub mountpoint: Option<String>,
     /// Low-level details from the driver, when it gives any.
+    ///
+    /// Since API 1.24.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Its labels.
+    ///
+    /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// `local` (one machine) or `global` (cluster-wide); `local` by default.
+    ///
+    /// Since API 1.24.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Creation time, RFC 3339 (sent by newer daemons).
@@ -47,6 +53,8 @@ pub struct VolumeCreateBody {
     #[serde(rename = "DriverOpts", default, skip_serializing_if = "Option::is_none")]
     pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
     /// Its labels.
+    ///
+    /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -76,6 +84,8 @@ pub struct VolumeListResponse {
     #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
     /// Warnings, e.g. about unreachable drivers.
+    ///
+    /// Since API 1.22.
     #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }

@@ -38,6 +38,8 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "path",
@@ -46,6 +48,8 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The resource to archive; relative paths start at the container's root.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -64,6 +68,8 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
                     encoding: ParamEncoding::Base64Json,
                     required: false,
                     description: "The archived path's file information, e.g. `{\"name\":\"root\",\"size\":4096,\"mode\":2147484096,\"mtime\":\"2014-02-27T20:51:23Z\",\"linkTarget\":\"\"}` for the doc's example value.",
+                    since: None,
+                    removed_in: None,
                 },
             ],
         },
@@ -93,6 +99,9 @@ pub const CONTAINER_ARCHIVE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.20"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `HEAD /containers/{id}/archive`: Stat a path in a container
@@ -130,6 +139,8 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "path",
@@ -138,6 +149,8 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The path in the container's filesystem.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -156,6 +169,8 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
                     encoding: ParamEncoding::Base64Json,
                     required: false,
                     description: "The path's file information.",
+                    since: None,
+                    removed_in: None,
                 },
             ],
         },
@@ -185,6 +200,9 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.20"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /containers/{id}/attach`: Attach to a container
@@ -224,6 +242,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "detachKeys",
@@ -232,6 +252,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Key sequence that detaches from the container: a letter or `ctrl-<value>`.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "logs",
@@ -240,6 +262,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Replay the logs first.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stream",
@@ -248,6 +272,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Stream output as it comes.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stdin",
@@ -256,6 +282,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "With stream, attach stdin.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stdout",
@@ -264,6 +292,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "With logs, replay stdout; with stream, attach stdout.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stderr",
@@ -272,6 +302,8 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "With logs, replay stderr; with stream, attach stderr.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -326,6 +358,9 @@ pub const CONTAINER_ATTACH: OperationInfo = OperationInfo {
         },
     ],
     upgrade: Some(Upgrade::Tcp),
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_attach`, all unset by default.
@@ -379,6 +414,8 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "detachKeys",
@@ -387,6 +424,8 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Key sequence that detaches from the container: a letter or `ctrl-<value>`.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "logs",
@@ -395,6 +434,8 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Replay the logs first.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stream",
@@ -403,6 +444,8 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Stream output as it comes.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -441,6 +484,9 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
         },
     ],
     upgrade: Some(Upgrade::Websocket),
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_attach_websocket`, all unset by default.
@@ -484,6 +530,8 @@ pub const CONTAINER_CHANGES: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -514,11 +562,16 @@ pub const CONTAINER_CHANGES: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /containers/create`: Create a container
 ///
 /// Creates a container from an image and a configuration; it does not start it.
+///
+/// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version.
 ///
 /// # Parameters
 ///
@@ -546,6 +599,8 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The container's name; must match `/?[a-zA-Z0-9_-]+`.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -553,6 +608,7 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
         type_name: Some("ContainerCreateBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ContainerCreateBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -605,6 +661,9 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_create`, all unset by default.
@@ -647,6 +706,8 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "v",
@@ -655,6 +716,8 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Also remove the container's anonymous volumes.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "force",
@@ -663,6 +726,8 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Kill the container first if it runs.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "link",
@@ -671,6 +736,8 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Remove the link of this name instead of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -717,6 +784,9 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_delete`, all unset by default.
@@ -760,6 +830,8 @@ pub const CONTAINER_EXPORT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -790,6 +862,9 @@ pub const CONTAINER_EXPORT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /containers/{id}/json`: Inspect a container
@@ -824,6 +899,8 @@ pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "size",
@@ -832,6 +909,8 @@ pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Report the container's sizes (SizeRw and SizeRootFs).",
+            since: Some("1.21"),
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -862,6 +941,9 @@ pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_inspect`, all unset by default.
@@ -870,7 +952,7 @@ pub const CONTAINER_INSPECT: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerInspectOptions {
-    /// Query parameter `size`: Report the container's sizes (SizeRw and SizeRootFs). Default: `false`.
+    /// Query parameter `size`: Report the container's sizes (SizeRw and SizeRootFs). Default: `false`. Since API 1.21.
     pub size: Option<bool>,
 }
 
@@ -902,6 +984,8 @@ pub const CONTAINER_KILL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "signal",
@@ -910,6 +994,8 @@ pub const CONTAINER_KILL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The signal, as a name like `SIGINT` or a number.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -940,6 +1026,9 @@ pub const CONTAINER_KILL: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_kill`, all unset by default.
@@ -955,6 +1044,8 @@ pub struct ContainerKillOptions {
 /// `GET /containers/json`: List containers
 ///
 /// Lists containers; only running ones unless `all` is set.
+///
+/// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`).
 ///
 /// # Parameters
 ///
@@ -984,6 +1075,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Include stopped containers, not only running ones.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "limit",
@@ -992,6 +1085,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Show only the most recently created containers, this many, stopped ones included.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "since",
@@ -1000,6 +1095,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only containers created after this container ID, stopped ones included.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "before",
@@ -1008,6 +1105,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only containers created before this container ID, stopped ones included.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "size",
@@ -1016,6 +1115,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Report the containers' sizes (SizeRw and SizeRootFs).",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "filters",
@@ -1024,6 +1125,8 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1054,6 +1157,9 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_list`, all unset by default.
@@ -1115,6 +1221,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "details",
@@ -1123,6 +1231,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Include the extra attributes given to the log driver.",
+            since: Some("1.23"),
+            removed_in: None,
         },
         ParamInfo {
             name: "follow",
@@ -1131,6 +1241,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Keep the stream open and follow new output.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stdout",
@@ -1139,6 +1251,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Include stdout.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stderr",
@@ -1147,6 +1261,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Include stderr.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "since",
@@ -1155,6 +1271,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only entries after this Unix timestamp; 0 means all.",
+            since: Some("1.19"),
+            removed_in: None,
         },
         ParamInfo {
             name: "timestamps",
@@ -1163,6 +1281,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Prefix every line with its timestamp.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "tail",
@@ -1171,6 +1291,8 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "How many lines from the end: `all` or a number.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1201,6 +1323,9 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_logs`, all unset by default.
@@ -1252,6 +1377,8 @@ pub const CONTAINER_PAUSE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1282,6 +1409,9 @@ pub const CONTAINER_PAUSE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
@@ -1317,6 +1447,8 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "path",
@@ -1325,6 +1457,8 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The directory to extract into; it must exist.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "noOverwriteDirNonDir",
@@ -1333,6 +1467,8 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::FormWordBool,
             required: false,
             description: "Fail rather than replace a directory with a non-directory or the reverse.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -1340,6 +1476,7 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
         type_name: None,
         content_type: "application/x-tar",
         required: true,
+        holds: Holds::Leaf,
     }),
     responses: &[
         ResponseInfo {
@@ -1384,6 +1521,9 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.20"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_put_archive`, all unset by default.
@@ -1423,6 +1563,8 @@ pub const CONTAINER_RENAME: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "name",
@@ -1431,6 +1573,8 @@ pub const CONTAINER_RENAME: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The new name.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1469,6 +1613,9 @@ pub const CONTAINER_RENAME: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /containers/{id}/resize`: Resize a container's TTY
@@ -1500,6 +1647,8 @@ pub const CONTAINER_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "h",
@@ -1508,6 +1657,8 @@ pub const CONTAINER_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Height of the TTY in rows.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "w",
@@ -1516,6 +1667,8 @@ pub const CONTAINER_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Width of the TTY in columns.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1546,6 +1699,9 @@ pub const CONTAINER_RESIZE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_resize`, all unset by default.
@@ -1586,6 +1742,8 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "t",
@@ -1594,6 +1752,8 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Seconds to wait before killing the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1624,6 +1784,9 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_restart`, all unset by default.
@@ -1637,6 +1800,8 @@ pub struct ContainerRestartOptions {
 }
 
 /// `POST /containers/{id}/start`: Start a container
+///
+/// Changed in API 1.24: Takes no body: a `HostConfig` sent here was applied before 1.24; from 1.24 a non-empty body is refused with 400, so host settings (sysctls included) go in the creation body.
 ///
 /// # Parameters
 ///
@@ -1663,6 +1828,8 @@ pub const CONTAINER_START: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "detachKeys",
@@ -1671,6 +1838,8 @@ pub const CONTAINER_START: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Key sequence that detaches from the container: a letter or `ctrl-<value>` with value one of a-z, @, ^, [, comma or _.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1709,6 +1878,9 @@ pub const CONTAINER_START: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_start`, all unset by default.
@@ -1726,6 +1898,8 @@ pub struct ContainerStartOptions {
 /// A live stream of resource usage samples, about one a second; with `stream=0`
 /// a single sample. `precpu_stats` is the previous sample's CPU figures, for
 /// computing a usage percentage.
+///
+/// Changed in API 1.21: Network traffic is counted per interface (`networks`) instead of in one `network` total.
 ///
 /// # Parameters
 ///
@@ -1751,6 +1925,8 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "stream",
@@ -1759,6 +1935,8 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Keep streaming samples; false sends one and closes.",
+            since: Some("1.19"),
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1789,6 +1967,9 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_stats`, all unset by default.
@@ -1828,6 +2009,8 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "t",
@@ -1836,6 +2019,8 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Seconds to wait before killing the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1874,6 +2059,9 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_stop`, all unset by default.
@@ -1918,6 +2106,8 @@ pub const CONTAINER_TOP: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "ps_args",
@@ -1926,6 +2116,8 @@ pub const CONTAINER_TOP: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Arguments for `ps`, e.g. `aux`.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1956,6 +2148,9 @@ pub const CONTAINER_TOP: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `container_top`, all unset by default.
@@ -1993,6 +2188,8 @@ pub const CONTAINER_UNPAUSE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -2023,13 +2220,16 @@ pub const CONTAINER_UNPAUSE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /containers/{id}/update`: Update a container's resources
 ///
 /// Changes resource limits and the restart policy of a container without recreating it.
 ///
-/// Since API 1.22.
+/// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`).
 ///
 /// # Parameters
 ///
@@ -2055,6 +2255,8 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -2062,6 +2264,7 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
         type_name: Some("ContainerUpdateBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ContainerUpdateBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -2098,6 +2301,9 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.22"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /containers/{id}/wait`: Wait for a container to stop
@@ -2127,6 +2333,8 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -2157,4 +2365,7 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };

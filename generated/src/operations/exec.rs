@@ -10,6 +10,8 @@ use crate::runtime::operation::*;
 /// Sets up a command to run in a running container; `exec_start` runs it.
 /// Answers the ID of the new exec instance.
 ///
+/// Changed in API 1.24: The body's `Container` field is no longer expected; the path names the container.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
@@ -34,6 +36,8 @@ pub const EXEC_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the container.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -41,6 +45,7 @@ pub const EXEC_CREATE: OperationInfo = OperationInfo {
         type_name: Some("ExecCreateBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ExecCreateBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -77,6 +82,9 @@ pub const EXEC_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /exec/{id}/json`: Inspect an exec instance
@@ -106,6 +114,8 @@ pub const EXEC_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID of the exec instance.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -136,6 +146,9 @@ pub const EXEC_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /exec/{id}/resize`: Resize an exec instance's TTY
@@ -171,6 +184,8 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID of the exec instance.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "h",
@@ -179,6 +194,8 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Height of the TTY in rows.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "w",
@@ -187,6 +204,8 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Width of the TTY in columns.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -217,6 +236,9 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `exec_resize`, all unset by default.
@@ -237,6 +259,8 @@ pub struct ExecResizeOptions {
 /// command has started. Otherwise the connection is hijacked, as for
 /// attaching to a container: it carries the command's output (framed
 /// stdout/stderr, or raw with a TTY) and, with `AttachStdin`, its input.
+///
+/// Changed in API 1.21: Answers 409 when the container is stopped or paused (a 20.10 daemon does so at older versions too). Changed in API 1.24: The body's `Container` field is no longer expected.
 ///
 /// # Parameters
 ///
@@ -266,6 +290,8 @@ pub const EXEC_START: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID of the exec instance.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -273,6 +299,7 @@ pub const EXEC_START: OperationInfo = OperationInfo {
         type_name: Some("ExecStartBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ExecStartBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -309,4 +336,7 @@ pub const EXEC_START: OperationInfo = OperationInfo {
         },
     ],
     upgrade: Some(Upgrade::Tcp),
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };

@@ -12,6 +12,8 @@ use crate::models::{AuthConfig, ImageListFilters, ImageSearchFilters};
 /// context, streaming progress as JSON lines. The build stops if the client
 /// drops the connection.
 ///
+/// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
+///
 /// # Parameters
 ///
 /// - `dockerfile` (`string`): Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
@@ -52,6 +54,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "t",
@@ -60,6 +64,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "remote",
@@ -68,6 +74,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "A Git repository or HTTP(S) URL of a Dockerfile or tarball to build from instead of the body.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "q",
@@ -76,6 +84,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Suppress the verbose build output.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "nocache",
@@ -84,6 +94,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Do not use the build cache.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "pull",
@@ -92,6 +104,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Pull the base image even when a local one exists.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "rm",
@@ -100,6 +114,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Remove intermediate containers after a successful build.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "forcerm",
@@ -108,6 +124,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Always remove intermediate containers.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "memory",
@@ -116,6 +134,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Memory limit of build containers in bytes.",
+            since: Some("1.18"),
+            removed_in: None,
         },
         ParamInfo {
             name: "memswap",
@@ -124,6 +144,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Memory plus swap limit; -1 for unlimited swap.",
+            since: Some("1.18"),
+            removed_in: None,
         },
         ParamInfo {
             name: "cpushares",
@@ -132,6 +154,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "CPU shares of build containers.",
+            since: Some("1.18"),
+            removed_in: None,
         },
         ParamInfo {
             name: "cpusetcpus",
@@ -140,6 +164,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "CPUs build containers may use, e.g. `0-3`.",
+            since: Some("1.18"),
+            removed_in: None,
         },
         ParamInfo {
             name: "cpuperiod",
@@ -148,6 +174,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "CPU period in microseconds.",
+            since: Some("1.19"),
+            removed_in: None,
         },
         ParamInfo {
             name: "cpuquota",
@@ -156,6 +184,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "CPU quota in microseconds per period.",
+            since: Some("1.19"),
+            removed_in: None,
         },
         ParamInfo {
             name: "buildargs",
@@ -164,6 +194,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "Build-time variables (ARG), as a JSON map; not for secrets.",
+            since: Some("1.21"),
+            removed_in: None,
         },
         ParamInfo {
             name: "shmsize",
@@ -172,6 +204,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Size of /dev/shm in bytes; 64 MB when omitted.",
+            since: Some("1.22"),
+            removed_in: None,
         },
         ParamInfo {
             name: "labels",
@@ -180,6 +214,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "Labels of the image, as a JSON map.",
+            since: Some("1.23"),
+            removed_in: None,
         },
         ParamInfo {
             name: "Content-type",
@@ -188,6 +224,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Plain,
             required: false,
             description: "The body's type, `application/x-tar`.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Config",
@@ -196,6 +234,8 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials per registry host, for pulling base images.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -203,6 +243,7 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
         type_name: None,
         content_type: "application/x-tar",
         required: true,
+        holds: Holds::Leaf,
     }),
     responses: &[
         ResponseInfo {
@@ -223,6 +264,9 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_build`, all unset by default.
@@ -233,7 +277,7 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
 pub struct ImageBuildOptions {
     /// Query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
     pub dockerfile: Option<String>,
-    /// Query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image.
+    /// Query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image. Changed in API 1.21: May be given several times, one name each, to tag the image under every name.
     pub tag: Option<String>,
     /// Query parameter `remote`: A Git repository or HTTP(S) URL of a Dockerfile or tarball to build from instead of the body.
     pub remote: Option<String>,
@@ -247,13 +291,13 @@ pub struct ImageBuildOptions {
     pub rm: Option<bool>,
     /// Query parameter `forcerm`: Always remove intermediate containers. Default: `false`.
     pub force_rm: Option<bool>,
-    /// Query parameter `memory`: Memory limit of build containers in bytes.
+    /// Query parameter `memory`: Memory limit of build containers in bytes. Since API 1.18.
     pub memory: Option<i64>,
-    /// Query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap.
+    /// Query parameter `memswap`: Memory plus swap limit; -1 for unlimited swap. Since API 1.18.
     pub memory_swap: Option<i64>,
-    /// Query parameter `cpushares`: CPU shares of build containers.
+    /// Query parameter `cpushares`: CPU shares of build containers. Since API 1.18.
     pub cpu_shares: Option<i64>,
-    /// Query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`.
+    /// Query parameter `cpusetcpus`: CPUs build containers may use, e.g. `0-3`. Since API 1.18.
     pub cpuset_cpus: Option<String>,
     /// Query parameter `cpuperiod`: CPU period in microseconds. Since API 1.19.
     pub cpu_period: Option<i64>,
@@ -261,9 +305,9 @@ pub struct ImageBuildOptions {
     pub cpu_quota: Option<i64>,
     /// Query parameter `buildargs`: Build-time variables (ARG), as a JSON map; not for secrets. Since API 1.21.
     pub build_args: Option<std::collections::BTreeMap<String, String>>,
-    /// Query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted.
+    /// Query parameter `shmsize`: Size of /dev/shm in bytes; 64 MB when omitted. Since API 1.22.
     pub shm_size: Option<i64>,
-    /// Query parameter `labels`: Labels of the image, as a JSON map.
+    /// Query parameter `labels`: Labels of the image, as a JSON map. Since API 1.23.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Header `Content-type`: The body's type, `application/x-tar`. Default: `application/x-tar`.
     pub content_type: Option<String>,
@@ -314,6 +358,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "ID or name of the container to commit.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "repo",
@@ -322,6 +368,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Repository name of the new image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "tag",
@@ -330,6 +378,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Tag of the new image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "comment",
@@ -338,6 +388,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Commit message.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "author",
@@ -346,6 +398,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Author of the image, e.g. `John Hannibal Smith <hannibal@a-team.com>`.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "pause",
@@ -354,6 +408,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Pause the container while committing.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "changes",
@@ -362,6 +418,8 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Dockerfile instructions to apply to the image, e.g. `CMD [\"sh\"]`.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -369,6 +427,7 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
         type_name: Some("ContainerConfig"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ContainerConfig"),
     }),
     responses: &[
         ResponseInfo {
@@ -397,6 +456,9 @@ pub const IMAGE_COMMIT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_commit`, all unset by default.
@@ -426,6 +488,8 @@ pub struct ImageCommitOptions {
 /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
 /// the request body (`fromSrc`), streaming progress as JSON lines. Closing
 /// the connection cancels a pull.
+///
+/// Changed in API 1.22: Closing the connection before a pull completes cancels it.
 ///
 /// # Parameters
 ///
@@ -458,6 +522,8 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Image to pull, possibly with a tag or digest.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "fromSrc",
@@ -466,6 +532,8 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Source to import: a URL, or `-` for the request body.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "repo",
@@ -474,6 +542,8 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Repository (and tag) to give an imported image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "tag",
@@ -482,6 +552,8 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Tag or digest; pulling with an empty tag pulls every tag.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Auth",
@@ -490,6 +562,8 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials or an identity token for the registry.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -497,6 +571,7 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
         type_name: None,
         content_type: "application/x-tar",
         required: false,
+        holds: Holds::Leaf,
     }),
     responses: &[
         ResponseInfo {
@@ -525,6 +600,9 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_create`, all unset by default.
@@ -575,6 +653,8 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name or ID of the image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "force",
@@ -583,6 +663,8 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Remove even when containers use it or it has several tags.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "noprune",
@@ -591,6 +673,8 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Keep untagged parent images.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -629,6 +713,9 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_delete`, all unset by default.
@@ -688,6 +775,8 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name (with optional tag) or ID of the image.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -710,6 +799,9 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /images/get`: Export several images as one tarball
@@ -757,6 +849,8 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -779,6 +873,9 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_get_all`, all unset by default.
@@ -818,6 +915,8 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name or ID of the image.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -848,6 +947,9 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /images/{name}/json`: Inspect an image
@@ -875,6 +977,8 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name or ID of the image.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -905,6 +1009,9 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /images/json`: List images
@@ -939,6 +1046,8 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Include intermediate images.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "filters",
@@ -947,6 +1056,8 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "filter",
@@ -955,6 +1066,8 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only images whose repository name matches.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -977,6 +1090,9 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_list`, all unset by default.
@@ -1030,6 +1146,8 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Suppress the progress lines and send only the final confirmation.",
+            since: Some("1.23"),
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -1037,6 +1155,7 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
         type_name: None,
         content_type: "application/x-tar",
         required: true,
+        holds: Holds::Leaf,
     }),
     responses: &[
         ResponseInfo {
@@ -1057,6 +1176,9 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_load`, all unset by default.
@@ -1065,7 +1187,7 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImageLoadOptions {
-    /// Query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`.
+    /// Query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`. Since API 1.23.
     pub quiet: Option<bool>,
 }
 
@@ -1074,6 +1196,8 @@ pub struct ImageLoadOptions {
 /// Pushes an image, streaming progress as JSON lines. To push to a private
 /// registry, the image must be tagged with that registry's host and port.
 /// Closing the connection cancels the push.
+///
+/// Changed in API 1.22: Closing the connection before the push completes cancels it.
 ///
 /// # Parameters
 ///
@@ -1104,6 +1228,8 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the image, with the registry host for a private registry.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "tag",
@@ -1112,6 +1238,8 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The tag to push.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Auth",
@@ -1120,6 +1248,8 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: true,
             description: "Credentials or an identity token.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1150,6 +1280,9 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_push`, all unset by default.
@@ -1194,6 +1327,8 @@ pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The term to search for.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "limit",
@@ -1202,6 +1337,8 @@ pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Maximum number of results.",
+            since: Some("1.24"),
+            removed_in: None,
         },
         ParamInfo {
             name: "filters",
@@ -1210,6 +1347,8 @@ pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: Some("1.24"),
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1232,6 +1371,9 @@ pub const IMAGE_SEARCH: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_search`, all unset by default.
@@ -1275,6 +1417,8 @@ pub const IMAGE_TAG: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name or ID of the image.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "repo",
@@ -1283,6 +1427,8 @@ pub const IMAGE_TAG: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The repository to tag into.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "tag",
@@ -1291,6 +1437,8 @@ pub const IMAGE_TAG: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The new tag.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -1337,6 +1485,9 @@ pub const IMAGE_TAG: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `image_tag`, all unset by default.

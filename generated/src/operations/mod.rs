@@ -4,8 +4,8 @@
 //! (optional query parameters and headers) of every operation that takes any.
 
 pub use crate::runtime::operation::{
-    BodyKind, Method, OperationInfo, ParamEncoding, ParamInfo, ParamLocation,
-    RequestBodyInfo, ResponseInfo, Upgrade,
+    BodyKind, FieldVersions, Holds, Method, OperationInfo, ParamEncoding, ParamInfo,
+    ParamLocation, RequestBodyInfo, ResponseInfo, TypeVersions, Upgrade,
 };
 
 pub mod containers;

@@ -8,6 +8,8 @@ use crate::models::NetworkListFilters;
 
 /// `POST /networks/{id}/connect`: Connect a container to a network
 ///
+/// Since API 1.21. Changed in API 1.22: Takes `EndpointConfig`, which can give the container static IPv4 and IPv6 addresses on the network.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the network.
@@ -32,6 +34,8 @@ pub const NETWORK_CONNECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the network.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -39,6 +43,7 @@ pub const NETWORK_CONNECT: OperationInfo = OperationInfo {
         type_name: Some("NetworkConnectBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("NetworkConnectBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -75,9 +80,14 @@ pub const NETWORK_CONNECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /networks/create`: Create a network
+///
+/// Since API 1.21. Changed in API 1.22: `IPAM.Options` passes options to a custom IPAM driver.
 ///
 /// # Responses
 ///
@@ -97,6 +107,7 @@ pub const NETWORK_CREATE: OperationInfo = OperationInfo {
         type_name: Some("NetworkCreateBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("NetworkCreateBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -133,9 +144,14 @@ pub const NETWORK_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `DELETE /networks/{id}`: Remove a network
+///
+/// Since API 1.21.
 ///
 /// # Parameters
 ///
@@ -161,6 +177,8 @@ pub const NETWORK_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the network.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -199,9 +217,14 @@ pub const NETWORK_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /networks/{id}/disconnect`: Disconnect a container from a network
+///
+/// Since API 1.21.
 ///
 /// # Parameters
 ///
@@ -227,6 +250,8 @@ pub const NETWORK_DISCONNECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the network.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -234,6 +259,7 @@ pub const NETWORK_DISCONNECT: OperationInfo = OperationInfo {
         type_name: Some("NetworkDisconnectBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("NetworkDisconnectBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -270,9 +296,14 @@ pub const NETWORK_DISCONNECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /networks/{id}`: Inspect a network
+///
+/// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
 ///
 /// # Parameters
 ///
@@ -297,6 +328,8 @@ pub const NETWORK_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the network.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -327,9 +360,14 @@ pub const NETWORK_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /networks`: List networks
+///
+/// Since API 1.21.
 ///
 /// # Parameters
 ///
@@ -353,6 +391,8 @@ pub const NETWORK_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -375,6 +415,9 @@ pub const NETWORK_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `network_list`, all unset by default.

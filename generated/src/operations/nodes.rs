@@ -47,6 +47,8 @@ pub const NODE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the node.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "force",
@@ -55,6 +57,8 @@ pub const NODE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Remove the node even when it is not down.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -109,6 +113,9 @@ pub const NODE_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `node_delete`, all unset by default.
@@ -158,6 +165,8 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the node.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -204,6 +213,9 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /nodes`: List nodes
@@ -244,6 +256,8 @@ pub const NODE_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -282,6 +296,9 @@ pub const NODE_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `node_list`, all unset by default.
@@ -336,6 +353,8 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID of the node.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "version",
@@ -344,6 +363,8 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The `Version.Index` of the node the new spec is based on; a stale one is refused, so concurrent writes do not clash.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -351,6 +372,7 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
         type_name: Some("NodeSpec"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("NodeSpec"),
     }),
     responses: &[
         ResponseInfo {
@@ -395,4 +417,7 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };

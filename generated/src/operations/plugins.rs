@@ -41,6 +41,8 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "force",
@@ -49,6 +51,8 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -87,6 +91,9 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `plugin_delete`, all unset by default.
@@ -133,6 +140,8 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -171,6 +180,9 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /plugins/{name}/enable`: Enable a plugin
@@ -212,6 +224,8 @@ pub const PLUGIN_ENABLE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "timeout",
@@ -220,6 +234,8 @@ pub const PLUGIN_ENABLE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -258,6 +274,9 @@ pub const PLUGIN_ENABLE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `plugin_enable`, all unset by default.
@@ -306,6 +325,8 @@ pub const PLUGIN_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -328,6 +349,9 @@ pub const PLUGIN_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /plugins`: List plugins
@@ -371,6 +395,9 @@ pub const PLUGIN_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /plugins/pull`: Pull and install a plugin
@@ -414,6 +441,8 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The reference to pull, possibly with a tag (`latest` when absent) or a digest. The daemon needs it.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "name",
@@ -422,6 +451,8 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "The local name to install the plugin under; the reference given in `remote` when absent.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Auth",
@@ -430,6 +461,8 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials for the registry.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -437,6 +470,7 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
         type_name: Some("list<PluginPrivilege>"),
         content_type: "application/json",
         required: true,
+        holds: Holds::List(&Holds::Model("PluginPrivilege")),
     }),
     responses: &[
         ResponseInfo {
@@ -453,6 +487,8 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
                     encoding: ParamEncoding::Plain,
                     required: false,
                     description: "The local name the plugin is installed under.",
+                    since: None,
+                    removed_in: None,
                 },
             ],
         },
@@ -474,6 +510,9 @@ pub const PLUGIN_PULL: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `plugin_pull`, all unset by default.
@@ -525,6 +564,8 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the plugin, with the registry host for a private registry and an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Auth",
@@ -533,6 +574,8 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials for the registry.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -555,6 +598,9 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `plugin_push`, all unset by default.

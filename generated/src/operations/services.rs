@@ -44,6 +44,8 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials or an identity token for the registry of the image.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -51,6 +53,7 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
         type_name: Some("ServiceSpec"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ServiceSpec"),
     }),
     responses: &[
         ResponseInfo {
@@ -103,6 +106,9 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `service_create`, all unset by default.
@@ -146,6 +152,8 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the service.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -192,6 +200,9 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /services/{id}`: Inspect a service
@@ -223,6 +234,8 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the service.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -269,6 +282,9 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /services`: List services
@@ -299,6 +315,8 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -337,6 +355,9 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `service_list`, all unset by default.
@@ -390,6 +411,8 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID or name of the service.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "version",
@@ -398,6 +421,8 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The `Version.Index` of the service object being updated.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Registry-Auth",
@@ -406,6 +431,8 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Credentials or an identity token for the registry of the image.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -413,6 +440,7 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
         type_name: Some("ServiceSpec"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("ServiceSpec"),
     }),
     responses: &[
         ResponseInfo {
@@ -457,6 +485,9 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `service_update`, all unset by default.

@@ -38,6 +38,7 @@ pub const SWARM_INIT: OperationInfo = OperationInfo {
         type_name: Some("SwarmInitBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("SwarmInitBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -82,6 +83,9 @@ pub const SWARM_INIT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /swarm`: Inspect the swarm
@@ -141,6 +145,9 @@ pub const SWARM_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /swarm/join`: Join an existing swarm
@@ -174,6 +181,7 @@ pub const SWARM_JOIN: OperationInfo = OperationInfo {
         type_name: Some("SwarmJoinBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("SwarmJoinBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -218,6 +226,9 @@ pub const SWARM_JOIN: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `POST /swarm/leave`: Leave the swarm
@@ -252,6 +263,8 @@ pub const SWARM_LEAVE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Leave even when this is the last manager or leaving breaks the swarm's quorum.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -290,6 +303,9 @@ pub const SWARM_LEAVE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `swarm_leave`, all unset by default.
@@ -349,6 +365,8 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The `Version.Index` of the swarm the new spec is based on; a stale one is refused, so concurrent writes do not clash.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "rotateWorkerToken",
@@ -357,6 +375,8 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::FormWordBool,
             required: false,
             description: "Replace the worker join token with a new one.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "rotateManagerToken",
@@ -365,6 +385,8 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::FormWordBool,
             required: false,
             description: "Replace the manager join token with a new one.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -372,6 +394,7 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
         type_name: Some("SwarmSpec"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("SwarmSpec"),
     }),
     responses: &[
         ResponseInfo {
@@ -416,6 +439,9 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `swarm_update`, all unset by default.

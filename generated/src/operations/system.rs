@@ -37,6 +37,7 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
         type_name: Some("AuthConfig"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("AuthConfig"),
     }),
     responses: &[
         ResponseInfo {
@@ -65,6 +66,9 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /events`: Stream events
@@ -88,6 +92,8 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
 /// `exec_detach` (a client detaching from a container or exec process).
 /// Removing an image name emits `untag`; removing an image by ID or through
 /// its last tag also emits `delete`.
+///
+/// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save.
 ///
 /// # Parameters
 ///
@@ -114,6 +120,8 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Replay the events that happened since this moment (a Unix timestamp), then keep streaming.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "until",
@@ -122,6 +130,8 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Stream the events up to this moment (a Unix timestamp), then stop.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "filters",
@@ -130,6 +140,8 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "Which events to send, as a JSON map of filter lists.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -160,6 +172,9 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `system_events`, all unset by default.
@@ -181,6 +196,8 @@ pub struct SystemEventsOptions {
 /// Reports on the daemon and its host: object counts, the storage driver,
 /// kernel and OS, resources, proxies, registry configuration, plugins and
 /// the features the kernel supports.
+///
+/// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`).
 ///
 /// # Responses
 ///
@@ -213,6 +230,9 @@ pub const SYSTEM_INFO: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /_ping`: Ping the daemon
@@ -250,6 +270,9 @@ pub const SYSTEM_PING: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /version`: Show version information
@@ -287,4 +310,7 @@ pub const SYSTEM_VERSION: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };

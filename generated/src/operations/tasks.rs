@@ -35,6 +35,8 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "ID of the task.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -81,6 +83,9 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /tasks`: List tasks
@@ -115,6 +120,8 @@ pub const TASK_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -153,6 +160,9 @@ pub const TASK_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `task_list`, all unset by default.

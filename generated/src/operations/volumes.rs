@@ -26,6 +26,7 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
         type_name: Some("VolumeCreateBody"),
         content_type: "application/json",
         required: true,
+        holds: Holds::Model("VolumeCreateBody"),
     }),
     responses: &[
         ResponseInfo {
@@ -46,6 +47,9 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `DELETE /volumes/{name}`: Remove a volume
@@ -78,6 +82,8 @@ pub const VOLUME_DELETE: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the volume.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -116,6 +122,9 @@ pub const VOLUME_DELETE: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /volumes/{name}`: Inspect a volume
@@ -145,6 +154,8 @@ pub const VOLUME_INSPECT: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "Name of the volume.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -175,6 +186,9 @@ pub const VOLUME_INSPECT: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /volumes`: List volumes
@@ -203,6 +217,8 @@ pub const VOLUME_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -225,6 +241,9 @@ pub const VOLUME_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: Some("1.21"),
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `volume_list`, all unset by default.

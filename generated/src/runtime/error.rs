@@ -71,6 +71,21 @@ pub enum Error {
         /// The oldest version this crate supports.
         minimum: &'static str,
     },
+    /// The request uses an operation, parameter or body field that the API
+    /// version in use does not have (checked before sending; see
+    /// `Docker::with_version_check`). The daemon would silently ignore it.
+    Version {
+        /// The operation id.
+        operation: &'static str,
+        /// What is used, e.g. `HostConfig.CgroupnsMode` or `query parameter \`since\``.
+        item: String,
+        /// The version that introduced it, when it is too new.
+        since: Option<&'static str>,
+        /// The version that removed it, when it is gone.
+        removed_in: Option<&'static str>,
+        /// The API version in use.
+        in_use: String,
+    },
     /// A request could not be built from the given arguments.
     Request {
         /// The operation id.
@@ -130,6 +145,17 @@ impl fmt::Display for Error {
                 f,
                 "the daemon speaks API {daemon} at most, below the oldest version this crate supports ({minimum})"
             ),
+            Error::Version { operation, item, since, removed_in, in_use } => match (since, removed_in) {
+                (_, Some(removed)) => write!(
+                    f,
+                    "{operation}: {item} was removed in API {removed}; this daemon speaks {in_use}"
+                ),
+                (Some(since), None) => write!(
+                    f,
+                    "{operation}: {item} needs API {since}; this daemon speaks {in_use}"
+                ),
+                (None, None) => write!(f, "{operation}: {item} is not in API {in_use}"),
+            },
             Error::Request { operation, message } => write!(f, "{operation}: cannot build the request: {message}"),
         }
     }

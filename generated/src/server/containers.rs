@@ -495,6 +495,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Creates a container from an image and a configuration; it does not start it.
     ///
+    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version.
+    ///
     /// # Parameters
     ///
     /// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
@@ -635,6 +637,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// `GET /containers/json`: List containers
     ///
     /// Lists containers; only running ones unless `all` is set.
+    ///
+    /// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`).
     ///
     /// # Parameters
     ///
@@ -840,6 +844,8 @@ pub trait ContainersApi: Send + Sync + 'static {
 
     /// `POST /containers/{id}/start`: Start a container
     ///
+    /// Changed in API 1.24: Takes no body: a `HostConfig` sent here was applied before 1.24; from 1.24 a non-empty body is refused with 400, so host settings (sysctls included) go in the creation body.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -869,6 +875,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// A live stream of resource usage samples, about one a second; with `stream=0`
     /// a single sample. `precpu_stats` is the previous sample's CPU figures, for
     /// computing a usage percentage.
+    ///
+    /// Changed in API 1.21: Network traffic is counted per interface (`networks`) instead of in one `network` total.
     ///
     /// # Parameters
     ///
@@ -977,7 +985,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
     ///
-    /// Since API 1.22.
+    /// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`).
     ///
     /// # Parameters
     ///

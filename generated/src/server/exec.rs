@@ -71,6 +71,8 @@ pub trait ExecApi: Send + Sync + 'static {
     /// Sets up a command to run in a running container; `exec_start` runs it.
     /// Answers the ID of the new exec instance.
     ///
+    /// Changed in API 1.24: The body's `Container` field is no longer expected; the path names the container.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -157,6 +159,8 @@ pub trait ExecApi: Send + Sync + 'static {
     /// command has started. Otherwise the connection is hijacked, as for
     /// attaching to a container: it carries the command's output (framed
     /// stdout/stderr, or raw with a TTY) and, with `AttachStdin`, its input.
+    ///
+    /// Changed in API 1.21: Answers 409 when the container is stopped or paused (a 20.10 daemon does so at older versions too). Changed in API 1.24: The body's `Container` field is no longer expected.
     ///
     /// # Parameters
     ///

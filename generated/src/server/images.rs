@@ -163,6 +163,8 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// context, streaming progress as JSON lines. The build stops if the client
     /// drops the connection.
     ///
+    /// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
+    ///
     /// # Parameters
     ///
     /// - `dockerfile` (`string`): Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
@@ -249,6 +251,8 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// Pulls an image from a registry (`fromImage`) or imports one from a URL or
     /// the request body (`fromSrc`), streaming progress as JSON lines. Closing
     /// the connection cancels a pull.
+    ///
+    /// Changed in API 1.22: Closing the connection before a pull completes cancels it.
     ///
     /// # Parameters
     ///
@@ -514,6 +518,8 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// Pushes an image, streaming progress as JSON lines. To push to a private
     /// registry, the image must be tagged with that registry's host and port.
     /// Closing the connection cancels the push.
+    ///
+    /// Changed in API 1.22: Closing the connection before the push completes cancels it.
     ///
     /// # Parameters
     ///

@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 pub use crate::runtime::server::{
-    BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame,
-    ServerConfig, ServerError,
+    requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream,
+    Output, OutputFrame, ServerConfig, ServerError,
 };
 
 #[cfg(feature = "websocket")]
@@ -68,7 +68,8 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// A builder serving API versions 1.18 to 1.24, with a 16 MiB limit on JSON bodies.
+    /** A builder serving API versions 1.18 to 1.24 (each request's version is
+ [`requested_api_version`] inside an implementation), with a 16 MiB limit on JSON bodies.*/
     pub fn new() -> Self {
         ServerBuilder {
             tags: Vec::new(),

@@ -95,6 +95,8 @@ pub enum NetworkListReply {
 pub trait NetworksApi: Send + Sync + 'static {
     /// `POST /networks/{id}/connect`: Connect a container to a network
     ///
+    /// Since API 1.21. Changed in API 1.22: Takes `EndpointConfig`, which can give the container static IPv4 and IPv6 addresses on the network.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
@@ -120,6 +122,8 @@ pub trait NetworksApi: Send + Sync + 'static {
 
     /// `POST /networks/create`: Create a network
     ///
+    /// Since API 1.21. Changed in API 1.22: `IPAM.Options` passes options to a custom IPAM driver.
+    ///
     /// # Responses
     ///
     /// - 201: no error. JSON `NetworkCreateResponse`.
@@ -139,6 +143,8 @@ pub trait NetworksApi: Send + Sync + 'static {
     }
 
     /// `DELETE /networks/{id}`: Remove a network
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -163,6 +169,8 @@ pub trait NetworksApi: Send + Sync + 'static {
     }
 
     /// `POST /networks/{id}/disconnect`: Disconnect a container from a network
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///
@@ -189,6 +197,8 @@ pub trait NetworksApi: Send + Sync + 'static {
 
     /// `GET /networks/{id}`: Inspect a network
     ///
+    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
@@ -211,6 +221,8 @@ pub trait NetworksApi: Send + Sync + 'static {
     }
 
     /// `GET /networks`: List networks
+    ///
+    /// Since API 1.21.
     ///
     /// # Parameters
     ///

@@ -121,6 +121,8 @@ pub trait SystemApi: Send + Sync + 'static {
     /// Removing an image name emits `untag`; removing an image by ID or through
     /// its last tag also emits `delete`.
     ///
+    /// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save.
+    ///
     /// # Parameters
     ///
     /// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
@@ -149,6 +151,8 @@ pub trait SystemApi: Send + Sync + 'static {
     /// Reports on the daemon and its host: object counts, the storage driver,
     /// kernel and OS, resources, proxies, registry configuration, plugins and
     /// the features the kernel supports.
+    ///
+    /// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`).
     ///
     /// # Responses
     ///

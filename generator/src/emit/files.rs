@@ -100,16 +100,25 @@ const EXAMPLES: [(&str, &str); 6] = [
 ];
 
 /// Copies the runtime to `src/runtime/` and the examples to `examples/`.
-pub fn emit_runtime(out: &mut FileSet) {
+pub fn emit_runtime(ir: &Ir, out: &mut FileSet) {
     for (path, text) in RUNTIME {
         out.insert(path.to_string(), format!("{RUST_HEADER}\n{text}"));
     }
-    for (name, text) in EXAMPLES {
-        out.insert(
-            format!("examples/{name}.rs"),
-            format!("{RUST_HEADER}\n{text}"),
-        );
+    if has_examples(ir) {
+        for (name, text) in EXAMPLES {
+            out.insert(
+                format!("examples/{name}.rs"),
+                format!("{RUST_HEADER}\n{text}"),
+            );
+        }
     }
+}
+
+/// The examples are written against the spec's newest version; a crate
+/// generated for an older one goes without them rather than with examples
+/// that use what it lacks.
+fn has_examples(ir: &Ir) -> bool {
+    ir.meta.api_version == ir.meta.spec_version
 }
 
 pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
@@ -119,6 +128,7 @@ pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
 - [`Docker`] (feature `client`, on by default): the async client, one method per operation.\n\
 - [`models`]: request and response bodies, one module per tag.\n\
 - [`operations`]: what the spec says of every operation, as data, and each operation's options.\n\
+- [`versions`]: when each field of each model exists, for the client's version check.\n\
 - `client`: the pending calls and outcome types of the client's methods, one module per tag.\n\
 - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n\n\
 Requests go to `{}/...` on `{}` unless configured otherwise.",
@@ -135,6 +145,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub mod operations;
         pub mod prelude;
         mod runtime;
+        pub mod versions;
         #[cfg(feature = "client")]
         pub mod client;
         #[cfg(feature = "server")]
@@ -242,7 +253,7 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             rows.push(OperationRow {
                 tag: &op.tag,
                 id: &op.id,
-                method: &op.method,
+                method: op.method.as_str(),
                 path: &op.path,
                 summary: op.summary.replace('|', "\\|"),
             });
@@ -257,6 +268,7 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     ctx.insert("operation_count", &ir.operations.len());
     ctx.insert("operations", &rows);
     ctx.insert("readme", &ir.meta.readme);
+    ctx.insert("examples", &has_examples(ir));
     ctx.insert("document", &super::openapi::document(ir)?);
     for (name, _) in TEMPLATES {
         let text = tera

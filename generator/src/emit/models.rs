@@ -177,7 +177,12 @@ fn open_enum(
     let variants = values.iter().map(|v| {
         let vname = ident(&v.rust_name);
         let text = doc_text(if v.doc.is_empty() { &v.value } else { &v.doc });
-        let vdoc = doc_attrs(&format!("`{}`: {}", v.value, text));
+        let range = super::rust::versions_doc(&v.versions);
+        let vdoc = if range.is_empty() {
+            doc_attrs(&format!("`{}`: {}", v.value, text))
+        } else {
+            doc_attrs(&format!("`{}`: {}\n\n{range}", v.value, text))
+        };
         quote! { #vdoc #vname, }
     });
     let to_str = values.iter().map(|v| {

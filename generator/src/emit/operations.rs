@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::{Body, Encoding, Ir, Operation, Param, ResponseKind, Upgrade};
 use crate::types::{Scalar, TypeExpr};
+use crate::words::HttpMethod;
 
 use super::rust::{
     collect_names, doc_attrs, doc_text, erratum_doc, ident, is_enum, render_file, rust_type,
@@ -27,7 +28,7 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         let mut names = BTreeSet::new();
         let mut items = Vec::new();
         for op in &ops {
-            items.push(descriptor(op));
+            items.push(descriptor(ir, op));
             if super::client::optional_params(op).next().is_some() {
                 items.push(options_struct(ir, op));
                 for p in super::client::optional_params(op) {
@@ -53,7 +54,8 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let count = all.len();
     let tokens = quote! {
         pub use crate::runtime::operation::{
-            BodyKind, Method, OperationInfo, ParamEncoding, ParamInfo, ParamLocation, RequestBodyInfo, ResponseInfo, Upgrade,
+            BodyKind, FieldVersions, Holds, Method, OperationInfo, ParamEncoding, ParamInfo, ParamLocation, RequestBodyInfo, ResponseInfo,
+            TypeVersions, Upgrade,
         };
         #( pub mod #modules; )*
 
@@ -72,13 +74,13 @@ responses, as constants the client and server build on, plus the options struct\
     Ok(())
 }
 
-fn method_tokens(method: &str) -> TokenStream {
+fn method_tokens(method: HttpMethod) -> TokenStream {
     match method {
-        "GET" => quote!(Method::Get),
-        "POST" => quote!(Method::Post),
-        "PUT" => quote!(Method::Put),
-        "DELETE" => quote!(Method::Delete),
-        _ => quote!(Method::Head),
+        HttpMethod::Get => quote!(Method::Get),
+        HttpMethod::Post => quote!(Method::Post),
+        HttpMethod::Put => quote!(Method::Put),
+        HttpMethod::Delete => quote!(Method::Delete),
+        HttpMethod::Head => quote!(Method::Head),
     }
 }
 
@@ -100,8 +102,10 @@ fn param_info(p: &Param, location: TokenStream) -> TokenStream {
     let enc = encoding_tokens(p.encoding);
     let required = p.required;
     let description = &p.doc;
+    let since = opt_str(p.versions.since.clone());
+    let removed_in = opt_str(p.versions.removed_in.clone());
     quote! {
-        ParamInfo { name: #name, location: #location, type_name: #ty, encoding: #enc, required: #required, description: #description }
+        ParamInfo { name: #name, location: #location, type_name: #ty, encoding: #enc, required: #required, description: #description, since: #since, removed_in: #removed_in }
     }
 }
 
@@ -170,11 +174,11 @@ pub fn operation_doc(op: &Operation) -> String {
     doc
 }
 
-fn descriptor(op: &Operation) -> TokenStream {
+fn descriptor(ir: &Ir, op: &Operation) -> TokenStream {
     let konst = format_ident!("{}", op.names.descriptor);
     let id = &op.id;
     let tag = &op.tag;
-    let method = method_tokens(&op.method);
+    let method = method_tokens(op.method);
     let path = &op.path;
     let summary = &op.summary;
     let params = op
@@ -195,14 +199,15 @@ fn descriptor(op: &Operation) -> TokenStream {
         None => quote!(None),
         Some(Body::Json { ty, required, .. }) => {
             let t = ty.to_string();
-            quote!(Some(RequestBodyInfo { kind: BodyKind::Json, type_name: Some(#t), content_type: "application/json", required: #required }))
+            let holds = super::versions::holds(ir, ty);
+            quote!(Some(RequestBodyInfo { kind: BodyKind::Json, type_name: Some(#t), content_type: "application/json", required: #required, holds: #holds }))
         }
         Some(Body::Raw {
             content_type,
             required,
             ..
         }) => {
-            quote!(Some(RequestBodyInfo { kind: BodyKind::Raw, type_name: None, content_type: #content_type, required: #required }))
+            quote!(Some(RequestBodyInfo { kind: BodyKind::Raw, type_name: None, content_type: #content_type, required: #required, holds: Holds::Leaf }))
         }
     };
     let responses = op.responses.values().map(|r| {
@@ -227,6 +232,9 @@ fn descriptor(op: &Operation) -> TokenStream {
         Some(Upgrade::Tcp) => quote!(Some(Upgrade::Tcp)),
         Some(Upgrade::Websocket) => quote!(Some(Upgrade::Websocket)),
     };
+    let since = opt_str(op.versions.since.clone());
+    let removed_in = opt_str(op.versions.removed_in.clone());
+    let deprecated = opt_str(op.versions.deprecated.as_ref().map(|d| d.version.clone()));
     let docs = doc_attrs(&operation_doc(op));
     quote! {
         #docs
@@ -240,6 +248,9 @@ fn descriptor(op: &Operation) -> TokenStream {
             request_body: #body,
             responses: &[ #( #responses ),* ],
             upgrade: #upgrade,
+            since: #since,
+            removed_in: #removed_in,
+            deprecated: #deprecated,
         };
     }
 }

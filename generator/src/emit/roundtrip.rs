@@ -473,7 +473,7 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
         };
         status_arms.push(arm);
     }
-    let check_message = if op.method == "HEAD" {
+    let check_message = if op.method == crate::words::HttpMethod::Head {
         // A HEAD answer has no body to carry the message.
         quote! {
             let (got, _message) = support::api_error(error);

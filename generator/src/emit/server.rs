@@ -477,13 +477,13 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
     let api_version = &ir.meta.api_version;
     let min_version = &ir.meta.min_api_version;
     let new_doc = format!(
-        " A builder serving API versions {min_version} to {api_version}, with a 16 MiB limit on JSON bodies."
+        " A builder serving API versions {min_version} to {api_version} (each request's version is\n [`requested_api_version`] inside an implementation), with a 16 MiB limit on JSON bodies."
     );
     let tokens = quote! {
         use std::sync::Arc;
 
         pub use crate::runtime::server::{
-            BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServerConfig, ServerError,
+            requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServerConfig, ServerError,
         };
         #[cfg(feature = "websocket")]
         pub use crate::runtime::server::{ServerWebSocket, WebSocketTask};

@@ -5,6 +5,7 @@
 //! - [`Docker`] (feature `client`, on by default): the async client, one method per operation.
 //! - [`models`]: request and response bodies, one module per tag.
 //! - [`operations`]: what the spec says of every operation, as data, and each operation's options.
+//! - [`versions`]: when each field of each model exists, for the client's version check.
 //! - `client`: the pending calls and outcome types of the client's methods, one module per tag.
 //! - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.
 //!
@@ -17,6 +18,8 @@ pub mod operations;
 pub mod prelude;
 
 mod runtime;
+
+pub mod versions;
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -34,6 +34,8 @@ pub const PET_FEED: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The pet's name.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: Some(RequestBodyInfo {
@@ -41,6 +43,7 @@ pub const PET_FEED: OperationInfo = OperationInfo {
         type_name: None,
         content_type: "application/octet-stream",
         required: false,
+        holds: Holds::Leaf,
     }),
     responses: &[
         ResponseInfo {
@@ -65,11 +68,16 @@ pub const PET_FEED: OperationInfo = OperationInfo {
                     encoding: ParamEncoding::Base64Json,
                     required: false,
                     description: "The bowl used.",
+                    since: None,
+                    removed_in: None,
                 },
             ],
         },
     ],
     upgrade: Some(Upgrade::Tcp),
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// `GET /pets`: List pets
@@ -98,6 +106,8 @@ pub const PET_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only pets of this species.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "vaccinated",
@@ -106,6 +116,8 @@ pub const PET_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::FormWordBool,
             required: false,
             description: "Only vaccinated pets.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "filters",
@@ -114,6 +126,8 @@ pub const PET_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Json,
             required: false,
             description: "JSON-encoded filters.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "since",
@@ -122,6 +136,8 @@ pub const PET_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Only pets added after this Unix time.",
+            since: Some("2.1"),
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -136,6 +152,9 @@ pub const PET_LIST: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `pet_list`, all unset by default.
@@ -179,6 +198,8 @@ pub const PET_PHOTO: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: true,
             description: "The pet's name.",
+            since: None,
+            removed_in: None,
         },
         ParamInfo {
             name: "X-Shop-Token",
@@ -187,6 +208,8 @@ pub const PET_PHOTO: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Base64UrlJson,
             required: false,
             description: "Who asks.",
+            since: None,
+            removed_in: None,
         },
     ],
     request_body: None,
@@ -209,6 +232,9 @@ pub const PET_PHOTO: OperationInfo = OperationInfo {
         },
     ],
     upgrade: None,
+    since: None,
+    removed_in: None,
+    deprecated: None,
 };
 
 /// The optional parameters of `pet_photo`, all unset by default.

@@ -1,0 +1,77 @@
+//! The client's version check against the test daemon: pinned to an older
+//! API version, a request that uses something newer fails before it is sent,
+//! and goes through once the check is off.
+
+mod common;
+
+use common::*;
+use docker_remote_api::prelude::*;
+
+/// A body that sets `HostConfig.Sysctls`, which API 1.24 introduced.
+fn with_sysctls() -> ContainerCreateBody {
+    let mut body = config(&["true"]);
+    let host = body.host_config.get_or_insert_with(Default::default);
+    host.sysctls = Some([("net.ipv4.ip_forward".to_string(), "1".to_string())].into());
+    body
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn a_too_new_body_field_fails_before_sending_and_passes_with_the_check_off() {
+    busybox().await;
+    let docker = docker();
+    docker.set_api_version("1.23").unwrap();
+    let before = docker.container_list().all(true).await.unwrap().len();
+
+    let err = docker.container_create(&with_sysctls()).await.unwrap_err();
+    let Error::Version {
+        item,
+        since,
+        in_use,
+        ..
+    } = &err
+    else {
+        panic!("expected a version error, got {err:?}");
+    };
+    assert_eq!(item, "HostConfig.Sysctls");
+    assert_eq!((*since, in_use.as_str()), (Some("1.24"), "1.23"));
+    assert_eq!(
+        err.to_string(),
+        "container_create: HostConfig.Sysctls needs API 1.24; this daemon speaks 1.23"
+    );
+    // Nothing reached the daemon.
+    let after = docker.container_list().all(true).await.unwrap().len();
+    assert_eq!(after, before);
+
+    // The daemon itself takes the request at /v1.23 (it ignores what that version lacks).
+    let unchecked = docker.clone().with_version_check(false);
+    let created = unchecked.container_create(&with_sysctls()).await.unwrap();
+    remove(&docker, &created.id).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn a_too_new_query_parameter_fails_before_sending() {
+    let docker = docker();
+    docker.set_api_version("1.22").unwrap();
+    // `details` came with API 1.23; the container need not even exist.
+    let err = docker
+        .container_logs("no-such-container")
+        .stdout(true)
+        .details(true)
+        .await
+        .err()
+        .expect("the version check refuses the call");
+    assert!(
+        matches!(&err, Error::Version { item, since: Some("1.23"), .. } if item == "the query parameter `details`"),
+        "{err:?}"
+    );
+    // Without the parameter, the same call reaches the daemon, which knows no such container.
+    let err = docker
+        .container_logs("no-such-container")
+        .stdout(true)
+        .await
+        .err()
+        .expect("no such container");
+    assert!(err.is_not_found(), "{err:?}");
+}
