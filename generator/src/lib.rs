@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod output;
+pub mod swagger;
 pub mod types;
 pub mod validate;
 pub mod versioned;

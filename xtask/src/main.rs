@@ -3,6 +3,7 @@
 //! - `codegen [--check]`: regenerate `generated/` from `spec/`, or fail when it is stale.
 //! - `checklist`: extract the completeness checklist from the upstream doc into `spec/checklist/`.
 //! - `history`: extract the version-history checklist into `spec/checklist/history.yaml`.
+//! - `swagger-checklist`: extract the facts of Docker's swagger files v1.25 to v1.51 into `spec/checklist/swagger/`.
 //! - `dockerd`: start the private test daemon and registry, print their environment, stop on Enter.
 //! - `test`: everything CI runs: fmt, clippy, the codegen check, the workspace tests and the live tests.
 
@@ -19,10 +20,11 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(args[1..].iter().any(|a| a == "--check")),
         Some("checklist") => checklist(&args[1..]),
         Some("history") => history(),
+        Some("swagger-checklist") => swagger_checklist(),
         Some("test") => test(),
         Some("dockerd") => dockerd(),
         _ => Err(
-            "usage: cargo xtask <codegen [--check] | checklist | history | dockerd | test>"
+            "usage: cargo xtask <codegen [--check] | checklist | history | swagger-checklist | dockerd | test>"
                 .to_string(),
         ),
     };
@@ -141,7 +143,7 @@ fn history() -> Result<(), String> {
         file: HISTORY_REFERENCE,
         text: &reference_text,
         oldest: version("1.18")?,
-        newest: version("1.24")?,
+        newest: version("1.51")?,
     };
     let list = history::extract(&seed, &reference);
     let header = "# Facts of the version-history bullets of the upstream doc, extracted by `cargo xtask history`; generator/tests/history.rs checks spec/ records each.\n";
@@ -153,6 +155,36 @@ fn history() -> Result<(), String> {
         "history: {} bullets written to {HISTORY}",
         list.bullets.len()
     );
+    Ok(())
+}
+
+/// Where Docker's swagger files are, and where their checklists go.
+const SWAGGER_DIR: &str = "../shared/reference/docker-engine-api";
+const SWAGGER_CHECKLISTS: &str = "spec/checklist/swagger";
+
+/// `swagger-checklist`: extracts the facts of Docker's swagger file of every
+/// version from v1.25 to v1.51 into `spec/checklist/swagger/v1.XX.yaml`. The
+/// completeness test checks the spec against those up to its newest version.
+fn swagger_checklist() -> Result<(), String> {
+    let root = root();
+    let out_dir = root.join(SWAGGER_CHECKLISTS);
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    for minor in 25..=51 {
+        let version = format!("1.{minor}");
+        let name = format!("v{version}.yaml");
+        let path = root.join(SWAGGER_DIR).join(&name);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let list = docker_codegen::swagger::extract(&text, &name, &version)?;
+        let header = format!("# Facts of Docker's swagger file {name}, extracted by `cargo xtask swagger-checklist`; the completeness test checks spec/ against them at API {version}.\n");
+        let yaml = docker_codegen::checklist::to_yaml(&list)?;
+        std::fs::write(out_dir.join(&name), format!("{header}{yaml}"))
+            .map_err(|e| e.to_string())?;
+        println!(
+            "swagger-checklist: {} operations of {name} written",
+            list.endpoints.len()
+        );
+    }
     Ok(())
 }
 
