@@ -22,32 +22,44 @@ pub use crate::Nullable;
 pub use crate::operations::containers::{
     ContainerAttachOptions, ContainerAttachWebsocketOptions, ContainerCreateOptions,
     ContainerDeleteOptions, ContainerInspectOptions, ContainerKillOptions,
-    ContainerListOptions, ContainerLogsOptions, ContainerPutArchiveOptions,
-    ContainerResizeOptions, ContainerRestartOptions, ContainerStartOptions,
-    ContainerStatsOptions, ContainerStopOptions, ContainerTopOptions,
+    ContainerListOptions, ContainerLogsOptions, ContainerPruneOptions,
+    ContainerPutArchiveOptions, ContainerResizeOptions, ContainerRestartOptions,
+    ContainerStartOptions, ContainerStatsOptions, ContainerStopOptions,
+    ContainerTopOptions, ContainerWaitOptions,
 };
 
 pub use crate::operations::images::{
-    ImageBuildOptions, ImageCommitOptions, ImageCreateOptions, ImageDeleteOptions,
-    ImageGetAllOptions, ImageListOptions, ImageLoadOptions, ImagePushOptions,
-    ImageSearchOptions, ImageTagOptions,
+    BuildPruneOptions, ImageBuildOptions, ImageCommitOptions, ImageCreateOptions,
+    ImageDeleteOptions, ImageGetAllOptions, ImageListOptions, ImageLoadOptions,
+    ImagePruneOptions, ImagePushOptions, ImageSearchOptions, ImageTagOptions,
 };
 
-pub use crate::operations::system::SystemEventsOptions;
+pub use crate::operations::system::{SessionOptions, SystemEventsOptions};
 pub use crate::operations::exec::ExecResizeOptions;
-pub use crate::operations::volumes::VolumeListOptions;
-pub use crate::operations::networks::NetworkListOptions;
+pub use crate::operations::volumes::{
+    VolumeDeleteOptions, VolumeListOptions, VolumePruneOptions,
+};
+
+pub use crate::operations::networks::{
+    NetworkInspectOptions, NetworkListOptions, NetworkPruneOptions,
+};
+
 pub use crate::operations::plugins::{
-    PluginDeleteOptions, PluginEnableOptions, PluginPullOptions, PluginPushOptions,
+    PluginDeleteOptions, PluginDisableOptions, PluginEnableOptions, PluginListOptions,
+    PluginPrivilegesOptions, PluginPullOptions, PluginPushOptions, PluginUpgradeOptions,
 };
 
 pub use crate::operations::nodes::{NodeDeleteOptions, NodeListOptions};
 pub use crate::operations::swarm::{SwarmLeaveOptions, SwarmUpdateOptions};
 pub use crate::operations::services::{
-    ServiceCreateOptions, ServiceListOptions, ServiceUpdateOptions,
+    ServiceCreateOptions, ServiceInspectOptions, ServiceListOptions, ServiceLogsOptions,
+    ServiceUpdateOptions,
 };
 
-pub use crate::operations::tasks::TaskListOptions;
+pub use crate::operations::tasks::{TaskListOptions, TaskLogsOptions};
+pub use crate::operations::secrets::SecretListOptions;
+pub use crate::operations::configs::ConfigListOptions;
+pub use crate::operations::distribution::DistributionInspectOptions;
 
 #[cfg(feature = "client")]
 pub use crate::client::containers::*;
@@ -81,6 +93,15 @@ pub use crate::client::services::*;
 
 #[cfg(feature = "client")]
 pub use crate::client::tasks::*;
+
+#[cfg(feature = "client")]
+pub use crate::client::secrets::*;
+
+#[cfg(feature = "client")]
+pub use crate::client::configs::*;
+
+#[cfg(feature = "client")]
+pub use crate::client::distribution::*;
 
 #[cfg(feature = "client")]
 pub use crate::{

@@ -12,6 +12,23 @@ use crate::operations::{FieldVersions, Holds, TypeVersions};
 /// Every struct model, sorted by spec name, with when each of its fields exists.
 pub static TYPES: &[TypeVersions] = &[
     TypeVersions {
+        name: "Address",
+        fields: &[
+            FieldVersions {
+                json: "Addr",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PrefixLen",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "AuthConfig",
         fields: &[
             FieldVersions {
@@ -72,6 +89,251 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.23"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "BuildCache",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Parent",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Type",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Description",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "InUse",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Shared",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CreatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "LastUsedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UsageCount",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "BuildPruneFilters",
+        fields: &[
+            FieldVersions {
+                json: "until",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "parent",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "type",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "description",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "inuse",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "shared",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "private",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "BuildPruneResponse",
+        fields: &[
+            FieldVersions {
+                json: "CachesDeleted",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SpaceReclaimed",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ComponentVersion",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Version",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Details",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "Config",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Version",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ObjectVersion"),
+            },
+            FieldVersions {
+                json: "CreatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UpdatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Spec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ConfigSpec"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ConfigListFilters",
+        fields: &[
+            FieldVersions {
+                json: "id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ConfigSpec",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Labels",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Data",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Templating",
+                since: Some("1.37"),
+                removed_in: None,
+                holds: Holds::Model("SwarmDriver"),
             },
         ],
     },
@@ -175,6 +437,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("HealthConfig"),
             },
             FieldVersions {
+                json: "ArgsEscaped",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "WorkingDir",
                 since: None,
                 removed_in: None,
@@ -201,6 +469,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "StopSignal",
                 since: Some("1.21"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "StopTimeout",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Shell",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -318,6 +598,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("HealthConfig"),
             },
             FieldVersions {
+                json: "ArgsEscaped",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "WorkingDir",
                 since: None,
                 removed_in: None,
@@ -348,13 +634,19 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "OnBuild",
-                since: None,
+                json: "StopTimeout",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "PublishService",
+                json: "Shell",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "OnBuild",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -420,6 +712,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Driver",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Platform",
+                since: Some("1.40"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -596,6 +894,42 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "id",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "name",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "is-task",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "health",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "publish",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "expose",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -634,6 +968,46 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "ContainerPruneFilters",
+        fields: &[
+            FieldVersions {
+                json: "until",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label!",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ContainerPruneResponse",
+        fields: &[
+            FieldVersions {
+                json: "ContainersDeleted",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SpaceReclaimed",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "ContainerSpec",
         fields: &[
             FieldVersions {
@@ -661,6 +1035,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Hostname",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Env",
                 since: None,
                 removed_in: None,
@@ -679,16 +1059,118 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Groups",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Privileges",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Model("ServicePrivileges"),
+            },
+            FieldVersions {
+                json: "TTY",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "OpenStdin",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ReadOnly",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Mounts",
                 since: None,
                 removed_in: None,
                 holds: Holds::List(&Holds::Model("ServiceMount")),
             },
             FieldVersions {
+                json: "StopSignal",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "StopGracePeriod",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Healthcheck",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Model("HealthConfig"),
+            },
+            FieldVersions {
+                json: "Hosts",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DNSConfig",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("ServiceDnsConfig"),
+            },
+            FieldVersions {
+                json: "Secrets",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ServiceSecretReference")),
+            },
+            FieldVersions {
+                json: "Configs",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ServiceConfigReference")),
+            },
+            FieldVersions {
+                json: "Isolation",
+                since: Some("1.35"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Init",
+                since: Some("1.38"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Sysctls",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CapabilityAdd",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CapabilityDrop",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Ulimits",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Ulimit")),
             },
         ],
     },
@@ -760,6 +1242,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Health",
+                since: Some("1.24"),
+                removed_in: None,
+                holds: Holds::Model("Health"),
             },
         ],
     },
@@ -909,7 +1397,7 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "online_cpus",
-                since: None,
+                since: Some("1.27"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1240,6 +1728,24 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "CpuRealtimePeriod",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CpuRealtimeRuntime",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "NanoCpus",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "CpusetCpus",
                 since: None,
                 removed_in: None,
@@ -1276,6 +1782,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "PidsLimit",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "RestartPolicy",
                 since: Some("1.23"),
                 removed_in: None,
@@ -1295,6 +1807,17 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "ContainerWaitExitError",
+        fields: &[
+            FieldVersions {
+                json: "Message",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "ContainerWaitResponse",
         fields: &[
             FieldVersions {
@@ -1302,6 +1825,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Error",
+                since: Some("1.34"),
+                removed_in: None,
+                holds: Holds::Model("ContainerWaitExitError"),
             },
         ],
     },
@@ -1325,6 +1854,75 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "DeviceRequest",
+        fields: &[
+            FieldVersions {
+                json: "Driver",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Count",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DeviceIDs",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Capabilities",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Options",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "DiscreteGenericResource",
+        fields: &[
+            FieldVersions {
+                json: "Kind",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Value",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "DistributionInspect",
+        fields: &[
+            FieldVersions {
+                json: "Descriptor",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
+            },
+            FieldVersions {
+                json: "Platforms",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("OciPlatform")),
             },
         ],
     },
@@ -1379,6 +1977,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "PublishedPort",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PublishMode",
+                since: Some("1.34"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1456,6 +2060,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "MacAddress",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DriverOpts",
+                since: Some("1.32"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1544,8 +2154,20 @@ pub static TYPES: &[TypeVersions] = &[
         name: "EventFilters",
         fields: &[
             FieldVersions {
+                json: "config",
+                since: Some("1.33"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "container",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "daemon",
+                since: Some("1.24"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1568,6 +2190,42 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "network",
+                since: Some("1.22"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "node",
+                since: Some("1.33"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "plugin",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "scope",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "secret",
+                since: Some("1.33"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "service",
+                since: Some("1.33"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "type",
                 since: Some("1.22"),
                 removed_in: None,
@@ -1576,18 +2234,6 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "volume",
                 since: Some("1.22"),
-                removed_in: None,
-                holds: Holds::Leaf,
-            },
-            FieldVersions {
-                json: "network",
-                since: Some("1.22"),
-                removed_in: None,
-                holds: Holds::Leaf,
-            },
-            FieldVersions {
-                json: "daemon",
-                since: Some("1.24"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1631,6 +2277,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.22"),
                 removed_in: None,
                 holds: Holds::Model("EventActor"),
+            },
+            FieldVersions {
+                json: "scope",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "time",
@@ -1694,6 +2346,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "User",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Env",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "WorkingDir",
+                since: Some("1.35"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1779,6 +2443,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "Pid",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -1851,6 +2521,23 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "GenericResource",
+        fields: &[
+            FieldVersions {
+                json: "NamedResourceSpec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("NamedGenericResource"),
+            },
+            FieldVersions {
+                json: "DiscreteResourceSpec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("DiscreteGenericResource"),
+            },
+        ],
+    },
+    TypeVersions {
         name: "GraphDriverData",
         fields: &[
             FieldVersions {
@@ -1864,6 +2551,29 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "Health",
+        fields: &[
+            FieldVersions {
+                json: "Status",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "FailingStreak",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Log",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("HealthcheckResult")),
             },
         ],
     },
@@ -1896,6 +2606,35 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "StartPeriod",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "HealthcheckResult",
+        fields: &[
+            FieldVersions {
+                json: "Start",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "End",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ExitCode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Output",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -1948,6 +2687,24 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "KernelMemoryTCP",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "NanoCpus",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CpuCount",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "CpuPercent",
                 since: None,
                 removed_in: None,
@@ -1968,6 +2725,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "CpuQuota",
                 since: Some("1.19"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CpuRealtimePeriod",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CpuRealtimeRuntime",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2140,6 +2909,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("RestartPolicy"),
             },
             FieldVersions {
+                json: "AutoRemove",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "UsernsMode",
                 since: Some("1.23"),
                 removed_in: None,
@@ -2158,6 +2933,18 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::List(&Holds::Model("DeviceMapping")),
             },
             FieldVersions {
+                json: "DeviceCgroupRules",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DeviceRequests",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("DeviceRequest")),
+            },
+            FieldVersions {
                 json: "Sysctls",
                 since: Some("1.24"),
                 removed_in: None,
@@ -2174,6 +2961,18 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("LogConfig"),
+            },
+            FieldVersions {
+                json: "Mounts",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Mount")),
+            },
+            FieldVersions {
+                json: "Init",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "SecurityOpt",
@@ -2213,6 +3012,71 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "IpcMode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CgroupnsMode",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Cgroup",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UTSMode",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Runtime",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ConsoleSize",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Isolation",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "MaskedPaths",
+                since: Some("1.38"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ReadonlyPaths",
+                since: Some("1.38"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageBuildOutput",
+        fields: &[
+            FieldVersions {
+                json: "Type",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Attrs",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -2316,8 +3180,20 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "OsVersion",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Architecture",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Variant",
+                since: Some("1.39"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2393,6 +3269,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("ImageRootFs"),
             },
+            FieldVersions {
+                json: "Metadata",
+                since: Some("1.31"),
+                removed_in: None,
+                holds: Holds::Model("ImageMetadata"),
+            },
         ],
     },
     TypeVersions {
@@ -2419,6 +3301,63 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "since",
                 since: Some("1.24"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "reference",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageMetadata",
+        fields: &[
+            FieldVersions {
+                json: "LastTagTime",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImagePruneFilters",
+        fields: &[
+            FieldVersions {
+                json: "dangling",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "until",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImagePruneResponse",
+        fields: &[
+            FieldVersions {
+                json: "ImagesDeleted",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ImageDeleteItem")),
+            },
+            FieldVersions {
+                json: "SpaceReclaimed",
+                since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2550,6 +3489,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "SharedSize",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Containers",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -2597,7 +3548,7 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "AuxAddress",
+                json: "AuxiliaryAddresses",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -2639,8 +3590,84 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "Mount",
+        fields: &[
+            FieldVersions {
+                json: "Target",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Source",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Type",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ReadOnly",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Consistency",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "BindOptions",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("MountBindOptions"),
+            },
+            FieldVersions {
+                json: "VolumeOptions",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("MountVolumeOptions"),
+            },
+            FieldVersions {
+                json: "TmpfsOptions",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("MountTmpfsOptions"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "MountBindOptions",
+        fields: &[
+            FieldVersions {
+                json: "Propagation",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "NonRecursive",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "MountPoint",
         fields: &[
+            FieldVersions {
+                json: "Type",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
             FieldVersions {
                 json: "Name",
                 since: None,
@@ -2686,6 +3713,80 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "MountTmpfsOptions",
+        fields: &[
+            FieldVersions {
+                json: "SizeBytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Mode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "MountVolumeDriverConfig",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Options",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "MountVolumeOptions",
+        fields: &[
+            FieldVersions {
+                json: "NoCopy",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Labels",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DriverConfig",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("MountVolumeDriverConfig"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "NamedGenericResource",
+        fields: &[
+            FieldVersions {
+                json: "Kind",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Value",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "Network",
         fields: &[
             FieldVersions {
@@ -2702,7 +3803,7 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Created",
-                since: None,
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2738,13 +3839,25 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Attachable",
-                since: None,
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "Ingress",
-                since: None,
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ConfigFrom",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Model("NetworkConfigReference"),
+            },
+            FieldVersions {
+                json: "ConfigOnly",
+                since: Some("1.30"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2765,6 +3878,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.23"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Peers",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("NetworkPeer")),
             },
         ],
     },
@@ -2796,6 +3915,23 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Aliases",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DriverOpts",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "NetworkConfigReference",
+        fields: &[
+            FieldVersions {
+                json: "Network",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -2876,10 +4012,40 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Scope",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Internal",
                 since: Some("1.22"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Attachable",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Ingress",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ConfigOnly",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ConfigFrom",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Model("NetworkConfigReference"),
             },
             FieldVersions {
                 json: "IPAM",
@@ -2974,6 +4140,69 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "dangling",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "scope",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "NetworkPeer",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "IP",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "NetworkPruneFilters",
+        fields: &[
+            FieldVersions {
+                json: "until",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label!",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "NetworkPruneResponse",
+        fields: &[
+            FieldVersions {
+                json: "NetworksDeleted",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -3025,13 +4254,13 @@ pub static TYPES: &[TypeVersions] = &[
                 json: "SecondaryIPAddresses",
                 since: None,
                 removed_in: None,
-                holds: Holds::Leaf,
+                holds: Holds::List(&Holds::Model("Address")),
             },
             FieldVersions {
                 json: "SecondaryIPv6Addresses",
                 since: None,
                 removed_in: None,
-                holds: Holds::Leaf,
+                holds: Holds::List(&Holds::Model("Address")),
             },
             FieldVersions {
                 json: "EndpointID",
@@ -3180,6 +4409,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("NodeEngine"),
             },
+            FieldVersions {
+                json: "TLSInfo",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Model("TlsInfo"),
+            },
         ],
     },
     TypeVersions {
@@ -3250,6 +4485,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "node.label",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "role",
                 since: None,
                 removed_in: None,
@@ -3312,6 +4553,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "GenericResources",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("GenericResource")),
+            },
         ],
     },
     TypeVersions {
@@ -3360,7 +4607,7 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Addr",
-                since: None,
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -3371,6 +4618,121 @@ pub static TYPES: &[TypeVersions] = &[
         fields: &[
             FieldVersions {
                 json: "Index",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "OciDescriptor",
+        fields: &[
+            FieldVersions {
+                json: "mediaType",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "digest",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "urls",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "annotations",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "platform",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("OciPlatform"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "OciPlatform",
+        fields: &[
+            FieldVersions {
+                json: "architecture",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "os",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "os.version",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "os.features",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "variant",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "PeerNode",
+        fields: &[
+            FieldVersions {
+                json: "NodeID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Addr",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "PlacementPreference",
+        fields: &[
+            FieldVersions {
+                json: "Spread",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("PlacementSpread"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "PlacementSpread",
+        fields: &[
+            FieldVersions {
+                json: "SpreadDescriptor",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -3663,6 +5025,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "ProtocolScheme",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -3685,6 +5053,23 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::List(&Holds::Model("PluginDevice")),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "PluginListFilters",
+        fields: &[
+            FieldVersions {
+                json: "capability",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "enabled",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -3966,6 +5351,105 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "Secret",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Version",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ObjectVersion"),
+            },
+            FieldVersions {
+                json: "CreatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UpdatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Spec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("SecretSpec"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SecretListFilters",
+        fields: &[
+            FieldVersions {
+                json: "id",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "name",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "names",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SecretSpec",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Labels",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Data",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Driver",
+                since: Some("1.31"),
+                removed_in: None,
+                holds: Holds::Model("SwarmDriver"),
+            },
+            FieldVersions {
+                json: "Templating",
+                since: Some("1.37"),
+                removed_in: None,
+                holds: Holds::Model("SwarmDriver"),
+            },
+        ],
+    },
+    TypeVersions {
         name: "Service",
         fields: &[
             FieldVersions {
@@ -3999,10 +5483,63 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("ServiceSpec"),
             },
             FieldVersions {
+                json: "PreviousSpec",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("ServiceSpec"),
+            },
+            FieldVersions {
                 json: "Endpoint",
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("ServiceEndpoint"),
+            },
+            FieldVersions {
+                json: "UpdateStatus",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("ServiceUpdateStatus"),
+            },
+            FieldVersions {
+                json: "ServiceStatus",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Model("ServiceStatus"),
+            },
+            FieldVersions {
+                json: "JobStatus",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Model("ServiceJobStatus"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceConfigReference",
+        fields: &[
+            FieldVersions {
+                json: "File",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ServiceReferenceFile"),
+            },
+            FieldVersions {
+                json: "Runtime",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Model("EmptyObject"),
+            },
+            FieldVersions {
+                json: "ConfigID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ConfigName",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -4017,6 +5554,52 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Warnings",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceCredentialSpec",
+        fields: &[
+            FieldVersions {
+                json: "Config",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "File",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Registry",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceDnsConfig",
+        fields: &[
+            FieldVersions {
+                json: "Nameservers",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Search",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Options",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -4047,6 +5630,23 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "ServiceJobStatus",
+        fields: &[
+            FieldVersions {
+                json: "JobIteration",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ObjectVersion"),
+            },
+            FieldVersions {
+                json: "LastExecution",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "ServiceListFilters",
         fields: &[
             FieldVersions {
@@ -4058,6 +5658,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "label",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "mode",
+                since: Some("1.28"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4084,6 +5690,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("EmptyObject"),
             },
+            FieldVersions {
+                json: "ReplicatedJob",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Model("ServiceModeReplicatedJob"),
+            },
+            FieldVersions {
+                json: "GlobalJob",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Model("EmptyObject"),
+            },
         ],
     },
     TypeVersions {
@@ -4091,6 +5709,23 @@ pub static TYPES: &[TypeVersions] = &[
         fields: &[
             FieldVersions {
                 json: "Replicas",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceModeReplicatedJob",
+        fields: &[
+            FieldVersions {
+                json: "MaxConcurrent",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "TotalCompletions",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -4125,6 +5760,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Consistency",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "BindOptions",
                 since: None,
                 removed_in: None,
@@ -4136,6 +5777,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("ServiceMountVolumeOptions"),
             },
+            FieldVersions {
+                json: "TmpfsOptions",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("ServiceMountTmpfsOptions"),
+            },
         ],
     },
     TypeVersions {
@@ -4144,6 +5791,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Propagation",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "NonRecursive",
+                since: Some("1.40"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4160,6 +5813,23 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Options",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceMountTmpfsOptions",
+        fields: &[
+            FieldVersions {
+                json: "SizeBytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Mode",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -4186,6 +5856,110 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("ServiceMountDriverConfig"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServicePrivileges",
+        fields: &[
+            FieldVersions {
+                json: "CredentialSpec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ServiceCredentialSpec"),
+            },
+            FieldVersions {
+                json: "SELinuxContext",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ServiceSeLinuxContext"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceReferenceFile",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "GID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Mode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceSeLinuxContext",
+        fields: &[
+            FieldVersions {
+                json: "Disable",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "User",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Role",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Type",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Level",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceSecretReference",
+        fields: &[
+            FieldVersions {
+                json: "File",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ServiceReferenceFile"),
+            },
+            FieldVersions {
+                json: "SecretID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SecretName",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -4223,6 +5997,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("ServiceUpdateConfig"),
             },
             FieldVersions {
+                json: "RollbackConfig",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::Model("ServiceUpdateConfig"),
+            },
+            FieldVersions {
                 json: "Networks",
                 since: None,
                 removed_in: None,
@@ -4233,6 +6013,29 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("EndpointSpec"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceStatus",
+        fields: &[
+            FieldVersions {
+                json: "RunningTasks",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DesiredTasks",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CompletedTasks",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -4253,6 +6056,64 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "FailureAction",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Monitor",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "MaxFailureRatio",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Order",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceUpdateResponse",
+        fields: &[
+            FieldVersions {
+                json: "Warnings",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceUpdateStatus",
+        fields: &[
+            FieldVersions {
+                json: "State",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "StartedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CompletedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Message",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -4293,6 +6154,36 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("SwarmSpec"),
             },
             FieldVersions {
+                json: "TLSInfo",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Model("TlsInfo"),
+            },
+            FieldVersions {
+                json: "RootRotationInProgress",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DefaultAddrPool",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SubnetSize",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DataPathPort",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "JoinTokens",
                 since: None,
                 removed_in: None,
@@ -4315,6 +6206,24 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::List(&Holds::Model("SwarmExternalCa")),
             },
+            FieldVersions {
+                json: "SigningCACert",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SigningCAKey",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ForceRotate",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -4322,6 +6231,34 @@ pub static TYPES: &[TypeVersions] = &[
         fields: &[
             FieldVersions {
                 json: "HeartbeatPeriod",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmDriver",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Options",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmEncryptionConfig",
+        fields: &[
+            FieldVersions {
+                json: "AutoLockManagers",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -4349,6 +6286,82 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "CACert",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmIdResponse",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmInfo",
+        fields: &[
+            FieldVersions {
+                json: "NodeID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "NodeAddr",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "LocalNodeState",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ControlAvailable",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Error",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "RemoteManagers",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("PeerNode")),
+            },
+            FieldVersions {
+                json: "Nodes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Managers",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Cluster",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("Swarm"),
+            },
         ],
     },
     TypeVersions {
@@ -4367,8 +6380,32 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "DataPathAddr",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DataPathPort",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DefaultAddrPool",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "ForceNewCluster",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SubnetSize",
+                since: Some("1.39"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4392,6 +6429,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "AdvertiseAddr",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DataPathAddr",
+                since: Some("1.30"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4662,6 +6705,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("SwarmTaskDefaults"),
             },
+            FieldVersions {
+                json: "EncryptionConfig",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("SwarmEncryptionConfig"),
+            },
         ],
     },
     TypeVersions {
@@ -4672,6 +6721,69 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("SwarmLogDriver"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmUnlockBody",
+        fields: &[
+            FieldVersions {
+                json: "UnlockKey",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SwarmUnlockKey",
+        fields: &[
+            FieldVersions {
+                json: "UnlockKey",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SystemDataUsageResponse",
+        fields: &[
+            FieldVersions {
+                json: "LayersSize",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Images",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ImageSummary")),
+            },
+            FieldVersions {
+                json: "Containers",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ContainerSummary")),
+            },
+            FieldVersions {
+                json: "Volumes",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Volume")),
+            },
+            FieldVersions {
+                json: "BuildCache",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("BuildCache")),
+            },
+            FieldVersions {
+                json: "BuilderSize",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -4720,8 +6832,20 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "ClusterAdvertise",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "CgroupDriver",
                 since: Some("1.23"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CgroupVersion",
+                since: Some("1.41"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4750,6 +6874,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "ContainerdCommit",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("SystemInfoCommit"),
+            },
+            FieldVersions {
                 json: "CpuCfsPeriod",
                 since: Some("1.19"),
                 removed_in: None,
@@ -4774,8 +6904,32 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "BridgeNfIptables",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "BridgeNfIp6tables",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Debug",
                 since: Some("1.19"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DefaultAddressPools",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("SystemInfoAddressPool")),
+            },
+            FieldVersions {
+                json: "DefaultRuntime",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4802,6 +6956,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.19"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "GenericResources",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("GenericResource")),
             },
             FieldVersions {
                 json: "HttpProxy",
@@ -4840,20 +7000,32 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "InitPath",
-                since: None,
+                json: "InitBinary",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "InitSha1",
-                since: None,
+                json: "InitCommit",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("SystemInfoCommit"),
+            },
+            FieldVersions {
+                json: "Isolation",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "KernelMemory",
                 since: Some("1.23"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "KernelMemoryTCP",
+                since: Some("1.40"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4866,6 +7038,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Labels",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "LiveRestoreEnabled",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "LoggingDriver",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4930,8 +7114,20 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "OSVersion",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "OperatingSystem",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PidsLimit",
+                since: Some("1.40"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4942,10 +7138,28 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("SystemInfoPlugins"),
             },
             FieldVersions {
+                json: "ProductLicense",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "RegistryConfig",
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("SystemRegistryConfig"),
+            },
+            FieldVersions {
+                json: "RuncCommit",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("SystemInfoCommit"),
+            },
+            FieldVersions {
+                json: "Runtimes",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Map(&Holds::Model("SystemInfoRuntime")),
             },
             FieldVersions {
                 json: "SecurityOptions",
@@ -4966,6 +7180,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Swarm",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Model("SwarmInfo"),
+            },
+            FieldVersions {
                 json: "SystemStatus",
                 since: Some("1.22"),
                 removed_in: None,
@@ -4974,6 +7194,46 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "SystemTime",
                 since: Some("1.18"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Warnings",
+                since: Some("1.39"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SystemInfoAddressPool",
+        fields: &[
+            FieldVersions {
+                json: "Base",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SystemInfoCommit",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Expected",
+                since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -5000,11 +7260,46 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "Log",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SystemInfoRuntime",
+        fields: &[
+            FieldVersions {
+                json: "path",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "runtimeArgs",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
         name: "SystemRegistryConfig",
         fields: &[
+            FieldVersions {
+                json: "AllowNondistributableArtifactsCIDRs",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AllowNondistributableArtifactsHostnames",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
             FieldVersions {
                 json: "IndexConfigs",
                 since: None,
@@ -5017,11 +7312,29 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "Mirrors",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
         name: "SystemVersion",
         fields: &[
+            FieldVersions {
+                json: "Platform",
+                since: Some("1.35"),
+                removed_in: None,
+                holds: Holds::Model("SystemVersionPlatform"),
+            },
+            FieldVersions {
+                json: "Components",
+                since: Some("1.35"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ComponentVersion")),
+            },
             FieldVersions {
                 json: "Version",
                 since: None,
@@ -5065,6 +7378,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "MinAPIVersion",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "BuildTime",
                 since: None,
                 removed_in: None,
@@ -5073,6 +7392,17 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Experimental",
                 since: Some("1.20"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "SystemVersionPlatform",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: Some("1.35"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -5142,6 +7472,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "AssignedGenericResources",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("GenericResource")),
+            },
+            FieldVersions {
                 json: "Status",
                 since: None,
                 removed_in: None,
@@ -5152,6 +7488,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "JobIteration",
+                since: Some("1.41"),
+                removed_in: None,
+                holds: Holds::Model("ObjectVersion"),
             },
             FieldVersions {
                 json: "NetworksAttachments",
@@ -5243,6 +7585,17 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "TaskNetworkAttachmentSpec",
+        fields: &[
+            FieldVersions {
+                json: "ContainerID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "TaskPlacement",
         fields: &[
             FieldVersions {
@@ -5250,6 +7603,53 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Preferences",
+                since: Some("1.28"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("PlacementPreference")),
+            },
+            FieldVersions {
+                json: "MaxReplicas",
+                since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Platforms",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("NodePlatform")),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "TaskPluginSpec",
+        fields: &[
+            FieldVersions {
+                json: "Name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Remote",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Disabled",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PluginPrivilege",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("PluginPrivilege")),
             },
         ],
     },
@@ -5265,6 +7665,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "MemoryBytes",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "GenericResources",
+                since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("GenericResource")),
+            },
+            FieldVersions {
+                json: "Pids",
+                since: Some("1.41"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -5320,10 +7732,22 @@ pub static TYPES: &[TypeVersions] = &[
         name: "TaskSpec",
         fields: &[
             FieldVersions {
+                json: "PluginSpec",
+                since: Some("1.31"),
+                removed_in: None,
+                holds: Holds::Model("TaskPluginSpec"),
+            },
+            FieldVersions {
                 json: "ContainerSpec",
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("ContainerSpec"),
+            },
+            FieldVersions {
+                json: "NetworkAttachmentSpec",
+                since: Some("1.38"),
+                removed_in: None,
+                holds: Holds::Model("TaskNetworkAttachmentSpec"),
             },
             FieldVersions {
                 json: "Resources",
@@ -5342,6 +7766,18 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("TaskPlacement"),
+            },
+            FieldVersions {
+                json: "ForceUpdate",
+                since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Runtime",
+                since: Some("1.30"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "Networks",
@@ -5410,6 +7846,29 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "TlsInfo",
+        fields: &[
+            FieldVersions {
+                json: "TrustRoot",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CertIssuerSubject",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CertIssuerPublicKey",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "Ulimit",
         fields: &[
             FieldVersions {
@@ -5454,6 +7913,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "CreatedAt",
+                since: Some("1.31"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Status",
                 since: Some("1.24"),
                 removed_in: None,
@@ -5472,16 +7937,16 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "CreatedAt",
-                since: None,
+                json: "Options",
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
-                json: "Options",
-                since: None,
+                json: "UsageData",
+                since: Some("1.25"),
                 removed_in: None,
-                holds: Holds::Leaf,
+                holds: Holds::Model("VolumeUsageData"),
             },
         ],
     },
@@ -5535,6 +8000,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "label",
+                since: Some("1.27"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -5549,6 +8020,57 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Warnings",
                 since: Some("1.22"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "VolumePruneFilters",
+        fields: &[
+            FieldVersions {
+                json: "label",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "label!",
+                since: Some("1.29"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "VolumePruneResponse",
+        fields: &[
+            FieldVersions {
+                json: "VolumesDeleted",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "SpaceReclaimed",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "VolumeUsageData",
+        fields: &[
+            FieldVersions {
+                json: "Size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "RefCount",
+                since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },

@@ -5,17 +5,61 @@
 mod support;
 
 use docker_remote_api::models::{
-    AuthConfig, AuthResponse, ContainerConfig, ContainerCreateBody,
+    AuthConfig, AuthResponse, Config, ConfigSpec, ContainerConfig, ContainerCreateBody,
     ContainerCreateResponse, ContainerInspectResponse, ContainerStats, ContainerSummary,
     ContainerTopResponse, ContainerUpdateBody, ContainerUpdateResponse,
-    ContainerWaitResponse, EventMessage, ExecCreateBody, ExecCreateResponse,
-    ExecInspectResponse, ExecStartBody, FilesystemChange, ImageCommitResponse,
-    ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSearchResult, ImageSummary,
-    Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
-    NetworkDisconnectBody, Node, NodeSpec, Plugin, ProgressMessage, Service,
-    ServiceCreateResponse, ServiceSpec, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec,
-    SystemInfo, SystemVersion, Task, Volume, VolumeCreateBody, VolumeListResponse,
+    ContainerWaitResponse, DistributionInspect, EventMessage, ExecCreateBody,
+    ExecCreateResponse, ExecInspectResponse, ExecStartBody, FilesystemChange,
+    ImageCommitResponse, ImageDeleteItem, ImageHistoryItem, ImageInspect,
+    ImageSearchResult, ImageSummary, Network, NetworkConnectBody, NetworkCreateBody,
+    NetworkCreateResponse, NetworkDisconnectBody, Node, NodeSpec, Plugin,
+    PluginPrivilege, ProgressMessage, Secret, SecretSpec, Service, ServiceCreateResponse,
+    ServiceSpec, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec, SwarmUnlockBody,
+    SwarmUnlockKey, SystemDataUsageResponse, SystemVersion, Task, Volume,
+    VolumeCreateBody, VolumeListResponse,
 };
+
+#[test]
+fn config_create_example_1_request() {
+    support::round_trip::<
+        ConfigSpec,
+    >(
+        "config_create example 1, request body",
+        "{\"Name\": \"server.conf\", \"Labels\": {\"foo\": \"bar\"}, \"Data\": \"VEhJUyBJUyBOT1QgQSBSRUFMIENFUlRJRklDQVRFCg==\"}\n",
+    );
+}
+
+/// `GET /v1.41/configs/ktnbjxoalbkvbvedmg1urrz8h`
+#[test]
+fn config_inspect_example_1_response() {
+    support::round_trip::<
+        Config,
+    >(
+        "config_inspect example 1 (200)",
+        "{\"ID\": \"ktnbjxoalbkvbvedmg1urrz8h\", \"Version\": {\"Index\": 11}, \"CreatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"UpdatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"Spec\": {\"Name\": \"app-dev.crt\"}}\n",
+    );
+}
+
+/// `GET /v1.41/configs`
+#[test]
+fn config_list_example_1_response() {
+    support::round_trip::<
+        Vec<Config>,
+    >(
+        "config_list example 1 (200)",
+        "[{\"ID\": \"ktnbjxoalbkvbvedmg1urrz8h\", \"Version\": {\"Index\": 11}, \"CreatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"UpdatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"Spec\": {\"Name\": \"server.conf\"}}]\n",
+    );
+}
+
+#[test]
+fn config_update_example_1_request() {
+    support::round_trip::<
+        ConfigSpec,
+    >(
+        "config_update example 1, request body",
+        "{\"Name\": \"app-dev.crt\", \"Labels\": {\"foo\": \"baz\"}}\n",
+    );
+}
 
 /// `GET /v1.24/containers/4fa6e0f0c678/changes`
 #[test]
@@ -139,6 +183,17 @@ fn container_wait_example_1_response() {
     support::round_trip::<
         ContainerWaitResponse,
     >("container_wait example 1 (200)", "{\"StatusCode\": 0}\n");
+}
+
+/// The doc's body is wrong: erratum `distribution-inspect-key-names`.
+#[test]
+fn distribution_inspect_example_1_response() {
+    support::expect_mismatch::<
+        DistributionInspect,
+    >(
+        "distribution_inspect example 1 (200)",
+        "{\"Descriptor\": {\"MediaType\": \"application/vnd.docker.distribution.manifest.v2+json\", \"Digest\": \"sha256:c0537ff6a5218ef531ece93d4984efc99bbf3f7497c0a7726c88e2bb7584dc96\", \"Size\": 3987495, \"URLs\": [\"\"]}, \"Platforms\": [{\"Architecture\": \"amd64\", \"OS\": \"linux\", \"OSVersion\": \"\", \"OSFeatures\": [\"\"], \"Variant\": \"\", \"Features\": [\"\"]}]}\n",
+    );
 }
 
 #[test]
@@ -385,6 +440,17 @@ fn network_list_example_1_response() {
     );
 }
 
+/// `GET /v1.41/networks`
+#[test]
+fn network_list_example_2_response() {
+    support::round_trip::<
+        Vec<Network>,
+    >(
+        "network_list example 2 (200)",
+        "[\n  {\n    \"Name\": \"bridge\",\n    \"Id\": \"f2de39df4171b0dc801e8002d1d999b77256983dfc63041c0f34030aa3977566\",\n    \"Created\": \"2016-10-19T06:21:00.416543526Z\",\n    \"Scope\": \"local\",\n    \"Driver\": \"bridge\",\n    \"EnableIPv6\": false,\n    \"Internal\": false,\n    \"Attachable\": false,\n    \"Ingress\": false,\n    \"IPAM\": {\n      \"Driver\": \"default\",\n      \"Config\": [\n        {\n          \"Subnet\": \"172.17.0.0/16\"\n        }\n      ]\n    },\n    \"Options\": {\n      \"com.docker.network.bridge.default_bridge\": \"true\",\n      \"com.docker.network.bridge.enable_icc\": \"true\",\n      \"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n      \"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n      \"com.docker.network.bridge.name\": \"docker0\",\n      \"com.docker.network.driver.mtu\": \"1500\"\n    }\n  },\n  {\n    \"Name\": \"none\",\n    \"Id\": \"e086a3893b05ab69242d3c44e49483a3bbbd3a26b46baa8f61ab797c1088d794\",\n    \"Created\": \"0001-01-01T00:00:00Z\",\n    \"Scope\": \"local\",\n    \"Driver\": \"null\",\n    \"EnableIPv6\": false,\n    \"Internal\": false,\n    \"Attachable\": false,\n    \"Ingress\": false,\n    \"IPAM\": {\n      \"Driver\": \"default\",\n      \"Config\": []\n    },\n    \"Containers\": {},\n    \"Options\": {}\n  },\n  {\n    \"Name\": \"host\",\n    \"Id\": \"13e871235c677f196c4e1ecebb9dc733b9b2d2ab589e30c539efeda84a24215e\",\n    \"Created\": \"0001-01-01T00:00:00Z\",\n    \"Scope\": \"local\",\n    \"Driver\": \"host\",\n    \"EnableIPv6\": false,\n    \"Internal\": false,\n    \"Attachable\": false,\n    \"Ingress\": false,\n    \"IPAM\": {\n      \"Driver\": \"default\",\n      \"Config\": []\n    },\n    \"Containers\": {},\n    \"Options\": {}\n  }\n]\n",
+    );
+}
+
 /// The doc's body is wrong: erratum `node-inspect-example-broken-json`.
 #[test]
 fn node_inspect_example_1_response() {
@@ -439,6 +505,17 @@ fn plugin_list_example_1_response() {
     );
 }
 
+/// `GET /v1.41/plugins/privileges?remote=tiborvass/sample-volume-plugin`
+#[test]
+fn plugin_privileges_example_1_response() {
+    support::round_trip::<
+        Vec<PluginPrivilege>,
+    >(
+        "plugin_privileges example 1 (200)",
+        "[\n  {\"Name\": \"network\", \"Description\": \"\", \"Value\": [\"host\"]},\n  {\"Name\": \"mount\", \"Description\": \"\", \"Value\": [\"/data\"]},\n  {\"Name\": \"device\", \"Description\": \"\", \"Value\": [\"/dev/cpu_dma_latency\"]}\n]\n",
+    );
+}
+
 /// The doc's body is wrong: erratum `plugin-pull-remote`.
 #[test]
 fn plugin_pull_example_1_response() {
@@ -447,6 +524,75 @@ fn plugin_pull_example_1_response() {
     >(
         "plugin_pull example 1 (200)",
         "[\n{\n\"Name\": \"network\",\n\"Description\": \"\",\n\"Value\": [\n\"host\"\n]\n},\n{\n\"Name\": \"mount\",\n\"Description\": \"\",\n\"Value\": [\n\"/data\"\n]\n},\n{\n\"Name\": \"device\",\n\"Description\": \"\",\n\"Value\": [\n\"/dev/cpu_dma_latency\"\n]\n}\n]\n",
+    );
+}
+
+#[test]
+fn plugin_pull_example_2_request() {
+    support::round_trip::<
+        Vec<PluginPrivilege>,
+    >(
+        "plugin_pull example 2, request body",
+        "[\n  {\"Name\": \"network\", \"Description\": \"\", \"Value\": [\"host\"]},\n  {\"Name\": \"mount\", \"Description\": \"\", \"Value\": [\"/data\"]},\n  {\"Name\": \"device\", \"Description\": \"\", \"Value\": [\"/dev/cpu_dma_latency\"]}\n]\n",
+    );
+}
+
+#[test]
+fn plugin_set_example_1_request() {
+    support::round_trip::<
+        Vec<String>,
+    >("plugin_set example 1, request body", "[\"DEBUG=1\"]\n");
+}
+
+#[test]
+fn plugin_upgrade_example_1_request() {
+    support::round_trip::<
+        Vec<PluginPrivilege>,
+    >(
+        "plugin_upgrade example 1, request body",
+        "[\n  {\"Name\": \"network\", \"Description\": \"\", \"Value\": [\"host\"]},\n  {\"Name\": \"mount\", \"Description\": \"\", \"Value\": [\"/data\"]},\n  {\"Name\": \"device\", \"Description\": \"\", \"Value\": [\"/dev/cpu_dma_latency\"]}\n]\n",
+    );
+}
+
+#[test]
+fn secret_create_example_1_request() {
+    support::round_trip::<
+        SecretSpec,
+    >(
+        "secret_create example 1, request body",
+        "{\"Name\": \"app-key.crt\", \"Labels\": {\"foo\": \"bar\"}, \"Data\": \"VEhJUyBJUyBOT1QgQSBSRUFMIENFUlRJRklDQVRFCg==\", \"Driver\": {\"Name\": \"secret-bucket\", \"Options\": {\"OptionA\": \"value for driver option A\", \"OptionB\": \"value for driver option B\"}}}\n",
+    );
+}
+
+/// `GET /v1.41/secrets/ktnbjxoalbkvbvedmg1urrz8h`
+#[test]
+fn secret_inspect_example_1_response() {
+    support::round_trip::<
+        Secret,
+    >(
+        "secret_inspect example 1 (200)",
+        "{\"ID\": \"ktnbjxoalbkvbvedmg1urrz8h\", \"Version\": {\"Index\": 11}, \"CreatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"UpdatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"Spec\": {\"Name\": \"app-dev.crt\", \"Labels\": {\"foo\": \"bar\"}, \"Driver\": {\"Name\": \"secret-bucket\", \"Options\": {\"OptionA\": \"value for driver option A\", \"OptionB\": \"value for driver option B\"}}}}\n",
+    );
+}
+
+/// `GET /v1.41/secrets`
+#[test]
+fn secret_list_example_1_response() {
+    support::round_trip::<
+        Vec<Secret>,
+    >(
+        "secret_list example 1 (200)",
+        "[{\"ID\": \"blt1owaxmitz71s9v5zh81zun\", \"Version\": {\"Index\": 85}, \"CreatedAt\": \"2017-07-20T13:55:28.678958722Z\", \"UpdatedAt\": \"2017-07-20T13:55:28.678958722Z\", \"Spec\": {\"Name\": \"mysql-passwd\", \"Labels\": {\"some.label\": \"some.value\"}, \"Driver\": {\"Name\": \"secret-bucket\", \"Options\": {\"OptionA\": \"value for driver option A\", \"OptionB\": \"value for driver option B\"}}}}, {\"ID\": \"ktnbjxoalbkvbvedmg1urrz8h\", \"Version\": {\"Index\": 11}, \"CreatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"UpdatedAt\": \"2016-11-05T01:20:17.327670065Z\", \"Spec\": {\"Name\": \"app-dev.crt\", \"Labels\": {\"foo\": \"bar\"}}}]\n",
+    );
+}
+
+#[test]
+fn secret_update_example_1_request() {
+    support::round_trip::<
+        SecretSpec,
+    >(
+        "secret_update example 1, request body",
+        "{\"Name\": \"app-dev.crt\", \"Labels\": {\"foo\": \"baz\"}}\n",
     );
 }
 
@@ -466,6 +612,27 @@ fn service_create_example_1_response() {
     support::round_trip::<
         ServiceCreateResponse,
     >("service_create example 1 (201)", "{\n\"ID\":\"ak7w3gjqoa3kuz8xcpnyy0pvl\"\n}\n");
+}
+
+#[test]
+fn service_create_example_2_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_create example 2, request body",
+        "{\"Name\": \"web\", \"TaskTemplate\": {\"ContainerSpec\": {\"Image\": \"nginx:alpine\", \"Mounts\": [{\"ReadOnly\": true, \"Source\": \"web-data\", \"Target\": \"/usr/share/nginx/html\", \"Type\": \"volume\", \"VolumeOptions\": {\"DriverConfig\": {}, \"Labels\": {\"com.example.something\": \"something-value\"}}}], \"Hosts\": [\"10.10.10.10 host1\", \"ABCD:EF01:2345:6789:ABCD:EF01:2345:6789 host2\"], \"User\": \"33\", \"DNSConfig\": {\"Nameservers\": [\"8.8.8.8\"], \"Search\": [\"example.org\"], \"Options\": [\"timeout:3\"]}, \"Secrets\": [{\"File\": {\"Name\": \"www.example.org.key\", \"UID\": \"33\", \"GID\": \"33\", \"Mode\": 384}, \"SecretID\": \"fpjqlhnwb19zds35k8wn80lq9\", \"SecretName\": \"example_org_domain_key\"}]}, \"LogDriver\": {\"Name\": \"json-file\", \"Options\": {\"max-file\": \"3\", \"max-size\": \"10M\"}}, \"Placement\": {}, \"Resources\": {\"Limits\": {\"MemoryBytes\": 104857600}, \"Reservations\": {}}, \"RestartPolicy\": {\"Condition\": \"on-failure\", \"Delay\": 10000000000, \"MaxAttempts\": 10}}, \"Mode\": {\"Replicated\": {\"Replicas\": 4}}, \"UpdateConfig\": {\"Parallelism\": 2, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"RollbackConfig\": {\"Parallelism\": 1, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"EndpointSpec\": {\"Ports\": [{\"Protocol\": \"tcp\", \"PublishedPort\": 8080, \"TargetPort\": 80}]}, \"Labels\": {\"foo\": \"bar\"}}\n",
+    );
+}
+
+/// The doc's body is wrong: erratum `service-create-warnings-list`.
+#[test]
+fn service_create_example_3_response() {
+    support::expect_mismatch::<
+        ServiceCreateResponse,
+    >(
+        "service_create example 3 (201)",
+        "{\"ID\": \"ak7w3gjqoa3kuz8xcpnyy0pvl\", \"Warning\": \"unable to pin image doesnotexist:latest to digest: image library/doesnotexist:latest not found\"}\n",
+    );
 }
 
 /// `GET /v1.24/services/1cb4dnqcyx6m66g2t538x3rxha`
@@ -501,6 +668,16 @@ fn service_update_example_1_request() {
 }
 
 #[test]
+fn service_update_example_2_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_update example 2, request body",
+        "{\"Name\": \"top\", \"TaskTemplate\": {\"ContainerSpec\": {\"Image\": \"busybox\", \"Args\": [\"top\"]}, \"Resources\": {\"Limits\": {}, \"Reservations\": {}}, \"RestartPolicy\": {\"Condition\": \"any\", \"MaxAttempts\": 0}, \"Placement\": {}, \"ForceUpdate\": 0}, \"Mode\": {\"Replicated\": {\"Replicas\": 1}}, \"UpdateConfig\": {\"Parallelism\": 2, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"RollbackConfig\": {\"Parallelism\": 1, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"EndpointSpec\": {\"Mode\": \"vip\"}}\n",
+    );
+}
+
+#[test]
 fn swarm_init_example_1_request() {
     support::round_trip::<
         SwarmInitBody,
@@ -516,6 +693,24 @@ fn swarm_init_example_1_response() {
     support::round_trip::<
         String,
     >("swarm_init example 1 (200)", "\"7v2t30z9blmxuhnyo6s4cpenp\"\n");
+}
+
+#[test]
+fn swarm_init_example_2_request() {
+    support::round_trip::<
+        SwarmInitBody,
+    >(
+        "swarm_init example 2, request body",
+        "{\"ListenAddr\": \"0.0.0.0:2377\", \"AdvertiseAddr\": \"192.168.1.1:2377\", \"DataPathPort\": 4789, \"DefaultAddrPool\": [\"10.10.0.0/8\", \"20.20.0.0/8\"], \"SubnetSize\": 24, \"ForceNewCluster\": false, \"Spec\": {\"Orchestration\": {}, \"Raft\": {}, \"Dispatcher\": {}, \"CAConfig\": {}, \"EncryptionConfig\": {\"AutoLockManagers\": false}}}\n",
+    );
+}
+
+/// `POST /v1.41/swarm/init`
+#[test]
+fn swarm_init_example_2_response() {
+    support::round_trip::<
+        String,
+    >("swarm_init example 2 (200)", "\"7v2t30z9blmxuhnyo6s4cpenp\"\n");
 }
 
 /// `GET /v1.24/swarm`
@@ -536,6 +731,37 @@ fn swarm_join_example_1_request() {
     >(
         "swarm_join example 1, request body",
         "{\n\"ListenAddr\": \"0.0.0.0:2377\",\n\"AdvertiseAddr\": \"192.168.1.1:2377\",\n\"RemoteAddrs\": [\"node1:2377\"],\n\"JoinToken\": \"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2\"\n}\n",
+    );
+}
+
+#[test]
+fn swarm_join_example_2_request() {
+    support::round_trip::<
+        SwarmJoinBody,
+    >(
+        "swarm_join example 2, request body",
+        "{\"ListenAddr\": \"0.0.0.0:2377\", \"AdvertiseAddr\": \"192.168.1.1:2377\", \"DataPathAddr\": \"192.168.1.1\", \"RemoteAddrs\": [\"node1:2377\"], \"JoinToken\": \"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2\"}\n",
+    );
+}
+
+#[test]
+fn swarm_unlock_example_1_request() {
+    support::round_trip::<
+        SwarmUnlockBody,
+    >(
+        "swarm_unlock example 1, request body",
+        "{\"UnlockKey\": \"SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8\"}\n",
+    );
+}
+
+/// `GET /v1.41/swarm/unlockkey`
+#[test]
+fn swarm_unlock_key_example_1_response() {
+    support::round_trip::<
+        SwarmUnlockKey,
+    >(
+        "swarm_unlock_key example 1 (200)",
+        "{\"UnlockKey\": \"SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8\"}\n",
     );
 }
 
@@ -570,6 +796,17 @@ fn system_auth_example_1_response() {
     );
 }
 
+/// `GET /v1.41/system/df`
+#[test]
+fn system_df_example_1_response() {
+    support::round_trip::<
+        SystemDataUsageResponse,
+    >(
+        "system_df example 1 (200)",
+        "{\n  \"LayersSize\": 1092588,\n  \"Images\": [\n    {\n      \"Id\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"ParentId\": \"\",\n      \"RepoTags\": [\"busybox:latest\"],\n      \"RepoDigests\": [\"busybox@sha256:a59906e33509d14c036c8678d687bd4eec81ed7c4b8ce907b888c607f6a1e0e6\"],\n      \"Created\": 1466724217,\n      \"Size\": 1092588,\n      \"SharedSize\": 0,\n      \"VirtualSize\": 1092588,\n      \"Labels\": {},\n      \"Containers\": 1\n    }\n  ],\n  \"Containers\": [\n    {\n      \"Id\": \"e575172ed11dc01bfce087fb27bee502db149e1a0fad7c296ad300bbff178148\",\n      \"Names\": [\"/top\"],\n      \"Image\": \"busybox\",\n      \"ImageID\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"Command\": \"top\",\n      \"Created\": 1472592424,\n      \"Ports\": [],\n      \"SizeRootFs\": 1092588,\n      \"Labels\": {},\n      \"State\": \"exited\",\n      \"Status\": \"Exited (0) 56 minutes ago\",\n      \"HostConfig\": {\"NetworkMode\": \"default\"},\n      \"NetworkSettings\": {\n        \"Networks\": {\n          \"bridge\": {\n            \"IPAMConfig\": null,\n            \"Links\": null,\n            \"Aliases\": null,\n            \"NetworkID\": \"d687bc59335f0e5c9ee8193e5612e8aee000c8c62ea170cfb99c098f95899d92\",\n            \"EndpointID\": \"8ed5115aeaad9abb174f68dcf135b49f11daf597678315231a32ca28441dec6a\",\n            \"Gateway\": \"172.18.0.1\",\n            \"IPAddress\": \"172.18.0.2\",\n            \"IPPrefixLen\": 16,\n            \"IPv6Gateway\": \"\",\n            \"GlobalIPv6Address\": \"\",\n            \"GlobalIPv6PrefixLen\": 0,\n            \"MacAddress\": \"02:42:ac:12:00:02\"\n          }\n        }\n      },\n      \"Mounts\": []\n    }\n  ],\n  \"Volumes\": [\n    {\n      \"Name\": \"my-volume\",\n      \"Driver\": \"local\",\n      \"Mountpoint\": \"/var/lib/docker/volumes/my-volume/_data\",\n      \"Labels\": null,\n      \"Scope\": \"local\",\n      \"Options\": null,\n      \"UsageData\": {\"Size\": 10920104, \"RefCount\": 2}\n    }\n  ],\n  \"BuildCache\": [\n    {\n      \"ID\": \"hw53o5aio51xtltp5xjp8v7fx\",\n      \"Parent\": \"\",\n      \"Type\": \"regular\",\n      \"Description\": \"pulled from docker.io/library/debian@sha256:234cb88d3020898631af0ccbbcca9a66ae7306ecd30c9720690858c1b007d2a0\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 0,\n      \"CreatedAt\": \"2021-06-28T13:31:01.474619385Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.738075951Z\",\n      \"UsageCount\": 26\n    },\n    {\n      \"ID\": \"ndlpt0hhvkqcdfkputsk4cq9c\",\n      \"Parent\": \"ndlpt0hhvkqcdfkputsk4cq9c\",\n      \"Type\": \"regular\",\n      \"Description\": \"mount / from exec /bin/sh -c echo 'Binary::apt::APT::Keep-Downloaded-Packages \\\"true\\\";' > /etc/apt/apt.conf.d/keep-cache\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 51,\n      \"CreatedAt\": \"2021-06-28T13:31:03.002625487Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.773909517Z\",\n      \"UsageCount\": 26\n    }\n  ]\n}\n",
+    );
+}
+
 /// `GET /v1.24/events?since=1374067924`
 #[test]
 fn system_events_example_1_response() {
@@ -578,17 +815,6 @@ fn system_events_example_1_response() {
     >(
         "system_events example 1 (200)",
         "{\n\"status\": \"pull\",\n\"id\": \"alpine:latest\",\n\"Type\": \"image\",\n\"Action\": \"pull\",\n\"Actor\": {\n\"ID\": \"alpine:latest\",\n\"Attributes\": {\n\"name\": \"alpine\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101301854122\n}\n{\n\"status\": \"create\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"create\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"image\": \"alpine\",\n\"name\": \"my-container\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101381709551\n}\n{\n\"status\": \"attach\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"attach\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"image\": \"alpine\",\n\"name\": \"my-container\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101383858412\n}\n{\n\"Type\": \"network\",\n\"Action\": \"connect\",\n\"Actor\": {\n\"ID\": \"7dc8ac97d5d29ef6c31b6052f3938c1e8f2749abbd17d1bd1febf2608db1b474\",\n\"Attributes\": {\n\"container\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"name\": \"bridge\",\n\"type\": \"bridge\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101394865557\n}\n{\n\"status\": \"start\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"start\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"image\": \"alpine\",\n\"name\": \"my-container\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101607533796\n}\n{\n\"status\": \"resize\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"resize\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"height\": \"46\",\n\"image\": \"alpine\",\n\"name\": \"my-container\",\n\"width\": \"204\"\n}\n},\n\"time\": 1461943101,\n\"timeNano\": 1461943101610269268\n}\n{\n\"status\": \"die\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"die\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"exitCode\": \"0\",\n\"image\": \"alpine\",\n\"name\": \"my-container\"\n}\n},\n\"time\": 1461943105,\n\"timeNano\": 1461943105079144137\n}\n{\n\"Type\": \"network\",\n\"Action\": \"disconnect\",\n\"Actor\": {\n\"ID\": \"7dc8ac97d5d29ef6c31b6052f3938c1e8f2749abbd17d1bd1febf2608db1b474\",\n\"Attributes\": {\n\"container\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"name\": \"bridge\",\n\"type\": \"bridge\"\n}\n},\n\"time\": 1461943105,\n\"timeNano\": 1461943105230860245\n}\n{\n\"status\": \"destroy\",\n\"id\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"from\": \"alpine\",\n\"Type\": \"container\",\n\"Action\": \"destroy\",\n\"Actor\": {\n\"ID\": \"ede54ee1afda366ab42f824e8a5ffd195155d853ceaec74a927f249ea270c743\",\n\"Attributes\": {\n\"com.example.some-label\": \"some-label-value\",\n\"image\": \"alpine\",\n\"name\": \"my-container\"\n}\n},\n\"time\": 1461943105,\n\"timeNano\": 1461943105338056026\n}\n",
-    );
-}
-
-/// `GET /v1.24/info`
-#[test]
-fn system_info_example_1_response() {
-    support::round_trip::<
-        SystemInfo,
-    >(
-        "system_info example 1 (200)",
-        "{\n\"Architecture\": \"x86_64\",\n\"ClusterStore\": \"etcd://localhost:2379\",\n\"CgroupDriver\": \"cgroupfs\",\n\"Containers\": 11,\n\"ContainersRunning\": 7,\n\"ContainersStopped\": 3,\n\"ContainersPaused\": 1,\n\"CpuCfsPeriod\": true,\n\"CpuCfsQuota\": true,\n\"Debug\": false,\n\"DockerRootDir\": \"/var/lib/docker\",\n\"Driver\": \"btrfs\",\n\"DriverStatus\": [[\"\"]],\n\"ExperimentalBuild\": false,\n\"HttpProxy\": \"http://test:test@localhost:8080\",\n\"HttpsProxy\": \"https://test:test@localhost:8080\",\n\"ID\": \"7TRN:IPZB:QYBB:VPBQ:UMPP:KARE:6ZNR:XE6T:7EWV:PKF4:ZOJD:TPYS\",\n\"IPv4Forwarding\": true,\n\"Images\": 16,\n\"IndexServerAddress\": \"https://index.docker.io/v1/\",\n\"InitPath\": \"/usr/bin/docker\",\n\"InitSha1\": \"\",\n\"KernelMemory\": true,\n\"KernelVersion\": \"3.12.0-1-amd64\",\n\"Labels\": [\n\"storage=ssd\"\n],\n\"MemTotal\": 2099236864,\n\"MemoryLimit\": true,\n\"NCPU\": 1,\n\"NEventsListener\": 0,\n\"NFd\": 11,\n\"NGoroutines\": 21,\n\"Name\": \"prod-server-42\",\n\"NoProxy\": \"9.81.1.160\",\n\"OomKillDisable\": true,\n\"OSType\": \"linux\",\n\"OperatingSystem\": \"Boot2Docker\",\n\"Plugins\": {\n\"Volume\": [\n\"local\"\n],\n\"Network\": [\n\"null\",\n\"host\",\n\"bridge\"\n]\n},\n\"RegistryConfig\": {\n\"IndexConfigs\": {\n\"docker.io\": {\n\"Mirrors\": null,\n\"Name\": \"docker.io\",\n\"Official\": true,\n\"Secure\": true\n}\n},\n\"InsecureRegistryCIDRs\": [\n\"127.0.0.0/8\"\n]\n},\n\"SecurityOptions\": [\n\"apparmor\",\n\"seccomp\",\n\"selinux\"\n],\n\"ServerVersion\": \"1.9.0\",\n\"SwapLimit\": false,\n\"SystemStatus\": [[\"State\", \"Healthy\"]],\n\"SystemTime\": \"2015-03-10T11:11:23.730591467-07:00\"\n}\n",
     );
 }
 

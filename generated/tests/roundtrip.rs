@@ -232,7 +232,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => {
+                101u16 => {
                     docker_remote_api::server::containers::ContainerAttachWebsocketReply::Upgraded(
                         docker_remote_api::server::WebSocketTask::new(|mut ws| async move {
                             use futures_util::SinkExt;
@@ -320,6 +320,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &options,
                 &docker_remote_api::operations::containers::ContainerCreateOptions {
                     name: Some(support::sample::<String>("\"sample\"")),
+                    platform: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         self.script
@@ -329,7 +330,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &support::sample::<
                     ContainerCreateBody,
                 >(
-                    "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\",\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}}}",
+                    "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"KernelMemoryTCP\":7,\"NanoCpus\":7,\"CpuCount\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"AutoRemove\":true,\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"DeviceCgroupRules\":[\"sample\"],\"DeviceRequests\":[{\"Driver\":\"sample\",\"Count\":7,\"DeviceIDs\":[\"sample\"],\"Capabilities\":[[\"sample\"]],\"Options\":{\"key\":\"sample\"}}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"private\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"Init\":true,\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\",\"CgroupnsMode\":\"private\",\"Cgroup\":\"sample\",\"UTSMode\":\"sample\",\"Runtime\":\"sample\",\"ConsoleSize\":[7],\"Isolation\":\"\",\"MaskedPaths\":[\"sample\"],\"ReadonlyPaths\":[\"sample\"]},\"NetworkingConfig\":{\"EndpointsConfig\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}}}",
                 ),
             );
         Ok(
@@ -355,13 +356,6 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 409u16 => {
@@ -499,7 +493,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                             support::sample::<
                                 ContainerInspectResponse,
                             >(
-                                "{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"any\":[\"value\",1]}],\"SecondaryIPv6Addresses\":[{\"any\":[\"value\",1]}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\"},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}",
+                                "{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"Platform\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"KernelMemoryTCP\":7,\"NanoCpus\":7,\"CpuCount\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"AutoRemove\":true,\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"DeviceCgroupRules\":[\"sample\"],\"DeviceRequests\":[{\"Driver\":\"sample\",\"Count\":7,\"DeviceIDs\":[\"sample\"],\"Capabilities\":[[\"sample\"]],\"Options\":{\"key\":\"sample\"}}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"private\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"Init\":true,\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\",\"CgroupnsMode\":\"private\",\"Cgroup\":\"sample\",\"UTSMode\":\"sample\",\"Runtime\":\"sample\",\"ConsoleSize\":[7],\"Isolation\":\"\",\"MaskedPaths\":[\"sample\"],\"ReadonlyPaths\":[\"sample\"]},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"Addr\":\"sample\",\"PrefixLen\":7}],\"SecondaryIPv6Addresses\":[{\"Addr\":\"sample\",\"PrefixLen\":7}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\",\"Health\":{\"Status\":\"none\",\"FailingStreak\":7,\"Log\":[{\"Start\":\"sample\",\"End\":\"sample\",\"ExitCode\":7,\"Output\":\"sample\"}]}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}",
                             ),
                         ),
                     )
@@ -549,6 +543,13 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
+                409u16 => {
+                    docker_remote_api::server::containers::ContainerKillReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
                 500u16 => {
                     docker_remote_api::server::containers::ContainerKillReply::InternalServerError(
                         support::sample::<
@@ -572,14 +573,12 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &docker_remote_api::operations::containers::ContainerListOptions {
                     all: Some(support::sample::<bool>("true")),
                     limit: Some(support::sample::<i64>("7")),
-                    since: Some(support::sample::<String>("\"sample\"")),
-                    before: Some(support::sample::<String>("\"sample\"")),
                     size: Some(support::sample::<bool>("true")),
                     filters: Some(
                         support::sample::<
                             ContainerListFilters,
                         >(
-                            "{\"exited\":[\"sample\"],\"status\":[\"sample\"],\"label\":[\"sample\"],\"isolation\":[\"sample\"],\"ancestor\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"]}",
+                            "{\"exited\":[\"sample\"],\"status\":[\"sample\"],\"label\":[\"sample\"],\"isolation\":[\"sample\"],\"ancestor\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"],\"id\":[\"sample\"],\"name\":[\"sample\"],\"is-task\":[\"sample\"],\"health\":[\"sample\"],\"publish\":[\"sample\"],\"expose\":[\"sample\"]}",
                         ),
                     ),
                 },
@@ -591,7 +590,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                         support::sample::<
                             Vec<ContainerSummary>,
                         >(
-                            "[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]",
+                            "[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]",
                         ),
                     )
                 }
@@ -630,6 +629,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     stdout: Some(support::sample::<bool>("true")),
                     stderr: Some(support::sample::<bool>("true")),
                     since: Some(support::sample::<i64>("7")),
+                    until: Some(support::sample::<i64>("7")),
                     timestamps: Some(support::sample::<bool>("true")),
                     tail: Some(support::sample::<String>("\"sample\"")),
                 },
@@ -699,6 +699,59 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         )
     }
 
+    async fn container_prune(
+        &self,
+        options: docker_remote_api::operations::containers::ContainerPruneOptions,
+    ) -> Result<
+        docker_remote_api::server::containers::ContainerPruneReply,
+        ServerError,
+    > {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerPruneOptions {
+                    filters: Some(
+                        support::sample::<
+                            ContainerPruneFilters,
+                        >(
+                            "{\"until\":[\"sample\"],\"label\":[\"sample\"],\"label!\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::containers::ContainerPruneReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                ContainerPruneResponse,
+                            >(
+                                "{\"ContainersDeleted\":[\"sample\"],\"SpaceReclaimed\":7}",
+                            ),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::containers::ContainerPruneReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::containers::ContainerPruneReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
     async fn container_put_archive(
         &self,
         id: String,
@@ -718,6 +771,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &options,
                 &docker_remote_api::operations::containers::ContainerPutArchiveOptions {
                     no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
+                    copy_uid_gid: Some(support::sample::<bool>("true")),
                 },
             );
         let received = support::collect_request(body).await;
@@ -942,6 +996,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &options,
                 &docker_remote_api::operations::containers::ContainerStatsOptions {
                     stream: Some(support::sample::<bool>("true")),
+                    one_shot: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
@@ -1112,7 +1167,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                 &support::sample::<
                     ContainerUpdateBody,
                 >(
-                    "{\"BlkioWeight\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7}}",
+                    "{\"BlkioWeight\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"NanoCpus\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"PidsLimit\":7,\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7}}",
                 ),
             );
         Ok(
@@ -1155,8 +1210,19 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_wait(
         &self,
         id: String,
+        options: docker_remote_api::operations::containers::ContainerWaitOptions,
     ) -> Result<docker_remote_api::server::containers::ContainerWaitReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::containers::ContainerWaitOptions {
+                    condition: Some(
+                        support::sample::<ContainerWaitCondition>("\"not-running\""),
+                    ),
+                },
+            );
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -1164,8 +1230,15 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                         Box::new(
                             support::sample::<
                                 ContainerWaitResponse,
-                            >("{\"StatusCode\":7}"),
+                            >("{\"StatusCode\":7,\"Error\":{\"Message\":\"sample\"}}"),
                         ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::containers::ContainerWaitReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
@@ -1189,6 +1262,56 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 }
 
 impl docker_remote_api::server::ImagesApi for Fixture {
+    async fn build_prune(
+        &self,
+        options: docker_remote_api::operations::images::BuildPruneOptions,
+    ) -> Result<docker_remote_api::server::images::BuildPruneReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::images::BuildPruneOptions {
+                    keep_storage: Some(support::sample::<i64>("7")),
+                    all: Some(support::sample::<bool>("true")),
+                    filters: Some(
+                        support::sample::<
+                            BuildPruneFilters,
+                        >(
+                            "{\"until\":[\"sample\"],\"id\":[\"sample\"],\"parent\":[\"sample\"],\"type\":[\"sample\"],\"description\":[\"sample\"],\"inuse\":[\"sample\"],\"shared\":[\"sample\"],\"private\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::images::BuildPruneReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                BuildPruneResponse,
+                            >("{\"CachesDeleted\":[\"sample\"],\"SpaceReclaimed\":7}"),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::images::BuildPruneReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::images::BuildPruneReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
     async fn image_build(
         &self,
         options: docker_remote_api::operations::images::ImageBuildOptions,
@@ -1224,6 +1347,18 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                             std::collections::BTreeMap<String, String>,
                         >("{\"key\":\"sample\"}"),
                     ),
+                    cache_from: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+                    squash: Some(support::sample::<bool>("true")),
+                    network_mode: Some(support::sample::<String>("\"sample\"")),
+                    extra_hosts: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+                    platform: Some(support::sample::<String>("\"sample\"")),
+                    target: Some(support::sample::<String>("\"sample\"")),
+                    outputs: Some(
+                        support::sample::<
+                            Vec<ImageBuildOutput>,
+                        >("[{\"Type\":\"sample\",\"Attrs\":{\"key\":\"sample\"}}]"),
+                    ),
+                    version: Some(support::sample::<BuilderVersion>("\"1\"")),
                     content_type: Some(String::from("application/x-tar")),
                     registry_config: Some(
                         support::sample::<
@@ -1250,6 +1385,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                                 ],
                             ),
                         ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::images::ImageBuildReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
@@ -1290,7 +1432,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                 &support::sample::<
                     ContainerConfig,
                 >(
-                    "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"}",
+                    "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"}",
                 ),
             );
         Ok(
@@ -1335,6 +1477,9 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     from_src: Some(support::sample::<String>("\"sample\"")),
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
+                    message: Some(support::sample::<String>("\"sample\"")),
+                    changes: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+                    platform: Some(support::sample::<String>("\"sample\"")),
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -1360,6 +1505,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                                 ],
                             ),
                         ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::images::ImageCreateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
@@ -1534,7 +1686,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                             support::sample::<
                                 ImageInspect,
                             >(
-                                "{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"Architecture\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]}}",
+                                "{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"OsVersion\":\"sample\",\"Architecture\":\"sample\",\"Variant\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]},\"Metadata\":{\"LastTagTime\":\"sample\"}}",
                             ),
                         ),
                     )
@@ -1572,10 +1724,10 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                         support::sample::<
                             ImageListFilters,
                         >(
-                            "{\"dangling\":[\"sample\"],\"label\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"]}",
+                            "{\"dangling\":[\"sample\"],\"label\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"reference\":[\"sample\"]}",
                         ),
                     ),
-                    filter: Some(support::sample::<String>("\"sample\"")),
+                    digests: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
@@ -1585,7 +1737,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                         support::sample::<
                             Vec<ImageSummary>,
                         >(
-                            "[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"}}]",
+                            "[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"},\"SharedSize\":7,\"Containers\":7}]",
                         ),
                     )
                 }
@@ -1634,6 +1786,56 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                 }
                 500u16 => {
                     docker_remote_api::server::images::ImageLoadReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn image_prune(
+        &self,
+        options: docker_remote_api::operations::images::ImagePruneOptions,
+    ) -> Result<docker_remote_api::server::images::ImagePruneReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::images::ImagePruneOptions {
+                    filters: Some(
+                        support::sample::<
+                            ImagePruneFilters,
+                        >(
+                            "{\"dangling\":[\"sample\"],\"until\":[\"sample\"],\"label\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::images::ImagePruneReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                ImagePruneResponse,
+                            >(
+                                "{\"ImagesDeleted\":[{\"Untagged\":\"sample\",\"Deleted\":\"sample\"}],\"SpaceReclaimed\":7}",
+                            ),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::images::ImagePruneReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::images::ImagePruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1802,6 +2004,67 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 }
 
 impl docker_remote_api::server::SystemApi for Fixture {
+    async fn session(
+        &self,
+        options: docker_remote_api::operations::system::SessionOptions,
+    ) -> Result<docker_remote_api::server::system::SessionReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::system::SessionOptions {
+                    session_id: Some(support::sample::<String>("\"sample\"")),
+                    session_name: Some(support::sample::<String>("\"sample\"")),
+                    session_shared_key: Some(support::sample::<String>("\"sample\"")),
+                    session_grpc_method: Some(support::sample::<String>("\"sample\"")),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                101u16 => {
+                    docker_remote_api::server::system::SessionReply::Attached(
+                        docker_remote_api::server::Hijack::new(|
+                            mut io: docker_remote_api::server::Connection|
+                        async move {
+                            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                            let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                                    bytes::Bytes::from_static(b"hello "),
+                                )
+                                .encode();
+                            io.write_all(&greeting).await.unwrap();
+                            let mut stdin = Vec::new();
+                            io.read_to_end(&mut stdin).await.unwrap();
+                            io.write_all(
+                                    &docker_remote_api::server::OutputFrame::Stdout(
+                                            stdin.into(),
+                                        )
+                                        .encode(),
+                                )
+                                .await
+                                .unwrap();
+                            io.shutdown().await.unwrap();
+                        }),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::system::SessionReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::system::SessionReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
     async fn system_auth(
         &self,
         body: AuthConfig,
@@ -1830,8 +2093,43 @@ impl docker_remote_api::server::SystemApi for Fixture {
                 204u16 => {
                     docker_remote_api::server::system::SystemAuthReply::LoggedInWithoutBody
                 }
+                401u16 => {
+                    docker_remote_api::server::system::SystemAuthReply::Unauthorized(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 401\"}"),
+                    )
+                }
                 500u16 => {
                     docker_remote_api::server::system::SystemAuthReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn system_df(
+        &self,
+    ) -> Result<docker_remote_api::server::system::SystemDfReply, ServerError> {
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::system::SystemDfReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                SystemDataUsageResponse,
+                            >(
+                                "{\"LayersSize\":7,\"Images\":[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"},\"SharedSize\":7,\"Containers\":7}],\"Containers\":[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}],\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}],\"BuildCache\":[{\"ID\":\"sample\",\"Parent\":\"sample\",\"Type\":\"internal\",\"Description\":\"sample\",\"InUse\":true,\"Shared\":true,\"Size\":7,\"CreatedAt\":\"sample\",\"LastUsedAt\":\"sample\",\"UsageCount\":7}],\"BuilderSize\":7}",
+                            ),
+                        ),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::system::SystemDfReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1857,7 +2155,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                         support::sample::<
                             EventFilters,
                         >(
-                            "{\"container\":[\"sample\"],\"event\":[\"sample\"],\"image\":[\"sample\"],\"label\":[\"sample\"],\"type\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"],\"daemon\":[\"sample\"]}",
+                            "{\"config\":[\"sample\"],\"container\":[\"sample\"],\"daemon\":[\"sample\"],\"event\":[\"sample\"],\"image\":[\"sample\"],\"label\":[\"sample\"],\"network\":[\"sample\"],\"node\":[\"sample\"],\"plugin\":[\"sample\"],\"scope\":[\"sample\"],\"secret\":[\"sample\"],\"service\":[\"sample\"],\"type\":[\"sample\"],\"volume\":[\"sample\"]}",
                         ),
                     ),
                 },
@@ -1870,9 +2168,9 @@ impl docker_remote_api::server::SystemApi for Fixture {
                             futures_util::stream::iter(
                                 vec![
                                     support::sample:: < EventMessage >
-                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"time\":7,\"timeNano\":7}"),
+                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"scope\":\"sample\",\"time\":7,\"timeNano\":7}"),
                                     support::sample:: < EventMessage >
-                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"time\":7,\"timeNano\":7}")
+                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"scope\":\"sample\",\"time\":7,\"timeNano\":7}")
                                 ],
                             ),
                         ),
@@ -1908,7 +2206,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                             support::sample::<
                                 SystemInfo,
                             >(
-                                "{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"CgroupDriver\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"Debug\":true,\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitPath\":\"sample\",\"InitSha1\":\"sample\",\"KernelMemory\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OperatingSystem\":\"sample\",\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"]},\"RegistryConfig\":{\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"]},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\"}",
+                                "{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"ClusterAdvertise\":\"sample\",\"CgroupDriver\":\"sample\",\"CgroupVersion\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"ContainerdCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"BridgeNfIptables\":true,\"BridgeNfIp6tables\":true,\"Debug\":true,\"DefaultAddressPools\":[{\"Base\":\"sample\",\"Size\":7}],\"DefaultRuntime\":\"sample\",\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitBinary\":\"sample\",\"InitCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"Isolation\":\"\",\"KernelMemory\":true,\"KernelMemoryTCP\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"LiveRestoreEnabled\":true,\"LoggingDriver\":\"sample\",\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OSVersion\":\"sample\",\"OperatingSystem\":\"sample\",\"PidsLimit\":true,\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"],\"Log\":[\"sample\"]},\"ProductLicense\":\"sample\",\"RegistryConfig\":{\"AllowNondistributableArtifactsCIDRs\":[\"sample\"],\"AllowNondistributableArtifactsHostnames\":[\"sample\"],\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"],\"Mirrors\":[\"sample\"]},\"RuncCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"Runtimes\":{\"key\":{\"path\":\"sample\",\"runtimeArgs\":[\"sample\"]}},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"Swarm\":{\"NodeID\":\"sample\",\"NodeAddr\":\"sample\",\"LocalNodeState\":\"\",\"ControlAvailable\":true,\"Error\":\"sample\",\"RemoteManagers\":[{\"NodeID\":\"sample\",\"Addr\":\"sample\"}],\"Nodes\":7,\"Managers\":7,\"Cluster\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"},\"RootRotationInProgress\":true,\"DefaultAddrPool\":[\"sample\"],\"SubnetSize\":7,\"DataPathPort\":7,\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}},\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\",\"Warnings\":[\"sample\"]}",
                             ),
                         ),
                     )
@@ -1947,6 +2245,34 @@ impl docker_remote_api::server::SystemApi for Fixture {
         )
     }
 
+    async fn system_ping_head(
+        &self,
+    ) -> Result<docker_remote_api::server::system::SystemPingHeadReply, ServerError> {
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::system::SystemPingHeadReply::Ok {
+                        docker_experimental: Some(
+                            support::sample::<String>("\"sample\""),
+                        ),
+                        os_type: Some(support::sample::<String>("\"sample\"")),
+                        builder_version: Some(support::sample::<String>("\"sample\"")),
+                        cache_control: Some(support::sample::<String>("\"sample\"")),
+                        pragma: Some(support::sample::<String>("\"sample\"")),
+                    }
+                }
+                500u16 => {
+                    docker_remote_api::server::system::SystemPingHeadReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
     async fn system_version(
         &self,
     ) -> Result<docker_remote_api::server::system::SystemVersionReply, ServerError> {
@@ -1958,7 +2284,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                             support::sample::<
                                 SystemVersion,
                             >(
-                                "{\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
+                                "{\"Platform\":{\"Name\":\"sample\"},\"Components\":[{\"Name\":\"sample\",\"Version\":\"sample\",\"Details\":{\"key\":\"sample\"}}],\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"MinAPIVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
                             ),
                         ),
                     )
@@ -1990,7 +2316,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
                 &support::sample::<
                     ExecCreateBody,
                 >(
-                    "{\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"DetachKeys\":\"sample\",\"Tty\":true,\"Cmd\":[\"sample\"],\"Privileged\":true,\"User\":\"sample\"}",
+                    "{\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"DetachKeys\":\"sample\",\"Tty\":true,\"Cmd\":[\"sample\"],\"Privileged\":true,\"User\":\"sample\",\"Env\":[\"sample\"],\"WorkingDir\":\"sample\"}",
                 ),
             );
         Ok(
@@ -2043,7 +2369,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
                             support::sample::<
                                 ExecInspectResponse,
                             >(
-                                "{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true}",
+                                "{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true,\"Pid\":7}",
                             ),
                         ),
                     )
@@ -2086,11 +2412,25 @@ impl docker_remote_api::server::ExecApi for Fixture {
             match self.script.status() {
                 200u16 => docker_remote_api::server::exec::ExecResizeReply::Ok,
                 201u16 => docker_remote_api::server::exec::ExecResizeReply::Created,
+                400u16 => {
+                    docker_remote_api::server::exec::ExecResizeReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
                 404u16 => {
                     docker_remote_api::server::exec::ExecResizeReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::exec::ExecResizeReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 other => return Err(ServerError::new(other, "not scripted")),
@@ -2137,6 +2477,13 @@ impl docker_remote_api::server::ExecApi for Fixture {
                         }),
                     )
                 }
+                400u16 => {
+                    docker_remote_api::server::exec::ExecStartReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
                 404u16 => {
                     docker_remote_api::server::exec::ExecStartReply::NotFound(
                         support::sample::<
@@ -2149,6 +2496,13 @@ impl docker_remote_api::server::ExecApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::exec::ExecStartReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 other => return Err(ServerError::new(other, "not scripted")),
@@ -2180,7 +2534,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                             support::sample::<
                                 Volume,
                             >(
-                                "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
+                                "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}",
                             ),
                         ),
                     )
@@ -2200,8 +2554,17 @@ impl docker_remote_api::server::VolumesApi for Fixture {
     async fn volume_delete(
         &self,
         name: String,
+        options: docker_remote_api::operations::volumes::VolumeDeleteOptions,
     ) -> Result<docker_remote_api::server::volumes::VolumeDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::volumes::VolumeDeleteOptions {
+                    force: Some(support::sample::<bool>("true")),
+                },
+            );
         Ok(
             match self.script.status() {
                 204u16 => {
@@ -2246,7 +2609,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                             support::sample::<
                                 Volume,
                             >(
-                                "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
+                                "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}",
                             ),
                         ),
                     )
@@ -2283,7 +2646,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                         support::sample::<
                             VolumeListFilters,
                         >(
-                            "{\"name\":[\"sample\"],\"dangling\":[\"sample\"],\"driver\":[\"sample\"]}",
+                            "{\"name\":[\"sample\"],\"dangling\":[\"sample\"],\"driver\":[\"sample\"],\"label\":[\"sample\"]}",
                         ),
                     ),
                 },
@@ -2296,13 +2659,52 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                             support::sample::<
                                 VolumeListResponse,
                             >(
-                                "{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}],\"Warnings\":[\"sample\"]}",
+                                "{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}],\"Warnings\":[\"sample\"]}",
                             ),
                         ),
                     )
                 }
                 500u16 => {
                     docker_remote_api::server::volumes::VolumeListReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn volume_prune(
+        &self,
+        options: docker_remote_api::operations::volumes::VolumePruneOptions,
+    ) -> Result<docker_remote_api::server::volumes::VolumePruneReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::volumes::VolumePruneOptions {
+                    filters: Some(
+                        support::sample::<
+                            VolumePruneFilters,
+                        >("{\"label\":[\"sample\"],\"label!\":[\"sample\"]}"),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::volumes::VolumePruneReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                VolumePruneResponse,
+                            >("{\"VolumesDeleted\":[\"sample\"],\"SpaceReclaimed\":7}"),
+                        ),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::volumes::VolumePruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2328,7 +2730,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                 &support::sample::<
                     NetworkConnectBody,
                 >(
-                    "{\"Container\":\"sample\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}",
+                    "{\"Container\":\"sample\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}",
                 ),
             );
         Ok(
@@ -2371,7 +2773,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                 &support::sample::<
                     NetworkCreateBody,
                 >(
-                    "{\"Name\":\"sample\",\"CheckDuplicate\":true,\"Driver\":\"sample\",\"Internal\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"EnableIPv6\":true,\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
+                    "{\"Name\":\"sample\",\"CheckDuplicate\":true,\"Driver\":\"sample\",\"Scope\":\"sample\",\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigOnly\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"EnableIPv6\":true,\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
                 ),
             );
         Ok(
@@ -2383,6 +2785,13 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                                 NetworkCreateResponse,
                             >("{\"Id\":\"sample\",\"Warning\":\"sample\"}"),
                         ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::networks::NetworkCreateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 403u16 => {
@@ -2496,8 +2905,18 @@ impl docker_remote_api::server::NetworksApi for Fixture {
     async fn network_inspect(
         &self,
         id: String,
+        options: docker_remote_api::operations::networks::NetworkInspectOptions,
     ) -> Result<docker_remote_api::server::networks::NetworkInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::networks::NetworkInspectOptions {
+                    verbose: Some(support::sample::<bool>("true")),
+                    scope: Some(support::sample::<String>("\"sample\"")),
+                },
+            );
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -2506,7 +2925,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                             support::sample::<
                                 Network,
                             >(
-                                "{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
+                                "{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"ConfigOnly\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"},\"Peers\":[{\"Name\":\"sample\",\"IP\":\"sample\"}]}",
                             ),
                         ),
                     )
@@ -2543,7 +2962,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                         support::sample::<
                             NetworkListFilters,
                         >(
-                            "{\"driver\":[\"sample\"],\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"type\":[\"sample\"]}",
+                            "{\"driver\":[\"sample\"],\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"type\":[\"sample\"],\"dangling\":[\"sample\"],\"scope\":[\"sample\"]}",
                         ),
                     ),
                 },
@@ -2555,7 +2974,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                         support::sample::<
                             Vec<Network>,
                         >(
-                            "[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}]",
+                            "[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"ConfigOnly\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"},\"Peers\":[{\"Name\":\"sample\",\"IP\":\"sample\"}]}]",
                         ),
                     )
                 }
@@ -2570,9 +2989,83 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             },
         )
     }
+
+    async fn network_prune(
+        &self,
+        options: docker_remote_api::operations::networks::NetworkPruneOptions,
+    ) -> Result<docker_remote_api::server::networks::NetworkPruneReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::networks::NetworkPruneOptions {
+                    filters: Some(
+                        support::sample::<
+                            NetworkPruneFilters,
+                        >(
+                            "{\"until\":[\"sample\"],\"label\":[\"sample\"],\"label!\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::networks::NetworkPruneReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                NetworkPruneResponse,
+                            >("{\"NetworksDeleted\":[\"sample\"]}"),
+                        ),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::networks::NetworkPruneReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
 }
 
 impl docker_remote_api::server::PluginsApi for Fixture {
+    async fn plugin_create(
+        &self,
+        name: String,
+        body: docker_remote_api::server::BodyStream,
+    ) -> Result<docker_remote_api::server::plugins::PluginCreateReply, ServerError> {
+        self.script
+            .check("parameter name", &name, &support::sample::<String>("\"sample\""));
+        let received = support::collect_request(body).await;
+        self.script.check("body", &received, &b"sample request body".to_vec());
+        Ok(
+            match self.script.status() {
+                204u16 => {
+                    docker_remote_api::server::plugins::PluginCreateReply::NoContent
+                }
+                409u16 => {
+                    docker_remote_api::server::plugins::PluginCreateReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginCreateReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
     async fn plugin_delete(
         &self,
         name: String,
@@ -2619,8 +3112,17 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_disable(
         &self,
         name: String,
+        options: docker_remote_api::operations::plugins::PluginDisableOptions,
     ) -> Result<docker_remote_api::server::plugins::PluginDisableReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginDisableOptions {
+                    force: Some(support::sample::<bool>("true")),
+                },
+            );
         Ok(
             match self.script.status() {
                 200u16 => docker_remote_api::server::plugins::PluginDisableReply::Ok,
@@ -2706,7 +3208,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                             support::sample::<
                                 Plugin,
                             >(
-                                "{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}",
+                                "{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}",
                             ),
                         ),
                     )
@@ -2718,6 +3220,13 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginInspectReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
                 other => return Err(ServerError::new(other, "not scripted")),
             },
         )
@@ -2725,7 +3234,20 @@ impl docker_remote_api::server::PluginsApi for Fixture {
 
     async fn plugin_list(
         &self,
+        options: docker_remote_api::operations::plugins::PluginListOptions,
     ) -> Result<docker_remote_api::server::plugins::PluginListReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginListOptions {
+                    filters: Some(
+                        support::sample::<
+                            PluginListFilters,
+                        >("{\"capability\":[\"sample\"],\"enabled\":[\"sample\"]}"),
+                    ),
+                },
+            );
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -2733,12 +3255,67 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                         support::sample::<
                             Vec<Plugin>,
                         >(
-                            "[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]",
+                            "[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]",
                         ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::plugins::PluginListReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
                     docker_remote_api::server::plugins::PluginListReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn plugin_privileges(
+        &self,
+        remote: String,
+        options: docker_remote_api::operations::plugins::PluginPrivilegesOptions,
+    ) -> Result<docker_remote_api::server::plugins::PluginPrivilegesReply, ServerError> {
+        self.script
+            .check(
+                "parameter remote",
+                &remote,
+                &support::sample::<String>("\"sample\""),
+            );
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginPrivilegesOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::plugins::PluginPrivilegesReply::Ok(
+                        support::sample::<
+                            Vec<PluginPrivilege>,
+                        >(
+                            "[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]",
+                        ),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginPrivilegesReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2861,6 +3438,130 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginPushReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn plugin_set(
+        &self,
+        name: String,
+        body: Vec<String>,
+    ) -> Result<docker_remote_api::server::plugins::PluginSetReply, ServerError> {
+        self.script.check("path parameter name", &name, &String::from("sample/name:1"));
+        self.script
+            .check("body", &body, &support::sample::<Vec<String>>("[\"sample\"]"));
+        Ok(
+            match self.script.status() {
+                204u16 => docker_remote_api::server::plugins::PluginSetReply::NoContent,
+                400u16 => {
+                    docker_remote_api::server::plugins::PluginSetReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::plugins::PluginSetReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginSetReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn plugin_upgrade(
+        &self,
+        name: String,
+        remote: String,
+        options: docker_remote_api::operations::plugins::PluginUpgradeOptions,
+        body: Vec<PluginPrivilege>,
+    ) -> Result<docker_remote_api::server::plugins::PluginUpgradeReply, ServerError> {
+        self.script.check("path parameter name", &name, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "parameter remote",
+                &remote,
+                &support::sample::<String>("\"sample\""),
+            );
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::plugins::PluginUpgradeOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
+                    ),
+                },
+            );
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<
+                    Vec<PluginPrivilege>,
+                >(
+                    "[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]",
+                ),
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::plugins::PluginUpgradeReply::Ok(
+                        Box::pin(
+                            futures_util::stream::iter(
+                                vec![
+                                    support::sample:: < ProgressMessage >
+                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"progress\":\"sample\",\"progressDetail\":{\"current\":7,\"total\":7},\"stream\":\"sample\",\"aux\":{\"any\":[\"value\",1]}}"),
+                                    support::sample:: < ProgressMessage >
+                                    ("{\"status\":\"sample\",\"id\":\"sample\",\"progress\":\"sample\",\"progressDetail\":{\"current\":7,\"total\":7},\"stream\":\"sample\",\"aux\":{\"any\":[\"value\",1]}}")
+                                ],
+                            ),
+                        ),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::plugins::PluginUpgradeReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                409u16 => {
+                    docker_remote_api::server::plugins::PluginUpgradeReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::plugins::PluginUpgradeReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
                 other => return Err(ServerError::new(other, "not scripted")),
             },
         )
@@ -2899,13 +3600,6 @@ impl docker_remote_api::server::NodesApi for Fixture {
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
-                406u16 => {
-                    docker_remote_api::server::nodes::NodeDeleteReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
-                    )
-                }
                 500u16 => {
                     docker_remote_api::server::nodes::NodeDeleteReply::InternalServerError(
                         support::sample::<
@@ -2938,7 +3632,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
                             support::sample::<
                                 Node,
                             >(
-                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}",
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}]},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}",
                             ),
                         ),
                     )
@@ -2948,13 +3642,6 @@ impl docker_remote_api::server::NodesApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::nodes::NodeInspectReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -2989,7 +3676,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
                         support::sample::<
                             NodeListFilters,
                         >(
-                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"membership\":[\"sample\"],\"name\":[\"sample\"],\"role\":[\"sample\"]}",
+                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"membership\":[\"sample\"],\"name\":[\"sample\"],\"node.label\":[\"sample\"],\"role\":[\"sample\"]}",
                         ),
                     ),
                 },
@@ -3001,15 +3688,15 @@ impl docker_remote_api::server::NodesApi for Fixture {
                         support::sample::<
                             Vec<Node>,
                         >(
-                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]",
+                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}]},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]",
                         ),
                     )
                 }
-                406u16 => {
-                    docker_remote_api::server::nodes::NodeListReply::NotAcceptable(
+                400u16 => {
+                    docker_remote_api::server::nodes::NodeListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
@@ -3052,18 +3739,18 @@ impl docker_remote_api::server::NodesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => docker_remote_api::server::nodes::NodeUpdateReply::Ok,
+                400u16 => {
+                    docker_remote_api::server::nodes::NodeUpdateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
                 404u16 => {
                     docker_remote_api::server::nodes::NodeUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::nodes::NodeUpdateReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3098,7 +3785,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                 &support::sample::<
                     SwarmInitBody,
                 >(
-                    "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"ForceNewCluster\":true,\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}}",
+                    "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"DataPathAddr\":\"sample\",\"DataPathPort\":7,\"DefaultAddrPool\":[\"sample\"],\"ForceNewCluster\":true,\"SubnetSize\":7,\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}}}",
                 ),
             );
         Ok(
@@ -3113,13 +3800,6 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::swarm::SwarmInitReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3152,16 +3832,9 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                             support::sample::<
                                 Swarm,
                             >(
-                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}},\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}",
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"},\"RootRotationInProgress\":true,\"DefaultAddrPool\":[\"sample\"],\"SubnetSize\":7,\"DataPathPort\":7,\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}",
                             ),
                         ),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::swarm::SwarmInspectReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3194,7 +3867,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                 &support::sample::<
                     SwarmJoinBody,
                 >(
-                    "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"RemoteAddrs\":[\"sample\"],\"JoinToken\":\"sample\"}",
+                    "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"DataPathAddr\":\"sample\",\"RemoteAddrs\":[\"sample\"],\"JoinToken\":\"sample\"}",
                 ),
             );
         Ok(
@@ -3205,13 +3878,6 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::swarm::SwarmJoinReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3248,13 +3914,6 @@ impl docker_remote_api::server::SwarmApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => docker_remote_api::server::swarm::SwarmLeaveReply::Ok,
-                406u16 => {
-                    docker_remote_api::server::swarm::SwarmLeaveReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
-                    )
-                }
                 500u16 => {
                     docker_remote_api::server::swarm::SwarmLeaveReply::InternalServerError(
                         support::sample::<
@@ -3264,6 +3923,92 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                 }
                 503u16 => {
                     docker_remote_api::server::swarm::SwarmLeaveReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn swarm_unlock(
+        &self,
+        body: SwarmUnlockBody,
+    ) -> Result<docker_remote_api::server::swarm::SwarmUnlockReply, ServerError> {
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<SwarmUnlockBody>("{\"UnlockKey\":\"sample\"}"),
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => docker_remote_api::server::swarm::SwarmUnlockReply::Ok,
+                400u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                401u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockReply::Unauthorized(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 401\"}"),
+                    )
+                }
+                409u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn swarm_unlock_key(
+        &self,
+    ) -> Result<docker_remote_api::server::swarm::SwarmUnlockKeyReply, ServerError> {
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                SwarmUnlockKey,
+                            >("{\"UnlockKey\":\"sample\"}"),
+                        ),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -3288,6 +4033,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                 &docker_remote_api::operations::swarm::SwarmUpdateOptions {
                     rotate_worker_token: Some(support::sample::<bool>("true")),
                     rotate_manager_token: Some(support::sample::<bool>("true")),
+                    rotate_manager_unlock_key: Some(support::sample::<bool>("true")),
                 },
             );
         self.script
@@ -3297,7 +4043,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                 &support::sample::<
                     SwarmSpec,
                 >(
-                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}}",
                 ),
             );
         Ok(
@@ -3308,13 +4054,6 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::swarm::SwarmUpdateReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3364,7 +4103,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                 &support::sample::<
                     ServiceSpec,
                 >(
-                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}}",
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}}",
                 ),
             );
         Ok(
@@ -3378,18 +4117,18 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                         ),
                     )
                 }
+                400u16 => {
+                    docker_remote_api::server::services::ServiceCreateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
                 403u16 => {
                     docker_remote_api::server::services::ServiceCreateReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 409u16 => {
@@ -3433,13 +4172,6 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
-                406u16 => {
-                    docker_remote_api::server::services::ServiceDeleteReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
-                    )
-                }
                 500u16 => {
                     docker_remote_api::server::services::ServiceDeleteReply::InternalServerError(
                         support::sample::<
@@ -3462,8 +4194,17 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_inspect(
         &self,
         id: String,
+        options: docker_remote_api::operations::services::ServiceInspectOptions,
     ) -> Result<docker_remote_api::server::services::ServiceInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::services::ServiceInspectOptions {
+                    insert_defaults: Some(support::sample::<bool>("true")),
+                },
+            );
         Ok(
             match self.script.status() {
                 200u16 => {
@@ -3472,7 +4213,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                             support::sample::<
                                 Service,
                             >(
-                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}",
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"PreviousSpec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]},\"UpdateStatus\":{\"State\":\"updating\",\"StartedAt\":\"sample\",\"CompletedAt\":\"sample\",\"Message\":\"sample\"},\"ServiceStatus\":{\"RunningTasks\":7,\"DesiredTasks\":7,\"CompletedTasks\":7},\"JobStatus\":{\"JobIteration\":{\"Index\":7},\"LastExecution\":\"sample\"}}",
                             ),
                         ),
                     )
@@ -3482,13 +4223,6 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::services::ServiceInspectReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3523,9 +4257,10 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                         support::sample::<
                             ServiceListFilters,
                         >(
-                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"]}",
+                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"mode\":[\"sample\"],\"name\":[\"sample\"]}",
                         ),
                     ),
+                    status: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
@@ -3535,15 +4270,15 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                         support::sample::<
                             Vec<Service>,
                         >(
-                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}]",
+                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"PreviousSpec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]},\"UpdateStatus\":{\"State\":\"updating\",\"StartedAt\":\"sample\",\"CompletedAt\":\"sample\",\"Message\":\"sample\"},\"ServiceStatus\":{\"RunningTasks\":7,\"DesiredTasks\":7,\"CompletedTasks\":7},\"JobStatus\":{\"JobIteration\":{\"Index\":7},\"LastExecution\":\"sample\"}}]",
                         ),
                     )
                 }
-                406u16 => {
-                    docker_remote_api::server::services::ServiceListReply::NotAcceptable(
+                400u16 => {
+                    docker_remote_api::server::services::ServiceListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
@@ -3555,6 +4290,66 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                 }
                 503u16 => {
                     docker_remote_api::server::services::ServiceListReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn service_logs(
+        &self,
+        id: String,
+        options: docker_remote_api::operations::services::ServiceLogsOptions,
+    ) -> Result<docker_remote_api::server::services::ServiceLogsReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::services::ServiceLogsOptions {
+                    details: Some(support::sample::<bool>("true")),
+                    follow: Some(support::sample::<bool>("true")),
+                    stdout: Some(support::sample::<bool>("true")),
+                    stderr: Some(support::sample::<bool>("true")),
+                    since: Some(support::sample::<i64>("7")),
+                    timestamps: Some(support::sample::<bool>("true")),
+                    tail: Some(support::sample::<String>("\"sample\"")),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::services::ServiceLogsReply::Ok(
+                        docker_remote_api::server::Output::framed(
+                            futures_util::stream::iter(
+                                vec![
+                                    docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
+                                    docker_remote_api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
+                                ],
+                            ),
+                        ),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::services::ServiceLogsReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::services::ServiceLogsReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::services::ServiceLogsReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -3579,6 +4374,8 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                 "options",
                 &options,
                 &docker_remote_api::operations::services::ServiceUpdateOptions {
+                    registry_auth_from: Some(support::sample::<String>("\"sample\"")),
+                    rollback: Some(support::sample::<String>("\"sample\"")),
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -3595,24 +4392,32 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                 &support::sample::<
                     ServiceSpec,
                 >(
-                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}}",
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}}",
                 ),
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::services::ServiceUpdateReply::Ok,
+                200u16 => {
+                    docker_remote_api::server::services::ServiceUpdateReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                ServiceUpdateResponse,
+                            >("{\"Warnings\":[\"sample\"]}"),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::services::ServiceUpdateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
                 404u16 => {
                     docker_remote_api::server::services::ServiceUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3649,7 +4454,7 @@ impl docker_remote_api::server::TasksApi for Fixture {
                             support::sample::<
                                 Task,
                             >(
-                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}",
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"AssignedGenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"JobIteration\":{\"Index\":7},\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}",
                             ),
                         ),
                     )
@@ -3659,13 +4464,6 @@ impl docker_remote_api::server::TasksApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
-                    )
-                }
-                406u16 => {
-                    docker_remote_api::server::tasks::TaskInspectReply::NotAcceptable(
-                        support::sample::<
-                            ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
                     )
                 }
                 500u16 => {
@@ -3712,15 +4510,15 @@ impl docker_remote_api::server::TasksApi for Fixture {
                         support::sample::<
                             Vec<Task>,
                         >(
-                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]",
+                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"AssignedGenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"JobIteration\":{\"Index\":7},\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]",
                         ),
                     )
                 }
-                406u16 => {
-                    docker_remote_api::server::tasks::TaskListReply::NotAcceptable(
+                400u16 => {
+                    docker_remote_api::server::tasks::TaskListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
-                        >("{\"message\":\"sample error 406\"}"),
+                        >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
@@ -3735,6 +4533,645 @@ impl docker_remote_api::server::TasksApi for Fixture {
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn task_logs(
+        &self,
+        id: String,
+        options: docker_remote_api::operations::tasks::TaskLogsOptions,
+    ) -> Result<docker_remote_api::server::tasks::TaskLogsReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::tasks::TaskLogsOptions {
+                    details: Some(support::sample::<bool>("true")),
+                    follow: Some(support::sample::<bool>("true")),
+                    stdout: Some(support::sample::<bool>("true")),
+                    stderr: Some(support::sample::<bool>("true")),
+                    since: Some(support::sample::<i64>("7")),
+                    timestamps: Some(support::sample::<bool>("true")),
+                    tail: Some(support::sample::<String>("\"sample\"")),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::tasks::TaskLogsReply::Ok(
+                        docker_remote_api::server::Output::framed(
+                            futures_util::stream::iter(
+                                vec![
+                                    docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
+                                    docker_remote_api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
+                                ],
+                            ),
+                        ),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::tasks::TaskLogsReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::tasks::TaskLogsReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::tasks::TaskLogsReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+}
+
+impl docker_remote_api::server::SecretsApi for Fixture {
+    async fn secret_create(
+        &self,
+        body: SecretSpec,
+    ) -> Result<docker_remote_api::server::secrets::SecretCreateReply, ServerError> {
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<
+                    SecretSpec,
+                >(
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+                ),
+            );
+        Ok(
+            match self.script.status() {
+                201u16 => {
+                    docker_remote_api::server::secrets::SecretCreateReply::Created(
+                        Box::new(
+                            support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}"),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::secrets::SecretCreateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                409u16 => {
+                    docker_remote_api::server::secrets::SecretCreateReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::secrets::SecretCreateReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::secrets::SecretCreateReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn secret_delete(
+        &self,
+        id: String,
+    ) -> Result<docker_remote_api::server::secrets::SecretDeleteReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        Ok(
+            match self.script.status() {
+                204u16 => {
+                    docker_remote_api::server::secrets::SecretDeleteReply::NoContent
+                }
+                400u16 => {
+                    docker_remote_api::server::secrets::SecretDeleteReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::secrets::SecretDeleteReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::secrets::SecretDeleteReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::secrets::SecretDeleteReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn secret_inspect(
+        &self,
+        id: String,
+    ) -> Result<docker_remote_api::server::secrets::SecretInspectReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::secrets::SecretInspectReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                Secret,
+                            >(
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+                            ),
+                        ),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::secrets::SecretInspectReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::secrets::SecretInspectReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::secrets::SecretInspectReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn secret_list(
+        &self,
+        options: docker_remote_api::operations::secrets::SecretListOptions,
+    ) -> Result<docker_remote_api::server::secrets::SecretListReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::secrets::SecretListOptions {
+                    filters: Some(
+                        support::sample::<
+                            SecretListFilters,
+                        >(
+                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"names\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::secrets::SecretListReply::Ok(
+                        support::sample::<
+                            Vec<Secret>,
+                        >(
+                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}]",
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::secrets::SecretListReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::secrets::SecretListReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::secrets::SecretListReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn secret_update(
+        &self,
+        id: String,
+        version: i64,
+        body: SecretSpec,
+    ) -> Result<docker_remote_api::server::secrets::SecretUpdateReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script.check("parameter version", &version, &support::sample::<i64>("7"));
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<
+                    SecretSpec,
+                >(
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+                ),
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => docker_remote_api::server::secrets::SecretUpdateReply::Ok,
+                400u16 => {
+                    docker_remote_api::server::secrets::SecretUpdateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::secrets::SecretUpdateReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::secrets::SecretUpdateReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::secrets::SecretUpdateReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+}
+
+impl docker_remote_api::server::ConfigsApi for Fixture {
+    async fn config_create(
+        &self,
+        body: ConfigSpec,
+    ) -> Result<docker_remote_api::server::configs::ConfigCreateReply, ServerError> {
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<
+                    ConfigSpec,
+                >(
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+                ),
+            );
+        Ok(
+            match self.script.status() {
+                201u16 => {
+                    docker_remote_api::server::configs::ConfigCreateReply::Created(
+                        Box::new(
+                            support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}"),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::configs::ConfigCreateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                409u16 => {
+                    docker_remote_api::server::configs::ConfigCreateReply::Conflict(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 409\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::configs::ConfigCreateReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::configs::ConfigCreateReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn config_delete(
+        &self,
+        id: String,
+    ) -> Result<docker_remote_api::server::configs::ConfigDeleteReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        Ok(
+            match self.script.status() {
+                204u16 => {
+                    docker_remote_api::server::configs::ConfigDeleteReply::NoContent
+                }
+                400u16 => {
+                    docker_remote_api::server::configs::ConfigDeleteReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::configs::ConfigDeleteReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::configs::ConfigDeleteReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::configs::ConfigDeleteReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn config_inspect(
+        &self,
+        id: String,
+    ) -> Result<docker_remote_api::server::configs::ConfigInspectReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::configs::ConfigInspectReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                Config,
+                            >(
+                                "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+                            ),
+                        ),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::configs::ConfigInspectReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::configs::ConfigInspectReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::configs::ConfigInspectReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn config_list(
+        &self,
+        options: docker_remote_api::operations::configs::ConfigListOptions,
+    ) -> Result<docker_remote_api::server::configs::ConfigListReply, ServerError> {
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::configs::ConfigListOptions {
+                    filters: Some(
+                        support::sample::<
+                            ConfigListFilters,
+                        >(
+                            "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"]}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::configs::ConfigListReply::Ok(
+                        support::sample::<
+                            Vec<Config>,
+                        >(
+                            "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}]",
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::configs::ConfigListReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::configs::ConfigListReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::configs::ConfigListReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+
+    async fn config_update(
+        &self,
+        id: String,
+        version: i64,
+        body: ConfigSpec,
+    ) -> Result<docker_remote_api::server::configs::ConfigUpdateReply, ServerError> {
+        self.script.check("path parameter id", &id, &String::from("sample/name:1"));
+        self.script.check("parameter version", &version, &support::sample::<i64>("7"));
+        self.script
+            .check(
+                "body",
+                &body,
+                &support::sample::<
+                    ConfigSpec,
+                >(
+                    "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+                ),
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => docker_remote_api::server::configs::ConfigUpdateReply::Ok,
+                400u16 => {
+                    docker_remote_api::server::configs::ConfigUpdateReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::configs::ConfigUpdateReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::configs::ConfigUpdateReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
+                    )
+                }
+                503u16 => {
+                    docker_remote_api::server::configs::ConfigUpdateReply::ServiceUnavailable(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 503\"}"),
+                    )
+                }
+                other => return Err(ServerError::new(other, "not scripted")),
+            },
+        )
+    }
+}
+
+impl docker_remote_api::server::DistributionApi for Fixture {
+    async fn distribution_inspect(
+        &self,
+        name: String,
+        options: docker_remote_api::operations::distribution::DistributionInspectOptions,
+    ) -> Result<
+        docker_remote_api::server::distribution::DistributionInspectReply,
+        ServerError,
+    > {
+        self.script.check("path parameter name", &name, &String::from("sample/name:1"));
+        self.script
+            .check(
+                "options",
+                &options,
+                &docker_remote_api::operations::distribution::DistributionInspectOptions {
+                    registry_auth: Some(
+                        support::sample::<
+                            AuthConfig,
+                        >(
+                            "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+                        ),
+                    ),
+                },
+            );
+        Ok(
+            match self.script.status() {
+                200u16 => {
+                    docker_remote_api::server::distribution::DistributionInspectReply::Ok(
+                        Box::new(
+                            support::sample::<
+                                DistributionInspect,
+                            >(
+                                "{\"Descriptor\":{\"mediaType\":\"sample\",\"digest\":\"sample\",\"size\":7,\"urls\":[\"sample\"],\"annotations\":{\"key\":\"sample\"},\"platform\":{\"architecture\":\"sample\",\"os\":\"sample\",\"os.version\":\"sample\",\"os.features\":[\"sample\"],\"variant\":\"sample\"}},\"Platforms\":[{\"architecture\":\"sample\",\"os\":\"sample\",\"os.version\":\"sample\",\"os.features\":[\"sample\"],\"variant\":\"sample\"}]}",
+                            ),
+                        ),
+                    )
+                }
+                400u16 => {
+                    docker_remote_api::server::distribution::DistributionInspectReply::BadRequest(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 400\"}"),
+                    )
+                }
+                401u16 => {
+                    docker_remote_api::server::distribution::DistributionInspectReply::Unauthorized(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 401\"}"),
+                    )
+                }
+                404u16 => {
+                    docker_remote_api::server::distribution::DistributionInspectReply::NotFound(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 404\"}"),
+                    )
+                }
+                500u16 => {
+                    docker_remote_api::server::distribution::DistributionInspectReply::InternalServerError(
+                        support::sample::<
+                            ErrorResponse,
+                        >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 other => return Err(ServerError::new(other, "not scripted")),
@@ -3870,14 +5307,14 @@ async fn container_attach_websocket_round_trips() {
         logs: Some(support::sample::<bool>("true")),
         stream: Some(support::sample::<bool>("true")),
     };
-    for status in [200u16, 400u16, 404u16, 500u16] {
+    for status in [101u16, 400u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker
             .container_attach_websocket(&id)
             .options(options.clone())
             .await;
         match status {
-            200u16 => {
+            101u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
                 let mut ws = value;
                 let message = futures_util::StreamExt::next(&mut ws)
@@ -3938,13 +5375,14 @@ async fn container_create_round_trips() {
     let (docker, script, _server) = start().await;
     let options = docker_remote_api::operations::containers::ContainerCreateOptions {
         name: Some(support::sample::<String>("\"sample\"")),
+        platform: Some(support::sample::<String>("\"sample\"")),
     };
     let body = support::sample::<
         ContainerCreateBody,
     >(
-        "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\",\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}}}",
+        "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"KernelMemoryTCP\":7,\"NanoCpus\":7,\"CpuCount\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"AutoRemove\":true,\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"DeviceCgroupRules\":[\"sample\"],\"DeviceRequests\":[{\"Driver\":\"sample\",\"Count\":7,\"DeviceIDs\":[\"sample\"],\"Capabilities\":[[\"sample\"]],\"Options\":{\"key\":\"sample\"}}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"private\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"Init\":true,\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\",\"CgroupnsMode\":\"private\",\"Cgroup\":\"sample\",\"UTSMode\":\"sample\",\"Runtime\":\"sample\",\"ConsoleSize\":[7],\"Isolation\":\"\",\"MaskedPaths\":[\"sample\"],\"ReadonlyPaths\":[\"sample\"]},\"NetworkingConfig\":{\"EndpointsConfig\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}}}",
     );
-    for status in [201u16, 400u16, 404u16, 406u16, 409u16, 500u16] {
+    for status in [201u16, 400u16, 404u16, 409u16, 500u16] {
         script.answer(status);
         let result = docker.container_create(&body).options(options.clone()).await;
         match status {
@@ -4050,7 +5488,7 @@ async fn container_inspect_round_trips() {
                 let expected = support::sample::<
                     ContainerInspectResponse,
                 >(
-                    "{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\"},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"any\":[\"value\",1]}],\"SecondaryIPv6Addresses\":[{\"any\":[\"value\",1]}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\"},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}",
+                    "{\"AppArmorProfile\":\"sample\",\"Args\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"Created\":\"sample\",\"Driver\":\"sample\",\"Platform\":\"sample\",\"ExecIDs\":[\"sample\"],\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"HostConfig\":{\"Binds\":[\"sample\"],\"Tmpfs\":{\"key\":\"sample\"},\"Links\":[\"sample\"],\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"KernelMemoryTCP\":7,\"NanoCpus\":7,\"CpuCount\":7,\"CpuPercent\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"IOMaximumBandwidth\":7,\"IOMaximumIOps\":7,\"BlkioWeight\":7,\"BlkioWeightDevice\":[{\"Path\":\"sample\",\"Weight\":7}],\"BlkioDeviceReadBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteBps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceReadIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"BlkioDeviceWriteIOps\":[{\"Path\":\"sample\",\"Rate\":7}],\"MemorySwappiness\":7,\"OomKillDisable\":true,\"OomScoreAdj\":7,\"PidMode\":\"sample\",\"PidsLimit\":7,\"PortBindings\":{\"key\":[{\"HostIp\":\"sample\",\"HostPort\":\"sample\"}]},\"PublishAllPorts\":true,\"Privileged\":true,\"ReadonlyRootfs\":true,\"Dns\":[\"sample\"],\"DnsOptions\":[\"sample\"],\"DnsSearch\":[\"sample\"],\"ExtraHosts\":[\"sample\"],\"VolumesFrom\":[\"sample\"],\"CapAdd\":[\"sample\"],\"CapDrop\":[\"sample\"],\"GroupAdd\":[\"sample\"],\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7},\"AutoRemove\":true,\"UsernsMode\":\"sample\",\"NetworkMode\":\"sample\",\"Devices\":[{\"PathOnHost\":\"sample\",\"PathInContainer\":\"sample\",\"CgroupPermissions\":\"sample\"}],\"DeviceCgroupRules\":[\"sample\"],\"DeviceRequests\":[{\"Driver\":\"sample\",\"Count\":7,\"DeviceIDs\":[\"sample\"],\"Capabilities\":[[\"sample\"]],\"Options\":{\"key\":\"sample\"}}],\"Sysctls\":{\"key\":\"sample\"},\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}],\"LogConfig\":{\"Type\":\"sample\",\"Config\":{\"key\":\"sample\"}},\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"private\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"Init\":true,\"SecurityOpt\":[\"sample\"],\"StorageOpt\":{\"key\":\"sample\"},\"CgroupParent\":\"sample\",\"VolumeDriver\":\"sample\",\"ShmSize\":7,\"ContainerIDFile\":\"sample\",\"IpcMode\":\"sample\",\"CgroupnsMode\":\"private\",\"Cgroup\":\"sample\",\"UTSMode\":\"sample\",\"Runtime\":\"sample\",\"ConsoleSize\":[7],\"Isolation\":\"\",\"MaskedPaths\":[\"sample\"],\"ReadonlyPaths\":[\"sample\"]},\"HostnamePath\":\"sample\",\"HostsPath\":\"sample\",\"LogPath\":\"sample\",\"Id\":\"sample\",\"Image\":\"sample\",\"MountLabel\":\"sample\",\"Name\":\"sample\",\"NetworkSettings\":{\"Bridge\":\"sample\",\"SandboxID\":\"sample\",\"HairpinMode\":true,\"LinkLocalIPv6Address\":\"sample\",\"LinkLocalIPv6PrefixLen\":7,\"Ports\":{\"key\":{\"any\":[\"value\",1]}},\"SandboxKey\":\"sample\",\"SecondaryIPAddresses\":[{\"Addr\":\"sample\",\"PrefixLen\":7}],\"SecondaryIPv6Addresses\":[{\"Addr\":\"sample\",\"PrefixLen\":7}],\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"MacAddress\":\"sample\",\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Path\":\"sample\",\"ProcessLabel\":\"sample\",\"ResolvConfPath\":\"sample\",\"RestartCount\":7,\"State\":{\"Status\":\"created\",\"Running\":true,\"Paused\":true,\"Restarting\":true,\"OOMKilled\":true,\"Dead\":true,\"Pid\":7,\"ExitCode\":7,\"Error\":\"sample\",\"StartedAt\":\"sample\",\"FinishedAt\":\"sample\",\"Health\":{\"Status\":\"none\",\"FailingStreak\":7,\"Log\":[{\"Start\":\"sample\",\"End\":\"sample\",\"ExitCode\":7,\"Output\":\"sample\"}]}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}],\"SizeRw\":7,\"SizeRootFs\":7}",
                 );
                 assert_eq!(value, expected);
             }
@@ -4077,7 +5515,7 @@ async fn container_kill_round_trips() {
     let options = docker_remote_api::operations::containers::ContainerKillOptions {
         signal: Some(support::sample::<String>("\"sample\"")),
     };
-    for status in [204u16, 404u16, 500u16] {
+    for status in [204u16, 404u16, 409u16, 500u16] {
         script.answer(status);
         let result = docker.container_kill(&id).options(options.clone()).await;
         match status {
@@ -4105,14 +5543,12 @@ async fn container_list_round_trips() {
     let options = docker_remote_api::operations::containers::ContainerListOptions {
         all: Some(support::sample::<bool>("true")),
         limit: Some(support::sample::<i64>("7")),
-        since: Some(support::sample::<String>("\"sample\"")),
-        before: Some(support::sample::<String>("\"sample\"")),
         size: Some(support::sample::<bool>("true")),
         filters: Some(
             support::sample::<
                 ContainerListFilters,
             >(
-                "{\"exited\":[\"sample\"],\"status\":[\"sample\"],\"label\":[\"sample\"],\"isolation\":[\"sample\"],\"ancestor\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"]}",
+                "{\"exited\":[\"sample\"],\"status\":[\"sample\"],\"label\":[\"sample\"],\"isolation\":[\"sample\"],\"ancestor\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"],\"id\":[\"sample\"],\"name\":[\"sample\"],\"is-task\":[\"sample\"],\"health\":[\"sample\"],\"publish\":[\"sample\"],\"expose\":[\"sample\"]}",
             ),
         ),
     };
@@ -4125,7 +5561,7 @@ async fn container_list_round_trips() {
                 let expected = support::sample::<
                     Vec<ContainerSummary>,
                 >(
-                    "[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}},\"Mounts\":[{\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]",
+                    "[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -4154,6 +5590,7 @@ async fn container_logs_round_trips() {
         stdout: Some(support::sample::<bool>("true")),
         stderr: Some(support::sample::<bool>("true")),
         since: Some(support::sample::<i64>("7")),
+        until: Some(support::sample::<i64>("7")),
         timestamps: Some(support::sample::<bool>("true")),
         tail: Some(support::sample::<String>("\"sample\"")),
     };
@@ -4212,12 +5649,50 @@ async fn container_pause_round_trips() {
 }
 
 #[tokio::test]
+async fn container_prune_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::containers::ContainerPruneOptions {
+        filters: Some(
+            support::sample::<
+                ContainerPruneFilters,
+            >("{\"until\":[\"sample\"],\"label\":[\"sample\"],\"label!\":[\"sample\"]}"),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16] {
+        script.answer(status);
+        let result = docker.container_prune().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    ContainerPruneResponse,
+                >("{\"ContainersDeleted\":[\"sample\"],\"SpaceReclaimed\":7}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success",
+                        "container_prune"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("container_prune", status);
+    }
+}
+
+#[tokio::test]
 async fn container_put_archive_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let path = support::sample::<String>("\"sample\"");
     let options = docker_remote_api::operations::containers::ContainerPutArchiveOptions {
         no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
+        copy_uid_gid: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 400u16, 403u16, 404u16, 500u16] {
         script.answer(status);
@@ -4387,6 +5862,7 @@ async fn container_stats_round_trips() {
     let id = String::from("sample/name:1");
     let options = docker_remote_api::operations::containers::ContainerStatsOptions {
         stream: Some(support::sample::<bool>("true")),
+        one_shot: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
@@ -4527,7 +6003,7 @@ async fn container_update_round_trips() {
     let body = support::sample::<
         ContainerUpdateBody,
     >(
-        "{\"BlkioWeight\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7}}",
+        "{\"BlkioWeight\":7,\"CpuShares\":7,\"CpuPeriod\":7,\"CpuQuota\":7,\"CpuRealtimePeriod\":7,\"CpuRealtimeRuntime\":7,\"NanoCpus\":7,\"CpusetCpus\":\"sample\",\"CpusetMems\":\"sample\",\"Memory\":7,\"MemorySwap\":7,\"MemoryReservation\":7,\"KernelMemory\":7,\"PidsLimit\":7,\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":7}}",
     );
     for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
@@ -4560,15 +6036,18 @@ async fn container_update_round_trips() {
 async fn container_wait_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    for status in [200u16, 404u16, 500u16] {
+    let options = docker_remote_api::operations::containers::ContainerWaitOptions {
+        condition: Some(support::sample::<ContainerWaitCondition>("\"not-running\"")),
+    };
+    for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.container_wait(&id).await;
+        let result = docker.container_wait(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
                 let expected = support::sample::<
                     ContainerWaitResponse,
-                >("{\"StatusCode\":7}");
+                >("{\"StatusCode\":7,\"Error\":{\"Message\":\"sample\"}}");
                 assert_eq!(value, expected);
             }
             _ => {
@@ -4583,6 +6062,46 @@ async fn container_wait_round_trips() {
             }
         }
         script.assert_clean("container_wait", status);
+    }
+}
+
+#[tokio::test]
+async fn build_prune_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::images::BuildPruneOptions {
+        keep_storage: Some(support::sample::<i64>("7")),
+        all: Some(support::sample::<bool>("true")),
+        filters: Some(
+            support::sample::<
+                BuildPruneFilters,
+            >(
+                "{\"until\":[\"sample\"],\"id\":[\"sample\"],\"parent\":[\"sample\"],\"type\":[\"sample\"],\"description\":[\"sample\"],\"inuse\":[\"sample\"],\"shared\":[\"sample\"],\"private\":[\"sample\"]}",
+            ),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16] {
+        script.answer(status);
+        let result = docker.build_prune().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    BuildPruneResponse,
+                >("{\"CachesDeleted\":[\"sample\"],\"SpaceReclaimed\":7}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "build_prune"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("build_prune", status);
     }
 }
 
@@ -4615,6 +6134,18 @@ async fn image_build_round_trips() {
                 std::collections::BTreeMap<String, String>,
             >("{\"key\":\"sample\"}"),
         ),
+        cache_from: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+        squash: Some(support::sample::<bool>("true")),
+        network_mode: Some(support::sample::<String>("\"sample\"")),
+        extra_hosts: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+        platform: Some(support::sample::<String>("\"sample\"")),
+        target: Some(support::sample::<String>("\"sample\"")),
+        outputs: Some(
+            support::sample::<
+                Vec<ImageBuildOutput>,
+            >("[{\"Type\":\"sample\",\"Attrs\":{\"key\":\"sample\"}}]"),
+        ),
+        version: Some(support::sample::<BuilderVersion>("\"1\"")),
         content_type: Some(String::from("application/x-tar")),
         registry_config: Some(
             support::sample::<
@@ -4624,7 +6155,7 @@ async fn image_build_round_trips() {
             ),
         ),
     };
-    for status in [200u16, 500u16] {
+    for status in [200u16, 400u16, 500u16] {
         script.answer(status);
         let result = docker
             .image_build(
@@ -4677,7 +6208,7 @@ async fn image_commit_round_trips() {
     let body = support::sample::<
         ContainerConfig,
     >(
-        "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"}",
+        "{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"}",
     );
     for status in [201u16, 404u16, 500u16] {
         script.answer(status);
@@ -4713,6 +6244,9 @@ async fn image_create_round_trips() {
         from_src: Some(support::sample::<String>("\"sample\"")),
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
+        message: Some(support::sample::<String>("\"sample\"")),
+        changes: Some(support::sample::<Vec<String>>("[\"sample\"]")),
+        platform: Some(support::sample::<String>("\"sample\"")),
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -4721,7 +6255,7 @@ async fn image_create_round_trips() {
             ),
         ),
     };
-    for status in [200u16, 404u16, 500u16] {
+    for status in [200u16, 400u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker
             .image_create()
@@ -4899,7 +6433,7 @@ async fn image_inspect_round_trips() {
                 let expected = support::sample::<
                     ImageInspect,
                 >(
-                    "{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"Architecture\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]}}",
+                    "{\"Id\":\"sample\",\"Container\":\"sample\",\"Comment\":\"sample\",\"Os\":\"sample\",\"OsVersion\":\"sample\",\"Architecture\":\"sample\",\"Variant\":\"sample\",\"Parent\":\"sample\",\"ContainerConfig\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"DockerVersion\":\"sample\",\"VirtualSize\":7,\"Size\":7,\"Author\":\"sample\",\"Created\":\"sample\",\"GraphDriver\":{\"Name\":\"sample\",\"Data\":{\"key\":\"sample\"}},\"RepoDigests\":[\"sample\"],\"RepoTags\":[\"sample\"],\"Config\":{\"Hostname\":\"sample\",\"Domainname\":\"sample\",\"User\":\"sample\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"OpenStdin\":true,\"StdinOnce\":true,\"Env\":[\"sample\"],\"Cmd\":\"sample\",\"Entrypoint\":\"sample\",\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Volumes\":{\"key\":{}},\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"ArgsEscaped\":true,\"WorkingDir\":\"sample\",\"NetworkDisabled\":true,\"MacAddress\":\"sample\",\"ExposedPorts\":{\"key\":{}},\"StopSignal\":\"sample\",\"StopTimeout\":7,\"Shell\":[\"sample\"],\"OnBuild\":[\"sample\"],\"PublishService\":\"sample\"},\"RootFS\":{\"Type\":\"sample\",\"Layers\":[\"sample\"]},\"Metadata\":{\"LastTagTime\":\"sample\"}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -4927,10 +6461,10 @@ async fn image_list_round_trips() {
             support::sample::<
                 ImageListFilters,
             >(
-                "{\"dangling\":[\"sample\"],\"label\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"]}",
+                "{\"dangling\":[\"sample\"],\"label\":[\"sample\"],\"before\":[\"sample\"],\"since\":[\"sample\"],\"reference\":[\"sample\"]}",
             ),
         ),
-        filter: Some(support::sample::<String>("\"sample\"")),
+        digests: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 500u16] {
         script.answer(status);
@@ -4941,7 +6475,7 @@ async fn image_list_round_trips() {
                 let expected = support::sample::<
                     Vec<ImageSummary>,
                 >(
-                    "[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"}}]",
+                    "[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"},\"SharedSize\":7,\"Containers\":7}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -5001,6 +6535,46 @@ async fn image_load_round_trips() {
             }
         }
         script.assert_clean("image_load", status);
+    }
+}
+
+#[tokio::test]
+async fn image_prune_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::images::ImagePruneOptions {
+        filters: Some(
+            support::sample::<
+                ImagePruneFilters,
+            >(
+                "{\"dangling\":[\"sample\"],\"until\":[\"sample\"],\"label\":[\"sample\"]}",
+            ),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16] {
+        script.answer(status);
+        let result = docker.image_prune().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    ImagePruneResponse,
+                >(
+                    "{\"ImagesDeleted\":[{\"Untagged\":\"sample\",\"Deleted\":\"sample\"}],\"SpaceReclaimed\":7}",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "image_prune"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("image_prune", status);
     }
 }
 
@@ -5123,6 +6697,46 @@ async fn image_tag_round_trips() {
 }
 
 #[tokio::test]
+async fn session_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::system::SessionOptions {
+        session_id: Some(support::sample::<String>("\"sample\"")),
+        session_name: Some(support::sample::<String>("\"sample\"")),
+        session_shared_key: Some(support::sample::<String>("\"sample\"")),
+        session_grpc_method: Some(support::sample::<String>("\"sample\"")),
+    };
+    for status in [101u16, 400u16, 500u16] {
+        script.answer(status);
+        let result = docker.session().options(options.clone()).await;
+        match status {
+            101u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let mut attached = value;
+                let mut input = attached
+                    .input
+                    .take()
+                    .expect("the connection was upgraded");
+                tokio::io::AsyncWriteExt::write_all(&mut input, b"sample stdin")
+                    .await
+                    .unwrap();
+                tokio::io::AsyncWriteExt::shutdown(&mut input).await.unwrap();
+                let (stdout, _) = support::split_output(attached.output).await;
+                assert_eq!(stdout, b"hello sample stdin".to_vec());
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!("{} answering {status}: the client saw success", "session");
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("session", status);
+    }
+}
+
+#[tokio::test]
 async fn system_auth_round_trips() {
     let (docker, script, _server) = start().await;
     let body = support::sample::<
@@ -5130,7 +6744,7 @@ async fn system_auth_round_trips() {
     >(
         "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
     );
-    for status in [200u16, 204u16, 500u16] {
+    for status in [200u16, 204u16, 401u16, 500u16] {
         script.answer(status);
         let result = docker.system_auth(&body).await;
         match status {
@@ -5167,6 +6781,35 @@ async fn system_auth_round_trips() {
 }
 
 #[tokio::test]
+async fn system_df_round_trips() {
+    let (docker, script, _server) = start().await;
+    for status in [200u16, 500u16] {
+        script.answer(status);
+        let result = docker.system_df().await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    SystemDataUsageResponse,
+                >(
+                    "{\"LayersSize\":7,\"Images\":[{\"Id\":\"sample\",\"ParentId\":\"sample\",\"RepoTags\":[\"sample\"],\"RepoDigests\":[\"sample\"],\"Created\":7,\"Size\":7,\"VirtualSize\":7,\"Labels\":{\"key\":\"sample\"},\"SharedSize\":7,\"Containers\":7}],\"Containers\":[{\"Id\":\"sample\",\"Names\":[\"sample\"],\"Image\":\"sample\",\"ImageID\":\"sample\",\"Command\":\"sample\",\"Created\":7,\"State\":\"created\",\"Status\":\"sample\",\"Ports\":[{\"IP\":\"sample\",\"PrivatePort\":7,\"PublicPort\":7,\"Type\":\"sample\"}],\"Labels\":{\"key\":\"sample\"},\"SizeRw\":7,\"SizeRootFs\":7,\"HostConfig\":{\"NetworkMode\":\"sample\"},\"NetworkSettings\":{\"Networks\":{\"key\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}},\"Mounts\":[{\"Type\":\"bind\",\"Name\":\"sample\",\"Source\":\"sample\",\"Destination\":\"sample\",\"Driver\":\"sample\",\"Mode\":\"sample\",\"RW\":true,\"Propagation\":\"sample\"}]}],\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}],\"BuildCache\":[{\"ID\":\"sample\",\"Parent\":\"sample\",\"Type\":\"internal\",\"Description\":\"sample\",\"InUse\":true,\"Shared\":true,\"Size\":7,\"CreatedAt\":\"sample\",\"LastUsedAt\":\"sample\",\"UsageCount\":7}],\"BuilderSize\":7}",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!("{} answering {status}: the client saw success", "system_df");
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("system_df", status);
+    }
+}
+
+#[tokio::test]
 async fn system_events_round_trips() {
     let (docker, script, _server) = start().await;
     let options = docker_remote_api::operations::system::SystemEventsOptions {
@@ -5176,7 +6819,7 @@ async fn system_events_round_trips() {
             support::sample::<
                 EventFilters,
             >(
-                "{\"container\":[\"sample\"],\"event\":[\"sample\"],\"image\":[\"sample\"],\"label\":[\"sample\"],\"type\":[\"sample\"],\"volume\":[\"sample\"],\"network\":[\"sample\"],\"daemon\":[\"sample\"]}",
+                "{\"config\":[\"sample\"],\"container\":[\"sample\"],\"daemon\":[\"sample\"],\"event\":[\"sample\"],\"image\":[\"sample\"],\"label\":[\"sample\"],\"network\":[\"sample\"],\"node\":[\"sample\"],\"plugin\":[\"sample\"],\"scope\":[\"sample\"],\"secret\":[\"sample\"],\"service\":[\"sample\"],\"type\":[\"sample\"],\"volume\":[\"sample\"]}",
             ),
         ),
     };
@@ -5193,9 +6836,9 @@ async fn system_events_round_trips() {
                     .collect();
                 assert_eq!(
                     items, vec![support::sample:: < EventMessage >
-                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"time\":7,\"timeNano\":7}"),
+                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"scope\":\"sample\",\"time\":7,\"timeNano\":7}"),
                     support::sample:: < EventMessage >
-                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"time\":7,\"timeNano\":7}")]
+                    ("{\"status\":\"sample\",\"id\":\"sample\",\"from\":\"sample\",\"Type\":\"container\",\"Action\":\"sample\",\"Actor\":{\"ID\":\"sample\",\"Attributes\":{\"key\":\"sample\"}},\"scope\":\"sample\",\"time\":7,\"timeNano\":7}")]
                 );
             }
             _ => {
@@ -5225,7 +6868,7 @@ async fn system_info_round_trips() {
                 let expected = support::sample::<
                     SystemInfo,
                 >(
-                    "{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"CgroupDriver\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"Debug\":true,\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitPath\":\"sample\",\"InitSha1\":\"sample\",\"KernelMemory\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OperatingSystem\":\"sample\",\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"]},\"RegistryConfig\":{\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"]},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\"}",
+                    "{\"Architecture\":\"sample\",\"ClusterStore\":\"sample\",\"ClusterAdvertise\":\"sample\",\"CgroupDriver\":\"sample\",\"CgroupVersion\":\"sample\",\"Containers\":7,\"ContainersRunning\":7,\"ContainersStopped\":7,\"ContainersPaused\":7,\"ContainerdCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"CpuCfsPeriod\":true,\"CpuCfsQuota\":true,\"CPUShares\":true,\"CPUSet\":true,\"BridgeNfIptables\":true,\"BridgeNfIp6tables\":true,\"Debug\":true,\"DefaultAddressPools\":[{\"Base\":\"sample\",\"Size\":7}],\"DefaultRuntime\":\"sample\",\"DockerRootDir\":\"sample\",\"Driver\":\"sample\",\"DriverStatus\":[[\"sample\"]],\"ExperimentalBuild\":true,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"HttpProxy\":\"sample\",\"HttpsProxy\":\"sample\",\"ID\":\"sample\",\"IPv4Forwarding\":true,\"Images\":7,\"IndexServerAddress\":\"sample\",\"InitBinary\":\"sample\",\"InitCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"Isolation\":\"\",\"KernelMemory\":true,\"KernelMemoryTCP\":true,\"KernelVersion\":\"sample\",\"Labels\":[\"sample\"],\"LiveRestoreEnabled\":true,\"LoggingDriver\":\"sample\",\"MemTotal\":7,\"MemoryLimit\":true,\"NCPU\":7,\"NEventsListener\":7,\"NFd\":7,\"NGoroutines\":7,\"Name\":\"sample\",\"NoProxy\":\"sample\",\"OomKillDisable\":true,\"OSType\":\"sample\",\"OSVersion\":\"sample\",\"OperatingSystem\":\"sample\",\"PidsLimit\":true,\"Plugins\":{\"Volume\":[\"sample\"],\"Network\":[\"sample\"],\"Authorization\":[\"sample\"],\"Log\":[\"sample\"]},\"ProductLicense\":\"sample\",\"RegistryConfig\":{\"AllowNondistributableArtifactsCIDRs\":[\"sample\"],\"AllowNondistributableArtifactsHostnames\":[\"sample\"],\"IndexConfigs\":{\"key\":{\"Mirrors\":[\"sample\"],\"Name\":\"sample\",\"Official\":true,\"Secure\":true}},\"InsecureRegistryCIDRs\":[\"sample\"],\"Mirrors\":[\"sample\"]},\"RuncCommit\":{\"ID\":\"sample\",\"Expected\":\"sample\"},\"Runtimes\":{\"key\":{\"path\":\"sample\",\"runtimeArgs\":[\"sample\"]}},\"SecurityOptions\":[\"sample\"],\"ServerVersion\":\"sample\",\"SwapLimit\":true,\"Swarm\":{\"NodeID\":\"sample\",\"NodeAddr\":\"sample\",\"LocalNodeState\":\"\",\"ControlAvailable\":true,\"Error\":\"sample\",\"RemoteManagers\":[{\"NodeID\":\"sample\",\"Addr\":\"sample\"}],\"Nodes\":7,\"Managers\":7,\"Cluster\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"},\"RootRotationInProgress\":true,\"DefaultAddrPool\":[\"sample\"],\"SubnetSize\":7,\"DataPathPort\":7,\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}},\"SystemStatus\":[[\"sample\"]],\"SystemTime\":\"sample\",\"Warnings\":[\"sample\"]}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5271,6 +6914,41 @@ async fn system_ping_round_trips() {
 }
 
 #[tokio::test]
+async fn system_ping_head_round_trips() {
+    let (docker, script, _server) = start().await;
+    for status in [200u16, 500u16] {
+        script.answer(status);
+        let result = docker.system_ping_head().await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.docker_experimental, Some(expected));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.os_type, Some(expected));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.builder_version, Some(expected));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.cache_control, Some(expected));
+                let expected = support::sample::<String>("\"sample\"");
+                assert_eq!(value.pragma, Some(expected));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success",
+                        "system_ping_head"
+                    );
+                };
+                let (got, _message) = support::api_error(error);
+                assert_eq!(got, status);
+            }
+        }
+        script.assert_clean("system_ping_head", status);
+    }
+}
+
+#[tokio::test]
 async fn system_version_round_trips() {
     let (docker, script, _server) = start().await;
     for status in [200u16, 500u16] {
@@ -5282,7 +6960,7 @@ async fn system_version_round_trips() {
                 let expected = support::sample::<
                     SystemVersion,
                 >(
-                    "{\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
+                    "{\"Platform\":{\"Name\":\"sample\"},\"Components\":[{\"Name\":\"sample\",\"Version\":\"sample\",\"Details\":{\"key\":\"sample\"}}],\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"MinAPIVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5308,7 +6986,7 @@ async fn exec_create_round_trips() {
     let body = support::sample::<
         ExecCreateBody,
     >(
-        "{\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"DetachKeys\":\"sample\",\"Tty\":true,\"Cmd\":[\"sample\"],\"Privileged\":true,\"User\":\"sample\"}",
+        "{\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"DetachKeys\":\"sample\",\"Tty\":true,\"Cmd\":[\"sample\"],\"Privileged\":true,\"User\":\"sample\",\"Env\":[\"sample\"],\"WorkingDir\":\"sample\"}",
     );
     for status in [201u16, 404u16, 409u16, 500u16] {
         script.answer(status);
@@ -5349,7 +7027,7 @@ async fn exec_inspect_round_trips() {
                 let expected = support::sample::<
                     ExecInspectResponse,
                 >(
-                    "{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true}",
+                    "{\"CanRemove\":true,\"ContainerID\":\"sample\",\"DetachKeys\":\"sample\",\"ExitCode\":7,\"ID\":\"sample\",\"OpenStderr\":true,\"OpenStdin\":true,\"OpenStdout\":true,\"ProcessConfig\":{\"arguments\":[\"sample\"],\"entrypoint\":\"sample\",\"privileged\":true,\"tty\":true,\"user\":\"sample\"},\"Running\":true,\"Pid\":7}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5376,7 +7054,7 @@ async fn exec_resize_round_trips() {
         height: Some(support::sample::<i32>("7")),
         width: Some(support::sample::<i32>("7")),
     };
-    for status in [200u16, 201u16, 404u16] {
+    for status in [200u16, 201u16, 400u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker.exec_resize(&id).options(options.clone()).await;
         match status {
@@ -5406,7 +7084,7 @@ async fn exec_start_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let body = support::sample::<ExecStartBody>("{\"Detach\":true,\"Tty\":true}");
-    for status in [101u16, 404u16, 409u16] {
+    for status in [101u16, 400u16, 404u16, 409u16, 500u16] {
         script.answer(status);
         let result = docker.exec_start(&id, &body).await;
         match status {
@@ -5456,7 +7134,7 @@ async fn volume_create_round_trips() {
                 let expected = support::sample::<
                     Volume,
                 >(
-                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
+                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5479,9 +7157,12 @@ async fn volume_create_round_trips() {
 async fn volume_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
+    let options = docker_remote_api::operations::volumes::VolumeDeleteOptions {
+        force: Some(support::sample::<bool>("true")),
+    };
     for status in [204u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.volume_delete(&name).await;
+        let result = docker.volume_delete(&name).options(options.clone()).await;
         match status {
             204u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5514,7 +7195,7 @@ async fn volume_inspect_round_trips() {
                 let expected = support::sample::<
                     Volume,
                 >(
-                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}",
+                    "{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5541,7 +7222,7 @@ async fn volume_list_round_trips() {
             support::sample::<
                 VolumeListFilters,
             >(
-                "{\"name\":[\"sample\"],\"dangling\":[\"sample\"],\"driver\":[\"sample\"]}",
+                "{\"name\":[\"sample\"],\"dangling\":[\"sample\"],\"driver\":[\"sample\"],\"label\":[\"sample\"]}",
             ),
         ),
     };
@@ -5554,7 +7235,7 @@ async fn volume_list_round_trips() {
                 let expected = support::sample::<
                     VolumeListResponse,
                 >(
-                    "{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"CreatedAt\":\"sample\",\"Options\":{\"key\":\"sample\"}}],\"Warnings\":[\"sample\"]}",
+                    "{\"Volumes\":[{\"Name\":\"sample\",\"Driver\":\"sample\",\"Mountpoint\":\"sample\",\"CreatedAt\":\"sample\",\"Status\":{\"key\":{\"any\":[\"value\",1]}},\"Labels\":{\"key\":\"sample\"},\"Scope\":\"sample\",\"Options\":{\"key\":\"sample\"},\"UsageData\":{\"Size\":7,\"RefCount\":7}}],\"Warnings\":[\"sample\"]}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5574,13 +7255,49 @@ async fn volume_list_round_trips() {
 }
 
 #[tokio::test]
+async fn volume_prune_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::volumes::VolumePruneOptions {
+        filters: Some(
+            support::sample::<
+                VolumePruneFilters,
+            >("{\"label\":[\"sample\"],\"label!\":[\"sample\"]}"),
+        ),
+    };
+    for status in [200u16, 500u16] {
+        script.answer(status);
+        let result = docker.volume_prune().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    VolumePruneResponse,
+                >("{\"VolumesDeleted\":[\"sample\"],\"SpaceReclaimed\":7}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "volume_prune"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("volume_prune", status);
+    }
+}
+
+#[tokio::test]
 async fn network_connect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let body = support::sample::<
         NetworkConnectBody,
     >(
-        "{\"Container\":\"sample\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\"}}",
+        "{\"Container\":\"sample\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\",\"LinkLocalIPs\":[\"sample\"]},\"Links\":[\"sample\"],\"Aliases\":[\"sample\"],\"NetworkID\":\"sample\",\"EndpointID\":\"sample\",\"Gateway\":\"sample\",\"IPAddress\":\"sample\",\"IPPrefixLen\":7,\"IPv6Gateway\":\"sample\",\"GlobalIPv6Address\":\"sample\",\"GlobalIPv6PrefixLen\":7,\"MacAddress\":\"sample\",\"DriverOpts\":{\"key\":\"sample\"}}}",
     );
     for status in [200u16, 403u16, 404u16, 500u16] {
         script.answer(status);
@@ -5611,9 +7328,9 @@ async fn network_create_round_trips() {
     let body = support::sample::<
         NetworkCreateBody,
     >(
-        "{\"Name\":\"sample\",\"CheckDuplicate\":true,\"Driver\":\"sample\",\"Internal\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"EnableIPv6\":true,\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
+        "{\"Name\":\"sample\",\"CheckDuplicate\":true,\"Driver\":\"sample\",\"Scope\":\"sample\",\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigOnly\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"EnableIPv6\":true,\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
     );
-    for status in [201u16, 403u16, 404u16, 500u16] {
+    for status in [201u16, 400u16, 403u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker.network_create(&body).await;
         match status {
@@ -5699,16 +7416,20 @@ async fn network_disconnect_round_trips() {
 async fn network_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
+    let options = docker_remote_api::operations::networks::NetworkInspectOptions {
+        verbose: Some(support::sample::<bool>("true")),
+        scope: Some(support::sample::<String>("\"sample\"")),
+    };
     for status in [200u16, 404u16, 500u16] {
         script.answer(status);
-        let result = docker.network_inspect(&id).await;
+        let result = docker.network_inspect(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
                 let expected = support::sample::<
                     Network,
                 >(
-                    "{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}",
+                    "{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"ConfigOnly\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"},\"Peers\":[{\"Name\":\"sample\",\"IP\":\"sample\"}]}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5736,7 +7457,7 @@ async fn network_list_round_trips() {
             support::sample::<
                 NetworkListFilters,
             >(
-                "{\"driver\":[\"sample\"],\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"type\":[\"sample\"]}",
+                "{\"driver\":[\"sample\"],\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"type\":[\"sample\"],\"dangling\":[\"sample\"],\"scope\":[\"sample\"]}",
             ),
         ),
     };
@@ -5749,7 +7470,7 @@ async fn network_list_round_trips() {
                 let expected = support::sample::<
                     Vec<Network>,
                 >(
-                    "[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxAddress\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"}}]",
+                    "[{\"Name\":\"sample\",\"Id\":\"sample\",\"Created\":\"sample\",\"Scope\":\"sample\",\"Driver\":\"sample\",\"EnableIPv6\":true,\"IPAM\":{\"Driver\":\"sample\",\"Config\":[{\"Subnet\":\"sample\",\"IPRange\":\"sample\",\"Gateway\":\"sample\",\"AuxiliaryAddresses\":{\"key\":\"sample\"}}],\"Options\":{\"key\":\"sample\"}},\"Internal\":true,\"Attachable\":true,\"Ingress\":true,\"ConfigFrom\":{\"Network\":\"sample\"},\"ConfigOnly\":true,\"Containers\":{\"key\":{\"Name\":\"sample\",\"EndpointID\":\"sample\",\"MacAddress\":\"sample\",\"IPv4Address\":\"sample\",\"IPv6Address\":\"sample\"}},\"Options\":{\"key\":\"sample\"},\"Labels\":{\"key\":\"sample\"},\"Peers\":[{\"Name\":\"sample\",\"IP\":\"sample\"}]}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -5765,6 +7486,73 @@ async fn network_list_round_trips() {
             }
         }
         script.assert_clean("network_list", status);
+    }
+}
+
+#[tokio::test]
+async fn network_prune_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::networks::NetworkPruneOptions {
+        filters: Some(
+            support::sample::<
+                NetworkPruneFilters,
+            >("{\"until\":[\"sample\"],\"label\":[\"sample\"],\"label!\":[\"sample\"]}"),
+        ),
+    };
+    for status in [200u16, 500u16] {
+        script.answer(status);
+        let result = docker.network_prune().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    NetworkPruneResponse,
+                >("{\"NetworksDeleted\":[\"sample\"]}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "network_prune"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("network_prune", status);
+    }
+}
+
+#[tokio::test]
+async fn plugin_create_round_trips() {
+    let (docker, script, _server) = start().await;
+    let name = support::sample::<String>("\"sample\"");
+    for status in [204u16, 409u16, 500u16] {
+        script.answer(status);
+        let result = docker
+            .plugin_create(
+                &name,
+                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
+            )
+            .await;
+        match status {
+            204u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "plugin_create"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("plugin_create", status);
     }
 }
 
@@ -5801,9 +7589,12 @@ async fn plugin_delete_round_trips() {
 async fn plugin_disable_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
+    let options = docker_remote_api::operations::plugins::PluginDisableOptions {
+        force: Some(support::sample::<bool>("true")),
+    };
     for status in [200u16, 404u16, 409u16, 500u16] {
         script.answer(status);
-        let result = docker.plugin_disable(&name).await;
+        let result = docker.plugin_disable(&name).options(options.clone()).await;
         match status {
             200u16 => {
                 let () = result.unwrap_or_else(|e| panic!("{e}"));
@@ -5856,7 +7647,7 @@ async fn plugin_enable_round_trips() {
 async fn plugin_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    for status in [200u16, 404u16] {
+    for status in [200u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker.plugin_inspect(&name).await;
         match status {
@@ -5865,7 +7656,7 @@ async fn plugin_inspect_round_trips() {
                 let expected = support::sample::<
                     Plugin,
                 >(
-                    "{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}",
+                    "{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -5887,16 +7678,23 @@ async fn plugin_inspect_round_trips() {
 #[tokio::test]
 async fn plugin_list_round_trips() {
     let (docker, script, _server) = start().await;
-    for status in [200u16, 500u16] {
+    let options = docker_remote_api::operations::plugins::PluginListOptions {
+        filters: Some(
+            support::sample::<
+                PluginListFilters,
+            >("{\"capability\":[\"sample\"],\"enabled\":[\"sample\"]}"),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16] {
         script.answer(status);
-        let result = docker.plugin_list().await;
+        let result = docker.plugin_list().options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
                 let expected = support::sample::<
                     Vec<Plugin>,
                 >(
-                    "[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]",
+                    "[{\"Id\":\"sample\",\"Name\":\"sample\",\"Tag\":\"sample\",\"Active\":true,\"Enabled\":true,\"Settings\":{\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Env\":[\"sample\"],\"Args\":[\"sample\"],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"PluginReference\":\"sample\",\"Config\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}},\"Manifest\":{\"ManifestVersion\":\"sample\",\"DockerVersion\":\"sample\",\"Description\":\"sample\",\"Documentation\":\"sample\",\"Interface\":{\"Types\":[\"sample\"],\"Socket\":\"sample\",\"ProtocolScheme\":\"\"},\"Entrypoint\":[\"sample\"],\"WorkDir\":\"sample\",\"Workdir\":\"sample\",\"User\":{\"UID\":7,\"GID\":7},\"Network\":{\"Type\":\"sample\"},\"Linux\":{\"Capabilities\":[\"sample\"],\"AllowAllDevices\":true,\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}]},\"Capabilities\":[\"sample\"],\"PropagatedMount\":\"sample\",\"IpcHost\":true,\"PidHost\":true,\"Mounts\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Source\":\"sample\",\"Destination\":\"sample\",\"Type\":\"sample\",\"Options\":[\"sample\"]}],\"Devices\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Path\":\"sample\"}],\"Env\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":\"sample\"}],\"Args\":{\"Name\":\"sample\",\"Description\":\"sample\",\"Settable\":[\"sample\"],\"Value\":[\"sample\"]},\"rootfs\":{\"type\":\"sample\",\"diff_ids\":[\"sample\"]}}}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -5912,6 +7710,48 @@ async fn plugin_list_round_trips() {
             }
         }
         script.assert_clean("plugin_list", status);
+    }
+}
+
+#[tokio::test]
+async fn plugin_privileges_round_trips() {
+    let (docker, script, _server) = start().await;
+    let remote = support::sample::<String>("\"sample\"");
+    let options = docker_remote_api::operations::plugins::PluginPrivilegesOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
+    };
+    for status in [200u16, 500u16] {
+        script.answer(status);
+        let result = docker.plugin_privileges(&remote).options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    Vec<PluginPrivilege>,
+                >(
+                    "[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success",
+                        "plugin_privileges"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("plugin_privileges", status);
     }
 }
 
@@ -5982,7 +7822,7 @@ async fn plugin_push_round_trips() {
             ),
         ),
     };
-    for status in [200u16, 404u16] {
+    for status in [200u16, 404u16, 500u16] {
         script.answer(status);
         let result = docker.plugin_push(&name).options(options.clone()).await;
         match status {
@@ -6016,13 +7856,93 @@ async fn plugin_push_round_trips() {
 }
 
 #[tokio::test]
+async fn plugin_set_round_trips() {
+    let (docker, script, _server) = start().await;
+    let name = String::from("sample/name:1");
+    let body = support::sample::<Vec<String>>("[\"sample\"]");
+    for status in [204u16, 400u16, 404u16, 500u16] {
+        script.answer(status);
+        let result = docker.plugin_set(&name, &body).await;
+        match status {
+            204u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "plugin_set"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("plugin_set", status);
+    }
+}
+
+#[tokio::test]
+async fn plugin_upgrade_round_trips() {
+    let (docker, script, _server) = start().await;
+    let name = String::from("sample/name:1");
+    let remote = support::sample::<String>("\"sample\"");
+    let options = docker_remote_api::operations::plugins::PluginUpgradeOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
+    };
+    let body = support::sample::<
+        Vec<PluginPrivilege>,
+    >("[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]");
+    for status in [200u16, 404u16, 409u16, 500u16] {
+        script.answer(status);
+        let result = docker
+            .plugin_upgrade(&name, &remote, &body)
+            .options(options.clone())
+            .await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let items: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(value)
+                    .await
+                    .into_iter()
+                    .map(|item| item.unwrap_or_else(|e| panic!("{e}")))
+                    .collect();
+                assert_eq!(
+                    items, vec![support::sample:: < ProgressMessage >
+                    ("{\"status\":\"sample\",\"id\":\"sample\",\"progress\":\"sample\",\"progressDetail\":{\"current\":7,\"total\":7},\"stream\":\"sample\",\"aux\":{\"any\":[\"value\",1]}}"),
+                    support::sample:: < ProgressMessage >
+                    ("{\"status\":\"sample\",\"id\":\"sample\",\"progress\":\"sample\",\"progressDetail\":{\"current\":7,\"total\":7},\"stream\":\"sample\",\"aux\":{\"any\":[\"value\",1]}}")]
+                );
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "plugin_upgrade"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("plugin_upgrade", status);
+    }
+}
+
+#[tokio::test]
 async fn node_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let options = docker_remote_api::operations::nodes::NodeDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
-    for status in [200u16, 400u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.node_delete(&id).options(options.clone()).await;
         match status {
@@ -6048,7 +7968,7 @@ async fn node_delete_round_trips() {
 async fn node_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.node_inspect(&id).await;
         match status {
@@ -6057,7 +7977,7 @@ async fn node_inspect_round_trips() {
                 let expected = support::sample::<
                     Node,
                 >(
-                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}",
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}]},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -6084,11 +8004,11 @@ async fn node_list_round_trips() {
             support::sample::<
                 NodeListFilters,
             >(
-                "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"membership\":[\"sample\"],\"name\":[\"sample\"],\"role\":[\"sample\"]}",
+                "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"membership\":[\"sample\"],\"name\":[\"sample\"],\"node.label\":[\"sample\"],\"role\":[\"sample\"]}",
             ),
         ),
     };
-    for status in [200u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.node_list().options(options.clone()).await;
         match status {
@@ -6097,7 +8017,7 @@ async fn node_list_round_trips() {
                 let expected = support::sample::<
                     Vec<Node>,
                 >(
-                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]",
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"},\"Description\":{\"Hostname\":\"sample\",\"Platform\":{\"Architecture\":\"sample\",\"OS\":\"sample\"},\"Resources\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}]},\"Engine\":{\"EngineVersion\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Plugins\":[{\"Type\":\"sample\",\"Name\":\"sample\"}]},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"}},\"Status\":{\"State\":\"unknown\",\"Message\":\"sample\",\"Addr\":\"sample\"},\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"unknown\",\"Addr\":\"sample\"}}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -6124,7 +8044,7 @@ async fn node_update_round_trips() {
     >(
         "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Role\":\"worker\",\"Availability\":\"active\"}",
     );
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.node_update(&id, version, &body).await;
         match status {
@@ -6152,9 +8072,9 @@ async fn swarm_init_round_trips() {
     let body = support::sample::<
         SwarmInitBody,
     >(
-        "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"ForceNewCluster\":true,\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}}",
+        "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"DataPathAddr\":\"sample\",\"DataPathPort\":7,\"DefaultAddrPool\":[\"sample\"],\"ForceNewCluster\":true,\"SubnetSize\":7,\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}}}",
     );
-    for status in [200u16, 400u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.swarm_init(&body).await;
         match status {
@@ -6181,7 +8101,7 @@ async fn swarm_init_round_trips() {
 #[tokio::test]
 async fn swarm_inspect_round_trips() {
     let (docker, script, _server) = start().await;
-    for status in [200u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.swarm_inspect().await;
         match status {
@@ -6190,7 +8110,7 @@ async fn swarm_inspect_round_trips() {
                 let expected = support::sample::<
                     Swarm,
                 >(
-                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}},\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}",
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}},\"TLSInfo\":{\"TrustRoot\":\"sample\",\"CertIssuerSubject\":\"sample\",\"CertIssuerPublicKey\":\"sample\"},\"RootRotationInProgress\":true,\"DefaultAddrPool\":[\"sample\"],\"SubnetSize\":7,\"DataPathPort\":7,\"JoinTokens\":{\"Worker\":\"sample\",\"Manager\":\"sample\"}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -6215,9 +8135,9 @@ async fn swarm_join_round_trips() {
     let body = support::sample::<
         SwarmJoinBody,
     >(
-        "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"RemoteAddrs\":[\"sample\"],\"JoinToken\":\"sample\"}",
+        "{\"ListenAddr\":\"sample\",\"AdvertiseAddr\":\"sample\",\"DataPathAddr\":\"sample\",\"RemoteAddrs\":[\"sample\"],\"JoinToken\":\"sample\"}",
     );
-    for status in [200u16, 400u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.swarm_join(&body).await;
         match status {
@@ -6245,7 +8165,7 @@ async fn swarm_leave_round_trips() {
     let options = docker_remote_api::operations::swarm::SwarmLeaveOptions {
         force: Some(support::sample::<bool>("true")),
     };
-    for status in [200u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.swarm_leave().options(options.clone()).await;
         match status {
@@ -6268,19 +8188,76 @@ async fn swarm_leave_round_trips() {
 }
 
 #[tokio::test]
+async fn swarm_unlock_round_trips() {
+    let (docker, script, _server) = start().await;
+    let body = support::sample::<SwarmUnlockBody>("{\"UnlockKey\":\"sample\"}");
+    for status in [200u16, 400u16, 401u16, 409u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.swarm_unlock(&body).await;
+        match status {
+            200u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "swarm_unlock"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("swarm_unlock", status);
+    }
+}
+
+#[tokio::test]
+async fn swarm_unlock_key_round_trips() {
+    let (docker, script, _server) = start().await;
+    for status in [200u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.swarm_unlock_key().await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    SwarmUnlockKey,
+                >("{\"UnlockKey\":\"sample\"}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success",
+                        "swarm_unlock_key"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("swarm_unlock_key", status);
+    }
+}
+
+#[tokio::test]
 async fn swarm_update_round_trips() {
     let (docker, script, _server) = start().await;
     let version = support::sample::<i64>("7");
     let options = docker_remote_api::operations::swarm::SwarmUpdateOptions {
         rotate_worker_token: Some(support::sample::<bool>("true")),
         rotate_manager_token: Some(support::sample::<bool>("true")),
+        rotate_manager_unlock_key: Some(support::sample::<bool>("true")),
     };
     let body = support::sample::<
         SwarmSpec,
     >(
-        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"}}]},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Orchestration\":{\"TaskHistoryRetentionLimit\":7},\"Raft\":{\"SnapshotInterval\":7,\"KeepOldSnapshots\":7,\"LogEntriesForSlowFollowers\":7,\"HeartbeatTick\":7,\"ElectionTick\":7},\"Dispatcher\":{\"HeartbeatPeriod\":7},\"CAConfig\":{\"NodeCertExpiry\":7,\"ExternalCAs\":[{\"Protocol\":\"cfssl\",\"URL\":\"sample\",\"Options\":{\"key\":\"sample\"},\"CACert\":\"sample\"}],\"SigningCACert\":\"sample\",\"SigningCAKey\":\"sample\",\"ForceRotate\":7},\"TaskDefaults\":{\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"EncryptionConfig\":{\"AutoLockManagers\":true}}",
     );
-    for status in [200u16, 400u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.swarm_update(version, &body).options(options.clone()).await;
         match status {
@@ -6317,9 +8294,9 @@ async fn service_create_round_trips() {
     let body = support::sample::<
         ServiceSpec,
     >(
-        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}}",
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}}",
     );
-    for status in [201u16, 403u16, 406u16, 409u16, 500u16, 503u16] {
+    for status in [201u16, 400u16, 403u16, 409u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.service_create(&body).options(options.clone()).await;
         match status {
@@ -6349,7 +8326,7 @@ async fn service_create_round_trips() {
 async fn service_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.service_delete(&id).await;
         match status {
@@ -6375,16 +8352,19 @@ async fn service_delete_round_trips() {
 async fn service_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    let options = docker_remote_api::operations::services::ServiceInspectOptions {
+        insert_defaults: Some(support::sample::<bool>("true")),
+    };
+    for status in [200u16, 404u16, 500u16, 503u16] {
         script.answer(status);
-        let result = docker.service_inspect(&id).await;
+        let result = docker.service_inspect(&id).options(options.clone()).await;
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
                 let expected = support::sample::<
                     Service,
                 >(
-                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}",
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"PreviousSpec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]},\"UpdateStatus\":{\"State\":\"updating\",\"StartedAt\":\"sample\",\"CompletedAt\":\"sample\",\"Message\":\"sample\"},\"ServiceStatus\":{\"RunningTasks\":7,\"DesiredTasks\":7,\"CompletedTasks\":7},\"JobStatus\":{\"JobIteration\":{\"Index\":7},\"LastExecution\":\"sample\"}}",
                 );
                 assert_eq!(value, expected);
             }
@@ -6411,10 +8391,13 @@ async fn service_list_round_trips() {
         filters: Some(
             support::sample::<
                 ServiceListFilters,
-            >("{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"]}"),
+            >(
+                "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"mode\":[\"sample\"],\"name\":[\"sample\"]}",
+            ),
         ),
+        status: Some(support::sample::<bool>("true")),
     };
-    for status in [200u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.service_list().options(options.clone()).await;
         match status {
@@ -6423,7 +8406,7 @@ async fn service_list_round_trips() {
                 let expected = support::sample::<
                     Vec<Service>,
                 >(
-                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]}}]",
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"PreviousSpec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{},\"DiscreteResourceSpec\":{}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}},\"Endpoint\":{\"Spec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]},\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}],\"VirtualIPs\":[{\"NetworkID\":\"sample\",\"Addr\":\"sample\"}]},\"UpdateStatus\":{\"State\":\"updating\",\"StartedAt\":\"sample\",\"CompletedAt\":\"sample\",\"Message\":\"sample\"},\"ServiceStatus\":{\"RunningTasks\":7,\"DesiredTasks\":7,\"CompletedTasks\":7},\"JobStatus\":{\"JobIteration\":{\"Index\":7},\"LastExecution\":\"sample\"}}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -6443,11 +8426,53 @@ async fn service_list_round_trips() {
 }
 
 #[tokio::test]
+async fn service_logs_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    let options = docker_remote_api::operations::services::ServiceLogsOptions {
+        details: Some(support::sample::<bool>("true")),
+        follow: Some(support::sample::<bool>("true")),
+        stdout: Some(support::sample::<bool>("true")),
+        stderr: Some(support::sample::<bool>("true")),
+        since: Some(support::sample::<i64>("7")),
+        timestamps: Some(support::sample::<bool>("true")),
+        tail: Some(support::sample::<String>("\"sample\"")),
+    };
+    for status in [200u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.service_logs(&id).options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let (stdout, stderr) = support::split_output(value).await;
+                assert_eq!(
+                    (stdout.as_slice(), stderr.as_slice()), (& b"sample stdout"[..], &
+                    b"sample stderr"[..])
+                );
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "service_logs"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("service_logs", status);
+    }
+}
+
+#[tokio::test]
 async fn service_update_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let version = support::sample::<i64>("7");
     let options = docker_remote_api::operations::services::ServiceUpdateOptions {
+        registry_auth_from: Some(support::sample::<String>("\"sample\"")),
+        rollback: Some(support::sample::<String>("\"sample\"")),
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -6459,9 +8484,9 @@ async fn service_update_round_trips() {
     let body = support::sample::<
         ServiceSpec,
     >(
-        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7}]}}",
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"TaskTemplate\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"Mode\":{\"Replicated\":{\"Replicas\":7},\"Global\":{},\"ReplicatedJob\":{\"MaxConcurrent\":7,\"TotalCompletions\":7},\"GlobalJob\":{}},\"UpdateConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"RollbackConfig\":{\"Parallelism\":7,\"Delay\":7,\"FailureAction\":\"continue\",\"Monitor\":7,\"MaxFailureRatio\":1.5,\"Order\":\"stop-first\"},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"EndpointSpec\":{\"Mode\":\"vip\",\"Ports\":[{\"Name\":\"sample\",\"Protocol\":\"tcp\",\"TargetPort\":7,\"PublishedPort\":7,\"PublishMode\":\"ingress\"}]}}",
     );
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker
             .service_update(&id, version, &body)
@@ -6469,7 +8494,11 @@ async fn service_update_round_trips() {
             .await;
         match status {
             200u16 => {
-                let () = result.unwrap_or_else(|e| panic!("{e}"));
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    ServiceUpdateResponse,
+                >("{\"Warnings\":[\"sample\"]}");
+                assert_eq!(value, expected);
             }
             _ => {
                 let Err(error) = result else {
@@ -6490,7 +8519,7 @@ async fn service_update_round_trips() {
 async fn task_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    for status in [200u16, 404u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 404u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.task_inspect(&id).await;
         match status {
@@ -6499,7 +8528,7 @@ async fn task_inspect_round_trips() {
                 let expected = support::sample::<
                     Task,
                 >(
-                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}",
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"AssignedGenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"JobIteration\":{\"Index\":7},\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}",
                 );
                 assert_eq!(value, expected);
             }
@@ -6530,7 +8559,7 @@ async fn task_list_round_trips() {
             ),
         ),
     };
-    for status in [200u16, 406u16, 500u16, 503u16] {
+    for status in [200u16, 400u16, 500u16, 503u16] {
         script.answer(status);
         let result = docker.task_list().options(options.clone()).await;
         match status {
@@ -6539,7 +8568,7 @@ async fn task_list_round_trips() {
                 let expected = support::sample::<
                     Vec<Task>,
                 >(
-                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"sample\"},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}],\"StopGracePeriod\":7},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"]},\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"]}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]",
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Spec\":{\"PluginSpec\":{\"Name\":\"sample\",\"Remote\":\"sample\",\"Disabled\":true,\"PluginPrivilege\":[{\"Name\":\"sample\",\"Description\":\"sample\",\"Value\":[\"sample\"]}]},\"ContainerSpec\":{\"Image\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Command\":[\"sample\"],\"Args\":[\"sample\"],\"Hostname\":\"sample\",\"Env\":[\"sample\"],\"Dir\":\"sample\",\"User\":\"sample\",\"Groups\":[\"sample\"],\"Privileges\":{\"CredentialSpec\":{\"Config\":\"sample\",\"File\":\"sample\",\"Registry\":\"sample\"},\"SELinuxContext\":{\"Disable\":true,\"User\":\"sample\",\"Role\":\"sample\",\"Type\":\"sample\",\"Level\":\"sample\"}},\"TTY\":true,\"OpenStdin\":true,\"ReadOnly\":true,\"Mounts\":[{\"Target\":\"sample\",\"Source\":\"sample\",\"Type\":\"bind\",\"ReadOnly\":true,\"Consistency\":\"sample\",\"BindOptions\":{\"Propagation\":\"sample\",\"NonRecursive\":true},\"VolumeOptions\":{\"NoCopy\":true,\"Labels\":{\"key\":\"sample\"},\"DriverConfig\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"TmpfsOptions\":{\"SizeBytes\":7,\"Mode\":7}}],\"StopSignal\":\"sample\",\"StopGracePeriod\":7,\"Healthcheck\":{\"Test\":[\"sample\"],\"Interval\":7,\"Timeout\":7,\"Retries\":7,\"StartPeriod\":7},\"Hosts\":[\"sample\"],\"DNSConfig\":{\"Nameservers\":[\"sample\"],\"Search\":[\"sample\"],\"Options\":[\"sample\"]},\"Secrets\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"SecretID\":\"sample\",\"SecretName\":\"sample\"}],\"Configs\":[{\"File\":{\"Name\":\"sample\",\"UID\":\"sample\",\"GID\":\"sample\",\"Mode\":7},\"Runtime\":{},\"ConfigID\":\"sample\",\"ConfigName\":\"sample\"}],\"Isolation\":\"\",\"Init\":true,\"Sysctls\":{\"key\":\"sample\"},\"CapabilityAdd\":[\"sample\"],\"CapabilityDrop\":[\"sample\"],\"Ulimits\":[{\"Name\":\"sample\",\"Soft\":7,\"Hard\":7}]},\"NetworkAttachmentSpec\":{\"ContainerID\":\"sample\"},\"Resources\":{\"Limits\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7},\"Reservations\":{\"NanoCPUs\":7,\"MemoryBytes\":7,\"GenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Pids\":7}},\"RestartPolicy\":{\"Condition\":\"none\",\"Delay\":7,\"MaxAttempts\":7,\"Window\":7},\"Placement\":{\"Constraints\":[\"sample\"],\"Preferences\":[{\"Spread\":{\"SpreadDescriptor\":\"sample\"}}],\"MaxReplicas\":7,\"Platforms\":[{\"Architecture\":\"sample\",\"OS\":\"sample\"}]},\"ForceUpdate\":7,\"Runtime\":\"sample\",\"Networks\":[{\"Target\":\"sample\",\"Aliases\":[\"sample\"],\"DriverOpts\":{\"key\":\"sample\"}}],\"LogDriver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}},\"ServiceID\":\"sample\",\"Slot\":7,\"NodeID\":\"sample\",\"AssignedGenericResources\":[{\"NamedResourceSpec\":{\"Kind\":\"sample\",\"Value\":\"sample\"},\"DiscreteResourceSpec\":{\"Kind\":\"sample\",\"Value\":7}}],\"Status\":{\"Timestamp\":\"sample\",\"State\":\"new\",\"Message\":\"sample\",\"Err\":\"sample\",\"ContainerStatus\":{\"ContainerID\":\"sample\",\"PID\":7,\"ExitCode\":7}},\"DesiredState\":\"new\",\"JobIteration\":{\"Index\":7},\"NetworksAttachments\":[{\"Network\":{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"DriverConfiguration\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPv6Enabled\":true,\"Internal\":true,\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{}]}},\"DriverState\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"IPAMOptions\":{\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Configs\":[{\"Subnet\":\"sample\",\"Range\":\"sample\",\"Gateway\":\"sample\"}]}},\"Addresses\":[\"sample\"]}]}]",
                 );
                 assert_eq!(value, expected);
             }
@@ -6553,5 +8582,407 @@ async fn task_list_round_trips() {
             }
         }
         script.assert_clean("task_list", status);
+    }
+}
+
+#[tokio::test]
+async fn task_logs_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    let options = docker_remote_api::operations::tasks::TaskLogsOptions {
+        details: Some(support::sample::<bool>("true")),
+        follow: Some(support::sample::<bool>("true")),
+        stdout: Some(support::sample::<bool>("true")),
+        stderr: Some(support::sample::<bool>("true")),
+        since: Some(support::sample::<i64>("7")),
+        timestamps: Some(support::sample::<bool>("true")),
+        tail: Some(support::sample::<String>("\"sample\"")),
+    };
+    for status in [200u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.task_logs(&id).options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let (stdout, stderr) = support::split_output(value).await;
+                assert_eq!(
+                    (stdout.as_slice(), stderr.as_slice()), (& b"sample stdout"[..], &
+                    b"sample stderr"[..])
+                );
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!("{} answering {status}: the client saw success", "task_logs");
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("task_logs", status);
+    }
+}
+
+#[tokio::test]
+async fn secret_create_round_trips() {
+    let (docker, script, _server) = start().await;
+    let body = support::sample::<
+        SecretSpec,
+    >(
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+    );
+    for status in [201u16, 400u16, 409u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.secret_create(&body).await;
+        match status {
+            201u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "secret_create"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("secret_create", status);
+    }
+}
+
+#[tokio::test]
+async fn secret_delete_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    for status in [204u16, 400u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.secret_delete(&id).await;
+        match status {
+            204u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "secret_delete"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("secret_delete", status);
+    }
+}
+
+#[tokio::test]
+async fn secret_inspect_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    for status in [200u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.secret_inspect(&id).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    Secret,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "secret_inspect"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("secret_inspect", status);
+    }
+}
+
+#[tokio::test]
+async fn secret_list_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::secrets::SecretListOptions {
+        filters: Some(
+            support::sample::<
+                SecretListFilters,
+            >(
+                "{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"],\"names\":[\"sample\"]}",
+            ),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.secret_list().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    Vec<Secret>,
+                >(
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}]",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "secret_list"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("secret_list", status);
+    }
+}
+
+#[tokio::test]
+async fn secret_update_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    let version = support::sample::<i64>("7");
+    let body = support::sample::<
+        SecretSpec,
+    >(
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Driver\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}},\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+    );
+    for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.secret_update(&id, version, &body).await;
+        match status {
+            200u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "secret_update"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("secret_update", status);
+    }
+}
+
+#[tokio::test]
+async fn config_create_round_trips() {
+    let (docker, script, _server) = start().await;
+    let body = support::sample::<
+        ConfigSpec,
+    >(
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+    );
+    for status in [201u16, 400u16, 409u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.config_create(&body).await;
+        match status {
+            201u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}");
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "config_create"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("config_create", status);
+    }
+}
+
+#[tokio::test]
+async fn config_delete_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    for status in [204u16, 400u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.config_delete(&id).await;
+        match status {
+            204u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "config_delete"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("config_delete", status);
+    }
+}
+
+#[tokio::test]
+async fn config_inspect_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    for status in [200u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.config_inspect(&id).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    Config,
+                >(
+                    "{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "config_inspect"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("config_inspect", status);
+    }
+}
+
+#[tokio::test]
+async fn config_list_round_trips() {
+    let (docker, script, _server) = start().await;
+    let options = docker_remote_api::operations::configs::ConfigListOptions {
+        filters: Some(
+            support::sample::<
+                ConfigListFilters,
+            >("{\"id\":[\"sample\"],\"label\":[\"sample\"],\"name\":[\"sample\"]}"),
+        ),
+    };
+    for status in [200u16, 400u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.config_list().options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    Vec<Config>,
+                >(
+                    "[{\"ID\":\"sample\",\"Version\":{\"Index\":7},\"CreatedAt\":\"sample\",\"UpdatedAt\":\"sample\",\"Spec\":{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}}]",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "config_list"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("config_list", status);
+    }
+}
+
+#[tokio::test]
+async fn config_update_round_trips() {
+    let (docker, script, _server) = start().await;
+    let id = String::from("sample/name:1");
+    let version = support::sample::<i64>("7");
+    let body = support::sample::<
+        ConfigSpec,
+    >(
+        "{\"Name\":\"sample\",\"Labels\":{\"key\":\"sample\"},\"Data\":\"sample\",\"Templating\":{\"Name\":\"sample\",\"Options\":{\"key\":\"sample\"}}}",
+    );
+    for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
+        script.answer(status);
+        let result = docker.config_update(&id, version, &body).await;
+        match status {
+            200u16 => {
+                let () = result.unwrap_or_else(|e| panic!("{e}"));
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success", "config_update"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("config_update", status);
+    }
+}
+
+#[tokio::test]
+async fn distribution_inspect_round_trips() {
+    let (docker, script, _server) = start().await;
+    let name = String::from("sample/name:1");
+    let options = docker_remote_api::operations::distribution::DistributionInspectOptions {
+        registry_auth: Some(
+            support::sample::<
+                AuthConfig,
+            >(
+                "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
+            ),
+        ),
+    };
+    for status in [200u16, 400u16, 401u16, 404u16, 500u16] {
+        script.answer(status);
+        let result = docker.distribution_inspect(&name).options(options.clone()).await;
+        match status {
+            200u16 => {
+                let value = result.unwrap_or_else(|e| panic!("{e}"));
+                let expected = support::sample::<
+                    DistributionInspect,
+                >(
+                    "{\"Descriptor\":{\"mediaType\":\"sample\",\"digest\":\"sample\",\"size\":7,\"urls\":[\"sample\"],\"annotations\":{\"key\":\"sample\"},\"platform\":{\"architecture\":\"sample\",\"os\":\"sample\",\"os.version\":\"sample\",\"os.features\":[\"sample\"],\"variant\":\"sample\"}},\"Platforms\":[{\"architecture\":\"sample\",\"os\":\"sample\",\"os.version\":\"sample\",\"os.features\":[\"sample\"],\"variant\":\"sample\"}]}",
+                );
+                assert_eq!(value, expected);
+            }
+            _ => {
+                let Err(error) = result else {
+                    panic!(
+                        "{} answering {status}: the client saw success",
+                        "distribution_inspect"
+                    );
+                };
+                let (got, message) = support::api_error(error);
+                assert_eq!(got, status);
+                assert_eq!(message, format!("sample error {status}"));
+            }
+        }
+        script.assert_clean("distribution_inspect", status);
     }
 }

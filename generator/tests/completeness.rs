@@ -16,8 +16,14 @@ fn the_spec_covers_every_fact_of_the_doc() {
         !list.endpoints.is_empty(),
         "the checklist claims no section"
     );
-    let ir = docker_codegen::build_ir(&root.join("spec"), &LowerOptions::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    // The doc describes v1.24: the spec is checked as it is at that version.
+    let ir = docker_codegen::build_ir(
+        &root.join("spec"),
+        &LowerOptions {
+            api_version: Some("1.24".into()),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let missing = checklist::check(&ir, &list);
     assert!(
         missing.is_empty(),

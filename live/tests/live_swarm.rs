@@ -25,6 +25,7 @@ fn init_body(spec: SwarmSpec) -> SwarmInitBody {
         advertise_addr: Some(SWARM_ADDR.into()),
         force_new_cluster: Some(false),
         spec: Some(spec),
+        ..Default::default()
     }
 }
 
@@ -83,6 +84,37 @@ async fn service_image() -> String {
         })
         .await
         .clone()
+}
+
+/// A swarm spec as the daemon answered it, without the keys the API version
+/// of the pass lacks: dockerd 20.10 sends `EncryptionConfig` (1.25) at every
+/// version, and the client refuses to send it back at 1.24.
+fn for_this_version(mut spec: SwarmSpec) -> SwarmSpec {
+    if api_version() < (1, 25) {
+        spec.encryption_config = None;
+    }
+    spec
+}
+
+/// A service spec as the daemon answered it, without the keys the API
+/// version of the pass lacks: dockerd 20.10 sends `ForceUpdate` (1.25),
+/// `Runtime` (1.30) and `Isolation` (1.35) at every version.
+fn service_for_this_version(mut spec: ServiceSpec) -> ServiceSpec {
+    let version = api_version();
+    if let Some(task) = spec.task_template.as_mut() {
+        if version < (1, 25) {
+            task.force_update = None;
+        }
+        if version < (1, 30) {
+            task.runtime = None;
+        }
+        if let Some(container) = task.container_spec.as_mut() {
+            if version < (1, 35) {
+                container.isolation = None;
+            }
+        }
+    }
+    spec
 }
 
 fn replicas(n: u64) -> ServiceMode {
@@ -167,6 +199,7 @@ async fn join_reads_remote_addrs() {
         advertise_addr: None,
         remote_addrs,
         join_token: "SWMTKN-1-drapi".into(),
+        ..Default::default()
     };
     let empty_addr = docker
         .swarm_join(&join(vec![String::new()]))
@@ -224,13 +257,14 @@ async fn swarm_nodes_services_tasks() {
                 advertise_addr: None,
                 remote_addrs: vec![SWARM_ADDR.into()],
                 join_token: tokens.worker.clone().unwrap(),
+                ..Default::default()
             })
             .await
             .unwrap_err();
         assert_eq!(join_again.status(), Some(503), "{join_again}");
 
         let version = swarm.version.and_then(|v| v.index).expect("swarm version");
-        let mut spec = swarm.spec.expect("swarm spec");
+        let mut spec = for_this_version(swarm.spec.expect("swarm spec"));
         spec.labels = Some([("drapi".to_string(), "yes".to_string())].into());
         docker
             .swarm_update(version as i64, &spec)
@@ -320,7 +354,7 @@ async fn swarm_nodes_services_tasks() {
             .version
             .and_then(|v| v.index)
             .expect("service version");
-        let mut new_spec = service.spec.expect("service spec");
+        let mut new_spec = service_for_this_version(service.spec.expect("service spec"));
         new_spec.labels = Some([("updated".to_string(), "1".to_string())].into());
         docker
             .service_update(&service_id, svc_version as i64, &new_spec)
@@ -385,6 +419,7 @@ fn external_ca(url: &str) -> SwarmCaConfig {
             protocol: Some(SwarmExternalCaProtocol::Cfssl),
             url: Some(url.into()),
             options: None,
+            ..Default::default()
         }]),
         ..Default::default()
     }
@@ -422,7 +457,7 @@ async fn swarm_spec_keys() {
         assert_eq!(external_ca_urls(&swarm), [first], "{swarm:?}");
 
         let version = swarm.version.and_then(|v| v.index).unwrap();
-        let mut spec = swarm.spec.clone().unwrap();
+        let mut spec = for_this_version(swarm.spec.clone().unwrap());
         spec.ca_config = Some(external_ca(second));
         docker.swarm_update(version as i64, &spec).await.unwrap();
         let swarm = docker.swarm_inspect().await.unwrap();
@@ -465,6 +500,7 @@ fn resources(nano_cpus: i64, memory_bytes: i64) -> TaskResourceObject {
     TaskResourceObject {
         nano_cpus: Some(nano_cpus),
         memory_bytes: Some(memory_bytes),
+        ..Default::default()
     }
 }
 
@@ -640,6 +676,7 @@ async fn service_spec_keys() {
         spec.networks = Some(vec![NetworkAttachmentConfig {
             target: Some(network.clone()),
             aliases: Some(vec!["drapi-alias".into()]),
+            ..Default::default()
         }]);
         let net_id = docker
             .service_create(&spec)
@@ -654,6 +691,7 @@ async fn service_spec_keys() {
             Some(vec![NetworkAttachmentConfig {
                 target: Some(network_id.clone()),
                 aliases: Some(vec!["drapi-alias".into()]),
+                ..Default::default()
             }]),
             "the daemon resolves the name to the network's ID"
         );

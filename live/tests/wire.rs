@@ -79,7 +79,13 @@ async fn every_request_carries_the_version_prefix() {
     assert!(listed.is_empty());
     let head = server.await.unwrap();
     let request_line = head.lines().next().unwrap();
-    assert_eq!(request_line, "GET /v1.24/containers/json?all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D HTTP/1.1");
+    assert_eq!(
+        request_line,
+        format!(
+            "GET /v{}/containers/json?all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D HTTP/1.1",
+            docker_remote_api::API_VERSION
+        )
+    );
 }
 
 #[tokio::test]
@@ -96,7 +102,10 @@ async fn the_registry_auth_header_is_url_safe_base64_json() {
     let _ = docker.image_push("127.0.0.1:5000/app", &auth).await;
     let head = server.await.unwrap();
     assert!(
-        head.starts_with("POST /v1.24/images/127.0.0.1:5000/app/push HTTP/1.1"),
+        head.starts_with(&format!(
+            "POST /v{}/images/127.0.0.1:5000/app/push HTTP/1.1",
+            docker_remote_api::API_VERSION
+        )),
         "{head}"
     );
     let value = head

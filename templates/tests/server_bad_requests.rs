@@ -226,7 +226,9 @@ async fn unimplemented_operations_are_501_with_and_without_prefix_and_carry_api_
             answer.message
         );
         assert!(
-            answer.head.contains("api-version: 1.24"),
+            answer
+                .head
+                .contains(&format!("api-version: {}", docker_remote_api::API_VERSION)),
             "{head}: {}",
             answer.head
         );

@@ -9,8 +9,9 @@ use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse,
-    ContainerListFilters, ContainerPathStat, ContainerStats, ContainerSummary,
-    ContainerTopResponse, ContainerUpdateBody, ContainerUpdateResponse,
+    ContainerListFilters, ContainerPathStat, ContainerPruneFilters,
+    ContainerPruneResponse, ContainerStats, ContainerSummary, ContainerTopResponse,
+    ContainerUpdateBody, ContainerUpdateResponse, ContainerWaitCondition,
     ContainerWaitResponse, FilesystemChange,
 };
 
@@ -121,6 +122,8 @@ impl Docker {
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
     ///
+    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -130,6 +133,7 @@ impl Docker {
     ///
     /// # Responses
     ///
+    /// - 101: no error: the websocket handshake is answered `101 Switching Protocols`
     /// - 200: no error
     /// - 400: bad parameter
     /// - 404: no such container
@@ -174,20 +178,28 @@ impl Docker {
     ///
     /// Creates a container from an image and a configuration; it does not start it.
     ///
-    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version.
+    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
     ///
     /// # Parameters
     ///
-    /// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+    /// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]+`.
+    /// - `platform` (`string`): Platform of the image to use, `os\[/arch\[/variant\]\]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning.
     ///
     /// # Responses
     ///
     /// - 201: no error. JSON `ContainerCreateResponse`.
     /// - 400: bad parameter
     /// - 404: no such image
-    /// - 406: impossible to attach (container not running)
     /// - 409: conflict
     /// - 500: server error
+    ///
+    /// Erratum `container-create-volumes-additional-properties`:
+    /// - the doc says: The swagger files of 1.25 to 1.36 write `Volumes` as an object with one property named `additionalProperties`.
+    /// - the daemon: `Volumes` maps each container path to an empty object (`{"/data": {}}`); the daemon knows no `additionalProperties` key.
+    ///
+    /// Erratum `container-create-nanocpus-spelling`:
+    /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+    /// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
     ///
     /// Returns the pending call [`ContainerCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_create<'a>(
@@ -203,6 +215,8 @@ impl Docker {
 
     /// `DELETE /containers/{id}`: Remove a container
     ///
+    /// Changed in API 1.25: Removing a container whose removal is already in progress is refused with `removal of container ... is already in progress`: 400 says the history, 409 answers a 20.10 daemon.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -215,8 +229,12 @@ impl Docker {
     /// - 204: no error
     /// - 400: bad parameter
     /// - 404: no such container
-    /// - 409: conflict
+    /// - 409: conflict: the container runs (without `force`), or its removal is already in progress
     /// - 500: server error
+    ///
+    /// Erratum `container-delete-in-progress-409`:
+    /// - the doc says: The v1.25 history says a removal already in progress is answered with status code 400.
+    /// - the daemon: The daemon answers 409 Conflict, with the message `removal of container &lt;name&gt; is already in progress`.
     ///
     /// Returns the pending call [`ContainerDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_delete<'a>(&'a self, id: &'a str) -> ContainerDeleteRequest<'a> {
@@ -264,6 +282,22 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
+    /// Erratum `container-inspect-node`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the answer a `Node` object.
+    /// - the daemon: dockerd never sends `Node`: the standalone Swarm proxy added it to the answers it relayed. The spec leaves it out.
+    ///
+    /// Erratum `container-inspect-network-config`:
+    /// - the doc says: The swagger files of 1.25 to 1.31 describe `NetworkSettings` with `Address`, `PortMapping` and `Ports` as a list of `IP`, `PrivatePort` and `PublicPort` entries.
+    /// - the daemon: The daemon sends the network settings the spec describes (`IPAddress`, `Networks`, ...), no `Address` or `PortMapping`, and `Ports` as an object from `&lt;port&gt;/&lt;protocol&gt;` to its host bindings.
+    ///
+    /// Erratum `container-inspect-volumes-additional-properties`:
+    /// - the doc says: The swagger files of 1.25 to 1.36 write `Config.Volumes` as an object with one property named `additionalProperties`.
+    /// - the daemon: `Volumes` maps each container path to an empty object; the daemon sends no `additionalProperties` key.
+    ///
+    /// Erratum `container-inspect-nanocpus-spelling`:
+    /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+    /// - the daemon: The daemon answers `NanoCpus` at every version.
+    ///
     /// Erratum `container-inspect-size-example-elided`:
     /// - the doc says: The example response with size information shows `....` in place of the other fields.
     /// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
@@ -290,6 +324,7 @@ impl Docker {
     ///
     /// - 204: no error
     /// - 404: no such container
+    /// - 409: container is not running (a 20.10 daemon answers it at older versions too)
     /// - 500: server error
     ///
     /// Returns the pending call [`ContainerKillRequest`]: set optional parameters on it, then `.await` it to send the request.
@@ -311,8 +346,6 @@ impl Docker {
     ///
     /// - `all` (`bool`): Include stopped containers, not only running ones. Default: `false`.
     /// - `limit` (`i64`): Show only the most recently created containers, this many, stopped ones included.
-    /// - `since` (`string`): Only containers created after this container ID, stopped ones included.
-    /// - `before` (`string`): Only containers created before this container ID, stopped ones included.
     /// - `size` (`bool`): Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
     /// - `filters` (`ContainerListFilters`): JSON-encoded filters, a map of filter name to values.
     ///
@@ -321,6 +354,10 @@ impl Docker {
     /// - 200: no error. JSON `list<ContainerSummary>`.
     /// - 400: bad parameter
     /// - 500: server error
+    ///
+    /// Erratum `container-list-since-before-ignored`:
+    /// - the doc says: The v1.24 doc lists the query parameters `since` and `before` (containers created after or before a given one).
+    /// - the daemon: A 20.10 daemon ignores both at every API version and lists as if they were absent; only the `since` and `before` filters select by creation order. The swagger files from 1.25 on leave them out.
     ///
     /// Returns the pending call [`ContainerListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_list<'a>(&'a self) -> ContainerListRequest<'a> {
@@ -343,6 +380,7 @@ impl Docker {
     /// - `stdout` (`bool`): Include stdout. Default: `false`.
     /// - `stderr` (`bool`): Include stderr. Default: `false`.
     /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
     /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
     /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
     ///
@@ -387,6 +425,34 @@ impl Docker {
         }
     }
 
+    /// `POST /containers/prune`: Remove stopped containers
+    ///
+    /// Removes every stopped container the filters select, and answers which ones went and the disk space that freed.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`ContainerPruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `ContainerPruneResponse`.
+    /// - 400: bad parameter (an unknown filter)
+    /// - 500: server error
+    ///
+    /// Erratum `container-prune-unknown-filter-400`:
+    /// - the doc says: The swagger lists only `200` and `500`.
+    /// - the daemon: An unknown filter name is answered 400 (`Invalid filter 'name'`); an `until` value that is no time is answered 500.
+    ///
+    /// Returns the pending call [`ContainerPruneRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn container_prune<'a>(&'a self) -> ContainerPruneRequest<'a> {
+        ContainerPruneRequest {
+            docker: self,
+            options: ContainerPruneOptions::default(),
+        }
+    }
+
     /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
     ///
     /// Unpacks a tar archive into a directory of the container.
@@ -398,6 +464,7 @@ impl Docker {
     /// - `id` (`string`, required): ID or name of the container.
     /// - `path` (`string`, required): The directory to extract into; it must exist.
     /// - `noOverwriteDirNonDir` (`bool`): Fail rather than replace a directory with a non-directory or the reverse.
+    /// - `copyUIDGID` (`bool`): Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's.
     ///
     /// # Responses
     ///
@@ -513,6 +580,10 @@ impl Docker {
     /// - 404: no such container
     /// - 500: server error
     ///
+    /// Erratum `container-start-304-no-body`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+    /// - the daemon: A 304 answer carries no body at all.
+    ///
     /// Returns the pending call [`ContainerStartRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_start<'a>(&'a self, id: &'a str) -> ContainerStartRequest<'a> {
         ContainerStartRequest {
@@ -534,6 +605,7 @@ impl Docker {
     ///
     /// - `id` (`string`, required): ID or name of the container.
     /// - `stream` (`bool`): Keep streaming samples; false sends one and closes. Default: `true`.
+    /// - `one-shot` (`bool`): With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty. Default: `false`.
     ///
     /// # Responses
     ///
@@ -563,6 +635,10 @@ impl Docker {
     /// - 304: container already stopped
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-stop-304-no-body`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+    /// - the daemon: A 304 answer carries no body at all.
     ///
     /// Returns the pending call [`ContainerStopRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_stop<'a>(&'a self, id: &'a str) -> ContainerStopRequest<'a> {
@@ -625,7 +701,7 @@ impl Docker {
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
     ///
-    /// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`).
+    /// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`). Changed in API 1.25: The restart policy is checked as at creation; an invalid one is answered 400.
     ///
     /// # Parameters
     ///
@@ -634,9 +710,17 @@ impl Docker {
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerUpdateResponse`.
-    /// - 400: bad parameter
+    /// - 400: bad parameter (an invalid restart policy; on Linux, `IOMaximumBandwidth` or `IOMaximumIOps`)
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-update-resources-ignored`:
+    /// - the doc says: The swagger gives the update body every field of `Resources`: besides what the spec lists, `BlkioWeightDevice` (`Path`, `Weight`), `BlkioDeviceReadBps`, `BlkioDeviceWriteBps`, `BlkioDeviceReadIOps`, `BlkioDeviceWriteIOps` (`Path`, `Rate`), `Devices` (`PathOnHost`, `PathInContainer`, `CgroupPermissions`), `DeviceCgroupRules`, `DeviceRequests` (`Driver`, `Count`, `DeviceIDs`, `Capabilities`, `Options`), `Ulimits` (`Name`, `Soft`, `Hard`), `CgroupParent`, `MemorySwappiness`, `OomKillDisable`, `Init`, `CpuCount`, `CpuPercent`, `KernelMemoryTCP`, `IOMaximumIOps`, `IOMaximumBandwidth` and (1.25 to 1.39) `DiskQuota`; the v1.27 file spells `NanoCpus` as `NanoCPUs`.
+    /// - the daemon: The daemon decodes them but changes none of them: it answers 200 (sometimes with warnings) and the container keeps its settings; on Linux `IOMaximumIOps` and `IOMaximumBandwidth` are refused with 400. The spec's update body keeps only what the daemon applies.
+    ///
+    /// Erratum `container-update-pids-limit-before-1-40`:
+    /// - the doc says: The swagger files of 1.25 to 1.39 list `PidsLimit` in the update body.
+    /// - the daemon: Below API 1.40 the daemon drops `PidsLimit` from an update (answers 200, changes nothing); from 1.40 it applies it.
     ///
     /// Returns the pending call [`ContainerUpdateRequest`]: `.await` it to send the request.
     pub fn container_update<'a>(
@@ -655,21 +739,30 @@ impl Docker {
     ///
     /// Blocks until the container stops, then answers its exit code.
     ///
+    /// Changed in API 1.30: The answer's status and headers come at once, when the daemon has registered the wait; the body follows when the condition is met.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `condition` (`ContainerWaitCondition`): What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerWaitResponse`.
+    /// - 400: bad parameter (a malformed query string)
     /// - 404: no such container
     /// - 500: server error
     ///
-    /// Returns the pending call [`ContainerWaitRequest`]: `.await` it to send the request.
+    /// Erratum `container-wait-condition-unchecked`:
+    /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
+    /// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    ///
+    /// Returns the pending call [`ContainerWaitRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_wait<'a>(&'a self, id: &'a str) -> ContainerWaitRequest<'a> {
         ContainerWaitRequest {
             docker: self,
             id,
+            options: ContainerWaitOptions::default(),
         }
     }
 }
@@ -1000,9 +1093,15 @@ pub struct ContainerCreateRequest<'a> {
 }
 
 impl<'a> ContainerCreateRequest<'a> {
-    /// Sets the query parameter `name`: The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+    /// Sets the query parameter `name`: The container's name; must match `/?\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]+`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.options.name = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `platform`: Platform of the image to use, `os\[/arch\[/variant\]\]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning. Since API 1.41.
+    pub fn platform(mut self, value: impl Into<String>) -> Self {
+        self.options.platform = Some(value.into());
         self
     }
 
@@ -1020,6 +1119,9 @@ impl<'a> ContainerCreateRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.name {
                 pairs.push(("name", value.to_string()));
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", value.to_string()));
             }
             Ok(())
         })?;
@@ -1251,18 +1353,6 @@ impl<'a> ContainerListRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `since`: Only containers created after this container ID, stopped ones included.
-    pub fn since(mut self, value: impl Into<String>) -> Self {
-        self.options.since = Some(value.into());
-        self
-    }
-
-    /// Sets the query parameter `before`: Only containers created before this container ID, stopped ones included.
-    pub fn before(mut self, value: impl Into<String>) -> Self {
-        self.options.before = Some(value.into());
-        self
-    }
-
     /// Sets the query parameter `size`: Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
     pub fn size(mut self, value: bool) -> Self {
         self.options.size = Some(value);
@@ -1292,12 +1382,6 @@ impl<'a> ContainerListRequest<'a> {
             }
             if let Some(value) = &options.limit {
                 pairs.push(("limit", value.to_string()));
-            }
-            if let Some(value) = &options.since {
-                pairs.push(("since", value.to_string()));
-            }
-            if let Some(value) = &options.before {
-                pairs.push(("before", value.to_string()));
             }
             if let Some(value) = &options.size {
                 pairs.push(("size", if *value { "1" } else { "0" }.to_string()));
@@ -1362,6 +1446,12 @@ impl<'a> ContainerLogsRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `until`: Only entries before this Unix timestamp; 0 means no bound. Default: `0`. Since API 1.35.
+    pub fn until(mut self, value: i64) -> Self {
+        self.options.until = Some(value);
+        self
+    }
+
     /// Sets the query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
     pub fn timestamps(mut self, value: bool) -> Self {
         self.options.timestamps = Some(value);
@@ -1400,6 +1490,9 @@ impl<'a> ContainerLogsRequest<'a> {
             }
             if let Some(value) = &options.since {
                 pairs.push(("since", value.to_string()));
+            }
+            if let Some(value) = &options.until {
+                pairs.push(("until", value.to_string()));
             }
             if let Some(value) = &options.timestamps {
                 pairs.push(("timestamps", if *value { "1" } else { "0" }.to_string()));
@@ -1465,6 +1558,53 @@ impl<'a> IntoFuture for ContainerPauseRequest<'a> {
     }
 }
 
+/// A pending [`Docker::container_prune`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct ContainerPruneRequest<'a> {
+    docker: &'a Docker,
+    options: ContainerPruneOptions,
+}
+
+impl<'a> ContainerPruneRequest<'a> {
+    /// Sets the query parameter `filters`: JSON-encoded filters, a map of filter name to values.
+    pub fn filters(mut self, value: ContainerPruneFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ContainerPruneOptions`], replacing any set before.
+    pub fn options(mut self, options: ContainerPruneOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<ContainerPruneResponse, Error> {
+        let ContainerPruneRequest { docker, options } = self;
+        let op = &CONTAINER_PRUNE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for ContainerPruneRequest<'a> {
+    type Output = Result<ContainerPruneResponse, Error>;
+    type IntoFuture = PendingCall<'a, ContainerPruneResponse>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A pending [`Docker::container_put_archive`] call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerPutArchiveRequest<'a> {
@@ -1479,6 +1619,12 @@ impl<'a> ContainerPutArchiveRequest<'a> {
     /// Sets the query parameter `noOverwriteDirNonDir`: Fail rather than replace a directory with a non-directory or the reverse.
     pub fn no_overwrite_dir_non_dir(mut self, value: bool) -> Self {
         self.options.no_overwrite_dir_non_dir = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `copyUIDGID`: Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's. Since API 1.30.
+    pub fn copy_uid_gid(mut self, value: bool) -> Self {
+        self.options.copy_uid_gid = Some(value);
         self
     }
 
@@ -1502,6 +1648,13 @@ impl<'a> ContainerPutArchiveRequest<'a> {
                 pairs
                     .push((
                         "noOverwriteDirNonDir",
+                        if *value { "true" } else { "false" }.to_string(),
+                    ));
+            }
+            if let Some(value) = &options.copy_uid_gid {
+                pairs
+                    .push((
+                        "copyUIDGID",
                         if *value { "true" } else { "false" }.to_string(),
                     ));
             }
@@ -1749,6 +1902,12 @@ impl<'a> ContainerStatsRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `one-shot`: With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty. Default: `false`. Since API 1.41.
+    pub fn one_shot(mut self, value: bool) -> Self {
+        self.options.one_shot = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ContainerStatsOptions`], replacing any set before.
     pub fn options(mut self, options: ContainerStatsOptions) -> Self {
         self.options = options;
@@ -1765,6 +1924,9 @@ impl<'a> ContainerStatsRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.stream {
                 pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.one_shot {
+                pairs.push(("one-shot", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())
         })?;
@@ -1965,14 +2127,33 @@ impl<'a> IntoFuture for ContainerUpdateRequest<'a> {
 pub struct ContainerWaitRequest<'a> {
     docker: &'a Docker,
     id: &'a str,
+    options: ContainerWaitOptions,
 }
 
 impl<'a> ContainerWaitRequest<'a> {
+    /// Sets the query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30.
+    pub fn condition(mut self, value: ContainerWaitCondition) -> Self {
+        self.options.condition = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ContainerWaitOptions`], replacing any set before.
+    pub fn options(mut self, options: ContainerWaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<ContainerWaitResponse, Error> {
-        let ContainerWaitRequest { docker, id } = self;
+        let ContainerWaitRequest { docker, id, options } = self;
         let op = &CONTAINER_WAIT;
-        let call = Call::new(op, render_path(op.path, &[id]));
+        let mut call = Call::new(op, render_path(op.path, &[id]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.condition {
+                pairs.push(("condition", value.as_str().to_string()));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),

@@ -8,19 +8,53 @@ use crate::runtime::body::RequestBody;
 use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
-    AuthConfig, ContainerConfig, ImageCommitResponse, ImageDeleteItem, ImageHistoryItem,
-    ImageInspect, ImageListFilters, ImageSearchFilters, ImageSearchResult, ImageSummary,
-    ProgressMessage,
+    AuthConfig, BuildPruneFilters, BuildPruneResponse, BuilderVersion, ContainerConfig,
+    ImageBuildOutput, ImageCommitResponse, ImageDeleteItem, ImageHistoryItem,
+    ImageInspect, ImageListFilters, ImagePruneFilters, ImagePruneResponse,
+    ImageSearchFilters, ImageSearchResult, ImageSummary, ProgressMessage,
 };
 
 use crate::operations::images::*;
 
 impl Docker {
+    /// `POST /build/prune`: Remove build cache
+    ///
+    /// Deletes build cache records (BuildKit's), answering the IDs deleted and
+    /// the space reclaimed.
+    ///
+    /// Since API 1.31.
+    ///
+    /// # Parameters
+    ///
+    /// - `keep-storage` (`i64`): Bytes of cache to keep.
+    /// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
+    /// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `BuildPruneResponse`.
+    /// - 400: bad parameter: an unknown filter
+    /// - 500: server error, also a `keep-storage` that is not an integer
+    ///
+    /// Erratum `build-prune-bad-filter`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+    ///
+    /// Returns the pending call [`BuildPruneRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn build_prune<'a>(&'a self) -> BuildPruneRequest<'a> {
+        BuildPruneRequest {
+            docker: self,
+            options: BuildPruneOptions::default(),
+        }
+    }
+
     /// `POST /build`: Build an image from a Dockerfile
     ///
     /// Builds an image from a tar archive holding a Dockerfile and the build
     /// context, streaming progress as JSON lines. The build stops if the client
-    /// drops the connection.
+    /// drops the connection. Under BuildKit (`version` 2) the progress lines
+    /// have the `id` `moby.buildkit.trace` and a base64 `aux` (BuildKit's own
+    /// encoding), and the image comes as an `aux` of the line `moby.image.id`.
     ///
     /// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
     ///
@@ -43,13 +77,30 @@ impl Docker {
     /// - `buildargs` (`map<string>`): Build-time variables (ARG), as a JSON map; not for secrets.
     /// - `shmsize` (`i64`): Size of /dev/shm in bytes; 64 MB when omitted.
     /// - `labels` (`map<string>`): Labels of the image, as a JSON map.
+    /// - `cachefrom` (`list<string>`): Images the build may take cached layers from, as a JSON array of names.
+    /// - `squash` (`bool`): Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400. Default: `false`.
+    /// - `networkmode` (`string`): Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:&lt;name|id&gt;`, or the name or ID of a network.
+    /// - `extrahosts` (`list<string>`): Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry.
+    /// - `platform` (`string`): Platform to build for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. An unknown one is answered 400.
+    /// - `target` (`string`): The stage of a multi-stage Dockerfile to stop at.
+    /// - `outputs` (`list<ImageBuildOutput>`): Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON.
+    /// - `version` (`BuilderVersion`): The builder backend: `1` the classic builder, `2` BuildKit. Default: `1`.
     /// - `Content-type` (`string`): The body's type, `application/x-tar`. Default: `application/x-tar`.
     /// - `X-Registry-Config` (`map<AuthConfig>`): Credentials per registry host, for pulling base images.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 400: bad parameter, or a Dockerfile that does not parse
     /// - 500: server error
+    ///
+    /// Erratum `image-build-extrahosts-repeated`:
+    /// - the doc says: `extrahosts` is one string.
+    /// - the daemon: The daemon reads every `extrahosts` value given (a repeated key), one `host:ip` each, and adds them all to /etc/hosts.
+    ///
+    /// Erratum `image-build-version-unknown-500`:
+    /// - the doc says: `version` is `1` or `2`; a bad parameter is answered 400.
+    /// - the daemon: An unknown `version` is answered 500 (`invalid version`), not 400.
     ///
     /// Returns the pending call [`ImageBuildRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_build<'a>(&'a self, body: RequestBody) -> ImageBuildRequest<'a> {
@@ -86,6 +137,10 @@ impl Docker {
     /// - the doc says: The JSON parameters list a single parameter, `config`.
     /// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
     ///
+    /// Erratum `image-commit-volumes-schema`:
+    /// - the doc says: The swagger of v1.25 to v1.36 gives the body's `Volumes` a property named `additionalProperties`.
+    /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); the committed image gets those mount points.
+    ///
     /// Erratum `image-commit-example-mounts`:
     /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
     /// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
@@ -116,13 +171,21 @@ impl Docker {
     /// - `fromSrc` (`string`): Source to import: a URL, or `-` for the request body.
     /// - `repo` (`string`): Repository (and tag) to give an imported image.
     /// - `tag` (`string`): Tag or digest; pulling with an empty tag pulls every tag.
+    /// - `message` (`string`): Commit message of an imported image.
+    /// - `changes` (`list<string>`): Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction.
+    /// - `platform` (`string`): Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty.
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
-    /// - 404: repository does not exist or no read access
-    /// - 500: server error
+    /// - 400: bad parameter: an invalid image reference or platform
+    /// - 404: the registry has no such repository or tag
+    /// - 500: server error, also when the registry refuses the credentials or none were sent
+    ///
+    /// Erratum `image-create-statuses`:
+    /// - the doc says: The answers are 200, 404 (repository does not exist or no read access) and 500.
+    /// - the daemon: An invalid reference or platform is answered 400 before any progress; missing or refused credentials are answered 500 (`no basic auth credentials`, `unauthorized`), not 404; 404 means the registry has no such manifest.
     ///
     /// Erratum `image-create-example-ellipsis`:
     /// - the doc says: The example stream ends with a `...` line.
@@ -277,6 +340,10 @@ impl Docker {
     /// - 404: no such image
     /// - 500: server error
     ///
+    /// Erratum `image-inspect-volumes-schema`:
+    /// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
+    /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
+    ///
     /// Returns the pending call [`ImageInspectRequest`]: `.await` it to send the request.
     pub fn image_inspect<'a>(&'a self, name: &'a str) -> ImageInspectRequest<'a> {
         ImageInspectRequest {
@@ -293,7 +360,7 @@ impl Docker {
     ///
     /// - `all` (`bool`): Include intermediate images. Default: `false`.
     /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
-    /// - `filter` (`string`): Only images whose repository name matches.
+    /// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
     ///
     /// # Responses
     ///
@@ -303,6 +370,10 @@ impl Docker {
     /// Erratum `image-list-status-codes`:
     /// - the doc says: The section lists no status codes.
     /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+    ///
+    /// Erratum `image-list-digests-ignored`:
+    /// - the doc says: `digests` makes the daemon add `RepoDigests` to each image; it defaults to false.
+    /// - the daemon: The daemon ignores the parameter: every image carries `RepoDigests`, also with `digests=0` or without the parameter.
     ///
     /// Returns the pending call [`ImageListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_list<'a>(&'a self) -> ImageListRequest<'a> {
@@ -345,6 +416,36 @@ impl Docker {
         }
     }
 
+    /// `POST /images/prune`: Remove unused images
+    ///
+    /// Deletes the images no container uses: only untagged (dangling) ones
+    /// unless the `dangling` filter is `false`. Answers what was deleted and
+    /// the space reclaimed.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`ImagePruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `ImagePruneResponse`.
+    /// - 400: bad parameter: an unknown filter
+    /// - 500: server error
+    ///
+    /// Erratum `image-prune-bad-filter`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`).
+    ///
+    /// Returns the pending call [`ImagePruneRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn image_prune<'a>(&'a self) -> ImagePruneRequest<'a> {
+        ImagePruneRequest {
+            docker: self,
+            options: ImagePruneOptions::default(),
+        }
+    }
+
     /// `POST /images/{name}/push`: Push an image to a registry
     ///
     /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -364,6 +465,10 @@ impl Docker {
     /// - 200: no error. A stream of JSON `ProgressMessage`.
     /// - 404: no such image
     /// - 500: server error
+    ///
+    /// Erratum `image-push-missing-image-in-band`:
+    /// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
+    /// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
     ///
     /// Erratum `image-push-example-extra-brace`:
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
@@ -437,6 +542,71 @@ impl Docker {
     }
 }
 
+/// A pending [`Docker::build_prune`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct BuildPruneRequest<'a> {
+    docker: &'a Docker,
+    options: BuildPruneOptions,
+}
+
+impl<'a> BuildPruneRequest<'a> {
+    /// Sets the query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39.
+    pub fn keep_storage(mut self, value: i64) -> Self {
+        self.options.keep_storage = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `all`: Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`. Since API 1.39.
+    pub fn all(mut self, value: bool) -> Self {
+        self.options.all = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.39.
+    pub fn filters(mut self, value: BuildPruneFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`BuildPruneOptions`], replacing any set before.
+    pub fn options(mut self, options: BuildPruneOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<BuildPruneResponse, Error> {
+        let BuildPruneRequest { docker, options } = self;
+        let op = &BUILD_PRUNE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.keep_storage {
+                pairs.push(("keep-storage", value.to_string()));
+            }
+            if let Some(value) = &options.all {
+                pairs.push(("all", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for BuildPruneRequest<'a> {
+    type Output = Result<BuildPruneResponse, Error>;
+    type IntoFuture = PendingCall<'a, BuildPruneResponse>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A pending [`Docker::image_build`] call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageBuildRequest<'a> {
@@ -446,7 +616,7 @@ pub struct ImageBuildRequest<'a> {
 }
 
 impl<'a> ImageBuildRequest<'a> {
-    /// Sets the query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
+    /// Sets the query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`. Changed in API 1.25: The daemon parses the Dockerfile before it starts and answers 400 when it does not parse (a daemon with this check does so at every API version).
     pub fn dockerfile(mut self, value: impl Into<String>) -> Self {
         self.options.dockerfile = Some(value.into());
         self
@@ -551,6 +721,54 @@ impl<'a> ImageBuildRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `cachefrom`: Images the build may take cached layers from, as a JSON array of names. Since API 1.25.
+    pub fn cache_from(mut self, value: Vec<String>) -> Self {
+        self.options.cache_from = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `squash`: Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400. Default: `false`. Since API 1.25.
+    pub fn squash(mut self, value: bool) -> Self {
+        self.options.squash = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `networkmode`: Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:&lt;name|id&gt;`, or the name or ID of a network. Since API 1.25.
+    pub fn network_mode(mut self, value: impl Into<String>) -> Self {
+        self.options.network_mode = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `extrahosts`: Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry. Since API 1.28.
+    pub fn extra_hosts(mut self, value: Vec<String>) -> Self {
+        self.options.extra_hosts = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `platform`: Platform to build for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. An unknown one is answered 400. Since API 1.32.
+    pub fn platform(mut self, value: impl Into<String>) -> Self {
+        self.options.platform = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `target`: The stage of a multi-stage Dockerfile to stop at. Since API 1.37.
+    pub fn target(mut self, value: impl Into<String>) -> Self {
+        self.options.target = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `outputs`: Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON. Since API 1.40.
+    pub fn outputs(mut self, value: Vec<ImageBuildOutput>) -> Self {
+        self.options.outputs = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `version`: The builder backend: `1` the classic builder, `2` BuildKit. Default: `1`. Since API 1.38.
+    pub fn version(mut self, value: BuilderVersion) -> Self {
+        self.options.version = Some(value);
+        self
+    }
+
     /// Sets the header `Content-type`: The body's type, `application/x-tar`. Default: `application/x-tar`.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.options.content_type = Some(value.into());
@@ -630,6 +848,32 @@ impl<'a> ImageBuildRequest<'a> {
             }
             if let Some(value) = &options.labels {
                 pairs.push(("labels", serde_json::to_string(value)?));
+            }
+            if let Some(value) = &options.cache_from {
+                pairs.push(("cachefrom", serde_json::to_string(value)?));
+            }
+            if let Some(value) = &options.squash {
+                pairs.push(("squash", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.network_mode {
+                pairs.push(("networkmode", value.to_string()));
+            }
+            if let Some(value) = &options.extra_hosts {
+                for item in value {
+                    pairs.push(("extrahosts", item.to_string()));
+                }
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", value.to_string()));
+            }
+            if let Some(value) = &options.target {
+                pairs.push(("target", value.to_string()));
+            }
+            if let Some(value) = &options.outputs {
+                pairs.push(("outputs", serde_json::to_string(value)?));
+            }
+            if let Some(value) = &options.version {
+                pairs.push(("version", value.as_str().to_string()));
             }
             Ok(())
         })?;
@@ -805,6 +1049,24 @@ impl<'a> ImageCreateRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `message`: Commit message of an imported image. Since API 1.39.
+    pub fn message(mut self, value: impl Into<String>) -> Self {
+        self.options.message = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `changes`: Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction. Since API 1.40.
+    pub fn changes(mut self, value: Vec<String>) -> Self {
+        self.options.changes = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32.
+    pub fn platform(mut self, value: impl Into<String>) -> Self {
+        self.options.platform = Some(value.into());
+        self
+    }
+
     /// Sets the header `X-Registry-Auth`: Credentials or an identity token for the registry.
     pub fn registry_auth(mut self, value: AuthConfig) -> Self {
         self.options.registry_auth = Some(value);
@@ -842,6 +1104,17 @@ impl<'a> ImageCreateRequest<'a> {
             }
             if let Some(value) = &options.tag {
                 pairs.push(("tag", value.to_string()));
+            }
+            if let Some(value) = &options.message {
+                pairs.push(("message", value.to_string()));
+            }
+            if let Some(value) = &options.changes {
+                for item in value {
+                    pairs.push(("changes", item.to_string()));
+                }
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", value.to_string()));
             }
             Ok(())
         })?;
@@ -1087,9 +1360,9 @@ impl<'a> ImageListRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `filter`: Only images whose repository name matches.
-    pub fn filter(mut self, value: impl Into<String>) -> Self {
-        self.options.filter = Some(value.into());
+    /// Sets the query parameter `digests`: Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`. Since API 1.25.
+    pub fn digests(mut self, value: bool) -> Self {
+        self.options.digests = Some(value);
         self
     }
 
@@ -1111,8 +1384,8 @@ impl<'a> ImageListRequest<'a> {
             if let Some(value) = &options.filters {
                 pairs.push(("filters", serde_json::to_string(value)?));
             }
-            if let Some(value) = &options.filter {
-                pairs.push(("filter", value.to_string()));
+            if let Some(value) = &options.digests {
+                pairs.push(("digests", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())
         })?;
@@ -1181,6 +1454,53 @@ impl<'a> IntoFuture for ImageLoadRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::image_prune`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct ImagePruneRequest<'a> {
+    docker: &'a Docker,
+    options: ImagePruneOptions,
+}
+
+impl<'a> ImagePruneRequest<'a> {
+    /// Sets the query parameter `filters`: JSON-encoded filters, a map of filter name to values.
+    pub fn filters(mut self, value: ImagePruneFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ImagePruneOptions`], replacing any set before.
+    pub fn options(mut self, options: ImagePruneOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<ImagePruneResponse, Error> {
+        let ImagePruneRequest { docker, options } = self;
+        let op = &IMAGE_PRUNE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for ImagePruneRequest<'a> {
+    type Output = Result<ImagePruneResponse, Error>;
+    type IntoFuture = PendingCall<'a, ImagePruneResponse>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -27,3 +27,6 @@ pub mod nodes;
 pub mod swarm;
 pub mod services;
 pub mod tasks;
+pub mod secrets;
+pub mod configs;
+pub mod distribution;

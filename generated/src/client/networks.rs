@@ -8,7 +8,7 @@ use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
-    NetworkDisconnectBody, NetworkListFilters,
+    NetworkDisconnectBody, NetworkListFilters, NetworkPruneFilters, NetworkPruneResponse,
 };
 
 use crate::operations::networks::*;
@@ -49,6 +49,7 @@ impl Docker {
     /// # Responses
     ///
     /// - 201: no error. JSON `NetworkCreateResponse`.
+    /// - 400: bad parameter (an invalid name, subnet or option)
     /// - 403: operation not supported for pre-defined networks
     /// - 404: plugin not found
     /// - 500: server error
@@ -66,7 +67,7 @@ impl Docker {
 
     /// `DELETE /networks/{id}`: Remove a network
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.29: Removes the swarm's ingress network too (the routing mesh), which could not be removed before.
     ///
     /// # Parameters
     ///
@@ -117,11 +118,13 @@ impl Docker {
 
     /// `GET /networks/{id}`: Inspect a network
     ///
-    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
+    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked. Changed in API 1.25: A swarm overlay network lists the nodes it spans (`Peers`, name and IP of each).
     ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
+    /// - `verbose` (`bool`): For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting. Default: `false`.
+    /// - `scope` (`string`): Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another.
     ///
     /// # Responses
     ///
@@ -129,17 +132,18 @@ impl Docker {
     /// - 404: network not found
     /// - 500: server error
     ///
-    /// Returns the pending call [`NetworkInspectRequest`]: `.await` it to send the request.
+    /// Returns the pending call [`NetworkInspectRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn network_inspect<'a>(&'a self, id: &'a str) -> NetworkInspectRequest<'a> {
         NetworkInspectRequest {
             docker: self,
             id,
+            options: NetworkInspectOptions::default(),
         }
     }
 
     /// `GET /networks`: List networks
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.25: `GET /networks/` (trailing slash, no name or ID) lists every network instead of answering the default one. Changed in API 1.28: Listed networks no longer carry their attached containers (`Containers` is empty); inspect a network to see them.
     ///
     /// # Parameters
     ///
@@ -155,6 +159,34 @@ impl Docker {
         NetworkListRequest {
             docker: self,
             options: NetworkListOptions::default(),
+        }
+    }
+
+    /// `POST /networks/prune`: Remove unused networks
+    ///
+    /// Removes every user-defined network no container uses, or those of them
+    /// the filters select, and answers the names of those that went.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`NetworkPruneFilters`): Which unused networks to remove, as a JSON map of filter lists.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `NetworkPruneResponse`.
+    /// - 500: server error
+    ///
+    /// Erratum `network-prune-networks-deleted`:
+    /// - the doc says: The v1.25 swagger names the answer's key `VolumesDeleted`.
+    /// - the daemon: The daemon answers `NetworksDeleted` at every version, 1.25 included, as the later swaggers say.
+    ///
+    /// Returns the pending call [`NetworkPruneRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn network_prune<'a>(&'a self) -> NetworkPruneRequest<'a> {
+        NetworkPruneRequest {
+            docker: self,
+            options: NetworkPruneOptions::default(),
         }
     }
 }
@@ -285,14 +317,42 @@ impl<'a> IntoFuture for NetworkDisconnectRequest<'a> {
 pub struct NetworkInspectRequest<'a> {
     docker: &'a Docker,
     id: &'a str,
+    options: NetworkInspectOptions,
 }
 
 impl<'a> NetworkInspectRequest<'a> {
+    /// Sets the query parameter `verbose`: For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting. Default: `false`. Since API 1.28.
+    pub fn verbose(mut self, value: bool) -> Self {
+        self.options.verbose = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `scope`: Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another. Since API 1.31.
+    pub fn scope(mut self, value: impl Into<String>) -> Self {
+        self.options.scope = Some(value.into());
+        self
+    }
+
+    /// Sets every optional parameter at once from [`NetworkInspectOptions`], replacing any set before.
+    pub fn options(mut self, options: NetworkInspectOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<Network, Error> {
-        let NetworkInspectRequest { docker, id } = self;
+        let NetworkInspectRequest { docker, id, options } = self;
         let op = &NETWORK_INSPECT;
-        let call = Call::new(op, render_path(op.path, &[id]));
+        let mut call = Call::new(op, render_path(op.path, &[id]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.verbose {
+                pairs.push(("verbose", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.scope {
+                pairs.push(("scope", value.to_string()));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),
@@ -351,6 +411,53 @@ impl<'a> NetworkListRequest<'a> {
 impl<'a> IntoFuture for NetworkListRequest<'a> {
     type Output = Result<Vec<Network>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Network>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::network_prune`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct NetworkPruneRequest<'a> {
+    docker: &'a Docker,
+    options: NetworkPruneOptions,
+}
+
+impl<'a> NetworkPruneRequest<'a> {
+    /// Sets the query parameter `filters`: Which unused networks to remove, as a JSON map of filter lists.
+    pub fn filters(mut self, value: NetworkPruneFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`NetworkPruneOptions`], replacing any set before.
+    pub fn options(mut self, options: NetworkPruneOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<NetworkPruneResponse, Error> {
+        let NetworkPruneRequest { docker, options } = self;
+        let op = &NETWORK_PRUNE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for NetworkPruneRequest<'a> {
+    type Output = Result<NetworkPruneResponse, Error>;
+    type IntoFuture = PendingCall<'a, NetworkPruneResponse>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

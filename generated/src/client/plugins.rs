@@ -4,29 +4,71 @@
 //! Engine plugins (experimental in v1.24).
 
 use std::future::IntoFuture;
+use crate::runtime::body::RequestBody;
 use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
-use crate::models::{AuthConfig, Plugin, PluginPrivilege, ProgressMessage};
+use crate::models::{
+    AuthConfig, Plugin, PluginListFilters, PluginPrivilege, ProgressMessage,
+};
+
 use crate::operations::plugins::*;
 
 impl Docker {
+    /// `POST /plugins/create`: Create a plugin from a tar archive
+    ///
+    /// Installs a plugin, disabled, from a tar archive holding its manifest
+    /// (`config.json`) and its root filesystem (`rootfs/`).
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name to install the plugin under; the tag defaults to `latest`.
+    ///
+    /// # Responses
+    ///
+    /// - 204: no error
+    /// - 409: a plugin of that name is installed, or an installed plugin has the same root filesystem
+    /// - 500: server error, e.g. no or an invalid name, or an unreadable archive
+    ///
+    /// Erratum `plugin-create-conflict`:
+    /// - the doc says: The swagger's only error status is 500.
+    /// - the daemon: dockerd 20.10 answers 409 when the name is taken (`plugin &lt;name&gt; already exists`) and when another installed plugin has the same root filesystem layer (`content sha256:...: already exists`); 500 for a missing or invalid name and for an archive it cannot read.
+    ///
+    /// Returns the pending call [`PluginCreateRequest`]: `.await` it to send the request.
+    pub fn plugin_create<'a>(
+        &'a self,
+        name: &'a str,
+        body: RequestBody,
+    ) -> PluginCreateRequest<'a> {
+        PluginCreateRequest {
+            docker: self,
+            name,
+            body,
+        }
+    }
+
     /// `DELETE /plugins/{name}`: Remove a plugin
     ///
     /// Uninstalls a plugin, which must be disabled unless `force` is set.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API, `force` documented.
     ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
-    /// - `force` (`bool`): Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+    /// - `force` (`bool`): Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version. Default: `false`.
     ///
     /// # Responses
     ///
-    /// - 200: no error
+    /// - 200: no error; no body
     /// - 404: plugin not installed
     /// - 409: plugin is enabled (and `force` is not set)
     /// - 500: server error
+    ///
+    /// Erratum `plugin-delete-no-body`:
+    /// - the doc says: The swagger answers 200 with the removed plugin, a `Plugin`: `Id`, `Name`, `Enabled`, `Settings` (`Mounts`, `Env`, `Args`, `Devices`), `PluginReference`, and `Config` with `DockerVersion`, `Description`, `Documentation`, `Interface` (`Types` of `Prefix`, `Capability`, `Version`; `Socket`, `ProtocolScheme`), `Entrypoint`, `WorkDir`, `User` (`UID`, `GID`), `Network` (`Type`), `Linux` (`Capabilities`, `AllowAllDevices`, `Devices`), `PropagatedMount`, `IpcHost`, `PidHost`, `Mounts` (`Name`, `Description`, `Settable`, `Source`, `Destination`, `Type`, `Options`), `Env` (`Value`), `Args` and `rootfs` (`type`, `diff_ids`); devices have a `Path`.
+    /// - the daemon: dockerd 20.10 answers 200 with an empty body (`Content-Length: 0`).
     ///
     /// Erratum `plugin-delete-conflict-status`:
     /// - the doc says: **500** - plugin is active
@@ -45,28 +87,30 @@ impl Docker {
     ///
     /// Stops a running plugin; it stays installed.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+    /// - `force` (`bool`): Disable it even while something (a volume, a network) still uses it. Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error
     /// - 404: plugin not installed
-    /// - 409: plugin is already disabled
+    /// - 409: plugin is already disabled, or (without `force`) still in use
     /// - 500: server error
     ///
     /// Erratum `plugin-disable-conflict-status`:
     /// - the doc says: **500** - plugin is already disabled
     /// - the daemon: dockerd 20.10 answers 409 (`plugin is already disabled`).
     ///
-    /// Returns the pending call [`PluginDisableRequest`]: `.await` it to send the request.
+    /// Returns the pending call [`PluginDisableRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_disable<'a>(&'a self, name: &'a str) -> PluginDisableRequest<'a> {
         PluginDisableRequest {
             docker: self,
             name,
+            options: PluginDisableOptions::default(),
         }
     }
 
@@ -74,7 +118,7 @@ impl Docker {
     ///
     /// Starts an installed plugin.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
@@ -91,6 +135,10 @@ impl Docker {
     /// Erratum `plugin-enable-timeout`:
     /// - the doc says: No query parameter; the example is `POST /v1.24/plugins/tiborvass/no-remove:latest/enable`.
     /// - the daemon: dockerd 20.10 parses `timeout` as an integer and answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent.
+    ///
+    /// Erratum `plugin-enable-timeout-default`:
+    /// - the doc says: The swagger makes `timeout` optional with a default of 0.
+    /// - the daemon: dockerd 20.10 still answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent, at /v1.41 too; send it (`0` for the daemon's default).
     ///
     /// Erratum `plugin-enable-conflict-status`:
     /// - the doc says: **500** - plugin is already enabled
@@ -109,7 +157,7 @@ impl Docker {
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
@@ -119,6 +167,11 @@ impl Docker {
     ///
     /// - 200: no error. JSON `Plugin`.
     /// - 404: plugin not installed
+    /// - 500: server error
+    ///
+    /// Erratum `plugin-inspect-interface-types`:
+    /// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+    /// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (erratum `plugin-list-interface-types`); a separate id because errata belong to one operation.
     ///
     /// Erratum `plugin-inspect-path`:
     /// - the doc says: GET /plugins/(plugin name)
@@ -140,20 +193,69 @@ impl Docker {
     ///
     /// Answers every installed plugin, enabled or not.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`PluginListFilters`): JSON-encoded filters, a map of filter name to values (`PluginListFilters`).
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Plugin>`.
-    /// - 500: server error
+    /// - 400: unknown filter key, or an `enabled` value other than `true`/`false`
+    /// - 500: server error, e.g. filters that are not JSON
+    ///
+    /// Erratum `plugin-list-interface-types`:
+    /// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+    /// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (as the swagger's own examples show); the spec keeps `list&lt;string&gt;`.
     ///
     /// Erratum `plugin-object-shape`:
     /// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
     /// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
     ///
-    /// Returns the pending call [`PluginListRequest`]: `.await` it to send the request.
+    /// Erratum `plugin-list-filter-enabled`:
+    /// - the doc says: The filters are `capability=&lt;capability name&gt;` and `enable=&lt;true&gt;|&lt;false&gt;`; no 400 is listed.
+    /// - the daemon: dockerd 20.10 knows the key `enabled`, not `enable`: `enable` (like any unknown key, or a value other than `true`/`false`) is answered 400 (`Invalid filter 'enable'`). Filters that are not JSON are a 500.
+    ///
+    /// Returns the pending call [`PluginListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_list<'a>(&'a self) -> PluginListRequest<'a> {
-        PluginListRequest { docker: self }
+        PluginListRequest {
+            docker: self,
+            options: PluginListOptions::default(),
+        }
+    }
+
+    /// `GET /plugins/privileges`: Ask what a plugin in a registry needs
+    ///
+    /// Reads the manifest of a plugin in a registry, without installing it, and
+    /// answers the privileges it asks for: the body to send to `plugin_pull`.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `remote` (`string`, required): Reference of the plugin in its registry; the tag defaults to `latest`.
+    /// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<PluginPrivilege>`.
+    /// - 500: server error, e.g. no or an invalid reference (`invalid reference format`)
+    ///
+    /// Erratum `plugin-privileges-header-and-failures`:
+    /// - the doc says: The swagger takes no `X-Registry-Auth` header, and has a registry failure answered as a server error.
+    /// - the daemon: dockerd 20.10 reads the registry's credentials from `X-Registry-Auth`; and when it cannot fetch the plugin (no such reference, unreachable registry, missing credentials) it answers 200 with an empty list `\[\]`, not an error.
+    ///
+    /// Returns the pending call [`PluginPrivilegesRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn plugin_privileges<'a>(
+        &'a self,
+        remote: &'a str,
+    ) -> PluginPrivilegesRequest<'a> {
+        PluginPrivilegesRequest {
+            docker: self,
+            remote,
+            options: PluginPrivilegesOptions::default(),
+        }
     }
 
     /// `POST /plugins/pull`: Pull and install a plugin
@@ -162,7 +264,7 @@ impl Docker {
     /// `plugin_enable`). The body grants the privileges the plugin asks for;
     /// the answer streams the progress as JSON lines.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental; documented as the daemon serves it: `remote` to pull, `name` to install under, the granted privileges as the body.
     ///
     /// # Parameters
     ///
@@ -175,6 +277,10 @@ impl Docker {
     /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
     /// - 400: a plugin of that name is already installed
     /// - 500: server error: no or invalid reference (`invalid reference format`), unreadable privileges body, registry failure
+    ///
+    /// Erratum `plugin-pull-status`:
+    /// - the doc says: The swagger answers `204` with no body.
+    /// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines (the local name in `Docker-Plugin-Name`); a failure after the stream began comes in-band.
     ///
     /// Erratum `plugin-pull-remote`:
     /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
@@ -202,7 +308,7 @@ impl Docker {
     /// comment, pending a command to build plugins. Uploads an installed plugin
     /// to the registry its name points at, streaming the progress as JSON lines.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental and is documented.
     ///
     /// # Parameters
     ///
@@ -213,6 +319,11 @@ impl Docker {
     ///
     /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
     /// - 404: plugin not installed
+    /// - 500: server error, e.g. the registry is unreachable or refuses the credentials
+    ///
+    /// Erratum `plugin-push-progress`:
+    /// - the doc says: The swagger's 200 has no body, and the operation takes no `X-Registry-Auth` header.
+    /// - the daemon: dockerd 20.10 streams the progress as JSON lines, ending with the pushed digest (`aux`), and reads the registry's credentials from `X-Registry-Auth`.
     ///
     /// Erratum `plugin-push-path-typo`:
     /// - the doc says: The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.
@@ -226,6 +337,122 @@ impl Docker {
             options: PluginPushOptions::default(),
         }
     }
+
+    /// `POST /plugins/{name}/set`: Change a plugin's settings
+    ///
+    /// Sets values of a disabled plugin, as far as its manifest declares them
+    /// settable: an environment variable (`NAME=value`), the source of a mount
+    /// or the path of a device (`name.source=...`, `name.path=...`), or its
+    /// arguments (`name=a b`, under the name the manifest gives them).
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+    ///
+    /// # Responses
+    ///
+    /// - 204: no error
+    /// - 400: no body, or one that is not a JSON list of strings
+    /// - 404: plugin not installed
+    /// - 500: server error, e.g. an unknown or unsettable key, or the plugin is enabled
+    ///
+    /// Erratum `plugin-set-statuses`:
+    /// - the doc says: The swagger lists no 400, and an enabled plugin is not mentioned.
+    /// - the daemon: dockerd 20.10 answers 400 for a missing or non-JSON body; an unknown key (`setting "X" not found in the plugin configuration`), a key that is not settable and a plugin that is enabled (`cannot set on an active plugin`) are all 500.
+    ///
+    /// Returns the pending call [`PluginSetRequest`]: `.await` it to send the request.
+    pub fn plugin_set<'a>(
+        &'a self,
+        name: &'a str,
+        body: &'a [String],
+    ) -> PluginSetRequest<'a> {
+        PluginSetRequest {
+            docker: self,
+            name,
+            body,
+        }
+    }
+
+    /// `POST /plugins/{name}/upgrade`: Upgrade a plugin
+    ///
+    /// Replaces an installed, disabled plugin with another version pulled from
+    /// a registry, keeping its name and settings. The body grants the privileges
+    /// the new version asks for; the answer streams the progress as JSON lines.
+    ///
+    /// Since API 1.26.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name of the installed plugin, with an optional tag (`latest` when absent).
+    /// - `remote` (`string`, required): Reference to upgrade to; the tag defaults to `latest`.
+    /// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
+    /// - 404: plugin not installed
+    /// - 409: plugin is enabled
+    /// - 500: server error: no or invalid reference, unreadable privileges body, registry failure
+    ///
+    /// Erratum `plugin-upgrade-status`:
+    /// - the doc says: The swagger answers `204` with no body and lists no 409.
+    /// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines; privileges that do not match what the new version asks for fail in-band at the end (`incorrect privileges`). An enabled plugin is a 409 (`plugin must be disabled before upgrading`).
+    ///
+    /// Returns the pending call [`PluginUpgradeRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn plugin_upgrade<'a>(
+        &'a self,
+        name: &'a str,
+        remote: &'a str,
+        body: &'a [PluginPrivilege],
+    ) -> PluginUpgradeRequest<'a> {
+        PluginUpgradeRequest {
+            docker: self,
+            name,
+            remote,
+            body,
+            options: PluginUpgradeOptions::default(),
+        }
+    }
+}
+
+/// A pending [`Docker::plugin_create`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct PluginCreateRequest<'a> {
+    docker: &'a Docker,
+    name: &'a str,
+    body: RequestBody,
+}
+
+impl<'a> PluginCreateRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<(), Error> {
+        let PluginCreateRequest { docker, name, body } = self;
+        let op = &PLUGIN_CREATE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            {
+                let value = &name;
+                pairs.push(("name", value.to_string()));
+            }
+            Ok(())
+        })?;
+        call.raw(body, "application/x-tar");
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_empty(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for PluginCreateRequest<'a> {
+    type Output = Result<(), Error>;
+    type IntoFuture = PendingCall<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
 }
 
 /// A pending [`Docker::plugin_delete`] call: set its optional parameters, then `.await` it to send it.
@@ -237,7 +464,7 @@ pub struct PluginDeleteRequest<'a> {
 }
 
 impl<'a> PluginDeleteRequest<'a> {
-    /// Sets the query parameter `force`: Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+    /// Sets the query parameter `force`: Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version. Default: `false`.
     pub fn force(mut self, value: bool) -> Self {
         self.options.force = Some(value);
         self
@@ -281,14 +508,33 @@ impl<'a> IntoFuture for PluginDeleteRequest<'a> {
 pub struct PluginDisableRequest<'a> {
     docker: &'a Docker,
     name: &'a str,
+    options: PluginDisableOptions,
 }
 
 impl<'a> PluginDisableRequest<'a> {
+    /// Sets the query parameter `force`: Disable it even while something (a volume, a network) still uses it. Default: `false`. Since API 1.28.
+    pub fn force(mut self, value: bool) -> Self {
+        self.options.force = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`PluginDisableOptions`], replacing any set before.
+    pub fn options(mut self, options: PluginDisableOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<(), Error> {
-        let PluginDisableRequest { docker, name } = self;
+        let PluginDisableRequest { docker, name, options } = self;
         let op = &PLUGIN_DISABLE;
-        let call = Call::new(op, render_path(op.path, &[name]));
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.force {
+                pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_empty(op, response).await?),
@@ -314,7 +560,7 @@ pub struct PluginEnableRequest<'a> {
 }
 
 impl<'a> PluginEnableRequest<'a> {
-    /// Sets the query parameter `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it.
+    /// Sets the query parameter `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it. Changed in API 1.25: Documented (as optional, default `0`); dockerd 20.10 needs it at every version.
     pub fn timeout(mut self, value: i64) -> Self {
         self.options.timeout = Some(value);
         self
@@ -386,14 +632,33 @@ impl<'a> IntoFuture for PluginInspectRequest<'a> {
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginListRequest<'a> {
     docker: &'a Docker,
+    options: PluginListOptions,
 }
 
 impl<'a> PluginListRequest<'a> {
+    /// Sets the query parameter `filters`: JSON-encoded filters, a map of filter name to values (`PluginListFilters`). Since API 1.28.
+    pub fn filters(mut self, value: PluginListFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`PluginListOptions`], replacing any set before.
+    pub fn options(mut self, options: PluginListOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<Vec<Plugin>, Error> {
-        let PluginListRequest { docker } = self;
+        let PluginListRequest { docker, options } = self;
         let op = &PLUGIN_LIST;
-        let call = Call::new(op, render_path(op.path, &[]));
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),
@@ -405,6 +670,62 @@ impl<'a> PluginListRequest<'a> {
 impl<'a> IntoFuture for PluginListRequest<'a> {
     type Output = Result<Vec<Plugin>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Plugin>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::plugin_privileges`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct PluginPrivilegesRequest<'a> {
+    docker: &'a Docker,
+    remote: &'a str,
+    options: PluginPrivilegesOptions,
+}
+
+impl<'a> PluginPrivilegesRequest<'a> {
+    /// Sets the header `X-Registry-Auth`: Credentials for the registry.
+    pub fn registry_auth(mut self, value: AuthConfig) -> Self {
+        self.options.registry_auth = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`PluginPrivilegesOptions`], replacing any set before.
+    pub fn options(mut self, options: PluginPrivilegesOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<Vec<PluginPrivilege>, Error> {
+        let PluginPrivilegesRequest { docker, remote, options } = self;
+        let op = &PLUGIN_PRIVILEGES;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            {
+                let value = &remote;
+                pairs.push(("remote", value.to_string()));
+            }
+            Ok(())
+        })?;
+        if let Some(value) = &options.registry_auth {
+            call.header(
+                "X-Registry-Auth",
+                value,
+                crate::runtime::operation::ParamEncoding::Base64UrlJson,
+            )?;
+        }
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for PluginPrivilegesRequest<'a> {
+    type Output = Result<Vec<PluginPrivilege>, Error>;
+    type IntoFuture = PendingCall<'a, Vec<PluginPrivilege>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -547,6 +868,101 @@ impl<'a> PluginPushRequest<'a> {
 }
 
 impl<'a> IntoFuture for PluginPushRequest<'a> {
+    type Output = Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error>;
+    type IntoFuture = PendingCall<
+        'a,
+        crate::runtime::stream::JsonLines<ProgressMessage>,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::plugin_set`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct PluginSetRequest<'a> {
+    docker: &'a Docker,
+    name: &'a str,
+    body: &'a [String],
+}
+
+impl<'a> PluginSetRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<(), Error> {
+        let PluginSetRequest { docker, name, body } = self;
+        let op = &PLUGIN_SET;
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.json(body)?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_empty(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for PluginSetRequest<'a> {
+    type Output = Result<(), Error>;
+    type IntoFuture = PendingCall<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::plugin_upgrade`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct PluginUpgradeRequest<'a> {
+    docker: &'a Docker,
+    name: &'a str,
+    remote: &'a str,
+    body: &'a [PluginPrivilege],
+    options: PluginUpgradeOptions,
+}
+
+impl<'a> PluginUpgradeRequest<'a> {
+    /// Sets the header `X-Registry-Auth`: Credentials for the registry.
+    pub fn registry_auth(mut self, value: AuthConfig) -> Self {
+        self.options.registry_auth = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`PluginUpgradeOptions`], replacing any set before.
+    pub fn options(mut self, options: PluginUpgradeOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(
+        self,
+    ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
+        let PluginUpgradeRequest { docker, name, remote, body, options } = self;
+        let op = &PLUGIN_UPGRADE;
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            {
+                let value = &remote;
+                pairs.push(("remote", value.to_string()));
+            }
+            Ok(())
+        })?;
+        call.json(body)?;
+        if let Some(value) = &options.registry_auth {
+            call.header(
+                "X-Registry-Auth",
+                value,
+                crate::runtime::operation::ParamEncoding::Base64UrlJson,
+            )?;
+        }
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Docker::json_lines(op, response)),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for PluginUpgradeRequest<'a> {
     type Output = Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error>;
     type IntoFuture = PendingCall<
         'a,

@@ -8,6 +8,7 @@ use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     AuthConfig, Service, ServiceCreateResponse, ServiceListFilters, ServiceSpec,
+    ServiceUpdateResponse,
 };
 
 use crate::operations::services::*;
@@ -19,7 +20,7 @@ impl Docker {
     /// private registry, pass the registry credentials in `X-Registry-Auth`;
     /// they are stored with the service so nodes can pull the image.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not); clients pin the image themselves. Changed in API 1.41: Takes the job modes, `ReplicatedJob` and `GlobalJob`, in `Mode`.
     ///
     /// # Parameters
     ///
@@ -28,15 +29,23 @@ impl Docker {
     /// # Responses
     ///
     /// - 201: no error. JSON `ServiceCreateResponse`.
+    /// - 400: bad parameter, e.g. a spec that does not decode or is not valid
     /// - 403: network is not eligible for services
-    /// - 406: node is not part of a swarm
     /// - 409: name conflicts with an existing object
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-create-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `service-create-reservation-key`:
     /// - the doc says: The JSON parameters name the reserved resources `Reservation`
     /// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
+    ///
+    /// Erratum `service-create-warnings-list`:
+    /// - the doc says: The swagger's answer holds one optional string, `Warning`.
+    /// - the daemon: The key is `Warnings`, a list of strings, sent when there is something to warn about (an image the daemon could not pin below API 1.30, say).
     ///
     /// Returns the pending call [`ServiceCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_create<'a>(
@@ -64,9 +73,12 @@ impl Docker {
     ///
     /// - 200: no error
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-delete-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Returns the pending call [`ServiceDeleteRequest`]: `.await` it to send the request.
     pub fn service_delete<'a>(&'a self, id: &'a str) -> ServiceDeleteRequest<'a> {
@@ -83,20 +95,25 @@ impl Docker {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
+    /// - `insertDefaults` (`bool`): Fill in the default values of the settings the spec leaves out. Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Service`.
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
-    /// Returns the pending call [`ServiceInspectRequest`]: `.await` it to send the request.
+    /// Erratum `service-inspect-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
+    ///
+    /// Returns the pending call [`ServiceInspectRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_inspect<'a>(&'a self, id: &'a str) -> ServiceInspectRequest<'a> {
         ServiceInspectRequest {
             docker: self,
             id,
+            options: ServiceInspectOptions::default(),
         }
     }
 
@@ -107,19 +124,68 @@ impl Docker {
     /// # Parameters
     ///
     /// - `filters` (`ServiceListFilters`): JSON-encoded filters, a map of filter name to values.
+    /// - `status` (`bool`): Include each service's task counts (`ServiceStatus`). Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Service>`.
-    /// - 406: node is not part of a swarm
+    /// - 400: an unknown filter key
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-list-unknown-filter-400`:
+    /// - the doc says: The swagger lists no `400`.
+    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    ///
+    /// Erratum `service-list-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Returns the pending call [`ServiceListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_list<'a>(&'a self) -> ServiceListRequest<'a> {
         ServiceListRequest {
             docker: self,
             options: ServiceListOptions::default(),
+        }
+    }
+
+    /// `GET /services/{id}/logs`: Get a service's logs
+    ///
+    /// Streams the stdout and/or stderr of all the tasks of a service, framed
+    /// (multiplexed) unless the service's containers have a TTY
+    /// (`TaskTemplate.ContainerSpec.TTY`). Works only with the `local`,
+    /// `json-file` and `journald` log drivers.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `id` (`string`, required): ID or name of the service.
+    /// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+    /// - `stdout` (`bool`): Include stdout. Default: `false`.
+    /// - `stderr` (`bool`): Include stderr. Default: `false`.
+    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+    /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+    /// - 404: no such service
+    /// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-logs-never-101`:
+    /// - the doc says: The swagger of v1.25 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+    /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+    ///
+    /// Returns the pending call [`ServiceLogsRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn service_logs<'a>(&'a self, id: &'a str) -> ServiceLogsRequest<'a> {
+        ServiceLogsRequest {
+            docker: self,
+            id,
+            options: ServiceLogsOptions::default(),
         }
     }
 
@@ -131,25 +197,35 @@ impl Docker {
     /// renamed. `X-Registry-Auth` replaces the registry credentials stored
     /// with the service.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Takes the service's name or a prefix of its ID as well as its full ID. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not).
     ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
     /// - `version` (`i64`, required): The `Version.Index` of the service object being updated.
+    /// - `registryAuthFrom` (`string`): Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's). Default: `spec`.
+    /// - `rollback` (`string`): `previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one).
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
     ///
     /// # Responses
     ///
-    /// - 200: no error (newer daemons send `{"Warnings": \[...\]}`, which is not read)
+    /// - 200: no error. JSON `ServiceUpdateResponse`.
+    /// - 400: bad parameter, e.g. a spec that does not decode or is not valid
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error, also when `version` is not the current one (update out of sequence)
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-update-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `service-update-resource-keys`:
     /// - the doc says: The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`
     /// - the daemon: the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
+    ///
+    /// Erratum `service-update-answer-shape`:
+    /// - the doc says: The swagger of v1.25 to v1.27 gives the answer the shape of an image deletion, a list of `Untagged` and `Deleted` entries.
+    /// - the daemon: The daemon answers an object with `Warnings`, a list of strings (the `ServiceUpdateResponse` of the swagger from v1.28 on).
     ///
     /// Returns the pending call [`ServiceUpdateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn service_update<'a>(
@@ -252,14 +328,37 @@ impl<'a> IntoFuture for ServiceDeleteRequest<'a> {
 pub struct ServiceInspectRequest<'a> {
     docker: &'a Docker,
     id: &'a str,
+    options: ServiceInspectOptions,
 }
 
 impl<'a> ServiceInspectRequest<'a> {
+    /// Sets the query parameter `insertDefaults`: Fill in the default values of the settings the spec leaves out. Default: `false`. Since API 1.29.
+    pub fn insert_defaults(mut self, value: bool) -> Self {
+        self.options.insert_defaults = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ServiceInspectOptions`], replacing any set before.
+    pub fn options(mut self, options: ServiceInspectOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<Service, Error> {
-        let ServiceInspectRequest { docker, id } = self;
+        let ServiceInspectRequest { docker, id, options } = self;
         let op = &SERVICE_INSPECT;
-        let call = Call::new(op, render_path(op.path, &[id]));
+        let mut call = Call::new(op, render_path(op.path, &[id]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.insert_defaults {
+                pairs
+                    .push((
+                        "insertDefaults",
+                        if *value { "1" } else { "0" }.to_string(),
+                    ));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),
@@ -290,6 +389,12 @@ impl<'a> ServiceListRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `status`: Include each service's task counts (`ServiceStatus`). Default: `false`. Since API 1.41.
+    pub fn status(mut self, value: bool) -> Self {
+        self.options.status = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ServiceListOptions`], replacing any set before.
     pub fn options(mut self, options: ServiceListOptions) -> Self {
         self.options = options;
@@ -304,6 +409,9 @@ impl<'a> ServiceListRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.filters {
                 pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            if let Some(value) = &options.status {
+                pairs.push(("status", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())
         })?;
@@ -323,6 +431,119 @@ impl<'a> IntoFuture for ServiceListRequest<'a> {
     }
 }
 
+/// A pending [`Docker::service_logs`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct ServiceLogsRequest<'a> {
+    docker: &'a Docker,
+    id: &'a str,
+    options: ServiceLogsOptions,
+}
+
+impl<'a> ServiceLogsRequest<'a> {
+    /// Sets the query parameter `details`: Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    pub fn details(mut self, value: bool) -> Self {
+        self.options.details = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `follow`: Keep the stream open and follow new output. Default: `false`.
+    pub fn follow(mut self, value: bool) -> Self {
+        self.options.follow = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stdout`: Include stdout. Default: `false`.
+    pub fn stdout(mut self, value: bool) -> Self {
+        self.options.stdout = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stderr`: Include stderr. Default: `false`.
+    pub fn stderr(mut self, value: bool) -> Self {
+        self.options.stderr = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    pub fn since(mut self, value: i64) -> Self {
+        self.options.since = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
+    pub fn timestamps(mut self, value: bool) -> Self {
+        self.options.timestamps = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
+    pub fn tail(mut self, value: impl Into<String>) -> Self {
+        self.options.tail = Some(value.into());
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ServiceLogsOptions`], replacing any set before.
+    pub fn options(mut self, options: ServiceLogsOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<crate::runtime::stream::OutputStream, Error> {
+        let ServiceLogsRequest { docker, id, options } = self;
+        let op = &SERVICE_LOGS;
+        let mut call = Call::new(op, render_path(op.path, &[id]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.details {
+                pairs.push(("details", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.follow {
+                pairs.push(("follow", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stdout {
+                pairs.push(("stdout", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stderr {
+                pairs.push(("stderr", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.since {
+                pairs.push(("since", value.to_string()));
+            }
+            if let Some(value) = &options.timestamps {
+                pairs.push(("timestamps", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.tail {
+                pairs.push(("tail", value.to_string()));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => {
+                Ok(
+                    docker
+                        .output(
+                            op,
+                            response,
+                            crate::runtime::client::TtySource::Container,
+                            id,
+                        )
+                        .await?,
+                )
+            }
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for ServiceLogsRequest<'a> {
+    type Output = Result<crate::runtime::stream::OutputStream, Error>;
+    type IntoFuture = PendingCall<'a, crate::runtime::stream::OutputStream>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A pending [`Docker::service_update`] call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceUpdateRequest<'a> {
@@ -334,6 +555,18 @@ pub struct ServiceUpdateRequest<'a> {
 }
 
 impl<'a> ServiceUpdateRequest<'a> {
+    /// Sets the query parameter `registryAuthFrom`: Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's). Default: `spec`. Since API 1.25.
+    pub fn registry_auth_from(mut self, value: impl Into<String>) -> Self {
+        self.options.registry_auth_from = Some(value.into());
+        self
+    }
+
+    /// Sets the query parameter `rollback`: `previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one). Since API 1.28.
+    pub fn rollback(mut self, value: impl Into<String>) -> Self {
+        self.options.rollback = Some(value.into());
+        self
+    }
+
     /// Sets the header `X-Registry-Auth`: Credentials or an identity token for the registry of the image.
     pub fn registry_auth(mut self, value: AuthConfig) -> Self {
         self.options.registry_auth = Some(value);
@@ -347,7 +580,7 @@ impl<'a> ServiceUpdateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
-    pub async fn send(self) -> Result<(), Error> {
+    pub async fn send(self) -> Result<ServiceUpdateResponse, Error> {
         let ServiceUpdateRequest { docker, id, version, body, options } = self;
         let op = &SERVICE_UPDATE;
         let mut call = Call::new(op, render_path(op.path, &[id]));
@@ -355,6 +588,12 @@ impl<'a> ServiceUpdateRequest<'a> {
             {
                 let value = &version;
                 pairs.push(("version", value.to_string()));
+            }
+            if let Some(value) = &options.registry_auth_from {
+                pairs.push(("registryAuthFrom", value.to_string()));
+            }
+            if let Some(value) = &options.rollback {
+                pairs.push(("rollback", value.to_string()));
             }
             Ok(())
         })?;
@@ -368,15 +607,15 @@ impl<'a> ServiceUpdateRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_empty(op, response).await?),
+            200..=299 => Ok(docker.read_json(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }
 }
 
 impl<'a> IntoFuture for ServiceUpdateRequest<'a> {
-    type Output = Result<(), Error>;
-    type IntoFuture = PendingCall<'a, ()>;
+    type Output = Result<ServiceUpdateResponse, Error>;
+    type IntoFuture = PendingCall<'a, ServiceUpdateResponse>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

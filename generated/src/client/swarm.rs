@@ -6,7 +6,10 @@
 use std::future::IntoFuture;
 use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
-use crate::models::{Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec};
+use crate::models::{
+    Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec, SwarmUnlockBody, SwarmUnlockKey,
+};
+
 use crate::operations::swarm::*;
 
 impl Docker {
@@ -20,13 +23,12 @@ impl Docker {
     ///
     /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
     /// - 400: bad parameter
-    /// - 406: node is already part of a swarm
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
     /// Erratum `swarm-init-already-in-swarm-503`:
-    /// - the doc says: A daemon already in a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon already in a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc and the swagger for the versions they list it (to v1.26).
     ///
     /// Erratum `swarm-init-external-cas-key`:
     /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
@@ -42,18 +44,21 @@ impl Docker {
 
     /// `GET /swarm`: Inspect the swarm
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The swarm reports its CA: `TLSInfo` (root certificate, issuer subject and key) and `RootRotationInProgress`; the CA settings of its spec show the desired signing certificate. Changed in API 1.40: The swarm reports its data path port (`DataPathPort`), as it does its default address pools and subnet size (`DefaultAddrPool`, `SubnetSize`, 1.39).
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Swarm`.
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `swarm-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+    ///
+    /// Erratum `swarm-inspect-never-404`:
+    /// - the doc says: The swagger from v1.27 on lists `404` (no such swarm).
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, and has no other case in which the swarm is missing: it never answers 404 here.
     ///
     /// Returns the pending call [`SwarmInspectRequest`]: `.await` it to send the request.
     pub fn swarm_inspect<'a>(&'a self) -> SwarmInspectRequest<'a> {
@@ -70,17 +75,20 @@ impl Docker {
     ///
     /// - 200: no error
     /// - 400: bad parameter
-    /// - 406: node is already part of a swarm
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
     /// Erratum `swarm-join-already-in-swarm-503`:
-    /// - the doc says: A daemon already in a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon already in a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `swarm-join-remote-addrs-key`:
     /// - the doc says: The JSON parameters name the manager addresses `RemoteAddr`.
     /// - the daemon: The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
+    ///
+    /// Erratum `swarm-join-remote-addrs-string`:
+    /// - the doc says: The swagger of v1.25 to v1.38 types `RemoteAddrs` as one string.
+    /// - the daemon: The daemon reads a list of addresses at every version and refuses a string (400, the body does not decode).
     ///
     /// Returns the pending call [`SwarmJoinRequest`]: `.await` it to send the request.
     pub fn swarm_join<'a>(&'a self, body: &'a SwarmJoinBody) -> SwarmJoinRequest<'a> {
@@ -101,13 +109,12 @@ impl Docker {
     /// # Responses
     ///
     /// - 200: no error
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not part of a swarm
     ///
     /// Erratum `swarm-leave-not-in-swarm-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc for the versions it describes.
     ///
     /// Returns the pending call [`SwarmLeaveRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn swarm_leave<'a>(&'a self) -> SwarmLeaveRequest<'a> {
@@ -117,31 +124,91 @@ impl Docker {
         }
     }
 
+    /// `POST /swarm/unlock`: Unlock a locked manager
+    ///
+    /// Hands a manager that restarted with its swarm data locked the key to
+    /// decrypt it, so that it takes part in the swarm again.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 400: the key is not an unlock key
+    /// - 401: the key does not unlock the swarm
+    /// - 409: the swarm is not locked
+    /// - 500: server error
+    /// - 503: the daemon is not a swarm manager and not a locked one
+    ///
+    /// Erratum `swarm-unlock-malformed-key-400`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd (20.10) refuses a key it cannot parse with 400, once it has found the manager locked.
+    ///
+    /// Erratum `swarm-unlock-wrong-key-401`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd (20.10) answers a well-formed key that does not decrypt the swarm's data with 401 (`swarm could not be unlocked: invalid key provided`).
+    ///
+    /// Erratum `swarm-unlock-not-locked-409`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd answers 409 Conflict (`swarm is not locked`) to a manager whose swarm is not locked, whatever the key.
+    ///
+    /// Returns the pending call [`SwarmUnlockRequest`]: `.await` it to send the request.
+    pub fn swarm_unlock<'a>(
+        &'a self,
+        body: &'a SwarmUnlockBody,
+    ) -> SwarmUnlockRequest<'a> {
+        SwarmUnlockRequest {
+            docker: self,
+            body,
+        }
+    }
+
+    /// `GET /swarm/unlockkey`: Get the unlock key of the swarm
+    ///
+    /// Answers the key that unlocks the managers of a swarm whose raft data
+    /// is encrypted at rest (`EncryptionConfig.AutoLockManagers`); the key is
+    /// empty when the swarm is not auto-locked.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `SwarmUnlockKey`.
+    /// - 500: server error
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Returns the pending call [`SwarmUnlockKeyRequest`]: `.await` it to send the request.
+    pub fn swarm_unlock_key<'a>(&'a self) -> SwarmUnlockKeyRequest<'a> {
+        SwarmUnlockKeyRequest {
+            docker: self,
+        }
+    }
+
     /// `POST /swarm/update`: Update the swarm
     ///
     /// Replaces the swarm's spec with the one sent; fields left out go back
     /// to their defaults. Join tokens are rotated with the query flags, not
     /// through the body.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The CA settings of the spec take a desired signing certificate and key (`SigningCACert`, `SigningCAKey`) and `ForceRotate`, which makes the swarm generate and rotate to a new CA.
     ///
     /// # Parameters
     ///
     /// - `version` (`i64`, required): The `Version.Index` of the swarm the new spec is based on; a stale one is refused, so concurrent writes do not clash.
     /// - `rotateWorkerToken` (`bool`): Replace the worker join token with a new one.
     /// - `rotateManagerToken` (`bool`): Replace the manager join token with a new one.
+    /// - `rotateManagerUnlockKey` (`bool`): Replace the key that unlocks the managers of an auto-locked swarm.
     ///
     /// # Responses
     ///
     /// - 200: no error
     /// - 400: bad parameter
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `swarm-update-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `swarm-update-join-tokens-in-body`:
     /// - the doc says: The JSON parameters and the example body carry `JoinTokens` (with `Worker` and `Manager`) next to the spec fields.
@@ -301,6 +368,64 @@ impl<'a> IntoFuture for SwarmLeaveRequest<'a> {
     }
 }
 
+/// A pending [`Docker::swarm_unlock`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct SwarmUnlockRequest<'a> {
+    docker: &'a Docker,
+    body: &'a SwarmUnlockBody,
+}
+
+impl<'a> SwarmUnlockRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<(), Error> {
+        let SwarmUnlockRequest { docker, body } = self;
+        let op = &SWARM_UNLOCK;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.json(body)?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_empty(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for SwarmUnlockRequest<'a> {
+    type Output = Result<(), Error>;
+    type IntoFuture = PendingCall<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::swarm_unlock_key`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct SwarmUnlockKeyRequest<'a> {
+    docker: &'a Docker,
+}
+
+impl<'a> SwarmUnlockKeyRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<SwarmUnlockKey, Error> {
+        let SwarmUnlockKeyRequest { docker } = self;
+        let op = &SWARM_UNLOCK_KEY;
+        let call = Call::new(op, render_path(op.path, &[]));
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for SwarmUnlockKeyRequest<'a> {
+    type Output = Result<SwarmUnlockKey, Error>;
+    type IntoFuture = PendingCall<'a, SwarmUnlockKey>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A pending [`Docker::swarm_update`] call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmUpdateRequest<'a> {
@@ -320,6 +445,12 @@ impl<'a> SwarmUpdateRequest<'a> {
     /// Sets the query parameter `rotateManagerToken`: Replace the manager join token with a new one.
     pub fn rotate_manager_token(mut self, value: bool) -> Self {
         self.options.rotate_manager_token = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `rotateManagerUnlockKey`: Replace the key that unlocks the managers of an auto-locked swarm. Since API 1.25.
+    pub fn rotate_manager_unlock_key(mut self, value: bool) -> Self {
+        self.options.rotate_manager_unlock_key = Some(value);
         self
     }
 
@@ -350,6 +481,13 @@ impl<'a> SwarmUpdateRequest<'a> {
                 pairs
                     .push((
                         "rotateManagerToken",
+                        if *value { "true" } else { "false" }.to_string(),
+                    ));
+            }
+            if let Some(value) = &options.rotate_manager_unlock_key {
+                pairs
+                    .push((
+                        "rotateManagerUnlockKey",
                         if *value { "true" } else { "false" }.to_string(),
                     ));
             }

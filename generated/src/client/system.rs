@@ -7,12 +7,53 @@ use std::future::IntoFuture;
 use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
-    AuthConfig, AuthResponse, EventFilters, EventMessage, SystemInfo, SystemVersion,
+    AuthConfig, AuthResponse, EventFilters, EventMessage, SystemDataUsageResponse,
+    SystemInfo, SystemVersion,
 };
 
 use crate::operations::system::*;
 
 impl Docker {
+    /// `POST /session`: Start an interactive session
+    ///
+    /// Hijacks the connection for a long-running, two-way protocol: the client
+    /// asks for `Upgrade: h2c`, the daemon answers `101` and then speaks HTTP/2
+    /// over the connection, calling gRPC services the client exposes (BuildKit
+    /// uses it to read build contexts and secrets from the client). The
+    /// `X-Docker-Expose-Session-*` request headers name the session and the
+    /// services offered.
+    ///
+    /// The spec's upgrade words know only `tcp` and `websocket`; this operation
+    /// is marked `tcp`, the nearest form, although the daemon refuses any
+    /// protocol but `h2c` (400, `protocol tcp not supported`).
+    ///
+    /// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
+    ///
+    /// # Parameters
+    ///
+    /// - `X-Docker-Expose-Session-Uuid` (`string`): A unique ID of the session.
+    /// - `X-Docker-Expose-Session-Name` (`string`): A name for the session, shown in the daemon's logs (e.g. the build context's directory).
+    /// - `X-Docker-Expose-Session-Sharedkey` (`string`): A key that sessions of the same client share, for caching what they send.
+    /// - `X-Docker-Expose-Session-Grpc-Method` (`string`): A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).
+    ///
+    /// # Responses
+    ///
+    /// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+    /// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
+    /// - 500: server error
+    ///
+    /// Erratum `session-not-experimental-before-1-39`:
+    /// - the doc says: The swagger of v1.31 to v1.38 says the endpoint is experimental and only served by a daemon started with experimental features.
+    /// - the daemon: dockerd 20.10 without experimental features upgrades `POST /session` with `Upgrade: h2c` to 101 at every API version it serves, v1.31 to v1.38 and even older ones.
+    ///
+    /// Returns the pending call [`SessionRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn session<'a>(&'a self) -> SessionRequest<'a> {
+        SessionRequest {
+            docker: self,
+            options: SessionOptions::default(),
+        }
+    }
+
     /// `POST /auth`: Check registry credentials
     ///
     /// Logs in to a registry with the given credentials to check them. When the
@@ -23,11 +64,16 @@ impl Docker {
     ///
     /// - 200: no error. JSON `AuthResponse`.
     /// - 204: no error, no body
+    /// - 401: the registry refused the credentials
     /// - 500: server error, including credentials the registry refused
     ///
     /// Erratum `system-auth-no-204`:
     /// - the doc says: The status codes list 204 besides 200 for a successful login.
     /// - the daemon: The 1.24 daemon (Docker 1.12) answers every successful login with 200 and an AuthResponse body; it never sends 204.
+    ///
+    /// Erratum `system-auth-no-401`:
+    /// - the doc says: The swagger from v1.39 on lists `401` for credentials the registry refuses.
+    /// - the daemon: dockerd 20.10 answers 500 for refused credentials at every API version, 1.41 included, with the registry's `401 Unauthorized` in the message; it never sends 401 here.
     ///
     /// Erratum `system-auth-refused-is-500`:
     /// - the doc says: 500 means a server error.
@@ -41,41 +87,69 @@ impl Docker {
         }
     }
 
+    /// `GET /system/df`: Show disk usage
+    ///
+    /// Reports the disk space the daemon's objects take: the shared size of
+    /// image layers, each image, container and volume with its size and
+    /// reference count, and from API 1.39 the BuildKit build cache.
+    ///
+    /// Since API 1.25. Changed in API 1.31: Volumes carry their creation time (`CreatedAt`).
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `SystemDataUsageResponse`.
+    /// - 500: server error
+    ///
+    /// Returns the pending call [`SystemDfRequest`]: `.await` it to send the request.
+    pub fn system_df<'a>(&'a self) -> SystemDfRequest<'a> {
+        SystemDfRequest { docker: self }
+    }
+
     /// `GET /events`: Stream events
     ///
     /// Streams what happens on the daemon as it happens, one JSON object per
     /// event, optionally starting from a past moment (`since`) and stopping at
     /// a given one (`until`).
     ///
-    /// Events by object type:
+    /// Events by object type (API 1.41):
     ///
     /// - containers: attach, commit, copy, create, destroy, detach, die,
-    ///   exec_create, exec_detach, exec_start, export, health_status, kill,
-    ///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
-    /// - images: delete, import, load, pull, push, save, tag, untag;
-    /// - volumes: create, mount, unmount, destroy;
-    /// - networks: create, connect, disconnect, destroy;
-    /// - the daemon: reload.
+    ///   exec_create, exec_detach, exec_die, exec_start, export, health_status,
+    ///   kill, oom, pause, prune, rename, resize, restart, start, stop, top,
+    ///   unpause, update;
+    /// - images: delete, import, load, prune, pull, push, save, tag, untag;
+    /// - volumes: create, destroy, mount, prune, unmount;
+    /// - networks: connect, create, destroy, disconnect, prune, remove, update;
+    /// - plugins: create, disable, enable, install, remove;
+    /// - the daemon: reload;
+    /// - swarm services, nodes, secrets and configs: create, remove, update;
+    /// - the builder: prune.
     ///
     /// Some container events do not follow from a state change: `export`,
     /// `exec_create` and `exec_start` (from `docker exec`), `detach` and
     /// `exec_detach` (a client detaching from a container or exec process).
     /// Removing an image name emits `untag`; removing an image by ID or through
-    /// its last tag also emits `delete`.
+    /// its last tag also emits `delete`. A `prune` event carries the bytes it
+    /// freed in the `reclaimed` attribute. Events of swarm objects are only
+    /// seen on a manager; their `scope` is `swarm`.
     ///
-    /// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save.
+    /// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save. Changed in API 1.30: Reports swarm events on managers: services, nodes and secrets (create, update, remove), and the removal of swarm-scoped networks (`remove`). Changed in API 1.30: Events carry their `scope` (`local` or `swarm`), and the `scope` filter selects by it. Changed in API 1.31: Reports config events (create, update, remove) on managers. Changed in API 1.36: Emits `exec_die` when an exec process ends. Changed in API 1.41: Emits `prune` events for containers, images, volumes, networks and the builder when a prune completes, with the bytes freed in the `reclaimed` attribute (dockerd 20.10 sends them at older versions too).
     ///
     /// # Parameters
     ///
-    /// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
-    /// - `until` (`string`): Stream the events up to this moment (a Unix timestamp), then stop.
+    /// - `since` (`string`): Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.
+    /// - `until` (`string`): Stream the events up to this moment, Unix seconds with optional fraction, then stop.
     /// - `filters` (`EventFilters`): Which events to send, as a JSON map of filter lists.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `EventMessage`.
-    /// - 400: bad parameter
-    /// - 500: server error
+    /// - 400: bad parameter, e.g. `since` after `until`
+    /// - 500: server error, including a `since` or `until` that is not Unix seconds
+    ///
+    /// Erratum `system-events-bad-time-is-500`:
+    /// - the doc says: A bad parameter is answered 400; the swagger describes `since` and `until` as timestamps.
+    /// - the daemon: dockerd 20.10 answers 500 (`strconv.ParseInt: parsing ...: invalid syntax`) for a `since` or `until` that is not Unix seconds, an RFC 3339 date or a duration included; only `since` later than `until` gets 400.
     ///
     /// Returns the pending call [`SystemEventsRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn system_events<'a>(&'a self) -> SystemEventsRequest<'a> {
@@ -91,12 +165,16 @@ impl Docker {
     /// kernel and OS, resources, proxies, registry configuration, plugins and
     /// the features the kernel supports.
     ///
-    /// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`).
+    /// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`). Changed in API 1.25: `SecurityOptions` carries structured entries (`name=seccomp,profile=default`) instead of bare names. Changed in API 1.30: `Plugins.Log` lists the logging drivers, plugins included. Changed in API 1.30: On a swarm node, `Swarm.Cluster` reports the swarm's CA: its root certificate and the issuer of node certificates (`TLSInfo`), and the desired signing certificate of the CA settings. Changed in API 1.39: Reports the product license (`ProductLicense`) when one is applied to the daemon.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `SystemInfo`.
     /// - 500: server error
+    ///
+    /// Erratum `system-info-legacy-keys-absent`:
+    /// - the doc says: The swagger of v1.25 to v1.31 lists `DiscoveryBackend`, `OomScoreAdj`, `InitPath` and `InitSha1` among the keys of the answer.
+    /// - the daemon: dockerd 20.10 sends none of them at any API version (nor `InitPath`/`InitSha1` at 1.24): the spec leaves out the first two and ends `InitPath`/`InitSha1` at 1.25.
     ///
     /// Returns the pending call [`SystemInfoRequest`]: `.await` it to send the request.
     pub fn system_info<'a>(&'a self) -> SystemInfoRequest<'a> {
@@ -105,16 +183,48 @@ impl Docker {
 
     /// `GET /_ping`: Ping the daemon
     ///
-    /// Checks that the daemon is up; it answers the text `OK`.
+    /// Checks that the daemon is up; it answers the text `OK`. The answer
+    /// carries the daemon's headers (`Api-Version`, `Docker-Experimental`,
+    /// `OSType`, and from API 1.40 `Cache-Control` and `Pragma`);
+    /// `system_ping_head` returns most of them typed.
+    ///
+    /// Changed in API 1.40: Answers carry `Cache-Control: no-cache, no-store, must-revalidate` and `Pragma: no-cache`, so that no proxy caches them (unversioned: a daemon with the change sends them at every version).
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `text/plain`.
     /// - 500: server error
     ///
+    /// Erratum `api-version-prefix-optional`:
+    /// - the doc says: The v1.25 history says every call must name the API version (`/v1.25/containers/json`, no longer `/containers/json`).
+    /// - the daemon: dockerd 20.10 still serves paths without the `/vX.Y` prefix, as its newest version (the `Api-Version` header says 1.41); the client always sends the prefix.
+    ///
     /// Returns the pending call [`SystemPingRequest`]: `.await` it to send the request.
     pub fn system_ping<'a>(&'a self) -> SystemPingRequest<'a> {
         SystemPingRequest { docker: self }
+    }
+
+    /// `HEAD /_ping`: Ping the daemon, headers only
+    ///
+    /// Like `GET /_ping` without the body: the answer's headers say which API
+    /// version the daemon speaks (`Api-Version`, read it with
+    /// `negotiate_version`), whether it runs experimental features, its
+    /// operating system and its default builder. Daemons with the change answer
+    /// it at every API version; clients that meet an older daemon fall back to
+    /// the GET.
+    ///
+    /// Since API 1.40.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 500: server error
+    ///
+    /// Returns the pending call [`SystemPingHeadRequest`]: `.await` it to send the request.
+    pub fn system_ping_head<'a>(&'a self) -> SystemPingHeadRequest<'a> {
+        SystemPingHeadRequest {
+            docker: self,
+        }
     }
 
     /// `GET /version`: Show version information
@@ -131,6 +241,103 @@ impl Docker {
         SystemVersionRequest {
             docker: self,
         }
+    }
+}
+
+/// A pending [`Docker::session`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct SessionRequest<'a> {
+    docker: &'a Docker,
+    options: SessionOptions,
+}
+
+impl<'a> SessionRequest<'a> {
+    /// Sets the header `X-Docker-Expose-Session-Uuid`: A unique ID of the session.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.options.session_id = Some(value.into());
+        self
+    }
+
+    /// Sets the header `X-Docker-Expose-Session-Name`: A name for the session, shown in the daemon's logs (e.g. the build context's directory).
+    pub fn session_name(mut self, value: impl Into<String>) -> Self {
+        self.options.session_name = Some(value.into());
+        self
+    }
+
+    /// Sets the header `X-Docker-Expose-Session-Sharedkey`: A key that sessions of the same client share, for caching what they send.
+    pub fn session_shared_key(mut self, value: impl Into<String>) -> Self {
+        self.options.session_shared_key = Some(value.into());
+        self
+    }
+
+    /// Sets the header `X-Docker-Expose-Session-Grpc-Method`: A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).
+    pub fn session_grpc_method(mut self, value: impl Into<String>) -> Self {
+        self.options.session_grpc_method = Some(value.into());
+        self
+    }
+
+    /// Sets every optional parameter at once from [`SessionOptions`], replacing any set before.
+    pub fn options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
+        let SessionRequest { docker, options } = self;
+        let op = &SESSION;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        if let Some(value) = &options.session_id {
+            call.header(
+                "X-Docker-Expose-Session-Uuid",
+                value,
+                crate::runtime::operation::ParamEncoding::Plain,
+            )?;
+        }
+        if let Some(value) = &options.session_name {
+            call.header(
+                "X-Docker-Expose-Session-Name",
+                value,
+                crate::runtime::operation::ParamEncoding::Plain,
+            )?;
+        }
+        if let Some(value) = &options.session_shared_key {
+            call.header(
+                "X-Docker-Expose-Session-Sharedkey",
+                value,
+                crate::runtime::operation::ParamEncoding::Plain,
+            )?;
+        }
+        if let Some(value) = &options.session_grpc_method {
+            call.header(
+                "X-Docker-Expose-Session-Grpc-Method",
+                value,
+                crate::runtime::operation::ParamEncoding::Plain,
+            )?;
+        }
+        call.upgrade = crate::runtime::client::UpgradeKind::Tcp;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            101 | 200..=299 => {
+                docker
+                    .hijack(
+                        op,
+                        response,
+                        crate::runtime::client::TtySource::Container,
+                        "",
+                    )
+                    .await
+            }
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for SessionRequest<'a> {
+    type Output = Result<crate::runtime::hijack::Attached, Error>;
+    type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 
@@ -180,6 +387,34 @@ pub enum SystemAuthOutcome {
     LoggedInWithoutBody,
 }
 
+/// A pending [`Docker::system_df`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct SystemDfRequest<'a> {
+    docker: &'a Docker,
+}
+
+impl<'a> SystemDfRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<SystemDataUsageResponse, Error> {
+        let SystemDfRequest { docker } = self;
+        let op = &SYSTEM_DF;
+        let call = Call::new(op, render_path(op.path, &[]));
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for SystemDfRequest<'a> {
+    type Output = Result<SystemDataUsageResponse, Error>;
+    type IntoFuture = PendingCall<'a, SystemDataUsageResponse>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A pending [`Docker::system_events`] call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemEventsRequest<'a> {
@@ -188,13 +423,13 @@ pub struct SystemEventsRequest<'a> {
 }
 
 impl<'a> SystemEventsRequest<'a> {
-    /// Sets the query parameter `since`: Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+    /// Sets the query parameter `since`: Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.
     pub fn since(mut self, value: impl Into<String>) -> Self {
         self.options.since = Some(value.into());
         self
     }
 
-    /// Sets the query parameter `until`: Stream the events up to this moment (a Unix timestamp), then stop.
+    /// Sets the query parameter `until`: Stream the events up to this moment, Unix seconds with optional fraction, then stop.
     pub fn until(mut self, value: impl Into<String>) -> Self {
         self.options.until = Some(value.into());
         self
@@ -301,6 +536,90 @@ impl<'a> IntoFuture for SystemPingRequest<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
+}
+
+/// A pending [`Docker::system_ping_head`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct SystemPingHeadRequest<'a> {
+    docker: &'a Docker,
+}
+
+impl<'a> SystemPingHeadRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<SystemPingHeadOutcome, Error> {
+        let SystemPingHeadRequest { docker } = self;
+        let op = &SYSTEM_PING_HEAD;
+        let call = Call::new(op, render_path(op.path, &[]));
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => {
+                Ok({
+                    let docker_experimental = Docker::header(
+                        op,
+                        &response,
+                        "Docker-Experimental",
+                        crate::runtime::operation::ParamEncoding::Plain,
+                    )?;
+                    let os_type = Docker::header(
+                        op,
+                        &response,
+                        "OSType",
+                        crate::runtime::operation::ParamEncoding::Plain,
+                    )?;
+                    let builder_version = Docker::header(
+                        op,
+                        &response,
+                        "Builder-Version",
+                        crate::runtime::operation::ParamEncoding::Plain,
+                    )?;
+                    let cache_control = Docker::header(
+                        op,
+                        &response,
+                        "Cache-Control",
+                        crate::runtime::operation::ParamEncoding::Plain,
+                    )?;
+                    let pragma = Docker::header(
+                        op,
+                        &response,
+                        "Pragma",
+                        crate::runtime::operation::ParamEncoding::Plain,
+                    )?;
+                    docker.read_empty(op, response).await?;
+                    SystemPingHeadOutcome {
+                        docker_experimental,
+                        os_type,
+                        builder_version,
+                        cache_control,
+                        pragma,
+                    }
+                })
+            }
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for SystemPingHeadRequest<'a> {
+    type Output = Result<SystemPingHeadOutcome, Error>;
+    type IntoFuture = PendingCall<'a, SystemPingHeadOutcome>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The successful answer of [`Docker::system_ping_head`]: its headers and body.
+#[derive(Debug)]
+pub struct SystemPingHeadOutcome {
+    /// The `Docker-Experimental` header: `true` when the daemon runs with experimental features, else `false`.
+    pub docker_experimental: Option<String>,
+    /// The `OSType` header: The daemon's operating system, `linux` or `windows` (not in Docker's swagger; dockerd sends it on every answer).
+    pub os_type: Option<String>,
+    /// The `Builder-Version` header: The daemon's default builder, `1` (classic) or `2` (BuildKit); only sent when the daemon's configuration names one.
+    pub builder_version: Option<String>,
+    /// The `Cache-Control` header: `no-cache, no-store, must-revalidate`.
+    pub cache_control: Option<String>,
+    /// The `Pragma` header: `no-cache`.
+    pub pragma: Option<String>,
 }
 
 /// A pending [`Docker::system_version`] call: set its optional parameters, then `.await` it to send it.

@@ -22,9 +22,12 @@ impl Docker {
     ///
     /// - 200: no error. JSON `Task`.
     /// - 404: unknown task
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-inspect-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Returns the pending call [`TaskInspectRequest`]: `.await` it to send the request.
     pub fn task_inspect<'a>(&'a self, id: &'a str) -> TaskInspectRequest<'a> {
@@ -45,9 +48,17 @@ impl Docker {
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Task>`.
-    /// - 406: node is not part of a swarm
+    /// - 400: an unknown filter key
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-list-unknown-filter-400`:
+    /// - the doc says: The swagger lists no `400`.
+    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    ///
+    /// Erratum `task-list-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `task-list-example-trailing-comma`:
     /// - the doc says: The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace
@@ -58,6 +69,45 @@ impl Docker {
         TaskListRequest {
             docker: self,
             options: TaskListOptions::default(),
+        }
+    }
+
+    /// `GET /tasks/{id}/logs`: Get a task's logs
+    ///
+    /// Streams the stdout and/or stderr of one task, framed (multiplexed)
+    /// unless its container has a TTY (`Spec.ContainerSpec.TTY`). Works only
+    /// with the `local`, `json-file` and `journald` log drivers.
+    ///
+    /// Since API 1.29.
+    ///
+    /// # Parameters
+    ///
+    /// - `id` (`string`, required): ID of the task.
+    /// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+    /// - `stdout` (`bool`): Include stdout. Default: `false`.
+    /// - `stderr` (`bool`): Include stderr. Default: `false`.
+    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+    /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+    /// - 404: no such task
+    /// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-logs-never-101`:
+    /// - the doc says: The swagger of v1.29 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+    /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+    ///
+    /// Returns the pending call [`TaskLogsRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn task_logs<'a>(&'a self, id: &'a str) -> TaskLogsRequest<'a> {
+        TaskLogsRequest {
+            docker: self,
+            id,
+            options: TaskLogsOptions::default(),
         }
     }
 }
@@ -133,6 +183,119 @@ impl<'a> TaskListRequest<'a> {
 impl<'a> IntoFuture for TaskListRequest<'a> {
     type Output = Result<Vec<Task>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Task>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::task_logs`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct TaskLogsRequest<'a> {
+    docker: &'a Docker,
+    id: &'a str,
+    options: TaskLogsOptions,
+}
+
+impl<'a> TaskLogsRequest<'a> {
+    /// Sets the query parameter `details`: Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    pub fn details(mut self, value: bool) -> Self {
+        self.options.details = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `follow`: Keep the stream open and follow new output. Default: `false`.
+    pub fn follow(mut self, value: bool) -> Self {
+        self.options.follow = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stdout`: Include stdout. Default: `false`.
+    pub fn stdout(mut self, value: bool) -> Self {
+        self.options.stdout = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stderr`: Include stderr. Default: `false`.
+    pub fn stderr(mut self, value: bool) -> Self {
+        self.options.stderr = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    pub fn since(mut self, value: i64) -> Self {
+        self.options.since = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
+    pub fn timestamps(mut self, value: bool) -> Self {
+        self.options.timestamps = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
+    pub fn tail(mut self, value: impl Into<String>) -> Self {
+        self.options.tail = Some(value.into());
+        self
+    }
+
+    /// Sets every optional parameter at once from [`TaskLogsOptions`], replacing any set before.
+    pub fn options(mut self, options: TaskLogsOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<crate::runtime::stream::OutputStream, Error> {
+        let TaskLogsRequest { docker, id, options } = self;
+        let op = &TASK_LOGS;
+        let mut call = Call::new(op, render_path(op.path, &[id]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.details {
+                pairs.push(("details", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.follow {
+                pairs.push(("follow", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stdout {
+                pairs.push(("stdout", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stderr {
+                pairs.push(("stderr", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.since {
+                pairs.push(("since", value.to_string()));
+            }
+            if let Some(value) = &options.timestamps {
+                pairs.push(("timestamps", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.tail {
+                pairs.push(("tail", value.to_string()));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => {
+                Ok(
+                    docker
+                        .output(
+                            op,
+                            response,
+                            crate::runtime::client::TtySource::Container,
+                            id,
+                        )
+                        .await?,
+                )
+            }
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for TaskLogsRequest<'a> {
+    type Output = Result<crate::runtime::stream::OutputStream, Error>;
+    type IntoFuture = PendingCall<'a, crate::runtime::stream::OutputStream>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

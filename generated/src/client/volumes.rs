@@ -6,7 +6,11 @@
 use std::future::IntoFuture;
 use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
-use crate::models::{Volume, VolumeCreateBody, VolumeListFilters, VolumeListResponse};
+use crate::models::{
+    Volume, VolumeCreateBody, VolumeListFilters, VolumeListResponse, VolumePruneFilters,
+    VolumePruneResponse,
+};
+
 use crate::operations::volumes::*;
 
 impl Docker {
@@ -39,6 +43,7 @@ impl Docker {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the volume.
+    /// - `force` (`bool`): Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error. Default: `false`.
     ///
     /// # Responses
     ///
@@ -47,11 +52,12 @@ impl Docker {
     /// - 409: volume is in use and cannot be removed
     /// - 500: server error
     ///
-    /// Returns the pending call [`VolumeDeleteRequest`]: `.await` it to send the request.
+    /// Returns the pending call [`VolumeDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn volume_delete<'a>(&'a self, name: &'a str) -> VolumeDeleteRequest<'a> {
         VolumeDeleteRequest {
             docker: self,
             name,
+            options: VolumeDeleteOptions::default(),
         }
     }
 
@@ -97,6 +103,31 @@ impl Docker {
             options: VolumeListOptions::default(),
         }
     }
+
+    /// `POST /volumes/prune`: Remove unused volumes
+    ///
+    /// Removes every volume no container uses, or those of them the filters
+    /// select, and answers what went and the space freed. Up to API 1.41 named
+    /// volumes go too, not only anonymous ones.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`VolumePruneFilters`): Which unused volumes to remove, as a JSON map of filter lists.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `VolumePruneResponse`.
+    /// - 500: server error
+    ///
+    /// Returns the pending call [`VolumePruneRequest`]: set optional parameters on it, then `.await` it to send the request.
+    pub fn volume_prune<'a>(&'a self) -> VolumePruneRequest<'a> {
+        VolumePruneRequest {
+            docker: self,
+            options: VolumePruneOptions::default(),
+        }
+    }
 }
 
 /// A pending [`Docker::volume_create`] call: set its optional parameters, then `.await` it to send it.
@@ -134,14 +165,33 @@ impl<'a> IntoFuture for VolumeCreateRequest<'a> {
 pub struct VolumeDeleteRequest<'a> {
     docker: &'a Docker,
     name: &'a str,
+    options: VolumeDeleteOptions,
 }
 
 impl<'a> VolumeDeleteRequest<'a> {
+    /// Sets the query parameter `force`: Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error. Default: `false`. Since API 1.25.
+    pub fn force(mut self, value: bool) -> Self {
+        self.options.force = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`VolumeDeleteOptions`], replacing any set before.
+    pub fn options(mut self, options: VolumeDeleteOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<(), Error> {
-        let VolumeDeleteRequest { docker, name } = self;
+        let VolumeDeleteRequest { docker, name, options } = self;
         let op = &VOLUME_DELETE;
-        let call = Call::new(op, render_path(op.path, &[name]));
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.force {
+                pairs.push(("force", if *value { "1" } else { "0" }.to_string()));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_empty(op, response).await?),
@@ -229,6 +279,53 @@ impl<'a> VolumeListRequest<'a> {
 impl<'a> IntoFuture for VolumeListRequest<'a> {
     type Output = Result<VolumeListResponse, Error>;
     type IntoFuture = PendingCall<'a, VolumeListResponse>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::volume_prune`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct VolumePruneRequest<'a> {
+    docker: &'a Docker,
+    options: VolumePruneOptions,
+}
+
+impl<'a> VolumePruneRequest<'a> {
+    /// Sets the query parameter `filters`: Which unused volumes to remove, as a JSON map of filter lists.
+    pub fn filters(mut self, value: VolumePruneFilters) -> Self {
+        self.options.filters = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`VolumePruneOptions`], replacing any set before.
+    pub fn options(mut self, options: VolumePruneOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<VolumePruneResponse, Error> {
+        let VolumePruneRequest { docker, options } = self;
+        let op = &VOLUME_PRUNE;
+        let mut call = Call::new(op, render_path(op.path, &[]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.filters {
+                pairs.push(("filters", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_json(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for VolumePruneRequest<'a> {
+    type Output = Result<VolumePruneResponse, Error>;
+    type IntoFuture = PendingCall<'a, VolumePruneResponse>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

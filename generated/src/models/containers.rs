@@ -6,6 +6,72 @@
 use serde::{Deserialize, Serialize};
 use super::EmptyObject;
 
+/// An IP address with its prefix length.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Address {
+    /// The address.
+    #[serde(rename = "Addr", default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    /// Its prefix length.
+    #[serde(rename = "PrefixLen", default, skip_serializing_if = "Option::is_none")]
+    pub prefix_len: Option<i64>,
+}
+
+/// The cgroup namespace of a container.
+///
+/// Since API 1.41.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CgroupnsMode {
+    /// `private`: Its own cgroup namespace.
+    Private,
+    /// `host`: The daemon's cgroup namespace.
+    Host,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl CgroupnsMode {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CgroupnsMode::Private => "private",
+            CgroupnsMode::Host => "host",
+            CgroupnsMode::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CgroupnsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => CgroupnsMode::Private,
+            "host" => CgroupnsMode::Host,
+            other => CgroupnsMode::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for CgroupnsMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CgroupnsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CgroupnsMode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(CgroupnsMode::from(text.as_str()))
+    }
+}
+
 /// A container's configuration, independent of the host it runs on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerConfig {
@@ -59,6 +125,11 @@ pub struct ContainerConfig {
     /// Since API 1.24.
     #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
+    /// Whether the command is already escaped (Windows only); the daemon omits it when false.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "ArgsEscaped", default, skip_serializing_if = "Option::is_none")]
+    pub args_escaped: Option<bool>,
     /// The working directory of commands.
     #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -72,7 +143,7 @@ pub struct ContainerConfig {
     /// The container's MAC address.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
-    /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp&gt;` keys of empty objects.
+    /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
     #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
     pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// The signal that stops the container, SIGTERM by default.
@@ -80,15 +151,29 @@ pub struct ContainerConfig {
     /// Since API 1.21.
     #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<StopSignal>,
+    /// Seconds to wait after the stop signal before killing the container; 10 when unset.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "StopTimeout", default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
+    /// The shell of shell-form commands, e.g. `\["/bin/sh", "-c"\]`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Vec<String>>,
     /// ONBUILD triggers of the image.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
-    /// Legacy service name of the experimental networking of Docker 1.9; image configs still show it.
+    /// Legacy service name of the experimental networking of Docker 1.9; old doc examples of image configs show it, a 20.10 daemon never sends it.
     #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
     pub publish_service: Option<String>,
 }
 
 /// The body of `POST /containers/create`: the configuration plus host and network settings.
+///
+/// Erratum `container-create-publish-service`:
+/// - the doc says: The v1.24 doc's image examples show `PublishService` among the keys of a container configuration, and the spec had taken it into the creation body.
+/// - the daemon: It is no creation field: the daemon ignores the key (201, nothing kept) and inspect never shows it. The spec's creation body leaves it out.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerCreateBody {
     /// The container's host name; must be a valid RFC 1123 hostname.
@@ -143,6 +228,11 @@ pub struct ContainerCreateBody {
     /// Since API 1.24.
     #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
+    /// Whether the command is already escaped (Windows only).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "ArgsEscaped", default, skip_serializing_if = "Option::is_none")]
+    pub args_escaped: Option<bool>,
     /// The working directory of commands.
     #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -156,7 +246,7 @@ pub struct ContainerCreateBody {
     /// The container's MAC address.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
-    /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp&gt;` keys of empty objects.
+    /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
     #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
     pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// The signal that stops the container, SIGTERM by default.
@@ -164,12 +254,19 @@ pub struct ContainerCreateBody {
     /// Since API 1.21.
     #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<StopSignal>,
+    /// Seconds to wait after the stop signal before killing the container; 10 when unset.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "StopTimeout", default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
+    /// The shell of shell-form commands, e.g. `\["/bin/sh", "-c"\]`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Vec<String>>,
     /// ONBUILD triggers of the image.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
-    /// Legacy service name of the experimental networking of Docker 1.9; image configs still show it.
-    #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
-    pub publish_service: Option<String>,
     /// Host-dependent settings.
     #[serde(rename = "HostConfig", default, skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,
@@ -217,7 +314,16 @@ pub struct ContainerInspectResponse {
     /// Storage driver.
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
-    /// IDs of its exec instances.
+    /// Operating system of the container, e.g. `linux`.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "Platform", default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// IDs of its exec instances; `null` when it has none.
+    ///
+    /// Erratum `container-inspect-exec-ids-list`:
+    /// - the doc says: The swagger files of 1.25 to 1.37 type `ExecIDs` as a string.
+    /// - the daemon: The daemon sends a list of exec instance IDs, or `null` when there are none.
     #[serde(rename = "ExecIDs", default, skip_serializing_if = "Option::is_none")]
     pub exec_ids: Option<Vec<String>>,
     /// Storage driver data.
@@ -290,7 +396,9 @@ pub struct ContainerListFilters {
     /// Exit codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exited: Option<Vec<String>>,
-    /// States: created, restarting, running, paused, exited, dead.
+    /// States: created, restarting, running, removing, paused, exited, dead.
+    ///
+    /// Changed in API 1.25: Takes `removing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Vec<String>>,
     /// `key` or `key=value` labels.
@@ -318,6 +426,36 @@ pub struct ContainerListFilters {
     /// Since API 1.24.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Vec<String>>,
+    /// Container ID, whole or a prefix.
+    ///
+    /// Since API 1.25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Vec<String>>,
+    /// Container name, or a part of it.
+    ///
+    /// Since API 1.25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Vec<String>>,
+    /// `true` for containers that are swarm tasks, `false` for the others.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "is-task", default, skip_serializing_if = "Option::is_none")]
+    pub is_task: Option<Vec<String>>,
+    /// Health state: starting, healthy, unhealthy or none.
+    ///
+    /// Since API 1.25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Vec<String>>,
+    /// Published port `&lt;port&gt;\[/&lt;proto&gt;\]` or range `&lt;start&gt;-&lt;end&gt;\[/&lt;proto&gt;\]`.
+    ///
+    /// Since API 1.28.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish: Option<Vec<String>>,
+    /// Exposed port `&lt;port&gt;\[/&lt;proto&gt;\]` or range `&lt;start&gt;-&lt;end&gt;\[/&lt;proto&gt;\]`.
+    ///
+    /// Since API 1.28.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expose: Option<Vec<String>>,
 }
 
 /// File information of a path in a container (the `X-Docker-Container-Path-Stat` header).
@@ -340,10 +478,51 @@ pub struct ContainerPathStat {
     pub link_target: Option<String>,
 }
 
+/// Filters of `POST /containers/prune`.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerPruneFilters {
+    /// Only containers created before this time: a Unix timestamp, a date-time, or a Go duration (`10m`) counted back from the daemon's clock.
+    ///
+    /// Since API 1.28.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Vec<String>>,
+    /// Only containers with this label: `key` or `key=value`.
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    /// Only containers without this label: `key` or `key=value` (the CLI's `label!=...`).
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    pub label_not: Option<Vec<String>>,
+}
+
+/// What a container prune removed.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerPruneResponse {
+    /// IDs of the removed containers; `null` when none.
+    #[serde(
+        rename = "ContainersDeleted",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub containers_deleted: Option<Vec<String>>,
+    /// Disk space freed, in bytes.
+    #[serde(rename = "SpaceReclaimed", default, skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
 /// A container's run state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerState {
     /// The state in one word.
+    ///
+    /// Changed in API 1.25: `removing` while the container is being removed; before, such a container showed `exited`.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ContainerStatus>,
     /// Whether it runs.
@@ -376,6 +555,11 @@ pub struct ContainerState {
     /// When it last stopped, RFC 3339.
     #[serde(rename = "FinishedAt", default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// The health check's state; only for a container with a health check.
+    ///
+    /// Since API 1.24.
+    #[serde(rename = "Health", default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
 }
 
 /// One sample of a container's resource usage.
@@ -463,7 +647,9 @@ pub struct ContainerStatsCpu {
     /// Host CPU time in nanoseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_cpu_usage: Option<u64>,
-    /// CPUs online.
+    /// CPUs online; when absent, count the entries of `cpu_usage.percpu_usage`.
+    ///
+    /// Since API 1.27.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online_cpus: Option<u32>,
     /// CFS throttling.
@@ -577,7 +763,9 @@ pub enum ContainerStatus {
     Exited,
     /// `dead`: dead
     Dead,
-    /// `removing`: removing
+    /// `removing`: Being removed.
+    ///
+    /// Since API 1.25.
     Removing,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
@@ -724,7 +912,7 @@ pub struct ContainerTopResponse {
     pub processes: Option<Vec<Vec<String>>>,
 }
 
-/// Resource settings to change on a running container.
+/// Resource settings to change on a running container; a zero or absent value leaves a setting as it is.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerUpdateBody {
     /// Block IO weight, 10 to 1000.
@@ -739,6 +927,29 @@ pub struct ContainerUpdateBody {
     /// CPU quota in microseconds per period.
     #[serde(rename = "CpuQuota", default, skip_serializing_if = "Option::is_none")]
     pub cpu_quota: Option<i64>,
+    /// Real-time scheduling period in microseconds.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "CpuRealtimePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_realtime_period: Option<i64>,
+    /// Real-time CPU time per period in microseconds.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "CpuRealtimeRuntime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_realtime_runtime: Option<i64>,
+    /// CPU quota in billionths of a CPU.
+    ///
+    /// Since API 1.25. Changed in API 1.28: Applied by an update (before, only at creation); a 20.10 daemon applies it at every version.
+    #[serde(rename = "NanoCpus", default, skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
     /// CPUs it may run on.
     #[serde(rename = "CpusetCpus", default, skip_serializing_if = "Option::is_none")]
     pub cpuset_cpus: Option<String>,
@@ -759,8 +970,15 @@ pub struct ContainerUpdateBody {
     )]
     pub memory_reservation: Option<i64>,
     /// Kernel memory limit.
+    ///
+    /// Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set.
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<i64>,
+    /// Maximum number of processes; 0 or -1 for unlimited; absent leaves the limit as it is.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "PidsLimit", default, skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<i64>,
     /// The restart policy.
     ///
     /// Since API 1.23.
@@ -776,12 +994,86 @@ pub struct ContainerUpdateResponse {
     pub warnings: Option<Vec<String>>,
 }
 
+/// The state change `POST /containers/{id}/wait` waits for.
+///
+/// Since API 1.30.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContainerWaitCondition {
+    /// `not-running`: The container is not running (it may already be so).
+    NotRunning,
+    /// `next-exit`: The container's next exit.
+    NextExit,
+    /// `removed`: The container's removal.
+    Removed,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ContainerWaitCondition {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ContainerWaitCondition::NotRunning => "not-running",
+            ContainerWaitCondition::NextExit => "next-exit",
+            ContainerWaitCondition::Removed => "removed",
+            ContainerWaitCondition::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ContainerWaitCondition {
+    fn from(value: &str) -> Self {
+        match value {
+            "not-running" => ContainerWaitCondition::NotRunning,
+            "next-exit" => ContainerWaitCondition::NextExit,
+            "removed" => ContainerWaitCondition::Removed,
+            other => ContainerWaitCondition::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerWaitCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ContainerWaitCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerWaitCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ContainerWaitCondition::from(text.as_str()))
+    }
+}
+
+/// Why waiting for a container failed.
+///
+/// Since API 1.34.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerWaitExitError {
+    /// The error's text.
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
 /// The outcome of waiting for a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerWaitResponse {
     /// The container's exit code.
     #[serde(rename = "StatusCode")]
     pub status_code: i64,
+    /// Why waiting failed (a removal that failed, with `condition=removed`); `null` when it did not. A 20.10 daemon sends `null` at older versions too.
+    ///
+    /// Since API 1.34.
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ContainerWaitExitError>,
 }
 
 /// A host device made available in a container.
@@ -804,6 +1096,28 @@ pub struct DeviceMapping {
         skip_serializing_if = "Option::is_none"
     )]
     pub cgroup_permissions: Option<String>,
+}
+
+/// A request for devices from a device driver (GPUs, say).
+///
+/// Since API 1.40.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DeviceRequest {
+    /// Device driver, e.g. `nvidia`.
+    #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// How many devices; -1 for all. Exclusive with `DeviceIDs`.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// IDs of the devices. Exclusive with `Count`.
+    #[serde(rename = "DeviceIDs", default, skip_serializing_if = "Option::is_none")]
+    pub device_ids: Option<Vec<String>>,
+    /// Capability sets, any of which a device may match; each set lists capabilities it must all have (`\[\["gpu", "nvidia", "compute"\]\]`).
+    #[serde(rename = "Capabilities", default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<Vec<String>>>,
+    /// Driver options.
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Static addresses of an endpoint.
@@ -871,6 +1185,11 @@ pub struct EndpointSettings {
     /// MAC address.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
+    /// Options for the network driver's endpoint.
+    ///
+    /// Since API 1.32.
+    #[serde(rename = "DriverOpts", default, skip_serializing_if = "Option::is_none")]
+    pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A change to a container's filesystem.
@@ -895,6 +1214,22 @@ pub struct GraphDriverData {
     pub data: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// The state of a container's health check.
+///
+/// Since API 1.24.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Health {
+    /// The health in one word.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<HealthStatus>,
+    /// Failed checks in a row.
+    #[serde(rename = "FailingStreak", default, skip_serializing_if = "Option::is_none")]
+    pub failing_streak: Option<i64>,
+    /// The latest checks, oldest first (at most five).
+    #[serde(rename = "Log", default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<Vec<HealthcheckResult>>,
+}
+
 /// A health check.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HealthConfig {
@@ -911,8 +1246,92 @@ pub struct HealthConfig {
     #[serde(rename = "Retries", default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<i64>,
     /// Nanoseconds of start-up before failures count; 0 inherits.
+    ///
+    /// Changed in API 1.29: Introduced here by the version history; the v1.24 doc already lists it, and a 20.10 daemon keeps it at every version.
     #[serde(rename = "StartPeriod", default, skip_serializing_if = "Option::is_none")]
     pub start_period: Option<i64>,
+}
+
+/// A container's health in one word.
+///
+/// Since API 1.24.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HealthStatus {
+    /// `none`: No health check.
+    NoCheck,
+    /// `starting`: Not yet checked healthy.
+    Starting,
+    /// `healthy`: The last checks passed.
+    Healthy,
+    /// `unhealthy`: Too many checks in a row failed.
+    Unhealthy,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl HealthStatus {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HealthStatus::NoCheck => "none",
+            HealthStatus::Starting => "starting",
+            HealthStatus::Healthy => "healthy",
+            HealthStatus::Unhealthy => "unhealthy",
+            HealthStatus::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for HealthStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => HealthStatus::NoCheck,
+            "starting" => HealthStatus::Starting,
+            "healthy" => HealthStatus::Healthy,
+            "unhealthy" => HealthStatus::Unhealthy,
+            other => HealthStatus::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for HealthStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for HealthStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HealthStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(HealthStatus::from(text.as_str()))
+    }
+}
+
+/// One run of a health check.
+///
+/// Since API 1.24.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HealthcheckResult {
+    /// When it started, RFC 3339.
+    #[serde(rename = "Start", default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// When it ended, RFC 3339.
+    #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// Its exit code: 0 healthy, 1 unhealthy, 2 reserved.
+    #[serde(rename = "ExitCode", default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// The end of its output.
+    #[serde(rename = "Output", default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 /// Host-dependent settings of a container: resources, mounts, networking, restart policy.
@@ -946,9 +1365,28 @@ pub struct HostConfig {
     pub memory_reservation: Option<i64>,
     /// Kernel memory limit in bytes.
     ///
-    /// Since API 1.21. Changed in API 1.22: A limit under 4 MB is refused (a 20.10 daemon refuses under 6 MB, at every version).
+    /// Since API 1.21. Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set. Changed in API 1.22: A limit under 4 MB is refused (a 20.10 daemon refuses under 6 MB, at every version).
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<i64>,
+    /// Hard limit of kernel TCP buffer memory in bytes; a 20.10 daemon drops it below 1.40.
+    ///
+    /// Since API 1.40.
+    #[serde(
+        rename = "KernelMemoryTCP",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kernel_memory_tcp: Option<i64>,
+    /// CPU quota in billionths of a CPU (`1500000000` is one and a half CPUs).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "NanoCpus", default, skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
+    /// Number of usable CPUs (Windows only).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "CpuCount", default, skip_serializing_if = "Option::is_none")]
+    pub cpu_count: Option<i64>,
     /// Usable percentage of the available CPUs (Windows only).
     #[serde(rename = "CpuPercent", default, skip_serializing_if = "Option::is_none")]
     pub cpu_percent: Option<i64>,
@@ -965,6 +1403,24 @@ pub struct HostConfig {
     /// Since API 1.19.
     #[serde(rename = "CpuQuota", default, skip_serializing_if = "Option::is_none")]
     pub cpu_quota: Option<i64>,
+    /// Length of a real-time scheduling period in microseconds (needs `CONFIG_RT_GROUP_SCHED`).
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "CpuRealtimePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_realtime_period: Option<i64>,
+    /// Microseconds of real-time CPU time the container may use per period.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "CpuRealtimeRuntime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_realtime_runtime: Option<i64>,
     /// CPUs the container may run on, e.g. `0-3` or `0,1`.
     #[serde(rename = "CpusetCpus", default, skip_serializing_if = "Option::is_none")]
     pub cpuset_cpus: Option<String>,
@@ -1055,12 +1511,20 @@ pub struct HostConfig {
     /// Changed in API 1.24: Accepts `container:&lt;name|id&gt;` to join another container's PID namespace (a 20.10 daemon accepts it at older versions too).
     #[serde(rename = "PidMode", default, skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<String>,
-    /// Maximum number of processes; -1 for unlimited.
+    /// Maximum number of processes; 0 or -1 for unlimited; `null` in answers when never set.
     ///
     /// Since API 1.23.
+    ///
+    /// Erratum `host-config-pids-limit-null`:
+    /// - the doc says: `PidsLimit` is an integer, -1 for unlimited.
+    /// - the daemon: The daemon answers `"PidsLimit": null` for a container created without a limit, so the field is nullable.
     #[serde(rename = "PidsLimit", default, skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<i64>,
     /// Host ports per exposed container port (`&lt;port&gt;/&lt;protocol&gt;`).
+    ///
+    /// Erratum `host-config-port-bindings-lists`:
+    /// - the doc says: The swagger files of 1.25 to 1.34 type each `PortBindings` value as one object with `HostIp` and `HostPort`.
+    /// - the daemon: Each value is a list of such objects, in requests and answers; a single object is refused (500, a JSON type error).
     #[serde(rename = "PortBindings", default, skip_serializing_if = "Option::is_none")]
     pub port_bindings: Option<std::collections::BTreeMap<String, Vec<PortBinding>>>,
     /// Publish every exposed port on an ephemeral host port.
@@ -1111,6 +1575,11 @@ pub struct HostConfig {
     /// What to do when the container exits.
     #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// Remove the container when its process exits (the daemon does it; below 1.25 a 20.10 daemon forces it off).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "AutoRemove", default, skip_serializing_if = "Option::is_none")]
+    pub auto_remove: Option<bool>,
     /// User namespace mode when remapping is on: `host`.
     ///
     /// Since API 1.23.
@@ -1122,6 +1591,20 @@ pub struct HostConfig {
     /// Host devices to add.
     #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<DeviceMapping>>,
+    /// Extra device cgroup rules, e.g. `c 13:* rwm`.
+    ///
+    /// Since API 1.28.
+    #[serde(
+        rename = "DeviceCgroupRules",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_cgroup_rules: Option<Vec<String>>,
+    /// Devices to request from device drivers (GPUs, say).
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "DeviceRequests", default, skip_serializing_if = "Option::is_none")]
+    pub device_requests: Option<Vec<DeviceRequest>>,
     /// Kernel parameters to set.
     ///
     /// Since API 1.24.
@@ -1135,6 +1618,16 @@ pub struct HostConfig {
     /// The log driver and its options.
     #[serde(rename = "LogConfig", default, skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
+    /// Mounts to add, an alternative to `Binds`, `Volumes` and `Tmpfs` that may be combined with them.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<Mount>>,
+    /// Run an init process as PID 1 that forwards signals and reaps processes; `null` follows the daemon's default.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Init", default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
     /// Security options, e.g. SELinux labels.
     #[serde(rename = "SecurityOpt", default, skip_serializing_if = "Option::is_none")]
     pub security_opt: Option<Vec<String>>,
@@ -1163,25 +1656,183 @@ pub struct HostConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub container_id_file: Option<String>,
-    /// IPC namespace mode.
+    /// IPC namespace: `host`, `container:&lt;name|id&gt;`, `private`, `shareable` or `none`; empty takes the daemon's default.
+    ///
+    /// Changed in API 1.32: Takes `private` (an own namespace no other container may join), `shareable` (one others may join) and `none` (no /dev/shm).
     #[serde(rename = "IpcMode", default, skip_serializing_if = "Option::is_none")]
     pub ipc_mode: Option<String>,
+    /// Cgroup namespace (Linux): `private` or `host`; empty takes the daemon's default.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "CgroupnsMode", default, skip_serializing_if = "Option::is_none")]
+    pub cgroupns_mode: Option<CgroupnsMode>,
+    /// Cgroup to use for the container.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Cgroup", default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<String>,
+    /// UTS namespace: `host` to share the host's.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "UTSMode", default, skip_serializing_if = "Option::is_none")]
+    pub uts_mode: Option<String>,
+    /// OCI runtime that runs the container, e.g. `runc`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// Initial TTY size, `\[height, width\]` (Windows only).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "ConsoleSize", default, skip_serializing_if = "Option::is_none")]
+    pub console_size: Option<Vec<u64>>,
+    /// Isolation technology (Windows): `default`, `process` or `hyperv`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Isolation", default, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<Isolation>,
+    /// Paths masked inside the container; the daemon's defaults when unset.
+    ///
+    /// Since API 1.38.
+    #[serde(rename = "MaskedPaths", default, skip_serializing_if = "Option::is_none")]
+    pub masked_paths: Option<Vec<String>>,
+    /// Paths made read-only inside the container; the daemon's defaults when unset.
+    ///
+    /// Since API 1.38.
+    #[serde(rename = "ReadonlyPaths", default, skip_serializing_if = "Option::is_none")]
+    pub readonly_paths: Option<Vec<String>>,
+}
+
+/// Isolation technology of a Windows container.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Isolation {
+    /// ``: The daemon's default.
+    Unset,
+    /// `default`: The daemon's default.
+    Default,
+    /// `process`: Process isolation.
+    Process,
+    /// `hyperv`: Hyper-V isolation.
+    Hyperv,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl Isolation {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Isolation::Unset => "",
+            Isolation::Default => "default",
+            Isolation::Process => "process",
+            Isolation::Hyperv => "hyperv",
+            Isolation::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for Isolation {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Isolation::Unset,
+            "default" => Isolation::Default,
+            "process" => Isolation::Process,
+            "hyperv" => Isolation::Hyperv,
+            other => Isolation::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Isolation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Isolation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Isolation::from(text.as_str()))
+    }
 }
 
 /// A log driver and its options.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LogConfig {
-    /// The driver: json-file, syslog, journald, gelf, fluentd, awslogs, splunk, etwlogs or none.
+    /// The driver: json-file, syslog, journald, gelf, fluentd, awslogs, splunk, etwlogs, none, or a logging plugin.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Driver options.
+    ///
+    /// Changed in API 1.25: Every driver takes `mode` (`blocking`, the default, or `non-blocking`) and, for non-blocking, `max-buffer-size` (e.g. `2m`), the size of the buffer in front of the driver. Changed in API 1.40: The fluentd driver takes `fluentd-async`, which replaces `fluentd-async-connect` (still accepted); not versioned: a daemon with the change takes it at every version. Changed in API 1.40: The fluentd driver takes `fluentd-request-ack`: each chunk carries an ID the server acknowledges; not versioned either.
     #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
     pub config: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// A mount of `HostConfig.Mounts`: a bind mount, a volume, a tmpfs or a named pipe.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Mount {
+    /// Path in the container.
+    #[serde(rename = "Target", default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Host path of a bind mount, volume name of a volume (empty for an anonymous one); unused for tmpfs.
+    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Kind of mount.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<MountType>,
+    /// Mount read-only.
+    #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Consistency wanted: `default`, `consistent`, `cached` or `delegated` (honoured by Docker Desktop; Linux ignores it).
+    ///
+    /// Since API 1.28.
+    #[serde(rename = "Consistency", default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<String>,
+    /// Options of a `bind` mount.
+    #[serde(rename = "BindOptions", default, skip_serializing_if = "Option::is_none")]
+    pub bind_options: Option<MountBindOptions>,
+    /// Options of a `volume` mount.
+    #[serde(rename = "VolumeOptions", default, skip_serializing_if = "Option::is_none")]
+    pub volume_options: Option<MountVolumeOptions>,
+    /// Options of a `tmpfs` mount.
+    #[serde(rename = "TmpfsOptions", default, skip_serializing_if = "Option::is_none")]
+    pub tmpfs_options: Option<MountTmpfsOptions>,
+}
+
+/// Options of a bind mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountBindOptions {
+    /// Mount propagation.
+    #[serde(rename = "Propagation", default, skip_serializing_if = "Option::is_none")]
+    pub propagation: Option<MountPropagation>,
+    /// Do not bind the submounts of the source; a 20.10 daemon drops it below 1.40.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "NonRecursive", default, skip_serializing_if = "Option::is_none")]
+    pub non_recursive: Option<bool>,
 }
 
 /// A mount of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MountPoint {
+    /// Kind of mount.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<MountType>,
     /// Volume name, for volumes.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1203,6 +1854,184 @@ pub struct MountPoint {
     /// Mount propagation.
     #[serde(rename = "Propagation", default, skip_serializing_if = "Option::is_none")]
     pub propagation: Option<String>,
+}
+
+/// Mount propagation of a bind mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MountPropagation {
+    /// `private`: private
+    Private,
+    /// `rprivate`: rprivate
+    Rprivate,
+    /// `shared`: shared
+    Shared,
+    /// `rshared`: rshared
+    Rshared,
+    /// `slave`: slave
+    Slave,
+    /// `rslave`: rslave
+    Rslave,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl MountPropagation {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MountPropagation::Private => "private",
+            MountPropagation::Rprivate => "rprivate",
+            MountPropagation::Shared => "shared",
+            MountPropagation::Rshared => "rshared",
+            MountPropagation::Slave => "slave",
+            MountPropagation::Rslave => "rslave",
+            MountPropagation::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MountPropagation {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => MountPropagation::Private,
+            "rprivate" => MountPropagation::Rprivate,
+            "shared" => MountPropagation::Shared,
+            "rshared" => MountPropagation::Rshared,
+            "slave" => MountPropagation::Slave,
+            "rslave" => MountPropagation::Rslave,
+            other => MountPropagation::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for MountPropagation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountPropagation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountPropagation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(MountPropagation::from(text.as_str()))
+    }
+}
+
+/// Options of a tmpfs mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountTmpfsOptions {
+    /// Size limit in bytes; unlimited when unset.
+    #[serde(rename = "SizeBytes", default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    /// Permission bits of the mount's root, as an integer (`448` is 0700); 1777 when unset.
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+/// Kind of mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MountType {
+    /// `bind`: A host file or directory.
+    Bind,
+    /// `volume`: A volume.
+    Volume,
+    /// `tmpfs`: A tmpfs.
+    Tmpfs,
+    /// `npipe`: A host named pipe (Windows).
+    ///
+    /// Since API 1.32.
+    Npipe,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl MountType {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MountType::Bind => "bind",
+            MountType::Volume => "volume",
+            MountType::Tmpfs => "tmpfs",
+            MountType::Npipe => "npipe",
+            MountType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MountType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bind" => MountType::Bind,
+            "volume" => MountType::Volume,
+            "tmpfs" => MountType::Tmpfs,
+            "npipe" => MountType::Npipe,
+            other => MountType::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for MountType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(MountType::from(text.as_str()))
+    }
+}
+
+/// The volume driver of a volume mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountVolumeDriverConfig {
+    /// Driver name.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Driver options.
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Options of a volume mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountVolumeOptions {
+    /// Do not fill a new volume with the image's content at the target.
+    #[serde(rename = "NoCopy", default, skip_serializing_if = "Option::is_none")]
+    pub no_copy: Option<bool>,
+    /// Labels of a volume created for the mount.
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// The driver that creates the volume, and its options.
+    #[serde(rename = "DriverConfig", default, skip_serializing_if = "Option::is_none")]
+    pub driver_config: Option<MountVolumeDriverConfig>,
 }
 
 /// A container's network settings.
@@ -1243,14 +2072,14 @@ pub struct NetworkSettings {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub secondary_ip_addresses: Option<Vec<serde_json::Value>>,
+    pub secondary_ip_addresses: Option<Vec<Address>>,
     /// Extra IPv6 addresses.
     #[serde(
         rename = "SecondaryIPv6Addresses",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub secondary_ipv6_addresses: Option<Vec<serde_json::Value>>,
+    pub secondary_ipv6_addresses: Option<Vec<Address>>,
     /// Endpoint ID on the default network.
     ///
     /// Deprecated since API 1.21: Read the same value per network in `Networks`.
@@ -1330,7 +2159,7 @@ pub struct Port {
     /// Port on the host.
     #[serde(rename = "PublicPort", default, skip_serializing_if = "Option::is_none")]
     pub public_port: Option<u16>,
-    /// Protocol: `tcp` or `udp`.
+    /// Protocol: `tcp`, `udp`, or (from 1.37) `sctp`.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -1362,10 +2191,16 @@ pub struct RestartPolicy {
 }
 
 /// When the daemon restarts a container.
+///
+/// Erratum `restart-policy-name-no`:
+/// - the doc says: The v1.24 doc names the policies `always`, `unless-stopped` and `on-failure`, with an empty name for never.
+/// - the daemon: The daemon also takes `no` for never and answers it back as given, at every version (the swagger lists it from 1.40).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RestartPolicyName {
     /// ``: Never restart.
     Never,
+    /// `no`: Never restart, spelled out.
+    No,
     /// `always`: Always restart.
     Always,
     /// `unless-stopped`: Restart unless the user stopped it.
@@ -1381,6 +2216,7 @@ impl RestartPolicyName {
     pub fn as_str(&self) -> &str {
         match self {
             RestartPolicyName::Never => "",
+            RestartPolicyName::No => "no",
             RestartPolicyName::Always => "always",
             RestartPolicyName::UnlessStopped => "unless-stopped",
             RestartPolicyName::OnFailure => "on-failure",
@@ -1393,6 +2229,7 @@ impl From<&str> for RestartPolicyName {
     fn from(value: &str) -> Self {
         match value {
             "" => RestartPolicyName::Never,
+            "no" => RestartPolicyName::No,
             "always" => RestartPolicyName::Always,
             "unless-stopped" => RestartPolicyName::UnlessStopped,
             "on-failure" => RestartPolicyName::OnFailure,

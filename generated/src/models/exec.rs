@@ -36,6 +36,16 @@ pub struct ExecCreateBody {
     /// User (and optionally group) to run the command as: `user`, `user:group`, `uid` or `uid:gid`.
     #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Extra environment variables of the command, each `NAME=value`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    /// Working directory of the command; the container's when unset.
+    ///
+    /// Since API 1.35.
+    #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
 }
 
 /// The exec instance that was created.
@@ -84,6 +94,11 @@ pub struct ExecInspectResponse {
     /// Whether the command is running.
     #[serde(rename = "Running", default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
+    /// The command's process ID on the host; 0 before it started.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Pid", default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i64>,
 }
 
 /// The process of an exec instance.

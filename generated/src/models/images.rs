@@ -6,6 +6,205 @@
 use serde::{Deserialize, Serialize};
 use super::{ContainerConfig, GraphDriverData};
 
+/// One record of BuildKit's build cache, as `GET /system/df` lists it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BuildCache {
+    /// The record's ID.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The parent record's ID; empty when none.
+    #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The kind of record.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<BuildCacheType>,
+    /// The build step that made it.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether a build uses it now.
+    #[serde(rename = "InUse", default, skip_serializing_if = "Option::is_none")]
+    pub in_use: Option<bool>,
+    /// Whether other records share it.
+    #[serde(rename = "Shared", default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
+    /// Disk space it takes in bytes.
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// When it was made, RFC 3339 with nanoseconds.
+    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it was last used, RFC 3339 with nanoseconds; null if never.
+    #[serde(rename = "LastUsedAt", default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// How many times it was used.
+    #[serde(rename = "UsageCount", default, skip_serializing_if = "Option::is_none")]
+    pub usage_count: Option<i64>,
+}
+
+/// The kind of a build cache record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BuildCacheType {
+    /// `internal`: BuildKit's own.
+    Internal,
+    /// `frontend`: A frontend's (e.g. the Dockerfile parser's).
+    Frontend,
+    /// `source.local`: Files sent from the client.
+    SourceLocal,
+    /// `source.git.checkout`: A Git checkout.
+    SourceGitCheckout,
+    /// `exec.cachemount`: A cache mount of a RUN step (`--mount=type=cache`).
+    ExecCachemount,
+    /// `regular`: A layer or other snapshot.
+    Regular,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl BuildCacheType {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BuildCacheType::Internal => "internal",
+            BuildCacheType::Frontend => "frontend",
+            BuildCacheType::SourceLocal => "source.local",
+            BuildCacheType::SourceGitCheckout => "source.git.checkout",
+            BuildCacheType::ExecCachemount => "exec.cachemount",
+            BuildCacheType::Regular => "regular",
+            BuildCacheType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BuildCacheType {
+    fn from(value: &str) -> Self {
+        match value {
+            "internal" => BuildCacheType::Internal,
+            "frontend" => BuildCacheType::Frontend,
+            "source.local" => BuildCacheType::SourceLocal,
+            "source.git.checkout" => BuildCacheType::SourceGitCheckout,
+            "exec.cachemount" => BuildCacheType::ExecCachemount,
+            "regular" => BuildCacheType::Regular,
+            other => BuildCacheType::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for BuildCacheType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BuildCacheType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BuildCacheType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(BuildCacheType::from(text.as_str()))
+    }
+}
+
+/// Filters of `POST /build/prune`; `inuse`, `shared` and `private` take no value (send an empty list).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BuildPruneFilters {
+    /// Records unused for this long, a Go duration (`24h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Vec<String>>,
+    /// Records whose ID matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Vec<String>>,
+    /// Records with this parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Vec<String>>,
+    /// Records of this type (see `BuildCacheType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<Vec<String>>,
+    /// Records with exactly this description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Vec<String>>,
+    /// Records in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inuse: Option<Vec<String>>,
+    /// Shared records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Vec<String>>,
+    /// Records that are not shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<Vec<String>>,
+}
+
+/// What a build cache prune deleted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BuildPruneResponse {
+    /// IDs of the records deleted; null when none was.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "CachesDeleted", default, skip_serializing_if = "Option::is_none")]
+    pub caches_deleted: Option<Vec<String>>,
+    /// Bytes freed.
+    #[serde(rename = "SpaceReclaimed", default, skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
+/// A builder backend, as `POST /build` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BuilderVersion {
+    /// `1`: The classic builder.
+    Classic,
+    /// `2`: BuildKit.
+    BuildKit,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl BuilderVersion {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BuilderVersion::Classic => "1",
+            BuilderVersion::BuildKit => "2",
+            BuilderVersion::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BuilderVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => BuilderVersion::Classic,
+            "2" => BuilderVersion::BuildKit,
+            other => BuilderVersion::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for BuilderVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BuilderVersion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BuilderVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(BuilderVersion::from(text.as_str()))
+    }
+}
+
 /// An in-band error of a progress stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ErrorDetail {
@@ -15,6 +214,19 @@ pub struct ErrorDetail {
     /// What went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// One exporter of a BuildKit build (`outputs` of `POST /build`).
+///
+/// Since API 1.40.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageBuildOutput {
+    /// The exporter, e.g. `moby` (an image in the daemon, the default).
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// The exporter's settings.
+    #[serde(rename = "Attrs", default, skip_serializing_if = "Option::is_none")]
+    pub attrs: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The image a commit created.
@@ -74,9 +286,19 @@ pub struct ImageInspect {
     /// Operating system.
     #[serde(rename = "Os", default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
+    /// Operating system version (Windows images); absent when unknown.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "OsVersion", default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
     /// CPU architecture.
     #[serde(rename = "Architecture", default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
+    /// CPU variant, e.g. `v7` for ARM; absent when none.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "Variant", default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The parent image's ID.
     #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
@@ -123,6 +345,11 @@ pub struct ImageInspect {
     /// Since API 1.23.
     #[serde(rename = "RootFS", default, skip_serializing_if = "Option::is_none")]
     pub root_fs: Option<ImageRootFs>,
+    /// What the daemon keeps about the image locally, outside its configuration.
+    ///
+    /// Since API 1.31.
+    #[serde(rename = "Metadata", default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ImageMetadata>,
 }
 
 /// Filters of `GET /images/json`.
@@ -144,6 +371,54 @@ pub struct ImageListFilters {
     /// Since API 1.24.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<Vec<String>>,
+    /// Images whose name matches, `name\[:tag\]`, with shell-style wildcards.
+    ///
+    /// Since API 1.25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Vec<String>>,
+}
+
+/// Local facts about an image, kept by the daemon rather than in the image.
+///
+/// Since API 1.31.
+///
+/// Erratum `image-metadata-in-inspect`:
+/// - the doc says: The version history (v1.31) says `GET /images/(name)/get` now includes an `ImageMetadata` field.
+/// - the daemon: The metadata is reported by `GET /images/{name}/json` as `Metadata`; the tarball of `GET /images/{name}/get` has no such field.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageMetadata {
+    /// When it was last tagged, RFC 3339 with nanoseconds; `0001-01-01T00:00:00Z` when never tagged here.
+    #[serde(rename = "LastTagTime", default, skip_serializing_if = "Option::is_none")]
+    pub last_tag_time: Option<String>,
+}
+
+/// Filters of `POST /images/prune`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImagePruneFilters {
+    /// `true` (the default) to prune only untagged images, `false` for every unused image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dangling: Option<Vec<String>>,
+    /// Images created before this time: a Unix timestamp, a date, or a Go duration relative to the daemon's clock (`10m`).
+    ///
+    /// Since API 1.28.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Vec<String>>,
+    /// `key`, `key=value`, `key!=` or `key!=value`: images with (or, with `!=`, without) the label.
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+}
+
+/// What an image prune deleted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImagePruneResponse {
+    /// Each name removed and image deleted; null when nothing was.
+    #[serde(rename = "ImagesDeleted", default, skip_serializing_if = "Option::is_none")]
+    pub images_deleted: Option<Vec<ImageDeleteItem>>,
+    /// Bytes freed.
+    #[serde(rename = "SpaceReclaimed", default, skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
 }
 
 /// The layers of an image's root filesystem.
@@ -220,6 +495,16 @@ pub struct ImageSummary {
     /// Its labels.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Bytes it shares with other images; -1 when not computed.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "SharedSize", default, skip_serializing_if = "Option::is_none")]
+    pub shared_size: Option<i64>,
+    /// Number of containers using it; -1 when not computed.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<i64>,
 }
 
 /// Progress as numbers; empty when not applicable.
@@ -251,7 +536,9 @@ pub struct ProgressMessage {
     /// Build output text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
-    /// Extra data, e.g. the ID of a built image.
+    /// Extra data: the ID of a built image (`{"ID": ...}`), the tag, digest and size of a pushed one, or BuildKit's base64 trace.
+    ///
+    /// Changed in API 1.30: A build that is not quiet sends `{"ID": ...}` for each image it produces, the last one being the result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aux: Option<serde_json::Value>,
     /// An error that ended the operation, sent after the 200.

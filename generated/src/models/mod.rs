@@ -17,6 +17,9 @@ pub mod nodes;
 pub mod swarm;
 pub mod services;
 pub mod tasks;
+pub mod secrets;
+pub mod configs;
+pub mod distribution;
 
 pub use common::*;
 pub use containers::*;
@@ -30,3 +33,6 @@ pub use nodes::*;
 pub use swarm::*;
 pub use services::*;
 pub use tasks::*;
+pub use secrets::*;
+pub use configs::*;
+pub use distribution::*;

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::EndpointSettings;
 
 /// IP address management of a network.
+///
+/// Erratum `network-ipam-swagger-shapes`:
+/// - the doc says: The swagger of v1.25 to v1.38 types `Options` as a list of string maps, and up to v1.40 each `Config` entry as a map of strings.
+/// - the daemon: `Options` is one string map (or `null`), and a `Config` entry holds a nested map (`AuxiliaryAddresses`): the spec types them so.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Ipam {
     /// IPAM driver, `default` by default.
@@ -34,8 +38,16 @@ pub struct IpamConfig {
     /// Gateway address.
     #[serde(rename = "Gateway", default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
-    /// Addresses reserved for devices, by name.
-    #[serde(rename = "AuxAddress", default, skip_serializing_if = "Option::is_none")]
+    /// Addresses reserved for devices, by name, which the daemon does not hand out.
+    ///
+    /// Erratum `network-ipam-auxiliary-addresses`:
+    /// - the doc says: The v1.24 doc (and every swagger's description of `IPAM.Config`) names the key `AuxAddress`.
+    /// - the daemon: The daemon reads and reports `AuxiliaryAddresses`; a body with `AuxAddress` is accepted and the addresses silently dropped. The Rust name stays `aux_address`.
+    #[serde(
+        rename = "AuxiliaryAddresses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub aux_address: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -48,10 +60,12 @@ pub struct Network {
     /// Its ID.
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Creation time, RFC 3339 (sent by newer daemons).
+    /// When it was created, RFC 3339 with nanoseconds (`0001-01-01T00:00:00Z` for the predefined networks of some daemons).
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    /// `local` or `swarm`.
+    /// `local`, `global` or `swarm`.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Its network driver.
@@ -70,13 +84,27 @@ pub struct Network {
     /// Since API 1.23.
     #[serde(rename = "Internal", default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
-    /// Whether standalone containers may attach (sent by newer daemons).
+    /// Whether standalone containers may attach to this swarm network.
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Attachable", default, skip_serializing_if = "Option::is_none")]
     pub attachable: Option<bool>,
-    /// Whether it is the swarm routing mesh (sent by newer daemons).
+    /// Whether it is the swarm's routing mesh (the ingress network).
+    ///
+    /// Since API 1.29.
     #[serde(rename = "Ingress", default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<bool>,
-    /// Attached containers by ID.
+    /// The config-only network it takes its configuration from; `Network` is empty when none.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "ConfigFrom", default, skip_serializing_if = "Option::is_none")]
+    pub config_from: Option<NetworkConfigReference>,
+    /// Whether it is a config-only network: a configuration for other networks, which containers cannot use.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "ConfigOnly", default, skip_serializing_if = "Option::is_none")]
+    pub config_only: Option<bool>,
+    /// Attached containers by ID; empty in lists from API 1.28 on.
     #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
     pub containers: Option<std::collections::BTreeMap<String, NetworkContainer>>,
     /// Driver options.
@@ -87,6 +115,21 @@ pub struct Network {
     /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// The swarm nodes an overlay network spans; left out for other networks.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Peers", default, skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<NetworkPeer>>,
+}
+
+/// The config-only network a network takes its configuration from.
+///
+/// Since API 1.30.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkConfigReference {
+    /// The config-only network's name (not its ID).
+    #[serde(rename = "Network", default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 /// A container to connect to a network.
@@ -136,11 +179,36 @@ pub struct NetworkCreateBody {
     /// The network driver, `bridge` by default.
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    /// `local`, `global` or `swarm`; the driver's scope by default.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// Cut off external access.
     ///
     /// Since API 1.22.
     #[serde(rename = "Internal", default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
+    /// Let standalone containers attach to this swarm network.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Attachable", default, skip_serializing_if = "Option::is_none")]
+    pub attachable: Option<bool>,
+    /// Make it the swarm's routing mesh (the ingress network; overlay driver only).
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "Ingress", default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<bool>,
+    /// Create a config-only network: a configuration that other networks take with `ConfigFrom`, unusable by containers.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "ConfigOnly", default, skip_serializing_if = "Option::is_none")]
+    pub config_only: Option<bool>,
+    /// Take the configuration of this config-only network.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "ConfigFrom", default, skip_serializing_if = "Option::is_none")]
+    pub config_from: Option<NetworkConfigReference>,
     /// Custom IP address management.
     #[serde(rename = "IPAM", default, skip_serializing_if = "Option::is_none")]
     pub ipam: Option<Ipam>,
@@ -213,4 +281,63 @@ pub struct NetworkListFilters {
     /// Since API 1.22.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Vec<String>>,
+    /// `true` (or `1`) for networks no container uses, `false` (or `0`) for those in use.
+    ///
+    /// Since API 1.40.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dangling: Option<Vec<String>>,
+    /// `local`, `global` or `swarm`.
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
+}
+
+/// One node an overlay network spans.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkPeer {
+    /// The node's ID in the swarm.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The node's address.
+    #[serde(rename = "IP", default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+/// Filters of `POST /networks/prune`; a network goes when it matches every filter given.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkPruneFilters {
+    /// Networks created before this moment: Unix seconds, an RFC 3339 date or a duration before the daemon's now (`10m`).
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Vec<String>>,
+    /// Networks with these labels: `key` or `key=value`.
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    /// Networks without these labels: `key` or `key=value`.
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    pub label_not: Option<Vec<String>>,
+}
+
+/// What a network prune removed.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkPruneResponse {
+    /// Names of the removed networks; `null` when none went.
+    #[serde(
+        rename = "NetworksDeleted",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub networks_deleted: Option<Vec<String>>,
 }

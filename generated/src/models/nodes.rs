@@ -4,7 +4,54 @@
 //! The machines of a swarm.
 
 use serde::{Deserialize, Serialize};
-use super::ObjectVersion;
+use super::{ObjectVersion, TlsInfo};
+
+/// A quantity of a user-defined resource.
+///
+/// Since API 1.32.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DiscreteGenericResource {
+    /// The kind, e.g. `SSD`.
+    #[serde(rename = "Kind", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// How many.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+}
+
+/// A user-defined resource: named (one instance of a kind, e.g. one GPU by its ID) or discrete (a quantity of a kind); set one of the two.
+///
+/// Since API 1.32.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GenericResource {
+    /// One named instance.
+    #[serde(
+        rename = "NamedResourceSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub named_resource_spec: Option<NamedGenericResource>,
+    /// A quantity.
+    #[serde(
+        rename = "DiscreteResourceSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub discrete_resource_spec: Option<DiscreteGenericResource>,
+}
+
+/// A named instance of a user-defined resource.
+///
+/// Since API 1.32.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NamedGenericResource {
+    /// The kind, e.g. `GPU`.
+    #[serde(rename = "Kind", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The instance, e.g. a device ID.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
 
 /// A machine of the swarm.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -107,6 +154,11 @@ pub struct NodeDescription {
     /// Its Docker engine.
     #[serde(rename = "Engine", default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<NodeEngine>,
+    /// The root CA it trusts and the issuer of its TLS certificate.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "TLSInfo", default, skip_serializing_if = "Option::is_none")]
+    pub tls_info: Option<TlsInfo>,
 }
 
 /// The Docker engine of a node.
@@ -149,6 +201,11 @@ pub struct NodeListFilters {
     /// Node names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Vec<String>>,
+    /// Node labels (the spec's `Labels`), `key` or `key=value`; `node.label!=` excludes.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "node.label", default, skip_serializing_if = "Option::is_none")]
+    pub node_label: Option<Vec<String>>,
     /// `manager` or `worker`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Vec<String>>,
@@ -245,6 +302,15 @@ pub struct NodeResources {
     /// Memory in bytes.
     #[serde(rename = "MemoryBytes", default, skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<i64>,
+    /// User-defined resources it advertises (GPUs, say).
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "GenericResources",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub generic_resources: Option<Vec<GenericResource>>,
 }
 
 /// The role of a node.
@@ -387,7 +453,9 @@ pub struct NodeStatus {
     /// Why it is in that state, when known.
     #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Its IP address, as seen by the managers (sent by newer daemons).
+    /// The IP address it connects to the managers from.
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Addr", default, skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
 }

@@ -27,6 +27,8 @@ pub struct Plugin {
     #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<PluginSettings>,
     /// The registry reference it is pulled from and pushed to.
+    ///
+    /// Changed in API 1.26: Documented from this version; dockerd 20.10 sends it at every version.
     #[serde(
         rename = "PluginReference",
         default,
@@ -69,6 +71,8 @@ pub struct PluginConfig {
     )]
     pub manifest_version: Option<String>,
     /// The Docker version that created the plugin.
+    ///
+    /// Changed in API 1.29: Documented from this version; dockerd 20.10 sends it at every version.
     #[serde(rename = "DockerVersion", default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
     /// What it does.
@@ -109,9 +113,13 @@ pub struct PluginConfig {
     )]
     pub propagated_mount: Option<String>,
     /// Whether it shares the host's IPC namespace.
+    ///
+    /// Changed in API 1.29: Documented from this version; dockerd 20.10 sends it at every version.
     #[serde(rename = "IpcHost", default, skip_serializing_if = "Option::is_none")]
     pub ipc_host: Option<bool>,
     /// Whether it shares the host's PID namespace.
+    ///
+    /// Changed in API 1.29: Documented from this version; dockerd 20.10 sends it at every version.
     #[serde(rename = "PidHost", default, skip_serializing_if = "Option::is_none")]
     pub pid_host: Option<bool>,
     /// Mounts it needs.
@@ -174,6 +182,11 @@ pub struct PluginInterface {
     /// Name of its Unix socket, under `/run/docker/plugins` in the plugin.
     #[serde(rename = "Socket", default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<String>,
+    /// The protocol clients speak to it; absent or empty for the classic one.
+    ///
+    /// Changed in API 1.38: Documented from this version; dockerd 20.10 sends it, when the manifest sets it, at every version.
+    #[serde(rename = "ProtocolScheme", default, skip_serializing_if = "Option::is_none")]
+    pub protocol_scheme: Option<PluginProtocolScheme>,
 }
 
 /// What a plugin needs of the Linux host.
@@ -192,6 +205,17 @@ pub struct PluginLinux {
     /// Host devices it needs.
     #[serde(rename = "Devices", default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<PluginDevice>>,
+}
+
+/// Filters of `GET /plugins`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PluginListFilters {
+    /// Capabilities, the middle part of an interface type: `volumedriver` matches `docker.volumedriver/1.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capability: Option<Vec<String>>,
+    /// `true` or `false`. The swagger names this key `enable` (erratum `plugin-list-filter-enabled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<Vec<String>>,
 }
 
 /// A mount of a plugin.
@@ -228,7 +252,7 @@ pub struct PluginNetwork {
     pub r#type: Option<String>,
 }
 
-/// A privilege a plugin asks for, and that a pull grants.
+/// A privilege a plugin asks for, and that a pull or an upgrade grants.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PluginPrivilege {
     /// What kind of privilege, e.g. `network`, `mount`, `device`, `capabilities`.
@@ -240,6 +264,59 @@ pub struct PluginPrivilege {
     /// The values asked for, e.g. `host` or a path.
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<String>>,
+}
+
+/// The protocol Docker speaks to a plugin over its socket.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PluginProtocolScheme {
+    /// ``: The original plugin protocol (JSON over HTTP); what an absent key means too.
+    Legacy,
+    /// `moby.plugins.http/v1`: HTTP, version 1 of moby's plugin helpers.
+    MobyPluginsHttpV1,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl PluginProtocolScheme {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PluginProtocolScheme::Legacy => "",
+            PluginProtocolScheme::MobyPluginsHttpV1 => "moby.plugins.http/v1",
+            PluginProtocolScheme::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PluginProtocolScheme {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => PluginProtocolScheme::Legacy,
+            "moby.plugins.http/v1" => PluginProtocolScheme::MobyPluginsHttpV1,
+            other => PluginProtocolScheme::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for PluginProtocolScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PluginProtocolScheme {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PluginProtocolScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(PluginProtocolScheme::from(text.as_str()))
+    }
 }
 
 /// The root filesystem of a plugin.

@@ -4,9 +4,14 @@
 //! Swarm services, the desired state of a set of tasks.
 
 use serde::{Deserialize, Serialize};
-use super::{EmptyObject, ObjectVersion};
+use super::{
+    EmptyObject, GenericResource, HealthConfig, Isolation, NodePlatform, ObjectVersion,
+    PluginPrivilege, Ulimit,
+};
 
 /// The container a swarm task runs.
+///
+/// Changed in API 1.40: Takes `Sysctls`; below 1.40 a 20.10 daemon drops them. Changed in API 1.41: Takes `CapabilityAdd`, `CapabilityDrop` and `Ulimits` (the version history says `CapAdd` and `CapDrop`, see the erratum on `CapabilityAdd`); below 1.41 a 20.10 daemon drops them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerSpec {
     /// The image to run.
@@ -21,6 +26,11 @@ pub struct ContainerSpec {
     /// Arguments to the command.
     #[serde(rename = "Args", default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
+    /// Host name of the container.
+    ///
+    /// Since API 1.27.
+    #[serde(rename = "Hostname", default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
     /// Environment variables, each `VAR=value`.
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
@@ -30,9 +40,39 @@ pub struct ContainerSpec {
     /// User the command runs as.
     #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Extra groups the command runs with.
+    ///
+    /// Since API 1.27.
+    #[serde(rename = "Groups", default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Security settings: credential spec (Windows) and SELinux labels.
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "Privileges", default, skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<ServicePrivileges>,
+    /// Allocate a pseudo-TTY; the service's logs are then raw, not framed.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "TTY", default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<bool>,
+    /// Keep stdin open.
+    ///
+    /// Since API 1.27.
+    #[serde(rename = "OpenStdin", default, skip_serializing_if = "Option::is_none")]
+    pub open_stdin: Option<bool>,
+    /// Mount the container's root filesystem read-only.
+    ///
+    /// Since API 1.27. Changed in API 1.28: The version history records it at 1.28; the swagger lists it from 1.27 on.
+    #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
     /// Mounts added to the container.
     #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<ServiceMount>>,
+    /// Signal that stops the container, e.g. `SIGTERM`.
+    ///
+    /// Since API 1.28.
+    #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
     /// How long to wait, in nanoseconds, for the container to stop before it is killed.
     #[serde(
         rename = "StopGracePeriod",
@@ -40,6 +80,69 @@ pub struct ContainerSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub stop_grace_period: Option<i64>,
+    /// Health check of the container; the image's when absent.
+    ///
+    /// Since API 1.27.
+    ///
+    /// Erratum `container-spec-healthcheck-key`:
+    /// - the doc says: The swagger names the key `HealthCheck`.
+    /// - the daemon: The daemon sends `Healthcheck` (lower-case c); it reads either spelling, JSON keys being matched without case on input.
+    #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthConfig>,
+    /// Extra lines for `/etc/hosts`, each `IP hostname \[aliases...\]`.
+    ///
+    /// Since API 1.27.
+    #[serde(rename = "Hosts", default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<String>>,
+    /// Settings of the container's `/etc/resolv.conf`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "DNSConfig", default, skip_serializing_if = "Option::is_none")]
+    pub dns_config: Option<ServiceDnsConfig>,
+    /// Secrets given to the container as files.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Secrets", default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<ServiceSecretReference>>,
+    /// Configs given to the container as files, or to the runtime.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "Configs", default, skip_serializing_if = "Option::is_none")]
+    pub configs: Option<Vec<ServiceConfigReference>>,
+    /// Isolation technology of the containers (Windows): `default`, `process` or `hyperv`.
+    ///
+    /// Since API 1.35.
+    #[serde(rename = "Isolation", default, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<Isolation>,
+    /// Run an init process as PID 1 that forwards signals and reaps processes; absent or `null` follows the daemon's default.
+    ///
+    /// Since API 1.38.
+    #[serde(rename = "Init", default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    /// Namespaced kernel parameters to set in the container.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "Sysctls", default, skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<std::collections::BTreeMap<String, String>>,
+    /// Kernel capabilities to add to the default set, e.g. `CAP_NET_ADMIN`.
+    ///
+    /// Since API 1.41.
+    ///
+    /// Erratum `container-spec-capability-keys`:
+    /// - the doc says: The version history (v1.41) says services take `CapAdd` and `CapDrop` in the `ContainerSpec`.
+    /// - the daemon: The keys are `CapabilityAdd` and `CapabilityDrop`, as the swagger has them; the daemon ignores `CapAdd` and `CapDrop`.
+    #[serde(rename = "CapabilityAdd", default, skip_serializing_if = "Option::is_none")]
+    pub capability_add: Option<Vec<String>>,
+    /// Kernel capabilities to drop from the default set.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "CapabilityDrop", default, skip_serializing_if = "Option::is_none")]
+    pub capability_drop: Option<Vec<String>>,
+    /// Resource limits of the container, e.g. `nofile`.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "Ulimits", default, skip_serializing_if = "Option::is_none")]
+    pub ulimits: Option<Vec<Ulimit>>,
 }
 
 /// How the tasks of a service are found by other tasks.
@@ -101,7 +204,7 @@ pub struct EndpointPortConfig {
     /// A name for the port.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `tcp` or `udp`.
+    /// `tcp`, `udp` or `sctp`.
     #[serde(rename = "Protocol", default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<PortProtocol>,
     /// The port inside the containers.
@@ -110,6 +213,66 @@ pub struct EndpointPortConfig {
     /// The port on every node of the swarm; picked by the daemon when absent.
     #[serde(rename = "PublishedPort", default, skip_serializing_if = "Option::is_none")]
     pub published_port: Option<u32>,
+    /// How the port is published; `ingress` when absent.
+    ///
+    /// Since API 1.34.
+    #[serde(rename = "PublishMode", default, skip_serializing_if = "Option::is_none")]
+    pub publish_mode: Option<EndpointPortPublishMode>,
+}
+
+/// How a port of a service is published.
+///
+/// Since API 1.34.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EndpointPortPublishMode {
+    /// `ingress`: On every node, through the routing mesh, load-balanced over the tasks.
+    Ingress,
+    /// `host`: Directly on the node each task runs on.
+    Host,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl EndpointPortPublishMode {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EndpointPortPublishMode::Ingress => "ingress",
+            EndpointPortPublishMode::Host => "host",
+            EndpointPortPublishMode::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EndpointPortPublishMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ingress" => EndpointPortPublishMode::Ingress,
+            "host" => EndpointPortPublishMode::Host,
+            other => EndpointPortPublishMode::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointPortPublishMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EndpointPortPublishMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EndpointPortPublishMode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(EndpointPortPublishMode::from(text.as_str()))
+    }
 }
 
 /// How a service is reached and load-balanced.
@@ -143,6 +306,35 @@ pub struct NetworkAttachmentConfig {
     /// Extra DNS names of the service on this network.
     #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
+    /// Options for the network driver, per attachment.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "DriverOpts", default, skip_serializing_if = "Option::is_none")]
+    pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// A preference of the scheduler among the nodes that fit.
+///
+/// Since API 1.28.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlacementPreference {
+    /// Spread the tasks evenly over the values of a label.
+    #[serde(rename = "Spread", default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<PlacementSpread>,
+}
+
+/// Spreading tasks over the values of a node or engine label.
+///
+/// Since API 1.28.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlacementSpread {
+    /// The label, e.g. `node.labels.datacenter` or `engine.labels.az`.
+    #[serde(
+        rename = "SpreadDescriptor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spread_descriptor: Option<String>,
 }
 
 /// The protocol of a published port.
@@ -152,6 +344,10 @@ pub enum PortProtocol {
     Tcp,
     /// `udp`: UDP.
     Udp,
+    /// `sctp`: SCTP.
+    ///
+    /// Since API 1.37.
+    Sctp,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -162,6 +358,7 @@ impl PortProtocol {
         match self {
             PortProtocol::Tcp => "tcp",
             PortProtocol::Udp => "udp",
+            PortProtocol::Sctp => "sctp",
             PortProtocol::Other(other) => other,
         }
     }
@@ -172,6 +369,7 @@ impl From<&str> for PortProtocol {
         match value {
             "tcp" => PortProtocol::Tcp,
             "udp" => PortProtocol::Udp,
+            "sctp" => PortProtocol::Sctp,
             other => PortProtocol::Other(other.to_string()),
         }
     }
@@ -273,9 +471,54 @@ pub struct Service {
     /// Its current spec.
     #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<ServiceSpec>,
+    /// The spec it had before its last update, which `rollback=previous` returns to; absent until it is first updated.
+    ///
+    /// Since API 1.25.
+    ///
+    /// Erratum `service-previous-spec`:
+    /// - the doc says: The swagger's service has no `PreviousSpec`.
+    /// - the daemon: Once a service has been updated the daemon sends the spec it had before as `PreviousSpec`.
+    #[serde(rename = "PreviousSpec", default, skip_serializing_if = "Option::is_none")]
+    pub previous_spec: Option<ServiceSpec>,
     /// How it is reached: the endpoint spec in force, the published ports and its virtual IPs.
     #[serde(rename = "Endpoint", default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<ServiceEndpoint>,
+    /// How its last update (or rollback) went; absent before the first one.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "UpdateStatus", default, skip_serializing_if = "Option::is_none")]
+    pub update_status: Option<ServiceUpdateStatus>,
+    /// Its task counts; only when listed with `status=true`.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "ServiceStatus", default, skip_serializing_if = "Option::is_none")]
+    pub service_status: Option<ServiceStatus>,
+    /// Where a job-mode service stands; absent for other modes.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "JobStatus", default, skip_serializing_if = "Option::is_none")]
+    pub job_status: Option<ServiceJobStatus>,
+}
+
+/// A config given to a service's containers or runtime.
+///
+/// Since API 1.30.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceConfigReference {
+    /// The file the config appears as; excludes `Runtime`.
+    #[serde(rename = "File", default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<ServiceReferenceFile>,
+    /// Hand the config to the runtime rather than mount it (a credential spec, say); the value is `{}`.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<EmptyObject>,
+    /// ID of the config.
+    #[serde(rename = "ConfigID", default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
+    /// Name of the config; the daemon needs it as well as the ID, which decides.
+    #[serde(rename = "ConfigName", default, skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
 }
 
 /// The answer to a service creation.
@@ -284,9 +527,45 @@ pub struct ServiceCreateResponse {
     /// The new service's ID.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Warnings, e.g. that the image digest could not be pinned (sent by newer daemons).
+    /// Warnings, e.g. that the image could not be pinned to a digest.
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
+}
+
+/// Where a Windows credential spec is loaded from; set one of the three.
+///
+/// Since API 1.29.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceCredentialSpec {
+    /// ID of a swarm config holding it; the config must also be in `Configs`, with `Runtime` set.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// A file in the daemon's `CredentialSpecs` directory.
+    #[serde(rename = "File", default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// A value under the Windows registry key of credential specs.
+    #[serde(rename = "Registry", default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+}
+
+/// Settings of a service container's `/etc/resolv.conf`.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceDnsConfig {
+    /// Addresses of the name servers.
+    #[serde(rename = "Nameservers", default, skip_serializing_if = "Option::is_none")]
+    pub nameservers: Option<Vec<String>>,
+    /// Domains to search for host names.
+    #[serde(rename = "Search", default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Vec<String>>,
+    /// Resolver options, e.g. `ndots:3`.
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
 }
 
 /// The endpoint of a service as the swarm set it up.
@@ -303,6 +582,19 @@ pub struct ServiceEndpoint {
     pub virtual_ips: Option<Vec<EndpointVirtualIp>>,
 }
 
+/// Where a job-mode service stands.
+///
+/// Since API 1.41.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceJobStatus {
+    /// Counts the job's executions: raised each time the job is run again (by an update).
+    #[serde(rename = "JobIteration", default, skip_serializing_if = "Option::is_none")]
+    pub job_iteration: Option<ObjectVersion>,
+    /// When the job was last started, RFC 3339.
+    #[serde(rename = "LastExecution", default, skip_serializing_if = "Option::is_none")]
+    pub last_execution: Option<String>,
+}
+
 /// Filters of `GET /services`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceListFilters {
@@ -312,12 +604,17 @@ pub struct ServiceListFilters {
     /// `key` or `key=value` labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Vec<String>>,
+    /// `replicated` or `global`.
+    ///
+    /// Since API 1.28.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Vec<String>>,
     /// Service names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Vec<String>>,
 }
 
-/// The scheduling mode of a service; set exactly one of the two.
+/// The scheduling mode of a service; set exactly one of its fields. The mode of a service cannot change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceMode {
     /// A fixed number of tasks spread over the nodes.
@@ -326,6 +623,16 @@ pub struct ServiceMode {
     /// One task on every node that fits (the value is `{}`).
     #[serde(rename = "Global", default, skip_serializing_if = "Option::is_none")]
     pub global: Option<EmptyObject>,
+    /// Tasks that run to completion, until a number of them has succeeded.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "ReplicatedJob", default, skip_serializing_if = "Option::is_none")]
+    pub replicated_job: Option<ServiceModeReplicatedJob>,
+    /// One task on every node that fits, each run to completion (the value is `{}`).
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "GlobalJob", default, skip_serializing_if = "Option::is_none")]
+    pub global_job: Option<EmptyObject>,
 }
 
 /// The replicated scheduling mode.
@@ -334,6 +641,23 @@ pub struct ServiceModeReplicated {
     /// How many tasks to run.
     #[serde(rename = "Replicas", default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u64>,
+}
+
+/// The replicated job mode.
+///
+/// Since API 1.41.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceModeReplicatedJob {
+    /// Most tasks running at once; 1 by default.
+    #[serde(rename = "MaxConcurrent", default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<u64>,
+    /// Successful completions needed; `MaxConcurrent` by default.
+    #[serde(
+        rename = "TotalCompletions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_completions: Option<u64>,
 }
 
 /// A mount of a service's containers.
@@ -345,18 +669,28 @@ pub struct ServiceMount {
     /// A volume name, or a host path for a bind mount.
     #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// `bind` or `volume`.
+    /// `bind`, `volume`, `tmpfs` or `npipe`.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ServiceMountType>,
     /// Mount read-only.
     #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
+    /// Consistency of the mount: `default`, `consistent`, `cached` or `delegated` (Docker Desktop).
+    ///
+    /// Since API 1.28.
+    #[serde(rename = "Consistency", default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<String>,
     /// Options of a `bind` mount.
     #[serde(rename = "BindOptions", default, skip_serializing_if = "Option::is_none")]
     pub bind_options: Option<ServiceMountBindOptions>,
     /// Options of a `volume` mount.
     #[serde(rename = "VolumeOptions", default, skip_serializing_if = "Option::is_none")]
     pub volume_options: Option<ServiceMountVolumeOptions>,
+    /// Options of a `tmpfs` mount.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "TmpfsOptions", default, skip_serializing_if = "Option::is_none")]
+    pub tmpfs_options: Option<ServiceMountTmpfsOptions>,
 }
 
 /// Options of a `bind` mount.
@@ -365,6 +699,11 @@ pub struct ServiceMountBindOptions {
     /// Mount propagation: `rprivate`, `private`, `rshared`, `shared`, `rslave` or `slave`.
     #[serde(rename = "Propagation", default, skip_serializing_if = "Option::is_none")]
     pub propagation: Option<String>,
+    /// Do not bind the mounts found under the source; false by default.
+    ///
+    /// Since API 1.40. Changed in API 1.41: Services take it (the version history records it at 1.41 for services; the swagger of 1.40 lists it because services share the mount type of containers).
+    #[serde(rename = "NonRecursive", default, skip_serializing_if = "Option::is_none")]
+    pub non_recursive: Option<bool>,
 }
 
 /// A volume driver and its options.
@@ -378,6 +717,19 @@ pub struct ServiceMountDriverConfig {
     pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// Options of a `tmpfs` mount.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceMountTmpfsOptions {
+    /// Its size in bytes; unlimited when absent.
+    #[serde(rename = "SizeBytes", default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    /// Permission bits of the mount point, e.g. `0o1777` (1023).
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i64>,
+}
+
 /// The kind of a service mount.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceMountType {
@@ -385,6 +737,14 @@ pub enum ServiceMountType {
     Bind,
     /// `volume`: A named volume.
     Volume,
+    /// `tmpfs`: A tmpfs.
+    ///
+    /// Since API 1.25.
+    Tmpfs,
+    /// `npipe`: A named pipe of the host (Windows).
+    ///
+    /// Since API 1.40.
+    Npipe,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -395,6 +755,8 @@ impl ServiceMountType {
         match self {
             ServiceMountType::Bind => "bind",
             ServiceMountType::Volume => "volume",
+            ServiceMountType::Tmpfs => "tmpfs",
+            ServiceMountType::Npipe => "npipe",
             ServiceMountType::Other(other) => other,
         }
     }
@@ -405,6 +767,8 @@ impl From<&str> for ServiceMountType {
         match value {
             "bind" => ServiceMountType::Bind,
             "volume" => ServiceMountType::Volume,
+            "tmpfs" => ServiceMountType::Tmpfs,
+            "npipe" => ServiceMountType::Npipe,
             other => ServiceMountType::Other(other.to_string()),
         }
     }
@@ -445,6 +809,76 @@ pub struct ServiceMountVolumeOptions {
     pub driver_config: Option<ServiceMountDriverConfig>,
 }
 
+/// Security settings of a service's containers.
+///
+/// Since API 1.29.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServicePrivileges {
+    /// Credential spec of a managed service account (Windows).
+    #[serde(rename = "CredentialSpec", default, skip_serializing_if = "Option::is_none")]
+    pub credential_spec: Option<ServiceCredentialSpec>,
+    /// SELinux labels of the container.
+    #[serde(rename = "SELinuxContext", default, skip_serializing_if = "Option::is_none")]
+    pub selinux_context: Option<ServiceSeLinuxContext>,
+}
+
+/// The file a secret or config appears as inside a container.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceReferenceFile {
+    /// Its name: a path relative to `/run/secrets/` for secrets; for configs an absolute path, or one relative to the root.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its owner's user ID.
+    #[serde(rename = "UID", default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Its group ID.
+    #[serde(rename = "GID", default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+    /// Its permission bits, e.g. `0o444` (292).
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+/// SELinux labels of a container.
+///
+/// Since API 1.29.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceSeLinuxContext {
+    /// Turn SELinux labelling off.
+    #[serde(rename = "Disable", default, skip_serializing_if = "Option::is_none")]
+    pub disable: Option<bool>,
+    /// The user label.
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The role label.
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The type label.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// The level label.
+    #[serde(rename = "Level", default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+/// A secret given to a service's containers.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceSecretReference {
+    /// The file the secret appears as.
+    #[serde(rename = "File", default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<ServiceReferenceFile>,
+    /// ID of the secret.
+    #[serde(rename = "SecretID", default, skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<String>,
+    /// Name of the secret; the daemon needs it as well as the ID, which decides.
+    #[serde(rename = "SecretName", default, skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+}
+
 /// What a service should be: the body of a creation or update, and the `Spec` of a service.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceSpec {
@@ -457,7 +891,7 @@ pub struct ServiceSpec {
     /// The spec of each task the service starts.
     #[serde(rename = "TaskTemplate", default, skip_serializing_if = "Option::is_none")]
     pub task_template: Option<TaskSpec>,
-    /// Scheduling mode: a number of replicas, or one task per node; replicated when absent.
+    /// Scheduling mode: a number of replicas, one task per node, or a job; replicated when absent.
     ///
     /// Erratum `service-spec-mode-object`:
     /// - the doc says: `Mode` is `replicated` or `global`
@@ -467,6 +901,11 @@ pub struct ServiceSpec {
     /// How updates roll out over the tasks.
     #[serde(rename = "UpdateConfig", default, skip_serializing_if = "Option::is_none")]
     pub update_config: Option<ServiceUpdateConfig>,
+    /// How a rollback rolls out over the tasks (its `FailureAction` is `continue` or `pause`).
+    ///
+    /// Since API 1.28.
+    #[serde(rename = "RollbackConfig", default, skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<ServiceUpdateConfig>,
     /// Networks to attach the service's tasks to. Newer daemons take them in `TaskTemplate.Networks` and refuse to update a service whose networks are given here.
     ///
     /// Erratum `service-spec-networks-objects`:
@@ -479,7 +918,23 @@ pub struct ServiceSpec {
     pub endpoint_spec: Option<EndpointSpec>,
 }
 
-/// How an update of a service replaces its tasks.
+/// The task counts of a service (`GET /services?status=true`).
+///
+/// Since API 1.41.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    /// Tasks running now.
+    #[serde(rename = "RunningTasks", default, skip_serializing_if = "Option::is_none")]
+    pub running_tasks: Option<u64>,
+    /// Tasks that should run: the replicas, the eligible nodes of a global service, or the concurrency of a job.
+    #[serde(rename = "DesiredTasks", default, skip_serializing_if = "Option::is_none")]
+    pub desired_tasks: Option<u64>,
+    /// Tasks of a job that completed successfully.
+    #[serde(rename = "CompletedTasks", default, skip_serializing_if = "Option::is_none")]
+    pub completed_tasks: Option<u64>,
+}
+
+/// How an update (`UpdateConfig`) or a rollback (`RollbackConfig`) of a service replaces its tasks.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceUpdateConfig {
     /// Most tasks updated at once; 0 means all at once.
@@ -491,6 +946,131 @@ pub struct ServiceUpdateConfig {
     /// What to do when an updated task fails to start or stops during the update.
     #[serde(rename = "FailureAction", default, skip_serializing_if = "Option::is_none")]
     pub failure_action: Option<UpdateFailureAction>,
+    /// How long, in nanoseconds, each updated task is watched for failure.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Monitor", default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<i64>,
+    /// The share of updated tasks, 0 to 1, that may fail before `FailureAction` applies.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "MaxFailureRatio",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_failure_ratio: Option<f64>,
+    /// Whether a task's replacement starts before or after the old task stops.
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<UpdateOrder>,
+}
+
+/// The answer to a service update.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceUpdateResponse {
+    /// Warnings, e.g. that the image could not be pinned to a digest.
+    #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// The state of the update of a service.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceUpdateState {
+    /// `updating`: Tasks are being updated.
+    Updating,
+    /// `paused`: Stopped after a failure (`FailureAction` pause).
+    Paused,
+    /// `completed`: Every task was updated.
+    Completed,
+    /// `rollback_started`: Rolling back to the previous spec.
+    ///
+    /// Since API 1.28.
+    RollbackStarted,
+    /// `rollback_paused`: The rollback stopped after a failure.
+    ///
+    /// Since API 1.28.
+    RollbackPaused,
+    /// `rollback_completed`: The rollback is done.
+    ///
+    /// Since API 1.28.
+    RollbackCompleted,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ServiceUpdateState {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ServiceUpdateState::Updating => "updating",
+            ServiceUpdateState::Paused => "paused",
+            ServiceUpdateState::Completed => "completed",
+            ServiceUpdateState::RollbackStarted => "rollback_started",
+            ServiceUpdateState::RollbackPaused => "rollback_paused",
+            ServiceUpdateState::RollbackCompleted => "rollback_completed",
+            ServiceUpdateState::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ServiceUpdateState {
+    fn from(value: &str) -> Self {
+        match value {
+            "updating" => ServiceUpdateState::Updating,
+            "paused" => ServiceUpdateState::Paused,
+            "completed" => ServiceUpdateState::Completed,
+            "rollback_started" => ServiceUpdateState::RollbackStarted,
+            "rollback_paused" => ServiceUpdateState::RollbackPaused,
+            "rollback_completed" => ServiceUpdateState::RollbackCompleted,
+            other => ServiceUpdateState::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceUpdateState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ServiceUpdateState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceUpdateState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ServiceUpdateState::from(text.as_str()))
+    }
+}
+
+/// The progress of the last update or rollback of a service.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceUpdateStatus {
+    /// Where it stands.
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ServiceUpdateState>,
+    /// When it started, RFC 3339.
+    #[serde(rename = "StartedAt", default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When it ended, RFC 3339.
+    #[serde(rename = "CompletedAt", default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// A word on the state, e.g. why it paused.
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// The logging driver of the containers of a service.
@@ -504,15 +1084,65 @@ pub struct TaskLogDriver {
     pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// The container a task of `Runtime` `attachment` attaches to a swarm network.
+///
+/// Since API 1.38.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskNetworkAttachmentSpec {
+    /// ID of the container.
+    #[serde(rename = "ContainerID", default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+}
+
 /// Where the tasks of a service may run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskPlacement {
     /// Constraints on the nodes, e.g. `node.role == manager`.
+    ///
+    /// Changed in API 1.25: Constraints may name `node.platform.os` and `node.platform.arch`.
     #[serde(rename = "Constraints", default, skip_serializing_if = "Option::is_none")]
     pub constraints: Option<Vec<String>>,
+    /// How to spread the tasks over the nodes that fit, in order of importance.
+    ///
+    /// Since API 1.28.
+    #[serde(rename = "Preferences", default, skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<Vec<PlacementPreference>>,
+    /// Most tasks of the service on one node; 0 for no limit.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "MaxReplicas", default, skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<u64>,
+    /// The platforms the service's image runs on; the scheduler picks nodes of one of them.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "Platforms", default, skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<Vec<NodePlatform>>,
 }
 
-/// An amount of CPU and memory.
+/// The plugin a task installs on its node (`Runtime` `plugin`).
+///
+/// Since API 1.31.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskPluginSpec {
+    /// The local name of the plugin.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The reference to pull it from.
+    #[serde(rename = "Remote", default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// Install it disabled.
+    #[serde(rename = "Disabled", default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// The privileges granted to it.
+    #[serde(
+        rename = "PluginPrivilege",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub plugin_privilege: Option<Vec<PluginPrivilege>>,
+}
+
+/// An amount of resources: a limit (`Limits`) or a reservation (`Reservations`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskResourceObject {
     /// CPU, in billionths of a CPU.
@@ -521,6 +1151,20 @@ pub struct TaskResourceObject {
     /// Memory, in bytes.
     #[serde(rename = "MemoryBytes", default, skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<i64>,
+    /// User-defined resources to reserve (meaningful in `Reservations` only; a 20.10 daemon drops them from `Limits`).
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "GenericResources",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub generic_resources: Option<Vec<GenericResource>>,
+    /// Most processes a container may run, 0 for no limit (in `Limits` only).
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "Pids", default, skip_serializing_if = "Option::is_none")]
+    pub pids: Option<i64>,
 }
 
 /// Resource requirements of each container of a service.
@@ -551,12 +1195,26 @@ pub struct TaskRestartPolicy {
     pub window: Option<i64>,
 }
 
-/// What a task should be: the `TaskTemplate` of a service, and the `Spec` of a task.
+/// What a task should be: the `TaskTemplate` of a service, and the `Spec` of a task. `ContainerSpec`, `PluginSpec` and `NetworkAttachmentSpec` exclude one another; `Runtime` says which one applies.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskSpec {
+    /// The plugin each task installs, when `Runtime` is `plugin`.
+    ///
+    /// Since API 1.31.
+    #[serde(rename = "PluginSpec", default, skip_serializing_if = "Option::is_none")]
+    pub plugin_spec: Option<TaskPluginSpec>,
     /// The container each task runs.
     #[serde(rename = "ContainerSpec", default, skip_serializing_if = "Option::is_none")]
     pub container_spec: Option<ContainerSpec>,
+    /// The container a task attaches to a network, when `Runtime` is `attachment` (tasks of plain containers on attachable swarm networks).
+    ///
+    /// Since API 1.38.
+    #[serde(
+        rename = "NetworkAttachmentSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub network_attachment_spec: Option<TaskNetworkAttachmentSpec>,
     /// Resource limits and reservations of each container.
     #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<TaskResources>,
@@ -566,6 +1224,16 @@ pub struct TaskSpec {
     /// Where the tasks may run.
     #[serde(rename = "Placement", default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<TaskPlacement>,
+    /// A counter: raising it makes an update replace the tasks even when nothing else changed.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "ForceUpdate", default, skip_serializing_if = "Option::is_none")]
+    pub force_update: Option<u64>,
+    /// What the tasks run: `container` (the default), `plugin` or `attachment`.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
     /// Networks to attach the tasks to; newer daemons read them here rather than in the service's `Networks`.
     #[serde(rename = "Networks", default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<NetworkAttachmentConfig>>,
@@ -581,6 +1249,10 @@ pub enum UpdateFailureAction {
     Continue,
     /// `pause`: Pause the update.
     Pause,
+    /// `rollback`: Roll the service back to its previous spec (not for `RollbackConfig`).
+    ///
+    /// Since API 1.28.
+    Rollback,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -591,6 +1263,7 @@ impl UpdateFailureAction {
         match self {
             UpdateFailureAction::Continue => "continue",
             UpdateFailureAction::Pause => "pause",
+            UpdateFailureAction::Rollback => "rollback",
             UpdateFailureAction::Other(other) => other,
         }
     }
@@ -601,6 +1274,7 @@ impl From<&str> for UpdateFailureAction {
         match value {
             "continue" => UpdateFailureAction::Continue,
             "pause" => UpdateFailureAction::Pause,
+            "rollback" => UpdateFailureAction::Rollback,
             other => UpdateFailureAction::Other(other.to_string()),
         }
     }
@@ -624,5 +1298,60 @@ impl<'de> Deserialize<'de> for UpdateFailureAction {
     ) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(UpdateFailureAction::from(text.as_str()))
+    }
+}
+
+/// The order in which an update replaces a task.
+///
+/// Since API 1.29.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrder {
+    /// `stop-first`: Stop the old task, then start the new one (the default).
+    StopFirst,
+    /// `start-first`: Start the new task; the old one stops once it runs.
+    StartFirst,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl UpdateOrder {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateOrder::StopFirst => "stop-first",
+            UpdateOrder::StartFirst => "start-first",
+            UpdateOrder::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateOrder {
+    fn from(value: &str) -> Self {
+        match value {
+            "stop-first" => UpdateOrder::StopFirst,
+            "start-first" => UpdateOrder::StartFirst,
+            other => UpdateOrder::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for UpdateOrder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for UpdateOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(UpdateOrder::from(text.as_str()))
     }
 }

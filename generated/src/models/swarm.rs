@@ -51,13 +51,46 @@ pub struct Swarm {
     /// Its settings.
     #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<SwarmSpec>,
+    /// The root CA certificate of the swarm and the issuer of its nodes' certificates.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "TLSInfo", default, skip_serializing_if = "Option::is_none")]
+    pub tls_info: Option<TlsInfo>,
+    /// Whether the swarm is rotating to a new root CA.
+    ///
+    /// Since API 1.30.
+    #[serde(
+        rename = "RootRotationInProgress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub root_rotation_in_progress: Option<bool>,
+    /// The subnets, in CIDR form, that global-scope networks take their subnets from.
+    ///
+    /// Since API 1.39.
+    #[serde(
+        rename = "DefaultAddrPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_addr_pool: Option<Vec<String>>,
+    /// The prefix length of each subnet taken from `DefaultAddrPool`.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "SubnetSize", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_size: Option<u32>,
+    /// The UDP port of the data path (VXLAN) traffic; 4789 by default.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "DataPathPort", default, skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<u32>,
     /// The tokens other nodes join with.
     #[serde(rename = "JoinTokens", default, skip_serializing_if = "Option::is_none")]
     pub join_tokens: Option<JoinTokens>,
 }
 
 /// Certificate authority settings of a swarm.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SwarmCaConfig {
     /// Validity of node certificates, in nanoseconds.
     #[serde(rename = "NodeCertExpiry", default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +98,33 @@ pub struct SwarmCaConfig {
     /// External CAs that certificate signing requests are forwarded to (the doc's prose says `ExternalCA`).
     #[serde(rename = "ExternalCAs", default, skip_serializing_if = "Option::is_none")]
     pub external_cas: Option<Vec<SwarmExternalCa>>,
+    /// The CA certificate, PEM, the swarm should sign its nodes' certificates with.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "SigningCACert", default, skip_serializing_if = "Option::is_none")]
+    pub signing_ca_cert: Option<String>,
+    /// The key, PEM, of `SigningCACert`; left out when an external CA signs.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "SigningCAKey", default, skip_serializing_if = "Option::is_none")]
+    pub signing_ca_key: Option<String>,
+    /// Raising this counter makes the swarm generate a new CA certificate and key when none is given, and rotate to it.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "ForceRotate", default, skip_serializing_if = "Option::is_none")]
+    pub force_rotate: Option<u64>,
+}
+
+impl std::fmt::Debug for SwarmCaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwarmCaConfig")
+            .field("node_cert_expiry", &self.node_cert_expiry)
+            .field("external_cas", &self.external_cas)
+            .field("signing_ca_cert", &self.signing_ca_cert)
+            .field("signing_ca_key", &self.signing_ca_key.as_ref().map(|_| "<redacted>"))
+            .field("force_rotate", &self.force_rotate)
+            .finish()
+    }
 }
 
 /// Task dispatcher settings of a swarm.
@@ -79,6 +139,20 @@ pub struct SwarmDispatcher {
     pub heartbeat_period: Option<i64>,
 }
 
+/// Encryption of a swarm's data at rest.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SwarmEncryptionConfig {
+    /// Encrypt the managers' raft data with a key the swarm does not keep: a restarted manager stays locked until `swarm_unlock` hands it the key.
+    #[serde(
+        rename = "AutoLockManagers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_lock_managers: Option<bool>,
+}
+
 /// An external certificate authority.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SwarmExternalCa {
@@ -91,6 +165,11 @@ pub struct SwarmExternalCa {
     /// Options specific to the protocol.
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<std::collections::BTreeMap<String, String>>,
+    /// The root CA certificate, PEM, this CA issues certificates under; the swarm's current root when absent.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "CACert", default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
 }
 
 /// The protocol of an external CA.
@@ -151,6 +230,25 @@ pub struct SwarmInitBody {
     /// Address other nodes reach this one at: `ip:port` or `interface:port`; the port defaults to the listen port; detected when left out and possible.
     #[serde(rename = "AdvertiseAddr", default, skip_serializing_if = "Option::is_none")]
     pub advertise_addr: Option<String>,
+    /// Address or interface for data path (VXLAN) traffic, to keep it apart from management traffic; `AdvertiseAddr` when absent.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "DataPathAddr", default, skip_serializing_if = "Option::is_none")]
+    pub data_path_addr: Option<String>,
+    /// UDP port of the data path traffic, 1024 to 49151; 4789 when absent or 0.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "DataPathPort", default, skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<u32>,
+    /// Subnets, in CIDR form, that global-scope networks take their subnets from; `10.0.0.0/8` when absent.
+    ///
+    /// Since API 1.39.
+    #[serde(
+        rename = "DefaultAddrPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_addr_pool: Option<Vec<String>>,
     /// Create a new swarm even if this node was in one.
     #[serde(
         rename = "ForceNewCluster",
@@ -158,6 +256,11 @@ pub struct SwarmInitBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub force_new_cluster: Option<bool>,
+    /// Prefix length of each subnet taken from `DefaultAddrPool`, at most 29; 24 when absent.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "SubnetSize", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_size: Option<u32>,
     /// Settings of the new swarm.
     #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<SwarmSpec>,
@@ -172,6 +275,11 @@ pub struct SwarmJoinBody {
     /// Address other nodes reach this one at: `ip:port` or `interface:port`; the port defaults to the listen port; detected when left out and possible.
     #[serde(rename = "AdvertiseAddr", default, skip_serializing_if = "Option::is_none")]
     pub advertise_addr: Option<String>,
+    /// Address or interface for data path (VXLAN) traffic, to keep it apart from management traffic; `AdvertiseAddr` when absent.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "DataPathAddr", default, skip_serializing_if = "Option::is_none")]
+    pub data_path_addr: Option<String>,
     /// Addresses of managers already in the swarm (the doc's prose says `RemoteAddr`).
     #[serde(rename = "RemoteAddrs")]
     pub remote_addrs: Vec<String>,
@@ -185,6 +293,7 @@ impl std::fmt::Debug for SwarmJoinBody {
         f.debug_struct("SwarmJoinBody")
             .field("listen_addr", &self.listen_addr)
             .field("advertise_addr", &self.advertise_addr)
+            .field("data_path_addr", &self.data_path_addr)
             .field("remote_addrs", &self.remote_addrs)
             .field("join_token", &"<redacted>")
             .finish()
@@ -270,6 +379,15 @@ pub struct SwarmSpec {
     /// Defaults of new tasks.
     #[serde(rename = "TaskDefaults", default, skip_serializing_if = "Option::is_none")]
     pub task_defaults: Option<SwarmTaskDefaults>,
+    /// Encryption of the swarm's data at rest.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "EncryptionConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_config: Option<SwarmEncryptionConfig>,
 }
 
 /// Defaults of the tasks of a swarm.
@@ -278,4 +396,62 @@ pub struct SwarmTaskDefaults {
     /// The log driver of new tasks.
     #[serde(rename = "LogDriver", default, skip_serializing_if = "Option::is_none")]
     pub log_driver: Option<SwarmLogDriver>,
+}
+
+/// The key to unlock a manager with.
+///
+/// Since API 1.25.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SwarmUnlockBody {
+    /// The swarm's unlock key, `SWMKEY-1-...`.
+    #[serde(rename = "UnlockKey")]
+    pub unlock_key: String,
+}
+
+impl std::fmt::Debug for SwarmUnlockBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwarmUnlockBody").field("unlock_key", &"<redacted>").finish()
+    }
+}
+
+/// The key that unlocks the managers of an auto-locked swarm.
+///
+/// Since API 1.25.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SwarmUnlockKey {
+    /// The key, `SWMKEY-1-...`; empty when the swarm is not auto-locked.
+    #[serde(rename = "UnlockKey", default, skip_serializing_if = "Option::is_none")]
+    pub unlock_key: Option<String>,
+}
+
+impl std::fmt::Debug for SwarmUnlockKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwarmUnlockKey")
+            .field("unlock_key", &self.unlock_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The trust of a swarm: its root CA certificate and the issuer of its nodes' TLS certificates.
+///
+/// Since API 1.30.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TlsInfo {
+    /// The root CA certificate(s), PEM.
+    #[serde(rename = "TrustRoot", default, skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
+    /// The issuer's subject, raw bytes in URL-safe base64.
+    #[serde(
+        rename = "CertIssuerSubject",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cert_issuer_subject: Option<String>,
+    /// The issuer's public key, raw bytes in URL-safe base64.
+    #[serde(
+        rename = "CertIssuerPublicKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cert_issuer_public_key: Option<String>,
 }

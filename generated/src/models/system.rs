@@ -4,6 +4,9 @@
 //! Daemon-wide calls: registry login, system information, version, ping and events.
 
 use serde::{Deserialize, Serialize};
+use super::{
+    BuildCache, ContainerSummary, GenericResource, ImageSummary, Isolation, Swarm, Volume,
+};
 
 /// Registry credentials: the body of `POST /auth`, and, base64url-encoded
 /// JSON, the `X-Registry-Auth` header of pulls and pushes. Either a user
@@ -21,6 +24,8 @@ pub struct AuthConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// E-mail address.
+    ///
+    /// Deprecated since API 1.23: Registries no longer use it; the swagger marks it deprecated since Docker 1.11.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The registry's host (domain or IP), without the protocol.
@@ -74,13 +79,29 @@ impl std::fmt::Debug for AuthResponse {
     }
 }
 
+/// The version of one component of the engine.
+///
+/// Since API 1.35.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ComponentVersion {
+    /// Its name, e.g. `Engine`, `containerd`, `runc`.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Its version.
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// More about it, free-form (the engine's API versions, Go version, commit...), for display only.
+    #[serde(rename = "Details", default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// The object an event is about.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventActor {
-    /// Its ID (or, for images, its name).
+    /// Its ID (or, for images, its name); empty for `prune` events.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Details, e.g. name, image, labels, exit code or the TTY size.
+    /// Details, e.g. name, image, labels, exit code, the TTY size, or the bytes a prune freed (`reclaimed`).
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -88,9 +109,19 @@ pub struct EventActor {
 /// Filters of `GET /events`; an event passes when it matches every filter given.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventFilters {
+    /// Events of these configs (names or IDs).
+    ///
+    /// Since API 1.33.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Vec<String>>,
     /// Events of these containers (names or IDs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<Vec<String>>,
+    /// Events of these daemons (names or IDs).
+    ///
+    /// Since API 1.24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon: Option<Vec<String>>,
     /// Only these actions, e.g. `start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Vec<String>>,
@@ -102,7 +133,37 @@ pub struct EventFilters {
     /// Since API 1.21.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Vec<String>>,
-    /// Only these object types: `container`, `image`, `volume`, `network` or `daemon`.
+    /// Events of these networks (names or IDs).
+    ///
+    /// Since API 1.22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Vec<String>>,
+    /// Events of these swarm nodes (IDs).
+    ///
+    /// Since API 1.33.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<Vec<String>>,
+    /// Events of these plugins (names or IDs).
+    ///
+    /// Since API 1.27.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<Vec<String>>,
+    /// `local` or `swarm` events.
+    ///
+    /// Since API 1.30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
+    /// Events of these secrets (names or IDs).
+    ///
+    /// Since API 1.33.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Vec<String>>,
+    /// Events of these services (names or IDs).
+    ///
+    /// Since API 1.33.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Vec<String>>,
+    /// Only these object types: `container`, `image`, `volume`, `network`, `daemon`, `plugin`, `node`, `service`, `secret`, `config` (and `builder`).
     ///
     /// Since API 1.22.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,16 +173,6 @@ pub struct EventFilters {
     /// Since API 1.22.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<Vec<String>>,
-    /// Events of these networks (names or IDs).
-    ///
-    /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<Vec<String>>,
-    /// Events of these daemons (names or IDs).
-    ///
-    /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daemon: Option<Vec<String>>,
 }
 
 /// One event of the stream. `Type`, `Action` and `Actor` describe any
@@ -143,7 +194,7 @@ pub struct EventMessage {
     /// Since API 1.22.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventType>,
-    /// What happened, e.g. `start`, `die`, `pull`, `connect`.
+    /// What happened, e.g. `start`, `die`, `pull`, `connect`, `prune`.
     ///
     /// Since API 1.22.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
@@ -153,6 +204,11 @@ pub struct EventMessage {
     /// Since API 1.22.
     #[serde(rename = "Actor", default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<EventActor>,
+    /// `local` for events of this daemon, `swarm` for events of the swarm.
+    ///
+    /// Since API 1.30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// When it happened, in Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<i64>,
@@ -178,6 +234,30 @@ pub enum EventType {
     ///
     /// Since API 1.24.
     Daemon,
+    /// `plugin`: A managed plugin.
+    ///
+    /// Since API 1.27.
+    Plugin,
+    /// `service`: A swarm service.
+    ///
+    /// Since API 1.30.
+    Service,
+    /// `node`: A swarm node.
+    ///
+    /// Since API 1.30.
+    Node,
+    /// `secret`: A swarm secret.
+    ///
+    /// Since API 1.30.
+    Secret,
+    /// `config`: A swarm config.
+    ///
+    /// Since API 1.31.
+    Config,
+    /// `builder`: The builder (its `prune` events).
+    ///
+    /// Since API 1.41.
+    Builder,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -191,6 +271,12 @@ impl EventType {
             EventType::Volume => "volume",
             EventType::Network => "network",
             EventType::Daemon => "daemon",
+            EventType::Plugin => "plugin",
+            EventType::Service => "service",
+            EventType::Node => "node",
+            EventType::Secret => "secret",
+            EventType::Config => "config",
+            EventType::Builder => "builder",
             EventType::Other(other) => other,
         }
     }
@@ -204,6 +290,12 @@ impl From<&str> for EventType {
             "volume" => EventType::Volume,
             "network" => EventType::Network,
             "daemon" => EventType::Daemon,
+            "plugin" => EventType::Plugin,
+            "service" => EventType::Service,
+            "node" => EventType::Node,
+            "secret" => EventType::Secret,
+            "config" => EventType::Config,
+            "builder" => EventType::Builder,
             other => EventType::Other(other.to_string()),
         }
     }
@@ -228,6 +320,161 @@ impl<'de> Deserialize<'de> for EventType {
         let text = String::deserialize(deserializer)?;
         Ok(EventType::from(text.as_str()))
     }
+}
+
+/// Whether a node is in a swarm.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LocalNodeState {
+    /// ``: Not reported.
+    Unknown,
+    /// `inactive`: Not in a swarm.
+    Inactive,
+    /// `pending`: Joining a swarm.
+    Pending,
+    /// `active`: In a swarm.
+    Active,
+    /// `error`: In a failed state; `Error` says why.
+    Error,
+    /// `locked`: A manager of an auto-locked swarm waiting for its unlock key.
+    Locked,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl LocalNodeState {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LocalNodeState::Unknown => "",
+            LocalNodeState::Inactive => "inactive",
+            LocalNodeState::Pending => "pending",
+            LocalNodeState::Active => "active",
+            LocalNodeState::Error => "error",
+            LocalNodeState::Locked => "locked",
+            LocalNodeState::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for LocalNodeState {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => LocalNodeState::Unknown,
+            "inactive" => LocalNodeState::Inactive,
+            "pending" => LocalNodeState::Pending,
+            "active" => LocalNodeState::Active,
+            "error" => LocalNodeState::Error,
+            "locked" => LocalNodeState::Locked,
+            other => LocalNodeState::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for LocalNodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LocalNodeState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LocalNodeState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(LocalNodeState::from(text.as_str()))
+    }
+}
+
+/// A manager of the swarm.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PeerNode {
+    /// Its node ID.
+    #[serde(rename = "NodeID", default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Its address and port, e.g. `10.0.0.158:2377`.
+    #[serde(rename = "Addr", default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+}
+
+/// The node's place in a swarm, as `GET /info` reports it.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SwarmInfo {
+    /// The node's ID in the swarm; empty outside one.
+    #[serde(rename = "NodeID", default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// The address other nodes reach this one at; empty outside a swarm.
+    #[serde(rename = "NodeAddr", default, skip_serializing_if = "Option::is_none")]
+    pub node_addr: Option<String>,
+    /// Whether the node is in a swarm.
+    #[serde(rename = "LocalNodeState", default, skip_serializing_if = "Option::is_none")]
+    pub local_node_state: Option<LocalNodeState>,
+    /// Whether the node is a manager.
+    #[serde(
+        rename = "ControlAvailable",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub control_available: Option<bool>,
+    /// What went wrong, when the state is `error`.
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The swarm's managers; `null` outside a swarm.
+    #[serde(rename = "RemoteManagers", default, skip_serializing_if = "Option::is_none")]
+    pub remote_managers: Option<Vec<PeerNode>>,
+    /// Number of nodes in the swarm (managers only).
+    #[serde(rename = "Nodes", default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<i64>,
+    /// Number of managers in the swarm (managers only).
+    #[serde(rename = "Managers", default, skip_serializing_if = "Option::is_none")]
+    pub managers: Option<i64>,
+    /// The swarm itself, on managers only; it never carries the join tokens here.
+    #[serde(rename = "Cluster", default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Swarm>,
+}
+
+/// The disk usage of the daemon's objects, as `GET /system/df` reports it.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemDataUsageResponse {
+    /// Disk space taken by all image layers, counted once, in bytes.
+    #[serde(rename = "LayersSize", default, skip_serializing_if = "Option::is_none")]
+    pub layers_size: Option<i64>,
+    /// The images, with the number of containers using each (`Containers`) and their shared size.
+    #[serde(rename = "Images", default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<ImageSummary>>,
+    /// The containers, with their sizes (`SizeRw`, `SizeRootFs`).
+    #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<ContainerSummary>>,
+    /// The volumes, each with its size and reference count (`UsageData`).
+    #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
+    /// The records of BuildKit's build cache; `null` when there are none.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "BuildCache", default, skip_serializing_if = "Option::is_none")]
+    pub build_cache: Option<Vec<BuildCache>>,
+    /// Disk space taken by the build cache, in bytes.
+    ///
+    /// Since API 1.39.
+    ///
+    /// Erratum `system-df-builder-size`:
+    /// - the doc says: The swagger's answer of `GET /system/df` has `LayersSize`, `Images`, `Containers`, `Volumes` and `BuildCache` only.
+    /// - the daemon: dockerd 20.10 also sends `BuilderSize`, the total size of the build cache in bytes.
+    #[serde(rename = "BuilderSize", default, skip_serializing_if = "Option::is_none")]
+    pub builder_size: Option<i64>,
 }
 
 /// One registry the daemon knows.
@@ -257,14 +504,28 @@ pub struct SystemInfo {
     pub architecture: Option<String>,
     /// The key-value store used for multi-host networking, e.g. `etcd://localhost:2379`.
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
     #[serde(rename = "ClusterStore", default, skip_serializing_if = "Option::is_none")]
     pub cluster_store: Option<String>,
-    /// The cgroup driver in use: `cgroupfs` or `systemd`.
+    /// The address this daemon advertises to the key-value store's cluster, `ip:port` or `interface:port`.
     ///
-    /// Since API 1.23.
+    /// Since API 1.25. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
+    #[serde(
+        rename = "ClusterAdvertise",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cluster_advertise: Option<String>,
+    /// The cgroup driver in use: `cgroupfs`, `systemd`, or `none` (rootless, without cgroups).
+    ///
+    /// Since API 1.23. Changed in API 1.40: `none` when the daemon runs rootless without cgroups (unversioned).
     #[serde(rename = "CgroupDriver", default, skip_serializing_if = "Option::is_none")]
     pub cgroup_driver: Option<String>,
+    /// The cgroup version of the host, `1` or `2`.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "CgroupVersion", default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_version: Option<String>,
     /// Number of containers.
     #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
     pub containers: Option<i64>,
@@ -295,6 +556,15 @@ pub struct SystemInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub containers_paused: Option<i64>,
+    /// The containerd the daemon runs with: its commit and the one the daemon was built for.
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "ContainerdCommit",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub containerd_commit: Option<SystemInfoCommit>,
     /// Whether the kernel supports the CFS CPU period.
     ///
     /// Since API 1.19.
@@ -315,18 +585,54 @@ pub struct SystemInfo {
     /// Since API 1.21.
     #[serde(rename = "CPUSet", default, skip_serializing_if = "Option::is_none")]
     pub cpu_set: Option<bool>,
+    /// Whether bridged traffic passes through iptables (`bridge-nf-call-iptables`).
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "BridgeNfIptables",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bridge_nf_iptables: Option<bool>,
+    /// Whether bridged traffic passes through ip6tables (`bridge-nf-call-ip6tables`).
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "BridgeNfIp6tables",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bridge_nf_ip6tables: Option<bool>,
     /// Whether the daemon runs in debug mode.
     ///
     /// Since API 1.19.
     #[serde(rename = "Debug", default, skip_serializing_if = "Option::is_none")]
     pub debug: Option<bool>,
+    /// The pools local networks take their subnets from, as set with `default-address-pools` (daemon.json) or `--default-address-pool`; absent when not configured.
+    ///
+    /// Since API 1.41.
+    #[serde(
+        rename = "DefaultAddressPools",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_address_pools: Option<Vec<SystemInfoAddressPool>>,
+    /// The runtime containers get when they name none, e.g. `runc`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "DefaultRuntime", default, skip_serializing_if = "Option::is_none")]
+    pub default_runtime: Option<String>,
     /// The daemon's root directory, e.g. `/var/lib/docker`.
     #[serde(rename = "DockerRootDir", default, skip_serializing_if = "Option::is_none")]
     pub docker_root_dir: Option<String>,
     /// The storage driver, e.g. `btrfs`.
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
-    /// Details of the storage driver, as name/value pairs.
+    /// Details of the storage driver, as name/value pairs; `null` when the driver has none.
+    ///
+    /// Erratum `system-info-driver-status-null`:
+    /// - the doc says: The v1.24 doc's example and the swagger show `DriverStatus` as a list of pairs.
+    /// - the daemon: A driver with nothing to report (vfs, say) gets `"DriverStatus": null`.
     #[serde(rename = "DriverStatus", default, skip_serializing_if = "Option::is_none")]
     pub driver_status: Option<Vec<Vec<String>>>,
     /// Whether the daemon is an experimental build.
@@ -338,6 +644,15 @@ pub struct SystemInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub experimental_build: Option<bool>,
+    /// User-defined resources the node advertises to a swarm (GPUs, say).
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "GenericResources",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub generic_resources: Option<Vec<GenericResource>>,
     /// The `HTTP_PROXY` the daemon uses.
     ///
     /// Since API 1.18.
@@ -366,23 +681,57 @@ pub struct SystemInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub index_server_address: Option<String>,
-    /// Path of the daemon's init binary.
-    #[serde(rename = "InitPath", default, skip_serializing_if = "Option::is_none")]
-    pub init_path: Option<String>,
-    /// SHA-1 of the init binary; may be empty.
-    #[serde(rename = "InitSha1", default, skip_serializing_if = "Option::is_none")]
-    pub init_sha1: Option<String>,
+    /// The name of the init binary containers get with `Init` (`docker-init`).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "InitBinary", default, skip_serializing_if = "Option::is_none")]
+    pub init_binary: Option<String>,
+    /// The init binary: its commit and the one the daemon was built for.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "InitCommit", default, skip_serializing_if = "Option::is_none")]
+    pub init_commit: Option<SystemInfoCommit>,
+    /// The default isolation of containers (Windows); empty on Linux.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Isolation", default, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<Isolation>,
     /// Whether kernel memory limits are supported.
     ///
-    /// Since API 1.23.
+    /// Since API 1.23. Deprecated since API 1.41: Kernel memory limits are deprecated in the kernel and in containers' `KernelMemory`.
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<bool>,
+    /// Whether kernel TCP buffer memory limits are supported.
+    ///
+    /// Since API 1.40.
+    #[serde(
+        rename = "KernelMemoryTCP",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kernel_memory_tcp: Option<bool>,
     /// The host's kernel version.
+    ///
+    /// Changed in API 1.39: Empty, rather than `&lt;unknown&gt;`, when the daemon cannot tell.
     #[serde(rename = "KernelVersion", default, skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// The daemon's labels, as `key=value` strings.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
+    /// Whether containers keep running while the daemon is down (live restore).
+    ///
+    /// Since API 1.25.
+    #[serde(
+        rename = "LiveRestoreEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub live_restore_enabled: Option<bool>,
+    /// The default logging driver of containers, e.g. `json-file`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "LoggingDriver", default, skip_serializing_if = "Option::is_none")]
+    pub logging_driver: Option<String>,
     /// Total memory of the host in bytes.
     #[serde(rename = "MemTotal", default, skip_serializing_if = "Option::is_none")]
     pub mem_total: Option<i64>,
@@ -425,24 +774,51 @@ pub struct SystemInfo {
     /// Since API 1.22.
     #[serde(rename = "OSType", default, skip_serializing_if = "Option::is_none")]
     pub os_type: Option<String>,
+    /// The version of the host's operating system, e.g. `12` for Debian 12 (unversioned: daemons with the change send it at every version).
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "OSVersion", default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
     /// The host's operating system, e.g. `Boot2Docker`.
+    ///
+    /// Changed in API 1.39: Empty, rather than `&lt;unknown&gt;`, when the daemon cannot tell.
     #[serde(
         rename = "OperatingSystem",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub operating_system: Option<String>,
+    /// Whether the kernel supports PID limits.
+    ///
+    /// Since API 1.40.
+    #[serde(rename = "PidsLimit", default, skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<bool>,
     /// The plugins available per kind.
     ///
     /// Since API 1.22.
     #[serde(rename = "Plugins", default, skip_serializing_if = "Option::is_none")]
     pub plugins: Option<SystemInfoPlugins>,
+    /// The product license applied to the daemon, when there is one (commercial editions).
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "ProductLicense", default, skip_serializing_if = "Option::is_none")]
+    pub product_license: Option<String>,
     /// The daemon's registry configuration.
     #[serde(rename = "RegistryConfig", default, skip_serializing_if = "Option::is_none")]
     pub registry_config: Option<SystemRegistryConfig>,
-    /// The security features supported: `apparmor`, `seccomp`, `selinux`.
+    /// The runc the daemon runs containers with: its commit and the one the daemon was built for.
     ///
-    /// Since API 1.24.
+    /// Since API 1.25.
+    #[serde(rename = "RuncCommit", default, skip_serializing_if = "Option::is_none")]
+    pub runc_commit: Option<SystemInfoCommit>,
+    /// The OCI runtimes containers may use, by name (`runc` and any the daemon was configured with).
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Runtimes", default, skip_serializing_if = "Option::is_none")]
+    pub runtimes: Option<std::collections::BTreeMap<String, SystemInfoRuntime>>,
+    /// The security features in use: `apparmor`, `seccomp`, `selinux`, `userns`, `rootless`; from API 1.25 as `name=...` entries with their settings, e.g. `name=seccomp,profile=default`.
+    ///
+    /// Since API 1.24. Changed in API 1.25: Entries are `name=&lt;feature&gt;` followed by the feature's settings (`name=seccomp,profile=default`), and `name=userns` appears when user namespaces are on. Changed in API 1.40: `name=rootless` appears when the daemon runs rootless (unversioned).
     #[serde(
         rename = "SecurityOptions",
         default,
@@ -459,9 +835,14 @@ pub struct SystemInfo {
     /// Since API 1.19.
     #[serde(rename = "SwapLimit", default, skip_serializing_if = "Option::is_none")]
     pub swap_limit: Option<bool>,
+    /// The node's place in a swarm: its state and, on managers, the swarm itself.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Swarm", default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<SwarmInfo>,
     /// Extra status of applications built on the engine, as name/value pairs.
     ///
-    /// Since API 1.22.
+    /// Since API 1.22. Changed in API 1.41: Left out when empty (unversioned: daemons with the change leave it out at every version).
     #[serde(rename = "SystemStatus", default, skip_serializing_if = "Option::is_none")]
     pub system_status: Option<Vec<Vec<String>>>,
     /// The host's current time, RFC 3339 with nanoseconds.
@@ -469,6 +850,37 @@ pub struct SystemInfo {
     /// Since API 1.18.
     #[serde(rename = "SystemTime", default, skip_serializing_if = "Option::is_none")]
     pub system_time: Option<String>,
+    /// Warnings about the daemon's configuration or missing kernel features, for people to read; `null` when there are none.
+    ///
+    /// Since API 1.39.
+    #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// A pool that local networks take their subnets from.
+///
+/// Since API 1.41.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemInfoAddressPool {
+    /// The pool, in CIDR form, e.g. `10.10.0.0/16`.
+    #[serde(rename = "Base", default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// The prefix length of each subnet taken from it, e.g. `24`.
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+/// The commit a helper binary (containerd, runc, init) was built from, and the one the daemon expects.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemInfoCommit {
+    /// The binary's commit (or version string).
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The commit the daemon was built to run with.
+    #[serde(rename = "Expected", default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }
 
 /// The names of the plugins available, per plugin kind.
@@ -483,11 +895,47 @@ pub struct SystemInfoPlugins {
     /// Authorization plugins.
     #[serde(rename = "Authorization", default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Vec<String>>,
+    /// Logging drivers, plugins included, e.g. `json-file`, `syslog`.
+    ///
+    /// Since API 1.30.
+    #[serde(rename = "Log", default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<Vec<String>>,
+}
+
+/// An OCI runtime the daemon can run containers with.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemInfoRuntime {
+    /// The runtime's binary, a name looked up in `PATH` or a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Arguments passed to the runtime on every call.
+    #[serde(rename = "runtimeArgs", default, skip_serializing_if = "Option::is_none")]
+    pub runtime_args: Option<Vec<String>>,
 }
 
 /// How the daemon reaches registries.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemRegistryConfig {
+    /// Subnets, in CIDR notation, of registries that nondistributable (foreign) layers may be pushed to.
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "AllowNondistributableArtifactsCIDRs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_nondistributable_artifacts_cidrs: Option<Vec<String>>,
+    /// Registries, `host\[:port\]`, that nondistributable (foreign) layers may be pushed to.
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "AllowNondistributableArtifactsHostnames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_nondistributable_artifacts_hostnames: Option<Vec<String>>,
     /// The known registries, by name (e.g. `docker.io`).
     #[serde(rename = "IndexConfigs", default, skip_serializing_if = "Option::is_none")]
     pub index_configs: Option<std::collections::BTreeMap<String, SystemIndexInfo>>,
@@ -498,11 +946,26 @@ pub struct SystemRegistryConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub insecure_registry_cidrs: Option<Vec<String>>,
+    /// Mirrors of Docker Hub the daemon tries first.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "Mirrors", default, skip_serializing_if = "Option::is_none")]
+    pub mirrors: Option<Vec<String>>,
 }
 
 /// Versions of the engine and of what it was built with.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemVersion {
+    /// The product the engine is part of.
+    ///
+    /// Since API 1.35.
+    #[serde(rename = "Platform", default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<SystemVersionPlatform>,
+    /// The versions of the engine (`Engine`, with the top-level fields in `Details`) and of the programs it runs with (containerd, runc, docker-init); preferred over the top-level fields.
+    ///
+    /// Since API 1.35.
+    #[serde(rename = "Components", default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<ComponentVersion>>,
     /// The engine's version, e.g. `1.12.0`.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -511,7 +974,7 @@ pub struct SystemVersion {
     /// Since API 1.18.
     #[serde(rename = "Os", default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
-    /// The host's kernel version.
+    /// The host's kernel version; left out when empty.
     ///
     /// Since API 1.18.
     #[serde(rename = "KernelVersion", default, skip_serializing_if = "Option::is_none")]
@@ -530,14 +993,31 @@ pub struct SystemVersion {
     /// The highest API version it speaks, e.g. `1.24`.
     #[serde(rename = "ApiVersion", default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// The oldest API version it speaks, e.g. `1.12`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "MinAPIVersion", default, skip_serializing_if = "Option::is_none")]
+    pub min_api_version: Option<String>,
     /// When it was built; RFC 3339 with nanoseconds from API 1.22 on, another format before.
     ///
     /// Changed in API 1.22: Sent in RFC 3339 format with nanoseconds, like the API's other times.
     #[serde(rename = "BuildTime", default, skip_serializing_if = "Option::is_none")]
     pub build_time: Option<String>,
-    /// Whether experimental features are enabled.
+    /// Whether experimental features are enabled; left out when they are not.
     ///
     /// Since API 1.20.
     #[serde(rename = "Experimental", default, skip_serializing_if = "Option::is_none")]
     pub experimental: Option<bool>,
+}
+
+/// The product an engine is part of.
+///
+/// Since API 1.35.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemVersionPlatform {
+    /// Its name, e.g. `Docker Engine - Community`; may be empty.
+    ///
+    /// Since API 1.35.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! Swarm tasks, the units of work scheduled on nodes.
 
 use serde::{Deserialize, Serialize};
-use super::{ObjectVersion, TaskSpec};
+use super::{GenericResource, ObjectVersion, TaskSpec};
 
 /// A network a task is attached to, and its addresses there.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -139,12 +139,26 @@ pub struct Task {
     /// ID of the node it is assigned to.
     #[serde(rename = "NodeID", default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
+    /// The user-defined resources of its node assigned to it.
+    ///
+    /// Since API 1.32.
+    #[serde(
+        rename = "AssignedGenericResources",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assigned_generic_resources: Option<Vec<GenericResource>>,
     /// Where it stands.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
     /// The state the swarm is driving it to.
     #[serde(rename = "DesiredState", default, skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<TaskState>,
+    /// The run of its job-mode service it belongs to (the service's `JobStatus.JobIteration`); absent for other modes.
+    ///
+    /// Since API 1.41.
+    #[serde(rename = "JobIteration", default, skip_serializing_if = "Option::is_none")]
+    pub job_iteration: Option<ObjectVersion>,
     /// Its networks and its addresses on them.
     #[serde(
         rename = "NetworksAttachments",
@@ -220,6 +234,14 @@ pub enum TaskState {
     Failed,
     /// `rejected`: The node refused it.
     Rejected,
+    /// `remove`: To be removed (its service was, or it was scaled away).
+    ///
+    /// Since API 1.37.
+    Remove,
+    /// `orphaned`: Its node has been down too long; the swarm gave up on it.
+    ///
+    /// Since API 1.37.
+    Orphaned,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -241,6 +263,8 @@ impl TaskState {
             TaskState::Shutdown => "shutdown",
             TaskState::Failed => "failed",
             TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
             TaskState::Other(other) => other,
         }
     }
@@ -262,6 +286,8 @@ impl From<&str> for TaskState {
             "shutdown" => TaskState::Shutdown,
             "failed" => TaskState::Failed,
             "rejected" => TaskState::Rejected,
+            "remove" => TaskState::Remove,
+            "orphaned" => TaskState::Orphaned,
             other => TaskState::Other(other.to_string()),
         }
     }

@@ -17,6 +17,11 @@ pub struct Volume {
     /// Where it is mounted on the host.
     #[serde(rename = "Mountpoint", default, skip_serializing_if = "Option::is_none")]
     pub mountpoint: Option<String>,
+    /// When it was created, RFC 3339; left out when unknown. For a `global` volume, the creation of this node's instance.
+    ///
+    /// Since API 1.31.
+    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     /// Low-level details from the driver, when it gives any.
     ///
     /// Since API 1.24.
@@ -32,12 +37,16 @@ pub struct Volume {
     /// Since API 1.24.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    /// Creation time, RFC 3339 (sent by newer daemons).
-    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Driver options it was created with (sent by newer daemons).
+    /// The driver options it was created with.
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<std::collections::BTreeMap<String, String>>,
+    /// Its disk usage; only in the answer of `GET /system/df`.
+    ///
+    /// Since API 1.25.
+    #[serde(rename = "UsageData", default, skip_serializing_if = "Option::is_none")]
+    pub usage_data: Option<VolumeUsageData>,
 }
 
 /// A volume to create.
@@ -75,6 +84,15 @@ pub struct VolumeListFilters {
     /// Since API 1.23.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<Vec<String>>,
+    /// Volumes with these labels: `key` or `key=value`.
+    ///
+    /// Since API 1.27.
+    ///
+    /// Erratum `volume-list-label-filter-syntax`:
+    /// - the doc says: The swagger writes a label filter with a value as `label=&lt;key&gt;:&lt;value&gt;`.
+    /// - the daemon: dockerd splits the filter at `=`: `key=value` matches, `key:value` matches nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
 }
 
 /// The answer to a volume list.
@@ -88,4 +106,47 @@ pub struct VolumeListResponse {
     /// Since API 1.22.
     #[serde(rename = "Warnings", default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
+}
+
+/// Filters of `POST /volumes/prune`; a volume goes when it matches every filter given.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VolumePruneFilters {
+    /// Volumes with these labels: `key` or `key=value`.
+    ///
+    /// Since API 1.29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    /// Volumes without these labels: `key` or `key=value`.
+    ///
+    /// Since API 1.29.
+    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    pub label_not: Option<Vec<String>>,
+}
+
+/// What a volume prune removed.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VolumePruneResponse {
+    /// Names of the removed volumes (dockerd 20.10 answers an empty list when none went).
+    #[serde(rename = "VolumesDeleted", default, skip_serializing_if = "Option::is_none")]
+    pub volumes_deleted: Option<Vec<String>>,
+    /// Disk space freed in bytes.
+    #[serde(rename = "SpaceReclaimed", default, skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
+/// How much a volume is used, as `GET /system/df` reports it.
+///
+/// Since API 1.25.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VolumeUsageData {
+    /// Disk space it takes in bytes; `-1` when its driver cannot tell (any driver but `local`).
+    #[serde(rename = "Size")]
+    pub size: i64,
+    /// Number of containers that use it; `-1` when unknown.
+    #[serde(rename = "RefCount")]
+    pub ref_count: i64,
 }

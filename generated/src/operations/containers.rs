@@ -4,7 +4,7 @@
 //! Create, run, inspect and remove containers, and move files in and out of them.
 
 use crate::runtime::operation::*;
-use crate::models::ContainerListFilters;
+use crate::models::{ContainerListFilters, ContainerPruneFilters, ContainerWaitCondition};
 
 /// `GET /containers/{id}/archive`: Get a tar archive of a path in a container
 ///
@@ -387,6 +387,8 @@ pub struct ContainerAttachOptions {
 ///
 /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
 ///
+/// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
@@ -396,6 +398,7 @@ pub struct ContainerAttachOptions {
 ///
 /// # Responses
 ///
+/// - 101: no error: the websocket handshake is answered `101 Switching Protocols`
 /// - 200: no error
 /// - 400: bad parameter
 /// - 404: no such container
@@ -450,6 +453,14 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
     ],
     request_body: None,
     responses: &[
+        ResponseInfo {
+            status: 101,
+            description: "no error: the websocket handshake is answered `101 Switching Protocols`",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
         ResponseInfo {
             status: 200,
             description: "no error",
@@ -571,20 +582,28 @@ pub const CONTAINER_CHANGES: OperationInfo = OperationInfo {
 ///
 /// Creates a container from an image and a configuration; it does not start it.
 ///
-/// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version.
+/// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
 ///
 /// # Parameters
 ///
-/// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+/// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]+`.
+/// - `platform` (`string`): Platform of the image to use, `os\[/arch\[/variant\]\]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning.
 ///
 /// # Responses
 ///
 /// - 201: no error. JSON `ContainerCreateResponse`.
 /// - 400: bad parameter
 /// - 404: no such image
-/// - 406: impossible to attach (container not running)
 /// - 409: conflict
 /// - 500: server error
+///
+/// Erratum `container-create-volumes-additional-properties`:
+/// - the doc says: The swagger files of 1.25 to 1.36 write `Volumes` as an object with one property named `additionalProperties`.
+/// - the daemon: `Volumes` maps each container path to an empty object (`{"/data": {}}`); the daemon knows no `additionalProperties` key.
+///
+/// Erratum `container-create-nanocpus-spelling`:
+/// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+/// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
 pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
     id: "container_create",
     tag: "containers",
@@ -598,8 +617,18 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
             type_name: "string",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "The container's name; must match `/?[a-zA-Z0-9_-]+`.",
+            description: "The container's name; must match `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Platform of the image to use, `os[/arch[/variant]]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning.",
+            since: Some("1.41"),
             removed_in: None,
         },
     ],
@@ -636,14 +665,6 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "impossible to attach (container not running)",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 409,
             description: "conflict",
             kind: BodyKind::None,
@@ -672,11 +693,15 @@ pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerCreateOptions {
-    /// Query parameter `name`: The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+    /// Query parameter `name`: The container's name; must match `/?\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]+`.
     pub name: Option<String>,
+    /// Query parameter `platform`: Platform of the image to use, `os\[/arch\[/variant\]\]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning. Since API 1.41.
+    pub platform: Option<String>,
 }
 
 /// `DELETE /containers/{id}`: Remove a container
+///
+/// Changed in API 1.25: Removing a container whose removal is already in progress is refused with `removal of container ... is already in progress`: 400 says the history, 409 answers a 20.10 daemon.
 ///
 /// # Parameters
 ///
@@ -690,8 +715,12 @@ pub struct ContainerCreateOptions {
 /// - 204: no error
 /// - 400: bad parameter
 /// - 404: no such container
-/// - 409: conflict
+/// - 409: conflict: the container runs (without `force`), or its removal is already in progress
 /// - 500: server error
+///
+/// Erratum `container-delete-in-progress-409`:
+/// - the doc says: The v1.25 history says a removal already in progress is answered with status code 400.
+/// - the daemon: The daemon answers 409 Conflict, with the message `removal of container &lt;name&gt; is already in progress`.
 pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
     id: "container_delete",
     tag: "containers",
@@ -768,7 +797,7 @@ pub const CONTAINER_DELETE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 409,
-            description: "conflict",
+            description: "conflict: the container runs (without `force`), or its removal is already in progress",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -882,6 +911,22 @@ pub const CONTAINER_EXPORT: OperationInfo = OperationInfo {
 /// - 404: no such container
 /// - 500: server error
 ///
+/// Erratum `container-inspect-node`:
+/// - the doc says: The swagger files of 1.25 to 1.38 give the answer a `Node` object.
+/// - the daemon: dockerd never sends `Node`: the standalone Swarm proxy added it to the answers it relayed. The spec leaves it out.
+///
+/// Erratum `container-inspect-network-config`:
+/// - the doc says: The swagger files of 1.25 to 1.31 describe `NetworkSettings` with `Address`, `PortMapping` and `Ports` as a list of `IP`, `PrivatePort` and `PublicPort` entries.
+/// - the daemon: The daemon sends the network settings the spec describes (`IPAddress`, `Networks`, ...), no `Address` or `PortMapping`, and `Ports` as an object from `&lt;port&gt;/&lt;protocol&gt;` to its host bindings.
+///
+/// Erratum `container-inspect-volumes-additional-properties`:
+/// - the doc says: The swagger files of 1.25 to 1.36 write `Config.Volumes` as an object with one property named `additionalProperties`.
+/// - the daemon: `Volumes` maps each container path to an empty object; the daemon sends no `additionalProperties` key.
+///
+/// Erratum `container-inspect-nanocpus-spelling`:
+/// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+/// - the daemon: The daemon answers `NanoCpus` at every version.
+///
 /// Erratum `container-inspect-size-example-elided`:
 /// - the doc says: The example response with size information shows `....` in place of the other fields.
 /// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
@@ -969,6 +1014,7 @@ pub struct ContainerInspectOptions {
 ///
 /// - 204: no error
 /// - 404: no such container
+/// - 409: container is not running (a 20.10 daemon answers it at older versions too)
 /// - 500: server error
 pub const CONTAINER_KILL: OperationInfo = OperationInfo {
     id: "container_kill",
@@ -1017,6 +1063,14 @@ pub const CONTAINER_KILL: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 409,
+            description: "container is not running (a 20.10 daemon answers it at older versions too)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -1051,8 +1105,6 @@ pub struct ContainerKillOptions {
 ///
 /// - `all` (`bool`): Include stopped containers, not only running ones. Default: `false`.
 /// - `limit` (`i64`): Show only the most recently created containers, this many, stopped ones included.
-/// - `since` (`string`): Only containers created after this container ID, stopped ones included.
-/// - `before` (`string`): Only containers created before this container ID, stopped ones included.
 /// - `size` (`bool`): Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
 /// - `filters` (`ContainerListFilters`): JSON-encoded filters, a map of filter name to values.
 ///
@@ -1061,6 +1113,10 @@ pub struct ContainerKillOptions {
 /// - 200: no error. JSON `list<ContainerSummary>`.
 /// - 400: bad parameter
 /// - 500: server error
+///
+/// Erratum `container-list-since-before-ignored`:
+/// - the doc says: The v1.24 doc lists the query parameters `since` and `before` (containers created after or before a given one).
+/// - the daemon: A 20.10 daemon ignores both at every API version and lists as if they were absent; only the `since` and `before` filters select by creation order. The swagger files from 1.25 on leave them out.
 pub const CONTAINER_LIST: OperationInfo = OperationInfo {
     id: "container_list",
     tag: "containers",
@@ -1085,26 +1141,6 @@ pub const CONTAINER_LIST: OperationInfo = OperationInfo {
             encoding: ParamEncoding::Form,
             required: false,
             description: "Show only the most recently created containers, this many, stopped ones included.",
-            since: None,
-            removed_in: None,
-        },
-        ParamInfo {
-            name: "since",
-            location: ParamLocation::Query,
-            type_name: "string",
-            encoding: ParamEncoding::Form,
-            required: false,
-            description: "Only containers created after this container ID, stopped ones included.",
-            since: None,
-            removed_in: None,
-        },
-        ParamInfo {
-            name: "before",
-            location: ParamLocation::Query,
-            type_name: "string",
-            encoding: ParamEncoding::Form,
-            required: false,
-            description: "Only containers created before this container ID, stopped ones included.",
             since: None,
             removed_in: None,
         },
@@ -1172,10 +1208,6 @@ pub struct ContainerListOptions {
     pub all: Option<bool>,
     /// Query parameter `limit`: Show only the most recently created containers, this many, stopped ones included.
     pub limit: Option<i64>,
-    /// Query parameter `since`: Only containers created after this container ID, stopped ones included.
-    pub since: Option<String>,
-    /// Query parameter `before`: Only containers created before this container ID, stopped ones included.
-    pub before: Option<String>,
     /// Query parameter `size`: Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
     pub size: Option<bool>,
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
@@ -1195,6 +1227,7 @@ pub struct ContainerListOptions {
 /// - `stdout` (`bool`): Include stdout. Default: `false`.
 /// - `stderr` (`bool`): Include stderr. Default: `false`.
 /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+/// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
 /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
 /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
 ///
@@ -1275,6 +1308,16 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
+            name: "until",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only entries before this Unix timestamp; 0 means no bound.",
+            since: Some("1.35"),
+            removed_in: None,
+        },
+        ParamInfo {
             name: "timestamps",
             location: ParamLocation::Query,
             type_name: "bool",
@@ -1344,6 +1387,8 @@ pub struct ContainerLogsOptions {
     pub stderr: Option<bool>,
     /// Query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`. Since API 1.19.
     pub since: Option<i64>,
+    /// Query parameter `until`: Only entries before this Unix timestamp; 0 means no bound. Default: `0`. Since API 1.35.
+    pub until: Option<i64>,
     /// Query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
     pub timestamps: Option<bool>,
     /// Query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
@@ -1414,6 +1459,86 @@ pub const CONTAINER_PAUSE: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// `POST /containers/prune`: Remove stopped containers
+///
+/// Removes every stopped container the filters select, and answers which ones went and the disk space that freed.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `filters` (`ContainerPruneFilters`): JSON-encoded filters, a map of filter name to values.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `ContainerPruneResponse`.
+/// - 400: bad parameter (an unknown filter)
+/// - 500: server error
+///
+/// Erratum `container-prune-unknown-filter-400`:
+/// - the doc says: The swagger lists only `200` and `500`.
+/// - the daemon: An unknown filter name is answered 400 (`Invalid filter 'name'`); an `until` value that is no time is answered 500.
+pub const CONTAINER_PRUNE: OperationInfo = OperationInfo {
+    id: "container_prune",
+    tag: "containers",
+    method: Method::Post,
+    path: "/containers/prune",
+    summary: "Remove stopped containers",
+    params: &[
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "ContainerPruneFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("ContainerPruneResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter (an unknown filter)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `container_prune`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContainerPruneOptions {
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
+    pub filters: Option<ContainerPruneFilters>,
+}
+
 /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
 ///
 /// Unpacks a tar archive into a directory of the container.
@@ -1425,6 +1550,7 @@ pub const CONTAINER_PAUSE: OperationInfo = OperationInfo {
 /// - `id` (`string`, required): ID or name of the container.
 /// - `path` (`string`, required): The directory to extract into; it must exist.
 /// - `noOverwriteDirNonDir` (`bool`): Fail rather than replace a directory with a non-directory or the reverse.
+/// - `copyUIDGID` (`bool`): Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's.
 ///
 /// # Responses
 ///
@@ -1468,6 +1594,16 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
             required: false,
             description: "Fail rather than replace a directory with a non-directory or the reverse.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "copyUIDGID",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::FormWordBool,
+            required: false,
+            description: "Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's.",
+            since: Some("1.30"),
             removed_in: None,
         },
     ],
@@ -1534,6 +1670,8 @@ pub const CONTAINER_PUT_ARCHIVE: OperationInfo = OperationInfo {
 pub struct ContainerPutArchiveOptions {
     /// Query parameter `noOverwriteDirNonDir`: Fail rather than replace a directory with a non-directory or the reverse.
     pub no_overwrite_dir_non_dir: Option<bool>,
+    /// Query parameter `copyUIDGID`: Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's. Since API 1.30.
+    pub copy_uid_gid: Option<bool>,
 }
 
 /// `POST /containers/{id}/rename`: Rename a container
@@ -1814,6 +1952,10 @@ pub struct ContainerRestartOptions {
 /// - 304: container already started
 /// - 404: no such container
 /// - 500: server error
+///
+/// Erratum `container-start-304-no-body`:
+/// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+/// - the daemon: A 304 answer carries no body at all.
 pub const CONTAINER_START: OperationInfo = OperationInfo {
     id: "container_start",
     tag: "containers",
@@ -1905,6 +2047,7 @@ pub struct ContainerStartOptions {
 ///
 /// - `id` (`string`, required): ID or name of the container.
 /// - `stream` (`bool`): Keep streaming samples; false sends one and closes. Default: `true`.
+/// - `one-shot` (`bool`): With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty. Default: `false`.
 ///
 /// # Responses
 ///
@@ -1936,6 +2079,16 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
             required: false,
             description: "Keep streaming samples; false sends one and closes.",
             since: Some("1.19"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "one-shot",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty.",
+            since: Some("1.41"),
             removed_in: None,
         },
     ],
@@ -1980,6 +2133,8 @@ pub const CONTAINER_STATS: OperationInfo = OperationInfo {
 pub struct ContainerStatsOptions {
     /// Query parameter `stream`: Keep streaming samples; false sends one and closes. Default: `true`. Since API 1.19.
     pub stream: Option<bool>,
+    /// Query parameter `one-shot`: With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty. Default: `false`. Since API 1.41.
+    pub one_shot: Option<bool>,
 }
 
 /// `POST /containers/{id}/stop`: Stop a container
@@ -1995,6 +2150,10 @@ pub struct ContainerStatsOptions {
 /// - 304: container already stopped
 /// - 404: no such container
 /// - 500: server error
+///
+/// Erratum `container-stop-304-no-body`:
+/// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+/// - the daemon: A 304 answer carries no body at all.
 pub const CONTAINER_STOP: OperationInfo = OperationInfo {
     id: "container_stop",
     tag: "containers",
@@ -2229,7 +2388,7 @@ pub const CONTAINER_UNPAUSE: OperationInfo = OperationInfo {
 ///
 /// Changes resource limits and the restart policy of a container without recreating it.
 ///
-/// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`).
+/// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`). Changed in API 1.25: The restart policy is checked as at creation; an invalid one is answered 400.
 ///
 /// # Parameters
 ///
@@ -2238,9 +2397,17 @@ pub const CONTAINER_UNPAUSE: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 200: no error. JSON `ContainerUpdateResponse`.
-/// - 400: bad parameter
+/// - 400: bad parameter (an invalid restart policy; on Linux, `IOMaximumBandwidth` or `IOMaximumIOps`)
 /// - 404: no such container
 /// - 500: server error
+///
+/// Erratum `container-update-resources-ignored`:
+/// - the doc says: The swagger gives the update body every field of `Resources`: besides what the spec lists, `BlkioWeightDevice` (`Path`, `Weight`), `BlkioDeviceReadBps`, `BlkioDeviceWriteBps`, `BlkioDeviceReadIOps`, `BlkioDeviceWriteIOps` (`Path`, `Rate`), `Devices` (`PathOnHost`, `PathInContainer`, `CgroupPermissions`), `DeviceCgroupRules`, `DeviceRequests` (`Driver`, `Count`, `DeviceIDs`, `Capabilities`, `Options`), `Ulimits` (`Name`, `Soft`, `Hard`), `CgroupParent`, `MemorySwappiness`, `OomKillDisable`, `Init`, `CpuCount`, `CpuPercent`, `KernelMemoryTCP`, `IOMaximumIOps`, `IOMaximumBandwidth` and (1.25 to 1.39) `DiskQuota`; the v1.27 file spells `NanoCpus` as `NanoCPUs`.
+/// - the daemon: The daemon decodes them but changes none of them: it answers 200 (sometimes with warnings) and the container keeps its settings; on Linux `IOMaximumIOps` and `IOMaximumBandwidth` are refused with 400. The spec's update body keeps only what the daemon applies.
+///
+/// Erratum `container-update-pids-limit-before-1-40`:
+/// - the doc says: The swagger files of 1.25 to 1.39 list `PidsLimit` in the update body.
+/// - the daemon: Below API 1.40 the daemon drops `PidsLimit` from an update (answers 200, changes nothing); from 1.40 it applies it.
 pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
     id: "container_update",
     tag: "containers",
@@ -2277,7 +2444,7 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 400,
-            description: "bad parameter",
+            description: "bad parameter (an invalid restart policy; on Linux, `IOMaximumBandwidth` or `IOMaximumIOps`)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -2310,15 +2477,23 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
 ///
 /// Blocks until the container stops, then answers its exit code.
 ///
+/// Changed in API 1.30: The answer's status and headers come at once, when the daemon has registered the wait; the body follows when the condition is met.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
+/// - `condition` (`ContainerWaitCondition`): What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `ContainerWaitResponse`.
+/// - 400: bad parameter (a malformed query string)
 /// - 404: no such container
 /// - 500: server error
+///
+/// Erratum `container-wait-condition-unchecked`:
+/// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
+/// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
 pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
     id: "container_wait",
     tag: "containers",
@@ -2336,6 +2511,16 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "condition",
+            location: ParamLocation::Query,
+            type_name: "ContainerWaitCondition",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "What to wait for: `not-running` (the default), `next-exit`, or `removed`.",
+            since: Some("1.30"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -2345,6 +2530,14 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
             kind: BodyKind::Json,
             type_name: Some("ContainerWaitResponse"),
             content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter (a malformed query string)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -2369,3 +2562,13 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
     removed_in: None,
     deprecated: None,
 };
+
+/// The optional parameters of `container_wait`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContainerWaitOptions {
+    /// Query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30.
+    pub condition: Option<ContainerWaitCondition>,
+}

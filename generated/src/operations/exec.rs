@@ -165,7 +165,9 @@ pub const EXEC_INSPECT: OperationInfo = OperationInfo {
 ///
 /// - 200: no error (what the daemon actually answers)
 /// - 201: no error
-/// - 404: no such exec instance
+/// - 400: bad parameter (a height or width that is no number)
+/// - 404: no such exec instance, or its process is not running
+/// - 500: server error
 ///
 /// Erratum `exec-resize-status-200`:
 /// - the doc says: A successful resize is answered 201 Created.
@@ -227,8 +229,24 @@ pub const EXEC_RESIZE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter (a height or width that is no number)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
-            description: "no such exec instance",
+            description: "no such exec instance, or its process is not running",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -270,12 +288,18 @@ pub struct ExecResizeOptions {
 ///
 /// - 101: no error, the connection is hijacked (the client asked for an upgrade). Multiplexed stdout/stderr (raw with a TTY).
 /// - 200: no error (no upgrade asked for, or detached with an empty body). Multiplexed stdout/stderr (raw with a TTY).
+/// - 400: the runtime could not start the command (no such command or working directory, not executable); with `Detach` only
 /// - 404: no such exec instance
 /// - 409: container is paused or stopped
+/// - 500: server error
 ///
 /// Erratum `exec-start-upgrade-101`:
 /// - the doc says: The status codes list 200 only for a successful start.
 /// - the daemon: When the request carries `Connection: Upgrade` and `Upgrade: tcp`, the daemon answers `101 UPGRADED` and hijacks the connection, as for attach.
+///
+/// Erratum `exec-start-runtime-failure`:
+/// - the doc says: The swagger lists `200`, `404` and `409` only.
+/// - the daemon: When the runtime cannot start a detached command (no such executable, no such working directory, not executable), the daemon answers 400 with the runtime's message, and the instance's exit code becomes 126 or 127. The spec adds 400, and 500 for the daemon's other failures.
 pub const EXEC_START: OperationInfo = OperationInfo {
     id: "exec_start",
     tag: "exec",
@@ -319,6 +343,14 @@ pub const EXEC_START: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "the runtime could not start the command (no such command or working directory, not executable); with `Detach` only",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
             description: "no such exec instance",
             kind: BodyKind::None,
@@ -329,6 +361,14 @@ pub const EXEC_START: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 409,
             description: "container is paused or stopped",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,

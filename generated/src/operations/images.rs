@@ -4,13 +4,125 @@
 //! Build, pull, push, tag, inspect, save and load images.
 
 use crate::runtime::operation::*;
-use crate::models::{AuthConfig, ImageListFilters, ImageSearchFilters};
+use crate::models::{
+    AuthConfig, BuildPruneFilters, BuilderVersion, ImageBuildOutput, ImageListFilters,
+    ImagePruneFilters, ImageSearchFilters,
+};
+
+/// `POST /build/prune`: Remove build cache
+///
+/// Deletes build cache records (BuildKit's), answering the IDs deleted and
+/// the space reclaimed.
+///
+/// Since API 1.31.
+///
+/// # Parameters
+///
+/// - `keep-storage` (`i64`): Bytes of cache to keep.
+/// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
+/// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `BuildPruneResponse`.
+/// - 400: bad parameter: an unknown filter
+/// - 500: server error, also a `keep-storage` that is not an integer
+///
+/// Erratum `build-prune-bad-filter`:
+/// - the doc says: The answers are 200 and 500.
+/// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+pub const BUILD_PRUNE: OperationInfo = OperationInfo {
+    id: "build_prune",
+    tag: "images",
+    method: Method::Post,
+    path: "/build/prune",
+    summary: "Remove build cache",
+    params: &[
+        ParamInfo {
+            name: "keep-storage",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Bytes of cache to keep.",
+            since: Some("1.39"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "all",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Also remove the internal, frontend and shared records, which a prune keeps otherwise.",
+            since: Some("1.39"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "BuildPruneFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values.",
+            since: Some("1.39"),
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("BuildPruneResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter: an unknown filter",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, also a `keep-storage` that is not an integer",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.31"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `build_prune`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BuildPruneOptions {
+    /// Query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39.
+    pub keep_storage: Option<i64>,
+    /// Query parameter `all`: Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`. Since API 1.39.
+    pub all: Option<bool>,
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.39.
+    pub filters: Option<BuildPruneFilters>,
+}
 
 /// `POST /build`: Build an image from a Dockerfile
 ///
 /// Builds an image from a tar archive holding a Dockerfile and the build
 /// context, streaming progress as JSON lines. The build stops if the client
-/// drops the connection.
+/// drops the connection. Under BuildKit (`version` 2) the progress lines
+/// have the `id` `moby.buildkit.trace` and a base64 `aux` (BuildKit's own
+/// encoding), and the image comes as an `aux` of the line `moby.image.id`.
 ///
 /// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
 ///
@@ -33,13 +145,30 @@ use crate::models::{AuthConfig, ImageListFilters, ImageSearchFilters};
 /// - `buildargs` (`map<string>`): Build-time variables (ARG), as a JSON map; not for secrets.
 /// - `shmsize` (`i64`): Size of /dev/shm in bytes; 64 MB when omitted.
 /// - `labels` (`map<string>`): Labels of the image, as a JSON map.
+/// - `cachefrom` (`list<string>`): Images the build may take cached layers from, as a JSON array of names.
+/// - `squash` (`bool`): Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400. Default: `false`.
+/// - `networkmode` (`string`): Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:&lt;name|id&gt;`, or the name or ID of a network.
+/// - `extrahosts` (`list<string>`): Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry.
+/// - `platform` (`string`): Platform to build for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. An unknown one is answered 400.
+/// - `target` (`string`): The stage of a multi-stage Dockerfile to stop at.
+/// - `outputs` (`list<ImageBuildOutput>`): Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON.
+/// - `version` (`BuilderVersion`): The builder backend: `1` the classic builder, `2` BuildKit. Default: `1`.
 /// - `Content-type` (`string`): The body's type, `application/x-tar`. Default: `application/x-tar`.
 /// - `X-Registry-Config` (`map<AuthConfig>`): Credentials per registry host, for pulling base images.
 ///
 /// # Responses
 ///
 /// - 200: no error. A stream of JSON `ProgressMessage`.
+/// - 400: bad parameter, or a Dockerfile that does not parse
 /// - 500: server error
+///
+/// Erratum `image-build-extrahosts-repeated`:
+/// - the doc says: `extrahosts` is one string.
+/// - the daemon: The daemon reads every `extrahosts` value given (a repeated key), one `host:ip` each, and adds them all to /etc/hosts.
+///
+/// Erratum `image-build-version-unknown-500`:
+/// - the doc says: `version` is `1` or `2`; a bad parameter is answered 400.
+/// - the daemon: An unknown `version` is answered 500 (`invalid version`), not 400.
 pub const IMAGE_BUILD: OperationInfo = OperationInfo {
     id: "image_build",
     tag: "images",
@@ -218,6 +347,86 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
+            name: "cachefrom",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "Images the build may take cached layers from, as a JSON array of names.",
+            since: Some("1.25"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "squash",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400.",
+            since: Some("1.25"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "networkmode",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:<name|id>`, or the name or ID of a network.",
+            since: Some("1.25"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "extrahosts",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry.",
+            since: Some("1.28"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Platform to build for, `os[/arch[/variant]]`; the daemon's own when empty. An unknown one is answered 400.",
+            since: Some("1.32"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "target",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "The stage of a multi-stage Dockerfile to stop at.",
+            since: Some("1.37"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "outputs",
+            location: ParamLocation::Query,
+            type_name: "list<ImageBuildOutput>",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON.",
+            since: Some("1.40"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "version",
+            location: ParamLocation::Query,
+            type_name: "BuilderVersion",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "The builder backend: `1` the classic builder, `2` BuildKit.",
+            since: Some("1.38"),
+            removed_in: None,
+        },
+        ParamInfo {
             name: "Content-type",
             location: ParamLocation::Header,
             type_name: "string",
@@ -255,6 +464,14 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter, or a Dockerfile that does not parse",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -275,7 +492,7 @@ pub const IMAGE_BUILD: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImageBuildOptions {
-    /// Query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`.
+    /// Query parameter `dockerfile`: Path of the Dockerfile inside the context; ignored when `remote` names a Dockerfile. Default: `Dockerfile`. Changed in API 1.25: The daemon parses the Dockerfile before it starts and answers 400 when it does not parse (a daemon with this check does so at every API version).
     pub dockerfile: Option<String>,
     /// Query parameter `t`: Name and optional tag (`name:tag`, tag `latest` when omitted) of the new image. Changed in API 1.21: May be given several times, one name each, to tag the image under every name.
     pub tag: Option<String>,
@@ -309,6 +526,22 @@ pub struct ImageBuildOptions {
     pub shm_size: Option<i64>,
     /// Query parameter `labels`: Labels of the image, as a JSON map. Since API 1.23.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Query parameter `cachefrom`: Images the build may take cached layers from, as a JSON array of names. Since API 1.25.
+    pub cache_from: Option<Vec<String>>,
+    /// Query parameter `squash`: Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400. Default: `false`. Since API 1.25.
+    pub squash: Option<bool>,
+    /// Query parameter `networkmode`: Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:&lt;name|id&gt;`, or the name or ID of a network. Since API 1.25.
+    pub network_mode: Option<String>,
+    /// Query parameter `extrahosts`: Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry. Since API 1.28.
+    pub extra_hosts: Option<Vec<String>>,
+    /// Query parameter `platform`: Platform to build for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. An unknown one is answered 400. Since API 1.32.
+    pub platform: Option<String>,
+    /// Query parameter `target`: The stage of a multi-stage Dockerfile to stop at. Since API 1.37.
+    pub target: Option<String>,
+    /// Query parameter `outputs`: Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON. Since API 1.40.
+    pub outputs: Option<Vec<ImageBuildOutput>>,
+    /// Query parameter `version`: The builder backend: `1` the classic builder, `2` BuildKit. Default: `1`. Since API 1.38.
+    pub version: Option<BuilderVersion>,
     /// Header `Content-type`: The body's type, `application/x-tar`. Default: `application/x-tar`.
     pub content_type: Option<String>,
     /// Header `X-Registry-Config`: Credentials per registry host, for pulling base images.
@@ -340,6 +573,10 @@ pub struct ImageBuildOptions {
 /// Erratum `image-commit-config-parameter`:
 /// - the doc says: The JSON parameters list a single parameter, `config`.
 /// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
+///
+/// Erratum `image-commit-volumes-schema`:
+/// - the doc says: The swagger of v1.25 to v1.36 gives the body's `Volumes` a property named `additionalProperties`.
+/// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); the committed image gets those mount points.
 ///
 /// Erratum `image-commit-example-mounts`:
 /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
@@ -497,13 +734,21 @@ pub struct ImageCommitOptions {
 /// - `fromSrc` (`string`): Source to import: a URL, or `-` for the request body.
 /// - `repo` (`string`): Repository (and tag) to give an imported image.
 /// - `tag` (`string`): Tag or digest; pulling with an empty tag pulls every tag.
+/// - `message` (`string`): Commit message of an imported image.
+/// - `changes` (`list<string>`): Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction.
+/// - `platform` (`string`): Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty.
 /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry.
 ///
 /// # Responses
 ///
 /// - 200: no error. A stream of JSON `ProgressMessage`.
-/// - 404: repository does not exist or no read access
-/// - 500: server error
+/// - 400: bad parameter: an invalid image reference or platform
+/// - 404: the registry has no such repository or tag
+/// - 500: server error, also when the registry refuses the credentials or none were sent
+///
+/// Erratum `image-create-statuses`:
+/// - the doc says: The answers are 200, 404 (repository does not exist or no read access) and 500.
+/// - the daemon: An invalid reference or platform is answered 400 before any progress; missing or refused credentials are answered 500 (`no basic auth credentials`, `unauthorized`), not 404; 404 means the registry has no such manifest.
 ///
 /// Erratum `image-create-example-ellipsis`:
 /// - the doc says: The example stream ends with a `...` line.
@@ -556,6 +801,36 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
+            name: "message",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Commit message of an imported image.",
+            since: Some("1.39"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "changes",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction.",
+            since: Some("1.40"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Platform to pull or import for, `os[/arch[/variant]]`; the daemon's own when empty.",
+            since: Some("1.32"),
+            removed_in: None,
+        },
+        ParamInfo {
             name: "X-Registry-Auth",
             location: ParamLocation::Header,
             type_name: "AuthConfig",
@@ -583,8 +858,16 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: an invalid image reference or platform",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
-            description: "repository does not exist or no read access",
+            description: "the registry has no such repository or tag",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -592,7 +875,7 @@ pub const IMAGE_CREATE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 500,
-            description: "server error",
+            description: "server error, also when the registry refuses the credentials or none were sent",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -619,6 +902,12 @@ pub struct ImageCreateOptions {
     pub repo: Option<String>,
     /// Query parameter `tag`: Tag or digest; pulling with an empty tag pulls every tag.
     pub tag: Option<String>,
+    /// Query parameter `message`: Commit message of an imported image. Since API 1.39.
+    pub message: Option<String>,
+    /// Query parameter `changes`: Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction. Since API 1.40.
+    pub changes: Option<Vec<String>>,
+    /// Query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32.
+    pub platform: Option<String>,
     /// Header `X-Registry-Auth`: Credentials or an identity token for the registry.
     pub registry_auth: Option<AuthConfig>,
 }
@@ -963,6 +1252,10 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
 /// - 200: no error. JSON `ImageInspect`.
 /// - 404: no such image
 /// - 500: server error
+///
+/// Erratum `image-inspect-volumes-schema`:
+/// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
+/// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
 pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
     id: "image_inspect",
     tag: "images",
@@ -1022,7 +1315,7 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
 ///
 /// - `all` (`bool`): Include intermediate images. Default: `false`.
 /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
-/// - `filter` (`string`): Only images whose repository name matches.
+/// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
 ///
 /// # Responses
 ///
@@ -1032,6 +1325,10 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
 /// Erratum `image-list-status-codes`:
 /// - the doc says: The section lists no status codes.
 /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+///
+/// Erratum `image-list-digests-ignored`:
+/// - the doc says: `digests` makes the daemon add `RepoDigests` to each image; it defaults to false.
+/// - the daemon: The daemon ignores the parameter: every image carries `RepoDigests`, also with `digests=0` or without the parameter.
 pub const IMAGE_LIST: OperationInfo = OperationInfo {
     id: "image_list",
     tag: "images",
@@ -1060,13 +1357,13 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
-            name: "filter",
+            name: "digests",
             location: ParamLocation::Query,
-            type_name: "string",
+            type_name: "bool",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Only images whose repository name matches.",
-            since: None,
+            description: "Ask for each image's `RepoDigests`; the daemon sends them whether asked or not.",
+            since: Some("1.25"),
             removed_in: None,
         },
     ],
@@ -1105,8 +1402,8 @@ pub struct ImageListOptions {
     pub all: Option<bool>,
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<ImageListFilters>,
-    /// Query parameter `filter`: Only images whose repository name matches.
-    pub filter: Option<String>,
+    /// Query parameter `digests`: Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`. Since API 1.25.
+    pub digests: Option<bool>,
 }
 
 /// `POST /images/load`: Load images from a tarball
@@ -1191,6 +1488,88 @@ pub struct ImageLoadOptions {
     pub quiet: Option<bool>,
 }
 
+/// `POST /images/prune`: Remove unused images
+///
+/// Deletes the images no container uses: only untagged (dangling) ones
+/// unless the `dangling` filter is `false`. Answers what was deleted and
+/// the space reclaimed.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `filters` (`ImagePruneFilters`): JSON-encoded filters, a map of filter name to values.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `ImagePruneResponse`.
+/// - 400: bad parameter: an unknown filter
+/// - 500: server error
+///
+/// Erratum `image-prune-bad-filter`:
+/// - the doc says: The answers are 200 and 500.
+/// - the daemon: An unknown filter key is answered 400 (`Invalid filter`).
+pub const IMAGE_PRUNE: OperationInfo = OperationInfo {
+    id: "image_prune",
+    tag: "images",
+    method: Method::Post,
+    path: "/images/prune",
+    summary: "Remove unused images",
+    params: &[
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "ImagePruneFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("ImagePruneResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter: an unknown filter",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `image_prune`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImagePruneOptions {
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
+    pub filters: Option<ImagePruneFilters>,
+}
+
 /// `POST /images/{name}/push`: Push an image to a registry
 ///
 /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -1210,6 +1589,10 @@ pub struct ImageLoadOptions {
 /// - 200: no error. A stream of JSON `ProgressMessage`.
 /// - 404: no such image
 /// - 500: server error
+///
+/// Erratum `image-push-missing-image-in-band`:
+/// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
+/// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
 ///
 /// Erratum `image-push-example-extra-brace`:
 /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.

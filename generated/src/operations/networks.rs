@@ -4,7 +4,7 @@
 //! Networks and the containers attached to them.
 
 use crate::runtime::operation::*;
-use crate::models::NetworkListFilters;
+use crate::models::{NetworkListFilters, NetworkPruneFilters};
 
 /// `POST /networks/{id}/connect`: Connect a container to a network
 ///
@@ -92,6 +92,7 @@ pub const NETWORK_CONNECT: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 201: no error. JSON `NetworkCreateResponse`.
+/// - 400: bad parameter (an invalid name, subnet or option)
 /// - 403: operation not supported for pre-defined networks
 /// - 404: plugin not found
 /// - 500: server error
@@ -116,6 +117,14 @@ pub const NETWORK_CREATE: OperationInfo = OperationInfo {
             kind: BodyKind::Json,
             type_name: Some("NetworkCreateResponse"),
             content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter (an invalid name, subnet or option)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -151,7 +160,7 @@ pub const NETWORK_CREATE: OperationInfo = OperationInfo {
 
 /// `DELETE /networks/{id}`: Remove a network
 ///
-/// Since API 1.21.
+/// Since API 1.21. Changed in API 1.29: Removes the swarm's ingress network too (the routing mesh), which could not be removed before.
 ///
 /// # Parameters
 ///
@@ -303,11 +312,13 @@ pub const NETWORK_DISCONNECT: OperationInfo = OperationInfo {
 
 /// `GET /networks/{id}`: Inspect a network
 ///
-/// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
+/// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked. Changed in API 1.25: A swarm overlay network lists the nodes it spans (`Peers`, name and IP of each).
 ///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the network.
+/// - `verbose` (`bool`): For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting. Default: `false`.
+/// - `scope` (`string`): Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another.
 ///
 /// # Responses
 ///
@@ -329,6 +340,26 @@ pub const NETWORK_INSPECT: OperationInfo = OperationInfo {
             required: true,
             description: "ID or name of the network.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "verbose",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting.",
+            since: Some("1.28"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "scope",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another.",
+            since: Some("1.31"),
             removed_in: None,
         },
     ],
@@ -365,9 +396,21 @@ pub const NETWORK_INSPECT: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `network_inspect`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetworkInspectOptions {
+    /// Query parameter `verbose`: For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting. Default: `false`. Since API 1.28.
+    pub verbose: Option<bool>,
+    /// Query parameter `scope`: Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another. Since API 1.31.
+    pub scope: Option<String>,
+}
+
 /// `GET /networks`: List networks
 ///
-/// Since API 1.21.
+/// Since API 1.21. Changed in API 1.25: `GET /networks/` (trailing slash, no name or ID) lists every network instead of answering the default one. Changed in API 1.28: Listed networks no longer carry their attached containers (`Containers` is empty); inspect a network to see them.
 ///
 /// # Parameters
 ///
@@ -428,4 +471,76 @@ pub const NETWORK_LIST: OperationInfo = OperationInfo {
 pub struct NetworkListOptions {
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<NetworkListFilters>,
+}
+
+/// `POST /networks/prune`: Remove unused networks
+///
+/// Removes every user-defined network no container uses, or those of them
+/// the filters select, and answers the names of those that went.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `filters` (`NetworkPruneFilters`): Which unused networks to remove, as a JSON map of filter lists.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `NetworkPruneResponse`.
+/// - 500: server error
+///
+/// Erratum `network-prune-networks-deleted`:
+/// - the doc says: The v1.25 swagger names the answer's key `VolumesDeleted`.
+/// - the daemon: The daemon answers `NetworksDeleted` at every version, 1.25 included, as the later swaggers say.
+pub const NETWORK_PRUNE: OperationInfo = OperationInfo {
+    id: "network_prune",
+    tag: "networks",
+    method: Method::Post,
+    path: "/networks/prune",
+    summary: "Remove unused networks",
+    params: &[
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "NetworkPruneFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "Which unused networks to remove, as a JSON map of filter lists.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("NetworkPruneResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `network_prune`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetworkPruneOptions {
+    /// Query parameter `filters`: Which unused networks to remove, as a JSON map of filter lists.
+    pub filters: Option<NetworkPruneFilters>,
 }

@@ -22,13 +22,12 @@ use crate::models::NodeListFilters;
 /// - 200: no error
 /// - 400: the node cannot be removed as it is (e.g. a manager still in the raft cluster)
 /// - 404: no such node
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
 /// Erratum `node-delete-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
 ///
 /// Erratum `node-delete-manager-400`:
 /// - the doc says: The status codes list no 400.
@@ -88,14 +87,6 @@ pub const NODE_DELETE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -140,13 +131,16 @@ pub struct NodeDeleteOptions {
 ///
 /// - 200: no error. JSON `Node`.
 /// - 404: no such node
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
 /// Erratum `node-inspect-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+///
+/// Erratum `node-inspect-tls-info-shape`:
+/// - the doc says: The swagger of v1.30 and v1.31 gives `Description.TLSInfo` the shape of a swarm spec: `AutoLockManagers`, `CACert`, `CAConfig`, `Dispatcher`, `ElectionTick`, `EncryptionConfig`, `ExternalCAs`, `ForceRotate`, `HeartbeatPeriod`, `HeartbeatTick`, `KeepOldSnapshots`, `LogDriver`, `LogEntriesForSlowFollowers`, `NodeCertExpiry`, `Options`, `Orchestration`, `Protocol`, `Raft`, `SigningCACert`, `SigningCAKey`, `SnapshotInterval`, `TaskDefaults`, `TaskHistoryRetentionLimit`, `URL`.
+/// - the daemon: The daemon sends the node's TLS trust there, `TrustRoot`, `CertIssuerSubject` and `CertIssuerPublicKey` (the `TLSInfo` of the swagger from v1.32 on), at every version.
 ///
 /// Erratum `node-inspect-example-broken-json`:
 /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
@@ -188,14 +182,6 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -222,7 +208,7 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
 ///
 /// Lists the nodes of the swarm; the daemon must be a swarm manager.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.30: Each node reports its TLS trust (`Description.TLSInfo`): the root CA it trusts and the issuer of its certificate.
 ///
 /// # Parameters
 ///
@@ -231,13 +217,21 @@ pub const NODE_INSPECT: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 200: no error. JSON `list<Node>`.
-/// - 406: node is not part of a swarm
+/// - 400: an unknown filter key
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
+/// Erratum `node-list-unknown-filter-400`:
+/// - the doc says: The swagger lists no `400`.
+/// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+///
 /// Erratum `node-list-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+///
+/// Erratum `node-list-tls-info-shape`:
+/// - the doc says: The swagger of v1.30 and v1.31 gives `Description.TLSInfo` the shape of a swarm spec: `AutoLockManagers`, `CACert`, `CAConfig`, `Dispatcher`, `ElectionTick`, `EncryptionConfig`, `ExternalCAs`, `ForceRotate`, `HeartbeatPeriod`, `HeartbeatTick`, `KeepOldSnapshots`, `LogDriver`, `LogEntriesForSlowFollowers`, `NodeCertExpiry`, `Options`, `Orchestration`, `Protocol`, `Raft`, `SigningCACert`, `SigningCAKey`, `SnapshotInterval`, `TaskDefaults`, `TaskHistoryRetentionLimit`, `URL`.
+/// - the daemon: The daemon sends the node's TLS trust there, `TrustRoot`, `CertIssuerSubject` and `CertIssuerPublicKey` (the `TLSInfo` of the swagger from v1.32 on), at every version.
 ///
 /// Erratum `node-list-example-broken-json`:
 /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
@@ -271,8 +265,8 @@ pub const NODE_LIST: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
+            status: 400,
+            description: "an unknown filter key",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -317,24 +311,24 @@ pub struct NodeListOptions {
 /// must be present; any other field left out goes back to its empty or
 /// cluster-wide default value.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.31: Failing to demote the last manager is answered 400, no longer 500.
 ///
 /// # Parameters
 ///
-/// - `id` (`string`, required): ID of the node.
+/// - `id` (`string`, required): ID or name of the node.
 /// - `version` (`i64`, required): The `Version.Index` of the node the new spec is based on; a stale one is refused, so concurrent writes do not clash.
 ///
 /// # Responses
 ///
 /// - 200: no error
+/// - 400: bad parameter, e.g. demoting the last manager (500 before 1.31)
 /// - 404: no such node
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
 /// Erratum `node-update-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
 ///
 /// Erratum `node-spec-annotations-inline`:
 /// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
@@ -352,7 +346,7 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
             type_name: "string",
             encoding: ParamEncoding::Form,
             required: true,
-            description: "ID of the node.",
+            description: "ID or name of the node.",
             since: None,
             removed_in: None,
         },
@@ -384,16 +378,16 @@ pub const NODE_UPDATE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 404,
-            description: "no such node",
+            status: 400,
+            description: "bad parameter, e.g. demoting the last manager (500 before 1.31)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
+            status: 404,
+            description: "no such node",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,

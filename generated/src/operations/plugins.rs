@@ -4,25 +4,106 @@
 //! Engine plugins (experimental in v1.24).
 
 use crate::runtime::operation::*;
-use crate::models::AuthConfig;
+use crate::models::{AuthConfig, PluginListFilters};
+
+/// `POST /plugins/create`: Create a plugin from a tar archive
+///
+/// Installs a plugin, disabled, from a tar archive holding its manifest
+/// (`config.json`) and its root filesystem (`rootfs/`).
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name to install the plugin under; the tag defaults to `latest`.
+///
+/// # Responses
+///
+/// - 204: no error
+/// - 409: a plugin of that name is installed, or an installed plugin has the same root filesystem
+/// - 500: server error, e.g. no or an invalid name, or an unreadable archive
+///
+/// Erratum `plugin-create-conflict`:
+/// - the doc says: The swagger's only error status is 500.
+/// - the daemon: dockerd 20.10 answers 409 when the name is taken (`plugin &lt;name&gt; already exists`) and when another installed plugin has the same root filesystem layer (`content sha256:...: already exists`); 500 for a missing or invalid name and for an archive it cannot read.
+pub const PLUGIN_CREATE: OperationInfo = OperationInfo {
+    id: "plugin_create",
+    tag: "plugins",
+    method: Method::Post,
+    path: "/plugins/create",
+    summary: "Create a plugin from a tar archive",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name to install the plugin under; the tag defaults to `latest`.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Raw,
+        type_name: None,
+        content_type: "application/x-tar",
+        required: true,
+        holds: Holds::Leaf,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 204,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 409,
+            description: "a plugin of that name is installed, or an installed plugin has the same root filesystem",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, e.g. no or an invalid name, or an unreadable archive",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
 
 /// `DELETE /plugins/{name}`: Remove a plugin
 ///
 /// Uninstalls a plugin, which must be disabled unless `force` is set.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API, `force` documented.
 ///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
-/// - `force` (`bool`): Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+/// - `force` (`bool`): Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version. Default: `false`.
 ///
 /// # Responses
 ///
-/// - 200: no error
+/// - 200: no error; no body
 /// - 404: plugin not installed
 /// - 409: plugin is enabled (and `force` is not set)
 /// - 500: server error
+///
+/// Erratum `plugin-delete-no-body`:
+/// - the doc says: The swagger answers 200 with the removed plugin, a `Plugin`: `Id`, `Name`, `Enabled`, `Settings` (`Mounts`, `Env`, `Args`, `Devices`), `PluginReference`, and `Config` with `DockerVersion`, `Description`, `Documentation`, `Interface` (`Types` of `Prefix`, `Capability`, `Version`; `Socket`, `ProtocolScheme`), `Entrypoint`, `WorkDir`, `User` (`UID`, `GID`), `Network` (`Type`), `Linux` (`Capabilities`, `AllowAllDevices`, `Devices`), `PropagatedMount`, `IpcHost`, `PidHost`, `Mounts` (`Name`, `Description`, `Settable`, `Source`, `Destination`, `Type`, `Options`), `Env` (`Value`), `Args` and `rootfs` (`type`, `diff_ids`); devices have a `Path`.
+/// - the daemon: dockerd 20.10 answers 200 with an empty body (`Content-Length: 0`).
 ///
 /// Erratum `plugin-delete-conflict-status`:
 /// - the doc says: **500** - plugin is active
@@ -50,7 +131,7 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
             type_name: "bool",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it.",
+            description: "Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version.",
             since: None,
             removed_in: None,
         },
@@ -59,7 +140,7 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
     responses: &[
         ResponseInfo {
             status: 200,
-            description: "no error",
+            description: "no error; no body",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -102,7 +183,7 @@ pub const PLUGIN_DELETE: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PluginDeleteOptions {
-    /// Query parameter `force`: Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+    /// Query parameter `force`: Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version. Default: `false`.
     pub force: Option<bool>,
 }
 
@@ -110,17 +191,18 @@ pub struct PluginDeleteOptions {
 ///
 /// Stops a running plugin; it stays installed.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
 ///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+/// - `force` (`bool`): Disable it even while something (a volume, a network) still uses it. Default: `false`.
 ///
 /// # Responses
 ///
 /// - 200: no error
 /// - 404: plugin not installed
-/// - 409: plugin is already disabled
+/// - 409: plugin is already disabled, or (without `force`) still in use
 /// - 500: server error
 ///
 /// Erratum `plugin-disable-conflict-status`:
@@ -141,6 +223,16 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
             required: true,
             description: "Name of the plugin, with an optional tag (`latest` when absent).",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "force",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Disable it even while something (a volume, a network) still uses it.",
+            since: Some("1.28"),
             removed_in: None,
         },
     ],
@@ -164,7 +256,7 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 409,
-            description: "plugin is already disabled",
+            description: "plugin is already disabled, or (without `force`) still in use",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -185,11 +277,21 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `plugin_disable`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PluginDisableOptions {
+    /// Query parameter `force`: Disable it even while something (a volume, a network) still uses it. Default: `false`. Since API 1.28.
+    pub force: Option<bool>,
+}
+
 /// `POST /plugins/{name}/enable`: Enable a plugin
 ///
 /// Starts an installed plugin.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
 ///
 /// # Parameters
 ///
@@ -206,6 +308,10 @@ pub const PLUGIN_DISABLE: OperationInfo = OperationInfo {
 /// Erratum `plugin-enable-timeout`:
 /// - the doc says: No query parameter; the example is `POST /v1.24/plugins/tiborvass/no-remove:latest/enable`.
 /// - the daemon: dockerd 20.10 parses `timeout` as an integer and answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent.
+///
+/// Erratum `plugin-enable-timeout-default`:
+/// - the doc says: The swagger makes `timeout` optional with a default of 0.
+/// - the daemon: dockerd 20.10 still answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent, at /v1.41 too; send it (`0` for the daemon's default).
 ///
 /// Erratum `plugin-enable-conflict-status`:
 /// - the doc says: **500** - plugin is already enabled
@@ -285,7 +391,7 @@ pub const PLUGIN_ENABLE: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PluginEnableOptions {
-    /// Query parameter `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it.
+    /// Query parameter `timeout`: Seconds to wait for the plugin to start; `0` lets the daemon choose. dockerd 20.10 needs it. Changed in API 1.25: Documented (as optional, default `0`); dockerd 20.10 needs it at every version.
     pub timeout: Option<i64>,
 }
 
@@ -293,7 +399,7 @@ pub struct PluginEnableOptions {
 ///
 /// Answers one installed plugin; the tag of its name defaults to `latest`.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
 ///
 /// # Parameters
 ///
@@ -303,6 +409,11 @@ pub struct PluginEnableOptions {
 ///
 /// - 200: no error. JSON `Plugin`.
 /// - 404: plugin not installed
+/// - 500: server error
+///
+/// Erratum `plugin-inspect-interface-types`:
+/// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+/// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (erratum `plugin-list-interface-types`); a separate id because errata belong to one operation.
 ///
 /// Erratum `plugin-inspect-path`:
 /// - the doc says: GET /plugins/(plugin name)
@@ -347,44 +458,6 @@ pub const PLUGIN_INSPECT: OperationInfo = OperationInfo {
             content_type: None,
             headers: &[],
         },
-    ],
-    upgrade: None,
-    since: Some("1.24"),
-    removed_in: None,
-    deprecated: None,
-};
-
-/// `GET /plugins`: List plugins
-///
-/// Answers every installed plugin, enabled or not.
-///
-/// Since API 1.24.
-///
-/// # Responses
-///
-/// - 200: no error. JSON `list<Plugin>`.
-/// - 500: server error
-///
-/// Erratum `plugin-object-shape`:
-/// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
-/// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
-pub const PLUGIN_LIST: OperationInfo = OperationInfo {
-    id: "plugin_list",
-    tag: "plugins",
-    method: Method::Get,
-    path: "/plugins",
-    summary: "List plugins",
-    params: &[],
-    request_body: None,
-    responses: &[
-        ResponseInfo {
-            status: 200,
-            description: "no error",
-            kind: BodyKind::Json,
-            type_name: Some("list<Plugin>"),
-            content_type: Some("application/json"),
-            headers: &[],
-        },
         ResponseInfo {
             status: 500,
             description: "server error",
@@ -400,13 +473,184 @@ pub const PLUGIN_LIST: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// `GET /plugins`: List plugins
+///
+/// Answers every installed plugin, enabled or not.
+///
+/// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
+///
+/// # Parameters
+///
+/// - `filters` (`PluginListFilters`): JSON-encoded filters, a map of filter name to values (`PluginListFilters`).
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<Plugin>`.
+/// - 400: unknown filter key, or an `enabled` value other than `true`/`false`
+/// - 500: server error, e.g. filters that are not JSON
+///
+/// Erratum `plugin-list-interface-types`:
+/// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+/// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (as the swagger's own examples show); the spec keeps `list&lt;string&gt;`.
+///
+/// Erratum `plugin-object-shape`:
+/// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
+/// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
+///
+/// Erratum `plugin-list-filter-enabled`:
+/// - the doc says: The filters are `capability=&lt;capability name&gt;` and `enable=&lt;true&gt;|&lt;false&gt;`; no 400 is listed.
+/// - the daemon: dockerd 20.10 knows the key `enabled`, not `enable`: `enable` (like any unknown key, or a value other than `true`/`false`) is answered 400 (`Invalid filter 'enable'`). Filters that are not JSON are a 500.
+pub const PLUGIN_LIST: OperationInfo = OperationInfo {
+    id: "plugin_list",
+    tag: "plugins",
+    method: Method::Get,
+    path: "/plugins",
+    summary: "List plugins",
+    params: &[
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "PluginListFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "JSON-encoded filters, a map of filter name to values (`PluginListFilters`).",
+            since: Some("1.28"),
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<Plugin>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "unknown filter key, or an `enabled` value other than `true`/`false`",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, e.g. filters that are not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.24"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `plugin_list`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PluginListOptions {
+    /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values (`PluginListFilters`). Since API 1.28.
+    pub filters: Option<PluginListFilters>,
+}
+
+/// `GET /plugins/privileges`: Ask what a plugin in a registry needs
+///
+/// Reads the manifest of a plugin in a registry, without installing it, and
+/// answers the privileges it asks for: the body to send to `plugin_pull`.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `remote` (`string`, required): Reference of the plugin in its registry; the tag defaults to `latest`.
+/// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `list<PluginPrivilege>`.
+/// - 500: server error, e.g. no or an invalid reference (`invalid reference format`)
+///
+/// Erratum `plugin-privileges-header-and-failures`:
+/// - the doc says: The swagger takes no `X-Registry-Auth` header, and has a registry failure answered as a server error.
+/// - the daemon: dockerd 20.10 reads the registry's credentials from `X-Registry-Auth`; and when it cannot fetch the plugin (no such reference, unreachable registry, missing credentials) it answers 200 with an empty list `\[\]`, not an error.
+pub const PLUGIN_PRIVILEGES: OperationInfo = OperationInfo {
+    id: "plugin_privileges",
+    tag: "plugins",
+    method: Method::Get,
+    path: "/plugins/privileges",
+    summary: "Ask what a plugin in a registry needs",
+    params: &[
+        ParamInfo {
+            name: "remote",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Reference of the plugin in its registry; the tag defaults to `latest`.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "X-Registry-Auth",
+            location: ParamLocation::Header,
+            type_name: "AuthConfig",
+            encoding: ParamEncoding::Base64UrlJson,
+            required: false,
+            description: "Credentials for the registry.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("list<PluginPrivilege>"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, e.g. no or an invalid reference (`invalid reference format`)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `plugin_privileges`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PluginPrivilegesOptions {
+    /// Header `X-Registry-Auth`: Credentials for the registry.
+    pub registry_auth: Option<AuthConfig>,
+}
+
 /// `POST /plugins/pull`: Pull and install a plugin
 ///
 /// Downloads a plugin from a registry and installs it, disabled (see
 /// `plugin_enable`). The body grants the privileges the plugin asks for;
 /// the answer streams the progress as JSON lines.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental; documented as the daemon serves it: `remote` to pull, `name` to install under, the granted privileges as the body.
 ///
 /// # Parameters
 ///
@@ -419,6 +663,10 @@ pub const PLUGIN_LIST: OperationInfo = OperationInfo {
 /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
 /// - 400: a plugin of that name is already installed
 /// - 500: server error: no or invalid reference (`invalid reference format`), unreadable privileges body, registry failure
+///
+/// Erratum `plugin-pull-status`:
+/// - the doc says: The swagger answers `204` with no body.
+/// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines (the local name in `Docker-Plugin-Name`); a failure after the stream began comes in-band.
 ///
 /// Erratum `plugin-pull-remote`:
 /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
@@ -535,7 +783,7 @@ pub struct PluginPullOptions {
 /// comment, pending a command to build plugins. Uploads an installed plugin
 /// to the registry its name points at, streaming the progress as JSON lines.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Leaves experimental and is documented.
 ///
 /// # Parameters
 ///
@@ -546,6 +794,11 @@ pub struct PluginPullOptions {
 ///
 /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
 /// - 404: plugin not installed
+/// - 500: server error, e.g. the registry is unreachable or refuses the credentials
+///
+/// Erratum `plugin-push-progress`:
+/// - the doc says: The swagger's 200 has no body, and the operation takes no `X-Registry-Auth` header.
+/// - the daemon: dockerd 20.10 streams the progress as JSON lines, ending with the pushed digest (`aux`), and reads the registry's credentials from `X-Registry-Auth`.
 ///
 /// Erratum `plugin-push-path-typo`:
 /// - the doc says: The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.
@@ -596,6 +849,14 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
             content_type: None,
             headers: &[],
         },
+        ResponseInfo {
+            status: 500,
+            description: "server error, e.g. the registry is unreachable or refuses the credentials",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
     ],
     upgrade: None,
     since: Some("1.24"),
@@ -609,6 +870,213 @@ pub const PLUGIN_PUSH: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PluginPushOptions {
+    /// Header `X-Registry-Auth`: Credentials for the registry.
+    pub registry_auth: Option<AuthConfig>,
+}
+
+/// `POST /plugins/{name}/set`: Change a plugin's settings
+///
+/// Sets values of a disabled plugin, as far as its manifest declares them
+/// settable: an environment variable (`NAME=value`), the source of a mount
+/// or the path of a device (`name.source=...`, `name.path=...`), or its
+/// arguments (`name=a b`, under the name the manifest gives them).
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+///
+/// # Responses
+///
+/// - 204: no error
+/// - 400: no body, or one that is not a JSON list of strings
+/// - 404: plugin not installed
+/// - 500: server error, e.g. an unknown or unsettable key, or the plugin is enabled
+///
+/// Erratum `plugin-set-statuses`:
+/// - the doc says: The swagger lists no 400, and an enabled plugin is not mentioned.
+/// - the daemon: dockerd 20.10 answers 400 for a missing or non-JSON body; an unknown key (`setting "X" not found in the plugin configuration`), a key that is not settable and a plugin that is enabled (`cannot set on an active plugin`) are all 500.
+pub const PLUGIN_SET: OperationInfo = OperationInfo {
+    id: "plugin_set",
+    tag: "plugins",
+    method: Method::Post,
+    path: "/plugins/{name}/set",
+    summary: "Change a plugin's settings",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name of the plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("list<string>"),
+        content_type: "application/json",
+        required: true,
+        holds: Holds::Leaf,
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 204,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "no body, or one that is not a JSON list of strings",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "plugin not installed",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, e.g. an unknown or unsettable key, or the plugin is enabled",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// `POST /plugins/{name}/upgrade`: Upgrade a plugin
+///
+/// Replaces an installed, disabled plugin with another version pulled from
+/// a registry, keeping its name and settings. The body grants the privileges
+/// the new version asks for; the answer streams the progress as JSON lines.
+///
+/// Since API 1.26.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name of the installed plugin, with an optional tag (`latest` when absent).
+/// - `remote` (`string`, required): Reference to upgrade to; the tag defaults to `latest`.
+/// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+///
+/// # Responses
+///
+/// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
+/// - 404: plugin not installed
+/// - 409: plugin is enabled
+/// - 500: server error: no or invalid reference, unreadable privileges body, registry failure
+///
+/// Erratum `plugin-upgrade-status`:
+/// - the doc says: The swagger answers `204` with no body and lists no 409.
+/// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines; privileges that do not match what the new version asks for fail in-band at the end (`incorrect privileges`). An enabled plugin is a 409 (`plugin must be disabled before upgrading`).
+pub const PLUGIN_UPGRADE: OperationInfo = OperationInfo {
+    id: "plugin_upgrade",
+    tag: "plugins",
+    method: Method::Post,
+    path: "/plugins/{name}/upgrade",
+    summary: "Upgrade a plugin",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name of the installed plugin, with an optional tag (`latest` when absent).",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "remote",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Reference to upgrade to; the tag defaults to `latest`.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "X-Registry-Auth",
+            location: ParamLocation::Header,
+            type_name: "AuthConfig",
+            encoding: ParamEncoding::Base64UrlJson,
+            required: false,
+            description: "Credentials for the registry.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("list<PluginPrivilege>"),
+        content_type: "application/json",
+        required: true,
+        holds: Holds::List(&Holds::Model("PluginPrivilege")),
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error; the progress follows",
+            kind: BodyKind::JsonLines,
+            type_name: Some("ProgressMessage"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "plugin not installed",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 409,
+            description: "plugin is enabled",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error: no or invalid reference, unreadable privileges body, registry failure",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.26"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `plugin_upgrade`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PluginUpgradeOptions {
     /// Header `X-Registry-Auth`: Credentials for the registry.
     pub registry_auth: Option<AuthConfig>,
 }

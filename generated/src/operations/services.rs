@@ -12,7 +12,7 @@ use crate::models::{AuthConfig, ServiceListFilters};
 /// private registry, pass the registry credentials in `X-Registry-Auth`;
 /// they are stored with the service so nodes can pull the image.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not); clients pin the image themselves. Changed in API 1.41: Takes the job modes, `ReplicatedJob` and `GlobalJob`, in `Mode`.
 ///
 /// # Parameters
 ///
@@ -21,15 +21,23 @@ use crate::models::{AuthConfig, ServiceListFilters};
 /// # Responses
 ///
 /// - 201: no error. JSON `ServiceCreateResponse`.
+/// - 400: bad parameter, e.g. a spec that does not decode or is not valid
 /// - 403: network is not eligible for services
-/// - 406: node is not part of a swarm
 /// - 409: name conflicts with an existing object
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-create-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 ///
 /// Erratum `service-create-reservation-key`:
 /// - the doc says: The JSON parameters name the reserved resources `Reservation`
 /// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
+///
+/// Erratum `service-create-warnings-list`:
+/// - the doc says: The swagger's answer holds one optional string, `Warning`.
+/// - the daemon: The key is `Warnings`, a list of strings, sent when there is something to warn about (an image the daemon could not pin below API 1.30, say).
 pub const SERVICE_CREATE: OperationInfo = OperationInfo {
     id: "service_create",
     tag: "services",
@@ -65,16 +73,16 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 403,
-            description: "network is not eligible for services",
+            status: 400,
+            description: "bad parameter, e.g. a spec that does not decode or is not valid",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
+            status: 403,
+            description: "network is not eligible for services",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -98,7 +106,7 @@ pub const SERVICE_CREATE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -135,9 +143,12 @@ pub struct ServiceCreateOptions {
 ///
 /// - 200: no error
 /// - 404: no such service
-/// - 406: node is not part of a swarm
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-delete-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 pub const SERVICE_DELETE: OperationInfo = OperationInfo {
     id: "service_delete",
     tag: "services",
@@ -175,14 +186,6 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -192,7 +195,7 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -212,14 +215,18 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the service.
+/// - `insertDefaults` (`bool`): Fill in the default values of the settings the spec leaves out. Default: `false`.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `Service`.
 /// - 404: no such service
-/// - 406: node is not part of a swarm
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-inspect-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
     id: "service_inspect",
     tag: "services",
@@ -235,6 +242,16 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
             required: true,
             description: "ID or name of the service.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "insertDefaults",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Fill in the default values of the settings the spec leaves out.",
+            since: Some("1.29"),
             removed_in: None,
         },
     ],
@@ -257,14 +274,6 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -274,7 +283,7 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -287,6 +296,16 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `service_inspect`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceInspectOptions {
+    /// Query parameter `insertDefaults`: Fill in the default values of the settings the spec leaves out. Default: `false`. Since API 1.29.
+    pub insert_defaults: Option<bool>,
+}
+
 /// `GET /services`: List services
 ///
 /// Since API 1.24.
@@ -294,13 +313,22 @@ pub const SERVICE_INSPECT: OperationInfo = OperationInfo {
 /// # Parameters
 ///
 /// - `filters` (`ServiceListFilters`): JSON-encoded filters, a map of filter name to values.
+/// - `status` (`bool`): Include each service's task counts (`ServiceStatus`). Default: `false`.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `list<Service>`.
-/// - 406: node is not part of a swarm
+/// - 400: an unknown filter key
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-list-unknown-filter-400`:
+/// - the doc says: The swagger lists no `400`.
+/// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+///
+/// Erratum `service-list-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 pub const SERVICE_LIST: OperationInfo = OperationInfo {
     id: "service_list",
     tag: "services",
@@ -318,6 +346,16 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "status",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include each service's task counts (`ServiceStatus`).",
+            since: Some("1.41"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -330,8 +368,8 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
+            status: 400,
+            description: "an unknown filter key",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -347,7 +385,7 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -368,6 +406,189 @@ pub const SERVICE_LIST: OperationInfo = OperationInfo {
 pub struct ServiceListOptions {
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<ServiceListFilters>,
+    /// Query parameter `status`: Include each service's task counts (`ServiceStatus`). Default: `false`. Since API 1.41.
+    pub status: Option<bool>,
+}
+
+/// `GET /services/{id}/logs`: Get a service's logs
+///
+/// Streams the stdout and/or stderr of all the tasks of a service, framed
+/// (multiplexed) unless the service's containers have a TTY
+/// (`TaskTemplate.ContainerSpec.TTY`). Works only with the `local`,
+/// `json-file` and `journald` log drivers.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `id` (`string`, required): ID or name of the service.
+/// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+/// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+/// - `stdout` (`bool`): Include stdout. Default: `false`.
+/// - `stderr` (`bool`): Include stderr. Default: `false`.
+/// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+/// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+/// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+///
+/// # Responses
+///
+/// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+/// - 404: no such service
+/// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-logs-never-101`:
+/// - the doc says: The swagger of v1.25 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+/// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+pub const SERVICE_LOGS: OperationInfo = OperationInfo {
+    id: "service_logs",
+    tag: "services",
+    method: Method::Get,
+    path: "/services/{id}/logs",
+    summary: "Get a service's logs",
+    params: &[
+        ParamInfo {
+            name: "id",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "ID or name of the service.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "details",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "follow",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Keep the stream open and follow new output.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stdout",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include stdout.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stderr",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include stderr.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "since",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only entries after this Unix timestamp; 0 means all.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "timestamps",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Prefix every line with its timestamp.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "tail",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "How many lines from the end: `all` or a number.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Multiplexed,
+            type_name: None,
+            content_type: Some("application/vnd.docker.raw-stream"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such service",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, also when neither `stdout` nor `stderr` is asked for",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `service_logs`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceLogsOptions {
+    /// Query parameter `details`: Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    pub details: Option<bool>,
+    /// Query parameter `follow`: Keep the stream open and follow new output. Default: `false`.
+    pub follow: Option<bool>,
+    /// Query parameter `stdout`: Include stdout. Default: `false`.
+    pub stdout: Option<bool>,
+    /// Query parameter `stderr`: Include stderr. Default: `false`.
+    pub stderr: Option<bool>,
+    /// Query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    pub since: Option<i64>,
+    /// Query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
+    pub timestamps: Option<bool>,
+    /// Query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
+    pub tail: Option<String>,
 }
 
 /// `POST /services/{id}/update`: Update a service
@@ -378,25 +599,35 @@ pub struct ServiceListOptions {
 /// renamed. `X-Registry-Auth` replaces the registry credentials stored
 /// with the service.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.25: Takes the service's name or a prefix of its ID as well as its full ID. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not).
 ///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the service.
 /// - `version` (`i64`, required): The `Version.Index` of the service object being updated.
+/// - `registryAuthFrom` (`string`): Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's). Default: `spec`.
+/// - `rollback` (`string`): `previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one).
 /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
 ///
 /// # Responses
 ///
-/// - 200: no error (newer daemons send `{"Warnings": \[...\]}`, which is not read)
+/// - 200: no error. JSON `ServiceUpdateResponse`.
+/// - 400: bad parameter, e.g. a spec that does not decode or is not valid
 /// - 404: no such service
-/// - 406: node is not part of a swarm
 /// - 500: server error, also when `version` is not the current one (update out of sequence)
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-update-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 ///
 /// Erratum `service-update-resource-keys`:
 /// - the doc says: The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`
 /// - the daemon: the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
+///
+/// Erratum `service-update-answer-shape`:
+/// - the doc says: The swagger of v1.25 to v1.27 gives the answer the shape of an image deletion, a list of `Untagged` and `Deleted` entries.
+/// - the daemon: The daemon answers an object with `Warnings`, a list of strings (the `ServiceUpdateResponse` of the swagger from v1.28 on).
 pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
     id: "service_update",
     tag: "services",
@@ -425,6 +656,26 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
+            name: "registryAuthFrom",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's).",
+            since: Some("1.25"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "rollback",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "`previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one).",
+            since: Some("1.28"),
+            removed_in: None,
+        },
+        ParamInfo {
             name: "X-Registry-Auth",
             location: ParamLocation::Header,
             type_name: "AuthConfig",
@@ -445,7 +696,15 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
     responses: &[
         ResponseInfo {
             status: 200,
-            description: "no error (newer daemons send `{\"Warnings\": [...]}`, which is not read)",
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("ServiceUpdateResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter, e.g. a spec that does not decode or is not valid",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -454,14 +713,6 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 404,
             description: "no such service",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -477,7 +728,7 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -496,6 +747,10 @@ pub const SERVICE_UPDATE: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceUpdateOptions {
+    /// Query parameter `registryAuthFrom`: Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's). Default: `spec`. Since API 1.25.
+    pub registry_auth_from: Option<String>,
+    /// Query parameter `rollback`: `previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one). Since API 1.28.
+    pub rollback: Option<String>,
     /// Header `X-Registry-Auth`: Credentials or an identity token for the registry of the image.
     pub registry_auth: Option<AuthConfig>,
 }

@@ -15,13 +15,12 @@ use crate::runtime::operation::*;
 ///
 /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
 /// - 400: bad parameter
-/// - 406: node is already part of a swarm
 /// - 500: server error
 /// - 503: the daemon is already part of a swarm
 ///
 /// Erratum `swarm-init-already-in-swarm-503`:
-/// - the doc says: A daemon already in a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+/// - the doc says: A daemon already in a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc and the swagger for the versions they list it (to v1.26).
 ///
 /// Erratum `swarm-init-external-cas-key`:
 /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
@@ -58,14 +57,6 @@ pub const SWARM_INIT: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is already part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -90,18 +81,21 @@ pub const SWARM_INIT: OperationInfo = OperationInfo {
 
 /// `GET /swarm`: Inspect the swarm
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.30: The swarm reports its CA: `TLSInfo` (root certificate, issuer subject and key) and `RootRotationInProgress`; the CA settings of its spec show the desired signing certificate. Changed in API 1.40: The swarm reports its data path port (`DataPathPort`), as it does its default address pools and subnet size (`DefaultAddrPool`, `SubnetSize`, 1.39).
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `Swarm`.
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
 /// Erratum `swarm-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+///
+/// Erratum `swarm-inspect-never-404`:
+/// - the doc says: The swagger from v1.27 on lists `404` (no such swarm).
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, and has no other case in which the swarm is missing: it never answers 404 here.
 pub const SWARM_INSPECT: OperationInfo = OperationInfo {
     id: "swarm_inspect",
     tag: "swarm",
@@ -117,14 +111,6 @@ pub const SWARM_INSPECT: OperationInfo = OperationInfo {
             kind: BodyKind::Json,
             type_name: Some("Swarm"),
             content_type: Some("application/json"),
-            headers: &[],
-        },
-        ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -158,17 +144,20 @@ pub const SWARM_INSPECT: OperationInfo = OperationInfo {
 ///
 /// - 200: no error
 /// - 400: bad parameter
-/// - 406: node is already part of a swarm
 /// - 500: server error
 /// - 503: the daemon is already part of a swarm
 ///
 /// Erratum `swarm-join-already-in-swarm-503`:
-/// - the doc says: A daemon already in a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+/// - the doc says: A daemon already in a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc for the versions it describes.
 ///
 /// Erratum `swarm-join-remote-addrs-key`:
 /// - the doc says: The JSON parameters name the manager addresses `RemoteAddr`.
 /// - the daemon: The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
+///
+/// Erratum `swarm-join-remote-addrs-string`:
+/// - the doc says: The swagger of v1.25 to v1.38 types `RemoteAddrs` as one string.
+/// - the daemon: The daemon reads a list of addresses at every version and refuses a string (400, the body does not decode).
 pub const SWARM_JOIN: OperationInfo = OperationInfo {
     id: "swarm_join",
     tag: "swarm",
@@ -195,14 +184,6 @@ pub const SWARM_JOIN: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 400,
             description: "bad parameter",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
-            status: 406,
-            description: "node is already part of a swarm",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -242,13 +223,12 @@ pub const SWARM_JOIN: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 200: no error
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not part of a swarm
 ///
 /// Erratum `swarm-leave-not-in-swarm-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc for the versions it describes.
 pub const SWARM_LEAVE: OperationInfo = OperationInfo {
     id: "swarm_leave",
     tag: "swarm",
@@ -272,14 +252,6 @@ pub const SWARM_LEAVE: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 200,
             description: "no error",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -318,31 +290,181 @@ pub struct SwarmLeaveOptions {
     pub force: Option<bool>,
 }
 
+/// `POST /swarm/unlock`: Unlock a locked manager
+///
+/// Hands a manager that restarted with its swarm data locked the key to
+/// decrypt it, so that it takes part in the swarm again.
+///
+/// Since API 1.25.
+///
+/// # Responses
+///
+/// - 200: no error
+/// - 400: the key is not an unlock key
+/// - 401: the key does not unlock the swarm
+/// - 409: the swarm is not locked
+/// - 500: server error
+/// - 503: the daemon is not a swarm manager and not a locked one
+///
+/// Erratum `swarm-unlock-malformed-key-400`:
+/// - the doc says: The swagger lists `200`, `500` and `503` only.
+/// - the daemon: dockerd (20.10) refuses a key it cannot parse with 400, once it has found the manager locked.
+///
+/// Erratum `swarm-unlock-wrong-key-401`:
+/// - the doc says: The swagger lists `200`, `500` and `503` only.
+/// - the daemon: dockerd (20.10) answers a well-formed key that does not decrypt the swarm's data with 401 (`swarm could not be unlocked: invalid key provided`).
+///
+/// Erratum `swarm-unlock-not-locked-409`:
+/// - the doc says: The swagger lists `200`, `500` and `503` only.
+/// - the daemon: dockerd answers 409 Conflict (`swarm is not locked`) to a manager whose swarm is not locked, whatever the key.
+pub const SWARM_UNLOCK: OperationInfo = OperationInfo {
+    id: "swarm_unlock",
+    tag: "swarm",
+    method: Method::Post,
+    path: "/swarm/unlock",
+    summary: "Unlock a locked manager",
+    params: &[],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("SwarmUnlockBody"),
+        content_type: "application/json",
+        required: true,
+        holds: Holds::Model("SwarmUnlockBody"),
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "the key is not an unlock key",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 401,
+            description: "the key does not unlock the swarm",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 409,
+            description: "the swarm is not locked",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "the daemon is not a swarm manager and not a locked one",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// `GET /swarm/unlockkey`: Get the unlock key of the swarm
+///
+/// Answers the key that unlocks the managers of a swarm whose raft data
+/// is encrypted at rest (`EncryptionConfig.AutoLockManagers`); the key is
+/// empty when the swarm is not auto-locked.
+///
+/// Since API 1.25.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `SwarmUnlockKey`.
+/// - 500: server error
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+pub const SWARM_UNLOCK_KEY: OperationInfo = OperationInfo {
+    id: "swarm_unlock_key",
+    tag: "swarm",
+    method: Method::Get,
+    path: "/swarm/unlockkey",
+    summary: "Get the unlock key of the swarm",
+    params: &[],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("SwarmUnlockKey"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
 /// `POST /swarm/update`: Update the swarm
 ///
 /// Replaces the swarm's spec with the one sent; fields left out go back
 /// to their defaults. Join tokens are rotated with the query flags, not
 /// through the body.
 ///
-/// Since API 1.24.
+/// Since API 1.24. Changed in API 1.30: The CA settings of the spec take a desired signing certificate and key (`SigningCACert`, `SigningCAKey`) and `ForceRotate`, which makes the swarm generate and rotate to a new CA.
 ///
 /// # Parameters
 ///
 /// - `version` (`i64`, required): The `Version.Index` of the swarm the new spec is based on; a stale one is refused, so concurrent writes do not clash.
 /// - `rotateWorkerToken` (`bool`): Replace the worker join token with a new one.
 /// - `rotateManagerToken` (`bool`): Replace the manager join token with a new one.
+/// - `rotateManagerUnlockKey` (`bool`): Replace the key that unlocks the managers of an auto-locked swarm.
 ///
 /// # Responses
 ///
 /// - 200: no error
 /// - 400: bad parameter
-/// - 406: node is not part of a swarm
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
 /// Erratum `swarm-update-not-manager-503`:
-/// - the doc says: A daemon outside a swarm answers 406.
-/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+/// - the doc says: A daemon outside a swarm answers `406`.
+/// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
 ///
 /// Erratum `swarm-update-join-tokens-in-body`:
 /// - the doc says: The JSON parameters and the example body carry `JoinTokens` (with `Worker` and `Manager`) next to the spec fields.
@@ -388,6 +510,16 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "rotateManagerUnlockKey",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::FormWordBool,
+            required: false,
+            description: "Replace the key that unlocks the managers of an auto-locked swarm.",
+            since: Some("1.25"),
+            removed_in: None,
+        },
     ],
     request_body: Some(RequestBodyInfo {
         kind: BodyKind::Json,
@@ -408,14 +540,6 @@ pub const SWARM_UPDATE: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 400,
             description: "bad parameter",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -454,4 +578,6 @@ pub struct SwarmUpdateOptions {
     pub rotate_worker_token: Option<bool>,
     /// Query parameter `rotateManagerToken`: Replace the manager join token with a new one.
     pub rotate_manager_token: Option<bool>,
+    /// Query parameter `rotateManagerUnlockKey`: Replace the key that unlocks the managers of an auto-locked swarm. Since API 1.25.
+    pub rotate_manager_unlock_key: Option<bool>,
 }

@@ -6,6 +6,134 @@
 use crate::runtime::operation::*;
 use crate::models::EventFilters;
 
+/// `POST /session`: Start an interactive session
+///
+/// Hijacks the connection for a long-running, two-way protocol: the client
+/// asks for `Upgrade: h2c`, the daemon answers `101` and then speaks HTTP/2
+/// over the connection, calling gRPC services the client exposes (BuildKit
+/// uses it to read build contexts and secrets from the client). The
+/// `X-Docker-Expose-Session-*` request headers name the session and the
+/// services offered.
+///
+/// The spec's upgrade words know only `tcp` and `websocket`; this operation
+/// is marked `tcp`, the nearest form, although the daemon refuses any
+/// protocol but `h2c` (400, `protocol tcp not supported`).
+///
+/// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
+///
+/// # Parameters
+///
+/// - `X-Docker-Expose-Session-Uuid` (`string`): A unique ID of the session.
+/// - `X-Docker-Expose-Session-Name` (`string`): A name for the session, shown in the daemon's logs (e.g. the build context's directory).
+/// - `X-Docker-Expose-Session-Sharedkey` (`string`): A key that sessions of the same client share, for caching what they send.
+/// - `X-Docker-Expose-Session-Grpc-Method` (`string`): A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).
+///
+/// # Responses
+///
+/// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+/// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
+/// - 500: server error
+///
+/// Erratum `session-not-experimental-before-1-39`:
+/// - the doc says: The swagger of v1.31 to v1.38 says the endpoint is experimental and only served by a daemon started with experimental features.
+/// - the daemon: dockerd 20.10 without experimental features upgrades `POST /session` with `Upgrade: h2c` to 101 at every API version it serves, v1.31 to v1.38 and even older ones.
+pub const SESSION: OperationInfo = OperationInfo {
+    id: "session",
+    tag: "system",
+    method: Method::Post,
+    path: "/session",
+    summary: "Start an interactive session",
+    params: &[
+        ParamInfo {
+            name: "X-Docker-Expose-Session-Uuid",
+            location: ParamLocation::Header,
+            type_name: "string",
+            encoding: ParamEncoding::Plain,
+            required: false,
+            description: "A unique ID of the session.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "X-Docker-Expose-Session-Name",
+            location: ParamLocation::Header,
+            type_name: "string",
+            encoding: ParamEncoding::Plain,
+            required: false,
+            description: "A name for the session, shown in the daemon's logs (e.g. the build context's directory).",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "X-Docker-Expose-Session-Sharedkey",
+            location: ParamLocation::Header,
+            type_name: "string",
+            encoding: ParamEncoding::Plain,
+            required: false,
+            description: "A key that sessions of the same client share, for caching what they send.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "X-Docker-Expose-Session-Grpc-Method",
+            location: ParamLocation::Header,
+            type_name: "string",
+            encoding: ParamEncoding::Plain,
+            required: false,
+            description: "A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 101,
+            description: "no error, the connection is upgraded to HTTP/2",
+            kind: BodyKind::Raw,
+            type_name: None,
+            content_type: Some("application/vnd.docker.raw-stream"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter (no upgrade asked for, or a protocol other than `h2c`)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: Some(Upgrade::Tcp),
+    since: Some("1.31"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `session`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionOptions {
+    /// Header `X-Docker-Expose-Session-Uuid`: A unique ID of the session.
+    pub session_id: Option<String>,
+    /// Header `X-Docker-Expose-Session-Name`: A name for the session, shown in the daemon's logs (e.g. the build context's directory).
+    pub session_name: Option<String>,
+    /// Header `X-Docker-Expose-Session-Sharedkey`: A key that sessions of the same client share, for caching what they send.
+    pub session_shared_key: Option<String>,
+    /// Header `X-Docker-Expose-Session-Grpc-Method`: A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).
+    pub session_grpc_method: Option<String>,
+}
+
 /// `POST /auth`: Check registry credentials
 ///
 /// Logs in to a registry with the given credentials to check them. When the
@@ -16,11 +144,16 @@ use crate::models::EventFilters;
 ///
 /// - 200: no error. JSON `AuthResponse`.
 /// - 204: no error, no body
+/// - 401: the registry refused the credentials
 /// - 500: server error, including credentials the registry refused
 ///
 /// Erratum `system-auth-no-204`:
 /// - the doc says: The status codes list 204 besides 200 for a successful login.
 /// - the daemon: The 1.24 daemon (Docker 1.12) answers every successful login with 200 and an AuthResponse body; it never sends 204.
+///
+/// Erratum `system-auth-no-401`:
+/// - the doc says: The swagger from v1.39 on lists `401` for credentials the registry refuses.
+/// - the daemon: dockerd 20.10 answers 500 for refused credentials at every API version, 1.41 included, with the registry's `401 Unauthorized` in the message; it never sends 401 here.
 ///
 /// Erratum `system-auth-refused-is-500`:
 /// - the doc says: 500 means a server error.
@@ -57,6 +190,14 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 401,
+            description: "the registry refused the credentials",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 500,
             description: "server error, including credentials the registry refused",
             kind: BodyKind::None,
@@ -71,41 +212,95 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// `GET /system/df`: Show disk usage
+///
+/// Reports the disk space the daemon's objects take: the shared size of
+/// image layers, each image, container and volume with its size and
+/// reference count, and from API 1.39 the BuildKit build cache.
+///
+/// Since API 1.25. Changed in API 1.31: Volumes carry their creation time (`CreatedAt`).
+///
+/// # Responses
+///
+/// - 200: no error. JSON `SystemDataUsageResponse`.
+/// - 500: server error
+pub const SYSTEM_DF: OperationInfo = OperationInfo {
+    id: "system_df",
+    tag: "system",
+    method: Method::Get,
+    path: "/system/df",
+    summary: "Show disk usage",
+    params: &[],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("SystemDataUsageResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
 /// `GET /events`: Stream events
 ///
 /// Streams what happens on the daemon as it happens, one JSON object per
 /// event, optionally starting from a past moment (`since`) and stopping at
 /// a given one (`until`).
 ///
-/// Events by object type:
+/// Events by object type (API 1.41):
 ///
 /// - containers: attach, commit, copy, create, destroy, detach, die,
-///   exec_create, exec_detach, exec_start, export, health_status, kill,
-///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
-/// - images: delete, import, load, pull, push, save, tag, untag;
-/// - volumes: create, mount, unmount, destroy;
-/// - networks: create, connect, disconnect, destroy;
-/// - the daemon: reload.
+///   exec_create, exec_detach, exec_die, exec_start, export, health_status,
+///   kill, oom, pause, prune, rename, resize, restart, start, stop, top,
+///   unpause, update;
+/// - images: delete, import, load, prune, pull, push, save, tag, untag;
+/// - volumes: create, destroy, mount, prune, unmount;
+/// - networks: connect, create, destroy, disconnect, prune, remove, update;
+/// - plugins: create, disable, enable, install, remove;
+/// - the daemon: reload;
+/// - swarm services, nodes, secrets and configs: create, remove, update;
+/// - the builder: prune.
 ///
 /// Some container events do not follow from a state change: `export`,
 /// `exec_create` and `exec_start` (from `docker exec`), `detach` and
 /// `exec_detach` (a client detaching from a container or exec process).
 /// Removing an image name emits `untag`; removing an image by ID or through
-/// its last tag also emits `delete`.
+/// its last tag also emits `delete`. A `prune` event carries the bytes it
+/// freed in the `reclaimed` attribute. Events of swarm objects are only
+/// seen on a manager; their `scope` is `swarm`.
 ///
-/// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save.
+/// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save. Changed in API 1.30: Reports swarm events on managers: services, nodes and secrets (create, update, remove), and the removal of swarm-scoped networks (`remove`). Changed in API 1.30: Events carry their `scope` (`local` or `swarm`), and the `scope` filter selects by it. Changed in API 1.31: Reports config events (create, update, remove) on managers. Changed in API 1.36: Emits `exec_die` when an exec process ends. Changed in API 1.41: Emits `prune` events for containers, images, volumes, networks and the builder when a prune completes, with the bytes freed in the `reclaimed` attribute (dockerd 20.10 sends them at older versions too).
 ///
 /// # Parameters
 ///
-/// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
-/// - `until` (`string`): Stream the events up to this moment (a Unix timestamp), then stop.
+/// - `since` (`string`): Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.
+/// - `until` (`string`): Stream the events up to this moment, Unix seconds with optional fraction, then stop.
 /// - `filters` (`EventFilters`): Which events to send, as a JSON map of filter lists.
 ///
 /// # Responses
 ///
 /// - 200: no error. A stream of JSON `EventMessage`.
-/// - 400: bad parameter
-/// - 500: server error
+/// - 400: bad parameter, e.g. `since` after `until`
+/// - 500: server error, including a `since` or `until` that is not Unix seconds
+///
+/// Erratum `system-events-bad-time-is-500`:
+/// - the doc says: A bad parameter is answered 400; the swagger describes `since` and `until` as timestamps.
+/// - the daemon: dockerd 20.10 answers 500 (`strconv.ParseInt: parsing ...: invalid syntax`) for a `since` or `until` that is not Unix seconds, an RFC 3339 date or a duration included; only `since` later than `until` gets 400.
 pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
     id: "system_events",
     tag: "system",
@@ -119,7 +314,7 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
             type_name: "string",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Replay the events that happened since this moment (a Unix timestamp), then keep streaming.",
+            description: "Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.",
             since: None,
             removed_in: None,
         },
@@ -129,7 +324,7 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
             type_name: "string",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Stream the events up to this moment (a Unix timestamp), then stop.",
+            description: "Stream the events up to this moment, Unix seconds with optional fraction, then stop.",
             since: None,
             removed_in: None,
         },
@@ -156,7 +351,7 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 400,
-            description: "bad parameter",
+            description: "bad parameter, e.g. `since` after `until`",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -164,7 +359,7 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 500,
-            description: "server error",
+            description: "server error, including a `since` or `until` that is not Unix seconds",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -183,9 +378,9 @@ pub const SYSTEM_EVENTS: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SystemEventsOptions {
-    /// Query parameter `since`: Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
+    /// Query parameter `since`: Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.
     pub since: Option<String>,
-    /// Query parameter `until`: Stream the events up to this moment (a Unix timestamp), then stop.
+    /// Query parameter `until`: Stream the events up to this moment, Unix seconds with optional fraction, then stop.
     pub until: Option<String>,
     /// Query parameter `filters`: Which events to send, as a JSON map of filter lists.
     pub filters: Option<EventFilters>,
@@ -197,12 +392,16 @@ pub struct SystemEventsOptions {
 /// kernel and OS, resources, proxies, registry configuration, plugins and
 /// the features the kernel supports.
 ///
-/// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`).
+/// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`). Changed in API 1.25: `SecurityOptions` carries structured entries (`name=seccomp,profile=default`) instead of bare names. Changed in API 1.30: `Plugins.Log` lists the logging drivers, plugins included. Changed in API 1.30: On a swarm node, `Swarm.Cluster` reports the swarm's CA: its root certificate and the issuer of node certificates (`TLSInfo`), and the desired signing certificate of the CA settings. Changed in API 1.39: Reports the product license (`ProductLicense`) when one is applied to the daemon.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `SystemInfo`.
 /// - 500: server error
+///
+/// Erratum `system-info-legacy-keys-absent`:
+/// - the doc says: The swagger of v1.25 to v1.31 lists `DiscoveryBackend`, `OomScoreAdj`, `InitPath` and `InitSha1` among the keys of the answer.
+/// - the daemon: dockerd 20.10 sends none of them at any API version (nor `InitPath`/`InitSha1` at 1.24): the spec leaves out the first two and ends `InitPath`/`InitSha1` at 1.25.
 pub const SYSTEM_INFO: OperationInfo = OperationInfo {
     id: "system_info",
     tag: "system",
@@ -237,12 +436,21 @@ pub const SYSTEM_INFO: OperationInfo = OperationInfo {
 
 /// `GET /_ping`: Ping the daemon
 ///
-/// Checks that the daemon is up; it answers the text `OK`.
+/// Checks that the daemon is up; it answers the text `OK`. The answer
+/// carries the daemon's headers (`Api-Version`, `Docker-Experimental`,
+/// `OSType`, and from API 1.40 `Cache-Control` and `Pragma`);
+/// `system_ping_head` returns most of them typed.
+///
+/// Changed in API 1.40: Answers carry `Cache-Control: no-cache, no-store, must-revalidate` and `Pragma: no-cache`, so that no proxy caches them (unversioned: a daemon with the change sends them at every version).
 ///
 /// # Responses
 ///
 /// - 200: no error. Bytes, `text/plain`.
 /// - 500: server error
+///
+/// Erratum `api-version-prefix-optional`:
+/// - the doc says: The v1.25 history says every call must name the API version (`/v1.25/containers/json`, no longer `/containers/json`).
+/// - the daemon: dockerd 20.10 still serves paths without the `/vX.Y` prefix, as its newest version (the `Api-Version` header says 1.41); the client always sends the prefix.
 pub const SYSTEM_PING: OperationInfo = OperationInfo {
     id: "system_ping",
     tag: "system",
@@ -271,6 +479,104 @@ pub const SYSTEM_PING: OperationInfo = OperationInfo {
     ],
     upgrade: None,
     since: None,
+    removed_in: None,
+    deprecated: None,
+};
+
+/// `HEAD /_ping`: Ping the daemon, headers only
+///
+/// Like `GET /_ping` without the body: the answer's headers say which API
+/// version the daemon speaks (`Api-Version`, read it with
+/// `negotiate_version`), whether it runs experimental features, its
+/// operating system and its default builder. Daemons with the change answer
+/// it at every API version; clients that meet an older daemon fall back to
+/// the GET.
+///
+/// Since API 1.40.
+///
+/// # Responses
+///
+/// - 200: no error
+/// - 500: server error
+pub const SYSTEM_PING_HEAD: OperationInfo = OperationInfo {
+    id: "system_ping_head",
+    tag: "system",
+    method: Method::Head,
+    path: "/_ping",
+    summary: "Ping the daemon, headers only",
+    params: &[],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[
+                ParamInfo {
+                    name: "Docker-Experimental",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "`true` when the daemon runs with experimental features, else `false`.",
+                    since: None,
+                    removed_in: None,
+                },
+                ParamInfo {
+                    name: "OSType",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "The daemon's operating system, `linux` or `windows` (not in Docker's swagger; dockerd sends it on every answer).",
+                    since: None,
+                    removed_in: None,
+                },
+                ParamInfo {
+                    name: "Builder-Version",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "The daemon's default builder, `1` (classic) or `2` (BuildKit); only sent when the daemon's configuration names one.",
+                    since: None,
+                    removed_in: None,
+                },
+                ParamInfo {
+                    name: "Cache-Control",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "`no-cache, no-store, must-revalidate`.",
+                    since: Some("1.40"),
+                    removed_in: None,
+                },
+                ParamInfo {
+                    name: "Pragma",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "`no-cache`.",
+                    since: Some("1.40"),
+                    removed_in: None,
+                },
+            ],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.40"),
     removed_in: None,
     deprecated: None,
 };

@@ -18,9 +18,12 @@ use crate::models::TaskListFilters;
 ///
 /// - 200: no error. JSON `Task`.
 /// - 404: unknown task
-/// - 406: node is not part of a swarm
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `task-inspect-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 pub const TASK_INSPECT: OperationInfo = OperationInfo {
     id: "task_inspect",
     tag: "tasks",
@@ -58,14 +61,6 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
-            kind: BodyKind::None,
-            type_name: None,
-            content_type: None,
-            headers: &[],
-        },
-        ResponseInfo {
             status: 500,
             description: "server error",
             kind: BodyKind::None,
@@ -75,7 +70,7 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -99,9 +94,17 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 200: no error. JSON `list<Task>`.
-/// - 406: node is not part of a swarm
+/// - 400: an unknown filter key
 /// - 500: server error
-/// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `task-list-unknown-filter-400`:
+/// - the doc says: The swagger lists no `400`.
+/// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+///
+/// Erratum `task-list-not-in-swarm-503`:
+/// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+/// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
 ///
 /// Erratum `task-list-example-trailing-comma`:
 /// - the doc says: The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace
@@ -135,8 +138,8 @@ pub const TASK_LIST: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
-            status: 406,
-            description: "node is not part of a swarm",
+            status: 400,
+            description: "an unknown filter key",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -152,7 +155,7 @@ pub const TASK_LIST: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 503,
-            description: "node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)",
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -173,4 +176,184 @@ pub const TASK_LIST: OperationInfo = OperationInfo {
 pub struct TaskListOptions {
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<TaskListFilters>,
+}
+
+/// `GET /tasks/{id}/logs`: Get a task's logs
+///
+/// Streams the stdout and/or stderr of one task, framed (multiplexed)
+/// unless its container has a TTY (`Spec.ContainerSpec.TTY`). Works only
+/// with the `local`, `json-file` and `journald` log drivers.
+///
+/// Since API 1.29.
+///
+/// # Parameters
+///
+/// - `id` (`string`, required): ID of the task.
+/// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+/// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+/// - `stdout` (`bool`): Include stdout. Default: `false`.
+/// - `stderr` (`bool`): Include stderr. Default: `false`.
+/// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+/// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+/// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+///
+/// # Responses
+///
+/// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+/// - 404: no such task
+/// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+/// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `task-logs-never-101`:
+/// - the doc says: The swagger of v1.29 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+/// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+pub const TASK_LOGS: OperationInfo = OperationInfo {
+    id: "task_logs",
+    tag: "tasks",
+    method: Method::Get,
+    path: "/tasks/{id}/logs",
+    summary: "Get a task's logs",
+    params: &[
+        ParamInfo {
+            name: "id",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "ID of the task.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "details",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "follow",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Keep the stream open and follow new output.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stdout",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include stdout.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stderr",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Include stderr.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "since",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only entries after this Unix timestamp; 0 means all.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "timestamps",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Prefix every line with its timestamp.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "tail",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "How many lines from the end: `all` or a number.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Multiplexed,
+            type_name: None,
+            content_type: Some("application/vnd.docker.raw-stream"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such task",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error, also when neither `stdout` nor `stderr` is asked for",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "the daemon is not a swarm manager (not in a swarm, or a worker)",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.29"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `task_logs`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskLogsOptions {
+    /// Query parameter `details`: Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    pub details: Option<bool>,
+    /// Query parameter `follow`: Keep the stream open and follow new output. Default: `false`.
+    pub follow: Option<bool>,
+    /// Query parameter `stdout`: Include stdout. Default: `false`.
+    pub stdout: Option<bool>,
+    /// Query parameter `stderr`: Include stderr. Default: `false`.
+    pub stderr: Option<bool>,
+    /// Query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    pub since: Option<i64>,
+    /// Query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
+    pub timestamps: Option<bool>,
+    /// Query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.
+    pub tail: Option<String>,
 }

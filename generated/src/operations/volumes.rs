@@ -4,7 +4,7 @@
 //! Named volumes managed by volume drivers.
 
 use crate::runtime::operation::*;
-use crate::models::VolumeListFilters;
+use crate::models::{VolumeListFilters, VolumePruneFilters};
 
 /// `POST /volumes/create`: Create a volume
 ///
@@ -61,6 +61,7 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name of the volume.
+/// - `force` (`bool`): Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error. Default: `false`.
 ///
 /// # Responses
 ///
@@ -83,6 +84,16 @@ pub const VOLUME_DELETE: OperationInfo = OperationInfo {
             required: true,
             description: "Name of the volume.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "force",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error.",
+            since: Some("1.25"),
             removed_in: None,
         },
     ],
@@ -126,6 +137,16 @@ pub const VOLUME_DELETE: OperationInfo = OperationInfo {
     removed_in: None,
     deprecated: None,
 };
+
+/// The optional parameters of `volume_delete`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VolumeDeleteOptions {
+    /// Query parameter `force`: Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error. Default: `false`. Since API 1.25.
+    pub force: Option<bool>,
+}
 
 /// `GET /volumes/{name}`: Inspect a volume
 ///
@@ -254,4 +275,73 @@ pub const VOLUME_LIST: OperationInfo = OperationInfo {
 pub struct VolumeListOptions {
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values.
     pub filters: Option<VolumeListFilters>,
+}
+
+/// `POST /volumes/prune`: Remove unused volumes
+///
+/// Removes every volume no container uses, or those of them the filters
+/// select, and answers what went and the space freed. Up to API 1.41 named
+/// volumes go too, not only anonymous ones.
+///
+/// Since API 1.25.
+///
+/// # Parameters
+///
+/// - `filters` (`VolumePruneFilters`): Which unused volumes to remove, as a JSON map of filter lists.
+///
+/// # Responses
+///
+/// - 200: no error. JSON `VolumePruneResponse`.
+/// - 500: server error
+pub const VOLUME_PRUNE: OperationInfo = OperationInfo {
+    id: "volume_prune",
+    tag: "volumes",
+    method: Method::Post,
+    path: "/volumes/prune",
+    summary: "Remove unused volumes",
+    params: &[
+        ParamInfo {
+            name: "filters",
+            location: ParamLocation::Query,
+            type_name: "VolumePruneFilters",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "Which unused volumes to remove, as a JSON map of filter lists.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: None,
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::Json,
+            type_name: Some("VolumePruneResponse"),
+            content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.25"),
+    removed_in: None,
+    deprecated: None,
+};
+
+/// The optional parameters of `volume_prune`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VolumePruneOptions {
+    /// Query parameter `filters`: Which unused volumes to remove, as a JSON map of filter lists.
+    pub filters: Option<VolumePruneFilters>,
 }

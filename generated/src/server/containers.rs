@@ -12,17 +12,18 @@ use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse,
-    ContainerPathStat, ContainerStats, ContainerSummary, ContainerTopResponse,
-    ContainerUpdateBody, ContainerUpdateResponse, ContainerWaitResponse, ErrorResponse,
-    FilesystemChange,
+    ContainerPathStat, ContainerPruneResponse, ContainerStats, ContainerSummary,
+    ContainerTopResponse, ContainerUpdateBody, ContainerUpdateResponse,
+    ContainerWaitCondition, ContainerWaitResponse, ErrorResponse, FilesystemChange,
 };
 
 use crate::operations::containers::{
     ContainerAttachOptions, ContainerCreateOptions, ContainerDeleteOptions,
     ContainerInspectOptions, ContainerKillOptions, ContainerListOptions,
-    ContainerLogsOptions, ContainerPutArchiveOptions, ContainerResizeOptions,
-    ContainerRestartOptions, ContainerStartOptions, ContainerStatsOptions,
-    ContainerStopOptions, ContainerTopOptions,
+    ContainerLogsOptions, ContainerPruneOptions, ContainerPutArchiveOptions,
+    ContainerResizeOptions, ContainerRestartOptions, ContainerStartOptions,
+    ContainerStatsOptions, ContainerStopOptions, ContainerTopOptions,
+    ContainerWaitOptions,
 };
 
 /// The answers of [`ContainersApi::container_archive`], one per documented status.
@@ -107,8 +108,6 @@ pub enum ContainerCreateReply {
     BadRequest(ErrorResponse),
     /// 404: no such image
     NotFound(ErrorResponse),
-    /// 406: impossible to attach (container not running)
-    NotAcceptable(ErrorResponse),
     /// 409: conflict
     Conflict(ErrorResponse),
     /// 500: server error
@@ -124,7 +123,7 @@ pub enum ContainerDeleteReply {
     BadRequest(ErrorResponse),
     /// 404: no such container
     NotFound(ErrorResponse),
-    /// 409: conflict
+    /// 409: conflict: the container runs (without `force`), or its removal is already in progress
     Conflict(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
@@ -158,6 +157,8 @@ pub enum ContainerKillReply {
     NoContent,
     /// 404: no such container
     NotFound(ErrorResponse),
+    /// 409: container is not running (a 20.10 daemon answers it at older versions too)
+    Conflict(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
 }
@@ -191,6 +192,17 @@ pub enum ContainerPauseReply {
     NoContent,
     /// 404: no such container
     NotFound(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
+
+/// The answers of [`ContainersApi::container_prune`], one per documented status.
+#[derive(Debug)]
+pub enum ContainerPruneReply {
+    /// 200: no error
+    Ok(Box<ContainerPruneResponse>),
+    /// 400: bad parameter (an unknown filter)
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
 }
@@ -308,7 +320,7 @@ pub enum ContainerUnpauseReply {
 pub enum ContainerUpdateReply {
     /// 200: no error
     Ok(Box<ContainerUpdateResponse>),
-    /// 400: bad parameter
+    /// 400: bad parameter (an invalid restart policy; on Linux, `IOMaximumBandwidth` or `IOMaximumIOps`)
     BadRequest(ErrorResponse),
     /// 404: no such container
     NotFound(ErrorResponse),
@@ -321,6 +333,8 @@ pub enum ContainerUpdateReply {
 pub enum ContainerWaitReply {
     /// 200: no error
     Ok(Box<ContainerWaitResponse>),
+    /// 400: bad parameter (a malformed query string)
+    BadRequest(ErrorResponse),
     /// 404: no such container
     NotFound(ErrorResponse),
     /// 500: server error
@@ -437,6 +451,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
     ///
+    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -446,6 +462,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// # Responses
     ///
+    /// - 101: no error: the websocket handshake is answered `101 Switching Protocols`
     /// - 200: no error
     /// - 400: bad parameter
     /// - 404: no such container
@@ -495,20 +512,28 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Creates a container from an image and a configuration; it does not start it.
     ///
-    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version.
+    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
     ///
     /// # Parameters
     ///
-    /// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9_-\]+`.
+    /// - `name` (`string`): The container's name; must match `/?\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]+`.
+    /// - `platform` (`string`): Platform of the image to use, `os\[/arch\[/variant\]\]`: the image must exist locally for it, or the answer is 404. Without it the host's platform is preferred, and an image of another platform is used with a warning.
     ///
     /// # Responses
     ///
     /// - 201: no error. JSON `ContainerCreateResponse`.
     /// - 400: bad parameter
     /// - 404: no such image
-    /// - 406: impossible to attach (container not running)
     /// - 409: conflict
     /// - 500: server error
+    ///
+    /// Erratum `container-create-volumes-additional-properties`:
+    /// - the doc says: The swagger files of 1.25 to 1.36 write `Volumes` as an object with one property named `additionalProperties`.
+    /// - the daemon: `Volumes` maps each container path to an empty object (`{"/data": {}}`); the daemon knows no `additionalProperties` key.
+    ///
+    /// Erratum `container-create-nanocpus-spelling`:
+    /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+    /// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_create(
@@ -524,6 +549,8 @@ pub trait ContainersApi: Send + Sync + 'static {
 
     /// `DELETE /containers/{id}`: Remove a container
     ///
+    /// Changed in API 1.25: Removing a container whose removal is already in progress is refused with `removal of container ... is already in progress`: 400 says the history, 409 answers a 20.10 daemon.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -536,8 +563,12 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 204: no error
     /// - 400: bad parameter
     /// - 404: no such container
-    /// - 409: conflict
+    /// - 409: conflict: the container runs (without `force`), or its removal is already in progress
     /// - 500: server error
+    ///
+    /// Erratum `container-delete-in-progress-409`:
+    /// - the doc says: The v1.25 history says a removal already in progress is answered with status code 400.
+    /// - the daemon: The daemon answers 409 Conflict, with the message `removal of container &lt;name&gt; is already in progress`.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_delete(
@@ -591,6 +622,22 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
+    /// Erratum `container-inspect-node`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the answer a `Node` object.
+    /// - the daemon: dockerd never sends `Node`: the standalone Swarm proxy added it to the answers it relayed. The spec leaves it out.
+    ///
+    /// Erratum `container-inspect-network-config`:
+    /// - the doc says: The swagger files of 1.25 to 1.31 describe `NetworkSettings` with `Address`, `PortMapping` and `Ports` as a list of `IP`, `PrivatePort` and `PublicPort` entries.
+    /// - the daemon: The daemon sends the network settings the spec describes (`IPAddress`, `Networks`, ...), no `Address` or `PortMapping`, and `Ports` as an object from `&lt;port&gt;/&lt;protocol&gt;` to its host bindings.
+    ///
+    /// Erratum `container-inspect-volumes-additional-properties`:
+    /// - the doc says: The swagger files of 1.25 to 1.36 write `Config.Volumes` as an object with one property named `additionalProperties`.
+    /// - the daemon: `Volumes` maps each container path to an empty object; the daemon sends no `additionalProperties` key.
+    ///
+    /// Erratum `container-inspect-nanocpus-spelling`:
+    /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
+    /// - the daemon: The daemon answers `NanoCpus` at every version.
+    ///
     /// Erratum `container-inspect-size-example-elided`:
     /// - the doc says: The example response with size information shows `....` in place of the other fields.
     /// - the daemon: That body is not JSON; it is kept verbatim and the first example shows the full shape.
@@ -620,6 +667,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// - 204: no error
     /// - 404: no such container
+    /// - 409: container is not running (a 20.10 daemon answers it at older versions too)
     /// - 500: server error
     ///
     /// The default answers `501 Not Implemented`.
@@ -644,8 +692,6 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// - `all` (`bool`): Include stopped containers, not only running ones. Default: `false`.
     /// - `limit` (`i64`): Show only the most recently created containers, this many, stopped ones included.
-    /// - `since` (`string`): Only containers created after this container ID, stopped ones included.
-    /// - `before` (`string`): Only containers created before this container ID, stopped ones included.
     /// - `size` (`bool`): Report the containers' sizes (SizeRw and SizeRootFs). Default: `false`.
     /// - `filters` (`ContainerListFilters`): JSON-encoded filters, a map of filter name to values.
     ///
@@ -654,6 +700,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 200: no error. JSON `list<ContainerSummary>`.
     /// - 400: bad parameter
     /// - 500: server error
+    ///
+    /// Erratum `container-list-since-before-ignored`:
+    /// - the doc says: The v1.24 doc lists the query parameters `since` and `before` (containers created after or before a given one).
+    /// - the daemon: A 20.10 daemon ignores both at every API version and lists as if they were absent; only the `since` and `before` filters select by creation order. The swagger files from 1.25 on leave them out.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_list(
@@ -679,6 +729,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - `stdout` (`bool`): Include stdout. Default: `false`.
     /// - `stderr` (`bool`): Include stderr. Default: `false`.
     /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
     /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
     /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
     ///
@@ -729,6 +780,37 @@ pub trait ContainersApi: Send + Sync + 'static {
         }
     }
 
+    /// `POST /containers/prune`: Remove stopped containers
+    ///
+    /// Removes every stopped container the filters select, and answers which ones went and the disk space that freed.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`ContainerPruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `ContainerPruneResponse`.
+    /// - 400: bad parameter (an unknown filter)
+    /// - 500: server error
+    ///
+    /// Erratum `container-prune-unknown-filter-400`:
+    /// - the doc says: The swagger lists only `200` and `500`.
+    /// - the daemon: An unknown filter name is answered 400 (`Invalid filter 'name'`); an `until` value that is no time is answered 500.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn container_prune(
+        &self,
+        options: ContainerPruneOptions,
+    ) -> impl Future<Output = Result<ContainerPruneReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("container_prune"))
+        }
+    }
+
     /// `PUT /containers/{id}/archive`: Extract a tar archive into a container
     ///
     /// Unpacks a tar archive into a directory of the container.
@@ -740,6 +822,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - `id` (`string`, required): ID or name of the container.
     /// - `path` (`string`, required): The directory to extract into; it must exist.
     /// - `noOverwriteDirNonDir` (`bool`): Fail rather than replace a directory with a non-directory or the reverse.
+    /// - `copyUIDGID` (`bool`): Give the extracted files the container user's UID and GID (mapped through user namespaces) instead of the archive's.
     ///
     /// # Responses
     ///
@@ -858,6 +941,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 404: no such container
     /// - 500: server error
     ///
+    /// Erratum `container-start-304-no-body`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+    /// - the daemon: A 304 answer carries no body at all.
+    ///
     /// The default answers `501 Not Implemented`.
     fn container_start(
         &self,
@@ -882,6 +969,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// - `id` (`string`, required): ID or name of the container.
     /// - `stream` (`bool`): Keep streaming samples; false sends one and closes. Default: `true`.
+    /// - `one-shot` (`bool`): With `stream=0`, answer the first sample at once instead of waiting for a second one; `precpu_stats` is then empty. Default: `false`.
     ///
     /// # Responses
     ///
@@ -914,6 +1002,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - 304: container already stopped
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-stop-304-no-body`:
+    /// - the doc says: The swagger files of 1.25 to 1.38 give the `304` answer an error body (`message`).
+    /// - the daemon: A 304 answer carries no body at all.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_stop(
@@ -985,7 +1077,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Changes resource limits and the restart policy of a container without recreating it.
     ///
-    /// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`).
+    /// Since API 1.22. Changed in API 1.23: Can also change the restart policy (`RestartPolicy`). Changed in API 1.25: The restart policy is checked as at creation; an invalid one is answered 400.
     ///
     /// # Parameters
     ///
@@ -994,9 +1086,17 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerUpdateResponse`.
-    /// - 400: bad parameter
+    /// - 400: bad parameter (an invalid restart policy; on Linux, `IOMaximumBandwidth` or `IOMaximumIOps`)
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-update-resources-ignored`:
+    /// - the doc says: The swagger gives the update body every field of `Resources`: besides what the spec lists, `BlkioWeightDevice` (`Path`, `Weight`), `BlkioDeviceReadBps`, `BlkioDeviceWriteBps`, `BlkioDeviceReadIOps`, `BlkioDeviceWriteIOps` (`Path`, `Rate`), `Devices` (`PathOnHost`, `PathInContainer`, `CgroupPermissions`), `DeviceCgroupRules`, `DeviceRequests` (`Driver`, `Count`, `DeviceIDs`, `Capabilities`, `Options`), `Ulimits` (`Name`, `Soft`, `Hard`), `CgroupParent`, `MemorySwappiness`, `OomKillDisable`, `Init`, `CpuCount`, `CpuPercent`, `KernelMemoryTCP`, `IOMaximumIOps`, `IOMaximumBandwidth` and (1.25 to 1.39) `DiskQuota`; the v1.27 file spells `NanoCpus` as `NanoCPUs`.
+    /// - the daemon: The daemon decodes them but changes none of them: it answers 200 (sometimes with warnings) and the container keeps its settings; on Linux `IOMaximumIOps` and `IOMaximumBandwidth` are refused with 400. The spec's update body keeps only what the daemon applies.
+    ///
+    /// Erratum `container-update-pids-limit-before-1-40`:
+    /// - the doc says: The swagger files of 1.25 to 1.39 list `PidsLimit` in the update body.
+    /// - the daemon: Below API 1.40 the daemon drops `PidsLimit` from an update (answers 200, changes nothing); from 1.40 it applies it.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_update(
@@ -1014,23 +1114,32 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Blocks until the container stops, then answers its exit code.
     ///
+    /// Changed in API 1.30: The answer's status and headers come at once, when the daemon has registered the wait; the body follows when the condition is met.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `condition` (`ContainerWaitCondition`): What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerWaitResponse`.
+    /// - 400: bad parameter (a malformed query string)
     /// - 404: no such container
     /// - 500: server error
+    ///
+    /// Erratum `container-wait-condition-unchecked`:
+    /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
+    /// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_wait(
         &self,
         id: String,
+        options: ContainerWaitOptions,
     ) -> impl Future<Output = Result<ContainerWaitReply, ServerError>> + Send {
         async move {
-            let _ = (id,);
+            let _ = (id, options);
             Err(ServerError::not_implemented("container_wait"))
         }
     }
@@ -1060,6 +1169,7 @@ pub fn dispatch<T: ContainersApi>(api: Arc<T>) -> TagDispatch {
                 "container_list" => serve_container_list(&*api, incoming).await,
                 "container_logs" => serve_container_logs(&*api, incoming).await,
                 "container_pause" => serve_container_pause(&*api, incoming).await,
+                "container_prune" => serve_container_prune(&*api, incoming).await,
                 "container_put_archive" => {
                     serve_container_put_archive(&*api, incoming).await
                 }
@@ -1277,6 +1387,7 @@ async fn serve_container_create<T: ContainersApi + ?Sized>(
         let pairs = incoming.query();
         ContainerCreateOptions {
             name: pairs.last("name").map(|text| text.to_string()),
+            platform: pairs.last("platform").map(|text| text.to_string()),
         }
     };
     let body = incoming.required_json_body::<ContainerCreateBody>().await?;
@@ -1291,9 +1402,6 @@ async fn serve_container_create<T: ContainersApi + ?Sized>(
             }
             ContainerCreateReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            ContainerCreateReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             ContainerCreateReply::Conflict(value) => {
                 crate::runtime::server::json(409u16, &value)
@@ -1416,6 +1524,9 @@ async fn serve_container_kill<T: ContainersApi + ?Sized>(
             ContainerKillReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
+            ContainerKillReply::Conflict(value) => {
+                crate::runtime::server::json(409u16, &value)
+            }
             ContainerKillReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -1438,8 +1549,6 @@ async fn serve_container_list<T: ContainersApi + ?Sized>(
                 .last("limit")
                 .map(|text| crate::runtime::server::parse_scalar("limit", text))
                 .transpose()?,
-            since: pairs.last("since").map(|text| text.to_string()),
-            before: pairs.last("before").map(|text| text.to_string()),
             size: pairs
                 .last("size")
                 .map(|text| crate::runtime::server::parse_bool("size", text))
@@ -1492,6 +1601,10 @@ async fn serve_container_logs<T: ContainersApi + ?Sized>(
                 .last("since")
                 .map(|text| crate::runtime::server::parse_scalar("since", text))
                 .transpose()?,
+            until: pairs
+                .last("until")
+                .map(|text| crate::runtime::server::parse_scalar("until", text))
+                .transpose()?,
             timestamps: pairs
                 .last("timestamps")
                 .map(|text| crate::runtime::server::parse_bool("timestamps", text))
@@ -1534,6 +1647,35 @@ async fn serve_container_pause<T: ContainersApi + ?Sized>(
     )
 }
 
+async fn serve_container_prune<T: ContainersApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = {
+        let pairs = incoming.query();
+        ContainerPruneOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.container_prune(options).await?;
+    Ok(
+        match reply {
+            ContainerPruneReply::Ok(value) => {
+                crate::runtime::server::json(200u16, &value)
+            }
+            ContainerPruneReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            ContainerPruneReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
 async fn serve_container_put_archive<T: ContainersApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
@@ -1555,6 +1697,10 @@ async fn serve_container_put_archive<T: ContainersApi + ?Sized>(
                     "noOverwriteDirNonDir",
                     text,
                 ))
+                .transpose()?,
+            copy_uid_gid: pairs
+                .last("copyUIDGID")
+                .map(|text| crate::runtime::server::parse_bool("copyUIDGID", text))
                 .transpose()?,
         }
     };
@@ -1706,6 +1852,10 @@ async fn serve_container_stats<T: ContainersApi + ?Sized>(
                 .last("stream")
                 .map(|text| crate::runtime::server::parse_bool("stream", text))
                 .transpose()?,
+            one_shot: pairs
+                .last("one-shot")
+                .map(|text| crate::runtime::server::parse_bool("one-shot", text))
+                .transpose()?,
         }
     };
     let reply = api.container_stats(id, options).await?;
@@ -1827,10 +1977,19 @@ async fn serve_container_wait<T: ContainersApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let reply = api.container_wait(id).await?;
+    let options = {
+        let pairs = incoming.query();
+        ContainerWaitOptions {
+            condition: pairs.last("condition").map(ContainerWaitCondition::from),
+        }
+    };
+    let reply = api.container_wait(id, options).await?;
     Ok(
         match reply {
             ContainerWaitReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ContainerWaitReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ContainerWaitReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }

@@ -46,8 +46,12 @@ pub enum ExecResizeReply {
     Ok,
     /// 201: no error
     Created,
-    /// 404: no such exec instance
+    /// 400: bad parameter (a height or width that is no number)
+    BadRequest(ErrorResponse),
+    /// 404: no such exec instance, or its process is not running
     NotFound(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
 }
 
 /// The answers of [`ExecApi::exec_start`], one per documented status.
@@ -55,10 +59,14 @@ pub enum ExecResizeReply {
 pub enum ExecStartReply {
     /// The connection is taken over: `101` when the client asked for an upgrade, else the output is streamed.
     Attached(crate::runtime::server::Hijack),
+    /// 400: the runtime could not start the command (no such command or working directory, not executable); with `Detach` only
+    BadRequest(ErrorResponse),
     /// 404: no such exec instance
     NotFound(ErrorResponse),
     /// 409: container is paused or stopped
     Conflict(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
 }
 
 /// The operations of the `exec` tag, to implement on a server: Run extra processes inside running containers.
@@ -135,7 +143,9 @@ pub trait ExecApi: Send + Sync + 'static {
     ///
     /// - 200: no error (what the daemon actually answers)
     /// - 201: no error
-    /// - 404: no such exec instance
+    /// - 400: bad parameter (a height or width that is no number)
+    /// - 404: no such exec instance, or its process is not running
+    /// - 500: server error
     ///
     /// Erratum `exec-resize-status-200`:
     /// - the doc says: A successful resize is answered 201 Created.
@@ -170,12 +180,18 @@ pub trait ExecApi: Send + Sync + 'static {
     ///
     /// - 101: no error, the connection is hijacked (the client asked for an upgrade). Multiplexed stdout/stderr (raw with a TTY).
     /// - 200: no error (no upgrade asked for, or detached with an empty body). Multiplexed stdout/stderr (raw with a TTY).
+    /// - 400: the runtime could not start the command (no such command or working directory, not executable); with `Detach` only
     /// - 404: no such exec instance
     /// - 409: container is paused or stopped
+    /// - 500: server error
     ///
     /// Erratum `exec-start-upgrade-101`:
     /// - the doc says: The status codes list 200 only for a successful start.
     /// - the daemon: When the request carries `Connection: Upgrade` and `Upgrade: tcp`, the daemon answers `101 UPGRADED` and hijacks the connection, as for attach.
+    ///
+    /// Erratum `exec-start-runtime-failure`:
+    /// - the doc says: The swagger lists `200`, `404` and `409` only.
+    /// - the daemon: When the runtime cannot start a detached command (no such executable, no such working directory, not executable), the daemon answers 400 with the runtime's message, and the instance's exit code becomes 126 or 127. The spec adds 400, and 500 for the daemon's other failures.
     ///
     /// The default answers `501 Not Implemented`.
     fn exec_start(
@@ -274,8 +290,14 @@ async fn serve_exec_resize<T: ExecApi + ?Sized>(
         match reply {
             ExecResizeReply::Ok => crate::runtime::server::empty(200u16),
             ExecResizeReply::Created => crate::runtime::server::empty(201u16),
+            ExecResizeReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ExecResizeReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
+            }
+            ExecResizeReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
             }
         },
     )
@@ -291,11 +313,17 @@ async fn serve_exec_start<T: ExecApi + ?Sized>(
     Ok(
         match reply {
             ExecStartReply::Attached(value) => incoming.hijack(value),
+            ExecStartReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ExecStartReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
             ExecStartReply::Conflict(value) => {
                 crate::runtime::server::json(409u16, &value)
+            }
+            ExecStartReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
             }
         },
     )

@@ -11,20 +11,34 @@ use crate::runtime::operation::OperationInfo;
 use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
-    AuthConfig, ContainerConfig, ErrorResponse, ImageCommitResponse, ImageDeleteItem,
-    ImageHistoryItem, ImageInspect, ImageSearchResult, ImageSummary, ProgressMessage,
+    AuthConfig, BuildPruneResponse, BuilderVersion, ContainerConfig, ErrorResponse,
+    ImageCommitResponse, ImageDeleteItem, ImageHistoryItem, ImageInspect,
+    ImagePruneResponse, ImageSearchResult, ImageSummary, ProgressMessage,
 };
 
 use crate::operations::images::{
-    ImageBuildOptions, ImageCommitOptions, ImageCreateOptions, ImageDeleteOptions,
-    ImageGetAllOptions, ImageListOptions, ImageLoadOptions, ImagePushOptions,
-    ImageSearchOptions, ImageTagOptions,
+    BuildPruneOptions, ImageBuildOptions, ImageCommitOptions, ImageCreateOptions,
+    ImageDeleteOptions, ImageGetAllOptions, ImageListOptions, ImageLoadOptions,
+    ImagePruneOptions, ImagePushOptions, ImageSearchOptions, ImageTagOptions,
 };
+
+/// The answers of [`ImagesApi::build_prune`], one per documented status.
+#[derive(Debug)]
+pub enum BuildPruneReply {
+    /// 200: no error
+    Ok(Box<BuildPruneResponse>),
+    /// 400: bad parameter: an unknown filter
+    BadRequest(ErrorResponse),
+    /// 500: server error, also a `keep-storage` that is not an integer
+    InternalServerError(ErrorResponse),
+}
 
 /// The answers of [`ImagesApi::image_build`], one per documented status.
 pub enum ImageBuildReply {
     /// 200: no error
     Ok(crate::runtime::server::ItemStream<ProgressMessage>),
+    /// 400: bad parameter, or a Dockerfile that does not parse
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
 }
@@ -44,9 +58,11 @@ pub enum ImageCommitReply {
 pub enum ImageCreateReply {
     /// 200: no error
     Ok(crate::runtime::server::ItemStream<ProgressMessage>),
-    /// 404: repository does not exist or no read access
+    /// 400: bad parameter: an invalid image reference or platform
+    BadRequest(ErrorResponse),
+    /// 404: the registry has no such repository or tag
     NotFound(ErrorResponse),
-    /// 500: server error
+    /// 500: server error, also when the registry refuses the credentials or none were sent
     InternalServerError(ErrorResponse),
 }
 
@@ -118,6 +134,17 @@ pub enum ImageLoadReply {
     InternalServerError(ErrorResponse),
 }
 
+/// The answers of [`ImagesApi::image_prune`], one per documented status.
+#[derive(Debug)]
+pub enum ImagePruneReply {
+    /// 200: no error
+    Ok(Box<ImagePruneResponse>),
+    /// 400: bad parameter: an unknown filter
+    BadRequest(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
+
 /// The answers of [`ImagesApi::image_push`], one per documented status.
 pub enum ImagePushReply {
     /// 200: no error
@@ -157,11 +184,47 @@ pub enum ImageTagReply {
 /// Every method has a default that answers `501`, so an implementation overrides only
 /// what it serves. Register it with [`ServerBuilder::images`](super::ServerBuilder::images).
 pub trait ImagesApi: Send + Sync + 'static {
+    /// `POST /build/prune`: Remove build cache
+    ///
+    /// Deletes build cache records (BuildKit's), answering the IDs deleted and
+    /// the space reclaimed.
+    ///
+    /// Since API 1.31.
+    ///
+    /// # Parameters
+    ///
+    /// - `keep-storage` (`i64`): Bytes of cache to keep.
+    /// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
+    /// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `BuildPruneResponse`.
+    /// - 400: bad parameter: an unknown filter
+    /// - 500: server error, also a `keep-storage` that is not an integer
+    ///
+    /// Erratum `build-prune-bad-filter`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn build_prune(
+        &self,
+        options: BuildPruneOptions,
+    ) -> impl Future<Output = Result<BuildPruneReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("build_prune"))
+        }
+    }
+
     /// `POST /build`: Build an image from a Dockerfile
     ///
     /// Builds an image from a tar archive holding a Dockerfile and the build
     /// context, streaming progress as JSON lines. The build stops if the client
-    /// drops the connection.
+    /// drops the connection. Under BuildKit (`version` 2) the progress lines
+    /// have the `id` `moby.buildkit.trace` and a base64 `aux` (BuildKit's own
+    /// encoding), and the image comes as an `aux` of the line `moby.image.id`.
     ///
     /// Changed in API 1.18: Takes resource limits for the build's containers: `memory`, `memswap`, `cpushares`, `cpusetcpus`. Changed in API 1.18: Dropping the connection cancels the build. Changed in API 1.21: Takes build-time variables (`buildargs`).
     ///
@@ -184,13 +247,30 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - `buildargs` (`map<string>`): Build-time variables (ARG), as a JSON map; not for secrets.
     /// - `shmsize` (`i64`): Size of /dev/shm in bytes; 64 MB when omitted.
     /// - `labels` (`map<string>`): Labels of the image, as a JSON map.
+    /// - `cachefrom` (`list<string>`): Images the build may take cached layers from, as a JSON array of names.
+    /// - `squash` (`bool`): Squash the new layers into one. Only a daemon with experimental features takes it; others answer 400. Default: `false`.
+    /// - `networkmode` (`string`): Network of the RUN steps' containers: `bridge`, `host`, `none`, `container:&lt;name|id&gt;`, or the name or ID of a network.
+    /// - `extrahosts` (`list<string>`): Extra `/etc/hosts` lines for the RUN steps, each `host:ip`; the key is repeated, one per entry.
+    /// - `platform` (`string`): Platform to build for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. An unknown one is answered 400.
+    /// - `target` (`string`): The stage of a multi-stage Dockerfile to stop at.
+    /// - `outputs` (`list<ImageBuildOutput>`): Where BuildKit (`version` 2) sends the result, as a JSON array of one exporter; the daemon ignores it below 1.40 and answers 500 when it is not such JSON.
+    /// - `version` (`BuilderVersion`): The builder backend: `1` the classic builder, `2` BuildKit. Default: `1`.
     /// - `Content-type` (`string`): The body's type, `application/x-tar`. Default: `application/x-tar`.
     /// - `X-Registry-Config` (`map<AuthConfig>`): Credentials per registry host, for pulling base images.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 400: bad parameter, or a Dockerfile that does not parse
     /// - 500: server error
+    ///
+    /// Erratum `image-build-extrahosts-repeated`:
+    /// - the doc says: `extrahosts` is one string.
+    /// - the daemon: The daemon reads every `extrahosts` value given (a repeated key), one `host:ip` each, and adds them all to /etc/hosts.
+    ///
+    /// Erratum `image-build-version-unknown-500`:
+    /// - the doc says: `version` is `1` or `2`; a bad parameter is answered 400.
+    /// - the daemon: An unknown `version` is answered 500 (`invalid version`), not 400.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_build(
@@ -230,6 +310,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - the doc says: The JSON parameters list a single parameter, `config`.
     /// - the daemon: The body is the configuration itself (Hostname, Cmd, ...), not an object with a `config` key.
     ///
+    /// Erratum `image-commit-volumes-schema`:
+    /// - the doc says: The swagger of v1.25 to v1.36 gives the body's `Volumes` a property named `additionalProperties`.
+    /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); the committed image gets those mount points.
+    ///
     /// Erratum `image-commit-example-mounts`:
     /// - the doc says: The example request body has a `Mounts` list (Source, Destination, Mode, RW).
     /// - the daemon: The commit body is decoded as a container configuration, which has no `Mounts`; the daemon ignores the key.
@@ -260,13 +344,21 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - `fromSrc` (`string`): Source to import: a URL, or `-` for the request body.
     /// - `repo` (`string`): Repository (and tag) to give an imported image.
     /// - `tag` (`string`): Tag or digest; pulling with an empty tag pulls every tag.
+    /// - `message` (`string`): Commit message of an imported image.
+    /// - `changes` (`list<string>`): Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction.
+    /// - `platform` (`string`): Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty.
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
-    /// - 404: repository does not exist or no read access
-    /// - 500: server error
+    /// - 400: bad parameter: an invalid image reference or platform
+    /// - 404: the registry has no such repository or tag
+    /// - 500: server error, also when the registry refuses the credentials or none were sent
+    ///
+    /// Erratum `image-create-statuses`:
+    /// - the doc says: The answers are 200, 404 (repository does not exist or no read access) and 500.
+    /// - the daemon: An invalid reference or platform is answered 400 before any progress; missing or refused credentials are answered 500 (`no basic auth credentials`, `unauthorized`), not 404; 404 means the registry has no such manifest.
     ///
     /// Erratum `image-create-example-ellipsis`:
     /// - the doc says: The example stream ends with a `...` line.
@@ -436,6 +528,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 404: no such image
     /// - 500: server error
     ///
+    /// Erratum `image-inspect-volumes-schema`:
+    /// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
+    /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
+    ///
     /// The default answers `501 Not Implemented`.
     fn image_inspect(
         &self,
@@ -455,7 +551,7 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// - `all` (`bool`): Include intermediate images. Default: `false`.
     /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
-    /// - `filter` (`string`): Only images whose repository name matches.
+    /// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
     ///
     /// # Responses
     ///
@@ -465,6 +561,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// Erratum `image-list-status-codes`:
     /// - the doc says: The section lists no status codes.
     /// - the daemon: The daemon answers 200 with the list, and 500 on failure, like every list endpoint; the spec lists both.
+    ///
+    /// Erratum `image-list-digests-ignored`:
+    /// - the doc says: `digests` makes the daemon add `RepoDigests` to each image; it defaults to false.
+    /// - the daemon: The daemon ignores the parameter: every image carries `RepoDigests`, also with `digests=0` or without the parameter.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_list(
@@ -513,6 +613,39 @@ pub trait ImagesApi: Send + Sync + 'static {
         }
     }
 
+    /// `POST /images/prune`: Remove unused images
+    ///
+    /// Deletes the images no container uses: only untagged (dangling) ones
+    /// unless the `dangling` filter is `false`. Answers what was deleted and
+    /// the space reclaimed.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`ImagePruneFilters`): JSON-encoded filters, a map of filter name to values.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `ImagePruneResponse`.
+    /// - 400: bad parameter: an unknown filter
+    /// - 500: server error
+    ///
+    /// Erratum `image-prune-bad-filter`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`).
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn image_prune(
+        &self,
+        options: ImagePruneOptions,
+    ) -> impl Future<Output = Result<ImagePruneReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("image_prune"))
+        }
+    }
+
     /// `POST /images/{name}/push`: Push an image to a registry
     ///
     /// Pushes an image, streaming progress as JSON lines. To push to a private
@@ -532,6 +665,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - 200: no error. A stream of JSON `ProgressMessage`.
     /// - 404: no such image
     /// - 500: server error
+    ///
+    /// Erratum `image-push-missing-image-in-band`:
+    /// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
+    /// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
     ///
     /// Erratum `image-push-example-extra-brace`:
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
@@ -616,6 +753,7 @@ pub fn dispatch<T: ImagesApi>(api: Arc<T>) -> TagDispatch {
         let api = api.clone();
         Box::pin(async move {
             let result = match op.id {
+                "build_prune" => serve_build_prune(&*api, incoming).await,
                 "image_build" => serve_image_build(&*api, incoming).await,
                 "image_commit" => serve_image_commit(&*api, incoming).await,
                 "image_create" => serve_image_create(&*api, incoming).await,
@@ -626,6 +764,7 @@ pub fn dispatch<T: ImagesApi>(api: Arc<T>) -> TagDispatch {
                 "image_inspect" => serve_image_inspect(&*api, incoming).await,
                 "image_list" => serve_image_list(&*api, incoming).await,
                 "image_load" => serve_image_load(&*api, incoming).await,
+                "image_prune" => serve_image_prune(&*api, incoming).await,
                 "image_push" => serve_image_push(&*api, incoming).await,
                 "image_search" => serve_image_search(&*api, incoming).await,
                 "image_tag" => serve_image_tag(&*api, incoming).await,
@@ -634,6 +773,41 @@ pub fn dispatch<T: ImagesApi>(api: Arc<T>) -> TagDispatch {
             result.unwrap_or_else(ServerError::into_response)
         })
     })
+}
+
+async fn serve_build_prune<T: ImagesApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = {
+        let pairs = incoming.query();
+        BuildPruneOptions {
+            keep_storage: pairs
+                .last("keep-storage")
+                .map(|text| crate::runtime::server::parse_scalar("keep-storage", text))
+                .transpose()?,
+            all: pairs
+                .last("all")
+                .map(|text| crate::runtime::server::parse_bool("all", text))
+                .transpose()?,
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.build_prune(options).await?;
+    Ok(
+        match reply {
+            BuildPruneReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            BuildPruneReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            BuildPruneReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
 }
 
 async fn serve_image_build<T: ImagesApi + ?Sized>(
@@ -699,6 +873,31 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
                 .last("labels")
                 .map(|text| crate::runtime::server::parse_json("labels", text))
                 .transpose()?,
+            cache_from: pairs
+                .last("cachefrom")
+                .map(|text| crate::runtime::server::parse_json("cachefrom", text))
+                .transpose()?,
+            squash: pairs
+                .last("squash")
+                .map(|text| crate::runtime::server::parse_bool("squash", text))
+                .transpose()?,
+            network_mode: pairs.last("networkmode").map(|text| text.to_string()),
+            extra_hosts: pairs
+                .has("extrahosts")
+                .then(|| {
+                    pairs
+                        .all("extrahosts")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+            platform: pairs.last("platform").map(|text| text.to_string()),
+            target: pairs.last("target").map(|text| text.to_string()),
+            outputs: pairs
+                .last("outputs")
+                .map(|text| crate::runtime::server::parse_json("outputs", text))
+                .transpose()?,
+            version: pairs.last("version").map(BuilderVersion::from),
             content_type: incoming
                 .header::<String>("Content-type", ParamEncoding::Plain)?,
             registry_config: incoming
@@ -713,6 +912,9 @@ async fn serve_image_build<T: ImagesApi + ?Sized>(
         match reply {
             ImageBuildReply::Ok(value) => {
                 crate::runtime::server::json_lines(200u16, value)
+            }
+            ImageBuildReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImageBuildReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -776,6 +978,17 @@ async fn serve_image_create<T: ImagesApi + ?Sized>(
             from_src: pairs.last("fromSrc").map(|text| text.to_string()),
             repo: pairs.last("repo").map(|text| text.to_string()),
             tag: pairs.last("tag").map(|text| text.to_string()),
+            message: pairs.last("message").map(|text| text.to_string()),
+            changes: pairs
+                .has("changes")
+                .then(|| {
+                    pairs
+                        .all("changes")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
+            platform: pairs.last("platform").map(|text| text.to_string()),
             registry_auth: incoming
                 .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
         }
@@ -786,6 +999,9 @@ async fn serve_image_create<T: ImagesApi + ?Sized>(
         match reply {
             ImageCreateReply::Ok(value) => {
                 crate::runtime::server::json_lines(200u16, value)
+            }
+            ImageCreateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImageCreateReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
@@ -934,7 +1150,10 @@ async fn serve_image_list<T: ImagesApi + ?Sized>(
                 .last("filters")
                 .map(|text| crate::runtime::server::parse_json("filters", text))
                 .transpose()?,
-            filter: pairs.last("filter").map(|text| text.to_string()),
+            digests: pairs
+                .last("digests")
+                .map(|text| crate::runtime::server::parse_bool("digests", text))
+                .transpose()?,
         }
     };
     let reply = api.image_list(options).await?;
@@ -969,6 +1188,33 @@ async fn serve_image_load<T: ImagesApi + ?Sized>(
                 crate::runtime::server::json_lines(200u16, value)
             }
             ImageLoadReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_image_prune<T: ImagesApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = {
+        let pairs = incoming.query();
+        ImagePruneOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_prune(options).await?;
+    Ok(
+        match reply {
+            ImagePruneReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ImagePruneReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            ImagePruneReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },

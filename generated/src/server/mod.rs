@@ -31,6 +31,9 @@ pub mod nodes;
 pub mod swarm;
 pub mod services;
 pub mod tasks;
+pub mod secrets;
+pub mod configs;
+pub mod distribution;
 
 pub use containers::ContainersApi;
 pub use images::ImagesApi;
@@ -43,6 +46,9 @@ pub use nodes::NodesApi;
 pub use swarm::SwarmApi;
 pub use services::ServicesApi;
 pub use tasks::TasksApi;
+pub use secrets::SecretsApi;
+pub use configs::ConfigsApi;
+pub use distribution::DistributionApi;
 
 /// Assembles a server from trait implementations, one per tag; tags left
 /// out answer `501` on every operation.
@@ -68,14 +74,14 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /** A builder serving API versions 1.18 to 1.24 (each request's version is
+    /** A builder serving API versions 1.18 to 1.41 (each request's version is
  [`requested_api_version`] inside an implementation), with a 16 MiB limit on JSON bodies.*/
     pub fn new() -> Self {
         ServerBuilder {
             tags: Vec::new(),
             config: ServerConfig {
                 json_body_limit: 16 << 20,
-                api_version: "1.24",
+                api_version: "1.41",
                 min_api_version: "1.18",
             },
         }
@@ -153,10 +159,29 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves the `secrets` operations with `api`.
+    pub fn secrets<T: SecretsApi>(mut self, api: Arc<T>) -> Self {
+        self.tags.push(("secrets", secrets::dispatch(api)));
+        self
+    }
+
+    /// Serves the `configs` operations with `api`.
+    pub fn configs<T: ConfigsApi>(mut self, api: Arc<T>) -> Self {
+        self.tags.push(("configs", configs::dispatch(api)));
+        self
+    }
+
+    /// Serves the `distribution` operations with `api`.
+    pub fn distribution<T: DistributionApi>(mut self, api: Arc<T>) -> Self {
+        self.tags.push(("distribution", distribution::dispatch(api)));
+        self
+    }
+
     /// Serves every tag with one implementation of all the traits.
     pub fn all<
         T: ContainersApi + ImagesApi + SystemApi + ExecApi + VolumesApi + NetworksApi
-            + PluginsApi + NodesApi + SwarmApi + ServicesApi + TasksApi,
+            + PluginsApi + NodesApi + SwarmApi + ServicesApi + TasksApi + SecretsApi
+            + ConfigsApi + DistributionApi,
     >(self, api: Arc<T>) -> Self {
         self.containers(api.clone())
             .images(api.clone())
@@ -169,6 +194,9 @@ impl ServerBuilder {
             .swarm(api.clone())
             .services(api.clone())
             .tasks(api.clone())
+            .secrets(api.clone())
+            .configs(api.clone())
+            .distribution(api.clone())
     }
 
     /// The router over every operation of the spec.

@@ -11,10 +11,12 @@ use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
     ErrorResponse, Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
-    NetworkDisconnectBody,
+    NetworkDisconnectBody, NetworkPruneResponse,
 };
 
-use crate::operations::networks::NetworkListOptions;
+use crate::operations::networks::{
+    NetworkInspectOptions, NetworkListOptions, NetworkPruneOptions,
+};
 
 /// The answers of [`NetworksApi::network_connect`], one per documented status.
 #[derive(Debug)]
@@ -34,6 +36,8 @@ pub enum NetworkConnectReply {
 pub enum NetworkCreateReply {
     /// 201: no error
     Created(Box<NetworkCreateResponse>),
+    /// 400: bad parameter (an invalid name, subnet or option)
+    BadRequest(ErrorResponse),
     /// 403: operation not supported for pre-defined networks
     Forbidden(ErrorResponse),
     /// 404: plugin not found
@@ -88,6 +92,15 @@ pub enum NetworkListReply {
     InternalServerError(ErrorResponse),
 }
 
+/// The answers of [`NetworksApi::network_prune`], one per documented status.
+#[derive(Debug)]
+pub enum NetworkPruneReply {
+    /// 200: no error
+    Ok(Box<NetworkPruneResponse>),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
+
 /// The operations of the `networks` tag, to implement on a server: Networks and the containers attached to them.
 ///
 /// Every method has a default that answers `501`, so an implementation overrides only
@@ -127,6 +140,7 @@ pub trait NetworksApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 201: no error. JSON `NetworkCreateResponse`.
+    /// - 400: bad parameter (an invalid name, subnet or option)
     /// - 403: operation not supported for pre-defined networks
     /// - 404: plugin not found
     /// - 500: server error
@@ -144,7 +158,7 @@ pub trait NetworksApi: Send + Sync + 'static {
 
     /// `DELETE /networks/{id}`: Remove a network
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.29: Removes the swarm's ingress network too (the routing mesh), which could not be removed before.
     ///
     /// # Parameters
     ///
@@ -197,11 +211,13 @@ pub trait NetworksApi: Send + Sync + 'static {
 
     /// `GET /networks/{id}`: Inspect a network
     ///
-    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked.
+    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked. Changed in API 1.25: A swarm overlay network lists the nodes it spans (`Peers`, name and IP of each).
     ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the network.
+    /// - `verbose` (`bool`): For a swarm network on a manager, also list its services and their tasks on every node (`Services`), for troubleshooting. Default: `false`.
+    /// - `scope` (`string`): Only find the network at this scope: `local`, `swarm` or `global`; 404 when it has another.
     ///
     /// # Responses
     ///
@@ -213,16 +229,17 @@ pub trait NetworksApi: Send + Sync + 'static {
     fn network_inspect(
         &self,
         id: String,
+        options: NetworkInspectOptions,
     ) -> impl Future<Output = Result<NetworkInspectReply, ServerError>> + Send {
         async move {
-            let _ = (id,);
+            let _ = (id, options);
             Err(ServerError::not_implemented("network_inspect"))
         }
     }
 
     /// `GET /networks`: List networks
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.25: `GET /networks/` (trailing slash, no name or ID) lists every network instead of answering the default one. Changed in API 1.28: Listed networks no longer carry their attached containers (`Containers` is empty); inspect a network to see them.
     ///
     /// # Parameters
     ///
@@ -243,6 +260,37 @@ pub trait NetworksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("network_list"))
         }
     }
+
+    /// `POST /networks/prune`: Remove unused networks
+    ///
+    /// Removes every user-defined network no container uses, or those of them
+    /// the filters select, and answers the names of those that went.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`NetworkPruneFilters`): Which unused networks to remove, as a JSON map of filter lists.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `NetworkPruneResponse`.
+    /// - 500: server error
+    ///
+    /// Erratum `network-prune-networks-deleted`:
+    /// - the doc says: The v1.25 swagger names the answer's key `VolumesDeleted`.
+    /// - the daemon: The daemon answers `NetworksDeleted` at every version, 1.25 included, as the later swaggers say.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn network_prune(
+        &self,
+        options: NetworkPruneOptions,
+    ) -> impl Future<Output = Result<NetworkPruneReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("network_prune"))
+        }
+    }
 }
 
 /// Routes the operations of this tag to `api`.
@@ -257,6 +305,7 @@ pub fn dispatch<T: NetworksApi>(api: Arc<T>) -> TagDispatch {
                 "network_disconnect" => serve_network_disconnect(&*api, incoming).await,
                 "network_inspect" => serve_network_inspect(&*api, incoming).await,
                 "network_list" => serve_network_list(&*api, incoming).await,
+                "network_prune" => serve_network_prune(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
@@ -297,6 +346,9 @@ async fn serve_network_create<T: NetworksApi + ?Sized>(
         match reply {
             NetworkCreateReply::Created(value) => {
                 crate::runtime::server::json(201u16, &value)
+            }
+            NetworkCreateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             NetworkCreateReply::Forbidden(value) => {
                 crate::runtime::server::json(403u16, &value)
@@ -361,7 +413,17 @@ async fn serve_network_inspect<T: NetworksApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let reply = api.network_inspect(id).await?;
+    let options = {
+        let pairs = incoming.query();
+        NetworkInspectOptions {
+            verbose: pairs
+                .last("verbose")
+                .map(|text| crate::runtime::server::parse_bool("verbose", text))
+                .transpose()?,
+            scope: pairs.last("scope").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.network_inspect(id, options).await?;
     Ok(
         match reply {
             NetworkInspectReply::Ok(value) => {
@@ -395,6 +457,30 @@ async fn serve_network_list<T: NetworksApi + ?Sized>(
         match reply {
             NetworkListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
             NetworkListReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_network_prune<T: NetworksApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = {
+        let pairs = incoming.query();
+        NetworkPruneOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.network_prune(options).await?;
+    Ok(
+        match reply {
+            NetworkPruneReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            NetworkPruneReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },

@@ -21,8 +21,6 @@ pub enum NodeDeleteReply {
     BadRequest(ErrorResponse),
     /// 404: no such node
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -36,8 +34,6 @@ pub enum NodeInspectReply {
     Ok(Box<Node>),
     /// 404: no such node
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -49,8 +45,8 @@ pub enum NodeInspectReply {
 pub enum NodeListReply {
     /// 200: no error
     Ok(Vec<Node>),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
+    /// 400: an unknown filter key
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -62,10 +58,10 @@ pub enum NodeListReply {
 pub enum NodeUpdateReply {
     /// 200: no error
     Ok,
+    /// 400: bad parameter, e.g. demoting the last manager (500 before 1.31)
+    BadRequest(ErrorResponse),
     /// 404: no such node
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -93,13 +89,12 @@ pub trait NodesApi: Send + Sync + 'static {
     /// - 200: no error
     /// - 400: the node cannot be removed as it is (e.g. a manager still in the raft cluster)
     /// - 404: no such node
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `node-delete-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `node-delete-manager-400`:
     /// - the doc says: The status codes list no 400.
@@ -129,13 +124,16 @@ pub trait NodesApi: Send + Sync + 'static {
     ///
     /// - 200: no error. JSON `Node`.
     /// - 404: no such node
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `node-inspect-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+    ///
+    /// Erratum `node-inspect-tls-info-shape`:
+    /// - the doc says: The swagger of v1.30 and v1.31 gives `Description.TLSInfo` the shape of a swarm spec: `AutoLockManagers`, `CACert`, `CAConfig`, `Dispatcher`, `ElectionTick`, `EncryptionConfig`, `ExternalCAs`, `ForceRotate`, `HeartbeatPeriod`, `HeartbeatTick`, `KeepOldSnapshots`, `LogDriver`, `LogEntriesForSlowFollowers`, `NodeCertExpiry`, `Options`, `Orchestration`, `Protocol`, `Raft`, `SigningCACert`, `SigningCAKey`, `SnapshotInterval`, `TaskDefaults`, `TaskHistoryRetentionLimit`, `URL`.
+    /// - the daemon: The daemon sends the node's TLS trust there, `TrustRoot`, `CertIssuerSubject` and `CertIssuerPublicKey` (the `TLSInfo` of the swagger from v1.32 on), at every version.
     ///
     /// Erratum `node-inspect-example-broken-json`:
     /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
@@ -156,7 +154,7 @@ pub trait NodesApi: Send + Sync + 'static {
     ///
     /// Lists the nodes of the swarm; the daemon must be a swarm manager.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: Each node reports its TLS trust (`Description.TLSInfo`): the root CA it trusts and the issuer of its certificate.
     ///
     /// # Parameters
     ///
@@ -165,13 +163,21 @@ pub trait NodesApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Node>`.
-    /// - 406: node is not part of a swarm
+    /// - 400: an unknown filter key
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
+    /// Erratum `node-list-unknown-filter-400`:
+    /// - the doc says: The swagger lists no `400`.
+    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    ///
     /// Erratum `node-list-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+    ///
+    /// Erratum `node-list-tls-info-shape`:
+    /// - the doc says: The swagger of v1.30 and v1.31 gives `Description.TLSInfo` the shape of a swarm spec: `AutoLockManagers`, `CACert`, `CAConfig`, `Dispatcher`, `ElectionTick`, `EncryptionConfig`, `ExternalCAs`, `ForceRotate`, `HeartbeatPeriod`, `HeartbeatTick`, `KeepOldSnapshots`, `LogDriver`, `LogEntriesForSlowFollowers`, `NodeCertExpiry`, `Options`, `Orchestration`, `Protocol`, `Raft`, `SigningCACert`, `SigningCAKey`, `SnapshotInterval`, `TaskDefaults`, `TaskHistoryRetentionLimit`, `URL`.
+    /// - the daemon: The daemon sends the node's TLS trust there, `TrustRoot`, `CertIssuerSubject` and `CertIssuerPublicKey` (the `TLSInfo` of the swagger from v1.32 on), at every version.
     ///
     /// Erratum `node-list-example-broken-json`:
     /// - the doc says: The example body misses several commas, has a trailing comma in the engine labels and a doubled quote after `Addr`.
@@ -194,24 +200,24 @@ pub trait NodesApi: Send + Sync + 'static {
     /// must be present; any other field left out goes back to its empty or
     /// cluster-wide default value.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.31: Failing to demote the last manager is answered 400, no longer 500.
     ///
     /// # Parameters
     ///
-    /// - `id` (`string`, required): ID of the node.
+    /// - `id` (`string`, required): ID or name of the node.
     /// - `version` (`i64`, required): The `Version.Index` of the node the new spec is based on; a stale one is refused, so concurrent writes do not clash.
     ///
     /// # Responses
     ///
     /// - 200: no error
+    /// - 400: bad parameter, e.g. demoting the last manager (500 before 1.31)
     /// - 404: no such node
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `node-update-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `node-spec-annotations-inline`:
     /// - the doc says: The JSON parameters list `Annotations`, with `Name` and `Labels` under it.
@@ -272,9 +278,6 @@ async fn serve_node_delete<T: NodesApi + ?Sized>(
             NodeDeleteReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
-            NodeDeleteReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
-            }
             NodeDeleteReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -296,9 +299,6 @@ async fn serve_node_inspect<T: NodesApi + ?Sized>(
             NodeInspectReply::Ok(value) => crate::runtime::server::json(200u16, &value),
             NodeInspectReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            NodeInspectReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             NodeInspectReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -327,8 +327,8 @@ async fn serve_node_list<T: NodesApi + ?Sized>(
     Ok(
         match reply {
             NodeListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
-            NodeListReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
+            NodeListReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             NodeListReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -357,11 +357,11 @@ async fn serve_node_update<T: NodesApi + ?Sized>(
     Ok(
         match reply {
             NodeUpdateReply::Ok => crate::runtime::server::empty(200u16),
+            NodeUpdateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             NodeUpdateReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            NodeUpdateReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             NodeUpdateReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)

@@ -12,13 +12,25 @@ use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{AuthConfig, ErrorResponse, Plugin, PluginPrivilege, ProgressMessage};
 use crate::operations::plugins::{
-    PluginDeleteOptions, PluginEnableOptions, PluginPullOptions, PluginPushOptions,
+    PluginDeleteOptions, PluginDisableOptions, PluginEnableOptions, PluginListOptions,
+    PluginPrivilegesOptions, PluginPullOptions, PluginPushOptions, PluginUpgradeOptions,
 };
+
+/// The answers of [`PluginsApi::plugin_create`], one per documented status.
+#[derive(Debug)]
+pub enum PluginCreateReply {
+    /// 204: no error
+    NoContent,
+    /// 409: a plugin of that name is installed, or an installed plugin has the same root filesystem
+    Conflict(ErrorResponse),
+    /// 500: server error, e.g. no or an invalid name, or an unreadable archive
+    InternalServerError(ErrorResponse),
+}
 
 /// The answers of [`PluginsApi::plugin_delete`], one per documented status.
 #[derive(Debug)]
 pub enum PluginDeleteReply {
-    /// 200: no error
+    /// 200: no error; no body
     Ok,
     /// 404: plugin not installed
     NotFound(ErrorResponse),
@@ -35,7 +47,7 @@ pub enum PluginDisableReply {
     Ok,
     /// 404: plugin not installed
     NotFound(ErrorResponse),
-    /// 409: plugin is already disabled
+    /// 409: plugin is already disabled, or (without `force`) still in use
     Conflict(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
@@ -61,6 +73,8 @@ pub enum PluginInspectReply {
     Ok(Box<Plugin>),
     /// 404: plugin not installed
     NotFound(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
 }
 
 /// The answers of [`PluginsApi::plugin_list`], one per documented status.
@@ -68,7 +82,18 @@ pub enum PluginInspectReply {
 pub enum PluginListReply {
     /// 200: no error
     Ok(Vec<Plugin>),
-    /// 500: server error
+    /// 400: unknown filter key, or an `enabled` value other than `true`/`false`
+    BadRequest(ErrorResponse),
+    /// 500: server error, e.g. filters that are not JSON
+    InternalServerError(ErrorResponse),
+}
+
+/// The answers of [`PluginsApi::plugin_privileges`], one per documented status.
+#[derive(Debug)]
+pub enum PluginPrivilegesReply {
+    /// 200: no error
+    Ok(Vec<PluginPrivilege>),
+    /// 500: server error, e.g. no or an invalid reference (`invalid reference format`)
     InternalServerError(ErrorResponse),
 }
 
@@ -93,6 +118,33 @@ pub enum PluginPushReply {
     Ok(crate::runtime::server::ItemStream<ProgressMessage>),
     /// 404: plugin not installed
     NotFound(ErrorResponse),
+    /// 500: server error, e.g. the registry is unreachable or refuses the credentials
+    InternalServerError(ErrorResponse),
+}
+
+/// The answers of [`PluginsApi::plugin_set`], one per documented status.
+#[derive(Debug)]
+pub enum PluginSetReply {
+    /// 204: no error
+    NoContent,
+    /// 400: no body, or one that is not a JSON list of strings
+    BadRequest(ErrorResponse),
+    /// 404: plugin not installed
+    NotFound(ErrorResponse),
+    /// 500: server error, e.g. an unknown or unsettable key, or the plugin is enabled
+    InternalServerError(ErrorResponse),
+}
+
+/// The answers of [`PluginsApi::plugin_upgrade`], one per documented status.
+pub enum PluginUpgradeReply {
+    /// 200: no error; the progress follows
+    Ok(crate::runtime::server::ItemStream<ProgressMessage>),
+    /// 404: plugin not installed
+    NotFound(ErrorResponse),
+    /// 409: plugin is enabled
+    Conflict(ErrorResponse),
+    /// 500: server error: no or invalid reference, unreadable privileges body, registry failure
+    InternalServerError(ErrorResponse),
 }
 
 /// The operations of the `plugins` tag, to implement on a server: Engine plugins (experimental in v1.24).
@@ -100,23 +152,60 @@ pub enum PluginPushReply {
 /// Every method has a default that answers `501`, so an implementation overrides only
 /// what it serves. Register it with [`ServerBuilder::plugins`](super::ServerBuilder::plugins).
 pub trait PluginsApi: Send + Sync + 'static {
+    /// `POST /plugins/create`: Create a plugin from a tar archive
+    ///
+    /// Installs a plugin, disabled, from a tar archive holding its manifest
+    /// (`config.json`) and its root filesystem (`rootfs/`).
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name to install the plugin under; the tag defaults to `latest`.
+    ///
+    /// # Responses
+    ///
+    /// - 204: no error
+    /// - 409: a plugin of that name is installed, or an installed plugin has the same root filesystem
+    /// - 500: server error, e.g. no or an invalid name, or an unreadable archive
+    ///
+    /// Erratum `plugin-create-conflict`:
+    /// - the doc says: The swagger's only error status is 500.
+    /// - the daemon: dockerd 20.10 answers 409 when the name is taken (`plugin &lt;name&gt; already exists`) and when another installed plugin has the same root filesystem layer (`content sha256:...: already exists`); 500 for a missing or invalid name and for an archive it cannot read.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn plugin_create(
+        &self,
+        name: String,
+        body: crate::server::BodyStream,
+    ) -> impl Future<Output = Result<PluginCreateReply, ServerError>> + Send {
+        async move {
+            let _ = (name, body);
+            Err(ServerError::not_implemented("plugin_create"))
+        }
+    }
+
     /// `DELETE /plugins/{name}`: Remove a plugin
     ///
     /// Uninstalls a plugin, which must be disabled unless `force` is set.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API, `force` documented.
     ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
-    /// - `force` (`bool`): Remove it even while enabled. Not in the v1.24 doc; dockerd 20.10 honours it. Default: `false`.
+    /// - `force` (`bool`): Remove it even while enabled (it is disabled first). Not in the v1.24 doc, documented from 1.25; dockerd 20.10 honours it at every version. Default: `false`.
     ///
     /// # Responses
     ///
-    /// - 200: no error
+    /// - 200: no error; no body
     /// - 404: plugin not installed
     /// - 409: plugin is enabled (and `force` is not set)
     /// - 500: server error
+    ///
+    /// Erratum `plugin-delete-no-body`:
+    /// - the doc says: The swagger answers 200 with the removed plugin, a `Plugin`: `Id`, `Name`, `Enabled`, `Settings` (`Mounts`, `Env`, `Args`, `Devices`), `PluginReference`, and `Config` with `DockerVersion`, `Description`, `Documentation`, `Interface` (`Types` of `Prefix`, `Capability`, `Version`; `Socket`, `ProtocolScheme`), `Entrypoint`, `WorkDir`, `User` (`UID`, `GID`), `Network` (`Type`), `Linux` (`Capabilities`, `AllowAllDevices`, `Devices`), `PropagatedMount`, `IpcHost`, `PidHost`, `Mounts` (`Name`, `Description`, `Settable`, `Source`, `Destination`, `Type`, `Options`), `Env` (`Value`), `Args` and `rootfs` (`type`, `diff_ids`); devices have a `Path`.
+    /// - the daemon: dockerd 20.10 answers 200 with an empty body (`Content-Length: 0`).
     ///
     /// Erratum `plugin-delete-conflict-status`:
     /// - the doc says: **500** - plugin is active
@@ -138,17 +227,18 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Stops a running plugin; it stays installed.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+    /// - `force` (`bool`): Disable it even while something (a volume, a network) still uses it. Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error
     /// - 404: plugin not installed
-    /// - 409: plugin is already disabled
+    /// - 409: plugin is already disabled, or (without `force`) still in use
     /// - 500: server error
     ///
     /// Erratum `plugin-disable-conflict-status`:
@@ -159,9 +249,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     fn plugin_disable(
         &self,
         name: String,
+        options: PluginDisableOptions,
     ) -> impl Future<Output = Result<PluginDisableReply, ServerError>> + Send {
         async move {
-            let _ = (name,);
+            let _ = (name, options);
             Err(ServerError::not_implemented("plugin_disable"))
         }
     }
@@ -170,7 +261,7 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Starts an installed plugin.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
@@ -187,6 +278,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// Erratum `plugin-enable-timeout`:
     /// - the doc says: No query parameter; the example is `POST /v1.24/plugins/tiborvass/no-remove:latest/enable`.
     /// - the daemon: dockerd 20.10 parses `timeout` as an integer and answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent.
+    ///
+    /// Erratum `plugin-enable-timeout-default`:
+    /// - the doc says: The swagger makes `timeout` optional with a default of 0.
+    /// - the daemon: dockerd 20.10 still answers 500 (`strconv.Atoi: parsing "": invalid syntax`) when it is absent, at /v1.41 too; send it (`0` for the daemon's default).
     ///
     /// Erratum `plugin-enable-conflict-status`:
     /// - the doc says: **500** - plugin is already enabled
@@ -208,7 +303,7 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Answers one installed plugin; the tag of its name defaults to `latest`.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
     ///
     /// # Parameters
     ///
@@ -218,6 +313,11 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// - 200: no error. JSON `Plugin`.
     /// - 404: plugin not installed
+    /// - 500: server error
+    ///
+    /// Erratum `plugin-inspect-interface-types`:
+    /// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+    /// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (erratum `plugin-list-interface-types`); a separate id because errata belong to one operation.
     ///
     /// Erratum `plugin-inspect-path`:
     /// - the doc says: GET /plugins/(plugin name)
@@ -242,22 +342,72 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// Answers every installed plugin, enabled or not.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental: part of the stable API.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`PluginListFilters`): JSON-encoded filters, a map of filter name to values (`PluginListFilters`).
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Plugin>`.
-    /// - 500: server error
+    /// - 400: unknown filter key, or an `enabled` value other than `true`/`false`
+    /// - 500: server error, e.g. filters that are not JSON
+    ///
+    /// Erratum `plugin-list-interface-types`:
+    /// - the doc says: The swagger types each of `Config.Interface.Types` as a `PluginInterfaceType` object with `Prefix`, `Capability` and `Version`.
+    /// - the daemon: dockerd 20.10 sends each type as one string, e.g. `docker.volumedriver/1.0` (as the swagger's own examples show); the spec keeps `list&lt;string&gt;`.
     ///
     /// Erratum `plugin-object-shape`:
     /// - the doc says: A plugin has `Id`, `Name`, `Tag`, `Active`, `Config` (the user settings: `Mounts`, `Env` as strings, `Args`, `Devices`) and `Manifest` (`ManifestVersion`, `Description`, `Documentation`, `Interface`, `Entrypoint`, `Workdir`, `User`, `Network`, `Capabilities`, `Mounts`, `Devices`, `Env`, `Args`).
     /// - the daemon: dockerd 20.10 sends `Id`, `Name` (with the tag), `Enabled`, `Settings` (the user settings), `PluginReference` and `Config`, which holds the manifest (`WorkDir`, `Linux` {`Capabilities`, `AllowAllDevices`, `Devices`}, `PropagatedMount`, `IpcHost`, `PidHost`, `DockerVersion`, `rootfs`, `Env` as objects...). `Tag`, `Active`, `Manifest` and the settings-shaped `Config` are gone; the spec keeps the first three as optional fields.
     ///
+    /// Erratum `plugin-list-filter-enabled`:
+    /// - the doc says: The filters are `capability=&lt;capability name&gt;` and `enable=&lt;true&gt;|&lt;false&gt;`; no 400 is listed.
+    /// - the daemon: dockerd 20.10 knows the key `enabled`, not `enable`: `enable` (like any unknown key, or a value other than `true`/`false`) is answered 400 (`Invalid filter 'enable'`). Filters that are not JSON are a 500.
+    ///
     /// The default answers `501 Not Implemented`.
     fn plugin_list(
         &self,
+        options: PluginListOptions,
     ) -> impl Future<Output = Result<PluginListReply, ServerError>> + Send {
-        async move { Err(ServerError::not_implemented("plugin_list")) }
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("plugin_list"))
+        }
+    }
+
+    /// `GET /plugins/privileges`: Ask what a plugin in a registry needs
+    ///
+    /// Reads the manifest of a plugin in a registry, without installing it, and
+    /// answers the privileges it asks for: the body to send to `plugin_pull`.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `remote` (`string`, required): Reference of the plugin in its registry; the tag defaults to `latest`.
+    /// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `list<PluginPrivilege>`.
+    /// - 500: server error, e.g. no or an invalid reference (`invalid reference format`)
+    ///
+    /// Erratum `plugin-privileges-header-and-failures`:
+    /// - the doc says: The swagger takes no `X-Registry-Auth` header, and has a registry failure answered as a server error.
+    /// - the daemon: dockerd 20.10 reads the registry's credentials from `X-Registry-Auth`; and when it cannot fetch the plugin (no such reference, unreachable registry, missing credentials) it answers 200 with an empty list `\[\]`, not an error.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn plugin_privileges(
+        &self,
+        remote: String,
+        options: PluginPrivilegesOptions,
+    ) -> impl Future<Output = Result<PluginPrivilegesReply, ServerError>> + Send {
+        async move {
+            let _ = (remote, options);
+            Err(ServerError::not_implemented("plugin_privileges"))
+        }
     }
 
     /// `POST /plugins/pull`: Pull and install a plugin
@@ -266,7 +416,7 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// `plugin_enable`). The body grants the privileges the plugin asks for;
     /// the answer streams the progress as JSON lines.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental; documented as the daemon serves it: `remote` to pull, `name` to install under, the granted privileges as the body.
     ///
     /// # Parameters
     ///
@@ -279,6 +429,10 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
     /// - 400: a plugin of that name is already installed
     /// - 500: server error: no or invalid reference (`invalid reference format`), unreadable privileges body, registry failure
+    ///
+    /// Erratum `plugin-pull-status`:
+    /// - the doc says: The swagger answers `204` with no body.
+    /// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines (the local name in `Docker-Plugin-Name`); a failure after the stream began comes in-band.
     ///
     /// Erratum `plugin-pull-remote`:
     /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
@@ -306,7 +460,7 @@ pub trait PluginsApi: Send + Sync + 'static {
     /// comment, pending a command to build plugins. Uploads an installed plugin
     /// to the registry its name points at, streaming the progress as JSON lines.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Leaves experimental and is documented.
     ///
     /// # Parameters
     ///
@@ -317,6 +471,11 @@ pub trait PluginsApi: Send + Sync + 'static {
     ///
     /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
     /// - 404: plugin not installed
+    /// - 500: server error, e.g. the registry is unreachable or refuses the credentials
+    ///
+    /// Erratum `plugin-push-progress`:
+    /// - the doc says: The swagger's 200 has no body, and the operation takes no `X-Registry-Auth` header.
+    /// - the daemon: dockerd 20.10 streams the progress as JSON lines, ending with the pushed digest (`aux`), and reads the registry's credentials from `X-Registry-Auth`.
     ///
     /// Erratum `plugin-push-path-typo`:
     /// - the doc says: The request line reads `POST /v1.24/plugins/tiborvass/(plugin name)/push HTTP/1.1`, a fixed `tiborvass/` before the name; the example request `POST /v1.24/plugins/tiborvass/no-remove:latest` lacks `/push`.
@@ -333,6 +492,81 @@ pub trait PluginsApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("plugin_push"))
         }
     }
+
+    /// `POST /plugins/{name}/set`: Change a plugin's settings
+    ///
+    /// Sets values of a disabled plugin, as far as its manifest declares them
+    /// settable: an environment variable (`NAME=value`), the source of a mount
+    /// or the path of a device (`name.source=...`, `name.path=...`), or its
+    /// arguments (`name=a b`, under the name the manifest gives them).
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name of the plugin, with an optional tag (`latest` when absent).
+    ///
+    /// # Responses
+    ///
+    /// - 204: no error
+    /// - 400: no body, or one that is not a JSON list of strings
+    /// - 404: plugin not installed
+    /// - 500: server error, e.g. an unknown or unsettable key, or the plugin is enabled
+    ///
+    /// Erratum `plugin-set-statuses`:
+    /// - the doc says: The swagger lists no 400, and an enabled plugin is not mentioned.
+    /// - the daemon: dockerd 20.10 answers 400 for a missing or non-JSON body; an unknown key (`setting "X" not found in the plugin configuration`), a key that is not settable and a plugin that is enabled (`cannot set on an active plugin`) are all 500.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn plugin_set(
+        &self,
+        name: String,
+        body: Vec<String>,
+    ) -> impl Future<Output = Result<PluginSetReply, ServerError>> + Send {
+        async move {
+            let _ = (name, body);
+            Err(ServerError::not_implemented("plugin_set"))
+        }
+    }
+
+    /// `POST /plugins/{name}/upgrade`: Upgrade a plugin
+    ///
+    /// Replaces an installed, disabled plugin with another version pulled from
+    /// a registry, keeping its name and settings. The body grants the privileges
+    /// the new version asks for; the answer streams the progress as JSON lines.
+    ///
+    /// Since API 1.26.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name of the installed plugin, with an optional tag (`latest` when absent).
+    /// - `remote` (`string`, required): Reference to upgrade to; the tag defaults to `latest`.
+    /// - `X-Registry-Auth` (`AuthConfig`): Credentials for the registry.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error; the progress follows. A stream of JSON `ProgressMessage`.
+    /// - 404: plugin not installed
+    /// - 409: plugin is enabled
+    /// - 500: server error: no or invalid reference, unreadable privileges body, registry failure
+    ///
+    /// Erratum `plugin-upgrade-status`:
+    /// - the doc says: The swagger answers `204` with no body and lists no 409.
+    /// - the daemon: dockerd 20.10 answers 200 and streams the progress as JSON lines; privileges that do not match what the new version asks for fail in-band at the end (`incorrect privileges`). An enabled plugin is a 409 (`plugin must be disabled before upgrading`).
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn plugin_upgrade(
+        &self,
+        name: String,
+        remote: String,
+        options: PluginUpgradeOptions,
+        body: Vec<PluginPrivilege>,
+    ) -> impl Future<Output = Result<PluginUpgradeReply, ServerError>> + Send {
+        async move {
+            let _ = (name, remote, options, body);
+            Err(ServerError::not_implemented("plugin_upgrade"))
+        }
+    }
 }
 
 /// Routes the operations of this tag to `api`.
@@ -341,18 +575,48 @@ pub fn dispatch<T: PluginsApi>(api: Arc<T>) -> TagDispatch {
         let api = api.clone();
         Box::pin(async move {
             let result = match op.id {
+                "plugin_create" => serve_plugin_create(&*api, incoming).await,
                 "plugin_delete" => serve_plugin_delete(&*api, incoming).await,
                 "plugin_disable" => serve_plugin_disable(&*api, incoming).await,
                 "plugin_enable" => serve_plugin_enable(&*api, incoming).await,
                 "plugin_inspect" => serve_plugin_inspect(&*api, incoming).await,
                 "plugin_list" => serve_plugin_list(&*api, incoming).await,
+                "plugin_privileges" => serve_plugin_privileges(&*api, incoming).await,
                 "plugin_pull" => serve_plugin_pull(&*api, incoming).await,
                 "plugin_push" => serve_plugin_push(&*api, incoming).await,
+                "plugin_set" => serve_plugin_set(&*api, incoming).await,
+                "plugin_upgrade" => serve_plugin_upgrade(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
         })
     })
+}
+
+async fn serve_plugin_create<T: PluginsApi + ?Sized>(
+    api: &T,
+    mut incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let name = {
+        let pairs = incoming.query();
+        pairs
+            .last("name")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("name"))?
+    };
+    let body = incoming.body_stream();
+    let reply = api.plugin_create(name, body).await?;
+    Ok(
+        match reply {
+            PluginCreateReply::NoContent => crate::runtime::server::empty(204u16),
+            PluginCreateReply::Conflict(value) => {
+                crate::runtime::server::json(409u16, &value)
+            }
+            PluginCreateReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
 }
 
 async fn serve_plugin_delete<T: PluginsApi + ?Sized>(
@@ -391,7 +655,16 @@ async fn serve_plugin_disable<T: PluginsApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let reply = api.plugin_disable(name).await?;
+    let options = {
+        let pairs = incoming.query();
+        PluginDisableOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.plugin_disable(name, options).await?;
     Ok(
         match reply {
             PluginDisableReply::Ok => crate::runtime::server::empty(200u16),
@@ -451,6 +724,9 @@ async fn serve_plugin_inspect<T: PluginsApi + ?Sized>(
             PluginInspectReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
+            PluginInspectReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
         },
     )
 }
@@ -459,12 +735,51 @@ async fn serve_plugin_list<T: PluginsApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let _ = incoming;
-    let reply = api.plugin_list().await?;
+    let options = {
+        let pairs = incoming.query();
+        PluginListOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.plugin_list(options).await?;
     Ok(
         match reply {
             PluginListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            PluginListReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             PluginListReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_plugin_privileges<T: PluginsApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let remote = {
+        let pairs = incoming.query();
+        pairs
+            .last("remote")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("remote"))?
+    };
+    let options = PluginPrivilegesOptions {
+        registry_auth: incoming
+            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    };
+    let reply = api.plugin_privileges(remote, options).await?;
+    Ok(
+        match reply {
+            PluginPrivilegesReply::Ok(value) => {
+                crate::runtime::server::json(200u16, &value)
+            }
+            PluginPrivilegesReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },
@@ -525,6 +840,68 @@ async fn serve_plugin_push<T: PluginsApi + ?Sized>(
             }
             PluginPushReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
+            }
+            PluginPushReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_plugin_set<T: PluginsApi + ?Sized>(
+    api: &T,
+    mut incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let name = incoming.path_param::<String>(0usize, "name")?;
+    let body = incoming.required_json_body::<Vec<String>>().await?;
+    let reply = api.plugin_set(name, body).await?;
+    Ok(
+        match reply {
+            PluginSetReply::NoContent => crate::runtime::server::empty(204u16),
+            PluginSetReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            PluginSetReply::NotFound(value) => {
+                crate::runtime::server::json(404u16, &value)
+            }
+            PluginSetReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_plugin_upgrade<T: PluginsApi + ?Sized>(
+    api: &T,
+    mut incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let name = incoming.path_param::<String>(0usize, "name")?;
+    let remote = {
+        let pairs = incoming.query();
+        pairs
+            .last("remote")
+            .map(|text| text.to_string())
+            .ok_or_else(|| crate::runtime::server::missing_query("remote"))?
+    };
+    let options = PluginUpgradeOptions {
+        registry_auth: incoming
+            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    };
+    let body = incoming.required_json_body::<Vec<PluginPrivilege>>().await?;
+    let reply = api.plugin_upgrade(name, remote, options, body).await?;
+    Ok(
+        match reply {
+            PluginUpgradeReply::Ok(value) => {
+                crate::runtime::server::json_lines(200u16, value)
+            }
+            PluginUpgradeReply::NotFound(value) => {
+                crate::runtime::server::json(404u16, &value)
+            }
+            PluginUpgradeReply::Conflict(value) => {
+                crate::runtime::server::json(409u16, &value)
+            }
+            PluginUpgradeReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
             }
         },
     )

@@ -12,10 +12,12 @@ use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
     AuthConfig, ErrorResponse, Service, ServiceCreateResponse, ServiceSpec,
+    ServiceUpdateResponse,
 };
 
 use crate::operations::services::{
-    ServiceCreateOptions, ServiceListOptions, ServiceUpdateOptions,
+    ServiceCreateOptions, ServiceInspectOptions, ServiceListOptions, ServiceLogsOptions,
+    ServiceUpdateOptions,
 };
 
 /// The answers of [`ServicesApi::service_create`], one per documented status.
@@ -23,15 +25,15 @@ use crate::operations::services::{
 pub enum ServiceCreateReply {
     /// 201: no error
     Created(Box<ServiceCreateResponse>),
+    /// 400: bad parameter, e.g. a spec that does not decode or is not valid
+    BadRequest(ErrorResponse),
     /// 403: network is not eligible for services
     Forbidden(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 409: name conflicts with an existing object
     Conflict(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -42,11 +44,9 @@ pub enum ServiceDeleteReply {
     Ok,
     /// 404: no such service
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -57,11 +57,9 @@ pub enum ServiceInspectReply {
     Ok(Box<Service>),
     /// 404: no such service
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -70,26 +68,39 @@ pub enum ServiceInspectReply {
 pub enum ServiceListReply {
     /// 200: no error
     Ok(Vec<Service>),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
+    /// 400: an unknown filter key
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ServiceUnavailable(ErrorResponse),
+}
+
+/// The answers of [`ServicesApi::service_logs`], one per documented status.
+#[derive(Debug)]
+pub enum ServiceLogsReply {
+    /// 200: no error
+    Ok(crate::runtime::server::Output),
+    /// 404: no such service
+    NotFound(ErrorResponse),
+    /// 500: server error, also when neither `stdout` nor `stderr` is asked for
+    InternalServerError(ErrorResponse),
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
 /// The answers of [`ServicesApi::service_update`], one per documented status.
 #[derive(Debug)]
 pub enum ServiceUpdateReply {
-    /// 200: no error (newer daemons send `{"Warnings": [...]}`, which is not read)
-    Ok,
+    /// 200: no error
+    Ok(Box<ServiceUpdateResponse>),
+    /// 400: bad parameter, e.g. a spec that does not decode or is not valid
+    BadRequest(ErrorResponse),
     /// 404: no such service
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error, also when `version` is not the current one (update out of sequence)
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -104,7 +115,7 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// private registry, pass the registry credentials in `X-Registry-Auth`;
     /// they are stored with the service so nodes can pull the image.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not); clients pin the image themselves. Changed in API 1.41: Takes the job modes, `ReplicatedJob` and `GlobalJob`, in `Mode`.
     ///
     /// # Parameters
     ///
@@ -113,15 +124,23 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 201: no error. JSON `ServiceCreateResponse`.
+    /// - 400: bad parameter, e.g. a spec that does not decode or is not valid
     /// - 403: network is not eligible for services
-    /// - 406: node is not part of a swarm
     /// - 409: name conflicts with an existing object
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-create-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `service-create-reservation-key`:
     /// - the doc says: The JSON parameters name the reserved resources `Reservation`
     /// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
+    ///
+    /// Erratum `service-create-warnings-list`:
+    /// - the doc says: The swagger's answer holds one optional string, `Warning`.
+    /// - the daemon: The key is `Warnings`, a list of strings, sent when there is something to warn about (an image the daemon could not pin below API 1.30, say).
     ///
     /// The default answers `501 Not Implemented`.
     fn service_create(
@@ -149,9 +168,12 @@ pub trait ServicesApi: Send + Sync + 'static {
     ///
     /// - 200: no error
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-delete-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn service_delete(
@@ -171,22 +193,27 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
+    /// - `insertDefaults` (`bool`): Fill in the default values of the settings the spec leaves out. Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Service`.
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-inspect-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn service_inspect(
         &self,
         id: String,
+        options: ServiceInspectOptions,
     ) -> impl Future<Output = Result<ServiceInspectReply, ServerError>> + Send {
         async move {
-            let _ = (id,);
+            let _ = (id, options);
             Err(ServerError::not_implemented("service_inspect"))
         }
     }
@@ -198,13 +225,22 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `filters` (`ServiceListFilters`): JSON-encoded filters, a map of filter name to values.
+    /// - `status` (`bool`): Include each service's task counts (`ServiceStatus`). Default: `false`.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Service>`.
-    /// - 406: node is not part of a swarm
+    /// - 400: an unknown filter key
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-list-unknown-filter-400`:
+    /// - the doc says: The swagger lists no `400`.
+    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    ///
+    /// Erratum `service-list-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn service_list(
@@ -217,6 +253,49 @@ pub trait ServicesApi: Send + Sync + 'static {
         }
     }
 
+    /// `GET /services/{id}/logs`: Get a service's logs
+    ///
+    /// Streams the stdout and/or stderr of all the tasks of a service, framed
+    /// (multiplexed) unless the service's containers have a TTY
+    /// (`TaskTemplate.ContainerSpec.TTY`). Works only with the `local`,
+    /// `json-file` and `journald` log drivers.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `id` (`string`, required): ID or name of the service.
+    /// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+    /// - `stdout` (`bool`): Include stdout. Default: `false`.
+    /// - `stderr` (`bool`): Include stderr. Default: `false`.
+    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+    /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+    /// - 404: no such service
+    /// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-logs-never-101`:
+    /// - the doc says: The swagger of v1.25 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+    /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn service_logs(
+        &self,
+        id: String,
+        options: ServiceLogsOptions,
+    ) -> impl Future<Output = Result<ServiceLogsReply, ServerError>> + Send {
+        async move {
+            let _ = (id, options);
+            Err(ServerError::not_implemented("service_logs"))
+        }
+    }
+
     /// `POST /services/{id}/update`: Update a service
     ///
     /// Replaces the spec of a service. `version` must be the version of the
@@ -225,25 +304,35 @@ pub trait ServicesApi: Send + Sync + 'static {
     /// renamed. `X-Registry-Auth` replaces the registry credentials stored
     /// with the service.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.25: Takes the service's name or a prefix of its ID as well as its full ID. Changed in API 1.30: The daemon no longer asks the registry for the image's digest to pin the service to (it did below 1.30, warning in `Warnings` when it could not).
     ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the service.
     /// - `version` (`i64`, required): The `Version.Index` of the service object being updated.
+    /// - `registryAuthFrom` (`string`): Where to take the registry credentials from when `X-Registry-Auth` is absent: `spec` (the new spec's) or `previous-spec` (the service's previous spec's). Default: `spec`.
+    /// - `rollback` (`string`): `previous` rolls the service back to its previous spec; the body is then not used as the new spec (send the current one).
     /// - `X-Registry-Auth` (`AuthConfig`): Credentials or an identity token for the registry of the image.
     ///
     /// # Responses
     ///
-    /// - 200: no error (newer daemons send `{"Warnings": \[...\]}`, which is not read)
+    /// - 200: no error. JSON `ServiceUpdateResponse`.
+    /// - 400: bad parameter, e.g. a spec that does not decode or is not valid
     /// - 404: no such service
-    /// - 406: node is not part of a swarm
     /// - 500: server error, also when `version` is not the current one (update out of sequence)
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `service-update-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `service-update-resource-keys`:
     /// - the doc says: The JSON parameters name the resource fields `CPU` and `Memory`, and the reserved resources `Reservation`
     /// - the daemon: the keys are `NanoCPUs`, `MemoryBytes` and `Reservations`, as in the create section and the examples; the daemon ignores the others.
+    ///
+    /// Erratum `service-update-answer-shape`:
+    /// - the doc says: The swagger of v1.25 to v1.27 gives the answer the shape of an image deletion, a list of `Untagged` and `Deleted` entries.
+    /// - the daemon: The daemon answers an object with `Warnings`, a list of strings (the `ServiceUpdateResponse` of the swagger from v1.28 on).
     ///
     /// The default answers `501 Not Implemented`.
     fn service_update(
@@ -270,6 +359,7 @@ pub fn dispatch<T: ServicesApi>(api: Arc<T>) -> TagDispatch {
                 "service_delete" => serve_service_delete(&*api, incoming).await,
                 "service_inspect" => serve_service_inspect(&*api, incoming).await,
                 "service_list" => serve_service_list(&*api, incoming).await,
+                "service_logs" => serve_service_logs(&*api, incoming).await,
                 "service_update" => serve_service_update(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
@@ -293,11 +383,11 @@ async fn serve_service_create<T: ServicesApi + ?Sized>(
             ServiceCreateReply::Created(value) => {
                 crate::runtime::server::json(201u16, &value)
             }
+            ServiceCreateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ServiceCreateReply::Forbidden(value) => {
                 crate::runtime::server::json(403u16, &value)
-            }
-            ServiceCreateReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             ServiceCreateReply::Conflict(value) => {
                 crate::runtime::server::json(409u16, &value)
@@ -324,9 +414,6 @@ async fn serve_service_delete<T: ServicesApi + ?Sized>(
             ServiceDeleteReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
-            ServiceDeleteReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
-            }
             ServiceDeleteReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -342,7 +429,16 @@ async fn serve_service_inspect<T: ServicesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let id = incoming.path_param::<String>(0usize, "id")?;
-    let reply = api.service_inspect(id).await?;
+    let options = {
+        let pairs = incoming.query();
+        ServiceInspectOptions {
+            insert_defaults: pairs
+                .last("insertDefaults")
+                .map(|text| crate::runtime::server::parse_bool("insertDefaults", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.service_inspect(id, options).await?;
     Ok(
         match reply {
             ServiceInspectReply::Ok(value) => {
@@ -350,9 +446,6 @@ async fn serve_service_inspect<T: ServicesApi + ?Sized>(
             }
             ServiceInspectReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            ServiceInspectReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             ServiceInspectReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -375,19 +468,75 @@ async fn serve_service_list<T: ServicesApi + ?Sized>(
                 .last("filters")
                 .map(|text| crate::runtime::server::parse_json("filters", text))
                 .transpose()?,
+            status: pairs
+                .last("status")
+                .map(|text| crate::runtime::server::parse_bool("status", text))
+                .transpose()?,
         }
     };
     let reply = api.service_list(options).await?;
     Ok(
         match reply {
             ServiceListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
-            ServiceListReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
+            ServiceListReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ServiceListReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
             ServiceListReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_service_logs<T: ServicesApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let id = incoming.path_param::<String>(0usize, "id")?;
+    let options = {
+        let pairs = incoming.query();
+        ServiceLogsOptions {
+            details: pairs
+                .last("details")
+                .map(|text| crate::runtime::server::parse_bool("details", text))
+                .transpose()?,
+            follow: pairs
+                .last("follow")
+                .map(|text| crate::runtime::server::parse_bool("follow", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+            timestamps: pairs
+                .last("timestamps")
+                .map(|text| crate::runtime::server::parse_bool("timestamps", text))
+                .transpose()?,
+            tail: pairs.last("tail").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.service_logs(id, options).await?;
+    Ok(
+        match reply {
+            ServiceLogsReply::Ok(value) => crate::runtime::server::output(200u16, value),
+            ServiceLogsReply::NotFound(value) => {
+                crate::runtime::server::json(404u16, &value)
+            }
+            ServiceLogsReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+            ServiceLogsReply::ServiceUnavailable(value) => {
                 crate::runtime::server::json(503u16, &value)
             }
         },
@@ -406,20 +555,27 @@ async fn serve_service_update<T: ServicesApi + ?Sized>(
             .map(|text| crate::runtime::server::parse_scalar("version", text))
             .ok_or_else(|| crate::runtime::server::missing_query("version"))??
     };
-    let options = ServiceUpdateOptions {
-        registry_auth: incoming
-            .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+    let options = {
+        let pairs = incoming.query();
+        ServiceUpdateOptions {
+            registry_auth_from: pairs
+                .last("registryAuthFrom")
+                .map(|text| text.to_string()),
+            rollback: pairs.last("rollback").map(|text| text.to_string()),
+            registry_auth: incoming
+                .header::<AuthConfig>("X-Registry-Auth", ParamEncoding::Base64UrlJson)?,
+        }
     };
     let body = incoming.required_json_body::<ServiceSpec>().await?;
     let reply = api.service_update(id, version, options, body).await?;
     Ok(
         match reply {
-            ServiceUpdateReply::Ok => crate::runtime::server::empty(200u16),
+            ServiceUpdateReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ServiceUpdateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ServiceUpdateReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            ServiceUpdateReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             ServiceUpdateReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)

@@ -9,7 +9,11 @@ use axum::body::Body;
 use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
-use crate::models::{ErrorResponse, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec};
+use crate::models::{
+    ErrorResponse, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec, SwarmUnlockBody,
+    SwarmUnlockKey,
+};
+
 use crate::operations::swarm::{SwarmLeaveOptions, SwarmUpdateOptions};
 
 /// The answers of [`SwarmApi::swarm_init`], one per documented status.
@@ -19,8 +23,6 @@ pub enum SwarmInitReply {
     Ok(String),
     /// 400: bad parameter
     BadRequest(ErrorResponse),
-    /// 406: node is already part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is already part of a swarm
@@ -32,8 +34,6 @@ pub enum SwarmInitReply {
 pub enum SwarmInspectReply {
     /// 200: no error
     Ok(Box<Swarm>),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -47,8 +47,6 @@ pub enum SwarmJoinReply {
     Ok,
     /// 400: bad parameter
     BadRequest(ErrorResponse),
-    /// 406: node is already part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is already part of a swarm
@@ -60,11 +58,37 @@ pub enum SwarmJoinReply {
 pub enum SwarmLeaveReply {
     /// 200: no error
     Ok,
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not part of a swarm
+    ServiceUnavailable(ErrorResponse),
+}
+
+/// The answers of [`SwarmApi::swarm_unlock`], one per documented status.
+#[derive(Debug)]
+pub enum SwarmUnlockReply {
+    /// 200: no error
+    Ok,
+    /// 400: the key is not an unlock key
+    BadRequest(ErrorResponse),
+    /// 401: the key does not unlock the swarm
+    Unauthorized(ErrorResponse),
+    /// 409: the swarm is not locked
+    Conflict(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+    /// 503: the daemon is not a swarm manager and not a locked one
+    ServiceUnavailable(ErrorResponse),
+}
+
+/// The answers of [`SwarmApi::swarm_unlock_key`], one per documented status.
+#[derive(Debug)]
+pub enum SwarmUnlockKeyReply {
+    /// 200: no error
+    Ok(Box<SwarmUnlockKey>),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -75,8 +99,6 @@ pub enum SwarmUpdateReply {
     Ok,
     /// 400: bad parameter
     BadRequest(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
     /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
@@ -98,13 +120,12 @@ pub trait SwarmApi: Send + Sync + 'static {
     ///
     /// - 200: no error; the body is the node's ID as a JSON string. JSON `string`.
     /// - 400: bad parameter
-    /// - 406: node is already part of a swarm
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
     /// Erratum `swarm-init-already-in-swarm-503`:
-    /// - the doc says: A daemon already in a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon already in a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc and the swagger for the versions they list it (to v1.26).
     ///
     /// Erratum `swarm-init-external-cas-key`:
     /// - the doc says: The JSON parameters name the external CA field `ExternalCA`.
@@ -123,18 +144,21 @@ pub trait SwarmApi: Send + Sync + 'static {
 
     /// `GET /swarm`: Inspect the swarm
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The swarm reports its CA: `TLSInfo` (root certificate, issuer subject and key) and `RootRotationInProgress`; the CA settings of its spec show the desired signing certificate. Changed in API 1.40: The swarm reports its data path port (`DataPathPort`), as it does its default address pools and subnet size (`DefaultAddrPool`, `SubnetSize`, 1.39).
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `Swarm`.
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `swarm-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
+    ///
+    /// Erratum `swarm-inspect-never-404`:
+    /// - the doc says: The swagger from v1.27 on lists `404` (no such swarm).
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, and has no other case in which the swarm is missing: it never answers 404 here.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_inspect(
@@ -151,17 +175,20 @@ pub trait SwarmApi: Send + Sync + 'static {
     ///
     /// - 200: no error
     /// - 400: bad parameter
-    /// - 406: node is already part of a swarm
     /// - 500: server error
     /// - 503: the daemon is already part of a swarm
     ///
     /// Erratum `swarm-join-already-in-swarm-503`:
-    /// - the doc says: A daemon already in a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon already in a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is already part of a swarm"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `swarm-join-remote-addrs-key`:
     /// - the doc says: The JSON parameters name the manager addresses `RemoteAddr`.
     /// - the daemon: The key is `RemoteAddrs`, a list of addresses, as the doc's example body shows.
+    ///
+    /// Erratum `swarm-join-remote-addrs-string`:
+    /// - the doc says: The swagger of v1.25 to v1.38 types `RemoteAddrs` as one string.
+    /// - the daemon: The daemon reads a list of addresses at every version and refuses a string (400, the body does not decode).
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_join(
@@ -185,13 +212,12 @@ pub trait SwarmApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 200: no error
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not part of a swarm
     ///
     /// Erratum `swarm-leave-not-in-swarm-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not part of a swarm"); 406 is kept from the doc for the versions it describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn swarm_leave(
@@ -204,31 +230,91 @@ pub trait SwarmApi: Send + Sync + 'static {
         }
     }
 
+    /// `POST /swarm/unlock`: Unlock a locked manager
+    ///
+    /// Hands a manager that restarted with its swarm data locked the key to
+    /// decrypt it, so that it takes part in the swarm again.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 400: the key is not an unlock key
+    /// - 401: the key does not unlock the swarm
+    /// - 409: the swarm is not locked
+    /// - 500: server error
+    /// - 503: the daemon is not a swarm manager and not a locked one
+    ///
+    /// Erratum `swarm-unlock-malformed-key-400`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd (20.10) refuses a key it cannot parse with 400, once it has found the manager locked.
+    ///
+    /// Erratum `swarm-unlock-wrong-key-401`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd (20.10) answers a well-formed key that does not decrypt the swarm's data with 401 (`swarm could not be unlocked: invalid key provided`).
+    ///
+    /// Erratum `swarm-unlock-not-locked-409`:
+    /// - the doc says: The swagger lists `200`, `500` and `503` only.
+    /// - the daemon: dockerd answers 409 Conflict (`swarm is not locked`) to a manager whose swarm is not locked, whatever the key.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn swarm_unlock(
+        &self,
+        body: SwarmUnlockBody,
+    ) -> impl Future<Output = Result<SwarmUnlockReply, ServerError>> + Send {
+        async move {
+            let _ = (body,);
+            Err(ServerError::not_implemented("swarm_unlock"))
+        }
+    }
+
+    /// `GET /swarm/unlockkey`: Get the unlock key of the swarm
+    ///
+    /// Answers the key that unlocks the managers of a swarm whose raft data
+    /// is encrypted at rest (`EncryptionConfig.AutoLockManagers`); the key is
+    /// empty when the swarm is not auto-locked.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `SwarmUnlockKey`.
+    /// - 500: server error
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn swarm_unlock_key(
+        &self,
+    ) -> impl Future<Output = Result<SwarmUnlockKeyReply, ServerError>> + Send {
+        async move { Err(ServerError::not_implemented("swarm_unlock_key")) }
+    }
+
     /// `POST /swarm/update`: Update the swarm
     ///
     /// Replaces the swarm's spec with the one sent; fields left out go back
     /// to their defaults. Join tokens are rotated with the query flags, not
     /// through the body.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.30: The CA settings of the spec take a desired signing certificate and key (`SigningCACert`, `SigningCAKey`) and `ForceRotate`, which makes the swarm generate and rotate to a new CA.
     ///
     /// # Parameters
     ///
     /// - `version` (`i64`, required): The `Version.Index` of the swarm the new spec is based on; a stale one is refused, so concurrent writes do not clash.
     /// - `rotateWorkerToken` (`bool`): Replace the worker join token with a new one.
     /// - `rotateManagerToken` (`bool`): Replace the manager join token with a new one.
+    /// - `rotateManagerUnlockKey` (`bool`): Replace the key that unlocks the managers of an auto-locked swarm.
     ///
     /// # Responses
     ///
     /// - 200: no error
     /// - 400: bad parameter
-    /// - 406: node is not part of a swarm
     /// - 500: server error
     /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ///
     /// Erratum `swarm-update-not-manager-503`:
-    /// - the doc says: A daemon outside a swarm answers 406.
-    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc.
+    /// - the doc says: A daemon outside a swarm answers `406`.
+    /// - the daemon: dockerd answers 503 Service Unavailable ("This node is not a swarm manager"); 406 is kept from the doc for the versions it describes.
     ///
     /// Erratum `swarm-update-join-tokens-in-body`:
     /// - the doc says: The JSON parameters and the example body carry `JoinTokens` (with `Worker` and `Manager`) next to the spec fields.
@@ -262,6 +348,8 @@ pub fn dispatch<T: SwarmApi>(api: Arc<T>) -> TagDispatch {
                 "swarm_inspect" => serve_swarm_inspect(&*api, incoming).await,
                 "swarm_join" => serve_swarm_join(&*api, incoming).await,
                 "swarm_leave" => serve_swarm_leave(&*api, incoming).await,
+                "swarm_unlock" => serve_swarm_unlock(&*api, incoming).await,
+                "swarm_unlock_key" => serve_swarm_unlock_key(&*api, incoming).await,
                 "swarm_update" => serve_swarm_update(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
@@ -282,9 +370,6 @@ async fn serve_swarm_init<T: SwarmApi + ?Sized>(
             SwarmInitReply::BadRequest(value) => {
                 crate::runtime::server::json(400u16, &value)
             }
-            SwarmInitReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
-            }
             SwarmInitReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -304,9 +389,6 @@ async fn serve_swarm_inspect<T: SwarmApi + ?Sized>(
     Ok(
         match reply {
             SwarmInspectReply::Ok(value) => crate::runtime::server::json(200u16, &value),
-            SwarmInspectReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
-            }
             SwarmInspectReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
@@ -328,9 +410,6 @@ async fn serve_swarm_join<T: SwarmApi + ?Sized>(
             SwarmJoinReply::Ok => crate::runtime::server::empty(200u16),
             SwarmJoinReply::BadRequest(value) => {
                 crate::runtime::server::json(400u16, &value)
-            }
-            SwarmJoinReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             SwarmJoinReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -359,13 +438,59 @@ async fn serve_swarm_leave<T: SwarmApi + ?Sized>(
     Ok(
         match reply {
             SwarmLeaveReply::Ok => crate::runtime::server::empty(200u16),
-            SwarmLeaveReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
-            }
             SwarmLeaveReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
             SwarmLeaveReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_swarm_unlock<T: SwarmApi + ?Sized>(
+    api: &T,
+    mut incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let body = incoming.required_json_body::<SwarmUnlockBody>().await?;
+    let reply = api.swarm_unlock(body).await?;
+    Ok(
+        match reply {
+            SwarmUnlockReply::Ok => crate::runtime::server::empty(200u16),
+            SwarmUnlockReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            SwarmUnlockReply::Unauthorized(value) => {
+                crate::runtime::server::json(401u16, &value)
+            }
+            SwarmUnlockReply::Conflict(value) => {
+                crate::runtime::server::json(409u16, &value)
+            }
+            SwarmUnlockReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+            SwarmUnlockReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_swarm_unlock_key<T: SwarmApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let _ = incoming;
+    let reply = api.swarm_unlock_key().await?;
+    Ok(
+        match reply {
+            SwarmUnlockKeyReply::Ok(value) => {
+                crate::runtime::server::json(200u16, &value)
+            }
+            SwarmUnlockKeyReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+            SwarmUnlockKeyReply::ServiceUnavailable(value) => {
                 crate::runtime::server::json(503u16, &value)
             }
         },
@@ -400,6 +525,13 @@ async fn serve_swarm_update<T: SwarmApi + ?Sized>(
                     text,
                 ))
                 .transpose()?,
+            rotate_manager_unlock_key: pairs
+                .last("rotateManagerUnlockKey")
+                .map(|text| crate::runtime::server::parse_bool(
+                    "rotateManagerUnlockKey",
+                    text,
+                ))
+                .transpose()?,
         }
     };
     let body = incoming.required_json_body::<SwarmSpec>().await?;
@@ -409,9 +541,6 @@ async fn serve_swarm_update<T: SwarmApi + ?Sized>(
             SwarmUpdateReply::Ok => crate::runtime::server::empty(200u16),
             SwarmUpdateReply::BadRequest(value) => {
                 crate::runtime::server::json(400u16, &value)
-            }
-            SwarmUpdateReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             SwarmUpdateReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)

@@ -8,12 +8,25 @@ use std::sync::Arc;
 use axum::body::Body;
 use http::Response;
 use crate::runtime::operation::OperationInfo;
+use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
-    AuthConfig, AuthResponse, ErrorResponse, EventMessage, SystemInfo, SystemVersion,
+    AuthConfig, AuthResponse, ErrorResponse, EventMessage, SystemDataUsageResponse,
+    SystemInfo, SystemVersion,
 };
 
-use crate::operations::system::SystemEventsOptions;
+use crate::operations::system::{SessionOptions, SystemEventsOptions};
+
+/// The answers of [`SystemApi::session`], one per documented status.
+#[derive(Debug)]
+pub enum SessionReply {
+    /// The connection is taken over: `101` when the client asked for an upgrade, else the output is streamed.
+    Attached(crate::runtime::server::Hijack),
+    /// 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
+    BadRequest(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
 
 /// The answers of [`SystemApi::system_auth`], one per documented status.
 #[derive(Debug)]
@@ -22,7 +35,18 @@ pub enum SystemAuthReply {
     LoggedIn(Box<AuthResponse>),
     /// 204: no error, no body
     LoggedInWithoutBody,
+    /// 401: the registry refused the credentials
+    Unauthorized(ErrorResponse),
     /// 500: server error, including credentials the registry refused
+    InternalServerError(ErrorResponse),
+}
+
+/// The answers of [`SystemApi::system_df`], one per documented status.
+#[derive(Debug)]
+pub enum SystemDfReply {
+    /// 200: no error
+    Ok(Box<SystemDataUsageResponse>),
+    /// 500: server error
     InternalServerError(ErrorResponse),
 }
 
@@ -30,9 +54,9 @@ pub enum SystemAuthReply {
 pub enum SystemEventsReply {
     /// 200: no error
     Ok(crate::runtime::server::ItemStream<EventMessage>),
-    /// 400: bad parameter
+    /// 400: bad parameter, e.g. `since` after `until`
     BadRequest(ErrorResponse),
-    /// 500: server error
+    /// 500: server error, including a `since` or `until` that is not Unix seconds
     InternalServerError(ErrorResponse),
 }
 
@@ -54,6 +78,26 @@ pub enum SystemPingReply {
     InternalServerError(ErrorResponse),
 }
 
+/// The answers of [`SystemApi::system_ping_head`], one per documented status.
+#[derive(Debug)]
+pub enum SystemPingHeadReply {
+    /// 200: no error
+    Ok {
+        /// The `Docker-Experimental` header, sent when `Some`.
+        docker_experimental: Option<String>,
+        /// The `OSType` header, sent when `Some`.
+        os_type: Option<String>,
+        /// The `Builder-Version` header, sent when `Some`.
+        builder_version: Option<String>,
+        /// The `Cache-Control` header, sent when `Some`.
+        cache_control: Option<String>,
+        /// The `Pragma` header, sent when `Some`.
+        pragma: Option<String>,
+    },
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
+
 /// The answers of [`SystemApi::system_version`], one per documented status.
 #[derive(Debug)]
 pub enum SystemVersionReply {
@@ -68,6 +112,49 @@ pub enum SystemVersionReply {
 /// Every method has a default that answers `501`, so an implementation overrides only
 /// what it serves. Register it with [`ServerBuilder::system`](super::ServerBuilder::system).
 pub trait SystemApi: Send + Sync + 'static {
+    /// `POST /session`: Start an interactive session
+    ///
+    /// Hijacks the connection for a long-running, two-way protocol: the client
+    /// asks for `Upgrade: h2c`, the daemon answers `101` and then speaks HTTP/2
+    /// over the connection, calling gRPC services the client exposes (BuildKit
+    /// uses it to read build contexts and secrets from the client). The
+    /// `X-Docker-Expose-Session-*` request headers name the session and the
+    /// services offered.
+    ///
+    /// The spec's upgrade words know only `tcp` and `websocket`; this operation
+    /// is marked `tcp`, the nearest form, although the daemon refuses any
+    /// protocol but `h2c` (400, `protocol tcp not supported`).
+    ///
+    /// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
+    ///
+    /// # Parameters
+    ///
+    /// - `X-Docker-Expose-Session-Uuid` (`string`): A unique ID of the session.
+    /// - `X-Docker-Expose-Session-Name` (`string`): A name for the session, shown in the daemon's logs (e.g. the build context's directory).
+    /// - `X-Docker-Expose-Session-Sharedkey` (`string`): A key that sessions of the same client share, for caching what they send.
+    /// - `X-Docker-Expose-Session-Grpc-Method` (`string`): A gRPC method the client serves, e.g. `/moby.filesync.v1.FileSync/DiffCopy` (the daemon takes the header once per method).
+    ///
+    /// # Responses
+    ///
+    /// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+    /// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
+    /// - 500: server error
+    ///
+    /// Erratum `session-not-experimental-before-1-39`:
+    /// - the doc says: The swagger of v1.31 to v1.38 says the endpoint is experimental and only served by a daemon started with experimental features.
+    /// - the daemon: dockerd 20.10 without experimental features upgrades `POST /session` with `Upgrade: h2c` to 101 at every API version it serves, v1.31 to v1.38 and even older ones.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn session(
+        &self,
+        options: SessionOptions,
+    ) -> impl Future<Output = Result<SessionReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("session"))
+        }
+    }
+
     /// `POST /auth`: Check registry credentials
     ///
     /// Logs in to a registry with the given credentials to check them. When the
@@ -78,11 +165,16 @@ pub trait SystemApi: Send + Sync + 'static {
     ///
     /// - 200: no error. JSON `AuthResponse`.
     /// - 204: no error, no body
+    /// - 401: the registry refused the credentials
     /// - 500: server error, including credentials the registry refused
     ///
     /// Erratum `system-auth-no-204`:
     /// - the doc says: The status codes list 204 besides 200 for a successful login.
     /// - the daemon: The 1.24 daemon (Docker 1.12) answers every successful login with 200 and an AuthResponse body; it never sends 204.
+    ///
+    /// Erratum `system-auth-no-401`:
+    /// - the doc says: The swagger from v1.39 on lists `401` for credentials the registry refuses.
+    /// - the daemon: dockerd 20.10 answers 500 for refused credentials at every API version, 1.41 included, with the registry's `401 Unauthorized` in the message; it never sends 401 here.
     ///
     /// Erratum `system-auth-refused-is-500`:
     /// - the doc says: 500 means a server error.
@@ -99,41 +191,71 @@ pub trait SystemApi: Send + Sync + 'static {
         }
     }
 
+    /// `GET /system/df`: Show disk usage
+    ///
+    /// Reports the disk space the daemon's objects take: the shared size of
+    /// image layers, each image, container and volume with its size and
+    /// reference count, and from API 1.39 the BuildKit build cache.
+    ///
+    /// Since API 1.25. Changed in API 1.31: Volumes carry their creation time (`CreatedAt`).
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `SystemDataUsageResponse`.
+    /// - 500: server error
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn system_df(
+        &self,
+    ) -> impl Future<Output = Result<SystemDfReply, ServerError>> + Send {
+        async move { Err(ServerError::not_implemented("system_df")) }
+    }
+
     /// `GET /events`: Stream events
     ///
     /// Streams what happens on the daemon as it happens, one JSON object per
     /// event, optionally starting from a past moment (`since`) and stopping at
     /// a given one (`until`).
     ///
-    /// Events by object type:
+    /// Events by object type (API 1.41):
     ///
     /// - containers: attach, commit, copy, create, destroy, detach, die,
-    ///   exec_create, exec_detach, exec_start, export, health_status, kill,
-    ///   oom, pause, rename, resize, restart, start, stop, top, unpause, update;
-    /// - images: delete, import, load, pull, push, save, tag, untag;
-    /// - volumes: create, mount, unmount, destroy;
-    /// - networks: create, connect, disconnect, destroy;
-    /// - the daemon: reload.
+    ///   exec_create, exec_detach, exec_die, exec_start, export, health_status,
+    ///   kill, oom, pause, prune, rename, resize, restart, start, stop, top,
+    ///   unpause, update;
+    /// - images: delete, import, load, prune, pull, push, save, tag, untag;
+    /// - volumes: create, destroy, mount, prune, unmount;
+    /// - networks: connect, create, destroy, disconnect, prune, remove, update;
+    /// - plugins: create, disable, enable, install, remove;
+    /// - the daemon: reload;
+    /// - swarm services, nodes, secrets and configs: create, remove, update;
+    /// - the builder: prune.
     ///
     /// Some container events do not follow from a state change: `export`,
     /// `exec_create` and `exec_start` (from `docker exec`), `detach` and
     /// `exec_detach` (a client detaching from a container or exec process).
     /// Removing an image name emits `untag`; removing an image by ID or through
-    /// its last tag also emits `delete`.
+    /// its last tag also emits `delete`. A `prune` event carries the bytes it
+    /// freed in the `reclaimed` attribute. Events of swarm objects are only
+    /// seen on a manager; their `scope` is `swarm`.
     ///
-    /// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save.
+    /// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save. Changed in API 1.30: Reports swarm events on managers: services, nodes and secrets (create, update, remove), and the removal of swarm-scoped networks (`remove`). Changed in API 1.30: Events carry their `scope` (`local` or `swarm`), and the `scope` filter selects by it. Changed in API 1.31: Reports config events (create, update, remove) on managers. Changed in API 1.36: Emits `exec_die` when an exec process ends. Changed in API 1.41: Emits `prune` events for containers, images, volumes, networks and the builder when a prune completes, with the bytes freed in the `reclaimed` attribute (dockerd 20.10 sends them at older versions too).
     ///
     /// # Parameters
     ///
-    /// - `since` (`string`): Replay the events that happened since this moment (a Unix timestamp), then keep streaming.
-    /// - `until` (`string`): Stream the events up to this moment (a Unix timestamp), then stop.
+    /// - `since` (`string`): Replay the events that happened since this moment, Unix seconds with optional fraction (`1374067924.5`), then keep streaming.
+    /// - `until` (`string`): Stream the events up to this moment, Unix seconds with optional fraction, then stop.
     /// - `filters` (`EventFilters`): Which events to send, as a JSON map of filter lists.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `EventMessage`.
-    /// - 400: bad parameter
-    /// - 500: server error
+    /// - 400: bad parameter, e.g. `since` after `until`
+    /// - 500: server error, including a `since` or `until` that is not Unix seconds
+    ///
+    /// Erratum `system-events-bad-time-is-500`:
+    /// - the doc says: A bad parameter is answered 400; the swagger describes `since` and `until` as timestamps.
+    /// - the daemon: dockerd 20.10 answers 500 (`strconv.ParseInt: parsing ...: invalid syntax`) for a `since` or `until` that is not Unix seconds, an RFC 3339 date or a duration included; only `since` later than `until` gets 400.
     ///
     /// The default answers `501 Not Implemented`.
     fn system_events(
@@ -152,12 +274,16 @@ pub trait SystemApi: Send + Sync + 'static {
     /// kernel and OS, resources, proxies, registry configuration, plugins and
     /// the features the kernel supports.
     ///
-    /// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`).
+    /// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`). Changed in API 1.25: `SecurityOptions` carries structured entries (`name=seccomp,profile=default`) instead of bare names. Changed in API 1.30: `Plugins.Log` lists the logging drivers, plugins included. Changed in API 1.30: On a swarm node, `Swarm.Cluster` reports the swarm's CA: its root certificate and the issuer of node certificates (`TLSInfo`), and the desired signing certificate of the CA settings. Changed in API 1.39: Reports the product license (`ProductLicense`) when one is applied to the daemon.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `SystemInfo`.
     /// - 500: server error
+    ///
+    /// Erratum `system-info-legacy-keys-absent`:
+    /// - the doc says: The swagger of v1.25 to v1.31 lists `DiscoveryBackend`, `OomScoreAdj`, `InitPath` and `InitSha1` among the keys of the answer.
+    /// - the daemon: dockerd 20.10 sends none of them at any API version (nor `InitPath`/`InitSha1` at 1.24): the spec leaves out the first two and ends `InitPath`/`InitSha1` at 1.25.
     ///
     /// The default answers `501 Not Implemented`.
     fn system_info(
@@ -168,18 +294,50 @@ pub trait SystemApi: Send + Sync + 'static {
 
     /// `GET /_ping`: Ping the daemon
     ///
-    /// Checks that the daemon is up; it answers the text `OK`.
+    /// Checks that the daemon is up; it answers the text `OK`. The answer
+    /// carries the daemon's headers (`Api-Version`, `Docker-Experimental`,
+    /// `OSType`, and from API 1.40 `Cache-Control` and `Pragma`);
+    /// `system_ping_head` returns most of them typed.
+    ///
+    /// Changed in API 1.40: Answers carry `Cache-Control: no-cache, no-store, must-revalidate` and `Pragma: no-cache`, so that no proxy caches them (unversioned: a daemon with the change sends them at every version).
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `text/plain`.
     /// - 500: server error
     ///
+    /// Erratum `api-version-prefix-optional`:
+    /// - the doc says: The v1.25 history says every call must name the API version (`/v1.25/containers/json`, no longer `/containers/json`).
+    /// - the daemon: dockerd 20.10 still serves paths without the `/vX.Y` prefix, as its newest version (the `Api-Version` header says 1.41); the client always sends the prefix.
+    ///
     /// The default answers `501 Not Implemented`.
     fn system_ping(
         &self,
     ) -> impl Future<Output = Result<SystemPingReply, ServerError>> + Send {
         async move { Err(ServerError::not_implemented("system_ping")) }
+    }
+
+    /// `HEAD /_ping`: Ping the daemon, headers only
+    ///
+    /// Like `GET /_ping` without the body: the answer's headers say which API
+    /// version the daemon speaks (`Api-Version`, read it with
+    /// `negotiate_version`), whether it runs experimental features, its
+    /// operating system and its default builder. Daemons with the change answer
+    /// it at every API version; clients that meet an older daemon fall back to
+    /// the GET.
+    ///
+    /// Since API 1.40.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 500: server error
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn system_ping_head(
+        &self,
+    ) -> impl Future<Output = Result<SystemPingHeadReply, ServerError>> + Send {
+        async move { Err(ServerError::not_implemented("system_ping_head")) }
     }
 
     /// `GET /version`: Show version information
@@ -205,16 +363,51 @@ pub fn dispatch<T: SystemApi>(api: Arc<T>) -> TagDispatch {
         let api = api.clone();
         Box::pin(async move {
             let result = match op.id {
+                "session" => serve_session(&*api, incoming).await,
                 "system_auth" => serve_system_auth(&*api, incoming).await,
+                "system_df" => serve_system_df(&*api, incoming).await,
                 "system_events" => serve_system_events(&*api, incoming).await,
                 "system_info" => serve_system_info(&*api, incoming).await,
                 "system_ping" => serve_system_ping(&*api, incoming).await,
+                "system_ping_head" => serve_system_ping_head(&*api, incoming).await,
                 "system_version" => serve_system_version(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
         })
     })
+}
+
+async fn serve_session<T: SystemApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = SessionOptions {
+        session_id: incoming
+            .header::<String>("X-Docker-Expose-Session-Uuid", ParamEncoding::Plain)?,
+        session_name: incoming
+            .header::<String>("X-Docker-Expose-Session-Name", ParamEncoding::Plain)?,
+        session_shared_key: incoming
+            .header::<
+                String,
+            >("X-Docker-Expose-Session-Sharedkey", ParamEncoding::Plain)?,
+        session_grpc_method: incoming
+            .header::<
+                String,
+            >("X-Docker-Expose-Session-Grpc-Method", ParamEncoding::Plain)?,
+    };
+    let reply = api.session(options).await?;
+    Ok(
+        match reply {
+            SessionReply::Attached(value) => incoming.hijack(value),
+            SessionReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            SessionReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
 }
 
 async fn serve_system_auth<T: SystemApi + ?Sized>(
@@ -229,7 +422,26 @@ async fn serve_system_auth<T: SystemApi + ?Sized>(
                 crate::runtime::server::json(200u16, &value)
             }
             SystemAuthReply::LoggedInWithoutBody => crate::runtime::server::empty(204u16),
+            SystemAuthReply::Unauthorized(value) => {
+                crate::runtime::server::json(401u16, &value)
+            }
             SystemAuthReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_system_df<T: SystemApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let _ = incoming;
+    let reply = api.system_df().await?;
+    Ok(
+        match reply {
+            SystemDfReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            SystemDfReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },
@@ -295,6 +507,61 @@ async fn serve_system_ping<T: SystemApi + ?Sized>(
                 crate::runtime::server::text(200u16, "text/plain", value)
             }
             SystemPingReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_system_ping_head<T: SystemApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let _ = incoming;
+    let reply = api.system_ping_head().await?;
+    Ok(
+        match reply {
+            SystemPingHeadReply::Ok {
+                docker_experimental,
+                os_type,
+                builder_version,
+                cache_control,
+                pragma,
+            } => {
+                let response = crate::runtime::server::empty(200u16);
+                let response = crate::runtime::server::with_header(
+                    response,
+                    "Docker-Experimental",
+                    docker_experimental.as_ref(),
+                    ParamEncoding::Plain,
+                );
+                let response = crate::runtime::server::with_header(
+                    response,
+                    "OSType",
+                    os_type.as_ref(),
+                    ParamEncoding::Plain,
+                );
+                let response = crate::runtime::server::with_header(
+                    response,
+                    "Builder-Version",
+                    builder_version.as_ref(),
+                    ParamEncoding::Plain,
+                );
+                let response = crate::runtime::server::with_header(
+                    response,
+                    "Cache-Control",
+                    cache_control.as_ref(),
+                    ParamEncoding::Plain,
+                );
+                let response = crate::runtime::server::with_header(
+                    response,
+                    "Pragma",
+                    pragma.as_ref(),
+                    ParamEncoding::Plain,
+                );
+                response
+            }
+            SystemPingHeadReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },

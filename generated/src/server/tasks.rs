@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{ErrorResponse, Task};
-use crate::operations::tasks::TaskListOptions;
+use crate::operations::tasks::{TaskListOptions, TaskLogsOptions};
 
 /// The answers of [`TasksApi::task_inspect`], one per documented status.
 #[derive(Debug)]
@@ -19,11 +19,9 @@ pub enum TaskInspectReply {
     Ok(Box<Task>),
     /// 404: unknown task
     NotFound(ErrorResponse),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -32,11 +30,24 @@ pub enum TaskInspectReply {
 pub enum TaskListReply {
     /// 200: no error
     Ok(Vec<Task>),
-    /// 406: node is not part of a swarm
-    NotAcceptable(ErrorResponse),
+    /// 400: an unknown filter key
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
-    /// 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ServiceUnavailable(ErrorResponse),
+}
+
+/// The answers of [`TasksApi::task_logs`], one per documented status.
+#[derive(Debug)]
+pub enum TaskLogsReply {
+    /// 200: no error
+    Ok(crate::runtime::server::Output),
+    /// 404: no such task
+    NotFound(ErrorResponse),
+    /// 500: server error, also when neither `stdout` nor `stderr` is asked for
+    InternalServerError(ErrorResponse),
+    /// 503: the daemon is not a swarm manager (not in a swarm, or a worker)
     ServiceUnavailable(ErrorResponse),
 }
 
@@ -57,9 +68,12 @@ pub trait TasksApi: Send + Sync + 'static {
     ///
     /// - 200: no error. JSON `Task`.
     /// - 404: unknown task
-    /// - 406: node is not part of a swarm
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-inspect-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// The default answers `501 Not Implemented`.
     fn task_inspect(
@@ -83,9 +97,17 @@ pub trait TasksApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 200: no error. JSON `list<Task>`.
-    /// - 406: node is not part of a swarm
+    /// - 400: an unknown filter key
     /// - 500: server error
-    /// - 503: node is not part of a swarm (what daemons newer than 1.12 answer in place of 406)
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-list-unknown-filter-400`:
+    /// - the doc says: The swagger lists no `400`.
+    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    ///
+    /// Erratum `task-list-not-in-swarm-503`:
+    /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
+    /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
     ///
     /// Erratum `task-list-example-trailing-comma`:
     /// - the doc says: The example response has a comma after the first task's `NetworksAttachments` array, before the closing brace
@@ -101,6 +123,48 @@ pub trait TasksApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("task_list"))
         }
     }
+
+    /// `GET /tasks/{id}/logs`: Get a task's logs
+    ///
+    /// Streams the stdout and/or stderr of one task, framed (multiplexed)
+    /// unless its container has a TTY (`Spec.ContainerSpec.TTY`). Works only
+    /// with the `local`, `json-file` and `journald` log drivers.
+    ///
+    /// Since API 1.29.
+    ///
+    /// # Parameters
+    ///
+    /// - `id` (`string`, required): ID of the task.
+    /// - `details` (`bool`): Prefix each line with its context: the node, service and task IDs, and the extra attributes given to the log driver. Default: `false`.
+    /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
+    /// - `stdout` (`bool`): Include stdout. Default: `false`.
+    /// - `stderr` (`bool`): Include stderr. Default: `false`.
+    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
+    /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
+    /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. Multiplexed stdout/stderr (raw with a TTY).
+    /// - 404: no such task
+    /// - 500: server error, also when neither `stdout` nor `stderr` is asked for
+    /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+    ///
+    /// Erratum `task-logs-never-101`:
+    /// - the doc says: The swagger of v1.29 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
+    /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn task_logs(
+        &self,
+        id: String,
+        options: TaskLogsOptions,
+    ) -> impl Future<Output = Result<TaskLogsReply, ServerError>> + Send {
+        async move {
+            let _ = (id, options);
+            Err(ServerError::not_implemented("task_logs"))
+        }
+    }
 }
 
 /// Routes the operations of this tag to `api`.
@@ -111,6 +175,7 @@ pub fn dispatch<T: TasksApi>(api: Arc<T>) -> TagDispatch {
             let result = match op.id {
                 "task_inspect" => serve_task_inspect(&*api, incoming).await,
                 "task_list" => serve_task_list(&*api, incoming).await,
+                "task_logs" => serve_task_logs(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
@@ -129,9 +194,6 @@ async fn serve_task_inspect<T: TasksApi + ?Sized>(
             TaskInspectReply::Ok(value) => crate::runtime::server::json(200u16, &value),
             TaskInspectReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
-            }
-            TaskInspectReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
             }
             TaskInspectReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -160,13 +222,65 @@ async fn serve_task_list<T: TasksApi + ?Sized>(
     Ok(
         match reply {
             TaskListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
-            TaskListReply::NotAcceptable(value) => {
-                crate::runtime::server::json(406u16, &value)
+            TaskListReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             TaskListReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
             TaskListReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_task_logs<T: TasksApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let id = incoming.path_param::<String>(0usize, "id")?;
+    let options = {
+        let pairs = incoming.query();
+        TaskLogsOptions {
+            details: pairs
+                .last("details")
+                .map(|text| crate::runtime::server::parse_bool("details", text))
+                .transpose()?,
+            follow: pairs
+                .last("follow")
+                .map(|text| crate::runtime::server::parse_bool("follow", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
+                .transpose()?,
+            since: pairs
+                .last("since")
+                .map(|text| crate::runtime::server::parse_scalar("since", text))
+                .transpose()?,
+            timestamps: pairs
+                .last("timestamps")
+                .map(|text| crate::runtime::server::parse_bool("timestamps", text))
+                .transpose()?,
+            tail: pairs.last("tail").map(|text| text.to_string()),
+        }
+    };
+    let reply = api.task_logs(id, options).await?;
+    Ok(
+        match reply {
+            TaskLogsReply::Ok(value) => crate::runtime::server::output(200u16, value),
+            TaskLogsReply::NotFound(value) => {
+                crate::runtime::server::json(404u16, &value)
+            }
+            TaskLogsReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+            TaskLogsReply::ServiceUnavailable(value) => {
                 crate::runtime::server::json(503u16, &value)
             }
         },

@@ -9,8 +9,13 @@ use axum::body::Body;
 use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
-use crate::models::{ErrorResponse, Volume, VolumeCreateBody, VolumeListResponse};
-use crate::operations::volumes::VolumeListOptions;
+use crate::models::{
+    ErrorResponse, Volume, VolumeCreateBody, VolumeListResponse, VolumePruneResponse,
+};
+
+use crate::operations::volumes::{
+    VolumeDeleteOptions, VolumeListOptions, VolumePruneOptions,
+};
 
 /// The answers of [`VolumesApi::volume_create`], one per documented status.
 #[derive(Debug)]
@@ -54,6 +59,15 @@ pub enum VolumeListReply {
     InternalServerError(ErrorResponse),
 }
 
+/// The answers of [`VolumesApi::volume_prune`], one per documented status.
+#[derive(Debug)]
+pub enum VolumePruneReply {
+    /// 200: no error
+    Ok(Box<VolumePruneResponse>),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+}
+
 /// The operations of the `volumes` tag, to implement on a server: Named volumes managed by volume drivers.
 ///
 /// Every method has a default that answers `501`, so an implementation overrides only
@@ -88,6 +102,7 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name of the volume.
+    /// - `force` (`bool`): Forget the volume even when its driver cannot remove it (a volume its plugin already removed, say); a missing volume is then no error. Default: `false`.
     ///
     /// # Responses
     ///
@@ -100,9 +115,10 @@ pub trait VolumesApi: Send + Sync + 'static {
     fn volume_delete(
         &self,
         name: String,
+        options: VolumeDeleteOptions,
     ) -> impl Future<Output = Result<VolumeDeleteReply, ServerError>> + Send {
         async move {
-            let _ = (name,);
+            let _ = (name, options);
             Err(ServerError::not_implemented("volume_delete"))
         }
     }
@@ -155,6 +171,34 @@ pub trait VolumesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("volume_list"))
         }
     }
+
+    /// `POST /volumes/prune`: Remove unused volumes
+    ///
+    /// Removes every volume no container uses, or those of them the filters
+    /// select, and answers what went and the space freed. Up to API 1.41 named
+    /// volumes go too, not only anonymous ones.
+    ///
+    /// Since API 1.25.
+    ///
+    /// # Parameters
+    ///
+    /// - `filters` (`VolumePruneFilters`): Which unused volumes to remove, as a JSON map of filter lists.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error. JSON `VolumePruneResponse`.
+    /// - 500: server error
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn volume_prune(
+        &self,
+        options: VolumePruneOptions,
+    ) -> impl Future<Output = Result<VolumePruneReply, ServerError>> + Send {
+        async move {
+            let _ = (options,);
+            Err(ServerError::not_implemented("volume_prune"))
+        }
+    }
 }
 
 /// Routes the operations of this tag to `api`.
@@ -167,6 +211,7 @@ pub fn dispatch<T: VolumesApi>(api: Arc<T>) -> TagDispatch {
                 "volume_delete" => serve_volume_delete(&*api, incoming).await,
                 "volume_inspect" => serve_volume_inspect(&*api, incoming).await,
                 "volume_list" => serve_volume_list(&*api, incoming).await,
+                "volume_prune" => serve_volume_prune(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
@@ -197,7 +242,16 @@ async fn serve_volume_delete<T: VolumesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let reply = api.volume_delete(name).await?;
+    let options = {
+        let pairs = incoming.query();
+        VolumeDeleteOptions {
+            force: pairs
+                .last("force")
+                .map(|text| crate::runtime::server::parse_bool("force", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.volume_delete(name, options).await?;
     Ok(
         match reply {
             VolumeDeleteReply::NoContent => crate::runtime::server::empty(204u16),
@@ -251,6 +305,30 @@ async fn serve_volume_list<T: VolumesApi + ?Sized>(
         match reply {
             VolumeListReply::Ok(value) => crate::runtime::server::json(200u16, &value),
             VolumeListReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_volume_prune<T: VolumesApi + ?Sized>(
+    api: &T,
+    incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let options = {
+        let pairs = incoming.query();
+        VolumePruneOptions {
+            filters: pairs
+                .last("filters")
+                .map(|text| crate::runtime::server::parse_json("filters", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.volume_prune(options).await?;
+    Ok(
+        match reply {
+            VolumePruneReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            VolumePruneReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }
         },

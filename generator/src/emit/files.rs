@@ -237,6 +237,8 @@ struct OperationRow<'a> {
     id: &'a str,
     method: &'a str,
     path: &'a str,
+    /// The version that introduced it (the spec's oldest when it has none).
+    since: &'a str,
     summary: String,
 }
 
@@ -255,6 +257,11 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                 id: &op.id,
                 method: op.method.as_str(),
                 path: &op.path,
+                since: op
+                    .versions
+                    .since
+                    .as_deref()
+                    .unwrap_or(&ir.meta.min_api_version),
                 summary: op.summary.replace('|', "\\|"),
             });
         }

@@ -322,19 +322,19 @@ pub(super) fn read_value(ir: &Ir, p: &Param) -> TokenStream {
         _ => None,
     };
     let (found, fallible) = if let Some(inner) = repeated {
-        let (parse, fallible) = parse_text(ir, inner, wire, p.encoding);
+        let (parse, fallible) = text_mapper(ir, inner, wire, p.encoding);
         let collect = if fallible {
             quote!(collect::<Result<Vec<_>, _>>())
         } else {
             quote!(collect::<Vec<_>>())
         };
         (
-            quote!(pairs.has(#wire).then(|| pairs.all(#wire).into_iter().map(|text| #parse).#collect)),
+            quote!(pairs.has(#wire).then(|| pairs.all(#wire).into_iter().map(#parse).#collect)),
             fallible,
         )
     } else {
-        let (parse, fallible) = parse_text(ir, &p.ty, wire, p.encoding);
-        (quote!(pairs.last(#wire).map(|text| #parse)), fallible)
+        let (parse, fallible) = text_mapper(ir, &p.ty, wire, p.encoding);
+        (quote!(pairs.last(#wire).map(#parse)), fallible)
     };
     match (p.required, fallible) {
         (false, false) => found,
@@ -342,6 +342,17 @@ pub(super) fn read_value(ir: &Ir, p: &Param) -> TokenStream {
         (true, false) => quote!(#found.ok_or_else(|| #server::missing_query(#wire))?),
         (true, true) => quote!(#found.ok_or_else(|| #server::missing_query(#wire))??),
     }
+}
+
+/// What `map` applies to each `text`: the enum's `from` itself (a closure
+/// around it is clippy's `redundant_closure`), else a closure around `parse_text`.
+fn text_mapper(ir: &Ir, ty: &TypeExpr, wire: &str, encoding: Encoding) -> (TokenStream, bool) {
+    if encoding != Encoding::Json && is_enum(ir, ty) {
+        let rt = rust_type(ir, ty);
+        return (quote!(#rt::from), false);
+    }
+    let (parse, fallible) = parse_text(ir, ty, wire, encoding);
+    (quote!(|text| #parse), fallible)
 }
 
 /// The expression turning `text` into a value of `ty`, mirroring `push_value`,

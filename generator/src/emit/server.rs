@@ -10,11 +10,11 @@ use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Body, Ir, Operation, Response, ResponseKind, Tag, Upgrade};
+use crate::ir::{Body, Encoding, Ir, Operation, Response, ResponseKind, Tag, Upgrade};
 use crate::types::TypeExpr;
 
 use super::operations::{encoding_tokens, operation_doc, read_value};
-use super::rust::{collect_names, doc_attrs, ident, render_file, rust_type, use_line};
+use super::rust::{collect_names, doc_attrs, ident, is_enum, render_file, rust_type, use_line};
 use super::FileSet;
 
 /// The trait of a tag: `ContainersApi`.
@@ -270,6 +270,21 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             };
             for p in op.path_params.iter().chain(&op.headers) {
                 collect_names(ir, &p.ty, &mut models);
+            }
+            // A form-encoded enum (or list of them) in the query is parsed by
+            // naming its type (`T::from(text)`), so it is imported too.
+            for p in op
+                .query
+                .iter()
+                .filter(|p| !gated && p.encoding != Encoding::Json)
+            {
+                let enum_like = match &p.ty {
+                    TypeExpr::List(inner) => is_enum(ir, inner),
+                    t => is_enum(ir, t),
+                };
+                if enum_like {
+                    collect_names(ir, &p.ty, &mut models);
+                }
             }
             if let Some(Body::Json { ty, .. }) = &op.body {
                 collect_names(ir, ty, &mut models);

@@ -18,13 +18,28 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the live tests with `cargo xtask test` (it starts a private daemon)"))
 }
 
-/// A client of the test daemon, never the user's own.
+/// A client of the test daemon, never the user's own, speaking the API version
+/// of the pass (`DRAPI_TEST_API_VERSION`, set by `cargo xtask test` for each pass;
+/// the crate's own version when unset).
 pub fn docker() -> Docker {
     let host = env("DRAPI_TEST_DOCKER_HOST");
     let path = host
         .strip_prefix("unix://")
         .expect("the test daemon listens on a unix socket");
-    Docker::connect_unix(path)
+    let docker = Docker::connect_unix(path);
+    if let Ok(version) = std::env::var("DRAPI_TEST_API_VERSION") {
+        docker
+            .set_api_version(&version)
+            .expect("DRAPI_TEST_API_VERSION is an API version");
+    }
+    docker
+}
+
+/// The API version of this pass, as `(major, minor)`, for tests of what a version has.
+pub fn api_version() -> (u32, u32) {
+    let text = docker().api_version();
+    let (major, minor) = text.split_once('.').expect("a version like 1.41");
+    (major.parse().unwrap(), minor.parse().unwrap())
 }
 
 /// The local registry's address (`127.0.0.1:5000`).

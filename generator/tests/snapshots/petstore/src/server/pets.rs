@@ -10,7 +10,7 @@ use http::Response;
 use crate::runtime::operation::OperationInfo;
 use crate::runtime::operation::ParamEncoding;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
-use crate::models::{Pet, Problem, ShopToken};
+use crate::models::{Pet, Problem, ShopToken, Species};
 use crate::operations::pets::{PetListOptions, PetPhotoOptions};
 
 /// The answers of [`PetsApi::pet_feed`], one per documented status.
@@ -153,7 +153,7 @@ async fn serve_pet_list<T: PetsApi + ?Sized>(
     let options = {
         let pairs = incoming.query();
         PetListOptions {
-            species: pairs.last("species").map(|text| Species::from(text)),
+            species: pairs.last("species").map(Species::from),
             vaccinated: pairs
                 .last("vaccinated")
                 .map(|text| crate::runtime::server::parse_bool("vaccinated", text))
