@@ -39,7 +39,7 @@ pub use runtime::client::Docker;
 pub use runtime::error::Error;
 
 #[cfg(feature = "client")]
-pub use runtime::hijack::{AttachInput, Attached};
+pub use runtime::hijack::{AttachInput, Attached, UpgradedConnection};
 
 #[cfg(feature = "client")]
 pub use runtime::stream::{

@@ -106,7 +106,7 @@ pub use crate::client::distribution::*;
 #[cfg(feature = "client")]
 pub use crate::{
     AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines,
-    OutputChunk, OutputMode, OutputStream, RequestBody, TlsConfig,
+    OutputChunk, OutputMode, OutputStream, RequestBody, TlsConfig, UpgradedConnection,
 };
 
 #[cfg(feature = "websocket")]

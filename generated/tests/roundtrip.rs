@@ -2022,7 +2022,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::system::SessionReply::Attached(
+                    docker_remote_api::server::system::SessionReply::Upgraded(
                         docker_remote_api::server::Hijack::new(|
                             mut io: docker_remote_api::server::Connection|
                         async move {
@@ -6711,17 +6711,24 @@ async fn session_round_trips() {
         match status {
             101u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                let mut attached = value;
-                let mut input = attached
-                    .input
-                    .take()
-                    .expect("the connection was upgraded");
-                tokio::io::AsyncWriteExt::write_all(&mut input, b"sample stdin")
+                let mut connection = value;
+                tokio::io::AsyncWriteExt::write_all(&mut connection, b"sample stdin")
                     .await
                     .unwrap();
-                tokio::io::AsyncWriteExt::shutdown(&mut input).await.unwrap();
-                let (stdout, _) = support::split_output(attached.output).await;
-                assert_eq!(stdout, b"hello sample stdin".to_vec());
+                tokio::io::AsyncWriteExt::shutdown(&mut connection).await.unwrap();
+                let mut received = Vec::new();
+                tokio::io::AsyncReadExt::read_to_end(&mut connection, &mut received)
+                    .await
+                    .unwrap();
+                let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                        bytes::Bytes::from_static(b"hello "),
+                    )
+                    .encode();
+                let echo = docker_remote_api::server::OutputFrame::Stdout(
+                        bytes::Bytes::from_static(b"sample stdin"),
+                    )
+                    .encode();
+                assert_eq!(received, [greeting.as_ref(), echo.as_ref()].concat());
             }
             _ => {
                 let Err(error) = result else {

@@ -217,12 +217,20 @@ pub enum TtySource {
     Container,
     /// The exec instance's `ProcessConfig.tty` (`GET /exec/{id}/json`).
     Exec,
+    /// The service's `Spec.TaskTemplate.ContainerSpec.TTY` (`GET /services/{id}`).
+    Service,
+    /// The task's `Spec.ContainerSpec.TTY` (`GET /tasks/{id}`).
+    Task,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Upgrade {
+    /// `Upgrade: tcp`: attach and exec start; output framed as the TTY decides.
     Tcp,
+    /// An RFC 6455 websocket.
     Websocket,
+    /// `Upgrade: h2c`: the connection becomes an HTTP/2 link the caller drives (`/session`).
+    H2c,
 }
 
 #[derive(Debug, Clone, PartialEq)]

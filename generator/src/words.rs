@@ -101,7 +101,11 @@ pub fn upgrade(word: Option<&str>) -> Result<Option<Upgrade>, String> {
         one_of(
             w,
             "upgrade",
-            &[("tcp", Upgrade::Tcp), ("websocket", Upgrade::Websocket)],
+            &[
+                ("tcp", Upgrade::Tcp),
+                ("websocket", Upgrade::Websocket),
+                ("h2c", Upgrade::H2c),
+            ],
         )
     })
     .transpose()
@@ -114,6 +118,8 @@ pub fn tty_source(word: Option<&str>) -> Result<TtySource, String> {
         &[
             ("container", TtySource::Container),
             ("exec", TtySource::Exec),
+            ("service", TtySource::Service),
+            ("task", TtySource::Task),
         ],
     )
 }

@@ -81,6 +81,8 @@ pub(crate) enum UpgradeKind {
     None,
     /// `Upgrade: tcp` (attach, exec start).
     Tcp,
+    /// `Upgrade: h2c` (session).
+    H2c,
     /// A websocket handshake with this `Sec-WebSocket-Key`.
     #[cfg(feature = "websocket")]
     Websocket(String),
@@ -581,6 +583,11 @@ impl Docker {
                     .header(http::header::CONNECTION, "Upgrade")
                     .header(http::header::UPGRADE, "tcp");
             }
+            UpgradeKind::H2c => {
+                builder = builder
+                    .header(http::header::CONNECTION, "Upgrade")
+                    .header(http::header::UPGRADE, "h2c");
+            }
             #[cfg(feature = "websocket")]
             UpgradeKind::Websocket(key) => {
                 builder = builder
@@ -710,6 +717,14 @@ impl Docker {
                 format!("/exec/{}/json", utf8_percent_encode(id, PATH_PARAM)),
                 "/ProcessConfig/tty",
             ),
+            TtySource::Service => (
+                format!("/services/{}", utf8_percent_encode(id, PATH_PARAM)),
+                "/Spec/TaskTemplate/ContainerSpec/TTY",
+            ),
+            TtySource::Task => (
+                format!("/tasks/{}", utf8_percent_encode(id, PATH_PARAM)),
+                "/Spec/ContainerSpec/TTY",
+            ),
         };
         let request = http::Request::get(format!("/v{}{path}", self.api_version()))
             .header(http::header::HOST, self.inner.endpoint.host_header())
@@ -826,6 +841,25 @@ impl Docker {
         }
     }
 
+    /// Takes over a connection the daemon upgraded (`101`), as raw bytes both ways.
+    #[allow(
+        dead_code,
+        reason = "only an operation with `upgrade: h2c` uses it; a crate for an old API version has none"
+    )]
+    pub(crate) async fn upgraded(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<super::hijack::UpgradedConnection, Error> {
+        if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+            return Err(self.api_error(op, response).await);
+        }
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| Error::transport(op.id, e))?;
+        Ok(TokioIo::new(upgraded))
+    }
+
     /// Completes a websocket handshake answered with 101.
     #[cfg(feature = "websocket")]
     pub(crate) async fn websocket(
@@ -855,6 +889,10 @@ pub(crate) enum TtySource {
     Container,
     /// The exec instance's `ProcessConfig.tty`.
     Exec,
+    /// The service's `Spec.TaskTemplate.ContainerSpec.TTY`.
+    Service,
+    /// The task's `Spec.ContainerSpec.TTY`.
+    Task,
 }
 
 /// A fresh `Sec-WebSocket-Key`.

@@ -12,6 +12,10 @@ use tokio::io::{AsyncWrite, ReadHalf, WriteHalf};
 use super::error::Error;
 use super::stream::{OutputMode, OutputStream};
 
+/// A connection taken over with `Upgrade: h2c` (`POST /session`): raw bytes
+/// both ways, for the caller's own HTTP/2 client (BuildKit's session protocol).
+pub type UpgradedConnection = TokioIo<Upgraded>;
+
 /// An attached process: its output, and (when the daemon upgraded the
 /// connection) a writer to its stdin.
 pub struct Attached {

@@ -525,7 +525,7 @@ impl<'a> ServiceLogsRequest<'a> {
                         .output(
                             op,
                             response,
-                            crate::runtime::client::TtySource::Container,
+                            crate::runtime::client::TtySource::Service,
                             id,
                         )
                         .await?,

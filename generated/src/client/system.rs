@@ -21,11 +21,8 @@ impl Docker {
     /// over the connection, calling gRPC services the client exposes (BuildKit
     /// uses it to read build contexts and secrets from the client). The
     /// `X-Docker-Expose-Session-*` request headers name the session and the
-    /// services offered.
-    ///
-    /// The spec's upgrade words know only `tcp` and `websocket`; this operation
-    /// is marked `tcp`, the nearest form, although the daemon refuses any
-    /// protocol but `h2c` (400, `protocol tcp not supported`).
+    /// services offered. The client returns the upgraded connection as raw
+    /// bytes for the caller's own HTTP/2 client.
     ///
     /// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
     ///
@@ -38,7 +35,7 @@ impl Docker {
     ///
     /// # Responses
     ///
-    /// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+    /// - 101: no error, the connection is upgraded to HTTP/2
     /// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
     /// - 500: server error
     ///
@@ -283,7 +280,9 @@ impl<'a> SessionRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
-    pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::runtime::hijack::UpgradedConnection, Error> {
         let SessionRequest { docker, options } = self;
         let op = &SESSION;
         let mut call = Call::new(op, render_path(op.path, &[]));
@@ -315,27 +314,15 @@ impl<'a> SessionRequest<'a> {
                 crate::runtime::operation::ParamEncoding::Plain,
             )?;
         }
-        call.upgrade = crate::runtime::client::UpgradeKind::Tcp;
+        call.upgrade = crate::runtime::client::UpgradeKind::H2c;
         let response = docker.send(call).await?;
-        match response.status().as_u16() {
-            101 | 200..=299 => {
-                docker
-                    .hijack(
-                        op,
-                        response,
-                        crate::runtime::client::TtySource::Container,
-                        "",
-                    )
-                    .await
-            }
-            _ => Err(docker.api_error(op, response).await),
-        }
+        docker.upgraded(op, response).await
     }
 }
 
 impl<'a> IntoFuture for SessionRequest<'a> {
-    type Output = Result<crate::runtime::hijack::Attached, Error>;
-    type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    type Output = Result<crate::runtime::hijack::UpgradedConnection, Error>;
+    type IntoFuture = PendingCall<'a, crate::runtime::hijack::UpgradedConnection>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -282,7 +282,7 @@ impl<'a> TaskLogsRequest<'a> {
                         .output(
                             op,
                             response,
-                            crate::runtime::client::TtySource::Container,
+                            crate::runtime::client::TtySource::Task,
                             id,
                         )
                         .await?,

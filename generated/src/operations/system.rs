@@ -13,11 +13,8 @@ use crate::models::EventFilters;
 /// over the connection, calling gRPC services the client exposes (BuildKit
 /// uses it to read build contexts and secrets from the client). The
 /// `X-Docker-Expose-Session-*` request headers name the session and the
-/// services offered.
-///
-/// The spec's upgrade words know only `tcp` and `websocket`; this operation
-/// is marked `tcp`, the nearest form, although the daemon refuses any
-/// protocol but `h2c` (400, `protocol tcp not supported`).
+/// services offered. The client returns the upgraded connection as raw
+/// bytes for the caller's own HTTP/2 client.
 ///
 /// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
 ///
@@ -30,7 +27,7 @@ use crate::models::EventFilters;
 ///
 /// # Responses
 ///
-/// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+/// - 101: no error, the connection is upgraded to HTTP/2
 /// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
 /// - 500: server error
 ///
@@ -90,9 +87,9 @@ pub const SESSION: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 101,
             description: "no error, the connection is upgraded to HTTP/2",
-            kind: BodyKind::Raw,
+            kind: BodyKind::None,
             type_name: None,
-            content_type: Some("application/vnd.docker.raw-stream"),
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -112,7 +109,7 @@ pub const SESSION: OperationInfo = OperationInfo {
             headers: &[],
         },
     ],
-    upgrade: Some(Upgrade::Tcp),
+    upgrade: Some(Upgrade::H2c),
     since: Some("1.31"),
     removed_in: None,
     deprecated: None,

@@ -144,6 +144,8 @@ pub enum Upgrade {
     Tcp,
     /// RFC 6455 websocket.
     Websocket,
+    /// `Upgrade: h2c`: the connection becomes an HTTP/2 link the caller drives.
+    H2c,
 }
 
 /// Everything the spec says about one operation.

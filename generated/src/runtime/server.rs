@@ -348,6 +348,12 @@ impl Incoming {
 
     /// Answers a hijacking operation and runs `hijack` on the connection.
     pub fn hijack(mut self, hijack: Hijack) -> Response<Body> {
+        let upgrade_to = self
+            .parts
+            .headers
+            .get(UPGRADE)
+            .cloned()
+            .unwrap_or_else(|| HeaderValue::from_static("tcp"));
         let wants_upgrade = self.parts.headers.get(UPGRADE).is_some();
         let on_upgrade = self.parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
         match (wants_upgrade, on_upgrade) {
@@ -361,7 +367,8 @@ impl Incoming {
                 *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
                 let headers = response.headers_mut();
                 headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-                headers.insert(UPGRADE, HeaderValue::from_static("tcp"));
+                // The protocol the client asked for: `tcp` for attach and exec, `h2c` for a session.
+                headers.insert(UPGRADE, upgrade_to);
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static(MULTIPLEXED));
                 response
             }

@@ -21,7 +21,7 @@ use crate::operations::system::{SessionOptions, SystemEventsOptions};
 #[derive(Debug)]
 pub enum SessionReply {
     /// The connection is taken over: `101` when the client asked for an upgrade, else the output is streamed.
-    Attached(crate::runtime::server::Hijack),
+    Upgraded(crate::runtime::server::Hijack),
     /// 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
     BadRequest(ErrorResponse),
     /// 500: server error
@@ -119,11 +119,8 @@ pub trait SystemApi: Send + Sync + 'static {
     /// over the connection, calling gRPC services the client exposes (BuildKit
     /// uses it to read build contexts and secrets from the client). The
     /// `X-Docker-Expose-Session-*` request headers name the session and the
-    /// services offered.
-    ///
-    /// The spec's upgrade words know only `tcp` and `websocket`; this operation
-    /// is marked `tcp`, the nearest form, although the daemon refuses any
-    /// protocol but `h2c` (400, `protocol tcp not supported`).
+    /// services offered. The client returns the upgraded connection as raw
+    /// bytes for the caller's own HTTP/2 client.
     ///
     /// Since API 1.31. Changed in API 1.39: No longer experimental: served by daemons without experimental features.
     ///
@@ -136,7 +133,7 @@ pub trait SystemApi: Send + Sync + 'static {
     ///
     /// # Responses
     ///
-    /// - 101: no error, the connection is upgraded to HTTP/2. Bytes, `application/vnd.docker.raw-stream`.
+    /// - 101: no error, the connection is upgraded to HTTP/2
     /// - 400: bad parameter (no upgrade asked for, or a protocol other than `h2c`)
     /// - 500: server error
     ///
@@ -399,7 +396,7 @@ async fn serve_session<T: SystemApi + ?Sized>(
     let reply = api.session(options).await?;
     Ok(
         match reply {
-            SessionReply::Attached(value) => incoming.hijack(value),
+            SessionReply::Upgraded(value) => incoming.hijack(value),
             SessionReply::BadRequest(value) => {
                 crate::runtime::server::json(400u16, &value)
             }

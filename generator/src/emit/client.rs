@@ -141,6 +141,8 @@ fn tty_source(op: &Operation) -> TokenStream {
     match op.tty_source {
         TtySource::Exec => quote!(crate::runtime::client::TtySource::Exec),
         TtySource::Container => quote!(crate::runtime::client::TtySource::Container),
+        TtySource::Service => quote!(crate::runtime::client::TtySource::Service),
+        TtySource::Task => quote!(crate::runtime::client::TtySource::Task),
     }
 }
 
@@ -293,6 +295,10 @@ fn handling(
                     _ => Err(docker.api_error(op, response).await),
                 }
             },
+        ),
+        (Some(Upgrade::H2c), _) => (
+            quote!(crate::runtime::hijack::UpgradedConnection),
+            quote!(docker.upgraded(op, response).await),
         ),
         (Some(Upgrade::Websocket), _) => (
             quote!(crate::runtime::hijack::WebSocket),
@@ -526,6 +532,9 @@ fn operation(
             setup.push(quote!(call.upgrade = crate::runtime::client::UpgradeKind::Tcp;))
         }
         Some(Upgrade::Websocket) => setup.push(quote!(call.upgrade = crate::runtime::client::UpgradeKind::Websocket(crate::runtime::client::websocket_key());)),
+        Some(Upgrade::H2c) => {
+            setup.push(quote!(call.upgrade = crate::runtime::client::UpgradeKind::H2c;))
+        }
         None => {}
     }
 

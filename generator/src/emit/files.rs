@@ -159,7 +159,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #[cfg(feature = "client")]
         pub use runtime::error::Error;
         #[cfg(feature = "client")]
-        pub use runtime::hijack::{AttachInput, Attached};
+        pub use runtime::hijack::{AttachInput, Attached, UpgradedConnection};
         #[cfg(feature = "client")]
         pub use runtime::stream::{ByteStream, Demuxer, JsonLines, OutputChunk, OutputMode, OutputStream};
         #[cfg(feature = "client")]
@@ -205,7 +205,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #[cfg(feature = "client")]
         pub use crate::{
             AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
-            OutputStream, RequestBody, TlsConfig,
+            OutputStream, RequestBody, TlsConfig, UpgradedConnection,
         };
         #[cfg(feature = "websocket")]
         pub use crate::{WebSocket, WebSocketMessage};

@@ -517,6 +517,7 @@ impl Exporter<'_> {
             let name = match u {
                 Upgrade::Tcp => "tcp",
                 Upgrade::Websocket => "websocket",
+                Upgrade::H2c => "h2c",
             };
             o.insert("x-upgrade".into(), json!(name));
         }
@@ -528,6 +529,8 @@ impl Exporter<'_> {
             let source = match op.tty_source {
                 TtySource::Container => "container",
                 TtySource::Exec => "exec",
+                TtySource::Service => "service",
+                TtySource::Task => "task",
             };
             o.insert("x-tty-source".into(), json!(source));
         }

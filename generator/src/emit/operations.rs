@@ -231,6 +231,7 @@ fn descriptor(ir: &Ir, op: &Operation) -> TokenStream {
         None => quote!(None),
         Some(Upgrade::Tcp) => quote!(Some(Upgrade::Tcp)),
         Some(Upgrade::Websocket) => quote!(Some(Upgrade::Websocket)),
+        Some(Upgrade::H2c) => quote!(Some(Upgrade::H2c)),
     };
     let since = opt_str(op.versions.since.clone());
     let removed_in = opt_str(op.versions.removed_in.clone());

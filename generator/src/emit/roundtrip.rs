@@ -427,6 +427,16 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
         }
         let r = &op.responses[&v.status];
         let check = match v.payload {
+            Payload::Hijack if op.upgrade == Some(Upgrade::H2c) => quote! {
+                let mut connection = value;
+                tokio::io::AsyncWriteExt::write_all(&mut connection, b"sample stdin").await.unwrap();
+                tokio::io::AsyncWriteExt::shutdown(&mut connection).await.unwrap();
+                let mut received = Vec::new();
+                tokio::io::AsyncReadExt::read_to_end(&mut connection, &mut received).await.unwrap();
+                let greeting = docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"hello ")).encode();
+                let echo = docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdin")).encode();
+                assert_eq!(received, [greeting.as_ref(), echo.as_ref()].concat());
+            },
             Payload::Hijack => quote! {
                 let mut attached = value;
                 let mut input = attached.input.take().expect("the connection was upgraded");

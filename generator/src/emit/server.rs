@@ -65,6 +65,7 @@ pub fn variants(ir: &Ir, op: &Operation) -> Vec<Variant> {
                     upgraded = true;
                     let (name, payload) = match kind {
                         Upgrade::Tcp => ("Attached", Payload::Hijack),
+                        Upgrade::H2c => ("Upgraded", Payload::Hijack),
                         Upgrade::Websocket => ("Upgraded", Payload::WebSocket),
                     };
                     out.push(Variant {

@@ -27,7 +27,7 @@ pub use crate::client::pets::*;
 #[cfg(feature = "client")]
 pub use crate::{
     AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines,
-    OutputChunk, OutputMode, OutputStream, RequestBody, TlsConfig,
+    OutputChunk, OutputMode, OutputStream, RequestBody, TlsConfig, UpgradedConnection,
 };
 
 #[cfg(feature = "websocket")]
