@@ -201,7 +201,7 @@ paths:
         );
         assert_eq!(ep.section, "v1.41");
         assert_eq!(ep.title, "ContainerList");
-        assert_eq!(ep.line, 16);
+        assert_eq!(ep.line, 15);
         assert_eq!(ep.query, ["all"]);
         assert_eq!(ep.headers, ["X-Trace"]);
         assert_eq!(ep.status, [200, 400]);
