@@ -5,6 +5,11 @@
 //! a [`SourceMap`]: the line and column of every key and value, addressed by a
 //! path such as `operations[3].responses.200.type`. Later stages report
 //! problems by path and the map turns them into places.
+//!
+//! A key written twice in one mapping is an error too: serde would keep one
+//! of the values without a word. The serde pass notes every key as it reads
+//! (see [`repeats`]), so finding repeats costs no second parse; only a file
+//! that has one is walked again for the places of both.
 
 use std::collections::HashMap;
 use std::fs;
@@ -17,6 +22,8 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{ApiFile, TagFile};
+
+mod repeats;
 
 /// A place in a file: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -339,23 +346,38 @@ pub fn parse_text<T: DeserializeOwned>(
 ) -> Option<Loaded<T>> {
     let before = problems.len();
     let deserializer = serde_yaml::Deserializer::from_str(text);
+    let keys = repeats::Keys::default();
+    let tracked = repeats::Tracked {
+        de: deserializer,
+        keys: &keys,
+    };
     let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |p| {
-        unknown.push((ignored_path(&p), last_key(&p)))
-    });
+    let result: Result<T, _> =
+        serde_ignored::deserialize(tracked, |p| unknown.push((ignored_path(&p), last_key(&p))));
+    let repeats = keys.into_repeats();
+    if !repeats.is_empty() {
+        report_repeats(path, text, &repeats, problems);
+    }
     let content = match result {
         Ok(content) => content,
         Err(e) => {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
-            problems.push(Diagnostic {
-                file: path.to_path_buf(),
-                line,
-                column,
-                message: strip_location(&e.to_string()),
-            });
+            let message = strip_location(&e.to_string());
+            // serde refuses a key repeated in a struct; that repeat is reported above.
+            let reported = repeats
+                .last()
+                .is_some_and(|r| message.contains("duplicate") && message.contains(&r.key));
+            if !reported {
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line(), l.column()))
+                    .unwrap_or((0, 0));
+                problems.push(Diagnostic {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                    message,
+                });
+            }
             return None;
         }
     };
@@ -389,6 +411,58 @@ pub fn parse_text<T: DeserializeOwned>(
         text: text.to_string(),
         map: OnceLock::new(),
     })
+}
+
+/// One problem per repeated key, at its second place, naming the first.
+fn report_repeats(
+    path: &Path,
+    text: &str,
+    repeats: &[repeats::Repeat],
+    problems: &mut Diagnostics,
+) {
+    let found = repeats::places(text, repeats);
+    let place = |p: Pos| format!("{}:{}:{}", path.display(), p.line, p.column);
+    for (repeat, places) in repeats.iter().zip(&found) {
+        let Some(mapping) = &places.mapping else {
+            // Read through an alias: reported where the aliased node is
+            // written, unless that was not read.
+            let elsewhere = repeats
+                .iter()
+                .zip(&found)
+                .any(|(r, p)| r.key == repeat.key && p.mapping.is_some());
+            if !elsewhere {
+                problems.push(Diagnostic {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "key `{}` is given twice in a mapping reached through an alias",
+                        repeat.key
+                    ),
+                });
+            }
+            continue;
+        };
+        let within = if mapping.is_empty() {
+            "the top level"
+        } else {
+            mapping
+        };
+        let second = places.second.unwrap_or_default();
+        let first = places
+            .first
+            .map(place)
+            .unwrap_or_else(|| format!("entry {} of the mapping", repeat.first + 1));
+        problems.push(Diagnostic {
+            file: path.to_path_buf(),
+            line: second.line,
+            column: second.column,
+            message: format!(
+                "key `{}` is given twice in {within}: it is already given at {first}",
+                repeat.key
+            ),
+        });
+    }
 }
 
 /// The key an ignored path ends in.

@@ -878,8 +878,25 @@ impl Validator {
         }
         let mut statuses = BTreeSet::new();
         let mut variants: HashMap<String, String> = HashMap::new();
+        // Code -> where it is written: `0200` and `200` are two keys to YAML
+        // (the loader refuses `200` and `"200"`), but one status.
+        let mut status_sites: HashMap<u16, String> = HashMap::new();
         for (status, response) in &op.responses {
             let spath = key_path(&rpath, &status.0);
+            if let Ok(code) = parse_status(&status.0) {
+                if let Some(first) = status_sites.get(&code) {
+                    self.out.push(file.at_key(
+                        &spath,
+                        format!(
+                            "status {code} is given twice (as `{}`): it is already given at {}",
+                            status.0,
+                            file.place(first)
+                        ),
+                    ));
+                    continue;
+                }
+                status_sites.insert(code, spath.clone());
+            }
             let variant = match (&response.variant, parse_status(&status.0)) {
                 (Some(v), _) => {
                     if !is_upper_camel(v) {

@@ -565,3 +565,126 @@ fn lowering_picks_the_alternative_of_the_version() {
         .unwrap_or_else(|e| panic!("1.{minor}: {e}"));
     }
 }
+
+#[test]
+fn a_struct_field_given_twice_names_both_places() {
+    // serde would keep the second, `i64`, without a word.
+    let broken = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string }\n      Name: { type: i64 }",
+    );
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        15,
+        "key `Name` is given twice in types.Thing.struct: it is already given at",
+    );
+    assert_eq!(found[0].column, 7, "{}", found[0]);
+    assert!(
+        found[0].message.contains("things.yaml:14:7"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn a_type_defined_twice_in_one_file_names_both_places() {
+    let broken = format!("{OK_OP}  Thing:\n    struct:\n      Other: {{ type: i64 }}\n");
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        15,
+        "key `Thing` is given twice in types: it is already given at",
+    );
+    assert!(
+        found[0].message.contains("things.yaml:12:3"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn a_status_written_as_number_and_as_string_is_one_key_twice() {
+    let broken = OK_OP.replace(
+        "      200: { kind: json, type: Thing }",
+        "      200: { kind: json, type: Thing }\n      \"200\": { doc: again }",
+    );
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        11,
+        "key `200` is given twice in operations[0].responses: it is already given at",
+    );
+    assert!(
+        found[0].message.contains("things.yaml:10:7"),
+        "{}",
+        found[0]
+    );
+
+    // Two keys to YAML, one status.
+    let broken = OK_OP.replace(
+        "      200: { kind: json, type: Thing }",
+        "      200: { kind: json, type: Thing }\n      \"0200\": { doc: again }",
+    );
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        11,
+        "status 200 is given twice (as `0200`): it is already given at",
+    );
+    assert!(
+        found[0].message.contains("things.yaml:10:7"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn a_key_repeated_at_the_top_of_a_tag_file_names_both_places() {
+    // serde refuses this one itself, but without the first place.
+    let broken = format!("{OK_OP}tag: others\n");
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        15,
+        "key `tag` is given twice in the top level: it is already given at",
+    );
+    assert_eq!(found[0].column, 1, "{}", found[0]);
+    assert!(found[0].message.contains("things.yaml:1:1"), "{}", found[0]);
+}
+
+#[test]
+fn a_key_repeated_in_an_operation_or_a_field_names_both_places() {
+    let broken = OK_OP.replace("    method: GET\n", "    method: GET\n    summary: Again\n");
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        6,
+        "key `summary` is given twice in operations[0]: it is already given at",
+    );
+    assert!(found[0].message.contains("things.yaml:4:5"), "{}", found[0]);
+
+    let broken = OK_OP.replace(
+        "      Name: { type: string }",
+        "      Name: { type: string, type: i64 }",
+    );
+    let found = problems(&broken);
+    assert_one(
+        &found,
+        "things.yaml",
+        14,
+        "key `type` is given twice in types.Thing.struct.Name: it is already given at",
+    );
+    assert_eq!(found[0].column, 29, "{}", found[0]);
+    assert!(
+        found[0].message.contains("things.yaml:14:15"),
+        "{}",
+        found[0]
+    );
+}

@@ -100,5 +100,62 @@ fn json_lines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, demux, json_lines);
+/// One JSON line far longer than any the daemon sends, fed in 1 KiB reads as
+/// a slow or hostile daemon would. Decoding must stay linear in the bytes
+/// received: `to_the_limit` never ends its line and must meet the 64 MiB
+/// limit error; `16MiB_line` ends its line and decodes into one value.
+fn json_lines_long_line(c: &mut Criterion) {
+    const LIMIT: usize = 64 * 1024 * 1024;
+    let read = Bytes::from(vec![b'x'; 1024]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("json_lines_long_line");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(LIMIT as u64));
+    group.bench_function("64MiB_line_in_1KiB_reads_to_the_limit", |b| {
+        b.iter(|| {
+            // One read past the limit, and a few more that must never be asked for.
+            let reads = std::iter::repeat_n(read.clone(), LIMIT / 1024 + 8);
+            let source: ByteStream = Box::pin(futures_util::stream::iter(reads.map(Ok)));
+            runtime.block_on(async {
+                let mut items = JsonLines::<ProgressMessage>::new("bench", source);
+                let first = items.next().await.expect("an item");
+                assert!(
+                    first
+                        .as_ref()
+                        .is_err_and(|e| e.to_string().contains("longer than")),
+                    "the limit error"
+                );
+                assert!(items.next().await.is_none(), "the stream ends after it");
+            })
+        })
+    });
+    let line_len = 16 * 1024 * 1024;
+    group.throughput(Throughput::Bytes(line_len as u64));
+    group.bench_function("16MiB_line_in_1KiB_reads", |b| {
+        let mut line = br#"{"status":""#.to_vec();
+        line.resize(line_len - 3, b'x');
+        line.extend_from_slice(b"\"}\n");
+        let line = Bytes::from(line);
+        let reads: Vec<Bytes> = (0..line.len())
+            .step_by(1024)
+            .map(|i| line.slice(i..(i + 1024).min(line.len())))
+            .collect();
+        b.iter(|| {
+            let source: ByteStream = Box::pin(futures_util::stream::iter(
+                reads.clone().into_iter().map(Ok),
+            ));
+            runtime.block_on(async {
+                let mut items = JsonLines::<ProgressMessage>::new("bench", source);
+                let value = items.next().await.expect("an item").expect("a valid line");
+                assert_eq!(value.status.map(|s| s.len()), Some(line_len - 14));
+                assert!(items.next().await.is_none());
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, demux, json_lines, json_lines_long_line);
 criterion_main!(benches);

@@ -285,3 +285,269 @@ async fn a_stream_body_outlives_the_request_timeout() {
     assert_eq!(body, b"onetwothree");
     assert!(started.elapsed() >= Duration::from_millis(400));
 }
+
+/// Serves one connection: reads the request head, then writes each
+/// `(pause, bytes)` piece after its pause and closes. Unlike `serve_script`,
+/// a client that hangs up early (as on a timeout or a limit) is no failure.
+async fn serve_pieces(pieces: Vec<(Duration, Vec<u8>)>) -> (Docker, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let path = dir.path.join("fake.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        read_head(&mut stream).await;
+        for (pause, bytes) in pieces {
+            tokio::time::sleep(pause).await;
+            if stream.write_all(&bytes).await.is_err() {
+                return;
+            }
+        }
+        let _ = stream.shutdown().await;
+    });
+    (Docker::connect_unix(path), dir)
+}
+
+/// One HTTP/1.1 chunk of `data`.
+fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+#[tokio::test]
+async fn data_after_the_json_value_of_a_whole_body_is_an_error() {
+    let (docker, _server, _dir) = serve_once(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 6\r\n\r\n[] xyz",
+    )
+    .await;
+    let err = docker.container_list().await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        text.contains("container_list") && text.contains("after the JSON value"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_pull_error_sharing_a_line_with_a_status_is_not_lost() {
+    let body = "{\"status\":\"a\"} {\"error\":\"pull failed\"}\n{\"status\":\"b\"}\n";
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (docker, _dir) = serve_pieces(vec![(Duration::ZERO, reply.into_bytes())]).await;
+    let items: Vec<_> = docker
+        .image_create()
+        .from_image("127.0.0.1:5000/app")
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap().status.as_deref(), Some("a"));
+    assert!(
+        matches!(&items[1], Err(Error::Stream { operation: "image_create", message, .. }) if message == "pull failed"),
+        "{items:?}"
+    );
+    assert_eq!(items[2].as_ref().unwrap().status.as_deref(), Some("b"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_body_limit_fails_naming_the_operation_and_the_limit() {
+    // Chunked, so the length is only known by reading: 4 KiB against a 2 KiB limit.
+    let mut body =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    body.extend(chunk(b"["));
+    for _ in 0..4 {
+        body.extend(chunk(&[b' '; 1024]));
+    }
+    body.extend(chunk(b"]"));
+    body.extend_from_slice(b"0\r\n\r\n");
+    let (docker, _dir) = serve_pieces(vec![(Duration::ZERO, body)]).await;
+    let docker = docker.with_body_limit(2048);
+    let err = docker.container_list().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                operation: "container_list",
+                limit: 2048,
+                declared: None
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("container_list") && text.contains("2048 bytes"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_declared_300_mib_body_fails_the_default_limit_before_it_is_read() {
+    // The head promises 300 MiB and the body never comes: the client must not wait for it.
+    let (docker, _dir) = serve_pieces(vec![
+        (
+            Duration::ZERO,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 314572800\r\n\r\n["
+                .to_vec(),
+        ),
+        (Duration::from_secs(30), Vec::new()),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    let err = docker.container_list().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    match &err {
+        Error::BodyTooLarge {
+            operation,
+            limit,
+            declared,
+        } => assert_eq!(
+            (*operation, *limit, *declared),
+            (
+                "container_list",
+                Docker::DEFAULT_BODY_LIMIT,
+                Some(314572800)
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("67108864 bytes"), "{err}");
+}
+
+/// A 64 KiB HTML error page, as a proxy in front of the daemon might send.
+fn error_page() -> Vec<u8> {
+    let mut page = b"<html><body><h1>502 Bad Gateway</h1>".to_vec();
+    page.resize(64 * 1024 - 14, b'.');
+    page.extend_from_slice(b"</body></html>");
+    page
+}
+
+#[tokio::test]
+async fn a_long_error_page_is_cut_to_its_first_4_kib_saying_how_much_more() {
+    let page = error_page();
+    let mut reply = format!(
+        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+        page.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(&page);
+    let (docker, _dir) = serve_pieces(vec![(Duration::ZERO, reply)]).await;
+    let err = docker.container_inspect("abc").await.unwrap_err();
+    let Error::Api {
+        operation,
+        status,
+        message,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*operation, *status), ("container_inspect", 502));
+    let more = format!("… ({} bytes more)", page.len() - 4096);
+    assert!(message.ends_with(&more), "{}", &message[4000..]);
+    assert_eq!(message.len(), 4096 + more.len());
+    assert!(page.starts_with(&message.as_bytes()[..4096]));
+}
+
+#[tokio::test]
+async fn a_long_chunked_error_body_is_counted_not_kept() {
+    // No length declared: the client reads to the end, keeping only the start.
+    let page = error_page();
+    let mut reply = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..4 {
+        reply.extend(chunk(&page));
+    }
+    reply.extend_from_slice(b"0\r\n\r\n");
+    let (docker, _dir) = serve_pieces(vec![(Duration::ZERO, reply)]).await;
+    let err = docker.container_inspect("abc").await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    let text = err.to_string();
+    assert!(
+        text.ends_with(&format!("… ({} bytes more)", 4 * page.len() - 4096)),
+        "{}",
+        &text[text.len() - 100..]
+    );
+    // And past the body limit it stops counting.
+    let mut reply =
+        b"HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..4 {
+        reply.extend(chunk(&page));
+    }
+    reply.extend_from_slice(b"0\r\n\r\n");
+    let (docker, _dir) = serve_pieces(vec![(Duration::ZERO, reply)]).await;
+    let err = docker
+        .with_body_limit(100 * 1024)
+        .container_inspect("abc")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("… (more than ") && text.ends_with(" bytes more)"),
+        "{}",
+        &text[text.len() - 100..]
+    );
+}
+
+/// A head sent after `head_after`, announcing 20 bytes of JSON, then a byte every 100 ms.
+fn trickled_answer(head_after: Duration) -> Vec<(Duration, Vec<u8>)> {
+    let mut pieces = vec![(
+        head_after,
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n".to_vec(),
+    )];
+    for byte in br#"{"Id":"abcdefghijk"}"# {
+        pieces.push((Duration::from_millis(100), vec![*byte]));
+    }
+    pieces
+}
+
+#[tokio::test]
+async fn the_request_timeout_bounds_a_body_trickled_after_a_prompt_head() {
+    let (docker, _dir) = serve_pieces(trickled_answer(Duration::ZERO)).await;
+    let docker = docker.with_request_timeout(Some(Duration::from_millis(300)));
+    let started = std::time::Instant::now();
+    let err = docker.container_inspect("abc").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "container_inspect",
+                phase: "request"
+            }
+        ),
+        "{err:?}"
+    );
+    // The body alone would take 2 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_request_timeout_bounds_head_and_body_together() {
+    // The head comes just inside the 600 ms timeout, the body trickles on: one
+    // deadline fails the call at ~600 ms; a fresh one for the body would at ~1150 ms.
+    let (docker, _dir) = serve_pieces(trickled_answer(Duration::from_millis(550))).await;
+    let docker = docker.with_request_timeout(Some(Duration::from_millis(600)));
+    let started = std::time::Instant::now();
+    let err = docker.container_inspect("abc").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "container_inspect",
+                phase: "request"
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(elapsed < Duration::from_millis(900), "{elapsed:?}");
+}

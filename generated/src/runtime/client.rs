@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use http_body_util::{BodyExt, BodyStream};
+use http_body_util::{BodyExt, BodyStream, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::body::RequestBody;
-use super::error::{decode_json, error_message, Error};
+use super::error::{decode_json, error_message_of, Error, Unread};
 use super::operation::{
     exists_at, first_absent_field, parse_api_version, OperationInfo, ParamEncoding, ParamLocation,
 };
@@ -47,6 +47,14 @@ const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A client of one Docker daemon. Cheap to clone; clones share the negotiated version.
+///
+/// # Limits
+///
+/// | setting | default | bounds |
+/// |---|---|---|
+/// | [`with_connect_timeout`](Docker::with_connect_timeout) | 30 s | opening the connection |
+/// | [`with_request_timeout`](Docker::with_request_timeout) | 120 s | the rest of a call, up to the response head for a streaming call |
+/// | [`with_body_limit`](Docker::with_body_limit) | 64 MiB | a body read whole (models, text); never a stream |
 #[derive(Clone)]
 pub struct Docker {
     inner: Arc<Inner>,
@@ -57,8 +65,17 @@ struct Inner {
     version: RwLock<String>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    body_limit: usize,
     version_check: bool,
 }
+
+/// When the request timeout of the call that got a response runs out; kept in
+/// the response's extensions so that reading its body keeps to it.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(Option<tokio::time::Instant>);
+
+/// How much of an error body is kept in memory to take the daemon's message from.
+const ERROR_BODY_KEPT: usize = 64 * 1024;
 
 impl std::fmt::Debug for Docker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,6 +84,7 @@ impl std::fmt::Debug for Docker {
             .field("api_version", &self.api_version())
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("request_timeout", &self.inner.request_timeout)
+            .field("body_limit", &self.inner.body_limit)
             .field("version_check", &self.inner.version_check)
             .finish()
     }
@@ -245,6 +263,9 @@ pub(crate) fn render_query(pairs: &[(&'static str, String)]) -> String {
 }
 
 impl Docker {
+    /// The default of [`with_body_limit`](Docker::with_body_limit): 64 MiB.
+    pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
     /// A client for `endpoint`, speaking this crate's API version.
     pub fn new(endpoint: Endpoint) -> Docker {
         Docker {
@@ -253,6 +274,7 @@ impl Docker {
                 version: RwLock::new(crate::API_VERSION.to_string()),
                 connect_timeout: Some(Duration::from_secs(30)),
                 request_timeout: Some(Duration::from_secs(120)),
+                body_limit: Docker::DEFAULT_BODY_LIMIT,
                 version_check: true,
             }),
         }
@@ -317,16 +339,58 @@ impl Docker {
         Ok(docker)
     }
 
-    /// Sets how long connecting may take (default 30 s; `None`: no limit).
+    /// Sets how long opening a connection may take (default 30 s; `None`: no
+    /// limit): the unix socket or TCP connect, and for TLS the handshake.
+    /// Every request opens its own connection, so this applies to each call
+    /// (twice to a call that first asks whether the process has a TTY).
+    /// When it runs out the call fails with [`Error::Timeout`] of phase
+    /// `connect`. It is not part of the request timeout.
     pub fn with_connect_timeout(self, timeout: Option<Duration>) -> Docker {
         self.rebuild(|i| i.connect_timeout = timeout)
     }
 
-    /// Sets how long a request may take until its answer is read (default
-    /// 120 s; `None`: no limit). Streamed bodies (logs, events, pulls) are
-    /// not cut by it: it covers only the wait for their response head.
+    /// Sets how long a call may take once connected (default 120 s; `None`:
+    /// no limit). When it runs out the call fails with [`Error::Timeout`] of
+    /// phase `request`. One deadline, started when the connection is open,
+    /// bounds, together:
+    ///
+    /// - sending the request and waiting for the response head (the daemon
+    ///   answers once it has read the request body, so uploading an archive,
+    ///   an image tarball or a build context counts against it),
+    /// - for a call whose answer is read whole (a model, text, an empty
+    ///   answer, and every error answer), reading that body to its end.
+    ///
+    /// So such a call takes at most the connect timeout plus this one,
+    /// however slowly the daemon sends its body.
+    ///
+    /// A streaming call (one that returns a [`JsonLines`](super::stream::JsonLines),
+    /// an [`OutputStream`](super::stream::OutputStream), a
+    /// [`ByteStream`](super::stream::ByteStream), an attached connection or a
+    /// websocket: logs, events, pulls, builds, exports, attach) is bounded by
+    /// it only until its response head arrives; the stream then runs as long
+    /// as the daemon keeps it open, which for `follow` may be forever. Bound
+    /// it yourself where needed, e.g. with `tokio::time::timeout` around each
+    /// `next()`.
     pub fn with_request_timeout(self, timeout: Option<Duration>) -> Docker {
         self.rebuild(|i| i.request_timeout = timeout)
+    }
+
+    /// Sets the most bytes a body read whole may have (default
+    /// [`DEFAULT_BODY_LIMIT`](Docker::DEFAULT_BODY_LIMIT), 64 MiB; `usize::MAX`:
+    /// no limit). It applies to every answer that is decoded as a whole (a
+    /// model such as `container_list`'s, text, an answer that should be empty),
+    /// never to streams, which hold at most one line or frame header at a time.
+    /// A longer body fails the call with [`Error::BodyTooLarge`], naming the
+    /// operation and the limit: before reading when the daemon declares a
+    /// longer `Content-Length`, else as soon as the limit is passed, so no
+    /// more than the limit is ever held.
+    ///
+    /// Error answers are never held whole: their first 64 KiB are kept (to find
+    /// the daemon's `message`), the rest is only counted, up to this limit,
+    /// and [`Error::Api`]'s message is cut to its first 4 KiB, ending with
+    /// `… (N bytes more)` when it was cut.
+    pub fn with_body_limit(self, bytes: usize) -> Docker {
+        self.rebuild(|i| i.body_limit = bytes)
     }
 
     /// Turns the version check on or off (default on). With it on, a request
@@ -401,6 +465,7 @@ impl Docker {
             version: RwLock::new(self.api_version()),
             connect_timeout: self.inner.connect_timeout,
             request_timeout: self.inner.request_timeout,
+            body_limit: self.inner.body_limit,
             version_check: self.inner.version_check,
         };
         change(&mut inner);
@@ -449,17 +514,9 @@ impl Docker {
     pub async fn negotiate_version(&self) -> Result<String, Error> {
         let ours = parse_api_version(crate::API_VERSION).unwrap_or((1, 24));
         let theirs = match self.unversioned_get("/_ping").await? {
-            (_, Some(v), _) => v,
-            (_, None, _) => {
-                let (status, _, body) = self.unversioned_get("/version").await?;
-                if !(200..300).contains(&status) {
-                    return Err(Error::Api {
-                        operation: "negotiate_version",
-                        status,
-                        message: error_message(&body),
-                        documented: None,
-                    });
-                }
+            (Some(v), _) => v,
+            (None, _) => {
+                let body = self.unversioned_get("/version").await?.1?;
                 #[derive(serde::Deserialize)]
                 struct Version {
                     #[serde(rename = "ApiVersion")]
@@ -488,7 +545,12 @@ impl Docker {
         Ok(chosen)
     }
 
-    async fn unversioned_get(&self, path: &str) -> Result<(u16, Option<String>, Bytes), Error> {
+    /// GETs `path` (without a version prefix): its `API-Version` header, and its
+    /// body or, for a failed answer, its [`Error::Api`].
+    async fn unversioned_get(
+        &self,
+        path: &str,
+    ) -> Result<(Option<String>, Result<Bytes, Error>), Error> {
         let request = http::Request::get(path)
             .header(http::header::HOST, self.inner.endpoint.host_header())
             .body(RequestBody::empty().into_http())
@@ -503,26 +565,23 @@ impl Docker {
             .get("API-Version")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = self.collect("negotiate_version", response).await?;
-        Ok((status, version, body))
+        let body = if (200..300).contains(&status) {
+            self.collect("negotiate_version", response).await
+        } else {
+            Err(Error::Api {
+                operation: "negotiate_version",
+                status,
+                message: self
+                    .read_error_message("negotiate_version", response)
+                    .await?,
+                documented: None,
+            })
+        };
+        Ok((version, body))
     }
 
-    async fn with_timeout<T>(
-        &self,
-        operation: &'static str,
-        phase: &'static str,
-        limit: Option<Duration>,
-        fut: impl std::future::Future<Output = Result<T, Error>>,
-    ) -> Result<T, Error> {
-        match limit {
-            Some(d) => tokio::time::timeout(d, fut)
-                .await
-                .map_err(|_| Error::Timeout { operation, phase })?,
-            None => fut.await,
-        }
-    }
-
-    /// Connects and sends one request; returns the response head.
+    /// Connects and sends one request; returns the response head, carrying
+    /// the call's request deadline for whoever reads its body.
     async fn exchange(
         &self,
         operation: &'static str,
@@ -530,15 +589,17 @@ impl Docker {
             http_body_util::combinators::UnsyncBoxBody<Bytes, super::body::BodyError>,
         >,
     ) -> Result<http::Response<Incoming>, Error> {
-        let io = self
-            .with_timeout(operation, "connect", self.inner.connect_timeout, async {
-                self.inner
-                    .endpoint
-                    .connect()
-                    .await
-                    .map_err(|e| Error::transport(operation, e))
-            })
-            .await?;
+        let connect_deadline = deadline_after(self.inner.connect_timeout);
+        let io = until(operation, "connect", connect_deadline, async {
+            self.inner
+                .endpoint
+                .connect()
+                .await
+                .map_err(|e| Error::transport(operation, e))
+        })
+        .await?;
+        // The request timeout starts once connected and runs to the end of the call.
+        let deadline = deadline_after(self.inner.request_timeout);
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
             .await
             .map_err(|e| Error::transport(operation, e))?;
@@ -546,13 +607,15 @@ impl Docker {
             // Errors surface through the request future; the task only drives the connection.
             let _ = connection.with_upgrades().await;
         });
-        self.with_timeout(operation, "request", self.inner.request_timeout, async {
+        let mut response = until(operation, "request", deadline, async {
             sender
                 .send_request(request)
                 .await
                 .map_err(|e| Error::transport(operation, e))
         })
-        .await
+        .await?;
+        response.extensions_mut().insert(Deadline(deadline));
+        Ok(response)
     }
 
     /// Sends `call` and returns the response head, whatever its status.
@@ -609,19 +672,71 @@ impl Docker {
         self.exchange(op.id, request).await
     }
 
-    /// Reads a whole (small) body within the request timeout.
+    /// Reads a whole body, within the call's request deadline and the body limit.
     pub(crate) async fn collect(
         &self,
         operation: &'static str,
         response: http::Response<Incoming>,
     ) -> Result<Bytes, Error> {
-        self.with_timeout(operation, "request", self.inner.request_timeout, async {
-            Ok(response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| Error::transport(operation, e))?
-                .to_bytes())
+        let limit = self.inner.body_limit;
+        let declared = declared_length(&response);
+        let too_large = Error::BodyTooLarge {
+            operation,
+            limit,
+            declared,
+        };
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large);
+        }
+        let deadline = response_deadline(&response);
+        until(operation, "request", deadline, async {
+            match Limited::new(response.into_body(), limit).collect().await {
+                Ok(collected) => Ok(collected.to_bytes()),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large),
+                Err(e) => Err(Error::transport(operation, e)),
+            }
+        })
+        .await
+    }
+
+    /// The daemon's message from an error body, within the call's request
+    /// deadline: its first 64 KiB are kept, the rest only counted (up to the
+    /// body limit) or, when the daemon declared its length, not read at all.
+    async fn read_error_message(
+        &self,
+        operation: &'static str,
+        response: http::Response<Incoming>,
+    ) -> Result<String, Error> {
+        let limit = self.inner.body_limit as u64;
+        let declared = declared_length(&response);
+        let deadline = response_deadline(&response);
+        until(operation, "request", deadline, async {
+            let mut body = response.into_body();
+            let mut kept = Vec::new();
+            let mut read = 0u64;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| Error::transport(operation, e))?;
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                let room = ERROR_BODY_KEPT.saturating_sub(kept.len()).min(data.len());
+                kept.extend_from_slice(&data[..room]);
+                read += data.len() as u64;
+                if kept.len() == ERROR_BODY_KEPT && declared.is_some_and(|n| n > read) {
+                    // The rest need not be read to know how long it is.
+                    break;
+                }
+                if read > limit {
+                    let unread = Unread::MoreThan(read - kept.len() as u64);
+                    return Ok(error_message_of(&kept, unread));
+                }
+            }
+            let total = declared.map_or(read, |n| n.max(read));
+            let unread = match total - kept.len() as u64 {
+                0 => Unread::Nothing,
+                n => Unread::Exactly(n),
+            };
+            Ok(error_message_of(&kept, unread))
         })
         .await
     }
@@ -634,11 +749,11 @@ impl Docker {
     ) -> Error {
         let status = response.status().as_u16();
         let documented = op.response(status).map(|r| r.description);
-        match self.collect(op.id, response).await {
-            Ok(body) => Error::Api {
+        match self.read_error_message(op.id, response).await {
+            Ok(message) => Error::Api {
                 operation: op.id,
                 status,
-                message: error_message(&body),
+                message,
                 documented,
             },
             Err(e) => e,
@@ -736,16 +851,10 @@ impl Docker {
                 message: e.to_string(),
             })?;
         let response = self.exchange(op.id, request).await?;
-        let status = response.status().as_u16();
-        let body = self.collect(op.id, response).await?;
-        if !(200..300).contains(&status) {
-            return Err(Error::Api {
-                operation: op.id,
-                status,
-                message: error_message(&body),
-                documented: op.response(status).map(|r| r.description),
-            });
+        if !response.status().is_success() {
+            return Err(self.api_error(op, response).await);
         }
+        let body = self.collect(op.id, response).await?;
         let value: serde_json::Value = decode_json(op.id, &body)?;
         Ok(
             if value
@@ -882,6 +991,41 @@ impl Docker {
         )
         .await)
     }
+}
+
+/// The instant `timeout` from now; `None` for no timeout (or one too long to represent).
+fn deadline_after(timeout: Option<Duration>) -> Option<tokio::time::Instant> {
+    timeout.and_then(|d| tokio::time::Instant::now().checked_add(d))
+}
+
+/// The request deadline `exchange` gave `response`.
+fn response_deadline<B>(response: &http::Response<B>) -> Option<tokio::time::Instant> {
+    response
+        .extensions()
+        .get::<Deadline>()
+        .and_then(|Deadline(at)| *at)
+}
+
+/// Runs `fut` until `deadline`, failing with a timeout of `phase` when it passes.
+async fn until<T>(
+    operation: &'static str,
+    phase: &'static str,
+    deadline: Option<tokio::time::Instant>,
+    fut: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        Some(at) => tokio::time::timeout_at(at, fut)
+            .await
+            .map_err(|_| Error::Timeout { operation, phase })?,
+        None => fut.await,
+    }
+}
+
+/// The body length `response` declares (`Content-Length`), as hyper read it:
+/// `0` for answers that cannot have a body (to `HEAD`, `204`), `None` when
+/// the body is chunked or runs to the connection's end.
+fn declared_length(response: &http::Response<Incoming>) -> Option<u64> {
+    hyper::body::Body::size_hint(response.body()).exact()
 }
 
 /// Which object's configuration says whether output has a TTY.

@@ -2,32 +2,42 @@
 
 //! The server side's hand-written half: routing with Docker's path rules,
 //! the version prefix, request decoding, response encoding, hijacked
-//! connections and websockets. The generated [`crate::server`] module holds
-//! one trait per tag and the per-operation glue that calls into this file.
+//! connections and websockets, and the limits that keep a public-facing
+//! server answering. The generated [`crate::server`] module holds one trait
+//! per tag and the per-operation glue that calls into this file.
 //!
 //! Routing is done here, not by axum's router, because Docker's routes let a
 //! parameter span slashes (`/images/{name}/json` serves
-//! `/images/127.0.0.1:5000/app/json`). The result is still an
-//! [`axum::Router`], so it can be layered, merged and served like any other.
+//! `/images/127.0.0.1:5000/app/json`). The path is split at its slashes and
+//! percent-decoded once, and every route is matched against that list of
+//! segments, so matching costs time linear in the path's length. The result
+//! is still an [`axum::Router`], so it can be layered, merged and served like
+//! any other; [`Dispatcher::serve`] serves it with the connection-level
+//! protections axum's own `serve` lacks.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body;
 use base64::Engine;
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use http::header::{CONNECTION, CONTENT_TYPE, UPGRADE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::operation::ParamEncoding::{Base64Json, Base64UrlJson};
 use super::operation::{parse_api_version, Method, OperationInfo, ParamEncoding};
 
 tokio::task_local! {
@@ -236,16 +246,71 @@ impl fmt::Debug for WebSocketTask {
     }
 }
 
-/// Limits and versions the router enforces.
+/// Limits and versions the router enforces. Built by the generated
+/// `ServerBuilder` (whose setters document each limit) from
+/// [`ServerConfig::new`]'s defaults, chosen for a fake daemon that strangers
+/// can reach.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// The largest JSON request body accepted, in bytes; larger ones get `413`.
     /// Streamed bodies (build context, image load, archive) are not limited.
+    /// Default [`ServerConfig::DEFAULT_JSON_BODY_LIMIT`].
     pub json_body_limit: usize,
+    /// The longest request path accepted, in bytes as sent (percent-encoded,
+    /// version prefix included, query excluded); longer ones get `414` before
+    /// any route is tried. Default [`ServerConfig::DEFAULT_MAX_PATH_LENGTH`].
+    pub max_path_length: usize,
+    /// How long a connection may take to send a request head (and how long an
+    /// idle keep-alive connection waits for the next one) before it is closed.
+    /// Enforced by [`Dispatcher::serve`] only: it lives in the connection, which
+    /// a router handed to `axum::serve` does not own. `None` waits forever.
+    /// Default [`ServerConfig::DEFAULT_HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Option<Duration>,
+    /// How long the router waits for the next piece of a request body that is
+    /// still being sent; a JSON body that stalls longer is answered `408`, and a
+    /// streamed body ([`BodyStream`]) yields an error. Stdin of a hijacked
+    /// attach or exec is never timed. `None` waits forever.
+    /// Default [`ServerConfig::DEFAULT_BODY_READ_TIMEOUT`].
+    pub body_read_timeout: Option<Duration>,
+    /// How many requests may be in progress at once (from the routing of the
+    /// request until its answer starts: reading the body, running the
+    /// implementation); one more is answered `503` at once. A streamed answer
+    /// (logs, events) or a hijacked connection no longer counts once its head
+    /// is sent. Default [`ServerConfig::DEFAULT_MAX_CONCURRENT_REQUESTS`].
+    pub max_concurrent_requests: usize,
     /// The highest API version served; a `/vX.Y` prefix above it gets `400`.
     pub api_version: &'static str,
     /// The lowest API version served; a prefix below it gets `400`.
     pub min_api_version: &'static str,
+}
+
+impl ServerConfig {
+    /// 16 MiB: far above any container or service spec.
+    pub const DEFAULT_JSON_BODY_LIMIT: usize = 16 << 20;
+    /// 8 KiB: an image reference is at most 255 characters and an ID 64;
+    /// this leaves room for percent-encoding and odd clients.
+    pub const DEFAULT_MAX_PATH_LENGTH: usize = 8 << 10;
+    /// 30 seconds (hyper's own default): clients send a head in one go.
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+    /// 60 seconds of silence in the middle of a body (nginx's
+    /// `client_body_timeout`); a slow upload that keeps sending is never cut.
+    pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+    /// 1024 requests in progress at once.
+    pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 1024;
+
+    /// The defaults, serving API versions `min_api_version` to `api_version`.
+    pub fn new(api_version: &'static str, min_api_version: &'static str) -> Self {
+        ServerConfig {
+            json_body_limit: Self::DEFAULT_JSON_BODY_LIMIT,
+            max_path_length: Self::DEFAULT_MAX_PATH_LENGTH,
+            header_read_timeout: Some(Self::DEFAULT_HEADER_READ_TIMEOUT),
+            body_read_timeout: Some(Self::DEFAULT_BODY_READ_TIMEOUT),
+            max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            api_version,
+            min_api_version,
+        }
+    }
 }
 
 /// One decoded request, as the generated glue consumes it.
@@ -274,60 +339,98 @@ impl Incoming {
         QueryPairs::parse(self.parts.uri.query().unwrap_or(""))
     }
 
-    /// A request header decoded as `encoding` says; `None` when absent.
+    /// A request header decoded as `encoding` says; `None` when absent. An
+    /// empty (or all-blank) value counts as absent, as the daemon reads it:
+    /// Docker's own client sends `X-Registry-Auth` empty when it has no
+    /// credentials. A malformed value is `400` naming the header and what is
+    /// wrong with it, never quoting it: these headers carry passwords.
     pub fn header<T: DeserializeOwned>(
         &self,
         name: &str,
         encoding: ParamEncoding,
     ) -> Result<Option<T>, ServerError> {
-        let Some(value) = self.parts.headers.get(name) else {
-            return Ok(None);
-        };
-        let text = value
-            .to_str()
-            .map_err(|_| ServerError::bad_request(format!("header `{name}` is not ASCII")))?;
-        decode_header(name, text, encoding).map(Some)
+        match self.header_text(name)? {
+            Some(text) => decode_header(name, text, encoding).map(Some),
+            None => Ok(None),
+        }
     }
 
-    /// A request header that must be present.
+    /// A request header that must be present: absent is `400`. An empty (or
+    /// all-blank) value of a base64-JSON header is the empty JSON object, so
+    /// an empty `X-Registry-Auth` on a push means "no credentials"
+    /// (`AuthConfig::default()`), as it does to the daemon; an empty value of
+    /// any other encoding counts as absent.
     pub fn required_header<T: DeserializeOwned>(
         &self,
         name: &str,
         encoding: ParamEncoding,
     ) -> Result<T, ServerError> {
-        self.header(name, encoding)?
-            .ok_or_else(|| ServerError::bad_request(format!("header `{name}` is required")))
+        if let Some(text) = self.header_text(name)? {
+            return decode_header(name, text, encoding);
+        }
+        let present = self.parts.headers.contains_key(name);
+        if present && matches!(encoding, Base64Json | Base64UrlJson) {
+            return decode_json(b"{}").map_err(|problem| {
+                ServerError::bad_request(format!(
+                    "header `{name}` is empty, and an empty value does not decode{problem}"
+                ))
+            });
+        }
+        Err(ServerError::bad_request(format!(
+            "header `{name}` is required"
+        )))
+    }
+
+    /// The header's text, trimmed; `None` when absent or blank.
+    fn header_text(&self, name: &str) -> Result<Option<&str>, ServerError> {
+        let Some(value) = self.parts.headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value.to_str().map_err(|_| {
+            ServerError::bad_request(format!("header `{name}` is not visible ASCII"))
+        })?;
+        let text = text.trim();
+        Ok((!text.is_empty()).then_some(text))
     }
 
     /// The JSON body, `None` when the request has none. Over the limit is
-    /// `413`; bad JSON is `400` naming where in the document it went wrong.
+    /// `413` (at once when `Content-Length` says so); a body that stalls for
+    /// longer than the body-read timeout is `408`; bad JSON is `400` naming
+    /// where in the document it went wrong and what was wrong, without quoting
+    /// the value. The body must be exactly one JSON value (nothing but blanks
+    /// after it), and an object when `T` is a struct.
     pub async fn json_body<T: DeserializeOwned>(&mut self) -> Result<Option<T>, ServerError> {
-        let body = self.body.take().unwrap_or_default();
+        let mut body = self.body.take().unwrap_or_default();
         let limit = self.config.json_body_limit;
-        let bytes = http_body_util::Limited::new(body, limit)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    ServerError::new(413, format!("request body is larger than {limit} bytes"))
-                } else {
-                    ServerError::bad_request(format!("reading the request body: {e}"))
+        let too_large =
+            || ServerError::new(413, format!("request body is larger than {limit} bytes"));
+        if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        loop {
+            let frame = match self.config.body_read_timeout {
+                Some(timeout) => tokio::time::timeout(timeout, body.frame())
+                    .await
+                    .map_err(|_| body_timeout(timeout, bytes.len()))?,
+                None => body.frame().await,
+            };
+            let Some(frame) = frame else { break };
+            let frame = frame
+                .map_err(|e| ServerError::bad_request(format!("reading the request body: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > limit {
+                    return Err(too_large());
                 }
-            })?
-            .to_bytes();
+                bytes.extend_from_slice(&data);
+            }
+        }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut de)
+        decode_json(&bytes)
             .map(Some)
-            .map_err(|e| {
-                ServerError::bad_request(format!(
-                    "invalid JSON body at `{}`: {}",
-                    e.path(),
-                    e.inner()
-                ))
-            })
+            .map_err(|problem| ServerError::bad_request(format!("invalid JSON body{problem}")))
     }
 
     /// A JSON body that must be present.
@@ -337,8 +440,36 @@ impl Incoming {
             .ok_or_else(|| ServerError::bad_request("a JSON request body is required"))
     }
 
-    /// The body as a stream, read as the operation consumes it.
+    /// The body as a stream, read as the operation consumes it. When the
+    /// client stalls for longer than the body-read timeout while the
+    /// operation waits for more, the stream yields a [`ServerError`] with
+    /// status `408` (boxed) and ends.
     pub fn body_stream(&mut self) -> BodyStream {
+        let stream = self.untimed_body_stream();
+        match self.config.body_read_timeout {
+            None => stream,
+            Some(timeout) => Box::pin(futures_util::stream::unfold(
+                Some((stream, 0usize)),
+                move |state| async move {
+                    let (mut stream, received) = state?;
+                    match tokio::time::timeout(timeout, stream.next()).await {
+                        Ok(Some(Ok(chunk))) => {
+                            let received = received + chunk.len();
+                            Some((Ok(chunk), Some((stream, received))))
+                        }
+                        Ok(Some(Err(e))) => Some((Err(e), None)),
+                        Ok(None) => None,
+                        Err(_) => Some((
+                            Err(Box::new(body_timeout(timeout, received)) as BoxError),
+                            None,
+                        )),
+                    }
+                },
+            )),
+        }
+    }
+
+    fn untimed_body_stream(&mut self) -> BodyStream {
         let body = self.body.take().unwrap_or_default();
         Box::pin(
             body.into_data_stream()
@@ -377,7 +508,8 @@ impl Incoming {
                 // request body feeds its stdin and its output becomes the response.
                 let (ours, theirs) = tokio::io::duplex(64 * 1024);
                 let (read, mut write) = tokio::io::split(ours);
-                let mut stdin = self.body_stream();
+                // Stdin is typed by a person: it may pause for as long as it likes.
+                let mut stdin = self.untimed_body_stream();
                 tokio::spawn(async move {
                     use tokio::io::AsyncWriteExt;
                     while let Some(Ok(chunk)) = stdin.next().await {
@@ -437,6 +569,20 @@ impl Incoming {
 
 const MULTIPLEXED: &str = "application/vnd.docker.multiplexed-stream";
 
+/// `408` for a body that stopped arriving.
+fn body_timeout(timeout: Duration, received: usize) -> ServerError {
+    ServerError::new(
+        408,
+        format!(
+            "the request body stalled: nothing arrived for {} ms after {received} bytes",
+            timeout.as_millis()
+        ),
+    )
+}
+
+/// Decodes a header's (trimmed, non-empty) text. No error message quotes the
+/// value or anything decoded from it: `X-Registry-Auth` and
+/// `X-Registry-Config` carry passwords.
 fn decode_header<T: DeserializeOwned>(
     name: &str,
     text: &str,
@@ -445,19 +591,234 @@ fn decode_header<T: DeserializeOwned>(
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let bad = |what: String| ServerError::bad_request(format!("header `{name}`: {what}"));
     match encoding {
-        ParamEncoding::Base64Json | ParamEncoding::Base64UrlJson => {
+        Base64Json | Base64UrlJson => {
             // Clients disagree on the alphabet and on padding; all four are accepted.
-            let bytes = [URL_SAFE, STANDARD, URL_SAFE_NO_PAD, STANDARD_NO_PAD]
+            let engines = [URL_SAFE, STANDARD, URL_SAFE_NO_PAD, STANDARD_NO_PAD];
+            let bytes = engines
                 .iter()
-                .find_map(|engine| engine.decode(text.trim()).ok())
-                .ok_or_else(|| bad("not base64".into()))?;
-            let mut de = serde_json::Deserializer::from_slice(&bytes);
-            serde_path_to_error::deserialize(&mut de)
-                .map_err(|e| bad(format!("invalid JSON at `{}`: {}", e.path(), e.inner())))
+                .find_map(|engine| engine.decode(text).ok())
+                .ok_or_else(|| {
+                    let preferred = if encoding == Base64Json {
+                        STANDARD
+                    } else {
+                        URL_SAFE
+                    };
+                    let why = match preferred.decode(text) {
+                        Err(base64::DecodeError::InvalidByte(at, _))
+                        | Err(base64::DecodeError::InvalidLastSymbol(at, _)) => {
+                            format!("a character at offset {at} is not base64")
+                        }
+                        Err(base64::DecodeError::InvalidLength(len)) => {
+                            format!("{len} characters are not a whole base64 value")
+                        }
+                        _ => "bad base64 padding".to_string(),
+                    };
+                    bad(format!("not base64 of JSON: {why}"))
+                })?;
+            decode_json(&bytes).map_err(|problem| bad(format!("invalid JSON{problem}")))
         }
         _ => serde_json::from_value(serde_json::Value::String(text.to_string()))
-            .map_err(|e| bad(e.to_string())),
+            .map_err(|e| bad(describe_json_error(&e))),
     }
+}
+
+/// What was wrong with a JSON document, and where: shown after "invalid JSON
+/// body" and the like as ` at `path`: what` or `: what`. It never quotes the
+/// document.
+#[derive(Debug)]
+struct JsonProblem {
+    path: Option<String>,
+    what: String,
+}
+
+impl fmt::Display for JsonProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, " at `{path}`: {}", self.what),
+            None => write!(f, ": {}", self.what),
+        }
+    }
+}
+
+/// Decodes one whole JSON document into `T`: one value and nothing after it
+/// but blanks (`{"Image":"x"}{"Image":5}` is refused, where a streaming
+/// deserializer would stop after the first), and an object when `T` is a
+/// struct (serde would otherwise fill a struct from an array, positionally).
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
+    if wants_object::<T>() {
+        if let Some(found) = non_object(bytes) {
+            return Err(JsonProblem {
+                path: None,
+                what: format!("expected a JSON object, found {found}"),
+            });
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        JsonProblem {
+            path: (path != ".").then_some(path),
+            what: describe_json_error(e.inner()),
+        }
+    })?;
+    de.end().map_err(|e| JsonProblem {
+        path: None,
+        what: describe_json_error(&e),
+    })?;
+    Ok(value)
+}
+
+/// What a document that is not an object starts with; `None` for an object,
+/// and for text that is not JSON at all (the parser names that).
+fn non_object(bytes: &[u8]) -> Option<&'static str> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    Some(match first {
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => return None,
+    })
+}
+
+/// Whether `T` deserializes as a struct (a JSON object with named fields).
+fn wants_object<T: DeserializeOwned>() -> bool {
+    matches!(T::deserialize(StructProbe), Err(ProbeEnd(true)))
+}
+
+/// A deserializer that only reports which kind of value `T` asks for first.
+struct StructProbe;
+
+#[derive(Debug)]
+struct ProbeEnd(bool);
+
+impl fmt::Display for ProbeEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("probe")
+    }
+}
+
+impl std::error::Error for ProbeEnd {}
+
+impl serde::de::Error for ProbeEnd {
+    fn custom<M: fmt::Display>(_: M) -> Self {
+        ProbeEnd(false)
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for StructProbe {
+    type Error = ProbeEnd;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, ProbeEnd> {
+        Err(ProbeEnd(false))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, ProbeEnd> {
+        Err(ProbeEnd(true))
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, ProbeEnd> {
+        // A newtype is written as what it wraps.
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct seq tuple tuple_struct map enum
+        identifier ignored_any
+    }
+}
+
+/// A serde_json error as a message that never quotes the input: serde's
+/// "invalid type: string \"hunter2\", expected a boolean" becomes "expected a
+/// boolean, found a string", with the line and column where it happened.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let full = e.to_string();
+    // serde_json ends its messages with " at line L column C" when it knows the place.
+    let core = match full.rfind(" at line ") {
+        Some(at) if e.line() > 0 => &full[..at],
+        _ => full.as_str(),
+    };
+    let what = match e.classify() {
+        Category::Syntax if core.starts_with("trailing characters") => {
+            "unexpected data after the JSON value".to_string()
+        }
+        // The syntax errors' texts are serde_json's own fixed phrases.
+        Category::Syntax | Category::Eof => core.to_string(),
+        Category::Data => value_problem(core),
+        Category::Io => "the JSON could not be read".to_string(),
+    };
+    if e.line() > 0 {
+        format!("{what} (line {}, column {})", e.line(), e.column())
+    } else {
+        what
+    }
+}
+
+/// serde's data errors rebuilt from their type-derived parts only.
+fn value_problem(core: &str) -> String {
+    // "..., expected X": what the type wanted comes last and names no input.
+    let expected = core.rsplit_once(", expected ").map(|(_, e)| e);
+    let with_expected = |problem: &str| match expected {
+        Some(e) => format!("{problem}, expected {e}"),
+        None => problem.to_string(),
+    };
+    if let Some(rest) = core.strip_prefix("invalid type: ") {
+        return match expected {
+            Some(e) => format!("expected {e}, found {}", value_kind(rest)),
+            None => format!("unexpected {}", value_kind(rest)),
+        };
+    }
+    if let Some(rest) = core.strip_prefix("invalid value: ") {
+        return with_expected(&format!("{} the type does not accept", value_kind(rest)));
+    }
+    if core.starts_with("invalid length ") {
+        return with_expected("wrong number of elements");
+    }
+    if core.starts_with("unknown variant ") {
+        return with_expected("unknown variant");
+    }
+    if core.starts_with("unknown field ") {
+        return with_expected("unknown field");
+    }
+    // Both name a field of the type, not of the input.
+    if core.starts_with("missing field ") || core.starts_with("duplicate field ") {
+        return core.to_string();
+    }
+    "a value the type does not accept".to_string()
+}
+
+/// The kind of value serde's `Unexpected` describes, without the value.
+fn value_kind(unexpected: &str) -> &'static str {
+    const KINDS: [(&str, &str); 12] = [
+        ("string", "a string"),
+        ("integer", "an integer"),
+        ("floating point", "a number"),
+        ("boolean", "a boolean"),
+        ("null", "null"),
+        ("unit", "null"),
+        ("sequence", "an array"),
+        ("map", "an object"),
+        ("char", "a character"),
+        ("byte array", "bytes"),
+        ("enum", "an enum"),
+        ("newtype", "a value"),
+    ];
+    KINDS
+        .iter()
+        .find(|(prefix, _)| unexpected.starts_with(prefix))
+        .map_or("a value", |(_, kind)| kind)
 }
 
 /// The pairs of a query string, percent-decoded, in order.
@@ -518,15 +879,11 @@ where
         .map_err(|e| ServerError::bad_request(format!("query parameter `{name}`: `{text}`: {e}")))
 }
 
-/// A JSON-encoded query value (filters and the like).
+/// A JSON-encoded query value (filters and the like): one whole JSON value,
+/// an object when `T` is a struct.
 pub fn parse_json<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, ServerError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        ServerError::bad_request(format!(
-            "query parameter `{name}`: invalid JSON at `{}`: {}",
-            e.path(),
-            e.inner()
-        ))
+    decode_json(text.as_bytes()).map_err(|problem| {
+        ServerError::bad_request(format!("query parameter `{name}`: invalid JSON{problem}"))
     })
 }
 
@@ -666,63 +1023,242 @@ pub type TagDispatch = Arc<
         + Sync,
 >;
 
-/// A path template split at its `{placeholders}`.
-#[derive(Debug, Clone)]
-enum Piece {
-    Literal(&'static str),
-    Param,
+/// One `/`-separated segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    /// Text that a path segment must equal (once percent-decoded).
+    Lit(&'static str),
+    /// A `{placeholder}`, with the literal text around it in its segment. It
+    /// takes one or more whole path segments (it may span slashes) and is
+    /// never empty; `prefix` starts its first segment, `suffix` ends its last.
+    Param {
+        prefix: &'static str,
+        suffix: &'static str,
+    },
 }
 
 struct Route {
     op: &'static OperationInfo,
-    pieces: Vec<Piece>,
+    segs: Vec<Seg>,
+    params: usize,
 }
 
-fn pieces(template: &'static str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        if start > 0 {
-            out.push(Piece::Literal(&rest[..start]));
-        }
-        out.push(Piece::Param);
-        rest = rest[start..]
-            .find('}')
-            .map(|end| &rest[start + end + 1..])
-            .unwrap_or("");
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Literal(rest));
-    }
-    out
+/// Splits a template at its slashes. The generator allows one placeholder per
+/// segment at most; text after a second one is kept as a literal suffix, which
+/// no path can match.
+fn template(path: &'static str) -> Vec<Seg> {
+    path.split('/')
+        .map(|seg| match (seg.find('{'), seg.find('}')) {
+            (Some(open), Some(close)) if open < close => Seg::Param {
+                prefix: &seg[..open],
+                suffix: &seg[close + 1..],
+            },
+            _ => Seg::Lit(seg),
+        })
+        .collect()
 }
 
-/// Matches `path` against `pieces`; a parameter is non-empty and may span
-/// slashes, and takes as much as it can while the rest still matches.
-fn match_pieces(pieces: &[Piece], path: &str, out: &mut Vec<String>) -> bool {
-    match pieces.split_first() {
-        None => path.is_empty(),
-        Some((Piece::Literal(lit), rest)) => path
-            .strip_prefix(lit)
-            .is_some_and(|tail| match_pieces(rest, tail, out)),
-        Some((Piece::Param, rest)) => {
-            for end in (1..=path.len())
-                .rev()
-                .filter(|&end| path.is_char_boundary(end))
-            {
-                out.push(
-                    percent_encoding::percent_decode_str(&path[..end])
-                        .decode_utf8_lossy()
-                        .into_owned(),
-                );
-                if match_pieces(rest, &path[end..], out) {
-                    return true;
-                }
-                out.pop();
+/// Splits a request path at its slashes and percent-decodes each segment,
+/// once. A malformed escape (`%` not followed by two hex digits) or bytes
+/// that are not UTF-8 once decoded are refused, as Go's server refuses them,
+/// rather than guessed at. `%2F` decodes to a slash inside its segment.
+fn segments(path: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    // One pass over the bytes: a path of thousands of tiny segments costs no
+    // more per byte than one long segment.
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(8);
+    let mut start = 0;
+    let mut escaped = false;
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            b'/' => {
+                out.push(segment(&path[start..at], escaped)?);
+                start = at + 1;
+                escaped = false;
             }
-            false
+            b'%' => escaped = true,
+            _ => {}
         }
     }
+    out.push(segment(&path[start..], escaped)?);
+    Ok(out)
+}
+
+/// One segment, percent-decoded when it has escapes.
+fn segment(raw: &str, escaped: bool) -> Result<Cow<'_, str>, String> {
+    if !escaped {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'%') {
+        let escape = at + offset;
+        let hex = bytes.get(escape + 1..escape + 3);
+        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+            return Err("the path has a `%` that is not followed by two hex digits".into());
+        }
+        at = escape + 3;
+    }
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| "the path is not UTF-8 once percent-decoded".to_string())
+}
+
+/// Matches the path's segments against a template's: the parameters' values
+/// when it matches. Time is linear in the number of segments: with at most
+/// one parameter (every route of Docker's API) the parameter's span is fixed
+/// by the literals around it; with more, see [`match_general`].
+fn match_route(
+    route: &[Seg],
+    params: usize,
+    raw: &str,
+    path: &[Cow<'_, str>],
+) -> Option<Vec<String>> {
+    if path.len() < route.len() || (params == 0 && path.len() != route.len()) {
+        return None;
+    }
+    if params > 1 {
+        return match_general(route, raw, path);
+    }
+    let Some(at) = route.iter().position(|s| matches!(s, Seg::Param { .. })) else {
+        return literals_match(route, path).then(Vec::new);
+    };
+    let after = route.len() - at - 1;
+    let end = path.len() - after;
+    if !literals_match(&route[..at], &path[..at]) || !literals_match(&route[at + 1..], &path[end..])
+    {
+        return None;
+    }
+    let Seg::Param { prefix, suffix } = route[at] else {
+        return None;
+    };
+    span_value(prefix, suffix, raw, &path[at..end]).map(|value| vec![value])
+}
+
+fn literals_match(route: &[Seg], path: &[Cow<'_, str>]) -> bool {
+    route.len() == path.len()
+        && route
+            .iter()
+            .zip(path)
+            .all(|(seg, text)| matches!(seg, Seg::Lit(lit) if *lit == text.as_ref()))
+}
+
+/// A parameter's value over `span` (one or more of `path`'s decoded
+/// segments), `None` when the span does not carry the prefix and suffix or
+/// would be empty.
+fn span_value(prefix: &str, suffix: &str, path: &str, span: &[Cow<'_, str>]) -> Option<String> {
+    // Neither holds a slash, so stripping them from the joined span is
+    // stripping them from its first and last segments.
+    let value = joined(path, span)?;
+    let value = value.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// The segments of `span` joined by slashes. Segments without escapes are
+/// slices of `path`, so a span of them is the stretch of `path` they cover.
+fn joined<'a>(path: &'a str, span: &[Cow<'a, str>]) -> Option<Cow<'a, str>> {
+    let (first, last) = (span.first()?, span.last()?);
+    if span.iter().all(|s| matches!(s, Cow::Borrowed(_))) {
+        let base = path.as_ptr() as usize;
+        let start = (first.as_ptr() as usize).checked_sub(base)?;
+        let end = (last.as_ptr() as usize).checked_sub(base)? + last.len();
+        if let Some(text) = path.get(start..end) {
+            return Some(Cow::Borrowed(text));
+        }
+    }
+    let len = span.iter().map(|s| s.len() + 1).sum();
+    let mut value = String::with_capacity(len);
+    for (i, seg) in span.iter().enumerate() {
+        if i > 0 {
+            value.push('/');
+        }
+        value.push_str(seg);
+    }
+    Some(Cow::Owned(value))
+}
+
+/// Matching with several parameters: each takes as many segments as it can
+/// while the rest still matches (the leftmost is the greediest). A
+/// depth-first search over the states (template segment, path segment,
+/// inside a parameter's span or not), each tried at most once, so time is
+/// O(template segments x path segments) and the stack is explicit.
+fn match_general(route: &[Seg], raw: &str, path: &[Cow<'_, str>]) -> Option<Vec<String>> {
+    #[derive(Clone, Copy)]
+    struct Frame {
+        ti: usize,
+        pi: usize,
+        inside: bool,
+        next: u8,
+    }
+    let (m, n) = (route.len(), path.len());
+    let index = |f: &Frame| ((f.ti * (n + 1)) + f.pi) * 2 + usize::from(f.inside);
+    let mut failed = vec![false; (m + 1) * (n + 1) * 2];
+    let mut stack = vec![Frame {
+        ti: 0,
+        pi: 0,
+        inside: false,
+        next: 0,
+    }];
+    while let Some(top) = stack.last_mut() {
+        let Frame { ti, pi, inside, .. } = *top;
+        if ti == m && pi == n {
+            break;
+        }
+        if (top.next == 0 && failed[index(top)]) || ti == m || pi == n {
+            let dead = stack.pop().expect("the loop holds the top");
+            failed[index(&dead)] = true;
+            continue;
+        }
+        let choice = top.next;
+        top.next += 1;
+        let next = match (&route[ti], choice) {
+            (Seg::Lit(lit), 0) => (*lit == path[pi].as_ref()).then_some((ti + 1, pi + 1, false)),
+            // The span goes on past this segment: first the greedy choice.
+            (Seg::Param { prefix, .. }, 0) => (pi + 1 < n
+                && (inside || path[pi].starts_with(prefix)))
+            .then_some((ti, pi + 1, true)),
+            // The span ends with this segment.
+            (Seg::Param { prefix, suffix }, 1) => {
+                let ends = if inside {
+                    path[pi].ends_with(suffix)
+                } else {
+                    span_value(prefix, suffix, raw, &path[pi..=pi]).is_some()
+                };
+                ends.then_some((ti + 1, pi + 1, false))
+            }
+            _ => {
+                let dead = stack.pop().expect("the loop holds the top");
+                failed[index(&dead)] = true;
+                continue;
+            }
+        };
+        if let Some((ti, pi, inside)) = next {
+            stack.push(Frame {
+                ti,
+                pi,
+                inside,
+                next: 0,
+            });
+        }
+    }
+    if stack.is_empty() {
+        return None;
+    }
+    // The stack is the matching path: each parameter's span starts where the
+    // search entered it from outside and ends where it took the "ends" choice.
+    let mut values = Vec::new();
+    let mut start = 0;
+    for frame in &stack[..stack.len() - 1] {
+        if let Seg::Param { prefix, suffix } = route[frame.ti] {
+            if !frame.inside {
+                start = frame.pi;
+            }
+            if frame.next == 2 {
+                values.push(span_value(prefix, suffix, raw, &path[start..=frame.pi])?);
+            }
+        }
+    }
+    Some(values)
 }
 
 fn method_of(method: &http::Method) -> Option<Method> {
@@ -756,6 +1292,7 @@ pub struct Dispatcher {
     routes: Vec<Route>,
     tags: BTreeMap<&'static str, TagDispatch>,
     config: Arc<ServerConfig>,
+    in_progress: Arc<tokio::sync::Semaphore>,
 }
 
 impl Dispatcher {
@@ -763,35 +1300,35 @@ impl Dispatcher {
     pub(crate) fn new(operations: &[&'static OperationInfo], config: ServerConfig) -> Self {
         let mut routes: Vec<Route> = operations
             .iter()
-            .map(|op| Route {
-                op,
-                pieces: pieces(op.path),
+            .map(|op| {
+                let segs = template(op.path);
+                let params = segs
+                    .iter()
+                    .filter(|s| matches!(s, Seg::Param { .. }))
+                    .count();
+                Route { op, segs, params }
             })
             .collect();
         // Fixed paths win over templates (`/images/json` before `/images/{name}/json`).
         routes.sort_by_key(|r| {
-            let params = r
-                .pieces
-                .iter()
-                .filter(|p| matches!(p, Piece::Param))
-                .count();
             let literal: usize = r
-                .pieces
+                .segs
                 .iter()
-                .map(|p| {
-                    if let Piece::Literal(l) = p {
-                        l.len()
-                    } else {
-                        0
-                    }
+                .map(|s| match s {
+                    Seg::Lit(l) => l.len(),
+                    Seg::Param { prefix, suffix } => prefix.len() + suffix.len(),
                 })
                 .sum();
-            (params, std::cmp::Reverse(literal))
+            (r.params, std::cmp::Reverse(literal))
         });
+        let permits = config
+            .max_concurrent_requests
+            .min(tokio::sync::Semaphore::MAX_PERMITS);
         Dispatcher {
             routes,
             tags: BTreeMap::new(),
             config: Arc::new(config),
+            in_progress: Arc::new(tokio::sync::Semaphore::new(permits)),
         }
     }
 
@@ -800,9 +1337,39 @@ impl Dispatcher {
         self.tags.insert(tag, dispatch);
     }
 
-    /// Answers one request.
+    /// Answers one request. Every error answer is `{"message": ...}` with
+    /// `Content-Type: application/json`, also when an implementation panics
+    /// (`500`), and every answer carries `Api-Version`.
     pub async fn handle(&self, request: Request<Body>) -> Response<Body> {
-        let mut response = self.route(request).await;
+        let mut response = match self.in_progress.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let routed = std::panic::AssertUnwindSafe(self.route(request))
+                    .catch_unwind()
+                    .await;
+                drop(permit);
+                routed.unwrap_or_else(|_| {
+                    error_response(500, "the server failed while answering this request")
+                })
+            }
+            Err(_) => {
+                let mut busy = error_response(
+                    503,
+                    &format!(
+                        "the server is busy: {} requests are in progress, the most it takes at once",
+                        self.config.max_concurrent_requests
+                    ),
+                );
+                busy.headers_mut()
+                    .insert("Retry-After", HeaderValue::from_static("1"));
+                busy
+            }
+        };
+        if response.status() == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way; the connection is done.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Ok(v) = HeaderValue::from_str(self.config.api_version) {
             response.headers_mut().insert("Api-Version", v);
         }
@@ -811,8 +1378,18 @@ impl Dispatcher {
 
     async fn route(&self, request: Request<Body>) -> Response<Body> {
         let (parts, body) = request.into_parts();
-        let full_path = parts.uri.path().to_string();
-        let (version, path) = split_version(&full_path);
+        let full_path = parts.uri.path();
+        if full_path.len() > self.config.max_path_length {
+            return error_response(
+                414,
+                &format!(
+                    "the request path is {} bytes long; this server takes at most {}",
+                    full_path.len(),
+                    self.config.max_path_length
+                ),
+            );
+        }
+        let (version, path) = split_version(full_path);
         if let Some(version) = version {
             let asked = parse_api_version(version);
             if asked.is_none() || asked > parse_api_version(self.config.api_version) {
@@ -831,20 +1408,26 @@ impl Dispatcher {
                 );
             }
         }
+        let requested = version.unwrap_or(self.config.api_version).to_string();
+        let segments = match segments(path) {
+            Ok(segments) => segments,
+            Err(problem) => return error_response(400, &problem),
+        };
         let Some(method) = method_of(&parts.method) else {
             return error_response(404, "page not found");
         };
-        let mut params = Vec::new();
-        let Some(route) = self.routes.iter().find(|r| {
-            params.clear();
-            r.op.method == method && match_pieces(&r.pieces, path, &mut params)
-        }) else {
+        let Some((route, params)) = self
+            .routes
+            .iter()
+            .filter(|r| r.op.method == method)
+            .find_map(|r| match_route(&r.segs, r.params, path, &segments).map(|p| (r, p)))
+        else {
             return error_response(404, "page not found");
         };
+        drop(segments);
         let Some(dispatch) = self.tags.get(route.op.tag) else {
             return ServerError::not_implemented(route.op.id).into_response();
         };
-        let requested = version.unwrap_or(self.config.api_version).to_string();
         let incoming = Incoming {
             parts,
             body: Some(body),
@@ -856,7 +1439,11 @@ impl Dispatcher {
             .await
     }
 
-    /// The router as an [`axum::Router`], to layer, merge or serve.
+    /// The router as an [`axum::Router`], to layer, merge or serve with a
+    /// server of your own (`axum::serve`). Everything [`Dispatcher::handle`]
+    /// does applies; what the connection does is that server's business:
+    /// [`Dispatcher::serve`] adds the header-read timeout and Docker-style
+    /// answers to requests too malformed to reach the router.
     pub fn into_router(self) -> axum::Router {
         let this = Arc::new(self);
         axum::Router::new().fallback(move |request: Request<Body>| {
@@ -864,15 +1451,320 @@ impl Dispatcher {
             async move { this.handle(request).await }
         })
     }
+
+    /// Serves HTTP/1.1 on `listener` (a `tokio::net::TcpListener`, a
+    /// `UnixListener`, or any [`axum::serve::Listener`]) until the returned
+    /// future is dropped; connections already accepted run on until they
+    /// close. Over [`Dispatcher::handle`], each connection
+    ///
+    /// - is closed when a request head takes longer than
+    ///   [`ServerConfig::header_read_timeout`] to arrive (also while an idle
+    ///   keep-alive connection waits for its next request);
+    /// - gets a Docker-style `{"message": ...}` answer (with
+    ///   `Content-Type: application/json` and `Api-Version`) where hyper would
+    ///   answer a request it cannot parse with an empty `400`, `414` or `431`:
+    ///   a bad method, target, version, header name or value, `Content-Length`
+    ///   or `Transfer-Encoding`, an over-long target or over-large headers;
+    /// - can be upgraded (hijacked attach and exec, websockets).
+    pub async fn serve<L>(self, mut listener: L)
+    where
+        L: axum::serve::Listener,
+    {
+        let header_read_timeout = self.config.header_read_timeout;
+        let api_version = self.config.api_version;
+        let this = Arc::new(self);
+        loop {
+            let (io, _) = listener.accept().await;
+            let this = this.clone();
+            tokio::spawn(async move {
+                let watch = Arc::new(ConnectionWatch::default());
+                let io = hyper_util::rt::TokioIo::new(WatchedIo {
+                    io,
+                    watch: watch.clone(),
+                    api_version,
+                    replacement: Vec::new(),
+                    written: 0,
+                });
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(header_read_timeout);
+                let service = ConnectionService {
+                    dispatcher: this,
+                    watch,
+                };
+                // A connection's failure (a reset, a timeout) concerns it alone.
+                let _ = builder.serve_connection(io, service).with_upgrades().await;
+            });
+        }
+    }
+}
+
+/// What a connection served by [`Dispatcher::serve`] is doing, shared by its
+/// service and its IO.
+#[derive(Debug, Default)]
+struct ConnectionWatch {
+    /// Requests handed to the router whose answer hyper has not dropped yet.
+    answering: AtomicUsize,
+    /// The connection was upgraded: its bytes are no longer HTTP.
+    upgraded: AtomicBool,
+    /// Bytes arrived while no request was being answered: the head hyper
+    /// may be failing to parse.
+    unparsed_input: AtomicBool,
+}
+
+/// The hyper service of one connection: the router, counting answers in progress.
+struct ConnectionService {
+    dispatcher: Arc<Dispatcher>,
+    watch: Arc<ConnectionWatch>,
+}
+
+/// Counts an answer in progress until dropped (with the answer's body).
+struct Answering(Arc<ConnectionWatch>);
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.answering.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl hyper::service::Service<Request<hyper::body::Incoming>> for ConnectionService {
+    type Response = Response<WatchedBody>;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn call(&self, request: Request<hyper::body::Incoming>) -> Self::Future {
+        self.watch.answering.fetch_add(1, Ordering::SeqCst);
+        self.watch.unparsed_input.store(false, Ordering::SeqCst);
+        let answering = Answering(self.watch.clone());
+        let dispatcher = self.dispatcher.clone();
+        Box::pin(async move {
+            let response = dispatcher.handle(request.map(Body::new)).await;
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                answering.0.upgraded.store(true, Ordering::SeqCst);
+            }
+            Ok(response.map(|body| WatchedBody {
+                body,
+                _answering: answering,
+            }))
+        })
+    }
+}
+
+/// An answer's body, holding its [`Answering`] count until hyper drops it.
+struct WatchedBody {
+    body: Body,
+    _answering: Answering,
+}
+
+impl hyper::body::Body for WatchedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        hyper::body::Body::poll_frame(Pin::new(&mut self.body), cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        hyper::body::Body::is_end_stream(&self.body)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::Body::size_hint(&self.body)
+    }
+}
+
+/// A connection's IO that turns hyper's own answer to an unparsable request
+/// (an empty `400`, `414` or `431`, the last thing hyper writes before it
+/// closes) into a Docker-style JSON answer.
+///
+/// Hyper offers no hook for those answers, so they are recognised on the way
+/// out: only while no answer of the router is being written, on an
+/// un-upgraded connection that sent bytes since its last request was routed,
+/// and only as an exact tail of hyper's format (status line, then nothing but
+/// `connection: close`, `content-length: 0` and `date`). Router answers always
+/// carry `api-version`, which hyper's never do. Writes report vectored IO as
+/// unsupported, so hyper hands over one contiguous buffer whose tail can be
+/// inspected.
+struct WatchedIo<T> {
+    io: T,
+    watch: Arc<ConnectionWatch>,
+    api_version: &'static str,
+    /// The JSON answer that replaces hyper's, and how much of it is written.
+    replacement: Vec<u8>,
+    written: usize,
+}
+
+impl<T: AsyncWrite + Unpin> WatchedIo<T> {
+    /// Writes out the pending replacement, if any.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while self.written < self.replacement.len() {
+            let n = std::task::ready!(
+                Pin::new(&mut self.io).poll_write(cx, &self.replacement[self.written..])
+            )?;
+            if n == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn may_rewrite(&self) -> bool {
+        self.watch.answering.load(Ordering::SeqCst) == 0
+            && !self.watch.upgraded.load(Ordering::SeqCst)
+            && self.watch.unparsed_input.load(Ordering::SeqCst)
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for WatchedIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.io).poll_read(cx, buf);
+        if buf.filled().len() > before && this.watch.answering.load(Ordering::SeqCst) == 0 {
+            this.watch.unparsed_input.store(true, Ordering::SeqCst);
+        }
+        read
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for WatchedIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        std::task::ready!(this.poll_replacement(cx))?;
+        if this.may_rewrite() {
+            if let Some((start, status)) = hyper_error_head(buf) {
+                if start > 0 {
+                    // What precedes it (the end of an earlier answer) goes first.
+                    return Pin::new(&mut this.io).poll_write(cx, &buf[..start]);
+                }
+                this.replacement = json_error_head(status, this.api_version, &buf[start..]);
+                this.written = 0;
+                return Poll::Ready(Ok(buf.len()));
+            }
+        }
+        Pin::new(&mut this.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        std::task::ready!(this.poll_replacement(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        std::task::ready!(this.poll_replacement(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        false
+    }
+}
+
+/// hyper's answers to requests it cannot parse: its `role::Server::on_error`.
+const HYPER_ERRORS: [(&str, u16, &str); 3] = [
+    (
+        "HTTP/1.1 400 Bad Request\r\n",
+        400,
+        "malformed HTTP request: the request line or a header cannot be parsed (method, target, HTTP version, header name or value, Content-Length or Transfer-Encoding)",
+    ),
+    (
+        "HTTP/1.1 414 URI Too Long\r\n",
+        414,
+        "the request target is longer than this server reads",
+    ),
+    (
+        "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+        431,
+        "the request head is larger than this server reads",
+    ),
+];
+
+/// Where hyper's error answer starts in `buf`, and its status, when `buf`
+/// ends with one: its status line, then only `connection: close`,
+/// `content-length: 0` and `date` headers, then the blank line, and nothing after.
+fn hyper_error_head(buf: &[u8]) -> Option<(usize, u16)> {
+    const LONGEST: usize = 256;
+    let tail_start = buf.len().saturating_sub(LONGEST);
+    let tail = &buf[tail_start..];
+    let start = tail_start + memrchr(b"HTTP/1.1 ", tail)?;
+    let head = std::str::from_utf8(&buf[start..]).ok()?;
+    let (_, status, _) = HYPER_ERRORS
+        .iter()
+        .find(|(line, _, _)| head.starts_with(line))?;
+    let headers = head.split_once("\r\n")?.1.strip_suffix("\r\n\r\n")?;
+    let mut length_zero = false;
+    for line in headers.split("\r\n") {
+        let (name, value) = line.split_once(": ")?;
+        match name {
+            "content-length" if value == "0" => length_zero = true,
+            "connection" if value == "close" => {}
+            "date" if !value.contains(['\r', '\n']) => {}
+            _ => return None,
+        }
+    }
+    length_zero.then_some((start, *status))
+}
+
+/// The last occurrence of `needle` in `haystack`.
+fn memrchr(needle: &[u8], haystack: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// hyper's error answer `head` as a Docker-style one.
+fn json_error_head(status: u16, api_version: &str, head: &[u8]) -> Vec<u8> {
+    let (line, _, message) = HYPER_ERRORS
+        .iter()
+        .find(|(_, s, _)| *s == status)
+        .expect("the status comes from HYPER_ERRORS");
+    let body = serde_json::json!({ "message": message }).to_string();
+    let date = std::str::from_utf8(head)
+        .ok()
+        .and_then(|h| h.split("\r\n").find(|l| l.starts_with("date: ")))
+        .map(|l| format!("{l}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "{line}content-type: application/json\r\napi-version: {api_version}\r\nconnection: close\r\ncontent-length: {}\r\n{date}\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn matches(template: &'static str, path: &str) -> Option<Vec<String>> {
-        let mut out = Vec::new();
-        match_pieces(&pieces(template), path, &mut out).then_some(out)
+    fn matches(template_path: &'static str, path: &str) -> Option<Vec<String>> {
+        let route = template(template_path);
+        let params = route
+            .iter()
+            .filter(|s| matches!(s, Seg::Param { .. }))
+            .count();
+        let segments = segments(path).ok()?;
+        let fast = match_route(&route, params, path, &segments);
+        if segments.len() >= route.len() && params > 0 {
+            // The general search agrees with the one-parameter shortcut.
+            assert_eq!(
+                match_general(&route, path, &segments),
+                fast,
+                "{template_path} {path}"
+            );
+        }
+        fast
     }
 
     #[test]
@@ -885,12 +1777,141 @@ mod tests {
             matches("/containers/{id}/json", "/containers/a%20b/json"),
             Some(vec!["a b".into()])
         );
+        assert_eq!(
+            matches("/images/{name}/push", "/images/a%2Fb/c/push"),
+            Some(vec!["a/b/c".into()])
+        );
+        assert_eq!(
+            matches("/images/{name}/json", "/images/a/json/json"),
+            Some(vec!["a/json".into()]),
+            "a parameter takes as much as it can"
+        );
+        assert_eq!(
+            matches("/images/{name}", "/images//x"),
+            Some(vec!["/x".into()])
+        );
         assert_eq!(matches("/images/{name}/json", "/images/json"), None);
         assert_eq!(
             matches("/images/{name}", "/images/"),
             None,
             "a parameter is never empty"
         );
+        assert_eq!(
+            matches("/containers/json", "/containers/json"),
+            Some(vec![])
+        );
+        assert_eq!(matches("/containers/json", "/containers/json/"), None);
+        assert_eq!(matches("/containers/json", "//containers/json"), None);
+        assert_eq!(
+            matches("/containers/json", "/containers/%6Ason"),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn placeholders_inside_segments_and_several_parameters() {
+        assert_eq!(
+            matches("/files/{name}.tar", "/files/a/b.tar"),
+            Some(vec!["a/b".into()])
+        );
+        assert_eq!(matches("/files/{name}.tar", "/files/.tar"), None);
+        assert_eq!(matches("/files/{name}.tar", "/files/a.zip"), None);
+        assert_eq!(matches("/v-{x}/y", "/v-1/y"), Some(vec!["1".into()]));
+        assert_eq!(
+            matches("/a/{x}/b/{y}/c", "/a/1/b/2/b/3/c"),
+            Some(vec!["1/b/2".into(), "3".into()]),
+            "the leftmost parameter is the greediest"
+        );
+        assert_eq!(matches("/a/{x}/b/{y}/c", "/a/1/b/c"), None);
+        assert_eq!(
+            matches("/a/{x}/{y}", "/a/1/2/3"),
+            Some(vec!["1/2".into(), "3".into()])
+        );
+        assert_eq!(matches("/a/{x}/{y}", "/a/1"), None);
+    }
+
+    #[test]
+    fn matching_is_linear_in_the_path() {
+        // Thousands of segments and a long one: each route is one pass.
+        let many = format!("/images/{}json", "a/".repeat(4000));
+        assert_eq!(
+            matches("/images/{name}/json", &many).unwrap()[0].len(),
+            7999
+        );
+        let general = format!("/a/{}b/{}c", "x/".repeat(2000), "y/".repeat(2000));
+        assert!(matches("/a/{x}/b/{y}/c", &general).is_some());
+        let nomatch = format!("/a/{}nomatch", "x/".repeat(4000));
+        assert_eq!(matches("/a/{x}/b/{y}/c", &nomatch), None);
+    }
+
+    #[test]
+    fn malformed_percent_encoding_is_refused() {
+        assert!(segments("/containers/%zz/json").is_err());
+        assert!(segments("/containers/abc%/json").is_err());
+        assert!(segments("/containers/abc%2/json").is_err());
+        assert!(segments("/containers/%ff%fe/json").is_err());
+        assert_eq!(segments("/a%2Fb").unwrap(), vec!["", "a/b"]);
+    }
+
+    #[test]
+    fn json_documents_are_whole_objects_and_errors_quote_nothing() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code, reason = "only decoded")]
+        struct Auth {
+            username: Option<String>,
+            password: Option<String>,
+            port: Option<u16>,
+        }
+        let err = |json: &str| {
+            decode_json::<Auth>(json.as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(decode_json::<Auth>(br#" {"username": "u"} "#).is_ok());
+        assert!(err(r#"{"username": "u"}{"username": 5}"#).contains("after the JSON value"));
+        assert!(err(r#"["u", "hunter2"]"#).contains("expected a JSON object, found an array"));
+        for (json, kind) in [
+            (r#"{"port": "hunter2"}"#, "found a string"),
+            (r#"{"port": 99999}"#, "an integer the type does not accept"),
+            (r#"{"password": ["hunter2"]}"#, "found an array"),
+            (r#"{"password": "hunter2" "x"}"#, "expected `,` or `}`"),
+        ] {
+            let message = err(json);
+            assert!(
+                !message.contains("hunter2") && !message.contains("99999"),
+                "{message}"
+            );
+            assert!(message.contains(kind), "{message}");
+        }
+        assert!(err(r#"{"port": "x"}"#).starts_with(" at `port`: "));
+        assert!(
+            decode_json::<Vec<u8>>(b"[1, 2]").is_ok(),
+            "arrays stay arrays"
+        );
+        assert!(wants_object::<Auth>() && wants_object::<Box<Auth>>());
+        assert!(!wants_object::<BTreeMap<String, Auth>>() && !wants_object::<String>());
+    }
+
+    #[test]
+    fn hyper_error_heads_are_recognised_exactly() {
+        let head = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: Tue, 01 Dec 2026 02:19:01 GMT\r\n\r\n";
+        assert_eq!(hyper_error_head(head), Some((0, 400)));
+        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nOK";
+        let after_answer = [&answer[..], &head[..]].concat();
+        assert_eq!(hyper_error_head(&after_answer), Some((answer.len(), 400)));
+        let mut chunk = head.to_vec();
+        chunk.extend_from_slice(b"\r\n");
+        assert_eq!(hyper_error_head(&chunk), None, "data after it");
+        let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\napi-version: 1.24\r\n\r\n";
+        assert_eq!(hyper_error_head(ours), None, "a header hyper never sends");
+        let replaced = String::from_utf8(json_error_head(431, "1.24", head)).unwrap();
+        assert!(replaced.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(replaced.contains("content-type: application/json\r\n"));
+        assert!(replaced.contains("date: Tue, 01 Dec 2026 02:19:01 GMT\r\n"));
+        let body = replaced.split_once("\r\n\r\n").unwrap().1;
+        let length = format!("content-length: {}\r\n", body.len());
+        assert!(replaced.contains(&length), "{replaced}");
+        assert!(serde_json::from_str::<serde_json::Value>(body).unwrap()["message"].is_string());
     }
 
     #[test]

@@ -674,6 +674,8 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
     /// - the daemon: That body is not a JSON stream; the daemon sends one well-formed JSON value per line.
     ///
+    /// An empty (or blank) `X-Registry-Auth` header is the empty JSON object: `AuthConfig` decoded from `{}` (for credentials, `AuthConfig::default()`: none, as the daemon reads it). An absent one is `400`.
+    ///
     /// The default answers `501 Not Implemented`.
     fn image_push(
         &self,

@@ -243,7 +243,50 @@ pub(super) fn inputs(
     out
 }
 
+/// What an empty value of a required base64-JSON header (`X-Registry-Auth`
+/// of a push) hands the method: the empty JSON object decoded, which for
+/// credentials means "none", as the daemon reads it. Empty optional headers
+/// are `None`, like absent ones.
+fn empty_header_notes(ir: &Ir, op: &Operation) -> String {
+    op.headers
+        .iter()
+        .filter(|h| h.required && matches!(h.encoding, Encoding::Base64Json | Encoding::Base64UrlJson))
+        .map(|h| {
+            let ty = rust_type(ir, &h.ty).to_string().replace(' ', "");
+            format!(
+                "\n\nAn empty (or blank) `{}` header is the empty JSON object: `{ty}` decoded from `{{}}` \
+(for credentials, `{ty}::default()`: none, as the daemon reads it). An absent one is `400`.",
+                h.name
+            )
+        })
+        .collect()
+}
+
+/// Refuses a path the router cannot serve: more than one placeholder in a
+/// `/`-separated segment, or an unbalanced brace.
+fn check_path(op: &Operation) -> Result<(), String> {
+    for seg in op.path.split('/') {
+        let opens = seg.matches('{').count();
+        let closes = seg.matches('}').count();
+        let balanced = match (seg.find('{'), seg.find('}')) {
+            (Some(open), Some(close)) => open < close,
+            (None, None) => true,
+            _ => false,
+        };
+        if opens > 1 || closes > 1 || opens != closes || !balanced {
+            return Err(format!(
+                "operation `{}`: path `{}`: the server router takes at most one `{{placeholder}}` per `/`-separated segment",
+                op.id, op.path
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    for op in ir.operations.values() {
+        check_path(op)?;
+    }
     let mut modules = Vec::new();
     let mut builder_methods = Vec::new();
     let mut all_bounds = Vec::new();
@@ -375,8 +418,9 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                 quote!(let _ = ( #( #names ),* ,);)
             };
             let docs = doc_attrs(&format!(
-                "{}\n\nThe default answers `501 Not Implemented`.",
-                operation_doc(op)
+                "{}{}\n\nThe default answers `501 Not Implemented`.",
+                operation_doc(op),
+                empty_header_notes(ir, op)
             ));
             methods.push(quote! {
                 #docs
@@ -493,10 +537,11 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
     let api_version = &ir.meta.api_version;
     let min_version = &ir.meta.min_api_version;
     let new_doc = format!(
-        " A builder serving API versions {min_version} to {api_version} (each request's version is\n [`requested_api_version`] inside an implementation), with a 16 MiB limit on JSON bodies."
+        " A builder serving API versions {min_version} to {api_version} (each request's version is\n [`requested_api_version`] inside an implementation), with the limits of\n [`ServerConfig::new`]: every setter below names its default."
     );
     let tokens = quote! {
         use std::sync::Arc;
+        use std::time::Duration;
 
         pub use crate::runtime::server::{
             requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServerConfig, ServerError,
@@ -510,6 +555,11 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
 
         /// Assembles a server from trait implementations, one per tag; tags left
         /// out answer `501` on every operation.
+        ///
+        /// Two ways to run it: [`ServerBuilder::serve`] on a listener, with every
+        /// protection, or [`ServerBuilder::into_router`] for an [`axum::Router`]
+        /// to layer and serve yourself, where the header-read timeout and the JSON
+        /// answers to unparsable requests are up to your server.
         pub struct ServerBuilder {
             tags: Vec<(&'static str, TagDispatch)>,
             config: ServerConfig,
@@ -533,13 +583,55 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
             pub fn new() -> Self {
                 ServerBuilder {
                     tags: Vec::new(),
-                    config: ServerConfig { json_body_limit: 16 << 20, api_version: #api_version, min_api_version: #min_version },
+                    config: ServerConfig::new(#api_version, #min_version),
                 }
             }
 
-            /// The largest JSON request body accepted, in bytes.
+            /// The largest JSON request body accepted, in bytes; a larger one is
+            /// answered `413`. Default 16 MiB. Streamed bodies (build context,
+            /// image load, archive) are not limited.
             pub fn json_body_limit(mut self, bytes: usize) -> Self {
                 self.config.json_body_limit = bytes;
+                self
+            }
+
+            /// The longest request path accepted, in bytes as sent (percent-encoded,
+            /// `/vX.Y` prefix included, query excluded); a longer one is answered
+            /// `414` before any route is tried. Default 8 KiB.
+            pub fn max_path_length(mut self, bytes: usize) -> Self {
+                self.config.max_path_length = bytes;
+                self
+            }
+
+            /// How long a connection may take to send a request head before it is
+            /// closed; also how long an idle keep-alive connection is kept. `None`
+            /// waits forever. Default 30 seconds.
+            ///
+            /// Only [`ServerBuilder::serve`] enforces it: the timeout belongs to the
+            /// connection, which a router from [`ServerBuilder::into_router`] does
+            /// not own (`axum::serve` has none).
+            pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+                self.config.header_read_timeout = timeout;
+                self
+            }
+
+            /// How long the server waits for more of a request body that has
+            /// stalled. A JSON body is then answered `408`; a streamed body
+            /// ([`BodyStream`]) yields a `408` [`ServerError`] to the implementation
+            /// and ends. Stdin of a hijacked attach or exec is never timed. `None`
+            /// waits forever. Default 60 seconds.
+            pub fn body_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+                self.config.body_read_timeout = timeout;
+                self
+            }
+
+            /// How many requests may be in progress at once, from routing until the
+            /// answer starts (reading the body, running the implementation); one
+            /// more is answered `503` with `Retry-After: 1`, without queueing. A
+            /// streamed answer (logs, events) or a hijacked connection stops
+            /// counting once its head is sent. Default 1024.
+            pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+                self.config.max_concurrent_requests = requests;
                 self
             }
 
@@ -559,20 +651,38 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
                 dispatcher
             }
 
-            /// The server as an [`axum::Router`], ready for `axum::serve` on a
-            /// `tokio::net::TcpListener` or `UnixListener`.
+            /// The server as an [`axum::Router`], for `axum::serve` on a
+            /// `tokio::net::TcpListener` or `UnixListener`, or any server of your
+            /// own, with your own layers. Everything but the connection is the same
+            /// as with [`ServerBuilder::serve`]: the connection's header-read
+            /// timeout, and Docker-style answers to requests too malformed for hyper
+            /// to parse (which it answers with an empty `400`, `414` or `431`), are
+            /// then up to your server.
             pub fn into_router(self) -> axum::Router {
                 self.build().into_router()
+            }
+
+            /// Serves HTTP/1.1 on `listener` (a `tokio::net::TcpListener`, a
+            /// `tokio::net::UnixListener`, or any [`axum::serve::Listener`]) until the
+            /// future is dropped, with every protection: the limits of this builder,
+            /// the header-read timeout, and `{"message": ...}` answers even to
+            /// requests hyper cannot parse. See [`Dispatcher::serve`].
+            pub async fn serve<L: axum::serve::Listener>(self, listener: L) {
+                self.build().serve(listener).await
             }
         }
     };
     let doc = "Server stubs (feature `server`): implement the traits of the tags you serve,\n\
-hand them to a [`ServerBuilder`], and serve the [`axum::Router`] it builds.\n\n\
+hand them to a [`ServerBuilder`], and [`serve`](ServerBuilder::serve) it on a listener\n\
+(or serve the [`axum::Router`] it builds yourself).\n\n\
 The router speaks Docker's conventions: paths with or without a `/vX.Y` prefix (a\n\
 version outside the supported range is `400`), `404 {\"message\":\"page not found\"}`\n\
 for unknown routes, `400` naming the parameter for a malformed query, header or JSON\n\
-body, an `Api-Version` header on every answer, streamed bodies both ways, and hijacked\n\
-connections for attach and exec start.";
+body (never quoting the value), an `Api-Version` header on every answer, streamed\n\
+bodies both ways, and hijacked connections for attach and exec start. Every error\n\
+answer is `{\"message\": ...}` JSON. Limits for a server strangers can reach (path\n\
+length, JSON body size, body and header read timeouts, requests in progress) are\n\
+set on the [`ServerBuilder`].";
     out.insert("src/server/mod.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
