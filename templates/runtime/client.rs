@@ -100,6 +100,10 @@ pub(crate) enum UpgradeKind {
     /// `Upgrade: tcp` (attach, exec start).
     Tcp,
     /// `Upgrade: h2c` (session).
+    #[allow(
+        dead_code,
+        reason = "only an operation with `upgrade: h2c` uses it; a crate for an old API version has none"
+    )]
     H2c,
     /// A websocket handshake with this `Sec-WebSocket-Key`.
     #[cfg(feature = "websocket")]
@@ -1034,8 +1038,16 @@ pub(crate) enum TtySource {
     /// The exec instance's `ProcessConfig.tty`.
     Exec,
     /// The service's `Spec.TaskTemplate.ContainerSpec.TTY`.
+    #[allow(
+        dead_code,
+        reason = "only service logs use it; a crate for an old API version has none"
+    )]
     Service,
     /// The task's `Spec.ContainerSpec.TTY`.
+    #[allow(
+        dead_code,
+        reason = "only task logs use it; a crate for an old API version has none"
+    )]
     Task,
 }
 
