@@ -29,7 +29,7 @@ impl SystemApi for Fake {
     async fn system_version(&self) -> Result<SystemVersionReply, ServerError> {
         Ok(SystemVersionReply::Ok(Box::new(SystemVersion {
             version: Some("0.0.1-stub".into()),
-            api_version: Some("1.24".into()),
+            api_version: Some(docker_remote_api::API_VERSION.into()),
             os: Some("linux".into()),
             arch: Some("amd64".into()),
             kernel_version: Some("stub".into()),
@@ -137,8 +137,9 @@ async fn the_docker_cli_works_against_the_stubs() {
     )
     .await;
     assert!(ok, "docker version: {err}");
-    // The CLI speaks 1.41 itself and negotiated down to what the stub announces.
-    assert_eq!(out, "0.0.1-stub 1.24 1.24");
+    // The CLI (20.10) speaks up to 1.41 and settles on what the stub announces.
+    let version = docker_remote_api::API_VERSION;
+    assert_eq!(out, format!("0.0.1-stub {version} {version}"));
 
     let (ok, out, err) = cli(
         &served.socket,

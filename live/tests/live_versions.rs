@@ -75,3 +75,39 @@ async fn a_too_new_query_parameter_fails_before_sending() {
         .expect("no such container");
     assert!(err.is_not_found(), "{err:?}");
 }
+
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn a_v1_41_field_fails_at_v1_24_before_sending_and_passes_with_the_check_off() {
+    busybox().await;
+    let docker = docker();
+    docker.set_api_version("1.24").unwrap();
+    let mut body = config(&["true"]);
+    body.host_config
+        .get_or_insert_with(Default::default)
+        .cgroupns_mode = Some(CgroupnsMode::Private);
+    let before = docker.container_list().all(true).await.unwrap().len();
+
+    let err = docker.container_create(&body).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "container_create: HostConfig.CgroupnsMode needs API 1.41; this daemon speaks 1.24"
+    );
+    assert_eq!(
+        docker.container_list().all(true).await.unwrap().len(),
+        before
+    );
+
+    // At /v1.24 the daemon takes the request and ignores the field.
+    let created = docker
+        .clone()
+        .with_version_check(false)
+        .container_create(&body)
+        .await
+        .unwrap();
+    remove(&docker, &created.id).await;
+    // At /v1.41 the field is the API's own.
+    docker.set_api_version("1.41").unwrap();
+    let created = docker.container_create(&body).await.unwrap();
+    remove(&docker, &created.id).await;
+}

@@ -42,6 +42,29 @@ pub fn api_version() -> (u32, u32) {
     (major.parse().unwrap(), minor.parse().unwrap())
 }
 
+/// What the daemon answers to a `GET /system/df` while another one runs: it
+/// computes one at a time, and tests in other binaries may be asking too.
+pub const DISK_USAGE_BUSY: &str = "a disk usage operation is already running";
+
+/// Calls `call` again while the daemon is busy with another disk-usage
+/// computation (see [`DISK_USAGE_BUSY`]), for up to ten seconds.
+pub async fn when_disk_usage_is_free<T, E, F, Fut>(mut call: F) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    for _ in 0..100 {
+        match call().await {
+            Err(e) if e.to_string().contains(DISK_USAGE_BUSY) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
 /// The local registry's address (`127.0.0.1:5000`).
 pub fn registry() -> String {
     env("DRAPI_TEST_REGISTRY")
