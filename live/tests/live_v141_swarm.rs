@@ -1155,6 +1155,12 @@ async fn service_and_task_logs() {
         assert!(lines.contains(&(1, "out\n".to_string())), "{lines:?}");
         assert!(lines.contains(&(2, "err\n".to_string())), "{lines:?}");
 
+        // The typed calls frame by the service's and the task's TTY setting.
+        let (out, err) = typed_output(docker.service_logs(&framed_id).stdout(true).stderr(true).send()).await;
+        assert_eq!((out.as_str(), err.as_str()), ("out\n", "err\n"));
+        let (out, _) = typed_output(docker.task_logs(&task_id).stdout(true).send()).await;
+        assert_eq!(out, "out\n");
+
         let task_logs = raw_with(
             "GET",
             "1.41",
@@ -1222,11 +1228,32 @@ async fn service_and_task_logs() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert!(text.starts_with("tty-out"), "raw, not framed: {text:?}");
+        let (console, _) = typed_output(docker.service_logs(&tty_id).stdout(true).send()).await;
+        assert!(console.starts_with("tty-out"), "raw, not framed: {console:?}");
 
         docker.service_delete(&framed_id).await.unwrap();
         docker.service_delete(&tty_id).await.unwrap();
     })
     .await;
+}
+
+/// Everything a typed log call streams, as text: stdout (or the console of a
+/// TTY) and stderr.
+async fn typed_output(
+    call: impl std::future::Future<Output = Result<OutputStream, Error>>,
+) -> (String, String) {
+    let mut stream = call.await.expect("the logs");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    while let Some(chunk) = stream.next().await {
+        match chunk.expect("a chunk") {
+            OutputChunk::Stderr(bytes) => err.extend_from_slice(&bytes),
+            other => out.extend_from_slice(other.bytes()),
+        }
+    }
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 /// Secrets and configs: create, inspect, list, update, remove. The daemon
