@@ -106,8 +106,6 @@ struct Found {
     names: Vec<String>,
 }
 
-const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];
-
 /// The version of a `v1.24 API changes` heading (any level, any case of `v`);
 /// `Some(None)` for any other heading, `None` for a line that is no heading.
 fn heading(line: &str) -> Option<Option<ApiVersion>> {
@@ -207,7 +205,7 @@ fn backticked(text: &str) -> Vec<&str> {
 /// The first `METHOD /path` of the text, normalized.
 fn find_endpoint(text: &str) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
-    for method in METHODS {
+    for (method, _) in crate::words::HttpMethod::ALL {
         let pattern = format!("{method} /");
         let mut from = 0;
         while let Some(at) = text[from..].find(&pattern) {

@@ -13,7 +13,7 @@ use crate::load::RawSpec;
 use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
 use crate::types::{ApiVersion, TypeExpr};
 use crate::validate::{enum_value_text, parse_status};
-use crate::versioned::{Alternatives, EnumValueRange, Versioned};
+use crate::versioned::{in_range, Alternatives, EnumValueRange, Versioned};
 use crate::words::{self, BodyWord, HttpMethod, ResponseWord};
 
 /// The whole API at one version.
@@ -632,14 +632,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Oper
     let examples = op
         .examples
         .iter()
-        .filter(|e| {
-            let since = e.since.as_deref().and_then(|v| ApiVersion::parse(v).ok());
-            let removed = e
-                .removed_in
-                .as_deref()
-                .and_then(|v| ApiVersion::parse(v).ok());
-            since.is_none_or(|v| v <= at) && removed.is_none_or(|v| at < v)
-        })
+        .filter(|e| in_range(e.since.as_deref(), e.removed_in.as_deref(), at))
         .map(|e| {
             Ok(Example {
                 request: e.request.clone(),

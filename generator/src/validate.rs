@@ -1332,12 +1332,8 @@ impl Validator {
             match ApiVersion::parse(&change.version) {
                 Err(e) => self.out.push(file.at(&key_path(&cpath, "version"), e)),
                 Ok(v) => {
-                    let inside = range.is_some_and(|r| {
-                        r.covers(&Range {
-                            since: v,
-                            until: None,
-                        }) || (r.since <= v && r.until.is_some_and(|u| v < u))
-                    });
+                    let inside =
+                        range.is_some_and(|r| r.since <= v && r.until.is_none_or(|u| v < u));
                     let in_spec =
                         self.oldest.is_some_and(|o| o <= v) && self.newest.is_some_and(|n| v <= n);
                     if range.is_some() && (!inside || !in_spec) {

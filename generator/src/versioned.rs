@@ -15,6 +15,14 @@ use crate::model::{
 };
 use crate::types::ApiVersion;
 
+/// Whether an item with `since`/`removed_in` (as written) exists at `at`.
+/// Validation has refused words that are not versions.
+pub fn in_range(since: Option<&str>, removed_in: Option<&str>, at: ApiVersion) -> bool {
+    let since = since.and_then(|s| ApiVersion::parse(s).ok());
+    let removed = removed_in.and_then(|r| ApiVersion::parse(r).ok());
+    since.is_none_or(|s| s <= at) && removed.is_none_or(|r| at < r)
+}
+
 /// An item of the spec with a version range.
 pub trait Versioned {
     fn since(&self) -> Option<&str>;
@@ -24,15 +32,7 @@ pub trait Versioned {
 
     /// Whether the item exists at `at`.
     fn present_at(&self, at: ApiVersion) -> bool {
-        let after_since = self
-            .since()
-            .and_then(|s| ApiVersion::parse(s).ok())
-            .is_none_or(|s| s <= at);
-        let before_removal = self
-            .removed_in()
-            .and_then(|r| ApiVersion::parse(r).ok())
-            .is_none_or(|r| at < r);
-        after_since && before_removal
+        in_range(self.since(), self.removed_in(), at)
     }
 
     /// The IR's record of the range.
@@ -133,11 +133,7 @@ impl EnumValueRange<'_> {
     }
 
     pub fn present_at(&self, at: ApiVersion) -> bool {
-        let since = self.text("since").and_then(|s| ApiVersion::parse(s).ok());
-        let removed = self
-            .text("removed_in")
-            .and_then(|r| ApiVersion::parse(r).ok());
-        since.is_none_or(|s| s <= at) && removed.is_none_or(|r| at < r)
+        in_range(self.text("since"), self.text("removed_in"), at)
     }
 
     pub fn versions(&self) -> Versions {
