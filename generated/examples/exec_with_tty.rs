@@ -72,6 +72,7 @@ async fn exec(container: &str, command: Vec<String>) -> Result<ExitCode, BoxErro
     let start = ExecStartBody {
         detach: Some(false),
         tty: Some(true),
+        ..Default::default()
     };
     let attached = docker.exec_start(&created.id, &start).await?;
 

@@ -30,11 +30,15 @@ pub use crate::operations::containers::{
 
 pub use crate::operations::images::{
     BuildPruneOptions, ImageBuildOptions, ImageCommitOptions, ImageCreateOptions,
-    ImageDeleteOptions, ImageGetAllOptions, ImageListOptions, ImageLoadOptions,
-    ImagePruneOptions, ImagePushOptions, ImageSearchOptions, ImageTagOptions,
+    ImageDeleteOptions, ImageGetOptions, ImageGetAllOptions, ImageHistoryOptions,
+    ImageInspectOptions, ImageListOptions, ImageLoadOptions, ImagePruneOptions,
+    ImagePushOptions, ImageSearchOptions, ImageTagOptions,
 };
 
-pub use crate::operations::system::{SessionOptions, SystemEventsOptions};
+pub use crate::operations::system::{
+    SessionOptions, SystemDfOptions, SystemEventsOptions,
+};
+
 pub use crate::operations::exec::ExecResizeOptions;
 pub use crate::operations::volumes::{
     VolumeDeleteOptions, VolumeListOptions, VolumePruneOptions,

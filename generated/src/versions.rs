@@ -104,6 +104,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Parent",
                 since: None,
+                removed_in: Some("1.42"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Parents",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: " Parents",
+                since: Some("1.42"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -221,6 +233,226 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "SpaceReclaimed",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "CapacityRange",
+        fields: &[
+            FieldVersions {
+                json: "RequiredBytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "LimitBytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolume",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Version",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ObjectVersion"),
+            },
+            FieldVersions {
+                json: "CreatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "UpdatedAt",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Spec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeSpec"),
+            },
+            FieldVersions {
+                json: "Info",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeInfo"),
+            },
+            FieldVersions {
+                json: "PublishStatus",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ClusterVolumePublishStatus")),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumeAccessMode",
+        fields: &[
+            FieldVersions {
+                json: "Scope",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Sharing",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "MountVolume",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeMountVolume"),
+            },
+            FieldVersions {
+                json: "BlockVolume",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("EmptyObject"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumeInfo",
+        fields: &[
+            FieldVersions {
+                json: "CapacityBytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "VolumeContext",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "VolumeID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AccessibleTopology",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Topology")),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumeMountVolume",
+        fields: &[
+            FieldVersions {
+                json: "FsType",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "MountFlags",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumePublishStatus",
+        fields: &[
+            FieldVersions {
+                json: "NodeID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "State",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PublishContext",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumeSecret",
+        fields: &[
+            FieldVersions {
+                json: "Key",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Secret",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ClusterVolumeSpec",
+        fields: &[
+            FieldVersions {
+                json: "Group",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AccessMode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeAccessMode"),
+            },
+            FieldVersions {
+                json: "Secrets",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ClusterVolumeSecret")),
+            },
+            FieldVersions {
+                json: "AccessibilityRequirements",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("TopologyRequirement"),
+            },
+            FieldVersions {
+                json: "CapacityRange",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("CapacityRange"),
+            },
+            FieldVersions {
+                json: "Availability",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -485,6 +717,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "VolumeDriver",
+                since: None,
+                removed_in: Some("1.21"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "OnBuild",
                 since: None,
                 removed_in: None,
@@ -492,6 +730,17 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "PublishService",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ContainerCopyBody",
+        fields: &[
+            FieldVersions {
+                json: "Resource",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -646,6 +895,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "VolumeDriver",
+                since: None,
+                removed_in: Some("1.21"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "OnBuild",
                 since: None,
                 removed_in: None,
@@ -720,6 +975,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.40"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ImageManifestDescriptor",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
             },
             FieldVersions {
                 json: "ExecIDs",
@@ -1172,6 +1433,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::List(&Holds::Model("Ulimit")),
             },
+            FieldVersions {
+                json: "OomScoreAdj",
+                since: Some("1.46"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -1255,16 +1522,52 @@ pub static TYPES: &[TypeVersions] = &[
         name: "ContainerStats",
         fields: &[
             FieldVersions {
+                json: "name",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "read",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "preread",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "num_procs",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "storage_stats",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ContainerStatsStorage"),
+            },
+            FieldVersions {
                 json: "pids_stats",
                 since: Some("1.23"),
                 removed_in: None,
                 holds: Holds::Model("ContainerStatsPids"),
+            },
+            FieldVersions {
+                json: "network",
+                since: None,
+                removed_in: Some("1.21"),
+                holds: Holds::Model("ContainerStatsNetwork"),
             },
             FieldVersions {
                 json: "networks",
@@ -1471,6 +1774,24 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "commitbytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "commitpeakbytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "privateworkingset",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -1524,6 +1845,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "endpoint_id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "instance_id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -1537,6 +1870,35 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "limit",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ContainerStatsStorage",
+        fields: &[
+            FieldVersions {
+                json: "read_count_normalized",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "read_size_bytes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "write_count_normalized",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "write_size_bytes",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -1659,6 +2021,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::List(&Holds::Model("MountPoint")),
             },
+            FieldVersions {
+                json: "ImageManifestDescriptor",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
+            },
         ],
     },
     TypeVersions {
@@ -1667,6 +2035,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "NetworkMode",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Annotations",
+                since: Some("1.46"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -1778,7 +2152,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "KernelMemory",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -1831,6 +2205,57 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.34"),
                 removed_in: None,
                 holds: Holds::Model("ContainerWaitExitError"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ContainerdInfo",
+        fields: &[
+            FieldVersions {
+                json: "Address",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Namespaces",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ContainerdNamespaces"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ContainerdNamespaces",
+        fields: &[
+            FieldVersions {
+                json: "Containers",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Plugins",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "DeviceInfo",
+        fields: &[
+            FieldVersions {
+                json: "Source",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -2066,6 +2491,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "DriverOpts",
                 since: Some("1.32"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "GwPriority",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "DNSNames",
+                since: Some("1.44"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -2361,6 +2798,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "ConsoleSize",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Container",
+                since: None,
+                removed_in: Some("1.24"),
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -2501,6 +2950,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "ConsoleSize",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Container",
+                since: None,
+                removed_in: Some("1.24"),
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -2514,6 +2975,23 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Kind",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "FirewallInfo",
+        fields: &[
+            FieldVersions {
+                json: "Driver",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Info",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -2610,6 +3088,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "StartInterval",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -2663,6 +3147,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "LxcConf",
+                since: None,
+                removed_in: Some("1.22"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Memory",
                 since: None,
                 removed_in: None,
@@ -2683,7 +3173,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "KernelMemory",
                 since: Some("1.21"),
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -2975,6 +3465,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "DiskQuota",
+                since: Some("1.25"),
+                removed_in: Some("1.40"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "SecurityOpt",
                 since: None,
                 removed_in: None,
@@ -3047,6 +3543,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Annotations",
+                since: Some("1.43"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Isolation",
                 since: Some("1.25"),
                 removed_in: None,
@@ -3088,6 +3590,89 @@ pub static TYPES: &[TypeVersions] = &[
         fields: &[
             FieldVersions {
                 json: "Id",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageConfig",
+        fields: &[
+            FieldVersions {
+                json: "User",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ExposedPorts",
+                since: None,
+                removed_in: None,
+                holds: Holds::Map(&Holds::Model("EmptyObject")),
+            },
+            FieldVersions {
+                json: "Env",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Cmd",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Healthcheck",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("HealthConfig"),
+            },
+            FieldVersions {
+                json: "ArgsEscaped",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Volumes",
+                since: None,
+                removed_in: None,
+                holds: Holds::Map(&Holds::Model("EmptyObject")),
+            },
+            FieldVersions {
+                json: "WorkingDir",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Entrypoint",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "OnBuild",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Labels",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "StopSignal",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Shell",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -3162,9 +3747,21 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "Descriptor",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
+            },
+            FieldVersions {
+                json: "Manifests",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ImageManifestSummary")),
+            },
+            FieldVersions {
                 json: "Container",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.45"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -3206,7 +3803,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "ContainerConfig",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.45"),
                 holds: Holds::Model("ContainerConfig"),
             },
             FieldVersions {
@@ -3218,7 +3815,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "VirtualSize",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.44"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -3259,9 +3856,9 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Config",
-                since: None,
+                since: Some("1.50"),
                 removed_in: None,
-                holds: Holds::Model("ContainerConfig"),
+                holds: Holds::Model("ImageConfig"),
             },
             FieldVersions {
                 json: "RootFS",
@@ -3307,6 +3904,121 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "reference",
                 since: Some("1.25"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "until",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageManifestAttestationData",
+        fields: &[
+            FieldVersions {
+                json: "For",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageManifestImageData",
+        fields: &[
+            FieldVersions {
+                json: "Platform",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("OciPlatform"),
+            },
+            FieldVersions {
+                json: "Containers",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ImageManifestUnpackedSize"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageManifestSize",
+        fields: &[
+            FieldVersions {
+                json: "Total",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Content",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageManifestSummary",
+        fields: &[
+            FieldVersions {
+                json: "ID",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Descriptor",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
+            },
+            FieldVersions {
+                json: "Available",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Size",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ImageManifestSize"),
+            },
+            FieldVersions {
+                json: "Kind",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ImageData",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ImageManifestImageData"),
+            },
+            FieldVersions {
+                json: "AttestationData",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ImageManifestAttestationData"),
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ImageManifestUnpackedSize",
+        fields: &[
+            FieldVersions {
+                json: "Unpacked",
+                since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -3376,6 +4088,12 @@ pub static TYPES: &[TypeVersions] = &[
                 json: "Layers",
                 since: None,
                 removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "BaseLayer",
+                since: None,
+                removed_in: Some("1.25"),
                 holds: Holds::Leaf,
             },
         ],
@@ -3480,7 +4198,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "VirtualSize",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.44"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -3500,6 +4218,18 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Manifests",
+                since: Some("1.47"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("ImageManifestSummary")),
+            },
+            FieldVersions {
+                json: "Descriptor",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Model("OciDescriptor"),
             },
         ],
     },
@@ -3590,6 +4320,23 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "LxcConfEntry",
+        fields: &[
+            FieldVersions {
+                json: "Key",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Value",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "Mount",
         fields: &[
             FieldVersions {
@@ -3640,6 +4387,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("MountTmpfsOptions"),
             },
+            FieldVersions {
+                json: "ImageOptions",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Model("MountImageOptions"),
+            },
         ],
     },
     TypeVersions {
@@ -3654,6 +4407,35 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "NonRecursive",
                 since: Some("1.40"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CreateMountpoint",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ReadOnlyNonRecursive",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ReadOnlyForceRecursive",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "MountImageOptions",
+        fields: &[
+            FieldVersions {
+                json: "Subpath",
+                since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -3727,6 +4509,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "Options",
+                since: Some("1.46"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -3766,6 +4554,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("MountVolumeDriverConfig"),
+            },
+            FieldVersions {
+                json: "Subpath",
+                since: Some("1.45"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -3816,6 +4610,12 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Driver",
                 since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "EnableIPv4",
+                since: Some("1.48"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -4052,6 +4852,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("Ipam"),
+            },
+            FieldVersions {
+                json: "EnableIPv4",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "EnableIPv6",
@@ -4662,6 +5468,18 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("OciPlatform"),
+            },
+            FieldVersions {
+                json: "artifactType",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "data",
+                since: Some("1.48"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -5515,6 +6333,17 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "ServiceAppArmor",
+        fields: &[
+            FieldVersions {
+                json: "Mode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
         name: "ServiceConfigReference",
         fields: &[
             FieldVersions {
@@ -5834,6 +6663,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "Options",
+                since: Some("1.46"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -5857,6 +6692,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("ServiceMountDriverConfig"),
             },
+            FieldVersions {
+                json: "Subpath",
+                since: Some("1.45"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -5873,6 +6714,24 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Model("ServiceSeLinuxContext"),
+            },
+            FieldVersions {
+                json: "Seccomp",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Model("ServiceSeccomp"),
+            },
+            FieldVersions {
+                json: "AppArmor",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Model("ServiceAppArmor"),
+            },
+            FieldVersions {
+                json: "NoNewPrivileges",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Leaf,
             },
         ],
     },
@@ -5934,6 +6793,23 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Level",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "ServiceSeccomp",
+        fields: &[
+            FieldVersions {
+                json: "Mode",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Profile",
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
@@ -6782,7 +7658,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "BuilderSize",
                 since: Some("1.39"),
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
         ],
@@ -6828,13 +7704,13 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "ClusterStore",
                 since: Some("1.21"),
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "ClusterAdvertise",
                 since: Some("1.25"),
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -6880,6 +7756,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("SystemInfoCommit"),
             },
             FieldVersions {
+                json: "Containerd",
+                since: Some("1.46"),
+                removed_in: None,
+                holds: Holds::Model("ContainerdInfo"),
+            },
+            FieldVersions {
                 json: "CpuCfsPeriod",
                 since: Some("1.19"),
                 removed_in: None,
@@ -6906,12 +7788,18 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "BridgeNfIptables",
                 since: Some("1.25"),
-                removed_in: None,
+                removed_in: Some("1.50"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "BridgeNfIp6tables",
                 since: Some("1.25"),
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "CDISpecDirs",
+                since: Some("1.44"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -6934,6 +7822,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "DiscoveredDevices",
+                since: Some("1.50"),
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("DeviceInfo")),
+            },
+            FieldVersions {
                 json: "DockerRootDir",
                 since: None,
                 removed_in: None,
@@ -6952,10 +7846,22 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "ExecutionDriver",
+                since: None,
+                removed_in: Some("1.25"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "ExperimentalBuild",
                 since: Some("1.19"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "FirewallBackend",
+                since: Some("1.49"),
+                removed_in: None,
+                holds: Holds::Model("FirewallInfo"),
             },
             FieldVersions {
                 json: "GenericResources",
@@ -7012,6 +7918,18 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Model("SystemInfoCommit"),
             },
             FieldVersions {
+                json: "InitPath",
+                since: None,
+                removed_in: Some("1.25"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "InitSha1",
+                since: None,
+                removed_in: Some("1.25"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Isolation",
                 since: Some("1.25"),
                 removed_in: None,
@@ -7020,7 +7938,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "KernelMemory",
                 since: Some("1.23"),
-                removed_in: None,
+                removed_in: Some("1.42"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -7234,7 +8152,7 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "Expected",
                 since: None,
-                removed_in: None,
+                removed_in: Some("1.49"),
                 holds: Holds::Leaf,
             },
         ],
@@ -7283,6 +8201,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "status",
+                since: Some("1.44"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -7291,13 +8215,13 @@ pub static TYPES: &[TypeVersions] = &[
             FieldVersions {
                 json: "AllowNondistributableArtifactsCIDRs",
                 since: Some("1.32"),
-                removed_in: None,
+                removed_in: Some("1.47"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "AllowNondistributableArtifactsHostnames",
                 since: Some("1.32"),
-                removed_in: None,
+                removed_in: Some("1.47"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -7654,6 +8578,17 @@ pub static TYPES: &[TypeVersions] = &[
         ],
     },
     TypeVersions {
+        name: "TaskPortStatus",
+        fields: &[
+            FieldVersions {
+                json: "Ports",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("EndpointPortConfig")),
+            },
+        ],
+    },
+    TypeVersions {
         name: "TaskResourceObject",
         fields: &[
             FieldVersions {
@@ -7826,6 +8761,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Model("TaskContainerStatus"),
             },
+            FieldVersions {
+                json: "PortStatus",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("TaskPortStatus"),
+            },
         ],
     },
     TypeVersions {
@@ -7865,6 +8806,34 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "Topology",
+        fields: &[
+            FieldVersions {
+                json: "Segments",
+                since: None,
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "TopologyRequirement",
+        fields: &[
+            FieldVersions {
+                json: "Requisite",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Topology")),
+            },
+            FieldVersions {
+                json: "Preferred",
+                since: None,
+                removed_in: None,
+                holds: Holds::List(&Holds::Model("Topology")),
             },
         ],
     },
@@ -7937,6 +8906,12 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "ClusterVolume",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Model("ClusterVolume"),
+            },
+            FieldVersions {
                 json: "Options",
                 since: Some("1.25"),
                 removed_in: None,
@@ -7976,6 +8951,12 @@ pub static TYPES: &[TypeVersions] = &[
                 since: Some("1.23"),
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "ClusterVolumeSpec",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeSpec"),
             },
         ],
     },
@@ -8040,6 +9021,12 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "all",
+                since: Some("1.42"),
+                removed_in: None,
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {
@@ -8056,6 +9043,17 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Leaf,
+            },
+        ],
+    },
+    TypeVersions {
+        name: "VolumeUpdateBody",
+        fields: &[
+            FieldVersions {
+                json: "Spec",
+                since: None,
+                removed_in: None,
+                holds: Holds::Model("ClusterVolumeSpec"),
             },
         ],
     },

@@ -5,18 +5,17 @@
 mod support;
 
 use docker_remote_api::models::{
-    AuthConfig, AuthResponse, Config, ConfigSpec, ContainerConfig, ContainerCreateBody,
-    ContainerCreateResponse, ContainerInspectResponse, ContainerStats, ContainerSummary,
-    ContainerTopResponse, ContainerUpdateBody, ContainerUpdateResponse,
+    AuthConfig, AuthResponse, Config, ConfigSpec, ContainerConfig,
+    ContainerInspectResponse, ContainerStats, ContainerSummary, ContainerTopResponse,
     ContainerWaitResponse, DistributionInspect, EventMessage, ExecCreateBody,
     ExecCreateResponse, ExecInspectResponse, ExecStartBody, FilesystemChange,
     ImageCommitResponse, ImageDeleteItem, ImageHistoryItem, ImageInspect,
     ImageSearchResult, ImageSummary, Network, NetworkConnectBody, NetworkCreateBody,
     NetworkCreateResponse, NetworkDisconnectBody, Node, NodeSpec, Plugin,
     PluginPrivilege, ProgressMessage, Secret, SecretSpec, Service, ServiceCreateResponse,
-    ServiceSpec, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec, SwarmUnlockBody,
-    SwarmUnlockKey, SystemDataUsageResponse, SystemVersion, Task, Volume,
-    VolumeCreateBody, VolumeListResponse,
+    ServiceSpec, ServiceUpdateResponse, Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec,
+    SwarmUnlockBody, SwarmUnlockKey, SystemDataUsageResponse, SystemVersion, Task,
+    Volume, VolumeCreateBody, VolumeListResponse,
 };
 
 #[test]
@@ -72,35 +71,14 @@ fn container_changes_example_1_response() {
     );
 }
 
-#[test]
-fn container_create_example_1_request() {
-    support::round_trip::<
-        ContainerCreateBody,
-    >(
-        "container_create example 1, request body",
-        "{\n\"Hostname\": \"\",\n\"Domainname\": \"\",\n\"User\": \"\",\n\"AttachStdin\": false,\n\"AttachStdout\": true,\n\"AttachStderr\": true,\n\"Tty\": false,\n\"OpenStdin\": false,\n\"StdinOnce\": false,\n\"Env\": [\n\"FOO=bar\",\n\"BAZ=quux\"\n],\n\"Cmd\": [\n\"date\"\n],\n\"Entrypoint\": \"\",\n\"Image\": \"ubuntu\",\n\"Labels\": {\n\"com.example.vendor\": \"Acme\",\n\"com.example.license\": \"GPL\",\n\"com.example.version\": \"1.0\"\n},\n\"Volumes\": {\n\"/volumes/data\": {}\n},\n\"Healthcheck\":{\n\"Test\": [\"CMD-SHELL\", \"curl localhost:3000\"],\n\"Interval\": 1000000000,\n\"Timeout\": 10000000000,\n\"Retries\": 10,\n\"StartPeriod\": 60000000000\n},\n\"WorkingDir\": \"\",\n\"NetworkDisabled\": false,\n\"MacAddress\": \"12:34:56:78:9a:bc\",\n\"ExposedPorts\": {\n\"22/tcp\": {}\n},\n\"StopSignal\": \"SIGTERM\",\n\"HostConfig\": {\n\"Binds\": [\"/tmp:/tmp\"],\n\"Tmpfs\": { \"/run\": \"rw,noexec,nosuid,size=65536k\" },\n\"Links\": [\"redis3:redis\"],\n\"Memory\": 0,\n\"MemorySwap\": 0,\n\"MemoryReservation\": 0,\n\"KernelMemory\": 0,\n\"CpuPercent\": 80,\n\"CpuShares\": 512,\n\"CpuPeriod\": 100000,\n\"CpuQuota\": 50000,\n\"CpusetCpus\": \"0,1\",\n\"CpusetMems\": \"0,1\",\n\"IOMaximumBandwidth\": 0,\n\"IOMaximumIOps\": 0,\n\"BlkioWeight\": 300,\n\"BlkioWeightDevice\": [{}],\n\"BlkioDeviceReadBps\": [{}],\n\"BlkioDeviceReadIOps\": [{}],\n\"BlkioDeviceWriteBps\": [{}],\n\"BlkioDeviceWriteIOps\": [{}],\n\"MemorySwappiness\": 60,\n\"OomKillDisable\": false,\n\"OomScoreAdj\": 500,\n\"PidMode\": \"\",\n\"PidsLimit\": -1,\n\"PortBindings\": { \"22/tcp\": [{ \"HostPort\": \"11022\" }] },\n\"PublishAllPorts\": false,\n\"Privileged\": false,\n\"ReadonlyRootfs\": false,\n\"Dns\": [\"8.8.8.8\"],\n\"DnsOptions\": [\"\"],\n\"DnsSearch\": [\"\"],\n\"ExtraHosts\": null,\n\"VolumesFrom\": [\"parent\", \"other:ro\"],\n\"CapAdd\": [\"NET_ADMIN\"],\n\"CapDrop\": [\"MKNOD\"],\n\"GroupAdd\": [\"newgroup\"],\n\"RestartPolicy\": { \"Name\": \"\", \"MaximumRetryCount\": 0 },\n\"NetworkMode\": \"bridge\",\n\"Devices\": [],\n\"Sysctls\": { \"net.ipv4.ip_forward\": \"1\" },\n\"Ulimits\": [{}],\n\"LogConfig\": { \"Type\": \"json-file\", \"Config\": {} },\n\"SecurityOpt\": [],\n\"StorageOpt\": {},\n\"CgroupParent\": \"\",\n\"VolumeDriver\": \"\",\n\"ShmSize\": 67108864\n},\n\"NetworkingConfig\": {\n\"EndpointsConfig\": {\n\"isolated_nw\" : {\n\"IPAMConfig\": {\n\"IPv4Address\":\"172.20.30.33\",\n\"IPv6Address\":\"2001:db8:abcd::3033\",\n\"LinkLocalIPs\":[\"169.254.34.68\", \"fe80::3468\"]\n},\n\"Links\":[\"container_1\", \"container_2\"],\n\"Aliases\":[\"server_x\", \"server_y\"]\n}\n}\n}\n}\n",
-    );
-}
-
-/// `POST /v1.24/containers/create`
-#[test]
-fn container_create_example_1_response() {
-    support::round_trip::<
-        ContainerCreateResponse,
-    >(
-        "container_create example 1 (201)",
-        "{\n\"Id\":\"e90e34656806\",\n\"Warnings\":[]\n}\n",
-    );
-}
-
-/// `GET /v1.24/containers/4fa6e0f0c678/json`
+/// `GET /v1.51/containers/24b3db0effa9/json`
 #[test]
 fn container_inspect_example_1_response() {
     support::round_trip::<
         ContainerInspectResponse,
     >(
         "container_inspect example 1 (200)",
-        "{\n\"AppArmorProfile\": \"\",\n\"Args\": [\n\"-c\",\n\"exit 9\"\n],\n\"Config\": {\n\"AttachStderr\": true,\n\"AttachStdin\": false,\n\"AttachStdout\": true,\n\"Cmd\": [\n\"/bin/sh\",\n\"-c\",\n\"exit 9\"\n],\n\"Domainname\": \"\",\n\"Entrypoint\": null,\n\"Env\": [\n\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n],\n\"ExposedPorts\": null,\n\"Hostname\": \"ba033ac44011\",\n\"Image\": \"ubuntu\",\n\"Labels\": {\n\"com.example.vendor\": \"Acme\",\n\"com.example.license\": \"GPL\",\n\"com.example.version\": \"1.0\"\n},\n\"MacAddress\": \"\",\n\"NetworkDisabled\": false,\n\"OnBuild\": null,\n\"OpenStdin\": false,\n\"StdinOnce\": false,\n\"Tty\": false,\n\"User\": \"\",\n\"Volumes\": {\n\"/volumes/data\": {}\n},\n\"WorkingDir\": \"\",\n\"StopSignal\": \"SIGTERM\"\n},\n\"Created\": \"2015-01-06T15:47:31.485331387Z\",\n\"Driver\": \"devicemapper\",\n\"ExecIDs\": null,\n\"HostConfig\": {\n\"Binds\": null,\n\"IOMaximumBandwidth\": 0,\n\"IOMaximumIOps\": 0,\n\"BlkioWeight\": 0,\n\"BlkioWeightDevice\": [{}],\n\"BlkioDeviceReadBps\": [{}],\n\"BlkioDeviceWriteBps\": [{}],\n\"BlkioDeviceReadIOps\": [{}],\n\"BlkioDeviceWriteIOps\": [{}],\n\"CapAdd\": null,\n\"CapDrop\": null,\n\"ContainerIDFile\": \"\",\n\"CpusetCpus\": \"\",\n\"CpusetMems\": \"\",\n\"CpuPercent\": 80,\n\"CpuShares\": 0,\n\"CpuPeriod\": 100000,\n\"Devices\": [],\n\"Dns\": null,\n\"DnsOptions\": null,\n\"DnsSearch\": null,\n\"ExtraHosts\": null,\n\"IpcMode\": \"\",\n\"Links\": null,\n\"Memory\": 0,\n\"MemorySwap\": 0,\n\"MemoryReservation\": 0,\n\"KernelMemory\": 0,\n\"OomKillDisable\": false,\n\"OomScoreAdj\": 500,\n\"NetworkMode\": \"bridge\",\n\"PidMode\": \"\",\n\"PortBindings\": {},\n\"Privileged\": false,\n\"ReadonlyRootfs\": false,\n\"PublishAllPorts\": false,\n\"RestartPolicy\": {\n\"MaximumRetryCount\": 2,\n\"Name\": \"on-failure\"\n},\n\"LogConfig\": {\n\"Config\": null,\n\"Type\": \"json-file\"\n},\n\"SecurityOpt\": null,\n\"Sysctls\": {\n\"net.ipv4.ip_forward\": \"1\"\n},\n\"StorageOpt\": null,\n\"VolumesFrom\": null,\n\"Ulimits\": [{}],\n\"VolumeDriver\": \"\",\n\"ShmSize\": 67108864\n},\n\"HostnamePath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/hostname\",\n\"HostsPath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/hosts\",\n\"LogPath\": \"/var/lib/docker/containers/1eb5fabf5a03807136561b3c00adcd2992b535d624d5e18b6cdc6a6844d9767b/1eb5fabf5a03807136561b3c00adcd2992b535d624d5e18b6cdc6a6844d9767b-json.log\",\n\"Id\": \"ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39\",\n\"Image\": \"04c5d3b7b0656168630d3ba35d8889bd0e9caafcaeb3004d2bfbc47e7c5d35d2\",\n\"MountLabel\": \"\",\n\"Name\": \"/boring_euclid\",\n\"NetworkSettings\": {\n\"Bridge\": \"\",\n\"SandboxID\": \"\",\n\"HairpinMode\": false,\n\"LinkLocalIPv6Address\": \"\",\n\"LinkLocalIPv6PrefixLen\": 0,\n\"Ports\": null,\n\"SandboxKey\": \"\",\n\"SecondaryIPAddresses\": null,\n\"SecondaryIPv6Addresses\": null,\n\"EndpointID\": \"\",\n\"Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"IPAddress\": \"\",\n\"IPPrefixLen\": 0,\n\"IPv6Gateway\": \"\",\n\"MacAddress\": \"\",\n\"Networks\": {\n\"bridge\": {\n\"NetworkID\": \"7ea29fc1412292a2d7bba362f9253545fecdfa8ce9a6e37dd10ba8bee7129812\",\n\"EndpointID\": \"7587b82f0dada3656fda26588aee72630c6fab1536d36e394b2bfbcf898c971d\",\n\"Gateway\": \"172.17.0.1\",\n\"IPAddress\": \"172.17.0.2\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"MacAddress\": \"02:42:ac:12:00:02\"\n}\n}\n},\n\"Path\": \"/bin/sh\",\n\"ProcessLabel\": \"\",\n\"ResolvConfPath\": \"/var/lib/docker/containers/ba033ac4401106a3b513bc9d639eee123ad78ca3616b921167cd74b20e25ed39/resolv.conf\",\n\"RestartCount\": 1,\n\"State\": {\n\"Error\": \"\",\n\"ExitCode\": 9,\n\"FinishedAt\": \"2015-01-06T15:47:32.080254511Z\",\n\"OOMKilled\": false,\n\"Dead\": false,\n\"Paused\": false,\n\"Pid\": 0,\n\"Restarting\": false,\n\"Running\": true,\n\"StartedAt\": \"2015-01-06T15:47:32.072697474Z\",\n\"Status\": \"running\"\n},\n\"Mounts\": [\n{\n\"Name\": \"fac362...80535\",\n\"Source\": \"/data\",\n\"Destination\": \"/data\",\n\"Driver\": \"local\",\n\"Mode\": \"ro,Z\",\n\"RW\": false,\n\"Propagation\": \"\"\n}\n]\n}\n",
+        "{\n\"Id\": \"24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361\",\n\"Created\": \"2026-12-01T04:22:39.236095354Z\",\n\"Path\": \"sleep\",\n\"Args\": [\n\"300\"\n],\n\"State\": {\n\"Status\": \"running\",\n\"Running\": true,\n\"Paused\": false,\n\"Restarting\": false,\n\"OOMKilled\": false,\n\"Dead\": false,\n\"Pid\": 14181,\n\"ExitCode\": 0,\n\"Error\": \"\",\n\"StartedAt\": \"2026-12-01T04:22:39.364874624Z\",\n\"FinishedAt\": \"0001-01-01T00:00:00Z\",\n\"Health\": {\n\"Status\": \"starting\",\n\"FailingStreak\": 0,\n\"Log\": []\n}\n},\n\"Image\": \"sha256:332b1e3e44845359ebf715273c1626b6f3014149d203f033758f6dcc7f9f4bda\",\n\"ResolvConfPath\": \"/var/lib/docker/containers/24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361/resolv.conf\",\n\"HostnamePath\": \"/var/lib/docker/containers/24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361/hostname\",\n\"HostsPath\": \"/var/lib/docker/containers/24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361/hosts\",\n\"LogPath\": \"/var/lib/docker/containers/24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361/24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361-json.log\",\n\"Name\": \"/p151a-c1\",\n\"RestartCount\": 0,\n\"Driver\": \"vfs\",\n\"Platform\": \"linux\",\n\"MountLabel\": \"\",\n\"ProcessLabel\": \"\",\n\"AppArmorProfile\": \"\",\n\"ExecIDs\": null,\n\"HostConfig\": {\n\"Binds\": null,\n\"ContainerIDFile\": \"\",\n\"LogConfig\": {\n\"Type\": \"json-file\",\n\"Config\": {}\n},\n\"NetworkMode\": \"p151a-net\",\n\"PortBindings\": null,\n\"RestartPolicy\": {\n\"Name\": \"no\",\n\"MaximumRetryCount\": 0\n},\n\"AutoRemove\": false,\n\"VolumeDriver\": \"\",\n\"VolumesFrom\": null,\n\"ConsoleSize\": [\n30,\n100\n],\n\"Annotations\": {\n\"a.b\": \"c\"\n},\n\"CapAdd\": null,\n\"CapDrop\": null,\n\"CgroupnsMode\": \"host\",\n\"Dns\": null,\n\"DnsOptions\": null,\n\"DnsSearch\": null,\n\"ExtraHosts\": null,\n\"GroupAdd\": null,\n\"IpcMode\": \"private\",\n\"Cgroup\": \"\",\n\"Links\": null,\n\"OomScoreAdj\": 0,\n\"PidMode\": \"\",\n\"Privileged\": false,\n\"PublishAllPorts\": false,\n\"ReadonlyRootfs\": false,\n\"SecurityOpt\": null,\n\"UTSMode\": \"\",\n\"UsernsMode\": \"\",\n\"ShmSize\": 67108864,\n\"Runtime\": \"runc\",\n\"Isolation\": \"\",\n\"CpuShares\": 0,\n\"Memory\": 0,\n\"NanoCpus\": 0,\n\"CgroupParent\": \"\",\n\"BlkioWeight\": 0,\n\"BlkioWeightDevice\": null,\n\"BlkioDeviceReadBps\": null,\n\"BlkioDeviceWriteBps\": null,\n\"BlkioDeviceReadIOps\": null,\n\"BlkioDeviceWriteIOps\": null,\n\"CpuPeriod\": 0,\n\"CpuQuota\": 0,\n\"CpuRealtimePeriod\": 0,\n\"CpuRealtimeRuntime\": 0,\n\"CpusetCpus\": \"\",\n\"CpusetMems\": \"\",\n\"Devices\": null,\n\"DeviceCgroupRules\": null,\n\"DeviceRequests\": null,\n\"MemoryReservation\": 0,\n\"MemorySwap\": 0,\n\"MemorySwappiness\": null,\n\"OomKillDisable\": false,\n\"PidsLimit\": null,\n\"Ulimits\": null,\n\"CpuCount\": 0,\n\"CpuPercent\": 0,\n\"IOMaximumIOps\": 0,\n\"IOMaximumBandwidth\": 0,\n\"Mounts\": [\n{\n\"Type\": \"bind\",\n\"Source\": \"/srv/data\",\n\"Target\": \"/m1\",\n\"ReadOnly\": true,\n\"BindOptions\": {\n\"CreateMountpoint\": true,\n\"ReadOnlyNonRecursive\": true\n}\n},\n{\n\"Type\": \"tmpfs\",\n\"Target\": \"/t1\",\n\"TmpfsOptions\": {\n\"Options\": [\n[\n\"exec\"\n]\n]\n}\n}\n],\n\"MaskedPaths\": [\n\"/proc/asound\",\n\"/proc/acpi\",\n\"/proc/interrupts\",\n\"/proc/kcore\",\n\"/proc/keys\",\n\"/proc/latency_stats\",\n\"/proc/timer_list\",\n\"/proc/timer_stats\",\n\"/proc/sched_debug\",\n\"/proc/scsi\",\n\"/sys/firmware\",\n\"/sys/devices/virtual/powercap\"\n],\n\"ReadonlyPaths\": [\n\"/proc/bus\",\n\"/proc/fs\",\n\"/proc/irq\",\n\"/proc/sys\",\n\"/proc/sysrq-trigger\"\n]\n},\n\"GraphDriver\": {\n\"Data\": {\n\"ID\": \"24b3db0effa9ae1e5bb706a1c6526718b057649a739b14b6e9da5b3c817bf361\"\n},\n\"Name\": \"vfs\"\n},\n\"Mounts\": [\n{\n\"Type\": \"bind\",\n\"Source\": \"/srv/data\",\n\"Destination\": \"/m1\",\n\"Mode\": \"\",\n\"RW\": false,\n\"Propagation\": \"rprivate\"\n},\n{\n\"Type\": \"tmpfs\",\n\"Source\": \"\",\n\"Destination\": \"/t1\",\n\"Mode\": \"\",\n\"RW\": true,\n\"Propagation\": \"\"\n}\n],\n\"Config\": {\n\"Hostname\": \"24b3db0effa9\",\n\"Domainname\": \"\",\n\"User\": \"\",\n\"AttachStdin\": false,\n\"AttachStdout\": false,\n\"AttachStderr\": false,\n\"Tty\": false,\n\"OpenStdin\": false,\n\"StdinOnce\": false,\n\"Env\": [\n\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n],\n\"Cmd\": [\n\"sleep\",\n\"300\"\n],\n\"Healthcheck\": {\n\"Test\": [\n\"CMD\",\n\"true\"\n],\n\"StartPeriod\": 5000000000,\n\"StartInterval\": 1000000000\n},\n\"Image\": \"drapi-busybox:latest\",\n\"Volumes\": null,\n\"WorkingDir\": \"\",\n\"Entrypoint\": null,\n\"MacAddress\": \"02:42:ac:11:00:98\",\n\"OnBuild\": null,\n\"Labels\": {}\n},\n\"NetworkSettings\": {\n\"Bridge\": \"\",\n\"SandboxID\": \"bfd23fce652a91caaa80b44fe477565b3ae909c73a0891a99b58ed3366d8e477\",\n\"SandboxKey\": \"/var/run/docker/netns/bfd23fce652a\",\n\"Ports\": {},\n\"HairpinMode\": false,\n\"LinkLocalIPv6Address\": \"\",\n\"LinkLocalIPv6PrefixLen\": 0,\n\"SecondaryIPAddresses\": null,\n\"SecondaryIPv6Addresses\": null,\n\"EndpointID\": \"\",\n\"Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"IPAddress\": \"\",\n\"IPPrefixLen\": 0,\n\"IPv6Gateway\": \"\",\n\"MacAddress\": \"\",\n\"Networks\": {\n\"p151a-net\": {\n\"IPAMConfig\": null,\n\"Links\": null,\n\"Aliases\": [\n\"al1\"\n],\n\"MacAddress\": \"02:42:ac:11:00:98\",\n\"DriverOpts\": {\n\"x\": \"y\"\n},\n\"GwPriority\": 5,\n\"NetworkID\": \"ee56bc8bd72427f783163959a54c19d11fe9e08e800e8fef033dd2a33c0c30ed\",\n\"EndpointID\": \"a552b03c9743aa586f66e632d93b9627361b59e1062164a847e69dc80beb1f91\",\n\"Gateway\": \"172.19.0.1\",\n\"IPAddress\": \"172.19.0.2\",\n\"IPPrefixLen\": 16,\n\"IPv6Gateway\": \"\",\n\"GlobalIPv6Address\": \"\",\n\"GlobalIPv6PrefixLen\": 0,\n\"DNSNames\": [\n\"p151a-c1\",\n\"al1\",\n\"24b3db0effa9\"\n]\n}\n}\n}\n}\n",
     );
 }
 
@@ -157,24 +135,6 @@ fn container_top_example_2_response() {
         "container_top example 2 (200)",
         "{\n\"Titles\" : [\n\"USER\",\"PID\",\"%CPU\",\"%MEM\",\"VSZ\",\"RSS\",\"TTY\",\"STAT\",\"START\",\"TIME\",\"COMMAND\"\n]\n\"Processes\" : [\n[\n\"root\",\"13642\",\"0.0\",\"0.1\",\"18172\",\"3184\",\"pts/0\",\"Ss\",\"17:03\",\"0:00\",\"/bin/bash\"\n],\n[\n\"root\",\"13895\",\"0.0\",\"0.0\",\"4348\",\"692\",\"pts/0\",\"S+\",\"17:15\",\"0:00\",\"sleep 10\"\n]\n],\n}\n",
     );
-}
-
-#[test]
-fn container_update_example_1_request() {
-    support::round_trip::<
-        ContainerUpdateBody,
-    >(
-        "container_update example 1, request body",
-        "{\n\"BlkioWeight\": 300,\n\"CpuShares\": 512,\n\"CpuPeriod\": 100000,\n\"CpuQuota\": 50000,\n\"CpusetCpus\": \"0,1\",\n\"CpusetMems\": \"0\",\n\"Memory\": 314572800,\n\"MemorySwap\": 514288000,\n\"MemoryReservation\": 209715200,\n\"KernelMemory\": 52428800,\n\"RestartPolicy\": {\n\"MaximumRetryCount\": 4,\n\"Name\": \"on-failure\"\n}\n}\n",
-    );
-}
-
-/// `POST /v1.24/containers/e90e34656806/update`
-#[test]
-fn container_update_example_1_response() {
-    support::round_trip::<
-        ContainerUpdateResponse,
-    >("container_update example 1 (200)", "{\n\"Warnings\": []\n}\n");
 }
 
 /// `POST /v1.24/containers/16253994b7c4/wait`
@@ -300,36 +260,25 @@ fn image_history_example_1_response() {
     );
 }
 
-/// `GET /v1.24/images/example/json`
+/// `GET /v1.51/images/drapi-busybox/json`
 #[test]
 fn image_inspect_example_1_response() {
     support::round_trip::<
         ImageInspect,
     >(
         "image_inspect example 1 (200)",
-        "{\n\"Id\" : \"sha256:85f05633ddc1c50679be2b16a0479ab6f7637f8884e0cfe0f4d20e1ebb3d6e7c\",\n\"Container\" : \"cb91e48a60d01f1e27028b4fc6819f4f290b3cf12496c8176ec714d0d390984a\",\n\"Comment\" : \"\",\n\"Os\" : \"linux\",\n\"Architecture\" : \"amd64\",\n\"Parent\" : \"sha256:91e54dfb11794fad694460162bf0cb0a4fa710cfa3f60979c177d920813e267c\",\n\"ContainerConfig\" : {\n\"Tty\" : false,\n\"Hostname\" : \"e611e15f9c9d\",\n\"Volumes\" : null,\n\"Domainname\" : \"\",\n\"AttachStdout\" : false,\n\"PublishService\" : \"\",\n\"AttachStdin\" : false,\n\"OpenStdin\" : false,\n\"StdinOnce\" : false,\n\"NetworkDisabled\" : false,\n\"OnBuild\" : [],\n\"Image\" : \"91e54dfb11794fad694460162bf0cb0a4fa710cfa3f60979c177d920813e267c\",\n\"User\" : \"\",\n\"WorkingDir\" : \"\",\n\"Entrypoint\" : null,\n\"MacAddress\" : \"\",\n\"AttachStderr\" : false,\n\"Labels\" : {\n\"com.example.license\" : \"GPL\",\n\"com.example.version\" : \"1.0\",\n\"com.example.vendor\" : \"Acme\"\n},\n\"Env\" : [\n\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n],\n\"ExposedPorts\" : null,\n\"Cmd\" : [\n\"/bin/sh\",\n\"-c\",\n\"#(nop) LABEL com.example.vendor=Acme com.example.license=GPL com.example.version=1.0\"\n]\n},\n\"DockerVersion\" : \"1.9.0-dev\",\n\"VirtualSize\" : 188359297,\n\"Size\" : 0,\n\"Author\" : \"\",\n\"Created\" : \"2015-09-10T08:30:53.26995814Z\",\n\"GraphDriver\" : {\n\"Name\" : \"aufs\",\n\"Data\" : null\n},\n\"RepoDigests\" : [\n\"localhost:5000/test/busybox/example@sha256:cbbf2f9a99b47fc460d422812b6a5adff7dfee951d8fa2e4a98caa0382cfbdbf\"\n],\n\"RepoTags\" : [\n\"example:1.0\",\n\"example:latest\",\n\"example:stable\"\n],\n\"Config\" : {\n\"Image\" : \"91e54dfb11794fad694460162bf0cb0a4fa710cfa3f60979c177d920813e267c\",\n\"NetworkDisabled\" : false,\n\"OnBuild\" : [],\n\"StdinOnce\" : false,\n\"PublishService\" : \"\",\n\"AttachStdin\" : false,\n\"OpenStdin\" : false,\n\"Domainname\" : \"\",\n\"AttachStdout\" : false,\n\"Tty\" : false,\n\"Hostname\" : \"e611e15f9c9d\",\n\"Volumes\" : null,\n\"Cmd\" : [\n\"/bin/bash\"\n],\n\"ExposedPorts\" : null,\n\"Env\" : [\n\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n],\n\"Labels\" : {\n\"com.example.vendor\" : \"Acme\",\n\"com.example.version\" : \"1.0\",\n\"com.example.license\" : \"GPL\"\n},\n\"Entrypoint\" : null,\n\"MacAddress\" : \"\",\n\"AttachStderr\" : false,\n\"WorkingDir\" : \"\",\n\"User\" : \"\"\n},\n\"RootFS\": {\n\"Type\": \"layers\",\n\"Layers\": [\n\"sha256:1834950e52ce4d5a88a1bbd131c537f4d0e56d10ff0dd69e66be3b7dfa9df7e6\",\n\"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef\"\n]\n}\n}\n",
+        "{\n\"Id\": \"sha256:332b1e3e44845359ebf715273c1626b6f3014149d203f033758f6dcc7f9f4bda\",\n\"RepoTags\": [\"drapi-busybox:latest\"],\n\"RepoDigests\": [],\n\"Parent\": \"sha256:fc73be07c7e13d71a0c95186373131c89b8bc510eb29ef40767b618e30e02738\",\n\"Comment\": \"\",\n\"Created\": \"2026-12-01T04:19:13.996762099Z\",\n\"DockerVersion\": \"28.5.2+dfsg4\",\n\"Author\": \"\",\n\"Architecture\": \"amd64\",\n\"Os\": \"linux\",\n\"Size\": 1982256,\n\"GraphDriver\": {\"Data\": null, \"Name\": \"vfs\"},\n\"RootFS\": {\n\"Type\": \"layers\",\n\"Layers\": [\n\"sha256:3519772f91c6956d7d7816610a049ee08710675db7d79fa20882082733f2bf57\",\n\"sha256:faf420eeadc6a5118ce047b446e87f2061c113f18159afa1af9c7a88f52ede24\"\n]\n},\n\"Metadata\": {\"LastTagTime\": \"2026-12-01T04:19:14.009480873Z\"},\n\"Config\": {\n\"Cmd\": null,\n\"Entrypoint\": null,\n\"Env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\n\"Labels\": null,\n\"OnBuild\": null,\n\"User\": \"\",\n\"Volumes\": null,\n\"WorkingDir\": \"\"\n}\n}\n",
     );
 }
 
-/// `GET /v1.24/images/json?all=0`
+/// `GET /v1.51/images/json?shared-size=1`
 #[test]
 fn image_list_example_1_response() {
     support::round_trip::<
         Vec<ImageSummary>,
     >(
         "image_list example 1 (200)",
-        "[\n{\n\"RepoTags\": [\n\"ubuntu:12.04\",\n\"ubuntu:precise\",\n\"ubuntu:latest\"\n],\n\"Id\": \"8dbd9e392a964056420e5d58ca5cc376ef18e2de93b5cc90e868a1bbc8318c1c\",\n\"Created\": 1365714795,\n\"Size\": 131506275,\n\"VirtualSize\": 131506275,\n\"Labels\": {}\n},\n{\n\"RepoTags\": [\n\"ubuntu:12.10\",\n\"ubuntu:quantal\"\n],\n\"ParentId\": \"27cf784147099545\",\n\"Id\": \"b750fe79269d2ec9a3c593ef05b4332b1d1a02a62b4accb2c21d589ff2f5f2dc\",\n\"Created\": 1364102658,\n\"Size\": 24653,\n\"VirtualSize\": 180116135,\n\"Labels\": {\n\"com.example.version\": \"v1\"\n}\n}\n]\n",
-    );
-}
-
-/// `GET /v1.24/images/json?digests=1`
-#[test]
-fn image_list_example_2_response() {
-    support::round_trip::<
-        Vec<ImageSummary>,
-    >(
-        "image_list example 2 (200)",
-        "[\n{\n\"Created\": 1420064636,\n\"Id\": \"4986bf8c15363d1c5d15512d5266f8777bfba4974ac56e3270e7760f6f0a8125\",\n\"ParentId\": \"ea13149945cb6b1e746bf28032f02e9b5a793523481a0a18645fc77ad53c4ea2\",\n\"RepoDigests\": [\n\"localhost:5000/test/busybox@sha256:cbbf2f9a99b47fc460d422812b6a5adff7dfee951d8fa2e4a98caa0382cfbdbf\"\n],\n\"RepoTags\": [\n\"localhost:5000/test/busybox:latest\",\n\"playdate:latest\"\n],\n\"Size\": 0,\n\"VirtualSize\": 2429728,\n\"Labels\": {}\n}\n]\n",
+        "[\n{\n\"Containers\": 2,\n\"Created\": 1796098753,\n\"Id\": \"sha256:332b1e3e44845359ebf715273c1626b6f3014149d203f033758f6dcc7f9f4bda\",\n\"Labels\": null,\n\"ParentId\": \"sha256:fc73be07c7e13d71a0c95186373131c89b8bc510eb29ef40767b618e30e02738\",\n\"RepoDigests\": [\n\"127.0.0.1:5000/b151-push@sha256:c18424319dc46457aec513942a74a2c0e7163a28e4b888da04dfe09b81c1a7f8\"\n],\n\"RepoTags\": [\n\"127.0.0.1:5000/b151-push:t1\",\n\"drapi-busybox:latest\"\n],\n\"SharedSize\": 1982256,\n\"Size\": 1982256\n},\n{\n\"Containers\": 0,\n\"Created\": 1796098753,\n\"Id\": \"sha256:fc73be07c7e13d71a0c95186373131c89b8bc510eb29ef40767b618e30e02738\",\n\"Labels\": null,\n\"ParentId\": \"\",\n\"RepoDigests\": [],\n\"RepoTags\": [],\n\"SharedSize\": 1982256,\n\"Size\": 1982256\n}\n]\n",
     );
 }
 
@@ -624,14 +573,24 @@ fn service_create_example_2_request() {
     );
 }
 
-/// The doc's body is wrong: erratum `service-create-warnings-list`.
+#[test]
+fn service_create_example_3_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_create example 3, request body",
+        "{\"Name\": \"web\", \"TaskTemplate\": {\"ContainerSpec\": {\"Image\": \"nginx:alpine\", \"Mounts\": [{\"ReadOnly\": true, \"Source\": \"web-data\", \"Target\": \"/usr/share/nginx/html\", \"Type\": \"volume\", \"VolumeOptions\": {\"DriverConfig\": {}, \"Labels\": {\"com.example.something\": \"something-value\"}}}], \"Hosts\": [\"10.10.10.10 host1\", \"ABCD:EF01:2345:6789:ABCD:EF01:2345:6789 host2\"], \"User\": \"33\", \"DNSConfig\": {\"Nameservers\": [\"8.8.8.8\"], \"Search\": [\"example.org\"], \"Options\": [\"timeout:3\"]}, \"Secrets\": [{\"File\": {\"Name\": \"www.example.org.key\", \"UID\": \"33\", \"GID\": \"33\", \"Mode\": 384}, \"SecretID\": \"fpjqlhnwb19zds35k8wn80lq9\", \"SecretName\": \"example_org_domain_key\"}], \"OomScoreAdj\": 0}, \"LogDriver\": {\"Name\": \"json-file\", \"Options\": {\"max-file\": \"3\", \"max-size\": \"10M\"}}, \"Placement\": {}, \"Resources\": {\"Limits\": {\"MemoryBytes\": 104857600}, \"Reservations\": {}}, \"RestartPolicy\": {\"Condition\": \"on-failure\", \"Delay\": 10000000000, \"MaxAttempts\": 10}}, \"Mode\": {\"Replicated\": {\"Replicas\": 4}}, \"UpdateConfig\": {\"Parallelism\": 2, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"RollbackConfig\": {\"Parallelism\": 1, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"EndpointSpec\": {\"Ports\": [{\"Protocol\": \"tcp\", \"PublishedPort\": 8080, \"TargetPort\": 80}]}, \"Labels\": {\"foo\": \"bar\"}}\n",
+    );
+}
+
+/// `POST /v1.51/services/create`
 #[test]
 fn service_create_example_3_response() {
-    support::expect_mismatch::<
+    support::round_trip::<
         ServiceCreateResponse,
     >(
         "service_create example 3 (201)",
-        "{\"ID\": \"ak7w3gjqoa3kuz8xcpnyy0pvl\", \"Warning\": \"unable to pin image doesnotexist:latest to digest: image library/doesnotexist:latest not found\"}\n",
+        "{\"ID\": \"ak7w3gjqoa3kuz8xcpnyy0pvl\", \"Warnings\": [\"unable to pin image doesnotexist:latest to digest: image library/doesnotexist:latest not found\"]}\n",
     );
 }
 
@@ -674,6 +633,27 @@ fn service_update_example_2_request() {
     >(
         "service_update example 2, request body",
         "{\"Name\": \"top\", \"TaskTemplate\": {\"ContainerSpec\": {\"Image\": \"busybox\", \"Args\": [\"top\"]}, \"Resources\": {\"Limits\": {}, \"Reservations\": {}}, \"RestartPolicy\": {\"Condition\": \"any\", \"MaxAttempts\": 0}, \"Placement\": {}, \"ForceUpdate\": 0}, \"Mode\": {\"Replicated\": {\"Replicas\": 1}}, \"UpdateConfig\": {\"Parallelism\": 2, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"RollbackConfig\": {\"Parallelism\": 1, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"EndpointSpec\": {\"Mode\": \"vip\"}}\n",
+    );
+}
+
+#[test]
+fn service_update_example_3_request() {
+    support::round_trip::<
+        ServiceSpec,
+    >(
+        "service_update example 3, request body",
+        "{\"Name\": \"top\", \"TaskTemplate\": {\"ContainerSpec\": {\"Image\": \"busybox\", \"Args\": [\"top\"], \"OomScoreAdj\": 0}, \"Resources\": {\"Limits\": {}, \"Reservations\": {}}, \"RestartPolicy\": {\"Condition\": \"any\", \"MaxAttempts\": 0}, \"Placement\": {}, \"ForceUpdate\": 0}, \"Mode\": {\"Replicated\": {\"Replicas\": 1}}, \"UpdateConfig\": {\"Parallelism\": 2, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"RollbackConfig\": {\"Parallelism\": 1, \"Delay\": 1000000000, \"FailureAction\": \"pause\", \"Monitor\": 15000000000, \"MaxFailureRatio\": 0.15}, \"EndpointSpec\": {\"Mode\": \"vip\"}}\n",
+    );
+}
+
+/// `POST /v1.51/services/1cb4dnqcyx6m66g2t538x3rxha/update?version=23`
+#[test]
+fn service_update_example_3_response() {
+    support::round_trip::<
+        ServiceUpdateResponse,
+    >(
+        "service_update example 3 (200)",
+        "{\"Warnings\": [\"unable to pin image doesnotexist:latest to digest: image library/doesnotexist:latest not found\"]}\n",
     );
 }
 
@@ -796,14 +776,14 @@ fn system_auth_example_1_response() {
     );
 }
 
-/// `GET /v1.41/system/df`
+/// `GET /v1.51/system/df`
 #[test]
 fn system_df_example_1_response() {
     support::round_trip::<
         SystemDataUsageResponse,
     >(
         "system_df example 1 (200)",
-        "{\n  \"LayersSize\": 1092588,\n  \"Images\": [\n    {\n      \"Id\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"ParentId\": \"\",\n      \"RepoTags\": [\"busybox:latest\"],\n      \"RepoDigests\": [\"busybox@sha256:a59906e33509d14c036c8678d687bd4eec81ed7c4b8ce907b888c607f6a1e0e6\"],\n      \"Created\": 1466724217,\n      \"Size\": 1092588,\n      \"SharedSize\": 0,\n      \"VirtualSize\": 1092588,\n      \"Labels\": {},\n      \"Containers\": 1\n    }\n  ],\n  \"Containers\": [\n    {\n      \"Id\": \"e575172ed11dc01bfce087fb27bee502db149e1a0fad7c296ad300bbff178148\",\n      \"Names\": [\"/top\"],\n      \"Image\": \"busybox\",\n      \"ImageID\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"Command\": \"top\",\n      \"Created\": 1472592424,\n      \"Ports\": [],\n      \"SizeRootFs\": 1092588,\n      \"Labels\": {},\n      \"State\": \"exited\",\n      \"Status\": \"Exited (0) 56 minutes ago\",\n      \"HostConfig\": {\"NetworkMode\": \"default\"},\n      \"NetworkSettings\": {\n        \"Networks\": {\n          \"bridge\": {\n            \"IPAMConfig\": null,\n            \"Links\": null,\n            \"Aliases\": null,\n            \"NetworkID\": \"d687bc59335f0e5c9ee8193e5612e8aee000c8c62ea170cfb99c098f95899d92\",\n            \"EndpointID\": \"8ed5115aeaad9abb174f68dcf135b49f11daf597678315231a32ca28441dec6a\",\n            \"Gateway\": \"172.18.0.1\",\n            \"IPAddress\": \"172.18.0.2\",\n            \"IPPrefixLen\": 16,\n            \"IPv6Gateway\": \"\",\n            \"GlobalIPv6Address\": \"\",\n            \"GlobalIPv6PrefixLen\": 0,\n            \"MacAddress\": \"02:42:ac:12:00:02\"\n          }\n        }\n      },\n      \"Mounts\": []\n    }\n  ],\n  \"Volumes\": [\n    {\n      \"Name\": \"my-volume\",\n      \"Driver\": \"local\",\n      \"Mountpoint\": \"/var/lib/docker/volumes/my-volume/_data\",\n      \"Labels\": null,\n      \"Scope\": \"local\",\n      \"Options\": null,\n      \"UsageData\": {\"Size\": 10920104, \"RefCount\": 2}\n    }\n  ],\n  \"BuildCache\": [\n    {\n      \"ID\": \"hw53o5aio51xtltp5xjp8v7fx\",\n      \"Parent\": \"\",\n      \"Type\": \"regular\",\n      \"Description\": \"pulled from docker.io/library/debian@sha256:234cb88d3020898631af0ccbbcca9a66ae7306ecd30c9720690858c1b007d2a0\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 0,\n      \"CreatedAt\": \"2021-06-28T13:31:01.474619385Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.738075951Z\",\n      \"UsageCount\": 26\n    },\n    {\n      \"ID\": \"ndlpt0hhvkqcdfkputsk4cq9c\",\n      \"Parent\": \"ndlpt0hhvkqcdfkputsk4cq9c\",\n      \"Type\": \"regular\",\n      \"Description\": \"mount / from exec /bin/sh -c echo 'Binary::apt::APT::Keep-Downloaded-Packages \\\"true\\\";' > /etc/apt/apt.conf.d/keep-cache\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 51,\n      \"CreatedAt\": \"2021-06-28T13:31:03.002625487Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.773909517Z\",\n      \"UsageCount\": 26\n    }\n  ]\n}\n",
+        "{\n  \"LayersSize\": 1092588,\n  \"Images\": [\n    {\n      \"Id\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"ParentId\": \"\",\n      \"RepoTags\": [\"busybox:latest\"],\n      \"RepoDigests\": [\"busybox@sha256:a59906e33509d14c036c8678d687bd4eec81ed7c4b8ce907b888c607f6a1e0e6\"],\n      \"Created\": 1466724217,\n      \"Size\": 1092588,\n      \"SharedSize\": 0,\n      \"Labels\": {},\n      \"Containers\": 1\n    }\n  ],\n  \"Containers\": [\n    {\n      \"Id\": \"e575172ed11dc01bfce087fb27bee502db149e1a0fad7c296ad300bbff178148\",\n      \"Names\": [\"/top\"],\n      \"Image\": \"busybox\",\n      \"ImageID\": \"sha256:2b8fd9751c4c0f5dd266fcae00707e67a2545ef34f9a29354585f93dac906749\",\n      \"Command\": \"top\",\n      \"Created\": 1472592424,\n      \"Ports\": [],\n      \"SizeRootFs\": 1092588,\n      \"Labels\": {},\n      \"State\": \"exited\",\n      \"Status\": \"Exited (0) 56 minutes ago\",\n      \"HostConfig\": {\"NetworkMode\": \"default\"},\n      \"NetworkSettings\": {\n        \"Networks\": {\n          \"bridge\": {\n            \"IPAMConfig\": null,\n            \"Links\": null,\n            \"Aliases\": null,\n            \"NetworkID\": \"d687bc59335f0e5c9ee8193e5612e8aee000c8c62ea170cfb99c098f95899d92\",\n            \"EndpointID\": \"8ed5115aeaad9abb174f68dcf135b49f11daf597678315231a32ca28441dec6a\",\n            \"Gateway\": \"172.18.0.1\",\n            \"IPAddress\": \"172.18.0.2\",\n            \"IPPrefixLen\": 16,\n            \"IPv6Gateway\": \"\",\n            \"GlobalIPv6Address\": \"\",\n            \"GlobalIPv6PrefixLen\": 0,\n            \"MacAddress\": \"02:42:ac:12:00:02\"\n          }\n        }\n      },\n      \"Mounts\": []\n    }\n  ],\n  \"Volumes\": [\n    {\n      \"Name\": \"my-volume\",\n      \"Driver\": \"local\",\n      \"Mountpoint\": \"/var/lib/docker/volumes/my-volume/_data\",\n      \"Labels\": null,\n      \"Scope\": \"local\",\n      \"Options\": null,\n      \"UsageData\": {\"Size\": 10920104, \"RefCount\": 2}\n    }\n  ],\n  \"BuildCache\": [\n    {\n      \"ID\": \"hw53o5aio51xtltp5xjp8v7fx\",\n      \"Parents\": [],\n      \"Type\": \"regular\",\n      \"Description\": \"pulled from docker.io/library/debian@sha256:234cb88d3020898631af0ccbbcca9a66ae7306ecd30c9720690858c1b007d2a0\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 0,\n      \"CreatedAt\": \"2021-06-28T13:31:01.474619385Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.738075951Z\",\n      \"UsageCount\": 26\n    },\n    {\n      \"ID\": \"ndlpt0hhvkqcdfkputsk4cq9c\",\n      \"Parents\": [\"ndlpt0hhvkqcdfkputsk4cq9c\"],\n      \"Type\": \"regular\",\n      \"Description\": \"mount / from exec /bin/sh -c echo 'Binary::apt::APT::Keep-Downloaded-Packages \\\"true\\\";' > /etc/apt/apt.conf.d/keep-cache\",\n      \"InUse\": false,\n      \"Shared\": true,\n      \"Size\": 51,\n      \"CreatedAt\": \"2021-06-28T13:31:03.002625487Z\",\n      \"LastUsedAt\": \"2021-07-07T22:02:32.773909517Z\",\n      \"UsageCount\": 26\n    }\n  ]\n}\n",
     );
 }
 

@@ -522,7 +522,13 @@ fn lower_type(
         TypeKind::Struct(
             fields
                 .iter()
-                .filter_map(|(json, top)| top.active(at).map(|f| lower_field(json, top, f, oldest)))
+                // A field removed before `at` stays (optional, its removal
+                // documented) so clients of older daemons still receive it.
+                .filter_map(|(json, top)| {
+                    top.active(at)
+                        .or_else(|| top.last_before(oldest, at))
+                        .map(|f| lower_field(json, top, f, oldest))
+                })
                 .collect::<Result<_, _>>()?,
         )
     } else if let Some(values) = &decl.values {
@@ -750,9 +756,16 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         ));
     }
 
+    // Types stay while any version from the oldest on has them: fields
+    // removed before `at` are kept, and so are the types they hold.
+    let ever_present = |decl: &TypeDecl| {
+        let since = decl.since.as_deref().and_then(|s| ApiVersion::parse(s).ok());
+        let removed = decl.removed_in.as_deref().and_then(|r| ApiVersion::parse(r).ok());
+        since.is_none_or(|s| s <= at) && removed.is_none_or(|r| oldest < r)
+    };
     let mut types = BTreeMap::new();
     for (name, decl) in &api.types {
-        if decl.present_at(at) {
+        if ever_present(decl) {
             types.insert(
                 name.clone(),
                 lower_type(name, COMMON_MODULE, decl, at, oldest)?,
@@ -764,7 +777,7 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
         let tag = &file.content.tag;
         let module = snake(tag);
         for (name, decl) in &file.content.types {
-            if decl.present_at(at) {
+            if ever_present(decl) {
                 types.insert(name.clone(), lower_type(name, &module, decl, at, oldest)?);
             }
         }

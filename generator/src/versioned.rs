@@ -70,6 +70,27 @@ pub trait Alternatives: Versioned + Sized {
         }
     }
 
+    /// What the item was last, when it existed at some version of
+    /// `from..to` but no longer does at `to`: the shape a client speaking an
+    /// older version still receives.
+    fn last_before(&self, from: ApiVersion, to: ApiVersion) -> Option<&Self> {
+        let parts: Vec<&Self> = if self.alternatives().is_empty() {
+            vec![self]
+        } else {
+            self.alternatives().iter().collect()
+        };
+        parts
+            .into_iter()
+            .filter_map(|a| {
+                let since = a.since().and_then(|s| ApiVersion::parse(s).ok());
+                let removed = a.removed_in().and_then(|r| ApiVersion::parse(r).ok())?;
+                (since.is_none_or(|s| s < removed) && from < removed && removed <= to)
+                    .then_some((removed, a))
+            })
+            .max_by_key(|(removed, _)| *removed)
+            .map(|(_, a)| a)
+    }
+
     /// Whether it exists at any version of `from..=to`.
     fn exists_between(&self, from: ApiVersion, to: ApiVersion) -> bool {
         let parts: Vec<&Self> = if self.alternatives().is_empty() {

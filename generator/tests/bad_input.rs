@@ -544,10 +544,14 @@ fn lowering_picks_the_alternative_of_the_version() {
     assert_eq!(old[0].ty.to_string(), "string");
     assert_eq!(old[0].doc, "What it is called.");
     let new = field("1.24");
+    // A removed field stays, optional, with its removal recorded: a client
+    // of a 1.19 daemon still receives it.
     assert_eq!(
         new.iter().map(|f| f.json_name.as_str()).collect::<Vec<_>>(),
-        ["Name"]
+        ["Name", "Gone"]
     );
+    assert_eq!(new[1].versions.removed_in.as_deref(), Some("1.20"));
+    assert!(!new[1].required);
     assert_eq!(new[0].ty.to_string(), "list<string>");
     assert_eq!(new[0].versions.since.as_deref(), Some("1.21"));
     assert_eq!(

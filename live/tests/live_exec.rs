@@ -31,6 +31,7 @@ async fn exec_with_stdin_then_inspect() {
             &ExecStartBody {
                 detach: Some(false),
                 tty: Some(false),
+                ..Default::default()
             },
         )
         .await
@@ -76,6 +77,7 @@ async fn exec_with_a_tty_is_raw_and_resizable() {
             &ExecStartBody {
                 detach: Some(false),
                 tty: Some(true),
+                ..Default::default()
             },
         )
         .await

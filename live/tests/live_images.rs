@@ -202,7 +202,10 @@ async fn load_a_fresh_image(docker: &Docker, quiet: Option<bool>) -> Vec<Progres
     docker.image_delete(&tag).await.unwrap();
     let load = docker
         .image_load(RequestBody::from_bytes(saved))
-        .options(ImageLoadOptions { quiet })
+        .options(ImageLoadOptions {
+            quiet,
+            ..Default::default()
+        })
         .await
         .unwrap();
     let lines = drain("the load", load).await;

@@ -13,16 +13,13 @@ use docker_remote_api::prelude::*;
 use serde_json::json;
 use tokio::sync::{Mutex, OnceCell};
 
-/// Where the swarm listens and is reached: loopback only.
-const SWARM_ADDR: &str = "127.0.0.1:2377";
-
 /// One swarm state per daemon: the tests of this file hold this while they use it.
 static SWARM: Mutex<()> = Mutex::const_new(());
 
 fn init_body(spec: SwarmSpec) -> SwarmInitBody {
     SwarmInitBody {
-        listen_addr: Some(SWARM_ADDR.into()),
-        advertise_addr: Some(SWARM_ADDR.into()),
+        listen_addr: Some(swarm_addr()),
+        advertise_addr: Some(swarm_addr()),
         force_new_cluster: Some(false),
         spec: Some(spec),
         ..Default::default()
@@ -195,7 +192,7 @@ async fn join_reads_remote_addrs() {
     let _turn = SWARM.lock().await;
     let docker = docker();
     let join = |remote_addrs: Vec<String>| SwarmJoinBody {
-        listen_addr: Some(SWARM_ADDR.into()),
+        listen_addr: Some(swarm_addr()),
         advertise_addr: None,
         remote_addrs,
         join_token: "SWMTKN-1-drapi".into(),
@@ -217,7 +214,7 @@ async fn join_reads_remote_addrs() {
         "POST",
         "/swarm/join",
         Some(json!({
-            "ListenAddr": SWARM_ADDR,
+            "ListenAddr": swarm_addr(),
             "RemoteAddr": "",
             "JoinToken": "SWMTKN-1-drapi",
         })),
@@ -253,9 +250,9 @@ async fn swarm_nodes_services_tasks() {
             .expect("a manager sees the tokens");
         let join_again = docker
             .swarm_join(&SwarmJoinBody {
-                listen_addr: Some(SWARM_ADDR.into()),
+                listen_addr: Some(swarm_addr()),
                 advertise_addr: None,
-                remote_addrs: vec![SWARM_ADDR.into()],
+                remote_addrs: vec![swarm_addr()],
                 join_token: tokens.worker.clone().unwrap(),
                 ..Default::default()
             })

@@ -786,6 +786,7 @@ async fn new_creation_fields_round_trip_through_the_daemon() {
             tmpfs_options: Some(MountTmpfsOptions {
                 size_bytes: Some(1 << 20),
                 mode: Some(0o700),
+                ..Default::default()
             }),
             ..Default::default()
         },

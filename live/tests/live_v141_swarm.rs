@@ -20,9 +20,6 @@ use docker_remote_api::prelude::*;
 use serde_json::{json, Value};
 use tokio::sync::{Mutex, OnceCell};
 
-/// Where the swarm listens and is reached: loopback only.
-const SWARM_ADDR: &str = "127.0.0.1:2377";
-
 /// One swarm state per daemon: the tests of this file hold this while they use it.
 static SWARM: Mutex<()> = Mutex::const_new(());
 
@@ -144,8 +141,8 @@ fn keys(value: &Value) -> BTreeSet<String> {
 
 fn init_body(spec: SwarmSpec) -> SwarmInitBody {
     SwarmInitBody {
-        listen_addr: Some(SWARM_ADDR.into()),
-        advertise_addr: Some(SWARM_ADDR.into()),
+        listen_addr: Some(swarm_addr()),
+        advertise_addr: Some(swarm_addr()),
         spec: Some(spec),
         ..Default::default()
     }
@@ -420,8 +417,8 @@ async fn join_takes_remote_addrs_as_a_list() {
         "1.25",
         "/swarm/join",
         Some(json!({
-            "ListenAddr": SWARM_ADDR,
-            "RemoteAddrs": SWARM_ADDR,
+            "ListenAddr": swarm_addr(),
+            "RemoteAddrs": swarm_addr(),
             "JoinToken": "SWMTKN-1-drapi",
         })),
     )
@@ -436,7 +433,7 @@ async fn join_takes_remote_addrs_as_a_list() {
     let docker = docker_at("1.25");
     let as_list = docker
         .swarm_join(&SwarmJoinBody {
-            listen_addr: Some(SWARM_ADDR.into()),
+            listen_addr: Some(swarm_addr()),
             remote_addrs: vec![String::new()],
             join_token: "SWMTKN-1-drapi".into(),
             ..Default::default()
@@ -892,6 +889,7 @@ async fn container_spec_fields_by_version() {
                 tmpfs_options: Some(ServiceMountTmpfsOptions {
                     size_bytes: Some(1 << 20),
                     mode: Some(0o1777),
+                    ..Default::default()
                 }),
                 ..Default::default()
             }]),

@@ -499,6 +499,7 @@ async fn volume_prune_and_forced_delete() {
         .filters(VolumePruneFilters {
             label: Some(vec![format!("{label}=go")]),
             label_not: Some(vec![keep.clone()]),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -510,6 +511,7 @@ async fn volume_prune_and_forced_delete() {
         .filters(VolumePruneFilters {
             label: Some(vec![format!("{label}=go")]),
             label_not: Some(vec![keep.clone()]),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -1486,7 +1486,11 @@ impl Dispatcher {
                 let mut builder = hyper::server::conn::http1::Builder::new();
                 builder
                     .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(header_read_timeout);
+                    .header_read_timeout(header_read_timeout)
+                    // A client that shuts down its sending side after the
+                    // request still gets the answer (without this, hyper drops
+                    // the connection on reading end of file, often unanswered).
+                    .half_close(true);
                 let service = ConnectionService {
                     dispatcher: this,
                     watch,
@@ -1522,6 +1526,9 @@ struct Answering(Arc<ConnectionWatch>);
 
 impl Drop for Answering {
     fn drop(&mut self) {
+        // Bytes read while this answer was written (a body longer than its
+        // Content-Length, a pipelined request) may be what hyper fails on next.
+        self.0.unparsed_input.store(true, Ordering::SeqCst);
         self.0.answering.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -4,8 +4,12 @@
 //! - `checklist`: extract the completeness checklist from the upstream doc into `spec/checklist/`.
 //! - `history`: extract the version-history checklist into `spec/checklist/history.yaml`.
 //! - `swagger-checklist`: extract the facts of Docker's swagger files v1.25 to v1.51 into `spec/checklist/swagger/`.
-//! - `dockerd`: start the private test daemon and registry, print their environment, stop on Enter.
-//! - `test`: everything CI runs: fmt, clippy, the codegen check, the workspace tests and the live tests.
+//! - `fuzz [TARGET] [--seconds N] [--release]`: run the fuzz targets of `fuzz/` (all five when no
+//!   target is named), N seconds each (default 60).
+//! - `dockerd [--daemon 20.10|28.5]`: start the private test daemons and registry, print their environment, stop on Enter.
+//! - `test [--daemon 20.10|28.5] [--live]`: everything CI runs: fmt, clippy, the codegen check, the
+//!   workspace tests and the live passes against both daemons (`--daemon` keeps one of them,
+//!   `--live` skips everything before the live passes).
 
 mod daemon;
 
@@ -21,10 +25,11 @@ fn main() -> ExitCode {
         Some("checklist") => checklist(&args[1..]),
         Some("history") => history(),
         Some("swagger-checklist") => swagger_checklist(),
-        Some("test") => test(),
-        Some("dockerd") => dockerd(),
+        Some("fuzz") => fuzz(&args[1..]),
+        Some("test") => TestOptions::parse(&args[1..]).and_then(|o| test(&o)),
+        Some("dockerd") => TestOptions::parse(&args[1..]).and_then(|o| dockerd(&o)),
         _ => Err(
-            "usage: cargo xtask <codegen [--check] | checklist | history | swagger-checklist | dockerd | test>"
+            "usage: cargo xtask <codegen [--check] | checklist | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live]>"
                 .to_string(),
         ),
     };
@@ -192,11 +197,51 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     run_with_env(program, args, &[])
 }
 
-fn test() -> Result<(), String> {
+/// What `cargo xtask test` and `cargo xtask dockerd` were asked for.
+struct TestOptions {
+    /// The daemons to run; both unless `--daemon` names one.
+    engines: Vec<daemon::Engine>,
+    /// Only the live passes (and the examples), not the static checks before them.
+    live_only: bool,
+}
+
+impl TestOptions {
+    fn parse(args: &[String]) -> Result<TestOptions, String> {
+        let mut options = TestOptions {
+            engines: daemon::Engine::ALL.to_vec(),
+            live_only: false,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--live" => options.live_only = true,
+                "--daemon" => {
+                    let name = args.next().ok_or("--daemon needs a name: 20.10 or 28.5")?;
+                    let engine = daemon::Engine::from_name(name).ok_or_else(|| {
+                        format!("no test daemon named {name:?}; the daemons are 20.10 and 28.5")
+                    })?;
+                    options.engines = vec![engine];
+                }
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+fn test(options: &TestOptions) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    if !options.live_only {
+        static_checks(&cargo)?;
+    }
+    live_passes(&cargo, &options.engines)
+}
+
+/// Everything that needs no daemon.
+fn static_checks(cargo: &str) -> Result<(), String> {
     // generated/ is formatted by prettyplease and checked by codegen --check instead.
     run(
-        &cargo,
+        cargo,
         &[
             "fmt",
             "--check",
@@ -212,7 +257,7 @@ fn test() -> Result<(), String> {
     codegen(true)?;
     validate_openapi()?;
     run(
-        &cargo,
+        cargo,
         &[
             "clippy",
             "--workspace",
@@ -225,7 +270,7 @@ fn test() -> Result<(), String> {
     )?;
     // Rustdoc of the generated crate: every public item documented, every link resolved.
     run_with_env(
-        &cargo,
+        cargo,
         &[
             "doc",
             "-p",
@@ -235,33 +280,230 @@ fn test() -> Result<(), String> {
         ],
         &[("RUSTDOCFLAGS".into(), "-D warnings".into())],
     )?;
-    run(&cargo, &["test", "--workspace", "--all-features"])?;
-    check_other_versions(&cargo)?;
-    // The live tests are #[ignore]d without a daemon; here they get one.
-    let daemon = daemon::TestDaemon::start()?;
-    println!("xtask: test daemon at {}", daemon.socket.display());
-    // Two passes: the v1.24 the spec began with, and the newest the daemon speaks.
-    for version in LIVE_PASSES {
-        println!("xtask: live pass at API {version}");
-        let mut env = daemon.env();
-        env.push(("DRAPI_TEST_API_VERSION".into(), version.to_string()));
-        run_with_env(
-            &cargo,
-            &[
-                "test",
-                "-p",
-                "live-tests",
-                "--",
-                "--include-ignored",
-                "--test-threads",
-                "4",
-            ],
-            &env,
-        )?;
+    run(cargo, &["test", "--workspace", "--all-features"])?;
+    check_other_versions(cargo)?;
+    // A short run of every fuzz target; `cargo xtask fuzz` runs them longer.
+    fuzz(&["--seconds".into(), "5".into()])
+}
+
+/// The fuzz targets of `fuzz/` (see its `main.rs`), one process each so
+/// that each reports its own peak memory.
+const FUZZ_TARGETS: [&str; 5] = ["demux", "json-lines", "hijack", "server", "spec"];
+
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut targets = Vec::new();
+    let mut seconds = "60".to_string();
+    let mut release = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => {
+                seconds = args
+                    .next()
+                    .filter(|n| n.parse::<u64>().is_ok())
+                    .ok_or("--seconds takes a whole number")?
+                    .clone()
+            }
+            "--release" => release = true,
+            name if FUZZ_TARGETS.contains(&name) => targets.push(name.to_string()),
+            other => {
+                return Err(format!(
+                    "unknown fuzz argument {other:?}; the targets are {}",
+                    FUZZ_TARGETS.join(", ")
+                ))
+            }
+        }
     }
-    run_examples(&daemon)?;
-    drop(daemon);
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.map(String::from).to_vec();
+    }
+    let mut build = vec!["build", "-q", "-p", "drapi-fuzz"];
+    if release {
+        build.push("--release");
+    }
+    run(&cargo, &build)?;
+    let binary = root()
+        .join("target")
+        .join(if release { "release" } else { "debug" })
+        .join("drapi-fuzz");
+    let binary = binary.display().to_string();
+    let mut failed = Vec::new();
+    for target in &targets {
+        if run(&binary, &[target, "--seconds", &seconds]).is_err() {
+            failed.push(target.clone());
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fuzz targets with findings: {} (inputs under target/fuzz-findings/; replay one with `{binary} TARGET --replay FILE`)",
+            failed.join(", ")
+        ))
+    }
+}
+
+/// The live suite (`live/tests/`, `#[ignore]`d without a daemon) at every
+/// pass of every daemon asked for: the daemons run side by side, each pass
+/// of one daemon after the other. Each pass's output goes to
+/// `target/live-logs/<daemon>-v<version>.log` and is printed when it ends.
+/// Then the examples run against the newest daemon.
+fn live_passes(cargo: &str, engines: &[daemon::Engine]) -> Result<(), String> {
+    // Built once, so the parallel passes do not wait on each other's build.
+    run(cargo, &["test", "-p", "live-tests", "--no-run"])?;
+    let targets = live_test_targets()?;
+    let registry = daemon::TestRegistry::start()?;
+    let mut daemons = Vec::new();
+    for &engine in engines {
+        let daemon = daemon::TestDaemon::start(engine)?;
+        println!(
+            "xtask: dockerd {} at {}",
+            engine.name(),
+            daemon.socket.display()
+        );
+        daemons.push(daemon);
+    }
+    let logs = root().join("target/live-logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let started = std::time::Instant::now();
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = daemons
+            .iter()
+            .map(|daemon| {
+                let (targets, logs) = (&targets, &logs);
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    for version in daemon.engine.passes() {
+                        if let Err(e) = live_pass(cargo, daemon, version, targets, logs) {
+                            failures.push(e);
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .flat_map(|run| {
+                run.join()
+                    .unwrap_or_else(|_| vec!["a live pass panicked".into()])
+            })
+            .collect()
+    });
+    println!("xtask: live passes took {} s", started.elapsed().as_secs());
+    if !failures.is_empty() {
+        return Err(failures.join("\n"));
+    }
+    // The examples speak the crate's newest version: the newest daemon runs them.
+    if let Some(newest) = daemons
+        .iter()
+        .find(|d| d.engine == daemon::Engine::Docker28)
+    {
+        run_examples(newest)?;
+    }
+    drop(daemons);
+    drop(registry);
     Ok(())
+}
+
+/// The live test files (`live/tests/*.rs`), by target name.
+fn live_test_targets() -> Result<Vec<String>, String> {
+    let dir = root().join("live/tests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Whether a live test file belongs in a pass: `live_v151_*` tests the
+/// operations and fields newer than v1.41, pinned to v1.51, so it runs once,
+/// in the v1.51 pass of the daemon that speaks it.
+fn runs_in_pass(target: &str, engine: daemon::Engine, version: &str) -> bool {
+    if target.starts_with("live_v151_") {
+        return engine.newest_api() == "1.51" && version == "1.51";
+    }
+    true
+}
+
+fn live_pass(
+    cargo: &str,
+    daemon: &daemon::TestDaemon,
+    version: &str,
+    targets: &[String],
+    logs: &Path,
+) -> Result<(), String> {
+    let name = daemon.engine.name();
+    let log_path = logs.join(format!("{name}-v{version}.log"));
+    println!(
+        "xtask: live pass: dockerd {name} at API {version} (log: {})",
+        log_path.display()
+    );
+    let mut args = vec![
+        "test".to_string(),
+        "--no-fail-fast".into(),
+        "-p".into(),
+        "live-tests".into(),
+    ];
+    for target in targets
+        .iter()
+        .filter(|t| runs_in_pass(t, daemon.engine, version))
+    {
+        args.push("--test".into());
+        args.push(target.clone());
+    }
+    args.extend(["--", "--include-ignored", "--test-threads", "4"].map(String::from));
+    let mut env = daemon.env();
+    env.push(("DRAPI_TEST_API_VERSION".into(), version.to_string()));
+    let started = std::time::Instant::now();
+    let out = Command::new(cargo)
+        .args(&args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&log_path, &text).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let (passed, failed, ignored) = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("test result: "))
+        .fold((0, 0, 0), |(p, f, i), line| {
+            let count = |word: &str| -> u32 {
+                line.split("; ")
+                    .find_map(|part| {
+                        part.trim_start_matches(|c: char| !c.is_ascii_digit())
+                            .strip_suffix(word)
+                    })
+                    .and_then(|n| n.trim().parse().ok())
+                    .unwrap_or(0)
+            };
+            (
+                p + count(" passed"),
+                f + count(" failed"),
+                i + count(" ignored"),
+            )
+        });
+    let summary = format!(
+        "dockerd {name} at API {version}: {passed} passed, {failed} failed, {ignored} ignored in {} s",
+        started.elapsed().as_secs()
+    );
+    if out.status.success() {
+        println!("xtask: live pass {summary}");
+        Ok(())
+    } else {
+        println!(
+            "===== live pass {summary}: output =====\n{text}\n===== end of {name} v{version} ====="
+        );
+        Err(format!("live pass {summary} (log: {})", log_path.display()))
+    }
 }
 
 /// The OpenAPI export, checked by a real OpenAPI 3.1 validator (PyPI's
@@ -323,9 +565,6 @@ fn validate_openapi() -> Result<(), String> {
     }
     Ok(())
 }
-
-/// The API versions the live suite runs at against dockerd 20.10 (API 1.12 to 1.41).
-const LIVE_PASSES: [&str; 2] = ["1.24", "1.41"];
 
 /// Runs the first examples of the generated crate against the test daemon and
 /// checks what they print, not only how they exit: a build from a directory (and
@@ -612,14 +851,25 @@ fn run_with_env(program: &str, args: &[&str], env: &[(String, String)]) -> Resul
     }
 }
 
-fn dockerd() -> Result<(), String> {
-    let daemon = daemon::TestDaemon::start()?;
-    for (k, v) in daemon.env() {
-        println!("export {k}={v}");
+fn dockerd(options: &TestOptions) -> Result<(), String> {
+    let registry = daemon::TestRegistry::start()?;
+    let mut daemons = Vec::new();
+    for &engine in &options.engines {
+        let daemon = daemon::TestDaemon::start(engine)?;
+        println!(
+            "# dockerd {} (API up to {})",
+            engine.name(),
+            engine.newest_api()
+        );
+        for (k, v) in daemon.env() {
+            println!("export {k}={v}");
+        }
+        daemons.push(daemon);
     }
-    println!("# test daemon and registry are up; press Enter to stop them and clean up");
+    println!("# test daemons and registry are up; press Enter to stop them and clean up");
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
-    drop(daemon);
+    drop(daemons);
+    drop(registry);
     Ok(())
 }

@@ -90,6 +90,8 @@ impl Docker {
     /// Hijacks the connection: after `101 UPGRADED` it carries the container's
     /// output (framed unless it has a TTY) and, with `stdin`, its input.
     ///
+    /// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -122,7 +124,7 @@ impl Docker {
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
     ///
-    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames. Changed in API 1.42: Attaches only the streams `stdin`, `stdout` and `stderr` select; below 1.42 it attaches all three. Set all three to keep the old behaviour.
     ///
     /// # Parameters
     ///
@@ -130,6 +132,9 @@ impl Docker {
     /// - `detachKeys` (`string`): Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
     /// - `logs` (`bool`): Replay the logs first. Default: `false`.
     /// - `stream` (`bool`): Stream output as it comes. Default: `false`.
+    /// - `stdin` (`bool`): Attach stdin. Below 1.42 every stream is attached, whatever these three say. Default: `false`.
+    /// - `stdout` (`bool`): Attach stdout (with `logs`, replay it). Default: `false`.
+    /// - `stderr` (`bool`): Attach stderr (with `logs`, replay it). Default: `false`.
     ///
     /// # Responses
     ///
@@ -178,7 +183,7 @@ impl Docker {
     ///
     /// Creates a container from an image and a configuration; it does not start it.
     ///
-    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
+    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40. Changed in API 1.42: A mount with options of another type (`BindOptions` on a tmpfs, say) is refused with 400; both daemons here refuse it at older versions too. Changed in API 1.44: Checks that used to fail only at start (endpoint settings, say) fail the creation, with every problem found in one message; not versioned: a daemon with the change does so at every version. Changed in API 1.48: Answers a warning when a mount of type `image` is asked for: the feature is experimental.
     ///
     /// # Parameters
     ///
@@ -200,6 +205,10 @@ impl Docker {
     /// Erratum `container-create-nanocpus-spelling`:
     /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
     /// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
+    ///
+    /// Erratum `container-create-mount-options-checked-before-1-42`:
+    /// - the doc says: The v1.42 history says a creation is refused from 1.42 on when `BindOptions`, `VolumeOptions` or `TmpfsOptions` do not match the mount's `Type`.
+    /// - the daemon: dockerd 28.5 and 20.10 refuse it with 400 at 1.41 too (`invalid mount config for type ...`); from 1.42 dockerd 28.5 words it `BindOptions must not be specified on mount type ...`.
     ///
     /// Returns the pending call [`ContainerCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_create<'a>(
@@ -340,7 +349,7 @@ impl Docker {
     ///
     /// Lists containers; only running ones unless `all` is set.
     ///
-    /// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`).
+    /// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`). Changed in API 1.46: Each listed container's `HostConfig` also carries its annotations (`Annotations`).
     ///
     /// # Parameters
     ///
@@ -371,6 +380,8 @@ impl Docker {
     ///
     /// Streams the container's stdout and/or stderr, framed (multiplexed) unless the
     /// container has a TTY. Works only with the `json-file` and `journald` log drivers.
+    ///
+    /// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
     ///
     /// # Parameters
     ///
@@ -547,6 +558,7 @@ impl Docker {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `signal` (`string`): Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
     /// - `t` (`i64`): Seconds to wait before killing the container.
     ///
     /// # Responses
@@ -627,6 +639,7 @@ impl Docker {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `signal` (`string`): Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
     /// - `t` (`i64`): Seconds to wait before killing the container.
     ///
     /// # Responses
@@ -749,13 +762,17 @@ impl Docker {
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerWaitResponse`.
-    /// - 400: bad parameter (a malformed query string)
+    /// - 400: bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)
     /// - 404: no such container
     /// - 500: server error
     ///
     /// Erratum `container-wait-condition-unchecked`:
     /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
-    /// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    /// - the daemon: A 20.10 daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    ///
+    /// Erratum `container-wait-invalid-condition-before-1-42`:
+    /// - the doc says: The v1.42 history says an invalid `condition` is answered 400 from 1.42 on.
+    /// - the daemon: dockerd 28.5 answers 400 (`invalid condition`) at every version from 1.30, 1.41 included, where dockerd 20.10 waits as for `not-running`.
     ///
     /// Returns the pending call [`ContainerWaitRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_wait<'a>(&'a self, id: &'a str) -> ContainerWaitRequest<'a> {
@@ -1015,6 +1032,24 @@ impl<'a> ContainerAttachWebsocketRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `stdin`: Attach stdin. Below 1.42 every stream is attached, whatever these three say. Default: `false`. Since API 1.42.
+    pub fn stdin(mut self, value: bool) -> Self {
+        self.options.stdin = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stdout`: Attach stdout (with `logs`, replay it). Default: `false`. Since API 1.42.
+    pub fn stdout(mut self, value: bool) -> Self {
+        self.options.stdout = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `stderr`: Attach stderr (with `logs`, replay it). Default: `false`. Since API 1.42.
+    pub fn stderr(mut self, value: bool) -> Self {
+        self.options.stderr = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ContainerAttachWebsocketOptions`], replacing any set before.
     pub fn options(mut self, options: ContainerAttachWebsocketOptions) -> Self {
         self.options = options;
@@ -1035,6 +1070,15 @@ impl<'a> ContainerAttachWebsocketRequest<'a> {
             }
             if let Some(value) = &options.stream {
                 pairs.push(("stream", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stdin {
+                pairs.push(("stdin", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stdout {
+                pairs.push(("stdout", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.stderr {
+                pairs.push(("stderr", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())
         })?;
@@ -1780,6 +1824,12 @@ pub struct ContainerRestartRequest<'a> {
 }
 
 impl<'a> ContainerRestartRequest<'a> {
+    /// Sets the query parameter `signal`: Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42. Since API 1.42.
+    pub fn signal(mut self, value: impl Into<String>) -> Self {
+        self.options.signal = Some(value.into());
+        self
+    }
+
     /// Sets the query parameter `t`: Seconds to wait before killing the container.
     pub fn timeout(mut self, value: i64) -> Self {
         self.options.timeout = Some(value);
@@ -1798,6 +1848,9 @@ impl<'a> ContainerRestartRequest<'a> {
         let op = &CONTAINER_RESTART;
         let mut call = Call::new(op, render_path(op.path, &[id]));
         call.query_with(|pairs| {
+            if let Some(value) = &options.signal {
+                pairs.push(("signal", value.to_string()));
+            }
             if let Some(value) = &options.timeout {
                 pairs.push(("t", value.to_string()));
             }
@@ -1955,6 +2008,12 @@ pub struct ContainerStopRequest<'a> {
 }
 
 impl<'a> ContainerStopRequest<'a> {
+    /// Sets the query parameter `signal`: Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42. Since API 1.42.
+    pub fn signal(mut self, value: impl Into<String>) -> Self {
+        self.options.signal = Some(value.into());
+        self
+    }
+
     /// Sets the query parameter `t`: Seconds to wait before killing the container.
     pub fn timeout(mut self, value: i64) -> Self {
         self.options.timeout = Some(value);
@@ -1973,6 +2032,9 @@ impl<'a> ContainerStopRequest<'a> {
         let op = &CONTAINER_STOP;
         let mut call = Call::new(op, render_path(op.path, &[id]));
         call.query_with(|pairs| {
+            if let Some(value) = &options.signal {
+                pairs.push(("signal", value.to_string()));
+            }
             if let Some(value) = &options.timeout {
                 pairs.push(("t", value.to_string()));
             }
@@ -2131,7 +2193,7 @@ pub struct ContainerWaitRequest<'a> {
 }
 
 impl<'a> ContainerWaitRequest<'a> {
-    /// Sets the query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30.
+    /// Sets the query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30. Changed in API 1.42: An unknown value is refused with 400 instead of being taken as `not-running`; dockerd 28.5 refuses it at older versions too.
     pub fn condition(mut self, value: ContainerWaitCondition) -> Self {
         self.options.condition = Some(value);
         self

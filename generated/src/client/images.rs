@@ -11,7 +11,7 @@ use crate::models::{
     AuthConfig, BuildPruneFilters, BuildPruneResponse, BuilderVersion, ContainerConfig,
     ImageBuildOutput, ImageCommitResponse, ImageDeleteItem, ImageHistoryItem,
     ImageInspect, ImageListFilters, ImagePruneFilters, ImagePruneResponse,
-    ImageSearchFilters, ImageSearchResult, ImageSummary, ProgressMessage,
+    ImageSearchFilters, ImageSearchResult, ImageSummary, OciPlatform, ProgressMessage,
 };
 
 use crate::operations::images::*;
@@ -27,18 +27,25 @@ impl Docker {
     /// # Parameters
     ///
     /// - `keep-storage` (`i64`): Bytes of cache to keep.
+    /// - `reserved-space` (`i64`): Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`).
+    /// - `max-used-space` (`i64`): Most bytes of cache to keep: prune until the cache is no larger.
+    /// - `min-free-space` (`i64`): Bytes of disk to leave free: prune until at least this much is free.
     /// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
     /// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `BuildPruneResponse`.
-    /// - 400: bad parameter: an unknown filter
-    /// - 500: server error, also a `keep-storage` that is not an integer
+    /// - 400: bad parameter: an unknown filter; with dockerd 28.5 also a byte count that is not an integer
+    /// - 500: server error; with dockerd 20.10 also a `keep-storage` that is not an integer
     ///
     /// Erratum `build-prune-bad-filter`:
     /// - the doc says: The answers are 200 and 500.
     /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+    ///
+    /// Erratum `build-prune-bytes-not-integer-400`:
+    /// - the doc says: The answers are 200 and 500 (dockerd 20.10 answers 500 to a `keep-storage` that is not an integer).
+    /// - the daemon: dockerd 28.5 answers 400 (`expects an integer`) to a byte count that is not an integer, `keep-storage` at every API version, `reserved-space`, `max-used-space` and `min-free-space` from 1.48 (below 1.48 it ignores those three).
     ///
     /// Returns the pending call [`BuildPruneRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn build_prune<'a>(&'a self) -> BuildPruneRequest<'a> {
@@ -191,6 +198,10 @@ impl Docker {
     /// - the doc says: The example stream ends with a `...` line.
     /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
     ///
+    /// Erratum `image-create-import-platform-architecture`:
+    /// - the doc says: An import with `fromSrc` and `platform` takes the OS and architecture of `platform` (version history, v1.42).
+    /// - the daemon: dockerd 28.5 records the architecture of `platform` at every API version (also /v1.41), where dockerd 20.10 kept only the OS and recorded its own architecture.
+    ///
     /// Returns the pending call [`ImageCreateRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_create<'a>(&'a self) -> ImageCreateRequest<'a> {
         ImageCreateRequest {
@@ -209,13 +220,19 @@ impl Docker {
     /// - `name` (`string`, required): Name or ID of the image.
     /// - `force` (`bool`): Remove even when containers use it or it has several tags. Default: `false`.
     /// - `noprune` (`bool`): Keep untagged parent images. Default: `false`.
+    /// - `platforms` (`list<string>`): Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{"os":"linux","architecture":"arm64"}`), the key repeated per platform.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<ImageDeleteItem>`.
+    /// - 400: bad parameter: a `platforms` value that is not JSON
     /// - 404: no such image
     /// - 409: conflict
     /// - 500: server error
+    ///
+    /// Erratum `image-delete-platforms-bad-json`:
+    /// - the doc says: The answers are 200, 404, 409 and 500.
+    /// - the daemon: A `platforms` value that is not valid JSON is answered 400 (`failed to parse platform`), before the image is even looked up.
     ///
     /// Returns the pending call [`ImageDeleteRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_delete<'a>(&'a self, name: &'a str) -> ImageDeleteRequest<'a> {
@@ -252,17 +269,24 @@ impl Docker {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name (with optional tag) or ID of the image.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `application/x-tar`.
-    /// - 500: server error
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 500: server error, also an image without the `platform` asked for
     ///
-    /// Returns the pending call [`ImageGetRequest`]: `.await` it to send the request.
+    /// Erratum `image-get-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
+    ///
+    /// Returns the pending call [`ImageGetRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_get<'a>(&'a self, name: &'a str) -> ImageGetRequest<'a> {
         ImageGetRequest {
             docker: self,
             name,
+            options: ImageGetOptions::default(),
         }
     }
 
@@ -292,11 +316,17 @@ impl Docker {
     /// # Parameters
     ///
     /// - `names` (`list<string>`): Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `application/x-tar`.
-    /// - 500: server error
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 500: server error, also an image without the `platform` asked for
+    ///
+    /// Erratum `image-get-all-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
     ///
     /// Returns the pending call [`ImageGetAllRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_get_all<'a>(&'a self) -> ImageGetAllRequest<'a> {
@@ -313,18 +343,25 @@ impl Docker {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name or ID of the image.
+    /// - `platform` (`OciPlatform`): The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<ImageHistoryItem>`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
     ///
-    /// Returns the pending call [`ImageHistoryRequest`]: `.await` it to send the request.
+    /// Erratum `image-history-platform-statuses`:
+    /// - the doc says: The answers are 200, 404 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image that lacks the platform asked for 404.
+    ///
+    /// Returns the pending call [`ImageHistoryRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_history<'a>(&'a self, name: &'a str) -> ImageHistoryRequest<'a> {
         ImageHistoryRequest {
             docker: self,
             name,
+            options: ImageHistoryOptions::default(),
         }
     }
 
@@ -333,22 +370,30 @@ impl Docker {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name or ID of the image.
+    /// - `manifests` (`bool`): Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
+    /// - `platform` (`OciPlatform`): The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `ImageInspect`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON, or both `platform` and `manifests`
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
     ///
     /// Erratum `image-inspect-volumes-schema`:
     /// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
     /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
     ///
-    /// Returns the pending call [`ImageInspectRequest`]: `.await` it to send the request.
+    /// Erratum `image-inspect-platform-undocumented`:
+    /// - the doc says: The swagger of v1.49 to v1.51 lists only `manifests` as a query parameter; the answers are 200, 404 and 500.
+    /// - the daemon: The daemon reads `platform` from 1.49 on (the version history says so; below 1.49 it ignores it): an image without that platform is answered 404, a `platform` that is not JSON or one given with `manifests` 400.
+    ///
+    /// Returns the pending call [`ImageInspectRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn image_inspect<'a>(&'a self, name: &'a str) -> ImageInspectRequest<'a> {
         ImageInspectRequest {
             docker: self,
             name,
+            options: ImageInspectOptions::default(),
         }
     }
 
@@ -361,6 +406,8 @@ impl Docker {
     /// - `all` (`bool`): Include intermediate images. Default: `false`.
     /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
     /// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
+    /// - `shared-size` (`bool`): Compute each image's `SharedSize` (otherwise -1). Default: `false`.
+    /// - `manifests` (`bool`): Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
     ///
     /// # Responses
     ///
@@ -393,11 +440,17 @@ impl Docker {
     /// # Parameters
     ///
     /// - `quiet` (`bool`): Suppress the progress lines and send only the final confirmation. Default: `true`.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 400: bad parameter: a `platform` that is not JSON
     /// - 500: server error
+    ///
+    /// Erratum `image-load-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before the archive is read.
     ///
     /// Erratum `image-load-example-elided`:
     /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
@@ -458,17 +511,23 @@ impl Docker {
     ///
     /// - `name` (`string`, required): Name of the image, with the registry host for a private registry.
     /// - `tag` (`string`): The tag to push.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404.
     /// - `X-Registry-Auth` (`AuthConfig`, required): Credentials or an identity token.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
     ///
     /// Erratum `image-push-missing-image-in-band`:
     /// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
     /// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
+    ///
+    /// Erratum `image-push-platform-statuses`:
+    /// - the doc says: The answers are 200, 404 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before anything is pushed; an image that lacks the platform asked for is answered 404.
     ///
     /// Erratum `image-push-example-extra-brace`:
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
@@ -550,9 +609,27 @@ pub struct BuildPruneRequest<'a> {
 }
 
 impl<'a> BuildPruneRequest<'a> {
-    /// Sets the query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39.
+    /// Sets the query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39. Deprecated since API 1.48: Renamed `reserved-space`; read only when `reserved-space` is not given.
     pub fn keep_storage(mut self, value: i64) -> Self {
         self.options.keep_storage = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `reserved-space`: Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`). Since API 1.48.
+    pub fn reserved_space(mut self, value: i64) -> Self {
+        self.options.reserved_space = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `max-used-space`: Most bytes of cache to keep: prune until the cache is no larger. Since API 1.48.
+    pub fn max_used_space(mut self, value: i64) -> Self {
+        self.options.max_used_space = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `min-free-space`: Bytes of disk to leave free: prune until at least this much is free. Since API 1.48.
+    pub fn min_free_space(mut self, value: i64) -> Self {
+        self.options.min_free_space = Some(value);
         self
     }
 
@@ -582,6 +659,15 @@ impl<'a> BuildPruneRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.keep_storage {
                 pairs.push(("keep-storage", value.to_string()));
+            }
+            if let Some(value) = &options.reserved_space {
+                pairs.push(("reserved-space", value.to_string()));
+            }
+            if let Some(value) = &options.max_used_space {
+                pairs.push(("max-used-space", value.to_string()));
+            }
+            if let Some(value) = &options.min_free_space {
+                pairs.push(("min-free-space", value.to_string()));
             }
             if let Some(value) = &options.all {
                 pairs.push(("all", if *value { "1" } else { "0" }.to_string()));
@@ -1061,7 +1147,7 @@ impl<'a> ImageCreateRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32.
+    /// Sets the query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32. Changed in API 1.42: An import (`fromSrc`) records the architecture and variant of `platform` too, not only its OS; without `platform` it records the daemon's own. Not versioned: a daemon with the change does so at every API version.
     pub fn platform(mut self, value: impl Into<String>) -> Self {
         self.options.platform = Some(value.into());
         self
@@ -1168,6 +1254,12 @@ impl<'a> ImageDeleteRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `platforms`: Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{"os":"linux","architecture":"arm64"}`), the key repeated per platform. Since API 1.50.
+    pub fn platforms(mut self, value: Vec<String>) -> Self {
+        self.options.platforms = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ImageDeleteOptions`], replacing any set before.
     pub fn options(mut self, options: ImageDeleteOptions) -> Self {
         self.options = options;
@@ -1185,6 +1277,11 @@ impl<'a> ImageDeleteRequest<'a> {
             }
             if let Some(value) = &options.no_prune {
                 pairs.push(("noprune", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.platforms {
+                for item in value {
+                    pairs.push(("platforms", item.to_string()));
+                }
             }
             Ok(())
         })?;
@@ -1209,14 +1306,33 @@ impl<'a> IntoFuture for ImageDeleteRequest<'a> {
 pub struct ImageGetRequest<'a> {
     docker: &'a Docker,
     name: &'a str,
+    options: ImageGetOptions,
 }
 
 impl<'a> ImageGetRequest<'a> {
+    /// Sets the query parameter `platform`: The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ImageGetOptions`], replacing any set before.
+    pub fn options(mut self, options: ImageGetOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
-        let ImageGetRequest { docker, name } = self;
+        let ImageGetRequest { docker, name, options } = self;
         let op = &IMAGE_GET;
-        let call = Call::new(op, render_path(op.path, &[name]));
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(Docker::byte_stream(op, response)),
@@ -1247,6 +1363,12 @@ impl<'a> ImageGetAllRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `platform`: The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ImageGetAllOptions`], replacing any set before.
     pub fn options(mut self, options: ImageGetAllOptions) -> Self {
         self.options = options;
@@ -1263,6 +1385,9 @@ impl<'a> ImageGetAllRequest<'a> {
                 for item in value {
                     pairs.push(("names", item.to_string()));
                 }
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
             }
             Ok(())
         })?;
@@ -1287,14 +1412,33 @@ impl<'a> IntoFuture for ImageGetAllRequest<'a> {
 pub struct ImageHistoryRequest<'a> {
     docker: &'a Docker,
     name: &'a str,
+    options: ImageHistoryOptions,
 }
 
 impl<'a> ImageHistoryRequest<'a> {
+    /// Sets the query parameter `platform`: The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404. Since API 1.48.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ImageHistoryOptions`], replacing any set before.
+    pub fn options(mut self, options: ImageHistoryOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<Vec<ImageHistoryItem>, Error> {
-        let ImageHistoryRequest { docker, name } = self;
+        let ImageHistoryRequest { docker, name, options } = self;
         let op = &IMAGE_HISTORY;
-        let call = Call::new(op, render_path(op.path, &[name]));
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),
@@ -1316,14 +1460,42 @@ impl<'a> IntoFuture for ImageHistoryRequest<'a> {
 pub struct ImageInspectRequest<'a> {
     docker: &'a Docker,
     name: &'a str,
+    options: ImageInspectOptions,
 }
 
 impl<'a> ImageInspectRequest<'a> {
+    /// Sets the query parameter `manifests`: Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`. Since API 1.48.
+    pub fn manifests(mut self, value: bool) -> Self {
+        self.options.manifests = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `platform`: The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404. Since API 1.49.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
+    /// Sets every optional parameter at once from [`ImageInspectOptions`], replacing any set before.
+    pub fn options(mut self, options: ImageInspectOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
     pub async fn send(self) -> Result<ImageInspect, Error> {
-        let ImageInspectRequest { docker, name } = self;
+        let ImageInspectRequest { docker, name, options } = self;
         let op = &IMAGE_INSPECT;
-        let call = Call::new(op, render_path(op.path, &[name]));
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            if let Some(value) = &options.manifests {
+                pairs.push(("manifests", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
+            }
+            Ok(())
+        })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
             200..=299 => Ok(docker.read_json(op, response).await?),
@@ -1366,6 +1538,18 @@ impl<'a> ImageListRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `shared-size`: Compute each image's `SharedSize` (otherwise -1). Default: `false`. Since API 1.42.
+    pub fn shared_size(mut self, value: bool) -> Self {
+        self.options.shared_size = Some(value);
+        self
+    }
+
+    /// Sets the query parameter `manifests`: Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`. Since API 1.47.
+    pub fn manifests(mut self, value: bool) -> Self {
+        self.options.manifests = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ImageListOptions`], replacing any set before.
     pub fn options(mut self, options: ImageListOptions) -> Self {
         self.options = options;
@@ -1386,6 +1570,12 @@ impl<'a> ImageListRequest<'a> {
             }
             if let Some(value) = &options.digests {
                 pairs.push(("digests", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.shared_size {
+                pairs.push(("shared-size", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.manifests {
+                pairs.push(("manifests", if *value { "1" } else { "0" }.to_string()));
             }
             Ok(())
         })?;
@@ -1420,6 +1610,12 @@ impl<'a> ImageLoadRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `platform`: The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ImageLoadOptions`], replacing any set before.
     pub fn options(mut self, options: ImageLoadOptions) -> Self {
         self.options = options;
@@ -1436,6 +1632,9 @@ impl<'a> ImageLoadRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.quiet {
                 pairs.push(("quiet", if *value { "1" } else { "0" }.to_string()));
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
             }
             Ok(())
         })?;
@@ -1522,6 +1721,12 @@ impl<'a> ImagePushRequest<'a> {
         self
     }
 
+    /// Sets the query parameter `platform`: The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404. Since API 1.46.
+    pub fn platform(mut self, value: OciPlatform) -> Self {
+        self.options.platform = Some(value);
+        self
+    }
+
     /// Sets every optional parameter at once from [`ImagePushOptions`], replacing any set before.
     pub fn options(mut self, options: ImagePushOptions) -> Self {
         self.options = options;
@@ -1538,6 +1743,9 @@ impl<'a> ImagePushRequest<'a> {
         call.query_with(|pairs| {
             if let Some(value) = &options.tag {
                 pairs.push(("tag", value.to_string()));
+            }
+            if let Some(value) = &options.platform {
+                pairs.push(("platform", serde_json::to_string(value)?));
             }
             Ok(())
         })?;

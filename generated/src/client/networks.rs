@@ -16,7 +16,10 @@ use crate::operations::networks::*;
 impl Docker {
     /// `POST /networks/{id}/connect`: Connect a container to a network
     ///
-    /// Since API 1.21. Changed in API 1.22: Takes `EndpointConfig`, which can give the container static IPv4 and IPv6 addresses on the network.
+    /// The network must be local, or a swarm network made attachable. A
+    /// container already on the network cannot be connected again.
+    ///
+    /// Since API 1.21. Changed in API 1.22: Takes `EndpointConfig`, which can give the container static IPv4 and IPv6 addresses on the network. Changed in API 1.44: Invalid endpoint settings are refused here (400, listing every problem) rather than when the container starts (unversioned).
     ///
     /// # Parameters
     ///
@@ -25,9 +28,14 @@ impl Docker {
     /// # Responses
     ///
     /// - 200: no error
+    /// - 400: invalid endpoint settings, or a container that cannot join (one in `none` mode, say)
     /// - 403: operation not supported for swarm scoped networks
     /// - 404: network or container is not found
     /// - 500: Internal Server Error
+    ///
+    /// Erratum `network-connect-400-before-1-44`:
+    /// - the doc says: The swagger lists `400` for a connection only from v1.44.
+    /// - the daemon: Both daemons answer 400 at API 1.41 too: dockerd 20.10 for a container in `none` mode, dockerd 28.5 also for an address outside the network's subnets.
     ///
     /// Returns the pending call [`NetworkConnectRequest`]: `.await` it to send the request.
     pub fn network_connect<'a>(
@@ -44,15 +52,28 @@ impl Docker {
 
     /// `POST /networks/create`: Create a network
     ///
-    /// Since API 1.21. Changed in API 1.22: `IPAM.Options` passes options to a custom IPAM driver.
+    /// Since API 1.21. Changed in API 1.22: `IPAM.Options` passes options to a custom IPAM driver. Changed in API 1.44: An invalid IPAM configuration (subnet, range, gateway, auxiliary address) is refused with 400 naming every problem (unversioned: daemons of API 1.44 and later do so at every version). Changed in API 1.44: A name already in use is always refused (409), whatever `CheckDuplicate` says (unversioned). Changed in API 1.48: Takes `EnableIPv4`; `false` makes an IPv4-less network, which then needs `EnableIPv6`.
     ///
     /// # Responses
     ///
     /// - 201: no error. JSON `NetworkCreateResponse`.
-    /// - 400: bad parameter (an invalid name, subnet or option)
-    /// - 403: operation not supported for pre-defined networks
+    /// - 400: bad parameter (an invalid name, subnet, IPAM configuration or option)
+    /// - 403: forbidden: the name or driver of a predefined network (`host`, say), or an overlay network on a node that is no swarm manager
     /// - 404: plugin not found
+    /// - 409: a network with this name exists
     /// - 500: server error
+    ///
+    /// Erratum `network-create-enable-ipv4-since`:
+    /// - the doc says: The v1.47 swagger already takes `EnableIPv4` (false needing an experimental daemon).
+    /// - the daemon: dockerd 28.5 ignores `EnableIPv4` below API 1.48 (the network gets IPv4 anyway); from 1.48 it honours `false` without experimental features.
+    ///
+    /// Erratum `network-create-ipam-checks-unversioned`:
+    /// - the doc says: The version history lists the `400` for an invalid IPAM configuration under v1.44, as unversioned.
+    /// - the daemon: dockerd 28.5 answers 400 at API 1.41 too (a gateway or range outside its subnet, a malformed subnet), where dockerd 20.10 answered 500 or accepted a range outside the subnet.
+    ///
+    /// Erratum `network-create-name-conflict`:
+    /// - the doc says: The swagger lists no `409` for a network creation.
+    /// - the daemon: The daemon answers 409 for a name in use (dockerd 20.10 only with `CheckDuplicate`, dockerd 28.5 always); the name of a predefined network stays 403.
     ///
     /// Returns the pending call [`NetworkCreateRequest`]: `.await` it to send the request.
     pub fn network_create<'a>(
@@ -118,7 +139,7 @@ impl Docker {
 
     /// `GET /networks/{id}`: Inspect a network
     ///
-    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked. Changed in API 1.25: A swarm overlay network lists the nodes it spans (`Peers`, name and IP of each).
+    /// Since API 1.21. Changed in API 1.22: The IPAM section also carries the options given to a custom IPAM driver (`Options`). Changed in API 1.22: For user-defined networks, the IPAM configuration lists the subnets in use, also those the daemon picked. Changed in API 1.25: A swarm overlay network lists the nodes it spans (`Peers`, name and IP of each). Changed in API 1.48: Reports `EnableIPv4`.
     ///
     /// # Parameters
     ///
@@ -131,6 +152,10 @@ impl Docker {
     /// - 200: no error. JSON `Network`.
     /// - 404: network not found
     /// - 500: server error
+    ///
+    /// Erratum `network-inspect-enable-ipv4-since`:
+    /// - the doc says: The v1.47 swagger already lists `EnableIPv4` in a network.
+    /// - the daemon: The field belongs to API 1.48 (the version history says so, and dockerd 28.5 ignores it in a creation below 1.48); dockerd 28.5 reports it at every API version, dockerd 20.10 never.
     ///
     /// Returns the pending call [`NetworkInspectRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn network_inspect<'a>(&'a self, id: &'a str) -> NetworkInspectRequest<'a> {
@@ -153,6 +178,10 @@ impl Docker {
     ///
     /// - 200: no error. JSON `list<Network>`.
     /// - 500: server error
+    ///
+    /// Erratum `network-list-enable-ipv4-since`:
+    /// - the doc says: The v1.47 swagger already lists `EnableIPv4` in networks.
+    /// - the daemon: The field belongs to API 1.48 (the version history says so, and dockerd 28.5 ignores it in a creation below 1.48); dockerd 28.5 reports it at every API version, dockerd 20.10 never.
     ///
     /// Returns the pending call [`NetworkListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn network_list<'a>(&'a self) -> NetworkListRequest<'a> {

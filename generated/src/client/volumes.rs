@@ -8,7 +8,7 @@ use crate::runtime::client::{Call, Docker, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     Volume, VolumeCreateBody, VolumeListFilters, VolumeListResponse, VolumePruneFilters,
-    VolumePruneResponse,
+    VolumePruneResponse, VolumeUpdateBody,
 };
 
 use crate::operations::volumes::*;
@@ -16,12 +16,17 @@ use crate::operations::volumes::*;
 impl Docker {
     /// `POST /volumes/create`: Create a volume
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.42: Takes `ClusterVolumeSpec` to make a swarm cluster volume (CSI), on a swarm manager only; the answer then carries `ClusterVolume`.
     ///
     /// # Responses
     ///
     /// - 201: no error. JSON `Volume`.
     /// - 500: server error
+    /// - 503: a cluster volume was asked for, but the node is not a swarm manager
+    ///
+    /// Erratum `volume-create-cluster-volume-needs-manager`:
+    /// - the doc says: The swagger lists only `201` and `500` for a volume creation.
+    /// - the daemon: With `ClusterVolumeSpec` on a node that is not a swarm manager, dockerd 28.5 answers 503 and creates nothing; below API 1.42 it ignores the spec and makes a local volume.
     ///
     /// Returns the pending call [`VolumeCreateRequest`]: `.await` it to send the request.
     pub fn volume_create<'a>(
@@ -63,7 +68,7 @@ impl Docker {
 
     /// `GET /volumes/{name}`: Inspect a volume
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.42: A cluster volume (on a swarm manager) carries `ClusterVolume`.
     ///
     /// # Parameters
     ///
@@ -110,7 +115,7 @@ impl Docker {
     /// select, and answers what went and the space freed. Up to API 1.41 named
     /// volumes go too, not only anonymous ones.
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Changed in API 1.42: Only anonymous volumes go unless the `all` filter is true.
     ///
     /// # Parameters
     ///
@@ -126,6 +131,42 @@ impl Docker {
         VolumePruneRequest {
             docker: self,
             options: VolumePruneOptions::default(),
+        }
+    }
+
+    /// `PUT /volumes/{name}`: Update a cluster volume
+    ///
+    /// Changes the spec of a swarm cluster volume (CSI); today only its
+    /// `Availability` may differ from the current spec. Needs a swarm
+    /// manager: other daemons answer 503, also for a local volume.
+    ///
+    /// Since API 1.42.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or swarm ID of the cluster volume.
+    /// - `version` (`i64`, required): The `ClusterVolume.Version.Index` the update is based on; a stale one is refused.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 400: bad parameter
+    /// - 404: no such volume
+    /// - 500: server error
+    /// - 503: the node is not a swarm manager
+    ///
+    /// Returns the pending call [`VolumeUpdateRequest`]: `.await` it to send the request.
+    pub fn volume_update<'a>(
+        &'a self,
+        name: &'a str,
+        version: i64,
+        body: &'a VolumeUpdateBody,
+    ) -> VolumeUpdateRequest<'a> {
+        VolumeUpdateRequest {
+            docker: self,
+            name,
+            version,
+            body,
         }
     }
 }
@@ -326,6 +367,45 @@ impl<'a> VolumePruneRequest<'a> {
 impl<'a> IntoFuture for VolumePruneRequest<'a> {
     type Output = Result<VolumePruneResponse, Error>;
     type IntoFuture = PendingCall<'a, VolumePruneResponse>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`Docker::volume_update`] call: set its optional parameters, then `.await` it to send it.
+#[must_use = "a pending call does nothing until it is awaited"]
+pub struct VolumeUpdateRequest<'a> {
+    docker: &'a Docker,
+    name: &'a str,
+    version: i64,
+    body: &'a VolumeUpdateBody,
+}
+
+impl<'a> VolumeUpdateRequest<'a> {
+    /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    pub async fn send(self) -> Result<(), Error> {
+        let VolumeUpdateRequest { docker, name, version, body } = self;
+        let op = &VOLUME_UPDATE;
+        let mut call = Call::new(op, render_path(op.path, &[name]));
+        call.query_with(|pairs| {
+            {
+                let value = &version;
+                pairs.push(("version", value.to_string()));
+            }
+            Ok(())
+        })?;
+        call.json(body)?;
+        let response = docker.send(call).await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(docker.read_empty(op, response).await?),
+            _ => Err(docker.api_error(op, response).await),
+        }
+    }
+}
+
+impl<'a> IntoFuture for VolumeUpdateRequest<'a> {
+    type Output = Result<(), Error>;
+    type IntoFuture = PendingCall<'a, ()>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -4,7 +4,7 @@
 //! Create, run, inspect and remove containers, and move files in and out of them.
 
 use serde::{Deserialize, Serialize};
-use super::EmptyObject;
+use super::{EmptyObject, OciDescriptor};
 
 /// An IP address with its prefix length.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -140,7 +140,9 @@ pub struct ContainerConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub network_disabled: Option<bool>,
-    /// The container's MAC address.
+    /// The container's MAC address; from 1.44 dockerd 28.5 shows its endpoint's MAC address on the network of `NetworkMode` here.
+    ///
+    /// Deprecated since API 1.44: Set `MacAddress` on the endpoint in `NetworkingConfig.EndpointsConfig`.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
@@ -161,12 +163,27 @@ pub struct ContainerConfig {
     /// Since API 1.25.
     #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
+    /// Driver for the container's volumes; from 1.21 it is `HostConfig.VolumeDriver`.
+    ///
+    /// Removed in API 1.21.
+    #[serde(rename = "VolumeDriver", default, skip_serializing_if = "Option::is_none")]
+    pub volume_driver: Option<String>,
     /// ONBUILD triggers of the image.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
     /// Legacy service name of the experimental networking of Docker 1.9; old doc examples of image configs show it, a 20.10 daemon never sends it.
     #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
     pub publish_service: Option<String>,
+}
+
+/// The body of `POST /containers/{id}/copy`.
+///
+/// Removed in API 1.24.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerCopyBody {
+    /// The file or directory to copy, as a path in the container.
+    #[serde(rename = "Resource")]
+    pub resource: String,
 }
 
 /// The body of `POST /containers/create`: the configuration plus host and network settings.
@@ -243,7 +260,9 @@ pub struct ContainerCreateBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub network_disabled: Option<bool>,
-    /// The container's MAC address.
+    /// The container's MAC address. From 1.44 it is moved to the endpoint of the network `HostConfig.NetworkMode` names, and refused (400) when that network has no endpoint in `NetworkingConfig` but another has.
+    ///
+    /// Deprecated since API 1.44: Set `MacAddress` on the endpoint in `NetworkingConfig.EndpointsConfig`. Changed in API 1.44: Deprecated for the endpoint's own `MacAddress`; the daemon copies it onto the endpoint of the `NetworkMode` network.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
@@ -264,6 +283,11 @@ pub struct ContainerCreateBody {
     /// Since API 1.25.
     #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
+    /// Driver for the container's volumes; from 1.21 it is `HostConfig.VolumeDriver`.
+    ///
+    /// Removed in API 1.21.
+    #[serde(rename = "VolumeDriver", default, skip_serializing_if = "Option::is_none")]
+    pub volume_driver: Option<String>,
     /// ONBUILD triggers of the image.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
@@ -319,6 +343,15 @@ pub struct ContainerInspectResponse {
     /// Since API 1.40.
     #[serde(rename = "Platform", default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// Descriptor of the platform-specific manifest of the image it was created from; only with the containerd image store.
+    ///
+    /// Since API 1.48.
+    #[serde(
+        rename = "ImageManifestDescriptor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_manifest_descriptor: Option<OciDescriptor>,
     /// IDs of its exec instances; `null` when it has none.
     ///
     /// Erratum `container-inspect-exec-ids-list`:
@@ -565,14 +598,34 @@ pub struct ContainerState {
 /// One sample of a container's resource usage.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerStats {
+    /// The container's name, starting with `/`; dockerd 28.5 leaves it out of a `one-shot` sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The container's ID; dockerd 28.5 leaves it out of a `one-shot` sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// When the sample was taken, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
+    /// When the previous sample was taken, RFC 3339; the zero time when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preread: Option<String>,
+    /// Number of processes (Windows only; 0 on Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_procs: Option<u32>,
+    /// Storage IO (Windows only; empty on Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_stats: Option<ContainerStatsStorage>,
     /// Process counts.
     ///
     /// Since API 1.23.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pids_stats: Option<ContainerStatsPids>,
+    /// Traffic of all the container's interfaces together.
+    ///
+    /// Removed in API 1.21.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ContainerStatsNetwork>,
     /// Traffic per interface name.
     ///
     /// Since API 1.21.
@@ -692,6 +745,15 @@ pub struct ContainerStatsMemory {
     /// The limit in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// Committed bytes (Windows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitbytes: Option<u64>,
+    /// Peak committed bytes (Windows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitpeakbytes: Option<u64>,
+    /// Private working set in bytes (Windows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privateworkingset: Option<u64>,
 }
 
 /// Traffic of one interface.
@@ -721,6 +783,12 @@ pub struct ContainerStatsNetwork {
     /// Packets sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_packets: Option<u64>,
+    /// Endpoint ID (Windows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_id: Option<String>,
+    /// Instance ID (Windows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
 }
 
 /// Process counts.
@@ -732,6 +800,23 @@ pub struct ContainerStatsPids {
     /// Maximum allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+}
+
+/// Storage IO counters of a Windows container.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerStatsStorage {
+    /// Reads, normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_count_normalized: Option<u64>,
+    /// Bytes read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_size_bytes: Option<u64>,
+    /// Writes, normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_count_normalized: Option<u64>,
+    /// Bytes written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_size_bytes: Option<u64>,
 }
 
 /// CFS throttling counters.
@@ -883,6 +968,15 @@ pub struct ContainerSummary {
     /// Since API 1.23.
     #[serde(rename = "Mounts", default, skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
+    /// Descriptor of the platform-specific manifest of its image; only with the containerd image store.
+    ///
+    /// Since API 1.48. Changed in API 1.48: Listed containers carry it as inspect does.
+    #[serde(
+        rename = "ImageManifestDescriptor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_manifest_descriptor: Option<OciDescriptor>,
 }
 
 /// The host settings a container list shows.
@@ -891,6 +985,11 @@ pub struct ContainerSummaryHostConfig {
     /// The network mode.
     #[serde(rename = "NetworkMode", default, skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
+    /// The container's annotations; absent when it has none.
+    ///
+    /// Since API 1.46.
+    #[serde(rename = "Annotations", default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The network settings a container list shows.
@@ -969,9 +1068,9 @@ pub struct ContainerUpdateBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_reservation: Option<i64>,
-    /// Kernel memory limit.
+    /// Kernel memory limit; from 1.42 the daemon ignores it.
     ///
-    /// Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set.
+    /// Removed in API 1.42. Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set.
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<i64>,
     /// Maximum number of processes; 0 or -1 for unlimited; absent leaves the limit as it is.
@@ -1079,7 +1178,9 @@ pub struct ContainerWaitResponse {
 /// A host device made available in a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeviceMapping {
-    /// Device path on the host.
+    /// Device path on the host; on Windows `class/&lt;GUID&gt;` or `&lt;IDType&gt;://&lt;ID&gt;`.
+    ///
+    /// Changed in API 1.42: Windows takes `&lt;IDType&gt;://&lt;ID&gt;` besides `class/&lt;GUID&gt;`; not versioned: a daemon with the change takes it at every version.
     #[serde(rename = "PathOnHost", default, skip_serializing_if = "Option::is_none")]
     pub path_on_host: Option<String>,
     /// Device path in the container.
@@ -1135,6 +1236,8 @@ pub struct EndpointIpamConfig {
 }
 
 /// A container's endpoint on one network.
+///
+/// Changed in API 1.44: A creation may connect the container to several networks at once: one entry per network in `NetworkingConfig.EndpointsConfig` (before, only one was taken).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EndpointSettings {
     /// Static addresses asked for.
@@ -1146,6 +1249,8 @@ pub struct EndpointSettings {
     #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<String>>,
     /// DNS aliases on this network.
+    ///
+    /// Changed in API 1.45: Inspect answers the aliases as they were asked for; below 1.45 it adds the container's short ID (read `DNSNames` for every name).
     #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
     /// The network's ID.
@@ -1183,13 +1288,25 @@ pub struct EndpointSettings {
     )]
     pub global_ipv6_prefix_len: Option<i64>,
     /// MAC address.
+    ///
+    /// Changed in API 1.44: Taken in requests too (creation and `POST /networks/{id}/connect`): the MAC address asked for on this network, replacing the container-wide `Config.MacAddress`.
     #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Options for the network driver's endpoint.
     ///
-    /// Since API 1.32.
+    /// Since API 1.32. Changed in API 1.46: The key `com.docker.network.endpoint.sysctls` sets sysctls of the endpoint's interface: comma-separated `name=value` pairs naming the interface `IFNAME` (`net.ipv4.conf.IFNAME.log_martians=1`).
     #[serde(rename = "DriverOpts", default, skip_serializing_if = "Option::is_none")]
     pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
+    /// Gateway priority: the endpoint with the highest one gives the container its default gateway; ties go to the network name that sorts first. dockerd 28.5 answers it at older versions too.
+    ///
+    /// Since API 1.48. Changed in API 1.48: Listed containers carry it too (`GET /containers/json`).
+    #[serde(rename = "GwPriority", default, skip_serializing_if = "Option::is_none")]
+    pub gw_priority: Option<i64>,
+    /// Every unqualified DNS name of the container on this network (name, aliases, short ID); `null` in container lists. dockerd 28.5 answers it at older versions too.
+    ///
+    /// Since API 1.44. Changed in API 1.45: The place to read the short container ID from, now that `Aliases` leaves it out.
+    #[serde(rename = "DNSNames", default, skip_serializing_if = "Option::is_none")]
+    pub dns_names: Option<Vec<String>>,
 }
 
 /// A change to a container's filesystem.
@@ -1250,6 +1367,11 @@ pub struct HealthConfig {
     /// Changed in API 1.29: Introduced here by the version history; the v1.24 doc already lists it, and a 20.10 daemon keeps it at every version.
     #[serde(rename = "StartPeriod", default, skip_serializing_if = "Option::is_none")]
     pub start_period: Option<i64>,
+    /// Nanoseconds between checks during the start period; 0 inherits.
+    ///
+    /// Since API 1.44.
+    #[serde(rename = "StartInterval", default, skip_serializing_if = "Option::is_none")]
+    pub start_interval: Option<i64>,
 }
 
 /// A container's health in one word.
@@ -1350,6 +1472,11 @@ pub struct HostConfig {
     /// Links to other containers, each `name:alias`.
     #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<String>>,
+    /// Settings for the `lxc` execution driver; other drivers ignore them.
+    ///
+    /// Removed in API 1.22.
+    #[serde(rename = "LxcConf", default, skip_serializing_if = "Option::is_none")]
+    pub lxc_conf: Option<LxcConf>,
     /// Memory limit in bytes.
     #[serde(rename = "Memory", default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<i64>,
@@ -1363,14 +1490,14 @@ pub struct HostConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_reservation: Option<i64>,
-    /// Kernel memory limit in bytes.
+    /// Kernel memory limit in bytes. From 1.42 a creation's value is dropped; inspect still shows one set at an older version.
     ///
-    /// Since API 1.21. Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set. Changed in API 1.22: A limit under 4 MB is refused (a 20.10 daemon refuses under 6 MB, at every version).
+    /// Since API 1.21. Removed in API 1.42. Deprecated since API 1.41: Kernel memory accounting is going away from the kernel; the daemon warns when it is set. Changed in API 1.22: A limit under 4 MB is refused (a 20.10 daemon refuses under 6 MB, at every version).
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<i64>,
     /// Hard limit of kernel TCP buffer memory in bytes; a 20.10 daemon drops it below 1.40.
     ///
-    /// Since API 1.40.
+    /// Since API 1.40. Deprecated since API 1.51: Kernel TCP buffer accounting is going away; the next API version drops the field. Changed in API 1.42: Inspect leaves it (and `KernelMemory`) out when unset instead of answering 0.
     #[serde(
         rename = "KernelMemoryTCP",
         default,
@@ -1607,7 +1734,7 @@ pub struct HostConfig {
     pub device_requests: Option<Vec<DeviceRequest>>,
     /// Kernel parameters to set.
     ///
-    /// Since API 1.24.
+    /// Since API 1.24. Changed in API 1.46: Per-interface settings of `eth0` (`net.ipv4.conf.eth0.*`) are moved, where possible, to the endpoint's `DriverOpts` key `com.docker.network.endpoint.sysctls`. Changed in API 1.48: Settings of `eth0` are no longer moved to the endpoint's `DriverOpts`.
     #[serde(rename = "Sysctls", default, skip_serializing_if = "Option::is_none")]
     pub sysctls: Option<std::collections::BTreeMap<String, String>>,
     /// Resource limits.
@@ -1628,6 +1755,15 @@ pub struct HostConfig {
     /// Since API 1.25.
     #[serde(rename = "Init", default, skip_serializing_if = "Option::is_none")]
     pub init: Option<bool>,
+    /// Disk space limit in bytes.
+    ///
+    /// Since API 1.25. Removed in API 1.40.
+    ///
+    /// Erratum `host-config-disk-quota-dropped`:
+    /// - the doc says: The swagger files of 1.25 to 1.39 list `DiskQuota` among the resources.
+    /// - the daemon: A 20.10 daemon has no such setting at any version: it drops the key from creations and updates and never sends it.
+    #[serde(rename = "DiskQuota", default, skip_serializing_if = "Option::is_none")]
+    pub disk_quota: Option<i64>,
     /// Security options, e.g. SELinux labels.
     #[serde(rename = "SecurityOpt", default, skip_serializing_if = "Option::is_none")]
     pub security_opt: Option<Vec<String>>,
@@ -1641,9 +1777,9 @@ pub struct HostConfig {
     /// Since API 1.18.
     #[serde(rename = "CgroupParent", default, skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
-    /// Driver for the container's volumes.
+    /// Driver for the container's volumes; it does not apply to volumes of `Mounts`.
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.48: A creation that sets it together with volume `Mounts` is answered with a warning: it has no effect on those.
     #[serde(rename = "VolumeDriver", default, skip_serializing_if = "Option::is_none")]
     pub volume_driver: Option<String>,
     /// Size of /dev/shm in bytes; 64 MB when omitted.
@@ -1681,11 +1817,16 @@ pub struct HostConfig {
     /// Since API 1.25.
     #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
-    /// Initial TTY size, `\[height, width\]` (Windows only).
+    /// Initial TTY size, `\[height, width\]`; Windows only below 1.42, where a Linux daemon answers `\[0, 0\]`.
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Changed in API 1.42: Applied on Linux too: the container's TTY starts at this size.
     #[serde(rename = "ConsoleSize", default, skip_serializing_if = "Option::is_none")]
     pub console_size: Option<Vec<u64>>,
+    /// Arbitrary metadata of the container, also handed to the OCI runtime at start; inspect by dockerd 28.5 shows it at older versions too.
+    ///
+    /// Since API 1.43.
+    #[serde(rename = "Annotations", default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
     /// Isolation technology (Windows): `default`, `process` or `hyperv`.
     ///
     /// Since API 1.25.
@@ -1777,6 +1918,31 @@ pub struct LogConfig {
     pub config: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// Options of the `lxc` execution driver: a map of option to value when sent; a list of key/value pairs as the daemon shows it.
+///
+/// Removed in API 1.22.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LxcConf {
+    /// Option name to value, e.g. `{"lxc.utsname": "docker"}`.
+    Map(std::collections::BTreeMap<String, String>),
+    /// One entry per option.
+    List(Vec<LxcConfEntry>),
+}
+
+/// One `lxc` driver option.
+///
+/// Removed in API 1.22.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LxcConfEntry {
+    /// Option name, e.g. `lxc.utsname`.
+    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Its value.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
 /// A mount of `HostConfig.Mounts`: a bind mount, a volume, a tmpfs or a named pipe.
 ///
 /// Since API 1.25.
@@ -1808,6 +1974,11 @@ pub struct Mount {
     /// Options of a `tmpfs` mount.
     #[serde(rename = "TmpfsOptions", default, skip_serializing_if = "Option::is_none")]
     pub tmpfs_options: Option<MountTmpfsOptions>,
+    /// Options of an `image` mount.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "ImageOptions", default, skip_serializing_if = "Option::is_none")]
+    pub image_options: Option<MountImageOptions>,
 }
 
 /// Options of a bind mount.
@@ -1823,6 +1994,43 @@ pub struct MountBindOptions {
     /// Since API 1.40.
     #[serde(rename = "NonRecursive", default, skip_serializing_if = "Option::is_none")]
     pub non_recursive: Option<bool>,
+    /// Create the source path on the host when it is missing, as `Binds` do; refused with 400 below 1.42 when missing.
+    ///
+    /// Since API 1.42.
+    #[serde(
+        rename = "CreateMountpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_mountpoint: Option<bool>,
+    /// With `ReadOnly`, make only the mount itself read-only, not its submounts (the behaviour before 1.44).
+    ///
+    /// Since API 1.44. Changed in API 1.44: A read-only bind mount is made recursively read-only where the kernel (5.12 and later) and the runtime can; this option and `ReadOnlyForceRecursive` choose otherwise. Both are refused with 400 below 1.44.
+    #[serde(
+        rename = "ReadOnlyNonRecursive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub read_only_non_recursive: Option<bool>,
+    /// With `ReadOnly`, fail the start rather than fall back to a non-recursive read-only mount.
+    ///
+    /// Since API 1.44.
+    #[serde(
+        rename = "ReadOnlyForceRecursive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub read_only_force_recursive: Option<bool>,
+}
+
+/// Options of an image mount.
+///
+/// Since API 1.48.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountImageOptions {
+    /// Mount this path inside the image instead of its root.
+    #[serde(rename = "Subpath", default, skip_serializing_if = "Option::is_none")]
+    pub subpath: Option<String>,
 }
 
 /// A mount of a container.
@@ -1938,6 +2146,11 @@ pub struct MountTmpfsOptions {
     /// Permission bits of the mount's root, as an integer (`448` is 0700); 1777 when unset.
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
+    /// Extra tmpfs mount options, each a list of one flag (`\["exec"\]`) or a key and its value (`\["mode", "700"\]`).
+    ///
+    /// Since API 1.46.
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<Vec<String>>>,
 }
 
 /// Kind of mount.
@@ -1955,6 +2168,14 @@ pub enum MountType {
     ///
     /// Since API 1.32.
     Npipe,
+    /// `cluster`: A swarm cluster (CSI) volume; only for services.
+    ///
+    /// Since API 1.42.
+    Cluster,
+    /// `image`: An image's filesystem, read-only (experimental: the creation answers a warning).
+    ///
+    /// Since API 1.48.
+    Image,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -1967,6 +2188,8 @@ impl MountType {
             MountType::Volume => "volume",
             MountType::Tmpfs => "tmpfs",
             MountType::Npipe => "npipe",
+            MountType::Cluster => "cluster",
+            MountType::Image => "image",
             MountType::Other(other) => other,
         }
     }
@@ -1979,6 +2202,8 @@ impl From<&str> for MountType {
             "volume" => MountType::Volume,
             "tmpfs" => MountType::Tmpfs,
             "npipe" => MountType::Npipe,
+            "cluster" => MountType::Cluster,
+            "image" => MountType::Image,
             other => MountType::Other(other.to_string()),
         }
     }
@@ -2032,21 +2257,32 @@ pub struct MountVolumeOptions {
     /// The driver that creates the volume, and its options.
     #[serde(rename = "DriverConfig", default, skip_serializing_if = "Option::is_none")]
     pub driver_config: Option<MountVolumeDriverConfig>,
+    /// Mount this path inside the volume instead of its root; refused with 400 below 1.45.
+    ///
+    /// Since API 1.45.
+    #[serde(rename = "Subpath", default, skip_serializing_if = "Option::is_none")]
+    pub subpath: Option<String>,
 }
 
 /// A container's network settings.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NetworkSettings {
     /// Bridge name.
+    ///
+    /// Deprecated since API 1.51: Current daemons leave it empty; the next API version drops it.
     #[serde(rename = "Bridge", default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<String>,
     /// Network sandbox ID.
     #[serde(rename = "SandboxID", default, skip_serializing_if = "Option::is_none")]
     pub sandbox_id: Option<String>,
     /// Hairpin NAT.
+    ///
+    /// Deprecated since API 1.44: Read the default network's endpoint in `Networks`.
     #[serde(rename = "HairpinMode", default, skip_serializing_if = "Option::is_none")]
     pub hairpin_mode: Option<bool>,
     /// Link-local IPv6 address.
+    ///
+    /// Deprecated since API 1.44: Read the default network's endpoint in `Networks`.
     #[serde(
         rename = "LinkLocalIPv6Address",
         default,
@@ -2054,6 +2290,8 @@ pub struct NetworkSettings {
     )]
     pub link_local_ipv6_address: Option<String>,
     /// Its prefix length.
+    ///
+    /// Deprecated since API 1.44: Read the default network's endpoint in `Networks`.
     #[serde(
         rename = "LinkLocalIPv6PrefixLen",
         default,
@@ -2067,6 +2305,8 @@ pub struct NetworkSettings {
     #[serde(rename = "SandboxKey", default, skip_serializing_if = "Option::is_none")]
     pub sandbox_key: Option<String>,
     /// Extra IPv4 addresses.
+    ///
+    /// Deprecated since API 1.44: Read the default network's endpoint in `Networks`.
     #[serde(
         rename = "SecondaryIPAddresses",
         default,
@@ -2074,6 +2314,8 @@ pub struct NetworkSettings {
     )]
     pub secondary_ip_addresses: Option<Vec<Address>>,
     /// Extra IPv6 addresses.
+    ///
+    /// Deprecated since API 1.44: Read the default network's endpoint in `Networks`.
     #[serde(
         rename = "SecondaryIPv6Addresses",
         default,

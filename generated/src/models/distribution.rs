@@ -41,6 +41,16 @@ pub struct OciDescriptor {
     /// The platform it is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<OciPlatform>,
+    /// Media type of the artifact it points at, for an artifact manifest.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    /// The content itself, embedded as base64, when small enough to inline.
+    ///
+    /// Since API 1.48.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 /// A platform an image runs on, as OCI image indexes describe it.

@@ -46,6 +46,16 @@ pub struct ExecCreateBody {
     /// Since API 1.35.
     #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
+    /// Initial size of the TTY, `\[height, width\]`; ignored below 1.42.
+    ///
+    /// Since API 1.42.
+    #[serde(rename = "ConsoleSize", default, skip_serializing_if = "Option::is_none")]
+    pub console_size: Option<Vec<u64>>,
+    /// Name of the container; unused by the daemon, which takes the container from the path.
+    ///
+    /// Removed in API 1.24.
+    #[serde(rename = "Container", default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }
 
 /// The exec instance that was created.
@@ -130,4 +140,14 @@ pub struct ExecStartBody {
     /// Allocate a pseudo-TTY.
     #[serde(rename = "Tty", default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
+    /// Initial size of the TTY, `\[height, width\]`, overriding the one given at creation; ignored below 1.42.
+    ///
+    /// Since API 1.42.
+    #[serde(rename = "ConsoleSize", default, skip_serializing_if = "Option::is_none")]
+    pub console_size: Option<Vec<u64>>,
+    /// Name of the container; unused by the daemon.
+    ///
+    /// Removed in API 1.24.
+    #[serde(rename = "Container", default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }

@@ -4,7 +4,10 @@
 //! Build, pull, push, tag, inspect, save and load images.
 
 use serde::{Deserialize, Serialize};
-use super::{ContainerConfig, GraphDriverData};
+use super::{
+    ContainerConfig, EmptyObject, GraphDriverData, HealthConfig, OciDescriptor,
+    OciPlatform, StopSignal, StringOrList,
+};
 
 /// One record of BuildKit's build cache, as `GET /system/df` lists it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -13,8 +16,28 @@ pub struct BuildCache {
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The parent record's ID; empty when none.
+    ///
+    /// Removed in API 1.42.
+    ///
+    /// Erratum `build-cache-parent-never-sent`:
+    /// - the doc says: `BuildCache.Parent` is omitted from 1.42 on; API versions before v1.42 continue to include it.
+    /// - the daemon: dockerd 28.5 never sends `Parent`, also at /v1.41 (its builder no longer fills it), and sends no parents at all below 1.42.
     #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// IDs of the parent records, as documented; dockerd 28.5 sends them under ` Parents` instead (`parents_with_leading_space`).
+    ///
+    /// Since API 1.42.
+    ///
+    /// Erratum `build-cache-parents-leading-space`:
+    /// - the doc says: Each record lists its parents under `Parents`.
+    /// - the daemon: dockerd 28.5 sends the key ` Parents`, with a leading space (a typo in its Go struct tag), and never `Parents`; the spec keeps both keys.
+    #[serde(rename = "Parents", default, skip_serializing_if = "Option::is_none")]
+    pub parents: Option<Vec<String>>,
+    /// IDs of the parent records, under the key dockerd 28.5 actually sends (with a leading space).
+    ///
+    /// Since API 1.42.
+    #[serde(rename = " Parents", default, skip_serializing_if = "Option::is_none")]
+    pub parents_with_leading_space: Option<Vec<String>>,
     /// The kind of record.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BuildCacheType>,
@@ -237,6 +260,52 @@ pub struct ImageCommitResponse {
     pub id: Option<String>,
 }
 
+/// An image's configuration: what containers made from it start with.
+///
+/// Since API 1.50.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageConfig {
+    /// The user commands run as.
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
+    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
+    /// Environment variables, each `NAME=value`.
+    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    /// The default command.
+    #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<StringOrList>,
+    /// How to check that a container of it is healthy.
+    #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthConfig>,
+    /// Whether the command is already escaped (Windows only).
+    #[serde(rename = "ArgsEscaped", default, skip_serializing_if = "Option::is_none")]
+    pub args_escaped: Option<bool>,
+    /// Mount points, as keys of empty objects.
+    #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
+    /// The working directory of commands.
+    #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    /// The entry point.
+    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<StringOrList>,
+    /// ONBUILD triggers.
+    #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
+    pub on_build: Option<Vec<String>>,
+    /// Its labels.
+    #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// The signal that stops its containers.
+    #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<StopSignal>,
+    /// The shell of shell-form commands.
+    #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Vec<String>>,
+}
+
 /// One thing an image removal did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImageDeleteItem {
@@ -277,7 +346,19 @@ pub struct ImageInspect {
     /// The image's ID.
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// OCI descriptor of what its name points at (an index or a manifest); only with the containerd image store; experimental.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "Descriptor", default, skip_serializing_if = "Option::is_none")]
+    pub descriptor: Option<OciDescriptor>,
+    /// Its manifests (per platform, attestations), when asked with `manifests` and the daemon has the containerd image store; experimental.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "Manifests", default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<ImageManifestSummary>>,
     /// The container it was committed from.
+    ///
+    /// Removed in API 1.45. Deprecated since API 1.44: Not part of the image's configuration; gone in 1.45.
     #[serde(rename = "Container", default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// Commit message.
@@ -300,9 +381,13 @@ pub struct ImageInspect {
     #[serde(rename = "Variant", default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// The parent image's ID.
+    ///
+    /// Deprecated since API 1.51: Set only by the legacy builder (never by BuildKit); informational, omitted once that builder is gone.
     #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Configuration of the container it was committed from.
+    ///
+    /// Removed in API 1.45. Deprecated since API 1.44: Use `Config`; gone in 1.45.
     #[serde(
         rename = "ContainerConfig",
         default,
@@ -310,9 +395,13 @@ pub struct ImageInspect {
     )]
     pub container_config: Option<ContainerConfig>,
     /// The engine version that built it.
+    ///
+    /// Deprecated since API 1.51: Set only by the legacy builder (never by BuildKit); informational, omitted once that builder is gone.
     #[serde(rename = "DockerVersion", default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
     /// Size with its parents in bytes.
+    ///
+    /// Removed in API 1.44. Deprecated since API 1.43: Equal to `Size`; use `Size`.
     #[serde(rename = "VirtualSize", default, skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Size of its own layers in bytes.
@@ -322,6 +411,8 @@ pub struct ImageInspect {
     #[serde(rename = "Author", default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Creation time, RFC 3339 (a string here, unlike the list's Unix time).
+    ///
+    /// Changed in API 1.44: Omitted when the image's configuration has no creation time; before, `0001-01-01T00:00:00Z`.
     #[serde(rename = "Created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Storage driver data.
@@ -338,8 +429,10 @@ pub struct ImageInspect {
     #[serde(rename = "RepoTags", default, skip_serializing_if = "Option::is_none")]
     pub repo_tags: Option<Vec<String>>,
     /// Configuration containers made from it start with.
+    ///
+    /// Since API 1.50.
     #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
-    pub config: Option<ContainerConfig>,
+    pub config: Option<ImageConfig>,
     /// Its layers.
     ///
     /// Since API 1.23.
@@ -376,6 +469,155 @@ pub struct ImageListFilters {
     /// Since API 1.25.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Vec<String>>,
+    /// Images created before this time: a Unix timestamp, a date, or a Go duration relative to the daemon's clock (`10m`).
+    ///
+    /// Changed in API 1.44: Accepted; not versioned: a daemon with the change takes it at every API version.
+    ///
+    /// Erratum `image-list-until-unversioned`:
+    /// - the doc says: The `until` filter of `GET /images/json` comes with v1.44, unversioned.
+    /// - the daemon: dockerd 28.5 takes `until` at every API version (also /v1.41); dockerd 20.10 answers 400 (`Invalid filter 'until'`) at every version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Vec<String>>,
+}
+
+/// What an attestation manifest attests.
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageManifestAttestationData {
+    /// Digest of the image manifest it is about.
+    #[serde(rename = "For")]
+    pub subject: String,
+}
+
+/// What an image manifest of an index holds.
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageManifestImageData {
+    /// Its platform, from the index or else its configuration.
+    #[serde(rename = "Platform")]
+    pub platform: OciPlatform,
+    /// IDs of the containers using it.
+    #[serde(rename = "Containers")]
+    pub containers: Vec<String>,
+    /// Its unpacked size.
+    #[serde(rename = "Size")]
+    pub size: ImageManifestUnpackedSize,
+}
+
+/// What a manifest of an image index describes.
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImageManifestKind {
+    /// `image`: An image that containers can run.
+    Image,
+    /// `attestation`: An attestation (BuildKit's) of an image manifest.
+    Attestation,
+    /// `unknown`: Something else.
+    Unknown,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ImageManifestKind {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImageManifestKind::Image => "image",
+            ImageManifestKind::Attestation => "attestation",
+            ImageManifestKind::Unknown => "unknown",
+            ImageManifestKind::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ImageManifestKind {
+    fn from(value: &str) -> Self {
+        match value {
+            "image" => ImageManifestKind::Image,
+            "attestation" => ImageManifestKind::Attestation,
+            "unknown" => ImageManifestKind::Unknown,
+            other => ImageManifestKind::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ImageManifestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ImageManifestKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ImageManifestKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ImageManifestKind::from(text.as_str()))
+    }
+}
+
+/// Local sizes of a manifest.
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageManifestSize {
+    /// Bytes of everything local that belongs to it: content plus unpacked snapshots.
+    #[serde(rename = "Total")]
+    pub total: i64,
+    /// Bytes of its blobs in the content store.
+    #[serde(rename = "Content")]
+    pub content: i64,
+}
+
+/// One manifest of an image index: a platform's image, or an attestation of one (experimental).
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageManifestSummary {
+    /// The manifest's digest, which is its ID.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Its OCI descriptor.
+    #[serde(rename = "Descriptor")]
+    pub descriptor: OciDescriptor,
+    /// Whether all it refers to (configuration, layers) is present locally.
+    #[serde(rename = "Available")]
+    pub available: bool,
+    /// Bytes it takes locally.
+    #[serde(rename = "Size")]
+    pub size: ImageManifestSize,
+    /// What it describes.
+    #[serde(rename = "Kind")]
+    pub kind: ImageManifestKind,
+    /// For kind `image`: its platform, containers and unpacked size.
+    #[serde(rename = "ImageData", default, skip_serializing_if = "Option::is_none")]
+    pub image_data: Option<ImageManifestImageData>,
+    /// For kind `attestation`: what it attests.
+    #[serde(
+        rename = "AttestationData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attestation_data: Option<ImageManifestAttestationData>,
+}
+
+/// Size of an image manifest's unpacked content.
+///
+/// Since API 1.47.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageManifestUnpackedSize {
+    /// Bytes of its unpacked, ready-to-run layers.
+    #[serde(rename = "Unpacked")]
+    pub unpacked: i64,
 }
 
 /// Local facts about an image, kept by the daemon rather than in the image.
@@ -430,6 +672,11 @@ pub struct ImageRootFs {
     /// Layer digests, bottom first.
     #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<String>>,
+    /// Windows only: the host's pre-installed base layer the image builds on (type `layers+base`).
+    ///
+    /// Removed in API 1.25.
+    #[serde(rename = "BaseLayer", default, skip_serializing_if = "Option::is_none")]
+    pub base_layer: Option<String>,
 }
 
 /// Filters of `GET /images/search`.
@@ -439,6 +686,8 @@ pub struct ImageSearchFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stars: Option<Vec<String>>,
     /// `true` or `false`.
+    ///
+    /// Deprecated since API 1.44: Docker Hub no longer reports automated builds: `true` finds nothing. Not versioned: it applies at every API version. Changed in API 1.45: The daemon takes every result as not automated: `true` finds nothing and `false` filters nothing (the history writes `POST /images/search`; the operation is `GET`).
     #[serde(rename = "is-automated", default, skip_serializing_if = "Option::is_none")]
     pub is_automated: Option<Vec<String>>,
     /// `true` or `false`.
@@ -456,6 +705,8 @@ pub struct ImageSearchResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_official: Option<bool>,
     /// Whether it is an automated build.
+    ///
+    /// Deprecated since API 1.44: Docker Hub no longer reports automated builds: always false. Not versioned: it applies at every API version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_automated: Option<bool>,
     /// The repository's name.
@@ -476,11 +727,13 @@ pub struct ImageSummary {
     #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Its `repository:tag` names.
+    ///
+    /// Changed in API 1.43: An untagged image has an empty list, no longer `\["&lt;none&gt;:&lt;none&gt;"\]` (and `RepoDigests` no `&lt;none&gt;@&lt;none&gt;`).
     #[serde(rename = "RepoTags", default, skip_serializing_if = "Option::is_none")]
     pub repo_tags: Option<Vec<String>>,
     /// Its `repository@digest` references.
     ///
-    /// Since API 1.18.
+    /// Since API 1.18. Changed in API 1.43: An image without digest has an empty list, no longer `\["&lt;none&gt;@&lt;none&gt;"\]`.
     #[serde(rename = "RepoDigests", default, skip_serializing_if = "Option::is_none")]
     pub repo_digests: Option<Vec<String>>,
     /// When it was created, as a Unix timestamp.
@@ -490,6 +743,8 @@ pub struct ImageSummary {
     #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Size with its parents in bytes.
+    ///
+    /// Removed in API 1.44. Deprecated since API 1.43: Equal to `Size` since images no longer chain their parents; use `Size`.
     #[serde(rename = "VirtualSize", default, skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Its labels.
@@ -497,14 +752,24 @@ pub struct ImageSummary {
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Bytes it shares with other images; -1 when not computed.
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Changed in API 1.42: The list computes it when asked with `shared-size`.
     #[serde(rename = "SharedSize", default, skip_serializing_if = "Option::is_none")]
     pub shared_size: Option<i64>,
     /// Number of containers using it; -1 when not computed.
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Changed in API 1.51: The list always counts them; before, it answered -1.
     #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
     pub containers: Option<i64>,
+    /// Its manifests (per platform, attestations), when asked with `manifests` and the daemon has the containerd image store; experimental.
+    ///
+    /// Since API 1.47.
+    #[serde(rename = "Manifests", default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<ImageManifestSummary>>,
+    /// OCI descriptor of what its name points at (an index or a manifest); only with the containerd image store; experimental.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "Descriptor", default, skip_serializing_if = "Option::is_none")]
+    pub descriptor: Option<OciDescriptor>,
 }
 
 /// Progress as numbers; empty when not applicable.
@@ -528,9 +793,13 @@ pub struct ProgressMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A progress bar as text.
+    ///
+    /// Deprecated since API 1.48: Use `progressDetail`; the text may be left empty or omitted later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// The progress as numbers.
+    ///
+    /// Changed in API 1.48: The only progress to rely on: the text fields `progress` and `error` are deprecated in favour of `progressDetail` and `errorDetail`.
     #[serde(rename = "progressDetail", default, skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
     /// Build output text.
@@ -542,9 +811,13 @@ pub struct ProgressMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aux: Option<serde_json::Value>,
     /// An error that ended the operation, sent after the 200.
+    ///
+    /// Deprecated since API 1.48: Use `errorDetail`; the text may be left empty or omitted later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The error in detail.
+    ///
+    /// Changed in API 1.48: The error to rely on: `error` is deprecated in its favour.
     #[serde(rename = "errorDetail", default, skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
 }

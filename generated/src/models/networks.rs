@@ -27,6 +27,8 @@ pub struct Ipam {
 }
 
 /// One address pool.
+///
+/// Changed in API 1.44: Checked when the network is created: a malformed subnet, or a range, gateway or auxiliary address outside the subnet, is refused with 400 (unversioned).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IpamConfig {
     /// Subnet in CIDR form.
@@ -71,6 +73,11 @@ pub struct Network {
     /// Its network driver.
     #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    /// Whether IPv4 is on (IPv4 address management).
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "EnableIPv4", default, skip_serializing_if = "Option::is_none")]
+    pub enable_ipv4: Option<bool>,
     /// Whether IPv6 is on.
     ///
     /// Since API 1.23.
@@ -174,6 +181,12 @@ pub struct NetworkCreateBody {
     #[serde(rename = "Name")]
     pub name: String,
     /// Best-effort refusal of a name already in use.
+    ///
+    /// Deprecated since API 1.44: A name in use is always refused; the swagger drops the field from v1.46.
+    ///
+    /// Erratum `network-create-check-duplicate-ignored`:
+    /// - the doc says: Up to v1.43 the swagger has `CheckDuplicate` decide whether a name in use is refused.
+    /// - the daemon: dockerd 28.5 refuses a name in use at every API version whatever `CheckDuplicate` says; dockerd 20.10 at API 1.41 created the duplicate (with a warning) when it was false or absent.
     #[serde(rename = "CheckDuplicate", default, skip_serializing_if = "Option::is_none")]
     pub check_duplicate: Option<bool>,
     /// The network driver, `bridge` by default.
@@ -212,6 +225,11 @@ pub struct NetworkCreateBody {
     /// Custom IP address management.
     #[serde(rename = "IPAM", default, skip_serializing_if = "Option::is_none")]
     pub ipam: Option<Ipam>,
+    /// Turn IPv4 on (the default); `false` needs `EnableIPv6`.
+    ///
+    /// Since API 1.48.
+    #[serde(rename = "EnableIPv4", default, skip_serializing_if = "Option::is_none")]
+    pub enable_ipv4: Option<bool>,
     /// Turn IPv6 on.
     ///
     /// Since API 1.23.

@@ -72,7 +72,11 @@ pub struct PluginConfig {
     pub manifest_version: Option<String>,
     /// The Docker version that created the plugin.
     ///
-    /// Changed in API 1.29: Documented from this version; dockerd 20.10 sends it at every version.
+    /// Deprecated since API 1.51: Not to be relied on; Docker means to stop setting it and leave it out when empty. Changed in API 1.29: Documented from this version; dockerd 20.10 sends it at every version.
+    ///
+    /// Erratum `plugin-docker-version-still-set`:
+    /// - the doc says: The swagger of v1.51 says `DockerVersion` is no longer set and is left out when empty.
+    /// - the daemon: dockerd 28.5 still sets it, at every API version, to its own version (e.g. `28.5.2`) on a plugin made with `POST /plugins/create`, whatever the plugin's `config.json` says.
     #[serde(rename = "DockerVersion", default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
     /// What it does.

@@ -11,7 +11,7 @@ use super::{
 
 /// The container a swarm task runs.
 ///
-/// Changed in API 1.40: Takes `Sysctls`; below 1.40 a 20.10 daemon drops them. Changed in API 1.41: Takes `CapabilityAdd`, `CapabilityDrop` and `Ulimits` (the version history says `CapAdd` and `CapDrop`, see the erratum on `CapabilityAdd`); below 1.41 a 20.10 daemon drops them.
+/// Changed in API 1.40: Takes `Sysctls`; below 1.40 a 20.10 daemon drops them. Changed in API 1.41: Takes `CapabilityAdd`, `CapabilityDrop` and `Ulimits` (the version history says `CapAdd` and `CapDrop`, see the erratum on `CapabilityAdd`); below 1.41 a 20.10 daemon drops them. Changed in API 1.44: Takes `Privileges.Seccomp`, `Privileges.AppArmor`, `Privileges.NoNewPrivileges` and `Healthcheck.StartInterval`; below 1.44 dockerd 28.5 drops them. Changed in API 1.46: Takes `OomScoreAdj` and the `Options` of tmpfs mounts; below 1.46 dockerd 28.5 drops them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerSpec {
     /// The image to run.
@@ -143,6 +143,11 @@ pub struct ContainerSpec {
     /// Since API 1.41.
     #[serde(rename = "Ulimits", default, skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Vec<Ulimit>>,
+    /// Adjustment of the containers' score for the kernel's OOM killer, -1000 to 1000.
+    ///
+    /// Since API 1.46.
+    #[serde(rename = "OomScoreAdj", default, skip_serializing_if = "Option::is_none")]
+    pub oom_score_adj: Option<i64>,
 }
 
 /// How the tasks of a service are found by other tasks.
@@ -500,6 +505,71 @@ pub struct Service {
     pub job_status: Option<ServiceJobStatus>,
 }
 
+/// The AppArmor settings of a service's containers.
+///
+/// Since API 1.44.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceAppArmor {
+    /// `default` or `disabled`.
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ServiceAppArmorMode>,
+}
+
+/// Whether AppArmor confines a service's containers.
+///
+/// Since API 1.44.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceAppArmorMode {
+    /// `default`: The daemon's default profile.
+    Default,
+    /// `disabled`: No AppArmor profile.
+    Disabled,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ServiceAppArmorMode {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ServiceAppArmorMode::Default => "default",
+            ServiceAppArmorMode::Disabled => "disabled",
+            ServiceAppArmorMode::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ServiceAppArmorMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => ServiceAppArmorMode::Default,
+            "disabled" => ServiceAppArmorMode::Disabled,
+            other => ServiceAppArmorMode::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceAppArmorMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ServiceAppArmorMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceAppArmorMode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ServiceAppArmorMode::from(text.as_str()))
+    }
+}
+
 /// A config given to a service's containers or runtime.
 ///
 /// Since API 1.30.
@@ -728,6 +798,11 @@ pub struct ServiceMountTmpfsOptions {
     /// Permission bits of the mount point, e.g. `0o1777` (1023).
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<i64>,
+    /// Mount options of the tmpfs, each a list: `\[flag\]` or `\[key, value\]`, e.g. `\[\["noexec"\], \["nr_inodes", "1000"\]\]`.
+    ///
+    /// Since API 1.46.
+    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<Vec<String>>>,
 }
 
 /// The kind of a service mount.
@@ -745,6 +820,10 @@ pub enum ServiceMountType {
     ///
     /// Since API 1.40.
     Npipe,
+    /// `cluster`: A swarm cluster volume (CSI), named by `Source`.
+    ///
+    /// Since API 1.42.
+    Cluster,
     /// A value this version of the spec does not list, kept as sent.
     Other(String),
 }
@@ -757,6 +836,7 @@ impl ServiceMountType {
             ServiceMountType::Volume => "volume",
             ServiceMountType::Tmpfs => "tmpfs",
             ServiceMountType::Npipe => "npipe",
+            ServiceMountType::Cluster => "cluster",
             ServiceMountType::Other(other) => other,
         }
     }
@@ -769,6 +849,7 @@ impl From<&str> for ServiceMountType {
             "volume" => ServiceMountType::Volume,
             "tmpfs" => ServiceMountType::Tmpfs,
             "npipe" => ServiceMountType::Npipe,
+            "cluster" => ServiceMountType::Cluster,
             other => ServiceMountType::Other(other.to_string()),
         }
     }
@@ -807,6 +888,11 @@ pub struct ServiceMountVolumeOptions {
     /// The volume driver that creates the volume, and its options.
     #[serde(rename = "DriverConfig", default, skip_serializing_if = "Option::is_none")]
     pub driver_config: Option<ServiceMountDriverConfig>,
+    /// Mount this path inside the volume, relative and without `..`, instead of its root. dockerd 28.5 takes it at every API version.
+    ///
+    /// Since API 1.45.
+    #[serde(rename = "Subpath", default, skip_serializing_if = "Option::is_none")]
+    pub subpath: Option<String>,
 }
 
 /// Security settings of a service's containers.
@@ -820,6 +906,25 @@ pub struct ServicePrivileges {
     /// SELinux labels of the container.
     #[serde(rename = "SELinuxContext", default, skip_serializing_if = "Option::is_none")]
     pub selinux_context: Option<ServiceSeLinuxContext>,
+    /// The seccomp profile of the container.
+    ///
+    /// Since API 1.44.
+    #[serde(rename = "Seccomp", default, skip_serializing_if = "Option::is_none")]
+    pub seccomp: Option<ServiceSeccomp>,
+    /// Whether AppArmor confines the container.
+    ///
+    /// Since API 1.44.
+    #[serde(rename = "AppArmor", default, skip_serializing_if = "Option::is_none")]
+    pub app_armor: Option<ServiceAppArmor>,
+    /// Set the no_new_privs bit: the processes cannot gain privileges (through setuid binaries, say). dockerd 28.5 sends the key, `false` when unset, at every API version.
+    ///
+    /// Since API 1.44.
+    #[serde(
+        rename = "NoNewPrivileges",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub no_new_privileges: Option<bool>,
 }
 
 /// The file a secret or config appears as inside a container.
@@ -861,6 +966,82 @@ pub struct ServiceSeLinuxContext {
     /// The level label.
     #[serde(rename = "Level", default, skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
+}
+
+/// The seccomp settings of a service's containers.
+///
+/// Since API 1.44.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceSeccomp {
+    /// `default`, `unconfined` or `custom`.
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ServiceSeccompMode>,
+    /// With `custom`: the seccomp profile, the base64 encoding of its JSON text.
+    ///
+    /// Erratum `service-seccomp-profile-base64`:
+    /// - the doc says: The swagger gives `Profile` as a string holding the profile as a JSON object.
+    /// - the daemon: The daemon reads and sends it as base64 (a Go byte slice): the profile's JSON text as is is refused with 400 (`illegal base64 data`); its base64 encoding is taken and comes back the same.
+    #[serde(rename = "Profile", default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+/// Which seccomp profile confines a service's containers.
+///
+/// Since API 1.44.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceSeccompMode {
+    /// `default`: The daemon's default profile.
+    Default,
+    /// `unconfined`: No seccomp filtering.
+    Unconfined,
+    /// `custom`: The profile given in `Profile`.
+    Custom,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ServiceSeccompMode {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ServiceSeccompMode::Default => "default",
+            ServiceSeccompMode::Unconfined => "unconfined",
+            ServiceSeccompMode::Custom => "custom",
+            ServiceSeccompMode::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ServiceSeccompMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => ServiceSeccompMode::Default,
+            "unconfined" => ServiceSeccompMode::Unconfined,
+            "custom" => ServiceSeccompMode::Custom,
+            other => ServiceSeccompMode::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceSeccompMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ServiceSeccompMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceSeccompMode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ServiceSeccompMode::from(text.as_str()))
+    }
 }
 
 /// A secret given to a service's containers.
@@ -907,6 +1088,8 @@ pub struct ServiceSpec {
     #[serde(rename = "RollbackConfig", default, skip_serializing_if = "Option::is_none")]
     pub rollback_config: Option<ServiceUpdateConfig>,
     /// Networks to attach the service's tasks to. Newer daemons take them in `TaskTemplate.Networks` and refuse to update a service whose networks are given here.
+    ///
+    /// Deprecated since API 1.44: Use `TaskTemplate.Networks`.
     ///
     /// Erratum `service-spec-networks-objects`:
     /// - the doc says: `Networks` is an array of network names or IDs

@@ -95,6 +95,45 @@ pub struct ComponentVersion {
     pub details: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// Where the daemon reaches containerd, as `GET /info` reports it.
+///
+/// Since API 1.46.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerdInfo {
+    /// The containerd socket, e.g. `/run/containerd/containerd.sock`.
+    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The containerd namespaces the daemon keeps to itself.
+    #[serde(rename = "Namespaces", default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<ContainerdNamespaces>,
+}
+
+/// The containerd namespaces a daemon uses; other tools should leave them alone.
+///
+/// Since API 1.46.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerdNamespaces {
+    /// The namespace of containers, `moby` by default (suffixed with the remapped root's `uid.gid` under user namespaces with the containerd image store).
+    #[serde(rename = "Containers", default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<String>,
+    /// The namespace of managed plugins, `plugins.moby` by default (suffixed likewise).
+    #[serde(rename = "Plugins", default, skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<String>,
+}
+
+/// A device a device driver found, which containers may request.
+///
+/// Since API 1.50.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The driver that found it, e.g. `cdi`.
+    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Its identifier within that driver; for CDI a fully qualified name, e.g. `vendor.com/gpu=0`.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
 /// The object an event is about.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventActor {
@@ -322,6 +361,19 @@ impl<'de> Deserialize<'de> for EventType {
     }
 }
 
+/// The daemon's firewall setup, as `GET /info` reports it.
+///
+/// Since API 1.49.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FirewallInfo {
+    /// The firewall backend, e.g. `iptables`, `nftables`, with `+firewalld` when firewalld is in use.
+    #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// More about the backend as label/value pairs, e.g. `\["ReloadedAt", "2025-01-01T00:00:00Z"\]`; for display only, not stable.
+    #[serde(rename = "Info", default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Vec<Vec<String>>>,
+}
+
 /// Whether a node is in a swarm.
 ///
 /// Since API 1.25.
@@ -444,6 +496,69 @@ pub struct SwarmInfo {
     pub cluster: Option<Swarm>,
 }
 
+/// A kind of object `GET /system/df` can be narrowed to.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SystemDataUsageObjectType {
+    /// `container`: Containers.
+    Container,
+    /// `image`: Images (and the layers' size).
+    Image,
+    /// `volume`: Volumes.
+    Volume,
+    /// `build-cache`: The build cache's records.
+    BuildCache,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl SystemDataUsageObjectType {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SystemDataUsageObjectType::Container => "container",
+            SystemDataUsageObjectType::Image => "image",
+            SystemDataUsageObjectType::Volume => "volume",
+            SystemDataUsageObjectType::BuildCache => "build-cache",
+            SystemDataUsageObjectType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SystemDataUsageObjectType {
+    fn from(value: &str) -> Self {
+        match value {
+            "container" => SystemDataUsageObjectType::Container,
+            "image" => SystemDataUsageObjectType::Image,
+            "volume" => SystemDataUsageObjectType::Volume,
+            "build-cache" => SystemDataUsageObjectType::BuildCache,
+            other => SystemDataUsageObjectType::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for SystemDataUsageObjectType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SystemDataUsageObjectType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemDataUsageObjectType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(SystemDataUsageObjectType::from(text.as_str()))
+    }
+}
+
 /// The disk usage of the daemon's objects, as `GET /system/df` reports it.
 ///
 /// Since API 1.25.
@@ -466,9 +581,9 @@ pub struct SystemDataUsageResponse {
     /// Since API 1.39.
     #[serde(rename = "BuildCache", default, skip_serializing_if = "Option::is_none")]
     pub build_cache: Option<Vec<BuildCache>>,
-    /// Disk space taken by the build cache, in bytes.
+    /// Disk space taken by the build cache, in bytes; left out when 0 (by dockerd 28.5, which still sends it below API 1.42).
     ///
-    /// Since API 1.39.
+    /// Since API 1.39. Removed in API 1.42.
     ///
     /// Erratum `system-df-builder-size`:
     /// - the doc says: The swagger's answer of `GET /system/df` has `LayersSize`, `Images`, `Containers`, `Volumes` and `BuildCache` only.
@@ -504,12 +619,12 @@ pub struct SystemInfo {
     pub architecture: Option<String>,
     /// The key-value store used for multi-host networking, e.g. `etcd://localhost:2379`.
     ///
-    /// Since API 1.21. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
+    /// Since API 1.21. Removed in API 1.42. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
     #[serde(rename = "ClusterStore", default, skip_serializing_if = "Option::is_none")]
     pub cluster_store: Option<String>,
     /// The address this daemon advertises to the key-value store's cluster, `ip:port` or `interface:port`.
     ///
-    /// Since API 1.25. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
+    /// Since API 1.25. Removed in API 1.42. Deprecated since API 1.41: Legacy overlay networking with an external key-value store is going away; empty values are no longer sent (at any version, by daemons with the change).
     #[serde(
         rename = "ClusterAdvertise",
         default,
@@ -565,6 +680,11 @@ pub struct SystemInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub containerd_commit: Option<SystemInfoCommit>,
+    /// Where the daemon reaches its containerd and the namespaces it uses there, for debugging.
+    ///
+    /// Since API 1.46.
+    #[serde(rename = "Containerd", default, skip_serializing_if = "Option::is_none")]
+    pub containerd: Option<ContainerdInfo>,
     /// Whether the kernel supports the CFS CPU period.
     ///
     /// Since API 1.19.
@@ -587,7 +707,7 @@ pub struct SystemInfo {
     pub cpu_set: Option<bool>,
     /// Whether bridged traffic passes through iptables (`bridge-nf-call-iptables`).
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Removed in API 1.50. Deprecated since API 1.48: Always `false`: the daemon loads `br_netfilter` only when a network needs it.
     #[serde(
         rename = "BridgeNfIptables",
         default,
@@ -596,13 +716,18 @@ pub struct SystemInfo {
     pub bridge_nf_iptables: Option<bool>,
     /// Whether bridged traffic passes through ip6tables (`bridge-nf-call-ip6tables`).
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Removed in API 1.50. Deprecated since API 1.48: Always `false`: the daemon loads `br_netfilter` only when a network needs it.
     #[serde(
         rename = "BridgeNfIp6tables",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub bridge_nf_ip6tables: Option<bool>,
+    /// The directories the daemon reads Container Device Interface (CDI) specifications from; empty when CDI is off (unversioned: daemons with the change send it at every version).
+    ///
+    /// Since API 1.44.
+    #[serde(rename = "CDISpecDirs", default, skip_serializing_if = "Option::is_none")]
+    pub cdi_spec_dirs: Option<Vec<String>>,
     /// Whether the daemon runs in debug mode.
     ///
     /// Since API 1.19.
@@ -622,6 +747,15 @@ pub struct SystemInfo {
     /// Since API 1.25.
     #[serde(rename = "DefaultRuntime", default, skip_serializing_if = "Option::is_none")]
     pub default_runtime: Option<String>,
+    /// The devices device drivers found (only the CDI driver so far); absent when there are none.
+    ///
+    /// Since API 1.50.
+    #[serde(
+        rename = "DiscoveredDevices",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub discovered_devices: Option<Vec<DeviceInfo>>,
     /// The daemon's root directory, e.g. `/var/lib/docker`.
     #[serde(rename = "DockerRootDir", default, skip_serializing_if = "Option::is_none")]
     pub docker_root_dir: Option<String>,
@@ -635,6 +769,23 @@ pub struct SystemInfo {
     /// - the daemon: A driver with nothing to report (vfs, say) gets `"DriverStatus": null`.
     #[serde(rename = "DriverStatus", default, skip_serializing_if = "Option::is_none")]
     pub driver_status: Option<Vec<Vec<String>>>,
+    /// The execution driver, e.g. `native-0.2`; `&lt;not supported&gt;` from Docker 1.13 on.
+    ///
+    /// Removed in API 1.25.
+    ///
+    /// Erratum `system-info-execution-driver-until-1-25`:
+    /// - the doc says: The v1.24 history says `GET /info` no longer returns `ExecutionDriver`.
+    /// - the daemon: dockerd 20.10 still sends `"ExecutionDriver": "&lt;not supported&gt;"` when asked at API 1.24 or older and drops it from 1.25 on; the spec ends it at 1.25.
+    ///
+    /// Erratum `system-info-execution-driver-absent-in-dockerd-28`:
+    /// - the doc says: The v1.24 doc's answer of `GET /info` carries `ExecutionDriver`.
+    /// - the daemon: dockerd 28.5 leaves it out at API 1.24 too, where dockerd 20.10 still sends `&lt;not supported&gt;`.
+    #[serde(
+        rename = "ExecutionDriver",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execution_driver: Option<String>,
     /// Whether the daemon is an experimental build.
     ///
     /// Since API 1.19.
@@ -644,6 +795,15 @@ pub struct SystemInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub experimental_build: Option<bool>,
+    /// How the daemon sets up its firewall rules (Linux only); may be absent before it has set up any (dockerd 28.5 started without a default bridge was seen leaving it out until a bridge network existed).
+    ///
+    /// Since API 1.49.
+    #[serde(
+        rename = "FirewallBackend",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub firewall_backend: Option<FirewallInfo>,
     /// User-defined resources the node advertises to a swarm (GPUs, say).
     ///
     /// Since API 1.32.
@@ -691,6 +851,16 @@ pub struct SystemInfo {
     /// Since API 1.25.
     #[serde(rename = "InitCommit", default, skip_serializing_if = "Option::is_none")]
     pub init_commit: Option<SystemInfoCommit>,
+    /// Path of the daemon's init binary.
+    ///
+    /// Removed in API 1.25.
+    #[serde(rename = "InitPath", default, skip_serializing_if = "Option::is_none")]
+    pub init_path: Option<String>,
+    /// SHA-1 of the init binary; may be empty.
+    ///
+    /// Removed in API 1.25.
+    #[serde(rename = "InitSha1", default, skip_serializing_if = "Option::is_none")]
+    pub init_sha1: Option<String>,
     /// The default isolation of containers (Windows); empty on Linux.
     ///
     /// Since API 1.25.
@@ -698,12 +868,12 @@ pub struct SystemInfo {
     pub isolation: Option<Isolation>,
     /// Whether kernel memory limits are supported.
     ///
-    /// Since API 1.23. Deprecated since API 1.41: Kernel memory limits are deprecated in the kernel and in containers' `KernelMemory`.
+    /// Since API 1.23. Removed in API 1.42. Deprecated since API 1.41: Kernel memory limits are deprecated in the kernel and in containers' `KernelMemory`.
     #[serde(rename = "KernelMemory", default, skip_serializing_if = "Option::is_none")]
     pub kernel_memory: Option<bool>,
     /// Whether kernel TCP buffer memory limits are supported.
     ///
-    /// Since API 1.40.
+    /// Since API 1.40. Deprecated since API 1.51: Kernel 6.12 deprecates TCP memory accounting; the field is to go in the next API version. Changed in API 1.42: Left out when the host does not support them (cgroup v2, say).
     #[serde(
         rename = "KernelMemoryTCP",
         default,
@@ -818,7 +988,7 @@ pub struct SystemInfo {
     pub runtimes: Option<std::collections::BTreeMap<String, SystemInfoRuntime>>,
     /// The security features in use: `apparmor`, `seccomp`, `selinux`, `userns`, `rootless`; from API 1.25 as `name=...` entries with their settings, e.g. `name=seccomp,profile=default`.
     ///
-    /// Since API 1.24. Changed in API 1.25: Entries are `name=&lt;feature&gt;` followed by the feature's settings (`name=seccomp,profile=default`), and `name=userns` appears when user namespaces are on. Changed in API 1.40: `name=rootless` appears when the daemon runs rootless (unversioned).
+    /// Since API 1.24. Changed in API 1.25: Entries are `name=&lt;feature&gt;` followed by the feature's settings (`name=seccomp,profile=default`), and `name=userns` appears when user namespaces are on. Changed in API 1.40: `name=rootless` appears when the daemon runs rootless (unversioned). Changed in API 1.43: `name=no-new-privileges` appears when the daemon sets no-new-privileges for every container (unversioned).
     #[serde(
         rename = "SecurityOptions",
         default,
@@ -879,6 +1049,8 @@ pub struct SystemInfoCommit {
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The commit the daemon was built to run with.
+    ///
+    /// Removed in API 1.49. Deprecated since API 1.48: Never meaningful: the daemon does not check the commit it was built for.
     #[serde(rename = "Expected", default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
 }
@@ -913,23 +1085,28 @@ pub struct SystemInfoRuntime {
     /// Arguments passed to the runtime on every call.
     #[serde(rename = "runtimeArgs", default, skip_serializing_if = "Option::is_none")]
     pub runtime_args: Option<Vec<String>>,
+    /// What the runtime says about itself, free-form and not stable, e.g. `org.opencontainers.runtime-spec.features` (its OCI features document as a JSON string).
+    ///
+    /// Since API 1.44.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// How the daemon reaches registries.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemRegistryConfig {
-    /// Subnets, in CIDR notation, of registries that nondistributable (foreign) layers may be pushed to.
+    /// Subnets, in CIDR notation, of registries that nondistributable (foreign) layers may be pushed to; `null` from Docker 28 on, which pushes them everywhere.
     ///
-    /// Since API 1.32.
+    /// Since API 1.32. Removed in API 1.47.
     #[serde(
         rename = "AllowNondistributableArtifactsCIDRs",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_nondistributable_artifacts_cidrs: Option<Vec<String>>,
-    /// Registries, `host\[:port\]`, that nondistributable (foreign) layers may be pushed to.
+    /// Registries, `host\[:port\]`, that nondistributable (foreign) layers may be pushed to; `null` from Docker 28 on.
     ///
-    /// Since API 1.32.
+    /// Since API 1.32. Removed in API 1.47.
     #[serde(
         rename = "AllowNondistributableArtifactsHostnames",
         default,

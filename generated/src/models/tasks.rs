@@ -4,7 +4,7 @@
 //! Swarm tasks, the units of work scheduled on nodes.
 
 use serde::{Deserialize, Serialize};
-use super::{GenericResource, ObjectVersion, TaskSpec};
+use super::{EndpointPortConfig, GenericResource, ObjectVersion, TaskSpec};
 
 /// A network a task is attached to, and its addresses there.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -205,6 +205,14 @@ pub struct TaskListFilters {
     pub desired_state: Option<Vec<String>>,
 }
 
+/// The host-mode ports of a task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskPortStatus {
+    /// Each port published on the task's node, with the port the node picked.
+    #[serde(rename = "Ports", default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<EndpointPortConfig>>,
+}
+
 /// The lifecycle state of a swarm task.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskState {
@@ -336,4 +344,9 @@ pub struct TaskStatus {
         skip_serializing_if = "Option::is_none"
     )]
     pub container_status: Option<TaskContainerStatus>,
+    /// The ports it publishes in `host` mode; an empty object when there are none.
+    ///
+    /// Changed in API 1.44: Documented from this version; dockerd 28.5 sends it at every version (from 1.24).
+    #[serde(rename = "PortStatus", default, skip_serializing_if = "Option::is_none")]
+    pub port_status: Option<TaskPortStatus>,
 }

@@ -4,6 +4,436 @@
 //! Named volumes managed by volume drivers.
 
 use serde::{Deserialize, Serialize};
+use super::{EmptyObject, ObjectVersion};
+
+/// Bounds of a cluster volume's size.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CapacityRange {
+    /// At least this many bytes; `0` for no minimum.
+    #[serde(rename = "RequiredBytes", default, skip_serializing_if = "Option::is_none")]
+    pub required_bytes: Option<i64>,
+    /// At most this many bytes; `0` for no maximum.
+    #[serde(rename = "LimitBytes", default, skip_serializing_if = "Option::is_none")]
+    pub limit_bytes: Option<i64>,
+}
+
+/// The swarm side of a cluster volume (CSI).
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolume {
+    /// Its swarm ID, usable in place of its name.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its version, to name in updates.
+    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When it was created, RFC 3339.
+    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it last changed, RFC 3339.
+    #[serde(rename = "UpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The spec it was made from.
+    #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ClusterVolumeSpec>,
+    /// Its state in the storage plugin; left out until the plugin created it.
+    #[serde(rename = "Info", default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<ClusterVolumeInfo>,
+    /// Where it is published, node by node.
+    #[serde(rename = "PublishStatus", default, skip_serializing_if = "Option::is_none")]
+    pub publish_status: Option<Vec<ClusterVolumePublishStatus>>,
+}
+
+/// How tasks use a cluster volume.
+///
+/// Since API 1.42.
+///
+/// Erratum `cluster-volume-mount-volume-fields`:
+/// - the doc says: A YAML indentation slip in every swagger from v1.42 on folds the keys of `MountVolume` (`FsType`, `MountFlags`) and `BlockVolume` into the description of `MountVolume`.
+/// - the daemon: The daemon's types have `MountVolume` with `FsType` and `MountFlags`, and an empty `BlockVolume`; the spec has both.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumeAccessMode {
+    /// On how many nodes at once; `single` by default.
+    #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ClusterVolumeScope>,
+    /// How many tasks at once, and how; `none` by default.
+    #[serde(rename = "Sharing", default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<ClusterVolumeSharing>,
+    /// Use it as a mounted filesystem (this or `BlockVolume`).
+    #[serde(rename = "MountVolume", default, skip_serializing_if = "Option::is_none")]
+    pub mount_volume: Option<ClusterVolumeMountVolume>,
+    /// Use it as a block device (this or `MountVolume`); always empty.
+    #[serde(rename = "BlockVolume", default, skip_serializing_if = "Option::is_none")]
+    pub block_volume: Option<EmptyObject>,
+}
+
+/// Whether tasks may use a cluster volume.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterVolumeAvailability {
+    /// `active`: Tasks may use it.
+    Active,
+    /// `pause`: No new tasks; running ones keep it.
+    Pause,
+    /// `drain`: Tasks using it are stopped and rescheduled.
+    Drain,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ClusterVolumeAvailability {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ClusterVolumeAvailability::Active => "active",
+            ClusterVolumeAvailability::Pause => "pause",
+            ClusterVolumeAvailability::Drain => "drain",
+            ClusterVolumeAvailability::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ClusterVolumeAvailability {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => ClusterVolumeAvailability::Active,
+            "pause" => ClusterVolumeAvailability::Pause,
+            "drain" => ClusterVolumeAvailability::Drain,
+            other => ClusterVolumeAvailability::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeAvailability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumeAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ClusterVolumeAvailability::from(text.as_str()))
+    }
+}
+
+/// A cluster volume as its storage plugin reports it.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumeInfo {
+    /// Its capacity in bytes; `0` when unknown.
+    #[serde(rename = "CapacityBytes", default, skip_serializing_if = "Option::is_none")]
+    pub capacity_bytes: Option<i64>,
+    /// Strings the plugin handed back when creating it.
+    #[serde(rename = "VolumeContext", default, skip_serializing_if = "Option::is_none")]
+    pub volume_context: Option<std::collections::BTreeMap<String, String>>,
+    /// The plugin's own ID of it (not Docker's); empty until the plugin created it.
+    #[serde(rename = "VolumeID", default, skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    /// Where it can be reached.
+    #[serde(
+        rename = "AccessibleTopology",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accessible_topology: Option<Vec<Topology>>,
+}
+
+/// Options of a cluster volume used as a mounted filesystem.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumeMountVolume {
+    /// Its filesystem type.
+    #[serde(rename = "FsType", default, skip_serializing_if = "Option::is_none")]
+    pub fs_type: Option<String>,
+    /// Mount flags.
+    #[serde(rename = "MountFlags", default, skip_serializing_if = "Option::is_none")]
+    pub mount_flags: Option<Vec<String>>,
+}
+
+/// How far a cluster volume's publication on a node got.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterVolumePublishState {
+    /// `pending-publish`: To be published; the controller plugin has not confirmed yet.
+    PendingPublish,
+    /// `published`: Published on the node.
+    Published,
+    /// `pending-node-unpublish`: To be unpublished; waiting for the node to confirm.
+    PendingNodeUnpublish,
+    /// `pending-controller-unpublish`: Unpublished on the node; waiting for the controller plugin.
+    PendingControllerUnpublish,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ClusterVolumePublishState {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ClusterVolumePublishState::PendingPublish => "pending-publish",
+            ClusterVolumePublishState::Published => "published",
+            ClusterVolumePublishState::PendingNodeUnpublish => "pending-node-unpublish",
+            ClusterVolumePublishState::PendingControllerUnpublish => {
+                "pending-controller-unpublish"
+            }
+            ClusterVolumePublishState::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ClusterVolumePublishState {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending-publish" => ClusterVolumePublishState::PendingPublish,
+            "published" => ClusterVolumePublishState::Published,
+            "pending-node-unpublish" => ClusterVolumePublishState::PendingNodeUnpublish,
+            "pending-controller-unpublish" => {
+                ClusterVolumePublishState::PendingControllerUnpublish
+            }
+            other => ClusterVolumePublishState::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumePublishState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumePublishState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumePublishState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ClusterVolumePublishState::from(text.as_str()))
+    }
+}
+
+/// A cluster volume's publication on one node.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumePublishStatus {
+    /// The swarm node.
+    #[serde(rename = "NodeID", default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// How far the publication got.
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ClusterVolumePublishState>,
+    /// Strings the controller plugin handed back when publishing it.
+    #[serde(rename = "PublishContext", default, skip_serializing_if = "Option::is_none")]
+    pub publish_context: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// On how many nodes a cluster volume may be used at once.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterVolumeScope {
+    /// `single`: One node at a time.
+    Single,
+    /// `multi`: Any number of nodes the plugin supports.
+    Multi,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ClusterVolumeScope {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ClusterVolumeScope::Single => "single",
+            ClusterVolumeScope::Multi => "multi",
+            ClusterVolumeScope::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ClusterVolumeScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => ClusterVolumeScope::Single,
+            "multi" => ClusterVolumeScope::Multi,
+            other => ClusterVolumeScope::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumeScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeScope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ClusterVolumeScope::from(text.as_str()))
+    }
+}
+
+/// A key of a swarm secret handed to a storage plugin.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumeSecret {
+    /// The key the plugin receives.
+    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Name or ID of the swarm secret whose data is the value.
+    #[serde(rename = "Secret", default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// How tasks may share a cluster volume.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterVolumeSharing {
+    /// `none`: One task at a time.
+    None,
+    /// `readonly`: Any number of tasks, all read-only.
+    Readonly,
+    /// `onewriter`: Any number of tasks, one of them read-write.
+    Onewriter,
+    /// `all`: Any number of readers and writers.
+    All,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(String),
+}
+
+impl ClusterVolumeSharing {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ClusterVolumeSharing::None => "none",
+            ClusterVolumeSharing::Readonly => "readonly",
+            ClusterVolumeSharing::Onewriter => "onewriter",
+            ClusterVolumeSharing::All => "all",
+            ClusterVolumeSharing::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ClusterVolumeSharing {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => ClusterVolumeSharing::None,
+            "readonly" => ClusterVolumeSharing::Readonly,
+            "onewriter" => ClusterVolumeSharing::Onewriter,
+            "all" => ClusterVolumeSharing::All,
+            other => ClusterVolumeSharing::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeSharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumeSharing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeSharing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ClusterVolumeSharing::from(text.as_str()))
+    }
+}
+
+/// How a cluster volume is made and used.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterVolumeSpec {
+    /// Its group: services that name the group may use any volume of it.
+    #[serde(rename = "Group", default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// How tasks use it.
+    #[serde(rename = "AccessMode", default, skip_serializing_if = "Option::is_none")]
+    pub access_mode: Option<ClusterVolumeAccessMode>,
+    /// Swarm secrets handed to the storage plugin.
+    #[serde(rename = "Secrets", default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<ClusterVolumeSecret>>,
+    /// Where in the cluster it must, or should, be reachable.
+    #[serde(
+        rename = "AccessibilityRequirements",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accessibility_requirements: Option<TopologyRequirement>,
+    /// Bounds of its size; the plugin decides when left out.
+    #[serde(rename = "CapacityRange", default, skip_serializing_if = "Option::is_none")]
+    pub capacity_range: Option<CapacityRange>,
+    /// Whether tasks may use it; `active` by default.
+    #[serde(rename = "Availability", default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<ClusterVolumeAvailability>,
+}
+
+/// A place in the cluster as CSI sees it: topology domains (region, zone, ...) and their segments.
+///
+/// Since API 1.42.
+///
+/// Erratum `cluster-volume-topology-segments`:
+/// - the doc says: The swagger types `Topology` as a map of strings.
+/// - the daemon: The daemon's type wraps that map in an object under `Segments`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Topology {
+    /// Segment by domain, e.g. `zone` to `Z1`.
+    #[serde(rename = "Segments", default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Where a cluster volume must or should be reachable (the CSI topology requirement).
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TopologyRequirement {
+    /// It must be reachable from at least one of these.
+    #[serde(rename = "Requisite", default, skip_serializing_if = "Option::is_none")]
+    pub requisite: Option<Vec<Topology>>,
+    /// Tried first to last when placing it.
+    #[serde(rename = "Preferred", default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<Vec<Topology>>,
+}
 
 /// A named volume.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -37,6 +467,11 @@ pub struct Volume {
     /// Since API 1.24.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Swarm details of a cluster volume; left out for other volumes.
+    ///
+    /// Since API 1.42.
+    #[serde(rename = "ClusterVolume", default, skip_serializing_if = "Option::is_none")]
+    pub cluster_volume: Option<ClusterVolume>,
     /// The driver options it was created with.
     ///
     /// Since API 1.25.
@@ -66,6 +501,15 @@ pub struct VolumeCreateBody {
     /// Since API 1.23.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Make a swarm cluster volume with this spec (swarm managers only).
+    ///
+    /// Since API 1.42.
+    #[serde(
+        rename = "ClusterVolumeSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cluster_volume_spec: Option<ClusterVolumeSpec>,
 }
 
 /// Filters of `GET /volumes`.
@@ -123,6 +567,15 @@ pub struct VolumePruneFilters {
     /// Since API 1.29.
     #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
     pub label_not: Option<Vec<String>>,
+    /// `true` (or `1`) to consider named volumes too, not only anonymous ones.
+    ///
+    /// Since API 1.42.
+    ///
+    /// Erratum `volume-prune-all-filter-before-1-42`:
+    /// - the doc says: The swagger has the `all` filter from v1.42 on.
+    /// - the daemon: dockerd 28.5 takes it at API 1.41 too (where named volumes go anyway), while dockerd 20.10 answers 400 `Invalid filter 'all'` there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<String>>,
 }
 
 /// What a volume prune removed.
@@ -136,6 +589,16 @@ pub struct VolumePruneResponse {
     /// Disk space freed in bytes.
     #[serde(rename = "SpaceReclaimed", default, skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
+}
+
+/// The new spec of a cluster volume.
+///
+/// Since API 1.42.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VolumeUpdateBody {
+    /// The whole spec; only `Availability` may change.
+    #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ClusterVolumeSpec>,
 }
 
 /// How much a volume is used, as `GET /system/df` reports it.

@@ -210,6 +210,8 @@ pub const CONTAINER_ARCHIVE_INFO: OperationInfo = OperationInfo {
 /// Hijacks the connection: after `101 UPGRADED` it carries the container's
 /// output (framed unless it has a TTY) and, with `stdin`, its input.
 ///
+/// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
+///
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
@@ -387,7 +389,7 @@ pub struct ContainerAttachOptions {
 ///
 /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
 ///
-/// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+/// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames. Changed in API 1.42: Attaches only the streams `stdin`, `stdout` and `stderr` select; below 1.42 it attaches all three. Set all three to keep the old behaviour.
 ///
 /// # Parameters
 ///
@@ -395,6 +397,9 @@ pub struct ContainerAttachOptions {
 /// - `detachKeys` (`string`): Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
 /// - `logs` (`bool`): Replay the logs first. Default: `false`.
 /// - `stream` (`bool`): Stream output as it comes. Default: `false`.
+/// - `stdin` (`bool`): Attach stdin. Below 1.42 every stream is attached, whatever these three say. Default: `false`.
+/// - `stdout` (`bool`): Attach stdout (with `logs`, replay it). Default: `false`.
+/// - `stderr` (`bool`): Attach stderr (with `logs`, replay it). Default: `false`.
 ///
 /// # Responses
 ///
@@ -448,6 +453,36 @@ pub const CONTAINER_ATTACH_WEBSOCKET: OperationInfo = OperationInfo {
             required: false,
             description: "Stream output as it comes.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stdin",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Attach stdin. Below 1.42 every stream is attached, whatever these three say.",
+            since: Some("1.42"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stdout",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Attach stdout (with `logs`, replay it).",
+            since: Some("1.42"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "stderr",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Attach stderr (with `logs`, replay it).",
+            since: Some("1.42"),
             removed_in: None,
         },
     ],
@@ -512,6 +547,12 @@ pub struct ContainerAttachWebsocketOptions {
     pub logs: Option<bool>,
     /// Query parameter `stream`: Stream output as it comes. Default: `false`.
     pub stream: Option<bool>,
+    /// Query parameter `stdin`: Attach stdin. Below 1.42 every stream is attached, whatever these three say. Default: `false`. Since API 1.42.
+    pub stdin: Option<bool>,
+    /// Query parameter `stdout`: Attach stdout (with `logs`, replay it). Default: `false`. Since API 1.42.
+    pub stdout: Option<bool>,
+    /// Query parameter `stderr`: Attach stderr (with `logs`, replay it). Default: `false`. Since API 1.42.
+    pub stderr: Option<bool>,
 }
 
 /// `GET /containers/{id}/changes`: List changes to a container's filesystem
@@ -582,7 +623,7 @@ pub const CONTAINER_CHANGES: OperationInfo = OperationInfo {
 ///
 /// Creates a container from an image and a configuration; it does not start it.
 ///
-/// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
+/// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40. Changed in API 1.42: A mount with options of another type (`BindOptions` on a tmpfs, say) is refused with 400; both daemons here refuse it at older versions too. Changed in API 1.44: Checks that used to fail only at start (endpoint settings, say) fail the creation, with every problem found in one message; not versioned: a daemon with the change does so at every version. Changed in API 1.48: Answers a warning when a mount of type `image` is asked for: the feature is experimental.
 ///
 /// # Parameters
 ///
@@ -604,6 +645,10 @@ pub const CONTAINER_CHANGES: OperationInfo = OperationInfo {
 /// Erratum `container-create-nanocpus-spelling`:
 /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
 /// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
+///
+/// Erratum `container-create-mount-options-checked-before-1-42`:
+/// - the doc says: The v1.42 history says a creation is refused from 1.42 on when `BindOptions`, `VolumeOptions` or `TmpfsOptions` do not match the mount's `Type`.
+/// - the daemon: dockerd 28.5 and 20.10 refuse it with 400 at 1.41 too (`invalid mount config for type ...`); from 1.42 dockerd 28.5 words it `BindOptions must not be specified on mount type ...`.
 pub const CONTAINER_CREATE: OperationInfo = OperationInfo {
     id: "container_create",
     tag: "containers",
@@ -1099,7 +1144,7 @@ pub struct ContainerKillOptions {
 ///
 /// Lists containers; only running ones unless `all` is set.
 ///
-/// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`).
+/// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`). Changed in API 1.46: Each listed container's `HostConfig` also carries its annotations (`Annotations`).
 ///
 /// # Parameters
 ///
@@ -1218,6 +1263,8 @@ pub struct ContainerListOptions {
 ///
 /// Streams the container's stdout and/or stderr, framed (multiplexed) unless the
 /// container has a TTY. Works only with the `json-file` and `journald` log drivers.
+///
+/// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
 ///
 /// # Parameters
 ///
@@ -1859,6 +1906,7 @@ pub struct ContainerResizeOptions {
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
+/// - `signal` (`string`): Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
 /// - `t` (`i64`): Seconds to wait before killing the container.
 ///
 /// # Responses
@@ -1881,6 +1929,16 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
             required: true,
             description: "ID or name of the container.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "signal",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.",
+            since: Some("1.42"),
             removed_in: None,
         },
         ParamInfo {
@@ -1933,6 +1991,8 @@ pub const CONTAINER_RESTART: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerRestartOptions {
+    /// Query parameter `signal`: Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42. Since API 1.42.
+    pub signal: Option<String>,
     /// Query parameter `t`: Seconds to wait before killing the container.
     pub timeout: Option<i64>,
 }
@@ -2142,6 +2202,7 @@ pub struct ContainerStatsOptions {
 /// # Parameters
 ///
 /// - `id` (`string`, required): ID or name of the container.
+/// - `signal` (`string`): Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
 /// - `t` (`i64`): Seconds to wait before killing the container.
 ///
 /// # Responses
@@ -2169,6 +2230,16 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
             required: true,
             description: "ID or name of the container.",
             since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "signal",
+            location: ParamLocation::Query,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.",
+            since: Some("1.42"),
             removed_in: None,
         },
         ParamInfo {
@@ -2229,6 +2300,8 @@ pub const CONTAINER_STOP: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerStopOptions {
+    /// Query parameter `signal`: Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42. Since API 1.42.
+    pub signal: Option<String>,
     /// Query parameter `t`: Seconds to wait before killing the container.
     pub timeout: Option<i64>,
 }
@@ -2487,13 +2560,17 @@ pub const CONTAINER_UPDATE: OperationInfo = OperationInfo {
 /// # Responses
 ///
 /// - 200: no error. JSON `ContainerWaitResponse`.
-/// - 400: bad parameter (a malformed query string)
+/// - 400: bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)
 /// - 404: no such container
 /// - 500: server error
 ///
 /// Erratum `container-wait-condition-unchecked`:
 /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
-/// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+/// - the daemon: A 20.10 daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+///
+/// Erratum `container-wait-invalid-condition-before-1-42`:
+/// - the doc says: The v1.42 history says an invalid `condition` is answered 400 from 1.42 on.
+/// - the daemon: dockerd 28.5 answers 400 (`invalid condition`) at every version from 1.30, 1.41 included, where dockerd 20.10 waits as for `not-running`.
 pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
     id: "container_wait",
     tag: "containers",
@@ -2534,7 +2611,7 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 400,
-            description: "bad parameter (a malformed query string)",
+            description: "bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -2569,6 +2646,6 @@ pub const CONTAINER_WAIT: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerWaitOptions {
-    /// Query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30.
+    /// Query parameter `condition`: What to wait for: `not-running` (the default), `next-exit`, or `removed`. Default: `not-running`. Since API 1.30. Changed in API 1.42: An unknown value is refused with 400 instead of being taken as `not-running`; dockerd 28.5 refuses it at older versions too.
     pub condition: Option<ContainerWaitCondition>,
 }

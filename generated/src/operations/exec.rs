@@ -10,7 +10,7 @@ use crate::runtime::operation::*;
 /// Sets up a command to run in a running container; `exec_start` runs it.
 /// Answers the ID of the new exec instance.
 ///
-/// Changed in API 1.24: The body's `Container` field is no longer expected; the path names the container.
+/// Changed in API 1.24: The body's `Container` field is no longer expected; the path names the container. Changed in API 1.42: The body may give the TTY's initial size (`ConsoleSize`).
 ///
 /// # Parameters
 ///
@@ -278,7 +278,7 @@ pub struct ExecResizeOptions {
 /// attaching to a container: it carries the command's output (framed
 /// stdout/stderr, or raw with a TTY) and, with `AttachStdin`, its input.
 ///
-/// Changed in API 1.21: Answers 409 when the container is stopped or paused (a 20.10 daemon does so at older versions too). Changed in API 1.24: The body's `Container` field is no longer expected.
+/// Changed in API 1.21: Answers 409 when the container is stopped or paused (a 20.10 daemon does so at older versions too). Changed in API 1.24: The body's `Container` field is no longer expected. Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
 ///
 /// # Parameters
 ///

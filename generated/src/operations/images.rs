@@ -6,7 +6,7 @@
 use crate::runtime::operation::*;
 use crate::models::{
     AuthConfig, BuildPruneFilters, BuilderVersion, ImageBuildOutput, ImageListFilters,
-    ImagePruneFilters, ImageSearchFilters,
+    ImagePruneFilters, ImageSearchFilters, OciPlatform,
 };
 
 /// `POST /build/prune`: Remove build cache
@@ -19,18 +19,25 @@ use crate::models::{
 /// # Parameters
 ///
 /// - `keep-storage` (`i64`): Bytes of cache to keep.
+/// - `reserved-space` (`i64`): Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`).
+/// - `max-used-space` (`i64`): Most bytes of cache to keep: prune until the cache is no larger.
+/// - `min-free-space` (`i64`): Bytes of disk to leave free: prune until at least this much is free.
 /// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
 /// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `BuildPruneResponse`.
-/// - 400: bad parameter: an unknown filter
-/// - 500: server error, also a `keep-storage` that is not an integer
+/// - 400: bad parameter: an unknown filter; with dockerd 28.5 also a byte count that is not an integer
+/// - 500: server error; with dockerd 20.10 also a `keep-storage` that is not an integer
 ///
 /// Erratum `build-prune-bad-filter`:
 /// - the doc says: The answers are 200 and 500.
 /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+///
+/// Erratum `build-prune-bytes-not-integer-400`:
+/// - the doc says: The answers are 200 and 500 (dockerd 20.10 answers 500 to a `keep-storage` that is not an integer).
+/// - the daemon: dockerd 28.5 answers 400 (`expects an integer`) to a byte count that is not an integer, `keep-storage` at every API version, `reserved-space`, `max-used-space` and `min-free-space` from 1.48 (below 1.48 it ignores those three).
 pub const BUILD_PRUNE: OperationInfo = OperationInfo {
     id: "build_prune",
     tag: "images",
@@ -46,6 +53,36 @@ pub const BUILD_PRUNE: OperationInfo = OperationInfo {
             required: false,
             description: "Bytes of cache to keep.",
             since: Some("1.39"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "reserved-space",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`).",
+            since: Some("1.48"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "max-used-space",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Most bytes of cache to keep: prune until the cache is no larger.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "min-free-space",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Bytes of disk to leave free: prune until at least this much is free.",
+            since: Some("1.48"),
             removed_in: None,
         },
         ParamInfo {
@@ -81,7 +118,7 @@ pub const BUILD_PRUNE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 400,
-            description: "bad parameter: an unknown filter",
+            description: "bad parameter: an unknown filter; with dockerd 28.5 also a byte count that is not an integer",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -89,7 +126,7 @@ pub const BUILD_PRUNE: OperationInfo = OperationInfo {
         },
         ResponseInfo {
             status: 500,
-            description: "server error, also a `keep-storage` that is not an integer",
+            description: "server error; with dockerd 20.10 also a `keep-storage` that is not an integer",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -108,8 +145,14 @@ pub const BUILD_PRUNE: OperationInfo = OperationInfo {
 /// server implementation receives them decoded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BuildPruneOptions {
-    /// Query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39.
+    /// Query parameter `keep-storage`: Bytes of cache to keep. Since API 1.39. Deprecated since API 1.48: Renamed `reserved-space`; read only when `reserved-space` is not given.
     pub keep_storage: Option<i64>,
+    /// Query parameter `reserved-space`: Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`). Since API 1.48.
+    pub reserved_space: Option<i64>,
+    /// Query parameter `max-used-space`: Most bytes of cache to keep: prune until the cache is no larger. Since API 1.48.
+    pub max_used_space: Option<i64>,
+    /// Query parameter `min-free-space`: Bytes of disk to leave free: prune until at least this much is free. Since API 1.48.
+    pub min_free_space: Option<i64>,
     /// Query parameter `all`: Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`. Since API 1.39.
     pub all: Option<bool>,
     /// Query parameter `filters`: JSON-encoded filters, a map of filter name to values. Since API 1.39.
@@ -753,6 +796,10 @@ pub struct ImageCommitOptions {
 /// Erratum `image-create-example-ellipsis`:
 /// - the doc says: The example stream ends with a `...` line.
 /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
+///
+/// Erratum `image-create-import-platform-architecture`:
+/// - the doc says: An import with `fromSrc` and `platform` takes the OS and architecture of `platform` (version history, v1.42).
+/// - the daemon: dockerd 28.5 records the architecture of `platform` at every API version (also /v1.41), where dockerd 20.10 kept only the OS and recorded its own architecture.
 pub const IMAGE_CREATE: OperationInfo = OperationInfo {
     id: "image_create",
     tag: "images",
@@ -906,7 +953,7 @@ pub struct ImageCreateOptions {
     pub message: Option<String>,
     /// Query parameter `changes`: Dockerfile instructions applied to an imported image (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`, `ONBUILD`, `USER`, `VOLUME`, `WORKDIR`); the key is repeated, one per instruction. Since API 1.40.
     pub changes: Option<Vec<String>>,
-    /// Query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32.
+    /// Query parameter `platform`: Platform to pull or import for, `os\[/arch\[/variant\]\]`; the daemon's own when empty. Since API 1.32. Changed in API 1.42: An import (`fromSrc`) records the architecture and variant of `platform` too, not only its OS; without `platform` it records the daemon's own. Not versioned: a daemon with the change does so at every API version.
     pub platform: Option<String>,
     /// Header `X-Registry-Auth`: Credentials or an identity token for the registry.
     pub registry_auth: Option<AuthConfig>,
@@ -921,13 +968,19 @@ pub struct ImageCreateOptions {
 /// - `name` (`string`, required): Name or ID of the image.
 /// - `force` (`bool`): Remove even when containers use it or it has several tags. Default: `false`.
 /// - `noprune` (`bool`): Keep untagged parent images. Default: `false`.
+/// - `platforms` (`list<string>`): Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{"os":"linux","architecture":"arm64"}`), the key repeated per platform.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `list<ImageDeleteItem>`.
+/// - 400: bad parameter: a `platforms` value that is not JSON
 /// - 404: no such image
 /// - 409: conflict
 /// - 500: server error
+///
+/// Erratum `image-delete-platforms-bad-json`:
+/// - the doc says: The answers are 200, 404, 409 and 500.
+/// - the daemon: A `platforms` value that is not valid JSON is answered 400 (`failed to parse platform`), before the image is even looked up.
 pub const IMAGE_DELETE: OperationInfo = OperationInfo {
     id: "image_delete",
     tag: "images",
@@ -965,6 +1018,16 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "platforms",
+            location: ParamLocation::Query,
+            type_name: "list<string>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{\"os\":\"linux\",\"architecture\":\"arm64\"}`), the key repeated per platform.",
+            since: Some("1.50"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -974,6 +1037,14 @@ pub const IMAGE_DELETE: OperationInfo = OperationInfo {
             kind: BodyKind::Json,
             type_name: Some("list<ImageDeleteItem>"),
             content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platforms` value that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -1017,6 +1088,8 @@ pub struct ImageDeleteOptions {
     pub force: Option<bool>,
     /// Query parameter `noprune`: Keep untagged parent images. Default: `false`.
     pub no_prune: Option<bool>,
+    /// Query parameter `platforms`: Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{"os":"linux","architecture":"arm64"}`), the key repeated per platform. Since API 1.50.
+    pub platforms: Option<Vec<String>>,
 }
 
 /// `GET /images/{name}/get`: Export an image or repository as a tarball
@@ -1045,11 +1118,17 @@ pub struct ImageDeleteOptions {
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name (with optional tag) or ID of the image.
+/// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
 ///
 /// # Responses
 ///
 /// - 200: no error. Bytes, `application/x-tar`.
-/// - 500: server error
+/// - 400: bad parameter: a `platform` that is not JSON
+/// - 500: server error, also an image without the `platform` asked for
+///
+/// Erratum `image-get-platform-statuses`:
+/// - the doc says: The answers are 200 and 500.
+/// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
 pub const IMAGE_GET: OperationInfo = OperationInfo {
     id: "image_get",
     tag: "images",
@@ -1067,6 +1146,16 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -1079,8 +1168,16 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 500,
-            description: "server error",
+            description: "server error, also an image without the `platform` asked for",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -1092,6 +1189,16 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
     removed_in: None,
     deprecated: None,
 };
+
+/// The optional parameters of `image_get`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageGetOptions {
+    /// Query parameter `platform`: The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub platform: Option<OciPlatform>,
+}
 
 /// `GET /images/get`: Export several images as one tarball
 ///
@@ -1119,11 +1226,17 @@ pub const IMAGE_GET: OperationInfo = OperationInfo {
 /// # Parameters
 ///
 /// - `names` (`list<string>`): Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+/// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
 ///
 /// # Responses
 ///
 /// - 200: no error. Bytes, `application/x-tar`.
-/// - 500: server error
+/// - 400: bad parameter: a `platform` that is not JSON
+/// - 500: server error, also an image without the `platform` asked for
+///
+/// Erratum `image-get-all-platform-statuses`:
+/// - the doc says: The answers are 200 and 500.
+/// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
 pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
     id: "image_get_all",
     tag: "images",
@@ -1141,6 +1254,16 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -1153,8 +1276,16 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 500,
-            description: "server error",
+            description: "server error, also an image without the `platform` asked for",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -1175,6 +1306,8 @@ pub const IMAGE_GET_ALL: OperationInfo = OperationInfo {
 pub struct ImageGetAllOptions {
     /// Query parameter `names`: Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
     pub names: Option<Vec<String>>,
+    /// Query parameter `platform`: The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub platform: Option<OciPlatform>,
 }
 
 /// `GET /images/{name}/history`: Show an image's history
@@ -1184,12 +1317,18 @@ pub struct ImageGetAllOptions {
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name or ID of the image.
+/// - `platform` (`OciPlatform`): The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `list<ImageHistoryItem>`.
-/// - 404: no such image
+/// - 400: bad parameter: a `platform` that is not JSON
+/// - 404: no such image, or not for that `platform`
 /// - 500: server error
+///
+/// Erratum `image-history-platform-statuses`:
+/// - the doc says: The answers are 200, 404 and 500.
+/// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image that lacks the platform asked for 404.
 pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
     id: "image_history",
     tag: "images",
@@ -1207,6 +1346,16 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -1219,8 +1368,16 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
-            description: "no such image",
+            description: "no such image, or not for that `platform`",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -1241,21 +1398,38 @@ pub const IMAGE_HISTORY: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `image_history`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageHistoryOptions {
+    /// Query parameter `platform`: The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404. Since API 1.48.
+    pub platform: Option<OciPlatform>,
+}
+
 /// `GET /images/{name}/json`: Inspect an image
 ///
 /// # Parameters
 ///
 /// - `name` (`string`, required): Name or ID of the image.
+/// - `manifests` (`bool`): Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
+/// - `platform` (`OciPlatform`): The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `ImageInspect`.
-/// - 404: no such image
+/// - 400: bad parameter: a `platform` that is not JSON, or both `platform` and `manifests`
+/// - 404: no such image, or not for that `platform`
 /// - 500: server error
 ///
 /// Erratum `image-inspect-volumes-schema`:
 /// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
 /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
+///
+/// Erratum `image-inspect-platform-undocumented`:
+/// - the doc says: The swagger of v1.49 to v1.51 lists only `manifests` as a query parameter; the answers are 200, 404 and 500.
+/// - the daemon: The daemon reads `platform` from 1.49 on (the version history says so; below 1.49 it ignores it): an image without that platform is answered 404, a `platform` that is not JSON or one given with `manifests` 400.
 pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
     id: "image_inspect",
     tag: "images",
@@ -1273,6 +1447,26 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
             since: None,
             removed_in: None,
         },
+        ParamInfo {
+            name: "manifests",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404.",
+            since: Some("1.49"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -1285,8 +1479,16 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON, or both `platform` and `manifests`",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
-            description: "no such image",
+            description: "no such image, or not for that `platform`",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -1307,6 +1509,18 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `image_inspect`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageInspectOptions {
+    /// Query parameter `manifests`: Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`. Since API 1.48.
+    pub manifests: Option<bool>,
+    /// Query parameter `platform`: The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404. Since API 1.49.
+    pub platform: Option<OciPlatform>,
+}
+
 /// `GET /images/json`: List images
 ///
 /// Lists the daemon's images; intermediate images only with `all`.
@@ -1316,6 +1530,8 @@ pub const IMAGE_INSPECT: OperationInfo = OperationInfo {
 /// - `all` (`bool`): Include intermediate images. Default: `false`.
 /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
 /// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
+/// - `shared-size` (`bool`): Compute each image's `SharedSize` (otherwise -1). Default: `false`.
+/// - `manifests` (`bool`): Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
 ///
 /// # Responses
 ///
@@ -1366,6 +1582,26 @@ pub const IMAGE_LIST: OperationInfo = OperationInfo {
             since: Some("1.25"),
             removed_in: None,
         },
+        ParamInfo {
+            name: "shared-size",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Compute each image's `SharedSize` (otherwise -1).",
+            since: Some("1.42"),
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "manifests",
+            location: ParamLocation::Query,
+            type_name: "bool",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send.",
+            since: Some("1.47"),
+            removed_in: None,
+        },
     ],
     request_body: None,
     responses: &[
@@ -1404,6 +1640,10 @@ pub struct ImageListOptions {
     pub filters: Option<ImageListFilters>,
     /// Query parameter `digests`: Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`. Since API 1.25.
     pub digests: Option<bool>,
+    /// Query parameter `shared-size`: Compute each image's `SharedSize` (otherwise -1). Default: `false`. Since API 1.42.
+    pub shared_size: Option<bool>,
+    /// Query parameter `manifests`: Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`. Since API 1.47.
+    pub manifests: Option<bool>,
 }
 
 /// `POST /images/load`: Load images from a tarball
@@ -1416,11 +1656,17 @@ pub struct ImageListOptions {
 /// # Parameters
 ///
 /// - `quiet` (`bool`): Suppress the progress lines and send only the final confirmation. Default: `true`.
+/// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted.
 ///
 /// # Responses
 ///
 /// - 200: no error. A stream of JSON `ProgressMessage`.
+/// - 400: bad parameter: a `platform` that is not JSON
 /// - 500: server error
+///
+/// Erratum `image-load-platform-statuses`:
+/// - the doc says: The answers are 200 and 500.
+/// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before the archive is read.
 ///
 /// Erratum `image-load-example-elided`:
 /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
@@ -1446,6 +1692,16 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
             since: Some("1.23"),
             removed_in: None,
         },
+        ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted.",
+            since: Some("1.48"),
+            removed_in: None,
+        },
     ],
     request_body: Some(RequestBodyInfo {
         kind: BodyKind::Raw,
@@ -1461,6 +1717,14 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
             kind: BodyKind::JsonLines,
             type_name: Some("ProgressMessage"),
             content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -1486,6 +1750,8 @@ pub const IMAGE_LOAD: OperationInfo = OperationInfo {
 pub struct ImageLoadOptions {
     /// Query parameter `quiet`: Suppress the progress lines and send only the final confirmation. Default: `true`. Since API 1.23.
     pub quiet: Option<bool>,
+    /// Query parameter `platform`: The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted. Since API 1.48.
+    pub platform: Option<OciPlatform>,
 }
 
 /// `POST /images/prune`: Remove unused images
@@ -1582,17 +1848,23 @@ pub struct ImagePruneOptions {
 ///
 /// - `name` (`string`, required): Name of the image, with the registry host for a private registry.
 /// - `tag` (`string`): The tag to push.
+/// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404.
 /// - `X-Registry-Auth` (`AuthConfig`, required): Credentials or an identity token.
 ///
 /// # Responses
 ///
 /// - 200: no error. A stream of JSON `ProgressMessage`.
-/// - 404: no such image
+/// - 400: bad parameter: a `platform` that is not JSON
+/// - 404: no such image, or not for that `platform`
 /// - 500: server error
 ///
 /// Erratum `image-push-missing-image-in-band`:
 /// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
 /// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
+///
+/// Erratum `image-push-platform-statuses`:
+/// - the doc says: The answers are 200, 404 and 500.
+/// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before anything is pushed; an image that lacks the platform asked for is answered 404.
 ///
 /// Erratum `image-push-example-extra-brace`:
 /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
@@ -1625,6 +1897,16 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
             removed_in: None,
         },
         ParamInfo {
+            name: "platform",
+            location: ParamLocation::Query,
+            type_name: "OciPlatform",
+            encoding: ParamEncoding::Json,
+            required: false,
+            description: "The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404.",
+            since: Some("1.46"),
+            removed_in: None,
+        },
+        ParamInfo {
             name: "X-Registry-Auth",
             location: ParamLocation::Header,
             type_name: "AuthConfig",
@@ -1646,8 +1928,16 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
             headers: &[],
         },
         ResponseInfo {
+            status: 400,
+            description: "bad parameter: a `platform` that is not JSON",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
             status: 404,
-            description: "no such image",
+            description: "no such image, or not for that `platform`",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -1676,6 +1966,8 @@ pub const IMAGE_PUSH: OperationInfo = OperationInfo {
 pub struct ImagePushOptions {
     /// Query parameter `tag`: The tag to push.
     pub tag: Option<String>,
+    /// Query parameter `platform`: The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404. Since API 1.46.
+    pub platform: Option<OciPlatform>,
 }
 
 /// `GET /images/search`: Search a registry for images

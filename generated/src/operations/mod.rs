@@ -24,7 +24,7 @@ pub mod configs;
 pub mod distribution;
 
 /// Every operation of the spec, grouped by tag in the spec's tag order.
-pub const ALL: [&OperationInfo; 106usize] = [
+pub const ALL: [&OperationInfo; 107usize] = [
     &containers::CONTAINER_ARCHIVE,
     &containers::CONTAINER_ARCHIVE_INFO,
     &containers::CONTAINER_ATTACH,
@@ -82,6 +82,7 @@ pub const ALL: [&OperationInfo; 106usize] = [
     &volumes::VOLUME_INSPECT,
     &volumes::VOLUME_LIST,
     &volumes::VOLUME_PRUNE,
+    &volumes::VOLUME_UPDATE,
     &networks::NETWORK_CONNECT,
     &networks::NETWORK_CREATE,
     &networks::NETWORK_DELETE,

@@ -27,6 +27,10 @@ use crate::models::{AuthConfig, ServiceListFilters};
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
+/// Erratum `service-create-mount-options-dropped`:
+/// - the doc says: The swagger gives services the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: dockerd 28.5 drops `CreateMountpoint`, `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` from a service's bind mounts without a word, at every API version, and refuses an `image` mount with 400 (`invalid MountType`); the spec leaves them out of `ServiceMount`.
+///
 /// Erratum `service-create-not-in-swarm-503`:
 /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
 /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
@@ -36,8 +40,8 @@ use crate::models::{AuthConfig, ServiceListFilters};
 /// - the daemon: the key is `Reservations`, as in the examples; the daemon drops a `Reservation` key without a word.
 ///
 /// Erratum `service-create-warnings-list`:
-/// - the doc says: The swagger's answer holds one optional string, `Warning`.
-/// - the daemon: The key is `Warnings`, a list of strings, sent when there is something to warn about (an image the daemon could not pin below API 1.30, say).
+/// - the doc says: The swagger's answer, up to v1.43, holds one optional string, `Warning`.
+/// - the daemon: The key is `Warnings`, a list of strings (as the swagger has it from v1.44 on), sent when there is something to warn about (an image the daemon could not pin below API 1.30, say); dockerd 28.5 sends `null` when there is nothing.
 pub const SERVICE_CREATE: OperationInfo = OperationInfo {
     id: "service_create",
     tag: "services",
@@ -224,6 +228,10 @@ pub const SERVICE_DELETE: OperationInfo = OperationInfo {
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
+/// Erratum `service-inspect-mount-options-never-sent`:
+/// - the doc says: The swagger gives services the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: The daemon never sends them: it keeps none of the three bind options and takes no `image` mount (erratum `service-create-mount-options-dropped`).
+///
 /// Erratum `service-inspect-not-in-swarm-503`:
 /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
 /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
@@ -322,6 +330,10 @@ pub struct ServiceInspectOptions {
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
+/// Erratum `service-list-mount-options-never-sent`:
+/// - the doc says: The swagger gives services the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: The daemon never sends them: it keeps none of the three bind options and takes no `image` mount (erratum `service-create-mount-options-dropped`).
+///
 /// Erratum `service-list-unknown-filter-400`:
 /// - the doc says: The swagger lists no `400`.
 /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
@@ -417,7 +429,7 @@ pub struct ServiceListOptions {
 /// (`TaskTemplate.ContainerSpec.TTY`). Works only with the `local`,
 /// `json-file` and `journald` log drivers.
 ///
-/// Since API 1.25.
+/// Since API 1.25. Changed in API 1.42: The answer's `Content-Type` says how it is framed: `application/vnd.docker.multiplexed-stream` when framed, `application/vnd.docker.raw-stream` otherwise.
 ///
 /// # Parameters
 ///
@@ -616,6 +628,10 @@ pub struct ServiceLogsOptions {
 /// - 404: no such service
 /// - 500: server error, also when `version` is not the current one (update out of sequence)
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `service-update-mount-options-dropped`:
+/// - the doc says: The swagger gives services the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: As for a creation (erratum `service-create-mount-options-dropped`): dockerd 28.5 drops the three bind options and refuses `image` mounts.
 ///
 /// Erratum `service-update-not-in-swarm-503`:
 /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.

@@ -4,7 +4,7 @@
 //! Daemon-wide calls: registry login, system information, version, ping and events.
 
 use crate::runtime::operation::*;
-use crate::models::EventFilters;
+use crate::models::{EventFilters, SystemDataUsageObjectType};
 
 /// `POST /session`: Start an interactive session
 ///
@@ -152,6 +152,10 @@ pub struct SessionOptions {
 /// - the doc says: The swagger from v1.39 on lists `401` for credentials the registry refuses.
 /// - the daemon: dockerd 20.10 answers 500 for refused credentials at every API version, 1.41 included, with the registry's `401 Unauthorized` in the message; it never sends 401 here.
 ///
+/// Erratum `system-auth-no-401-at-1-51`:
+/// - the doc says: The swagger of v1.42 to v1.51 still lists `401` for credentials the registry refuses.
+/// - the daemon: dockerd 28.5 answers 500 too, at API 1.51 as at older versions, with the registry's `401 Unauthorized` in the message.
+///
 /// Erratum `system-auth-refused-is-500`:
 /// - the doc says: 500 means a server error.
 /// - the daemon: At /v1.24, dockerd 20.10 also answers 500 when the registry refuses the credentials; the message says `login attempt to ... failed with status: 401 Unauthorized`.
@@ -213,21 +217,43 @@ pub const SYSTEM_AUTH: OperationInfo = OperationInfo {
 ///
 /// Reports the disk space the daemon's objects take: the shared size of
 /// image layers, each image, container and volume with its size and
-/// reference count, and from API 1.39 the BuildKit build cache.
+/// reference count, and from API 1.39 the BuildKit build cache. From API
+/// 1.42 `type` narrows the work to some kinds of object; the others come
+/// back `null` (`LayersSize` is 0 unless images are asked for).
 ///
-/// Since API 1.25. Changed in API 1.31: Volumes carry their creation time (`CreatedAt`).
+/// Since API 1.25. Changed in API 1.31: Volumes carry their creation time (`CreatedAt`). Changed in API 1.42: Calls may overlap: a call made while another computes waits for that result instead of failing with `a disk usage operation is already running` (unversioned: daemons with the change do so at every version).
+///
+/// # Parameters
+///
+/// - `type` (`list<SystemDataUsageObjectType>`): Only compute these kinds of object (the key repeated per kind); all of them when left out.
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `SystemDataUsageResponse`.
+/// - 400: bad parameter: an unknown `type`
 /// - 500: server error
+///
+/// Erratum `system-df-unknown-type-is-400`:
+/// - the doc says: The swagger of v1.42 to v1.51 lists no client error for `GET /system/df`, only success and server error.
+/// - the daemon: dockerd 28.5 answers 400 (`unknown object type: ...`) for a `type` it does not know; below API 1.42 it ignores `type`.
 pub const SYSTEM_DF: OperationInfo = OperationInfo {
     id: "system_df",
     tag: "system",
     method: Method::Get,
     path: "/system/df",
     summary: "Show disk usage",
-    params: &[],
+    params: &[
+        ParamInfo {
+            name: "type",
+            location: ParamLocation::Query,
+            type_name: "list<SystemDataUsageObjectType>",
+            encoding: ParamEncoding::Form,
+            required: false,
+            description: "Only compute these kinds of object (the key repeated per kind); all of them when left out.",
+            since: Some("1.42"),
+            removed_in: None,
+        },
+    ],
     request_body: None,
     responses: &[
         ResponseInfo {
@@ -236,6 +262,14 @@ pub const SYSTEM_DF: OperationInfo = OperationInfo {
             kind: BodyKind::Json,
             type_name: Some("SystemDataUsageResponse"),
             content_type: Some("application/json"),
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter: an unknown `type`",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
             headers: &[],
         },
         ResponseInfo {
@@ -253,19 +287,30 @@ pub const SYSTEM_DF: OperationInfo = OperationInfo {
     deprecated: None,
 };
 
+/// The optional parameters of `system_df`, all unset by default.
+///
+/// The client's pending call sets them one by one or takes this struct whole; a
+/// server implementation receives them decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SystemDfOptions {
+    /// Query parameter `type`: Only compute these kinds of object (the key repeated per kind); all of them when left out. Since API 1.42.
+    pub object_types: Option<Vec<SystemDataUsageObjectType>>,
+}
+
 /// `GET /events`: Stream events
 ///
 /// Streams what happens on the daemon as it happens, one JSON object per
 /// event, optionally starting from a past moment (`since`) and stopping at
 /// a given one (`until`).
 ///
-/// Events by object type (API 1.41):
+/// Events by object type (API 1.51):
 ///
 /// - containers: attach, commit, copy, create, destroy, detach, die,
 ///   exec_create, exec_detach, exec_die, exec_start, export, health_status,
 ///   kill, oom, pause, prune, rename, resize, restart, start, stop, top,
 ///   unpause, update;
-/// - images: delete, import, load, prune, pull, push, save, tag, untag;
+/// - images: create, delete, import, load, prune, pull, push, save, tag,
+///   untag;
 /// - volumes: create, destroy, mount, prune, unmount;
 /// - networks: connect, create, destroy, disconnect, prune, remove, update;
 /// - plugins: create, disable, enable, install, remove;
@@ -277,11 +322,12 @@ pub const SYSTEM_DF: OperationInfo = OperationInfo {
 /// `exec_create` and `exec_start` (from `docker exec`), `detach` and
 /// `exec_detach` (a client detaching from a container or exec process).
 /// Removing an image name emits `untag`; removing an image by ID or through
-/// its last tag also emits `delete`. A `prune` event carries the bytes it
+/// its last tag also emits `delete`. Building an image emits `create`,
+/// whether or not the image gets a name. A `prune` event carries the bytes it
 /// freed in the `reclaimed` attribute. Events of swarm objects are only
 /// seen on a manager; their `scope` is `swarm`.
 ///
-/// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save. Changed in API 1.30: Reports swarm events on managers: services, nodes and secrets (create, update, remove), and the removal of swarm-scoped networks (`remove`). Changed in API 1.30: Events carry their `scope` (`local` or `swarm`), and the `scope` filter selects by it. Changed in API 1.31: Reports config events (create, update, remove) on managers. Changed in API 1.36: Emits `exec_die` when an exec process ends. Changed in API 1.41: Emits `prune` events for containers, images, volumes, networks and the builder when a prune completes, with the bytes freed in the `reclaimed` attribute (dockerd 20.10 sends them at older versions too).
+/// Changed in API 1.19: Container events now include attach, commit, copy, rename, resize and top. Changed in API 1.20: Image events now include import, pull, push and tag, besides delete and untag. Changed in API 1.21: Filters by image and container labels (`label`). Changed in API 1.22: Volume (create, mount, unmount, destroy) and network (create, connect, disconnect, destroy) events are reported, and the container event update. Changed in API 1.24: Emits `reload`, an event of type `daemon`, whenever the daemon reloads its configuration. Changed in API 1.24: Emits `detach` when a client detaches from a container's process. Changed in API 1.24: Emits `exec_detach` when a client detaches from an exec process. Changed in API 1.24: Container events now include health_status; image events include load and save. Changed in API 1.30: Reports swarm events on managers: services, nodes and secrets (create, update, remove), and the removal of swarm-scoped networks (`remove`). Changed in API 1.30: Events carry their `scope` (`local` or `swarm`), and the `scope` filter selects by it. Changed in API 1.31: Reports config events (create, update, remove) on managers. Changed in API 1.36: Emits `exec_die` when an exec process ends. Changed in API 1.41: Emits `prune` events for containers, images, volumes, networks and the builder when a prune completes, with the bytes freed in the `reclaimed` attribute (dockerd 20.10 sends them at older versions too). Changed in API 1.46: Emits the image event `create` when a build makes a new image, tagged or not; clients asking at older versions do not get it.
 ///
 /// # Parameters
 ///
@@ -389,12 +435,20 @@ pub struct SystemEventsOptions {
 /// kernel and OS, resources, proxies, registry configuration, plugins and
 /// the features the kernel supports.
 ///
-/// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`). Changed in API 1.25: `SecurityOptions` carries structured entries (`name=seccomp,profile=default`) instead of bare names. Changed in API 1.30: `Plugins.Log` lists the logging drivers, plugins included. Changed in API 1.30: On a swarm node, `Swarm.Cluster` reports the swarm's CA: its root certificate and the issuer of node certificates (`TLSInfo`), and the desired signing certificate of the CA settings. Changed in API 1.39: Reports the product license (`ProductLicense`) when one is applied to the daemon.
+/// Changed in API 1.22: Also counts running, stopped and paused containers (`ContainersRunning`, `ContainersStopped`, `ContainersPaused`). Changed in API 1.25: `SecurityOptions` carries structured entries (`name=seccomp,profile=default`) instead of bare names. Changed in API 1.30: `Plugins.Log` lists the logging drivers, plugins included. Changed in API 1.30: On a swarm node, `Swarm.Cluster` reports the swarm's CA: its root certificate and the issuer of node certificates (`TLSInfo`), and the desired signing certificate of the CA settings. Changed in API 1.39: Reports the product license (`ProductLicense`) when one is applied to the daemon. Changed in API 1.47: No longer warns (`Warnings`) that `bridge-nf-call-iptables` or `bridge-nf-call-ip6tables` is off: the daemon loads `br_netfilter` when it needs it (unversioned: daemons with the change stop at every version).
 ///
 /// # Responses
 ///
 /// - 200: no error. JSON `SystemInfo`.
 /// - 500: server error
+///
+/// Erratum `system-info-nondistributable-until-1-47`:
+/// - the doc says: The v1.48 and v1.49 history say `AllowNondistributableArtifactsCIDRs` and `AllowNondistributableArtifactsHostnames` of `RegistryConfig` are always `null` from v1.48 and left out from v1.49; the swagger lists them up to v1.48.
+/// - the daemon: dockerd 28.5 sends both as `null` up to API 1.46 and leaves them out from 1.47 on (dockerd 20.10 sends lists, empty ones included); the spec ends them at 1.47.
+///
+/// Erratum `system-info-cdi-spec-dirs-without-experimental`:
+/// - the doc says: The swagger (v1.44 on) says a daemon without experimental features always answers an empty `CDISpecDirs`.
+/// - the daemon: dockerd 28.5 without experimental features lists its CDI directories (`/etc/cdi`, `/var/run/cdi`), and at every API version, 1.24 included.
 ///
 /// Erratum `system-info-legacy-keys-absent`:
 /// - the doc says: The swagger of v1.25 to v1.31 lists `DiscoveryBackend`, `OomScoreAdj`, `InitPath` and `InitSha1` among the keys of the answer.
@@ -435,8 +489,9 @@ pub const SYSTEM_INFO: OperationInfo = OperationInfo {
 ///
 /// Checks that the daemon is up; it answers the text `OK`. The answer
 /// carries the daemon's headers (`Api-Version`, `Docker-Experimental`,
-/// `OSType`, and from API 1.40 `Cache-Control` and `Pragma`);
-/// `system_ping_head` returns most of them typed.
+/// `OSType`, from API 1.40 `Cache-Control` and `Pragma`, from API 1.42
+/// `Builder-Version` and `Swarm`); `system_ping_head` returns most of them
+/// typed.
 ///
 /// Changed in API 1.40: Answers carry `Cache-Control: no-cache, no-store, must-revalidate` and `Pragma: no-cache`, so that no proxy caches them (unversioned: a daemon with the change sends them at every version).
 ///
@@ -485,7 +540,7 @@ pub const SYSTEM_PING: OperationInfo = OperationInfo {
 /// Like `GET /_ping` without the body: the answer's headers say which API
 /// version the daemon speaks (`Api-Version`, read it with
 /// `negotiate_version`), whether it runs experimental features, its
-/// operating system and its default builder. Daemons with the change answer
+/// operating system, its default builder and its swarm state. Daemons with the change answer
 /// it at every API version; clients that meet an older daemon fall back to
 /// the GET.
 ///
@@ -537,7 +592,7 @@ pub const SYSTEM_PING_HEAD: OperationInfo = OperationInfo {
                     type_name: "string",
                     encoding: ParamEncoding::Plain,
                     required: false,
-                    description: "The daemon's default builder, `1` (classic) or `2` (BuildKit); only sent when the daemon's configuration names one.",
+                    description: "The builder the daemon recommends, `1` (classic) or `2` (BuildKit); the client may use either.",
                     since: None,
                     removed_in: None,
                 },
@@ -559,6 +614,16 @@ pub const SYSTEM_PING_HEAD: OperationInfo = OperationInfo {
                     required: false,
                     description: "`no-cache`.",
                     since: Some("1.40"),
+                    removed_in: None,
+                },
+                ParamInfo {
+                    name: "Swarm",
+                    location: ParamLocation::Header,
+                    type_name: "string",
+                    encoding: ParamEncoding::Plain,
+                    required: false,
+                    description: "The node's swarm state: `inactive`, `pending`, `error`, `locked`, `active/worker` or `active/manager`. Unversioned: daemons with the change send it at every version, older ones never, so a client falls back to `GET /info` without it.",
+                    since: Some("1.42"),
                     removed_in: None,
                 },
             ],

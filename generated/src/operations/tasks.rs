@@ -21,6 +21,10 @@ use crate::models::TaskListFilters;
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
 ///
+/// Erratum `task-inspect-mount-options-never-sent`:
+/// - the doc says: The swagger gives tasks the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: The daemon never sends them: services keep none of the three bind options and take no `image` mount (erratum `service-create-mount-options-dropped`).
+///
 /// Erratum `task-inspect-not-in-swarm-503`:
 /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
 /// - the daemon: dockerd answers 503 ("This node is not a swarm manager") outside a swarm and on a worker, at every version; 406 is kept for the versions the doc describes.
@@ -97,6 +101,10 @@ pub const TASK_INSPECT: OperationInfo = OperationInfo {
 /// - 400: an unknown filter key
 /// - 500: server error
 /// - 503: the daemon is not a swarm manager (not in a swarm, or a worker)
+///
+/// Erratum `task-list-mount-options-never-sent`:
+/// - the doc says: The swagger gives tasks the `BindOptions` of a service mount with `CreateMountpoint` (v1.42), `ReadOnlyNonRecursive` and `ReadOnlyForceRecursive` (v1.44), and an `image` mount `Type` with `ImageOptions` (v1.48): the mount type of containers.
+/// - the daemon: The daemon never sends them: services keep none of the three bind options and take no `image` mount (erratum `service-create-mount-options-dropped`).
 ///
 /// Erratum `task-list-unknown-filter-400`:
 /// - the doc says: The swagger lists no `400`.
@@ -184,7 +192,7 @@ pub struct TaskListOptions {
 /// unless its container has a TTY (`Spec.ContainerSpec.TTY`). Works only
 /// with the `local`, `json-file` and `journald` log drivers.
 ///
-/// Since API 1.29.
+/// Since API 1.29. Changed in API 1.42: The answer's `Content-Type` says how it is framed: `application/vnd.docker.multiplexed-stream` when framed, `application/vnd.docker.raw-stream` otherwise.
 ///
 /// # Parameters
 ///

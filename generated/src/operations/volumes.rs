@@ -8,12 +8,17 @@ use crate::models::{VolumeListFilters, VolumePruneFilters};
 
 /// `POST /volumes/create`: Create a volume
 ///
-/// Since API 1.21.
+/// Since API 1.21. Changed in API 1.42: Takes `ClusterVolumeSpec` to make a swarm cluster volume (CSI), on a swarm manager only; the answer then carries `ClusterVolume`.
 ///
 /// # Responses
 ///
 /// - 201: no error. JSON `Volume`.
 /// - 500: server error
+/// - 503: a cluster volume was asked for, but the node is not a swarm manager
+///
+/// Erratum `volume-create-cluster-volume-needs-manager`:
+/// - the doc says: The swagger lists only `201` and `500` for a volume creation.
+/// - the daemon: With `ClusterVolumeSpec` on a node that is not a swarm manager, dockerd 28.5 answers 503 and creates nothing; below API 1.42 it ignores the spec and makes a local volume.
 pub const VOLUME_CREATE: OperationInfo = OperationInfo {
     id: "volume_create",
     tag: "volumes",
@@ -40,6 +45,14 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
         ResponseInfo {
             status: 500,
             description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "a cluster volume was asked for, but the node is not a swarm manager",
             kind: BodyKind::None,
             type_name: None,
             content_type: None,
@@ -150,7 +163,7 @@ pub struct VolumeDeleteOptions {
 
 /// `GET /volumes/{name}`: Inspect a volume
 ///
-/// Since API 1.21.
+/// Since API 1.21. Changed in API 1.42: A cluster volume (on a swarm manager) carries `ClusterVolume`.
 ///
 /// # Parameters
 ///
@@ -283,7 +296,7 @@ pub struct VolumeListOptions {
 /// select, and answers what went and the space freed. Up to API 1.41 named
 /// volumes go too, not only anonymous ones.
 ///
-/// Since API 1.25.
+/// Since API 1.25. Changed in API 1.42: Only anonymous volumes go unless the `all` filter is true.
 ///
 /// # Parameters
 ///
@@ -345,3 +358,106 @@ pub struct VolumePruneOptions {
     /// Query parameter `filters`: Which unused volumes to remove, as a JSON map of filter lists.
     pub filters: Option<VolumePruneFilters>,
 }
+
+/// `PUT /volumes/{name}`: Update a cluster volume
+///
+/// Changes the spec of a swarm cluster volume (CSI); today only its
+/// `Availability` may differ from the current spec. Needs a swarm
+/// manager: other daemons answer 503, also for a local volume.
+///
+/// Since API 1.42.
+///
+/// # Parameters
+///
+/// - `name` (`string`, required): Name or swarm ID of the cluster volume.
+/// - `version` (`i64`, required): The `ClusterVolume.Version.Index` the update is based on; a stale one is refused.
+///
+/// # Responses
+///
+/// - 200: no error
+/// - 400: bad parameter
+/// - 404: no such volume
+/// - 500: server error
+/// - 503: the node is not a swarm manager
+pub const VOLUME_UPDATE: OperationInfo = OperationInfo {
+    id: "volume_update",
+    tag: "volumes",
+    method: Method::Put,
+    path: "/volumes/{name}",
+    summary: "Update a cluster volume",
+    params: &[
+        ParamInfo {
+            name: "name",
+            location: ParamLocation::Path,
+            type_name: "string",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "Name or swarm ID of the cluster volume.",
+            since: None,
+            removed_in: None,
+        },
+        ParamInfo {
+            name: "version",
+            location: ParamLocation::Query,
+            type_name: "i64",
+            encoding: ParamEncoding::Form,
+            required: true,
+            description: "The `ClusterVolume.Version.Index` the update is based on; a stale one is refused.",
+            since: None,
+            removed_in: None,
+        },
+    ],
+    request_body: Some(RequestBodyInfo {
+        kind: BodyKind::Json,
+        type_name: Some("VolumeUpdateBody"),
+        content_type: "application/json",
+        required: true,
+        holds: Holds::Model("VolumeUpdateBody"),
+    }),
+    responses: &[
+        ResponseInfo {
+            status: 200,
+            description: "no error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 400,
+            description: "bad parameter",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 404,
+            description: "no such volume",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 500,
+            description: "server error",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+        ResponseInfo {
+            status: 503,
+            description: "the node is not a swarm manager",
+            kind: BodyKind::None,
+            type_name: None,
+            content_type: None,
+            headers: &[],
+        },
+    ],
+    upgrade: None,
+    since: Some("1.42"),
+    removed_in: None,
+    deprecated: None,
+};

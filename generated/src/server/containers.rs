@@ -333,7 +333,7 @@ pub enum ContainerUpdateReply {
 pub enum ContainerWaitReply {
     /// 200: no error
     Ok(Box<ContainerWaitResponse>),
-    /// 400: bad parameter (a malformed query string)
+    /// 400: bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)
     BadRequest(ErrorResponse),
     /// 404: no such container
     NotFound(ErrorResponse),
@@ -416,6 +416,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// Hijacks the connection: after `101 UPGRADED` it carries the container's
     /// output (framed unless it has a TTY) and, with `stdin`, its input.
     ///
+    /// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
+    ///
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
@@ -451,7 +453,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Speaks RFC 6455 after the handshake; messages carry the container's output and input.
     ///
-    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames.
+    /// Changed in API 1.28: Output comes in binary websocket frames; below 1.28 in text frames. Changed in API 1.42: Attaches only the streams `stdin`, `stdout` and `stderr` select; below 1.42 it attaches all three. Set all three to keep the old behaviour.
     ///
     /// # Parameters
     ///
@@ -459,6 +461,9 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - `detachKeys` (`string`): Key sequence that detaches from the container: a letter or `ctrl-&lt;value&gt;`.
     /// - `logs` (`bool`): Replay the logs first. Default: `false`.
     /// - `stream` (`bool`): Stream output as it comes. Default: `false`.
+    /// - `stdin` (`bool`): Attach stdin. Below 1.42 every stream is attached, whatever these three say. Default: `false`.
+    /// - `stdout` (`bool`): Attach stdout (with `logs`, replay it). Default: `false`.
+    /// - `stderr` (`bool`): Attach stderr (with `logs`, replay it). Default: `false`.
     ///
     /// # Responses
     ///
@@ -512,7 +517,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Creates a container from an image and a configuration; it does not start it.
     ///
-    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40.
+    /// Changed in API 1.18: The host configuration can set resource limits (`HostConfig.Ulimits`). Changed in API 1.22: The host configuration can limit block IO per device (`BlkioDeviceReadBps` and the like), and `NetworkingConfig` can give an endpoint static IPv4/IPv6 addresses (`IPAMConfig`). Changed in API 1.23: With user-namespace remapping on, `HostConfig.UsernsMode: host` opts a container out of it, so it may also be privileged. Changed in API 1.24: A configuration with no command (none given, none in the image) is refused with 400 instead of failing with 500; a 20.10 daemon answers 400 at older versions too. Changed in API 1.24: `Hostname` is checked to be a valid RFC 1123 host name; a 20.10 daemon accepts any value at every version. Changed in API 1.25: The restart policy is checked (a known name, no negative retry count, a retry count only with `on-failure`); an invalid one is answered 400. Changed in API 1.25: Static addresses in `NetworkingConfig` (`IPAMConfig.IPv4Address`, `IPv6Address`) are checked to be valid IPv4 and IPv6 addresses; an invalid one is answered 400. Changed in API 1.37: Ports may use the SCTP protocol (`80/sctp` in `ExposedPorts` and `PortBindings`). Changed in API 1.40: Without `HostConfig.IpcMode`, a Linux container gets a private IPC namespace (`private`); before it was `shareable`. The daemon option `default-ipc-mode` changes this default; a 20.10 daemon still defaults to `shareable` for requests below 1.40. Changed in API 1.42: A mount with options of another type (`BindOptions` on a tmpfs, say) is refused with 400; both daemons here refuse it at older versions too. Changed in API 1.44: Checks that used to fail only at start (endpoint settings, say) fail the creation, with every problem found in one message; not versioned: a daemon with the change does so at every version. Changed in API 1.48: Answers a warning when a mount of type `image` is asked for: the feature is experimental.
     ///
     /// # Parameters
     ///
@@ -534,6 +539,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// Erratum `container-create-nanocpus-spelling`:
     /// - the doc says: The v1.27 swagger spells the host configuration key `NanoCPUs`.
     /// - the daemon: The key is `NanoCpus` at every version. Go's case-insensitive decoding takes `NanoCPUs` in a request too, but answers always spell it `NanoCpus`.
+    ///
+    /// Erratum `container-create-mount-options-checked-before-1-42`:
+    /// - the doc says: The v1.42 history says a creation is refused from 1.42 on when `BindOptions`, `VolumeOptions` or `TmpfsOptions` do not match the mount's `Type`.
+    /// - the daemon: dockerd 28.5 and 20.10 refuse it with 400 at 1.41 too (`invalid mount config for type ...`); from 1.42 dockerd 28.5 words it `BindOptions must not be specified on mount type ...`.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_create(
@@ -686,7 +695,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Lists containers; only running ones unless `all` is set.
     ///
-    /// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`).
+    /// Changed in API 1.22: Each listed container also carries its network endpoints (`NetworkSettings.Networks`). Changed in API 1.23: Each listed container also carries its state word (`State`) and its mounts (`Mounts`). Changed in API 1.46: Each listed container's `HostConfig` also carries its annotations (`Annotations`).
     ///
     /// # Parameters
     ///
@@ -720,6 +729,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Streams the container's stdout and/or stderr, framed (multiplexed) unless the
     /// container has a TTY. Works only with the `json-file` and `journald` log drivers.
+    ///
+    /// Changed in API 1.42: `Content-Type` says how the output is framed: `application/vnd.docker.multiplexed-stream` for stdout/stderr frames, `application/vnd.docker.raw-stream` for raw bytes (a TTY); before, it was `raw-stream` either way.
     ///
     /// # Parameters
     ///
@@ -905,6 +916,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `signal` (`string`): Signal to stop it with before it starts again, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
     /// - `t` (`i64`): Seconds to wait before killing the container.
     ///
     /// # Responses
@@ -994,6 +1006,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `id` (`string`, required): ID or name of the container.
+    /// - `signal` (`string`): Signal to stop it with, a name like `SIGINT` or a number; the container's stop signal when unset. Ignored below 1.42.
     /// - `t` (`i64`): Seconds to wait before killing the container.
     ///
     /// # Responses
@@ -1124,13 +1137,17 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// # Responses
     ///
     /// - 200: no error. JSON `ContainerWaitResponse`.
-    /// - 400: bad parameter (a malformed query string)
+    /// - 400: bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)
     /// - 404: no such container
     /// - 500: server error
     ///
     /// Erratum `container-wait-condition-unchecked`:
     /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
-    /// - the daemon: The daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    /// - the daemon: A 20.10 daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    ///
+    /// Erratum `container-wait-invalid-condition-before-1-42`:
+    /// - the doc says: The v1.42 history says an invalid `condition` is answered 400 from 1.42 on.
+    /// - the daemon: dockerd 28.5 answers 400 (`invalid condition`) at every version from 1.30, 1.41 included, where dockerd 20.10 waits as for `not-running`.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_wait(
@@ -1338,6 +1355,18 @@ async fn serve_container_attach_websocket<T: ContainersApi + ?Sized>(
             stream: pairs
                 .last("stream")
                 .map(|text| crate::runtime::server::parse_bool("stream", text))
+                .transpose()?,
+            stdin: pairs
+                .last("stdin")
+                .map(|text| crate::runtime::server::parse_bool("stdin", text))
+                .transpose()?,
+            stdout: pairs
+                .last("stdout")
+                .map(|text| crate::runtime::server::parse_bool("stdout", text))
+                .transpose()?,
+            stderr: pairs
+                .last("stderr")
+                .map(|text| crate::runtime::server::parse_bool("stderr", text))
                 .transpose()?,
         }
     };
@@ -1794,6 +1823,7 @@ async fn serve_container_restart<T: ContainersApi + ?Sized>(
     let options = {
         let pairs = incoming.query();
         ContainerRestartOptions {
+            signal: pairs.last("signal").map(|text| text.to_string()),
             timeout: pairs
                 .last("t")
                 .map(|text| crate::runtime::server::parse_scalar("t", text))
@@ -1882,6 +1912,7 @@ async fn serve_container_stop<T: ContainersApi + ?Sized>(
     let options = {
         let pairs = incoming.query();
         ContainerStopOptions {
+            signal: pairs.last("signal").map(|text| text.to_string()),
             timeout: pairs
                 .last("t")
                 .map(|text| crate::runtime::server::parse_scalar("t", text))

@@ -18,8 +18,9 @@ use crate::models::{
 
 use crate::operations::images::{
     BuildPruneOptions, ImageBuildOptions, ImageCommitOptions, ImageCreateOptions,
-    ImageDeleteOptions, ImageGetAllOptions, ImageListOptions, ImageLoadOptions,
-    ImagePruneOptions, ImagePushOptions, ImageSearchOptions, ImageTagOptions,
+    ImageDeleteOptions, ImageGetOptions, ImageGetAllOptions, ImageHistoryOptions,
+    ImageInspectOptions, ImageListOptions, ImageLoadOptions, ImagePruneOptions,
+    ImagePushOptions, ImageSearchOptions, ImageTagOptions,
 };
 
 /// The answers of [`ImagesApi::build_prune`], one per documented status.
@@ -27,9 +28,9 @@ use crate::operations::images::{
 pub enum BuildPruneReply {
     /// 200: no error
     Ok(Box<BuildPruneResponse>),
-    /// 400: bad parameter: an unknown filter
+    /// 400: bad parameter: an unknown filter; with dockerd 28.5 also a byte count that is not an integer
     BadRequest(ErrorResponse),
-    /// 500: server error, also a `keep-storage` that is not an integer
+    /// 500: server error; with dockerd 20.10 also a `keep-storage` that is not an integer
     InternalServerError(ErrorResponse),
 }
 
@@ -71,6 +72,8 @@ pub enum ImageCreateReply {
 pub enum ImageDeleteReply {
     /// 200: no error
     Ok(Vec<ImageDeleteItem>),
+    /// 400: bad parameter: a `platforms` value that is not JSON
+    BadRequest(ErrorResponse),
     /// 404: no such image
     NotFound(ErrorResponse),
     /// 409: conflict
@@ -83,7 +86,9 @@ pub enum ImageDeleteReply {
 pub enum ImageGetReply {
     /// 200: no error
     Ok(crate::runtime::server::BodyStream),
-    /// 500: server error
+    /// 400: bad parameter: a `platform` that is not JSON
+    BadRequest(ErrorResponse),
+    /// 500: server error, also an image without the `platform` asked for
     InternalServerError(ErrorResponse),
 }
 
@@ -91,7 +96,9 @@ pub enum ImageGetReply {
 pub enum ImageGetAllReply {
     /// 200: no error
     Ok(crate::runtime::server::BodyStream),
-    /// 500: server error
+    /// 400: bad parameter: a `platform` that is not JSON
+    BadRequest(ErrorResponse),
+    /// 500: server error, also an image without the `platform` asked for
     InternalServerError(ErrorResponse),
 }
 
@@ -100,7 +107,9 @@ pub enum ImageGetAllReply {
 pub enum ImageHistoryReply {
     /// 200: no error
     Ok(Vec<ImageHistoryItem>),
-    /// 404: no such image
+    /// 400: bad parameter: a `platform` that is not JSON
+    BadRequest(ErrorResponse),
+    /// 404: no such image, or not for that `platform`
     NotFound(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
@@ -111,7 +120,9 @@ pub enum ImageHistoryReply {
 pub enum ImageInspectReply {
     /// 200: no error
     Ok(Box<ImageInspect>),
-    /// 404: no such image
+    /// 400: bad parameter: a `platform` that is not JSON, or both `platform` and `manifests`
+    BadRequest(ErrorResponse),
+    /// 404: no such image, or not for that `platform`
     NotFound(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
@@ -130,6 +141,8 @@ pub enum ImageListReply {
 pub enum ImageLoadReply {
     /// 200: no error
     Ok(crate::runtime::server::ItemStream<ProgressMessage>),
+    /// 400: bad parameter: a `platform` that is not JSON
+    BadRequest(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
 }
@@ -149,7 +162,9 @@ pub enum ImagePruneReply {
 pub enum ImagePushReply {
     /// 200: no error
     Ok(crate::runtime::server::ItemStream<ProgressMessage>),
-    /// 404: no such image
+    /// 400: bad parameter: a `platform` that is not JSON
+    BadRequest(ErrorResponse),
+    /// 404: no such image, or not for that `platform`
     NotFound(ErrorResponse),
     /// 500: server error
     InternalServerError(ErrorResponse),
@@ -194,18 +209,25 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `keep-storage` (`i64`): Bytes of cache to keep.
+    /// - `reserved-space` (`i64`): Bytes of cache to keep whatever the other limits say (the history calls the old name `keep-bytes`; it is `keep-storage`).
+    /// - `max-used-space` (`i64`): Most bytes of cache to keep: prune until the cache is no larger.
+    /// - `min-free-space` (`i64`): Bytes of disk to leave free: prune until at least this much is free.
     /// - `all` (`bool`): Also remove the internal, frontend and shared records, which a prune keeps otherwise. Default: `false`.
     /// - `filters` (`BuildPruneFilters`): JSON-encoded filters, a map of filter name to values.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `BuildPruneResponse`.
-    /// - 400: bad parameter: an unknown filter
-    /// - 500: server error, also a `keep-storage` that is not an integer
+    /// - 400: bad parameter: an unknown filter; with dockerd 28.5 also a byte count that is not an integer
+    /// - 500: server error; with dockerd 20.10 also a `keep-storage` that is not an integer
     ///
     /// Erratum `build-prune-bad-filter`:
     /// - the doc says: The answers are 200 and 500.
     /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+    ///
+    /// Erratum `build-prune-bytes-not-integer-400`:
+    /// - the doc says: The answers are 200 and 500 (dockerd 20.10 answers 500 to a `keep-storage` that is not an integer).
+    /// - the daemon: dockerd 28.5 answers 400 (`expects an integer`) to a byte count that is not an integer, `keep-storage` at every API version, `reserved-space`, `max-used-space` and `min-free-space` from 1.48 (below 1.48 it ignores those three).
     ///
     /// The default answers `501 Not Implemented`.
     fn build_prune(
@@ -364,6 +386,10 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - the doc says: The example stream ends with a `...` line.
     /// - the daemon: That line is not JSON; the daemon sends only JSON values, one per line.
     ///
+    /// Erratum `image-create-import-platform-architecture`:
+    /// - the doc says: An import with `fromSrc` and `platform` takes the OS and architecture of `platform` (version history, v1.42).
+    /// - the daemon: dockerd 28.5 records the architecture of `platform` at every API version (also /v1.41), where dockerd 20.10 kept only the OS and recorded its own architecture.
+    ///
     /// The default answers `501 Not Implemented`.
     fn image_create(
         &self,
@@ -385,13 +411,19 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - `name` (`string`, required): Name or ID of the image.
     /// - `force` (`bool`): Remove even when containers use it or it has several tags. Default: `false`.
     /// - `noprune` (`bool`): Keep untagged parent images. Default: `false`.
+    /// - `platforms` (`list<string>`): Delete only the content of these platforms of a multi-platform image; each value is one OCI platform as JSON (`{"os":"linux","architecture":"arm64"}`), the key repeated per platform.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<ImageDeleteItem>`.
+    /// - 400: bad parameter: a `platforms` value that is not JSON
     /// - 404: no such image
     /// - 409: conflict
     /// - 500: server error
+    ///
+    /// Erratum `image-delete-platforms-bad-json`:
+    /// - the doc says: The answers are 200, 404, 409 and 500.
+    /// - the daemon: A `platforms` value that is not valid JSON is answered 400 (`failed to parse platform`), before the image is even looked up.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_delete(
@@ -431,19 +463,26 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name (with optional tag) or ID of the image.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `application/x-tar`.
-    /// - 500: server error
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 500: server error, also an image without the `platform` asked for
+    ///
+    /// Erratum `image-get-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
     ///
     /// The default answers `501 Not Implemented`.
     fn image_get(
         &self,
         name: String,
+        options: ImageGetOptions,
     ) -> impl Future<Output = Result<ImageGetReply, ServerError>> + Send {
         async move {
-            let _ = (name,);
+            let _ = (name, options);
             Err(ServerError::not_implemented("image_get"))
         }
     }
@@ -474,11 +513,17 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `names` (`list<string>`): Images or repositories to export (names, `name:tag` or IDs); the key is repeated, one per value.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to export, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. Bytes, `application/x-tar`.
-    /// - 500: server error
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 500: server error, also an image without the `platform` asked for
+    ///
+    /// Erratum `image-get-all-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image without that platform 500 (`no suitable export target found`).
     ///
     /// The default answers `501 Not Implemented`.
     fn image_get_all(
@@ -498,20 +543,27 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name or ID of the image.
+    /// - `platform` (`OciPlatform`): The platform variant whose history to show, as a JSON OCI platform; by default a local one, the daemon's own first. An image without that platform is answered 404.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `list<ImageHistoryItem>`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
+    ///
+    /// Erratum `image-history-platform-statuses`:
+    /// - the doc says: The answers are 200, 404 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`); an image that lacks the platform asked for 404.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_history(
         &self,
         name: String,
+        options: ImageHistoryOptions,
     ) -> impl Future<Output = Result<ImageHistoryReply, ServerError>> + Send {
         async move {
-            let _ = (name,);
+            let _ = (name, options);
             Err(ServerError::not_implemented("image_history"))
         }
     }
@@ -521,24 +573,32 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `name` (`string`, required): Name or ID of the image.
+    /// - `manifests` (`bool`): Add the image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
+    /// - `platform` (`OciPlatform`): The platform variant of a multi-platform image to inspect, as a JSON OCI platform; not together with `manifests`. An image without that platform is answered 404.
     ///
     /// # Responses
     ///
     /// - 200: no error. JSON `ImageInspect`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON, or both `platform` and `manifests`
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
     ///
     /// Erratum `image-inspect-volumes-schema`:
     /// - the doc says: The swagger of v1.25 to v1.36 gives `Volumes` (of `Config` and `ContainerConfig`) a property named `additionalProperties`.
     /// - the daemon: `Volumes` is a map from each mount point to an empty object (`{"/data": {}}`); no key `additionalProperties` exists.
     ///
+    /// Erratum `image-inspect-platform-undocumented`:
+    /// - the doc says: The swagger of v1.49 to v1.51 lists only `manifests` as a query parameter; the answers are 200, 404 and 500.
+    /// - the daemon: The daemon reads `platform` from 1.49 on (the version history says so; below 1.49 it ignores it): an image without that platform is answered 404, a `platform` that is not JSON or one given with `manifests` 400.
+    ///
     /// The default answers `501 Not Implemented`.
     fn image_inspect(
         &self,
         name: String,
+        options: ImageInspectOptions,
     ) -> impl Future<Output = Result<ImageInspectReply, ServerError>> + Send {
         async move {
-            let _ = (name,);
+            let _ = (name, options);
             Err(ServerError::not_implemented("image_inspect"))
         }
     }
@@ -552,6 +612,8 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// - `all` (`bool`): Include intermediate images. Default: `false`.
     /// - `filters` (`ImageListFilters`): JSON-encoded filters, a map of filter name to values.
     /// - `digests` (`bool`): Ask for each image's `RepoDigests`; the daemon sends them whether asked or not. Default: `false`.
+    /// - `shared-size` (`bool`): Compute each image's `SharedSize` (otherwise -1). Default: `false`.
+    /// - `manifests` (`bool`): Add each image's `Manifests` (experimental); only a daemon with the containerd image store has any to send. Default: `false`.
     ///
     /// # Responses
     ///
@@ -587,11 +649,17 @@ pub trait ImagesApi: Send + Sync + 'static {
     /// # Parameters
     ///
     /// - `quiet` (`bool`): Suppress the progress lines and send only the final confirmation. Default: `true`.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to load, as a JSON OCI platform; every variant when omitted.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
+    /// - 400: bad parameter: a `platform` that is not JSON
     /// - 500: server error
+    ///
+    /// Erratum `image-load-platform-statuses`:
+    /// - the doc says: The answers are 200 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before the archive is read.
     ///
     /// Erratum `image-load-example-elided`:
     /// - the doc says: The first example stream has a `...` line between the progress lines and the final one.
@@ -658,17 +726,23 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// - `name` (`string`, required): Name of the image, with the registry host for a private registry.
     /// - `tag` (`string`): The tag to push.
+    /// - `platform` (`OciPlatform`): The one platform variant of a multi-platform image to push, as a JSON OCI platform; every variant when omitted. An image without that platform is answered 404.
     /// - `X-Registry-Auth` (`AuthConfig`, required): Credentials or an identity token.
     ///
     /// # Responses
     ///
     /// - 200: no error. A stream of JSON `ProgressMessage`.
-    /// - 404: no such image
+    /// - 400: bad parameter: a `platform` that is not JSON
+    /// - 404: no such image, or not for that `platform`
     /// - 500: server error
     ///
     /// Erratum `image-push-missing-image-in-band`:
     /// - the doc says: A push of an image the daemon does not have is answered 404 (no such image).
     /// - the daemon: The daemon answers 200 and reports the missing image in the stream (an `error` line: `An image does not exist locally with the tag`).
+    ///
+    /// Erratum `image-push-platform-statuses`:
+    /// - the doc says: The answers are 200, 404 and 500.
+    /// - the daemon: A `platform` that is not valid JSON is answered 400 (`failed to parse platform`) before anything is pushed; an image that lacks the platform asked for is answered 404.
     ///
     /// Erratum `image-push-example-extra-brace`:
     /// - the doc says: The example stream has `{"current": 1}}}` (one closing brace too many) and a `...` line.
@@ -787,6 +861,18 @@ async fn serve_build_prune<T: ImagesApi + ?Sized>(
             keep_storage: pairs
                 .last("keep-storage")
                 .map(|text| crate::runtime::server::parse_scalar("keep-storage", text))
+                .transpose()?,
+            reserved_space: pairs
+                .last("reserved-space")
+                .map(|text| crate::runtime::server::parse_scalar("reserved-space", text))
+                .transpose()?,
+            max_used_space: pairs
+                .last("max-used-space")
+                .map(|text| crate::runtime::server::parse_scalar("max-used-space", text))
+                .transpose()?,
+            min_free_space: pairs
+                .last("min-free-space")
+                .map(|text| crate::runtime::server::parse_scalar("min-free-space", text))
                 .transpose()?,
             all: pairs
                 .last("all")
@@ -1031,12 +1117,24 @@ async fn serve_image_delete<T: ImagesApi + ?Sized>(
                 .last("noprune")
                 .map(|text| crate::runtime::server::parse_bool("noprune", text))
                 .transpose()?,
+            platforms: pairs
+                .has("platforms")
+                .then(|| {
+                    pairs
+                        .all("platforms")
+                        .into_iter()
+                        .map(|text| text.to_string())
+                        .collect::<Vec<_>>()
+                }),
         }
     };
     let reply = api.image_delete(name, options).await?;
     Ok(
         match reply {
             ImageDeleteReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ImageDeleteReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ImageDeleteReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
@@ -1055,11 +1153,23 @@ async fn serve_image_get<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let reply = api.image_get(name).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageGetOptions {
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_get(name, options).await?;
     Ok(
         match reply {
             ImageGetReply::Ok(value) => {
                 crate::runtime::server::bytes(200u16, "application/x-tar", value)
+            }
+            ImageGetReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImageGetReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -1084,6 +1194,10 @@ async fn serve_image_get_all<T: ImagesApi + ?Sized>(
                         .map(|text| text.to_string())
                         .collect::<Vec<_>>()
                 }),
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
         }
     };
     let reply = api.image_get_all(options).await?;
@@ -1091,6 +1205,9 @@ async fn serve_image_get_all<T: ImagesApi + ?Sized>(
         match reply {
             ImageGetAllReply::Ok(value) => {
                 crate::runtime::server::bytes(200u16, "application/x-tar", value)
+            }
+            ImageGetAllReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImageGetAllReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -1104,10 +1221,22 @@ async fn serve_image_history<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let reply = api.image_history(name).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageHistoryOptions {
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_history(name, options).await?;
     Ok(
         match reply {
             ImageHistoryReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ImageHistoryReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ImageHistoryReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
@@ -1123,10 +1252,26 @@ async fn serve_image_inspect<T: ImagesApi + ?Sized>(
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
     let name = incoming.path_param::<String>(0usize, "name")?;
-    let reply = api.image_inspect(name).await?;
+    let options = {
+        let pairs = incoming.query();
+        ImageInspectOptions {
+            manifests: pairs
+                .last("manifests")
+                .map(|text| crate::runtime::server::parse_bool("manifests", text))
+                .transpose()?,
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
+        }
+    };
+    let reply = api.image_inspect(name, options).await?;
     Ok(
         match reply {
             ImageInspectReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ImageInspectReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
             ImageInspectReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)
             }
@@ -1156,6 +1301,14 @@ async fn serve_image_list<T: ImagesApi + ?Sized>(
                 .last("digests")
                 .map(|text| crate::runtime::server::parse_bool("digests", text))
                 .transpose()?,
+            shared_size: pairs
+                .last("shared-size")
+                .map(|text| crate::runtime::server::parse_bool("shared-size", text))
+                .transpose()?,
+            manifests: pairs
+                .last("manifests")
+                .map(|text| crate::runtime::server::parse_bool("manifests", text))
+                .transpose()?,
         }
     };
     let reply = api.image_list(options).await?;
@@ -1180,6 +1333,10 @@ async fn serve_image_load<T: ImagesApi + ?Sized>(
                 .last("quiet")
                 .map(|text| crate::runtime::server::parse_bool("quiet", text))
                 .transpose()?,
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
         }
     };
     let body = incoming.body_stream();
@@ -1188,6 +1345,9 @@ async fn serve_image_load<T: ImagesApi + ?Sized>(
         match reply {
             ImageLoadReply::Ok(value) => {
                 crate::runtime::server::json_lines(200u16, value)
+            }
+            ImageLoadReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImageLoadReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
@@ -1234,6 +1394,10 @@ async fn serve_image_push<T: ImagesApi + ?Sized>(
         let pairs = incoming.query();
         ImagePushOptions {
             tag: pairs.last("tag").map(|text| text.to_string()),
+            platform: pairs
+                .last("platform")
+                .map(|text| crate::runtime::server::parse_json("platform", text))
+                .transpose()?,
         }
     };
     let reply = api.image_push(name, registry_auth, options).await?;
@@ -1241,6 +1405,9 @@ async fn serve_image_push<T: ImagesApi + ?Sized>(
         match reply {
             ImagePushReply::Ok(value) => {
                 crate::runtime::server::json_lines(200u16, value)
+            }
+            ImagePushReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
             }
             ImagePushReply::NotFound(value) => {
                 crate::runtime::server::json(404u16, &value)

@@ -84,13 +84,13 @@ impl std::fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /** A builder serving API versions 1.18 to 1.41 (each request's version is
+    /** A builder serving API versions 1.18 to 1.51 (each request's version is
  [`requested_api_version`] inside an implementation), with the limits of
  [`ServerConfig::new`]: every setter below names its default.*/
     pub fn new() -> Self {
         ServerBuilder {
             tags: Vec::new(),
-            config: ServerConfig::new("1.41", "1.18"),
+            config: ServerConfig::new("1.51", "1.18"),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::runtime::operation::OperationInfo;
 use crate::runtime::server::{Incoming, ServerError, TagDispatch};
 use crate::models::{
     ErrorResponse, Volume, VolumeCreateBody, VolumeListResponse, VolumePruneResponse,
+    VolumeUpdateBody,
 };
 
 use crate::operations::volumes::{
@@ -24,6 +25,8 @@ pub enum VolumeCreateReply {
     Created(Box<Volume>),
     /// 500: server error
     InternalServerError(ErrorResponse),
+    /// 503: a cluster volume was asked for, but the node is not a swarm manager
+    ServiceUnavailable(ErrorResponse),
 }
 
 /// The answers of [`VolumesApi::volume_delete`], one per documented status.
@@ -68,6 +71,21 @@ pub enum VolumePruneReply {
     InternalServerError(ErrorResponse),
 }
 
+/// The answers of [`VolumesApi::volume_update`], one per documented status.
+#[derive(Debug)]
+pub enum VolumeUpdateReply {
+    /// 200: no error
+    Ok,
+    /// 400: bad parameter
+    BadRequest(ErrorResponse),
+    /// 404: no such volume
+    NotFound(ErrorResponse),
+    /// 500: server error
+    InternalServerError(ErrorResponse),
+    /// 503: the node is not a swarm manager
+    ServiceUnavailable(ErrorResponse),
+}
+
 /// The operations of the `volumes` tag, to implement on a server: Named volumes managed by volume drivers.
 ///
 /// Every method has a default that answers `501`, so an implementation overrides only
@@ -75,12 +93,17 @@ pub enum VolumePruneReply {
 pub trait VolumesApi: Send + Sync + 'static {
     /// `POST /volumes/create`: Create a volume
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.42: Takes `ClusterVolumeSpec` to make a swarm cluster volume (CSI), on a swarm manager only; the answer then carries `ClusterVolume`.
     ///
     /// # Responses
     ///
     /// - 201: no error. JSON `Volume`.
     /// - 500: server error
+    /// - 503: a cluster volume was asked for, but the node is not a swarm manager
+    ///
+    /// Erratum `volume-create-cluster-volume-needs-manager`:
+    /// - the doc says: The swagger lists only `201` and `500` for a volume creation.
+    /// - the daemon: With `ClusterVolumeSpec` on a node that is not a swarm manager, dockerd 28.5 answers 503 and creates nothing; below API 1.42 it ignores the spec and makes a local volume.
     ///
     /// The default answers `501 Not Implemented`.
     fn volume_create(
@@ -125,7 +148,7 @@ pub trait VolumesApi: Send + Sync + 'static {
 
     /// `GET /volumes/{name}`: Inspect a volume
     ///
-    /// Since API 1.21.
+    /// Since API 1.21. Changed in API 1.42: A cluster volume (on a swarm manager) carries `ClusterVolume`.
     ///
     /// # Parameters
     ///
@@ -178,7 +201,7 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// select, and answers what went and the space freed. Up to API 1.41 named
     /// volumes go too, not only anonymous ones.
     ///
-    /// Since API 1.25.
+    /// Since API 1.25. Changed in API 1.42: Only anonymous volumes go unless the `all` filter is true.
     ///
     /// # Parameters
     ///
@@ -199,6 +222,40 @@ pub trait VolumesApi: Send + Sync + 'static {
             Err(ServerError::not_implemented("volume_prune"))
         }
     }
+
+    /// `PUT /volumes/{name}`: Update a cluster volume
+    ///
+    /// Changes the spec of a swarm cluster volume (CSI); today only its
+    /// `Availability` may differ from the current spec. Needs a swarm
+    /// manager: other daemons answer 503, also for a local volume.
+    ///
+    /// Since API 1.42.
+    ///
+    /// # Parameters
+    ///
+    /// - `name` (`string`, required): Name or swarm ID of the cluster volume.
+    /// - `version` (`i64`, required): The `ClusterVolume.Version.Index` the update is based on; a stale one is refused.
+    ///
+    /// # Responses
+    ///
+    /// - 200: no error
+    /// - 400: bad parameter
+    /// - 404: no such volume
+    /// - 500: server error
+    /// - 503: the node is not a swarm manager
+    ///
+    /// The default answers `501 Not Implemented`.
+    fn volume_update(
+        &self,
+        name: String,
+        version: i64,
+        body: VolumeUpdateBody,
+    ) -> impl Future<Output = Result<VolumeUpdateReply, ServerError>> + Send {
+        async move {
+            let _ = (name, version, body);
+            Err(ServerError::not_implemented("volume_update"))
+        }
+    }
 }
 
 /// Routes the operations of this tag to `api`.
@@ -212,6 +269,7 @@ pub fn dispatch<T: VolumesApi>(api: Arc<T>) -> TagDispatch {
                 "volume_inspect" => serve_volume_inspect(&*api, incoming).await,
                 "volume_list" => serve_volume_list(&*api, incoming).await,
                 "volume_prune" => serve_volume_prune(&*api, incoming).await,
+                "volume_update" => serve_volume_update(&*api, incoming).await,
                 other => Err(ServerError::not_implemented(other)),
             };
             result.unwrap_or_else(ServerError::into_response)
@@ -232,6 +290,9 @@ async fn serve_volume_create<T: VolumesApi + ?Sized>(
             }
             VolumeCreateReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
+            }
+            VolumeCreateReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
             }
         },
     )
@@ -330,6 +391,39 @@ async fn serve_volume_prune<T: VolumesApi + ?Sized>(
             VolumePruneReply::Ok(value) => crate::runtime::server::json(200u16, &value),
             VolumePruneReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
+            }
+        },
+    )
+}
+
+async fn serve_volume_update<T: VolumesApi + ?Sized>(
+    api: &T,
+    mut incoming: Incoming,
+) -> Result<Response<Body>, ServerError> {
+    let name = incoming.path_param::<String>(0usize, "name")?;
+    let version = {
+        let pairs = incoming.query();
+        pairs
+            .last("version")
+            .map(|text| crate::runtime::server::parse_scalar("version", text))
+            .ok_or_else(|| crate::runtime::server::missing_query("version"))??
+    };
+    let body = incoming.required_json_body::<VolumeUpdateBody>().await?;
+    let reply = api.volume_update(name, version, body).await?;
+    Ok(
+        match reply {
+            VolumeUpdateReply::Ok => crate::runtime::server::empty(200u16),
+            VolumeUpdateReply::BadRequest(value) => {
+                crate::runtime::server::json(400u16, &value)
+            }
+            VolumeUpdateReply::NotFound(value) => {
+                crate::runtime::server::json(404u16, &value)
+            }
+            VolumeUpdateReply::InternalServerError(value) => {
+                crate::runtime::server::json(500u16, &value)
+            }
+            VolumeUpdateReply::ServiceUnavailable(value) => {
+                crate::runtime::server::json(503u16, &value)
             }
         },
     )

@@ -233,3 +233,16 @@ pub async fn raw_request(
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// The address the swarm tests ask the daemon to listen on: loopback, one
+/// port per test daemon (`DRAPI_TEST_SWARM_ADDR`, set by `cargo xtask test`)
+/// so two daemons can hold a swarm at the same time.
+pub fn swarm_addr() -> String {
+    std::env::var("DRAPI_TEST_SWARM_ADDR").unwrap_or_else(|_| "127.0.0.1:2377".into())
+}
+
+/// Which test daemon answers (`DRAPI_TEST_DAEMON`: `20.10` or `28.5`), for the
+/// errata where two daemons differ at the same API version.
+pub fn daemon_release() -> String {
+    env("DRAPI_TEST_DAEMON")
+}
