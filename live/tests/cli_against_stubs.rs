@@ -4,6 +4,8 @@
 //! shows the stub's 404 message. No daemon is involved; only the CLI is
 //! needed, which `cargo xtask test` installs with docker.io.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -137,9 +139,11 @@ async fn the_docker_cli_works_against_the_stubs() {
     )
     .await;
     assert!(ok, "docker version: {err}");
-    // The CLI (20.10) speaks up to 1.41 and settles on what the stub announces.
+    // The CLI (20.10) speaks up to 1.41 and settles on the older of that and
+    // what the stub announces.
     let version = docker_remote_api::API_VERSION;
-    assert_eq!(out, format!("0.0.1-stub {version} {version}"));
+    let client = common::older_api(version, "1.41");
+    assert_eq!(out, format!("0.0.1-stub {version} {client}"));
 
     let (ok, out, err) = cli(
         &served.socket,

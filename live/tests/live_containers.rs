@@ -169,12 +169,13 @@ async fn attach_over_websocket_reads_output() {
     body.open_stdin = Some(true);
     let id = create(&docker, &body).await;
     docker.container_start(&id).await.unwrap();
-    let mut ws = docker
-        .container_attach_websocket(&id)
-        .stream(true)
-        .await
-        .unwrap();
-    // attach/ws wires stdin, stdout and stderr whatever the query says.
+    let mut attach = docker.container_attach_websocket(&id).stream(true);
+    if api_version() >= (1, 42) {
+        // From API 1.42 the query says which streams to wire; below it,
+        // attach/ws wires stdin, stdout and stderr whatever the query says.
+        attach = attach.stdin(true).stdout(true).stderr(true);
+    }
+    let mut ws = attach.await.unwrap();
     ws.send(docker_remote_api::WebSocketMessage::Binary(
         b"ping\n".to_vec(),
     ))

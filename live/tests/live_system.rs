@@ -25,16 +25,20 @@ async fn ping_version_info() {
 
 #[tokio::test]
 #[ignore = "needs the test daemon: cargo xtask test"]
-async fn negotiation_keeps_our_version_on_a_newer_daemon() {
+async fn negotiation_settles_on_the_older_of_the_newest_versions() {
     let docker = docker();
-    docker.set_api_version("1.20").unwrap();
+    docker.set_api_version("1.24").unwrap();
     let chosen = docker.negotiate_version().await.unwrap();
+    let expected = older_api(docker_remote_api::API_VERSION, daemon_newest_api());
     assert_eq!(
         chosen,
-        docker_remote_api::API_VERSION,
-        "dockerd 20.10 speaks 1.41, no less than this crate"
+        expected,
+        "dockerd {} speaks up to {}, this crate up to {}",
+        daemon_release(),
+        daemon_newest_api(),
+        docker_remote_api::API_VERSION
     );
-    assert_eq!(docker.api_version(), docker_remote_api::API_VERSION);
+    assert_eq!(docker.api_version(), expected);
 }
 
 #[tokio::test]

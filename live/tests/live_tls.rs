@@ -22,6 +22,9 @@ fn port() -> u16 {
 async fn verified_tls_with_a_client_certificate() {
     let docker =
         Docker::connect_tls("localhost", port(), &TlsConfig::from_cert_dir(&cert_dir())).unwrap();
+    docker
+        .set_api_version(&common::docker().api_version())
+        .unwrap();
     assert_eq!(docker.system_ping().await.unwrap(), "OK");
     let version = docker.system_version().await.unwrap();
     assert!(version.api_version.is_some());

@@ -283,7 +283,82 @@ fn static_checks(cargo: &str) -> Result<(), String> {
     run(cargo, &["test", "--workspace", "--all-features"])?;
     check_other_versions(cargo)?;
     // A short run of every fuzz target; `cargo xtask fuzz` runs them longer.
-    fuzz(&["--seconds".into(), "5".into()])
+    fuzz(&["--seconds".into(), "5".into()])?;
+    schemathesis()
+}
+
+/// Schemathesis (PyPI, installed into a private venv under `target/` on first
+/// use) generates requests from the OpenAPI export and sends them to the
+/// stubs' router on loopback (`drapi-fuzz serve-stubs`, implementing
+/// nothing): every answer must be 501 or a status the export documents for
+/// the operation (`xtask/assets/schemathesis_hooks.py`). Bounded in examples
+/// per operation and in time.
+fn schemathesis() -> Result<(), String> {
+    let root = root();
+    let venv = root.join("target/schemathesis-venv");
+    let st = venv.join("bin/st");
+    if !st.exists() {
+        let path = venv.display().to_string();
+        run("python3", &["-m", "venv", &path])
+            .map_err(|e| format!("{e}; schemathesis needs Python 3 with its venv module"))?;
+        let pip = venv.join("bin/pip").display().to_string();
+        run_with_env(
+            &pip,
+            &["install", "--quiet", "schemathesis>=4,<5"],
+            &[("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into())],
+        )
+        .map_err(|e| format!("{e}; delete target/schemathesis-venv to start over"))?;
+    }
+    // validate_openapi wrote the newest export here.
+    let export = root.join("target/openapi-check/openapi-newest.json");
+    let mut stubs = Command::new(root.join("target/debug/drapi-fuzz"))
+        .args(["serve-stubs", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the stubs (drapi-fuzz serve-stubs): {e}"))?;
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    if let Some(out) = stubs.stdout.take() {
+        use std::io::BufRead;
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+    }
+    let _stop = Stop(stubs);
+    let url = line
+        .trim()
+        .strip_prefix("serving the stubs on ")
+        .ok_or_else(|| format!("the stubs did not say where they listen: {line:?}"))?
+        .to_string();
+    let assets = root.join("xtask/assets").display().to_string();
+    run_with_env(
+        &st.display().to_string(),
+        &[
+            "run",
+            &export.display().to_string(),
+            "--url",
+            &url,
+            "--checks",
+            "documented_status_or_501",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "5",
+            "--max-time",
+            "90",
+            "--workers",
+            "2",
+            "--no-shrink",
+        ],
+        &[
+            ("PYTHONPATH".into(), assets),
+            ("SCHEMATHESIS_HOOKS".into(), "schemathesis_hooks".into()),
+        ],
+    )
 }
 
 /// The fuzz targets of `fuzz/` (see its `main.rs`), one process each so

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `meta.api_version`, `min_api_version`, `spec_version` | `info.version`, `info.x-oldest-version`, `info.x-newest-version` |
 //! | `meta.error_type` | every error response (status ≥ 400, not `HEAD`) without a body of its own: `application/json` with a `$ref` to it |
+//! | what the router refuses (an operation with inputs; with path parameters) | `400` (and `404`) where the operation documents none, marked `x-router: true` |
 //! | `Versions` (operation, parameter, response header, schema, property, enum value) | `x-since`, `x-removed-in`, `deprecated: true` + `x-deprecated-since` + `x-deprecation-reason`, `x-changes: [{version, note}]` |
 //! | `Versions` of a response | the same, with `x-deprecated: true` (a Response Object has no `deprecated`) |
 //! | `Erratum` (operation, with those of its parameters and responses; type; field) | `x-errata: [{id, doc_says, actual, test}]` (or `untested` instead of `test`) |
@@ -507,11 +508,24 @@ impl Exporter<'_> {
             b.insert("content".into(), content);
             o.insert("requestBody".into(), Value::Object(b));
         }
-        let responses: Map<String, Value> = op
+        let mut responses: Map<String, Value> = op
             .responses
             .values()
             .map(|r| (r.status.to_string(), self.response(op, r)))
             .collect();
+        for (status, doc) in router_refusals(op) {
+            let mut m = Map::new();
+            m.insert("description".into(), json!(doc));
+            if op.method != HttpMethod::Head {
+                let error = TypeExpr::Named(ir.meta.error_type.clone());
+                m.insert(
+                    "content".into(),
+                    json!({"application/json": {"schema": schema(ir, &error)}}),
+                );
+            }
+            m.insert("x-router".into(), json!(true));
+            responses.entry(status.to_string()).or_insert(Value::Object(m));
+        }
         o.insert("responses".into(), Value::Object(responses));
         if let Some(u) = op.upgrade {
             let name = match u {
@@ -537,6 +551,27 @@ impl Exporter<'_> {
         put_errata(&mut o, &op.errata);
         Value::Object(o)
     }
+}
+
+/// What the router answers before any implementation runs, where the
+/// operation documents nothing for that status: `400` when a parameter or
+/// body cannot be read, `404` when a path parameter leaves a path no route
+/// matches (an empty ID, say). Daemons answer the same; the export lists them
+/// (marked `x-router`) so that a client generated from it, or a request
+/// fuzzer checking answers against it, expects them.
+fn router_refusals(op: &Operation) -> Vec<(u16, &'static str)> {
+    let mut refusals = Vec::new();
+    let takes_input = !op.path_params.is_empty()
+        || !op.query.is_empty()
+        || !op.headers.is_empty()
+        || op.body.is_some();
+    if takes_input {
+        refusals.push((400, "bad parameter: a parameter or body the router cannot read"));
+    }
+    if !op.path_params.is_empty() {
+        refusals.push((404, "no route matches the path (e.g. an empty path parameter)"));
+    }
+    refusals
 }
 
 /// The OpenAPI document as a JSON value.

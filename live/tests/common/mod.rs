@@ -246,3 +246,25 @@ pub fn swarm_addr() -> String {
 pub fn daemon_release() -> String {
     env("DRAPI_TEST_DAEMON")
 }
+
+/// The newest API version the test daemon speaks.
+pub fn daemon_newest_api() -> &'static str {
+    match daemon_release().as_str() {
+        "20.10" => "1.41",
+        "28.5" => "1.51",
+        other => panic!("DRAPI_TEST_DAEMON names no known daemon: {other}"),
+    }
+}
+
+/// The older of two API versions.
+pub fn older_api<'a>(a: &'a str, b: &'a str) -> &'a str {
+    let parse = |v: &str| -> (u32, u32) {
+        let (major, minor) = v.split_once('.').expect("a version like 1.41");
+        (major.parse().unwrap(), minor.parse().unwrap())
+    };
+    if parse(a) <= parse(b) {
+        a
+    } else {
+        b
+    }
+}
