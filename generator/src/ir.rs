@@ -759,8 +759,14 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
     // Types stay while any version from the oldest on has them: fields
     // removed before `at` are kept, and so are the types they hold.
     let ever_present = |decl: &TypeDecl| {
-        let since = decl.since.as_deref().and_then(|s| ApiVersion::parse(s).ok());
-        let removed = decl.removed_in.as_deref().and_then(|r| ApiVersion::parse(r).ok());
+        let since = decl
+            .since
+            .as_deref()
+            .and_then(|s| ApiVersion::parse(s).ok());
+        let removed = decl
+            .removed_in
+            .as_deref()
+            .and_then(|r| ApiVersion::parse(r).ok());
         since.is_none_or(|s| s <= at) && removed.is_none_or(|r| oldest < r)
     };
     let mut types = BTreeMap::new();

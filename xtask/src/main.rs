@@ -251,6 +251,8 @@ fn static_checks(cargo: &str) -> Result<(), String> {
             "xtask",
             "-p",
             "live-tests",
+            "-p",
+            "drapi-fuzz",
         ],
     )?;
     check_template_formatting()?;

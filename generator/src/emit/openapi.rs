@@ -524,7 +524,9 @@ impl Exporter<'_> {
                 );
             }
             m.insert("x-router".into(), json!(true));
-            responses.entry(status.to_string()).or_insert(Value::Object(m));
+            responses
+                .entry(status.to_string())
+                .or_insert(Value::Object(m));
         }
         o.insert("responses".into(), Value::Object(responses));
         if let Some(u) = op.upgrade {
@@ -566,10 +568,16 @@ fn router_refusals(op: &Operation) -> Vec<(u16, &'static str)> {
         || !op.headers.is_empty()
         || op.body.is_some();
     if takes_input {
-        refusals.push((400, "bad parameter: a parameter or body the router cannot read"));
+        refusals.push((
+            400,
+            "bad parameter: a parameter or body the router cannot read",
+        ));
     }
     if !op.path_params.is_empty() {
-        refusals.push((404, "no route matches the path (e.g. an empty path parameter)"));
+        refusals.push((
+            404,
+            "no route matches the path (e.g. an empty path parameter)",
+        ));
     }
     refusals
 }
