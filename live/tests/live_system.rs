@@ -29,13 +29,13 @@ async fn negotiation_settles_on_the_older_of_the_newest_versions() {
     let docker = docker();
     docker.set_api_version("1.24").unwrap();
     let chosen = docker.negotiate_version().await.unwrap();
-    let expected = older_api(docker_remote_api::API_VERSION, daemon_newest_api());
+    let expected = older_api(docker_remote_api::API_VERSION, newest_api());
     assert_eq!(
         chosen,
         expected,
         "dockerd {} speaks up to {}, this crate up to {}",
         daemon_release(),
-        daemon_newest_api(),
+        newest_api(),
         docker_remote_api::API_VERSION
     );
     assert_eq!(docker.api_version(), expected);

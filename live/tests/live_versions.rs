@@ -7,11 +7,12 @@ mod common;
 use common::*;
 use docker_remote_api::prelude::*;
 
-/// A body that sets `HostConfig.Sysctls`, which API 1.24 introduced.
-fn with_sysctls() -> ContainerCreateBody {
+/// A body that sets `HostConfig.Init`, which API 1.25 introduced. (Both test
+/// daemons speak 1.24; dockerd 28.5 refuses anything older.)
+fn with_init() -> ContainerCreateBody {
     let mut body = config(&["true"]);
     let host = body.host_config.get_or_insert_with(Default::default);
-    host.sysctls = Some([("net.ipv4.ip_forward".to_string(), "1".to_string())].into());
+    host.init = Some(true);
     body
 }
 
@@ -20,10 +21,10 @@ fn with_sysctls() -> ContainerCreateBody {
 async fn a_too_new_body_field_fails_before_sending_and_passes_with_the_check_off() {
     busybox().await;
     let docker = docker();
-    docker.set_api_version("1.23").unwrap();
+    docker.set_api_version("1.24").unwrap();
     let before = docker.container_list().all(true).await.unwrap().len();
 
-    let err = docker.container_create(&with_sysctls()).await.unwrap_err();
+    let err = docker.container_create(&with_init()).await.unwrap_err();
     let Error::Version {
         item,
         since,
@@ -33,19 +34,19 @@ async fn a_too_new_body_field_fails_before_sending_and_passes_with_the_check_off
     else {
         panic!("expected a version error, got {err:?}");
     };
-    assert_eq!(item, "HostConfig.Sysctls");
-    assert_eq!((*since, in_use.as_str()), (Some("1.24"), "1.23"));
+    assert_eq!(item, "HostConfig.Init");
+    assert_eq!((*since, in_use.as_str()), (Some("1.25"), "1.24"));
     assert_eq!(
         err.to_string(),
-        "container_create: HostConfig.Sysctls needs API 1.24; this daemon speaks 1.23"
+        "container_create: HostConfig.Init needs API 1.25; this daemon speaks 1.24"
     );
     // Nothing reached the daemon.
     let after = docker.container_list().all(true).await.unwrap().len();
     assert_eq!(after, before);
 
-    // The daemon itself takes the request at /v1.23 (it ignores what that version lacks).
+    // The daemon itself takes the request at /v1.24.
     let unchecked = docker.clone().with_version_check(false);
-    let created = unchecked.container_create(&with_sysctls()).await.unwrap();
+    let created = unchecked.container_create(&with_init()).await.unwrap();
     remove(&docker, &created.id).await;
 }
 
@@ -53,17 +54,17 @@ async fn a_too_new_body_field_fails_before_sending_and_passes_with_the_check_off
 #[ignore = "needs the test daemon: cargo xtask test"]
 async fn a_too_new_query_parameter_fails_before_sending() {
     let docker = docker();
-    docker.set_api_version("1.22").unwrap();
-    // `details` came with API 1.23; the container need not even exist.
+    docker.set_api_version("1.34").unwrap();
+    // `until` came with API 1.35; the container need not even exist.
     let err = docker
         .container_logs("no-such-container")
         .stdout(true)
-        .details(true)
+        .until(1)
         .await
         .err()
         .expect("the version check refuses the call");
     assert!(
-        matches!(&err, Error::Version { item, since: Some("1.23"), .. } if item == "the query parameter `details`"),
+        matches!(&err, Error::Version { item, since: Some("1.35"), .. } if item == "the query parameter `until`"),
         "{err:?}"
     );
     // Without the parameter, the same call reaches the daemon, which knows no such container.

@@ -100,7 +100,7 @@ impl Docker {
     ///
     /// Erratum `node-list-unknown-filter-400`:
     /// - the doc says: The swagger lists no `400`.
-    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    /// - the daemon: dockerd answers 400 to a filter key it does not know (`Invalid filter '...'` from dockerd 20.10, `invalid filter '...'` from dockerd 28.5).
     ///
     /// Erratum `node-list-not-manager-503`:
     /// - the doc says: A daemon outside a swarm answers `406`.

@@ -33,7 +33,7 @@ impl Docker {
     ///
     /// Erratum `plugin-create-conflict`:
     /// - the doc says: The swagger's only error status is 500.
-    /// - the daemon: dockerd 20.10 answers 409 when the name is taken (`plugin &lt;name&gt; already exists`) and when another installed plugin has the same root filesystem layer (`content sha256:...: already exists`); 500 for a missing or invalid name and for an archive it cannot read.
+    /// - the daemon: dockerd 20.10 answers 409 when the name is taken (`plugin &lt;name&gt; already exists`) and when another installed plugin has the same root filesystem layer (`content sha256:...: already exists`); 500 for a missing or invalid name and for an archive it cannot read. dockerd 28.5 answers the same, except 500 for the same root filesystem layer.
     ///
     /// Returns the pending call [`PluginCreateRequest`]: `.await` it to send the request.
     pub fn plugin_create<'a>(
@@ -215,7 +215,7 @@ impl Docker {
     ///
     /// Erratum `plugin-list-filter-enabled`:
     /// - the doc says: The filters are `capability=&lt;capability name&gt;` and `enable=&lt;true&gt;|&lt;false&gt;`; no 400 is listed.
-    /// - the daemon: dockerd 20.10 knows the key `enabled`, not `enable`: `enable` (like any unknown key, or a value other than `true`/`false`) is answered 400 (`Invalid filter 'enable'`). Filters that are not JSON are a 500.
+    /// - the daemon: dockerd 20.10 knows the key `enabled`, not `enable`: `enable` (like any unknown key, or a value other than `true`/`false`) is answered 400 (`Invalid filter 'enable'`; dockerd 28.5: `invalid filter 'enable'`). Filters that are not JSON are a 500 (dockerd 28.5: 400).
     ///
     /// Returns the pending call [`PluginListRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn plugin_list<'a>(&'a self) -> PluginListRequest<'a> {
@@ -284,7 +284,7 @@ impl Docker {
     ///
     /// Erratum `plugin-pull-remote`:
     /// - the doc says: `POST /plugins/pull?name=&lt;plugin name&gt;`: `name` (required) is the plugin to pull, there is no body, and the answer is the list of privileges the plugin needs.
-    /// - the daemon: dockerd 20.10 takes the reference to pull from `remote` and answers 500 (`invalid reference format`) without it; `name` is only the local name. It reads a JSON list of granted privileges from the body (500 `failed to parse privileges: EOF` without one) and streams JSON progress messages, with the local name in the `Docker-Plugin-Name` header.
+    /// - the daemon: dockerd 20.10 takes the reference to pull from `remote` and answers 500 (`invalid reference format`) without it; `name` is only the local name. It reads a JSON list of granted privileges from the body (500 `failed to parse privileges: EOF` without one; dockerd 28.5 reads a missing body as no privileges and answers a body that is no list with 400 `invalid JSON`) and streams JSON progress messages, with the local name in the `Docker-Plugin-Name` header.
     ///
     /// Erratum `plugin-pull-exists-status`:
     /// - the doc says: **500** - plugin already exists
@@ -360,7 +360,7 @@ impl Docker {
     ///
     /// Erratum `plugin-set-statuses`:
     /// - the doc says: The swagger lists no 400, and an enabled plugin is not mentioned.
-    /// - the daemon: dockerd 20.10 answers 400 for a missing or non-JSON body; an unknown key (`setting "X" not found in the plugin configuration`), a key that is not settable and a plugin that is enabled (`cannot set on an active plugin`) are all 500.
+    /// - the daemon: dockerd 20.10 answers 400 for a missing or non-JSON body (dockerd 28.5 answers 204 to a missing one and sets nothing); an unknown key (`setting "X" not found in the plugin configuration`), a key that is not settable and a plugin that is enabled (`cannot set on an active plugin`) are all 500.
     ///
     /// Returns the pending call [`PluginSetRequest`]: `.await` it to send the request.
     pub fn plugin_set<'a>(

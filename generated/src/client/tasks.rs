@@ -62,7 +62,7 @@ impl Docker {
     ///
     /// Erratum `task-list-unknown-filter-400`:
     /// - the doc says: The swagger lists no `400`.
-    /// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+    /// - the daemon: dockerd answers 400 to a filter key it does not know (`Invalid filter '...'` from dockerd 20.10, `invalid filter '...'` from dockerd 28.5).
     ///
     /// Erratum `task-list-not-in-swarm-503`:
     /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.

@@ -1168,7 +1168,7 @@ pub struct ContainerWaitResponse {
     /// The container's exit code.
     #[serde(rename = "StatusCode")]
     pub status_code: i64,
-    /// Why waiting failed (a removal that failed, with `condition=removed`); `null` when it did not. A 20.10 daemon sends `null` at older versions too.
+    /// Why waiting failed (a removal that failed, with `condition=removed`); `null` (dockerd 20.10, at older versions too) or absent (dockerd 28.5) when it did not.
     ///
     /// Since API 1.34.
     #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
@@ -1560,7 +1560,7 @@ pub struct HostConfig {
     ///
     /// Erratum `io-maximum-descriptions-swapped`:
     /// - the doc says: IOMaximumBandwidth is 'Maximum IO absolute rate in terms of IOps' and IOMaximumIOps 'in terms of bytes per second'.
-    /// - the daemon: The two descriptions are swapped: IOMaximumBandwidth is bytes per second, IOMaximumIOps is IO operations per second.
+    /// - the daemon: The two descriptions are swapped: IOMaximumBandwidth is bytes per second, IOMaximumIOps is IO operations per second. On Linux a daemon refuses each, naming its limit: dockerd 20.10 answers 500, dockerd 28.5 answers 400.
     #[serde(
         rename = "IOMaximumBandwidth",
         default,
@@ -1651,7 +1651,7 @@ pub struct HostConfig {
     ///
     /// Erratum `host-config-port-bindings-lists`:
     /// - the doc says: The swagger files of 1.25 to 1.34 type each `PortBindings` value as one object with `HostIp` and `HostPort`.
-    /// - the daemon: Each value is a list of such objects, in requests and answers; a single object is refused (500, a JSON type error).
+    /// - the daemon: Each value is a list of such objects, in requests and answers; a single object is refused with a JSON type error (dockerd 20.10 answers 500; dockerd 28.5 answers 400).
     #[serde(rename = "PortBindings", default, skip_serializing_if = "Option::is_none")]
     pub port_bindings: Option<std::collections::BTreeMap<String, Vec<PortBinding>>>,
     /// Publish every exposed port on an ephemeral host port.
@@ -2252,6 +2252,10 @@ pub struct MountVolumeOptions {
     #[serde(rename = "NoCopy", default, skip_serializing_if = "Option::is_none")]
     pub no_copy: Option<bool>,
     /// Labels of a volume created for the mount.
+    ///
+    /// Erratum `mount-anonymous-volume-label`:
+    /// - the doc says: The labels given are those of the volume created for the mount.
+    /// - the daemon: dockerd 20.10 answers a container's `HostConfig.Mounts` back as given; dockerd 28.5 adds the label `com.docker.volume.anonymous` (empty value) to a volume mount without a `Source`, in the volume's labels and in the mount's `VolumeOptions.Labels` that inspect answers.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// The driver that creates the volume, and its options.

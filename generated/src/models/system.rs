@@ -576,7 +576,7 @@ pub struct SystemDataUsageResponse {
     /// The volumes, each with its size and reference count (`UsageData`).
     #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
-    /// The records of BuildKit's build cache; `null` when there are none.
+    /// The records of BuildKit's build cache; `null` (dockerd 20.10) or `\[\]` (dockerd 28.5) when there are none.
     ///
     /// Since API 1.39.
     #[serde(rename = "BuildCache", default, skip_serializing_if = "Option::is_none")]
@@ -587,7 +587,7 @@ pub struct SystemDataUsageResponse {
     ///
     /// Erratum `system-df-builder-size`:
     /// - the doc says: The swagger's answer of `GET /system/df` has `LayersSize`, `Images`, `Containers`, `Volumes` and `BuildCache` only.
-    /// - the daemon: dockerd 20.10 also sends `BuilderSize`, the total size of the build cache in bytes.
+    /// - the daemon: dockerd 20.10 also sends `BuilderSize`, the total size of the build cache in bytes; dockerd 28.5, asked at 1.41, sends it only when it is not 0.
     #[serde(rename = "BuilderSize", default, skip_serializing_if = "Option::is_none")]
     pub builder_size: Option<i64>,
 }

@@ -336,7 +336,7 @@ pub struct ServiceInspectOptions {
 ///
 /// Erratum `service-list-unknown-filter-400`:
 /// - the doc says: The swagger lists no `400`.
-/// - the daemon: dockerd answers 400 (`Invalid filter '...'`) to a filter key it does not know.
+/// - the daemon: dockerd answers 400 to a filter key it does not know (`Invalid filter '...'` from dockerd 20.10, `invalid filter '...'` from dockerd 28.5).
 ///
 /// Erratum `service-list-not-in-swarm-503`:
 /// - the doc says: The v1.24 doc answers `406` to a node outside a swarm.
@@ -452,6 +452,10 @@ pub struct ServiceListOptions {
 /// Erratum `service-logs-never-101`:
 /// - the doc says: The swagger of v1.25 to v1.39 lists `101` (logs returned as a stream) and says `follow` answers 101 and hijacks the connection.
 /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` and `follow` it answers 200 and streams the output.
+///
+/// Erratum `service-logs-content-type`:
+/// - the doc says: The swagger of 1.41 names no content type for the stream; that of 1.42 on `application/vnd.docker.raw-stream` or `application/vnd.docker.multiplexed-stream`.
+/// - the daemon: Asked at 1.41, dockerd 20.10 sends no `Content-Type` and dockerd 28.5 sends `application/vnd.docker.raw-stream` for framed output too: at 1.41 only the service's TTY setting tells the framing.
 pub const SERVICE_LOGS: OperationInfo = OperationInfo {
     id: "service_logs",
     tag: "services",

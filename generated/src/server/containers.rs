@@ -712,7 +712,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Erratum `container-list-since-before-ignored`:
     /// - the doc says: The v1.24 doc lists the query parameters `since` and `before` (containers created after or before a given one).
-    /// - the daemon: A 20.10 daemon ignores both at every API version and lists as if they were absent; only the `since` and `before` filters select by creation order. The swagger files from 1.25 on leave them out.
+    /// - the daemon: dockerd 20.10 and dockerd 28.5 ignore both at every API version they speak (28.5 none below 1.24) and list as if they were absent; only the `since` and `before` filters select by creation order. The swagger files from 1.25 on leave them out.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_list(
@@ -809,7 +809,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Erratum `container-prune-unknown-filter-400`:
     /// - the doc says: The swagger lists only `200` and `500`.
-    /// - the daemon: An unknown filter name is answered 400 (`Invalid filter 'name'`); an `until` value that is no time is answered 500.
+    /// - the daemon: An unknown filter name is answered 400 (`Invalid filter 'name'` from dockerd 20.10, `invalid filter 'name'` from dockerd 28.5); an `until` value that is no time is answered 500.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_prune(
@@ -1143,7 +1143,7 @@ pub trait ContainersApi: Send + Sync + 'static {
     ///
     /// Erratum `container-wait-condition-unchecked`:
     /// - the doc says: The swagger files list `400` (bad parameter) and give `condition` the values `not-running`, `next-exit` and `removed`.
-    /// - the daemon: A 20.10 daemon takes any other value (or none) as `not-running`; it answers 400 only for a malformed query string.
+    /// - the daemon: dockerd 20.10 takes any other value (or none) as `not-running` and answers 400 only for a malformed query string; dockerd 28.5 answers 400 (`invalid condition`) to another value, as documented.
     ///
     /// Erratum `container-wait-invalid-condition-before-1-42`:
     /// - the doc says: The v1.42 history says an invalid `condition` is answered 400 from 1.42 on.

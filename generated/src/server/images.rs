@@ -223,7 +223,7 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// Erratum `build-prune-bad-filter`:
     /// - the doc says: The answers are 200 and 500.
-    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`); a `keep-storage` that is not an integer 500.
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter` from dockerd 20.10, `invalid filter` from dockerd 28.5); a `keep-storage` that is not an integer 500 by dockerd 20.10, 400 by dockerd 28.5.
     ///
     /// Erratum `build-prune-bytes-not-integer-400`:
     /// - the doc says: The answers are 200 and 500 (dockerd 20.10 answers 500 to a `keep-storage` that is not an integer).
@@ -292,7 +292,7 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// Erratum `image-build-version-unknown-500`:
     /// - the doc says: `version` is `1` or `2`; a bad parameter is answered 400.
-    /// - the daemon: An unknown `version` is answered 500 (`invalid version`), not 400.
+    /// - the daemon: dockerd 20.10 answers an unknown `version` with 500 (`invalid version`), not 400; dockerd 28.5 answers 400.
     ///
     /// The default answers `501 Not Implemented`.
     fn image_build(
@@ -380,7 +380,7 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// Erratum `image-create-statuses`:
     /// - the doc says: The answers are 200, 404 (repository does not exist or no read access) and 500.
-    /// - the daemon: An invalid reference or platform is answered 400 before any progress; missing or refused credentials are answered 500 (`no basic auth credentials`, `unauthorized`), not 404; 404 means the registry has no such manifest.
+    /// - the daemon: An invalid reference or platform is answered 400 before any progress; missing credentials are answered 500 (`no basic auth credentials`), not 404; refused ones 500 by dockerd 20.10 and 401 by dockerd 28.5 (`unauthorized`); 404 means the registry has no such manifest.
     ///
     /// Erratum `image-create-example-ellipsis`:
     /// - the doc says: The example stream ends with a `...` line.
@@ -701,7 +701,7 @@ pub trait ImagesApi: Send + Sync + 'static {
     ///
     /// Erratum `image-prune-bad-filter`:
     /// - the doc says: The answers are 200 and 500.
-    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter`).
+    /// - the daemon: An unknown filter key is answered 400 (`Invalid filter` from dockerd 20.10, `invalid filter` from dockerd 28.5).
     ///
     /// The default answers `501 Not Implemented`.
     fn image_prune(

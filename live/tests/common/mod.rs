@@ -247,24 +247,55 @@ pub fn daemon_release() -> String {
     env("DRAPI_TEST_DAEMON")
 }
 
-/// The newest API version the test daemon speaks.
-pub fn daemon_newest_api() -> &'static str {
-    match daemon_release().as_str() {
-        "20.10" => "1.41",
-        "28.5" => "1.51",
-        other => panic!("DRAPI_TEST_DAEMON names no known daemon: {other}"),
-    }
+/// The oldest API version the test daemon speaks: 1.12 for dockerd 20.10,
+/// 1.24 for dockerd 28.5.
+pub fn oldest_api() -> &'static str {
+    per_daemon("1.12", "1.24")
+}
+
+/// The newest API version the test daemon speaks (its `Api-Version` header):
+/// 1.41 for dockerd 20.10, 1.51 for dockerd 28.5.
+pub fn newest_api() -> &'static str {
+    per_daemon("1.41", "1.51")
+}
+
+/// An API version as `(major, minor)`, for comparing.
+fn api_number(version: &str) -> (u32, u32) {
+    let (major, minor) = version.split_once('.').expect("a version like 1.41");
+    (major.parse().unwrap(), minor.parse().unwrap())
+}
+
+/// Whether the test daemon serves `version` (`1.18`, say), by its range.
+pub fn daemon_speaks(version: &str) -> bool {
+    (api_number(oldest_api())..=api_number(newest_api())).contains(&api_number(version))
 }
 
 /// The older of two API versions.
 pub fn older_api<'a>(a: &'a str, b: &'a str) -> &'a str {
-    let parse = |v: &str| -> (u32, u32) {
-        let (major, minor) = v.split_once('.').expect("a version like 1.41");
-        (major.parse().unwrap(), minor.parse().unwrap())
-    };
-    if parse(a) <= parse(b) {
+    if api_number(a) <= api_number(b) {
         a
     } else {
         b
+    }
+}
+
+/// The daemon's answer to a request at a version below its range: dockerd
+/// 28.5 refuses it with 400 and says which version is its oldest.
+pub fn assert_too_old(status: u16, text: &str, version: &str) {
+    assert_eq!(status, 400, "v{version}: {text}");
+    let expected = format!(
+        "client version {version} is too old. Minimum supported API version is {}",
+        oldest_api()
+    );
+    assert!(text.contains(&expected), "v{version}: {text}");
+}
+
+/// What each test daemon does where the two differ: `for_20_10` against
+/// dockerd 20.10, `for_28_5` against dockerd 28.5.
+pub fn per_daemon<T>(for_20_10: T, for_28_5: T) -> T {
+    match daemon_release().as_str() {
+        "20.10" => for_20_10,
+        "28.5" => for_28_5,
+        other => panic!("unknown test daemon {other:?}"),
     }
 }
