@@ -453,6 +453,28 @@ async fn trailing_data_and_arrays_in_json_are_400() {
         answer.message
     );
 
+    // Nested too: serde would fill `HostConfig` and a mount from arrays, positionally.
+    for (body, path) in [
+        (&br#"{"Image":"x","HostConfig":["a"]}"#[..], "HostConfig"),
+        (
+            &br#"{"Image":"x","HostConfig":{"Mounts":[["/a","/b"]]}}"#[..],
+            "HostConfig.Mounts[0]",
+        ),
+    ] {
+        let answer = send(&server, create, body).await;
+        assert_docker_error(&answer, 400, "an array for a nested struct");
+        assert!(
+            answer.message.contains(&format!("at `{path}`"))
+                && answer
+                    .message
+                    .contains("expected a JSON object, found an array"),
+            "{}",
+            answer.message
+        );
+    }
+    let answer = send(&server, create, br#"{"Image":"x","Cmd":["a","b"]}"#).await;
+    assert_eq!(answer.status, 501, "a list where a list belongs is fine");
+
     let auth =
         base64::engine::general_purpose::URL_SAFE.encode(r#"{"username":"u"}{"username":5}"#);
     let answer = send(

@@ -38,7 +38,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::operation::ParamEncoding::{Base64Json, Base64UrlJson};
-use super::operation::{parse_api_version, Method, OperationInfo, ParamEncoding};
+use super::operation::{parse_api_version, Holds, Method, OperationInfo, ParamEncoding};
 
 tokio::task_local! {
     /// The API version of the request being served (see [`requested_api_version`]).
@@ -319,6 +319,9 @@ pub struct Incoming {
     body: Option<Body>,
     path_params: Vec<String>,
     config: Arc<ServerConfig>,
+    /// What the operation's JSON body holds, to refuse an array where a
+    /// nested struct belongs.
+    body_holds: Option<Holds>,
 }
 
 impl Incoming {
@@ -428,9 +431,21 @@ impl Incoming {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        decode_json(&bytes)
-            .map(Some)
-            .map_err(|problem| ServerError::bad_request(format!("invalid JSON body{problem}")))
+        let invalid =
+            |problem: JsonProblem| ServerError::bad_request(format!("invalid JSON body{problem}"));
+        // Only a body with an array in it can fill a nested struct positionally;
+        // that is named first, before serde's own reading of it.
+        if let (Some(holds), true) = (self.body_holds, bytes.contains(&b'[')) {
+            if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                if let Some(path) = array_for_struct(&document, holds, String::new()) {
+                    return Err(invalid(JsonProblem {
+                        path: Some(path),
+                        what: "expected a JSON object, found an array".into(),
+                    }));
+                }
+            }
+        }
+        decode_json(&bytes).map(Some).map_err(invalid)
     }
 
     /// A JSON body that must be present.
@@ -666,6 +681,38 @@ fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
         what: describe_json_error(&e),
     })?;
     Ok(value)
+}
+
+/// Where in `value` an array stands for a struct model (serde would fill the
+/// struct from it positionally), as a path like `HostConfig.LogConfig`; the
+/// top level is [`decode_json`]'s to check.
+fn array_for_struct(value: &serde_json::Value, holds: Holds, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (holds, value) {
+        (Holds::Model(_), Value::Array(_)) if !path.is_empty() => Some(path),
+        (Holds::Model(name), Value::Object(object)) => {
+            let model = crate::versions::lookup(name)?;
+            model.fields.iter().find_map(|field| {
+                let inner = object.get(field.json)?;
+                array_for_struct(inner, field.holds, join(field.json))
+            })
+        }
+        (Holds::List(item), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| array_for_struct(v, *item, format!("{path}[{i}]"))),
+        (Holds::Map(item), Value::Object(object)) => object
+            .iter()
+            .find_map(|(key, v)| array_for_struct(v, *item, join(key))),
+        _ => None,
+    }
 }
 
 /// What a document that is not an object starts with; `None` for an object,
@@ -1433,6 +1480,7 @@ impl Dispatcher {
             body: Some(body),
             path_params: params,
             config: self.config.clone(),
+            body_holds: route.op.request_body.map(|b| b.holds),
         };
         REQUESTED_API_VERSION
             .scope(requested, dispatch(route.op, incoming))
