@@ -270,6 +270,13 @@ async fn versions_outside_the_range_are_400() {
     let too_old = send(&server, "GET /v1.5/containers/json HTTP/1.1", b"").await;
     assert_eq!(too_old.status, 400);
     assert!(too_old.message.contains("too old"), "{}", too_old.message);
+    // A version without a minor part compares as the daemon compares it:
+    // `/v1/` is older than any API version, `/v2/` newer.
+    for (path, word) in [("/v1/_ping", "too old"), ("/v2/_ping", "too new")] {
+        let answer = send(&server, &format!("GET {path} HTTP/1.1"), b"").await;
+        assert_eq!(answer.status, 400, "{path}");
+        assert!(answer.message.contains(word), "{path}: {}", answer.message);
+    }
 }
 
 #[tokio::test]
@@ -818,4 +825,81 @@ async fn a_panicking_implementation_is_a_500_json_answer() {
             answer.message
         );
     }
+}
+
+/// Answers, as its error message, what the router decoded of the container
+/// list's filters.
+struct EchoFilters;
+impl ContainersApi for EchoFilters {
+    async fn container_list(
+        &self,
+        options: docker_remote_api::operations::containers::ContainerListOptions,
+    ) -> Result<
+        docker_remote_api::server::containers::ContainerListReply,
+        docker_remote_api::server::ServerError,
+    > {
+        Err(docker_remote_api::server::ServerError::bad_request(
+            format!("{:?}", options.filters),
+        ))
+    }
+}
+
+/// Docker's Go client sends `{"status":{"running":true}}`, the documented
+/// form is `{"status":["running"]}`: both reach the implementation as the
+/// same list, and a filter the spec does not list is kept.
+#[tokio::test]
+async fn filters_in_either_form_keep_unknown_keys() {
+    let server = start(
+        "filters",
+        ServerBuilder::new().containers(Arc::new(EchoFilters)),
+    )
+    .await;
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    for filters in [
+        r#"{"status":["running"],"drapi-unknown":["web"]}"#,
+        r#"{"status":{"running":true},"drapi-unknown":{"web":true}}"#,
+    ] {
+        let head = format!(
+            "GET /v1.24/containers/json?filters={} HTTP/1.1",
+            encode(filters)
+        );
+        let answer = send(&server, &head, b"").await;
+        assert_eq!(answer.status, 400, "{filters}: {}", answer.message);
+        assert!(
+            answer.message.contains(r#"status: Some(["running"])"#)
+                && answer
+                    .message
+                    .contains(r#"other: {"drapi-unknown": ["web"]}"#),
+            "{filters}: {}",
+            answer.message
+        );
+    }
+}
+
+/// Like the daemon: `OPTIONS` on any path is an empty `200`, and the headers
+/// an implementation asks for are on every answer (clients read `OSType`
+/// from the first one they get).
+#[tokio::test]
+async fn options_is_200_and_answers_carry_the_builder_headers() {
+    let builder = defaults().answer_header(
+        http::HeaderName::from_static("ostype"),
+        http::HeaderValue::from_static("linux"),
+    );
+    let server = start("options", builder).await;
+    for path in ["/v1.24/containers/json", "/nothing/here", "/_ping"] {
+        let answer = send(&server, &format!("OPTIONS {path} HTTP/1.1"), b"").await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.raw);
+        assert!(answer.raw.ends_with("\r\n\r\n"), "{path}: {}", answer.raw);
+        assert!(answer.head.contains("ostype: linux"), "{}", answer.head);
+    }
+    let unknown = send(&server, "GET /nothing/here HTTP/1.1", b"").await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.head.contains("ostype: linux"), "{}", unknown.head);
 }

@@ -65,6 +65,9 @@ pub struct TypeDef {
     pub versions: Versions,
     pub errata: Vec<Erratum>,
     pub kind: TypeKind,
+    /// For a filter set (`filters: true`), the Rust field that keeps the
+    /// filters the spec does not list.
+    pub filters_other: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -574,6 +577,9 @@ fn lower_type(
         versions: decl.versions(),
         errata: decl.errata.iter().map(erratum).collect(),
         kind,
+        filters_other: decl
+            .filters
+            .then(|| crate::validate::FILTERS_OTHER_FIELD.to_string()),
     })
 }
 

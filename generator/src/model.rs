@@ -231,6 +231,12 @@ pub struct TypeDecl {
     pub errata: Vec<ErratumDecl>,
     #[serde(rename = "struct", default)]
     pub fields: Option<IndexMap<String, FieldDecl>>,
+    /// A filter set (what a `filters` query parameter holds): a struct whose
+    /// fields are all lists of terms. Keys it does not list are kept, and
+    /// each list may also arrive as `{"term": true}`, the form Docker's Go
+    /// client sends.
+    #[serde(default)]
+    pub filters: bool,
     /// Kept as raw YAML: each value is a string or a mapping, read by `validate`.
     #[serde(rename = "enum", default)]
     pub values: Option<Vec<serde_yaml::Value>>,

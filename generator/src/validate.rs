@@ -208,6 +208,9 @@ const RESERVED_METHODS: [&str; 26] = [
     "websocket",
 ];
 
+/// The field of a filter set that keeps the keys the spec does not list.
+pub const FILTERS_OTHER_FIELD: &str = "other";
+
 /// Type names the generated code spells unqualified, so a model cannot take them.
 const RESERVED_TYPES: [&str; 17] = [
     "String",
@@ -437,6 +440,43 @@ impl Validator {
         }
     }
 
+    /// A filter set is a struct of term lists, none of them named like the
+    /// field that keeps the other keys.
+    fn check_filters(&mut self, name: &str, site: &TypeSite<'_>) {
+        let file = site.file;
+        let Some(fields) = &site.decl.fields else {
+            self.out.push(file.at(
+                &key_path(&site.path, "filters"),
+                format!("`filters: true` needs `struct`: `{name}` is not a struct"),
+            ));
+            return;
+        };
+        for (json, field) in fields {
+            let fpath = key_path(&key_path(&site.path, "struct"), json);
+            let types: Vec<Option<&str>> = if field.versions.is_empty() {
+                vec![field.ty.as_deref()]
+            } else {
+                field.versions.iter().map(|a| a.ty.as_deref()).collect()
+            };
+            if types.iter().any(|t| *t != Some("list<string>")) {
+                self.out.push(file.at_key(
+                    &fpath,
+                    format!("filter `{json}` of `{name}` must be `list<string>`: every filter of a filter set is a list of terms"),
+                ));
+            }
+            let rust = field
+                .rust_name
+                .clone()
+                .unwrap_or_else(|| naming::snake(json));
+            if rust == FILTERS_OTHER_FIELD {
+                self.out.push(file.at_key(
+                    &fpath,
+                    format!("filter `{json}` of `{name}` would be the Rust field `{FILTERS_OTHER_FIELD}`, which keeps the keys the spec does not list; set `rust_name`"),
+                ));
+            }
+        }
+    }
+
     fn check_type<'a>(
         &mut self,
         name: &str,
@@ -507,6 +547,9 @@ impl Validator {
         self.scope = type_range;
         self.check_changes(file, path, &decl.changes, type_range);
         self.check_errata(file, path, &decl.errata, erratum_ids);
+        if decl.filters {
+            self.check_filters(name, site);
+        }
         if let Some(fields) = &decl.fields {
             let mut rust_names: HashMap<String, &str> = HashMap::new();
             for (json, field) in fields {

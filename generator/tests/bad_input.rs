@@ -692,3 +692,25 @@ fn a_key_repeated_in_an_operation_or_a_field_names_both_places() {
         found[0]
     );
 }
+
+#[test]
+fn a_filter_set_holds_only_lists_of_terms() {
+    let broken = format!(
+        "{OK_OP}  ThingFilters:\n    filters: true\n    struct:\n      label: {{ type: list<string> }}\n      size: {{ type: i64 }}\n"
+    );
+    assert_one(
+        &problems(&broken),
+        "things.yaml",
+        19,
+        "filter `size` of `ThingFilters` must be `list<string>`",
+    );
+    let clash = format!(
+        "{OK_OP}  ThingFilters:\n    filters: true\n    struct:\n      other: {{ type: list<string> }}\n"
+    );
+    assert_one(
+        &problems(&clash),
+        "things.yaml",
+        18,
+        "would be the Rust field `other`",
+    );
+}

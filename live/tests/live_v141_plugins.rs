@@ -419,6 +419,7 @@ async fn create_set_enable_filter_and_remove() {
         let filter = |enabled: Option<&str>, capability: Option<&str>| PluginListFilters {
             enabled: enabled.map(|v| vec![v.to_string()]),
             capability: capability.map(|v| vec![v.to_string()]),
+            ..Default::default()
         };
         let on = names_of(
             &docker

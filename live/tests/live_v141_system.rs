@@ -649,6 +649,7 @@ async fn network_prune_answers_networks_deleted() {
             until: Some(vec!["1h".into()]),
             label: Some(vec![label.clone()]),
             label_not: Some(vec![keep.clone()]),
+            ..Default::default()
         })
         .await
         .unwrap();

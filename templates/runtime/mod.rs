@@ -3,6 +3,7 @@
 //! transport, streams and errors, and the server's routing and encoding,
 //! that the generated code leans on.
 
+pub mod filters;
 pub mod nullable;
 pub mod operation;
 

@@ -36,7 +36,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::operation::ParamEncoding::{Base64Json, Base64UrlJson};
-use super::operation::{parse_api_version, Holds, Method, OperationInfo, ParamEncoding};
+use super::operation::{Holds, Method, OperationInfo, ParamEncoding};
 
 tokio::task_local! {
     /// The API version of the request being served (see [`requested_api_version`]).
@@ -281,6 +281,10 @@ pub struct ServerConfig {
     pub api_version: &'static str,
     /// The lowest API version served; a prefix below it gets `400`.
     pub min_api_version: &'static str,
+    /// Headers added to every answer that does not set them itself, as the
+    /// daemon adds `Docker-Experimental`, `OSType` and `Server` to all of its
+    /// answers (clients read them from `OPTIONS` and `HEAD /_ping`). None by default.
+    pub answer_headers: Vec<(http::HeaderName, HeaderValue)>,
 }
 
 impl ServerConfig {
@@ -307,6 +311,7 @@ impl ServerConfig {
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
             api_version,
             min_api_version,
+            answer_headers: Vec::new(),
         }
     }
 }
@@ -1331,6 +1336,22 @@ fn split_version(path: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// Orders two dotted versions as the daemon does (Go's `versions.Compare`):
+/// part by part as numbers, a missing or unreadable part counting as 0, so
+/// `/v1/` is older than 1.24 and `/v2/` newer than 1.51.
+fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    let (a, b) = (parts(a), parts(b));
+    (0..a.len().max(b.len()))
+        .map(|i| {
+            let x = a.get(i).copied().unwrap_or(0);
+            let y = b.get(i).copied().unwrap_or(0);
+            x.cmp(&y)
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
 /// The router: every operation of the spec, each served by the trait
 /// implementation registered for its tag, or answered `501` when none is.
 pub struct Dispatcher {
@@ -1418,6 +1439,11 @@ impl Dispatcher {
         if let Ok(v) = HeaderValue::from_str(self.config.api_version) {
             response.headers_mut().insert("Api-Version", v);
         }
+        for (name, value) in &self.config.answer_headers {
+            if !response.headers().contains_key(name) {
+                response.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
         response
     }
 
@@ -1436,8 +1462,7 @@ impl Dispatcher {
         }
         let (version, path) = split_version(full_path);
         if let Some(version) = version {
-            let asked = parse_api_version(version);
-            if asked.is_none() || asked > parse_api_version(self.config.api_version) {
+            if compare_versions(version, self.config.api_version).is_gt() {
                 return error_response(
                     400,
                     &format!(
@@ -1446,7 +1471,7 @@ impl Dispatcher {
                     ),
                 );
             }
-            if asked < parse_api_version(self.config.min_api_version) {
+            if compare_versions(version, self.config.min_api_version).is_lt() {
                 return error_response(
                     400,
                     &format!("client version {version} is too old. Minimum supported API version is {}, please upgrade your client to a newer version", self.config.min_api_version),
@@ -1458,6 +1483,11 @@ impl Dispatcher {
             Ok(segments) => segments,
             Err(problem) => return error_response(400, &problem),
         };
+        if parts.method == http::Method::OPTIONS {
+            // The daemon answers OPTIONS on any path (its CORS preflight) with
+            // an empty 200 carrying its usual headers.
+            return Response::new(Body::empty());
+        }
         let Some(method) = method_of(&parts.method) else {
             return error_response(404, "page not found");
         };

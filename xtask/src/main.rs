@@ -306,7 +306,7 @@ fn schemathesis() -> Result<(), String> {
         let pip = venv.join("bin/pip").display().to_string();
         run_with_env(
             &pip,
-            &["install", "--quiet", "schemathesis>=4,<5"],
+            &["install", "--quiet", "schemathesis==4.32.5"],
             &[("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into())],
         )
         .map_err(|e| format!("{e}; delete target/schemathesis-venv to start over"))?;
@@ -346,14 +346,19 @@ fn schemathesis() -> Result<(), String> {
             &url,
             "--checks",
             "documented_status_or_501",
+            // Its coverage phase, and more than one worker, crashed inside
+            // schemathesis 4.32.5 on this export (an AST recursion error of
+            // Python 3.11 under threads, "inconsistent results" of its own
+            // generator): the fuzzing phase alone, in one worker, still sends
+            // positive and negative cases to every operation.
             "--phases",
-            "examples,coverage,fuzzing",
+            "examples,fuzzing",
             "--max-examples",
             "5",
             "--max-time",
             "90",
             "--workers",
-            "2",
+            "1",
             "--no-shrink",
         ],
         &[

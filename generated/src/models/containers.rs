@@ -427,68 +427,132 @@ pub struct ContainerInspectResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerListFilters {
     /// Exit codes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub exited: Option<Vec<String>>,
     /// States: created, restarting, running, removing, paused, exited, dead.
     ///
     /// Changed in API 1.25: Takes `removing`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub status: Option<Vec<String>>,
     /// `key` or `key=value` labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// default, process or hyperv (Windows only).
     ///
     /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub isolation: Option<Vec<String>>,
     /// Image name, ID or digest the container derives from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub ancestor: Option<Vec<String>>,
     /// Containers created before this ID or name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub before: Option<Vec<String>>,
     /// Containers created after this ID or name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub since: Option<Vec<String>>,
     /// Volume name or mount destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub volume: Option<Vec<String>>,
     /// Network ID or name.
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub network: Option<Vec<String>>,
     /// Container ID, whole or a prefix.
     ///
     /// Since API 1.25.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// Container name, or a part of it.
     ///
     /// Since API 1.25.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
     /// `true` for containers that are swarm tasks, `false` for the others.
     ///
     /// Since API 1.25.
-    #[serde(rename = "is-task", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "is-task",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub is_task: Option<Vec<String>>,
     /// Health state: starting, healthy, unhealthy or none.
     ///
     /// Since API 1.25.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub health: Option<Vec<String>>,
     /// Published port `&lt;port&gt;\[/&lt;proto&gt;\]` or range `&lt;start&gt;-&lt;end&gt;\[/&lt;proto&gt;\]`.
     ///
     /// Since API 1.28.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub publish: Option<Vec<String>>,
     /// Exposed port `&lt;port&gt;\[/&lt;proto&gt;\]` or range `&lt;start&gt;-&lt;end&gt;\[/&lt;proto&gt;\]`.
     ///
     /// Since API 1.28.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub expose: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// File information of a path in a container (the `X-Docker-Container-Path-Stat` header).
@@ -519,18 +583,34 @@ pub struct ContainerPruneFilters {
     /// Only containers created before this time: a Unix timestamp, a date-time, or a Go duration (`10m`) counted back from the daemon's clock.
     ///
     /// Since API 1.28.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub until: Option<Vec<String>>,
     /// Only containers with this label: `key` or `key=value`.
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// Only containers without this label: `key` or `key=value` (the CLI's `label!=...`).
     ///
     /// Since API 1.29.
-    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "label!",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label_not: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a container prune removed.

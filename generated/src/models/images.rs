@@ -137,29 +137,64 @@ impl<'de> Deserialize<'de> for BuildCacheType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BuildPruneFilters {
     /// Records unused for this long, a Go duration (`24h`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub until: Option<Vec<String>>,
     /// Records whose ID matches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// Records with this parent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub parent: Option<Vec<String>>,
     /// Records of this type (see `BuildCacheType`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub r#type: Option<Vec<String>>,
     /// Records with exactly this description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub description: Option<Vec<String>>,
     /// Records in use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub inuse: Option<Vec<String>>,
     /// Shared records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub shared: Option<Vec<String>>,
     /// Records that are not shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub private: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a build cache prune deleted.
@@ -449,25 +484,45 @@ pub struct ImageInspect {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImageListFilters {
     /// `true` for untagged images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub dangling: Option<Vec<String>>,
     /// `key` or `key=value` labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// Images created before this name, ID or digest.
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub before: Option<Vec<String>>,
     /// Images created after this name, ID or digest.
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub since: Option<Vec<String>>,
     /// Images whose name matches, `name\[:tag\]`, with shell-style wildcards.
     ///
     /// Since API 1.25.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub reference: Option<Vec<String>>,
     /// Images created before this time: a Unix timestamp, a date, or a Go duration relative to the daemon's clock (`10m`).
     ///
@@ -476,8 +531,15 @@ pub struct ImageListFilters {
     /// Erratum `image-list-until-unversioned`:
     /// - the doc says: The `until` filter of `GET /images/json` comes with v1.44, unversioned.
     /// - the daemon: dockerd 28.5 takes `until` at every API version (also /v1.41); dockerd 20.10 answers 400 (`Invalid filter 'until'`) at every version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub until: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What an attestation manifest attests.
@@ -638,18 +700,33 @@ pub struct ImageMetadata {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImagePruneFilters {
     /// `true` (the default) to prune only untagged images, `false` for every unused image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub dangling: Option<Vec<String>>,
     /// Images created before this time: a Unix timestamp, a date, or a Go duration relative to the daemon's clock (`10m`).
     ///
     /// Since API 1.28.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub until: Option<Vec<String>>,
     /// `key`, `key=value`, `key!=` or `key!=value`: images with (or, with `!=`, without) the label.
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What an image prune deleted.
@@ -683,16 +760,33 @@ pub struct ImageRootFs {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImageSearchFilters {
     /// Minimum number of stars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub stars: Option<Vec<String>>,
     /// `true` or `false`.
     ///
     /// Deprecated since API 1.44: Docker Hub no longer reports automated builds: `true` finds nothing. Not versioned: it applies at every API version. Changed in API 1.45: The daemon takes every result as not automated: `true` finds nothing and `false` filters nothing (the history writes `POST /images/search`; the operation is `GET`).
-    #[serde(rename = "is-automated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "is-automated",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub is_automated: Option<Vec<String>>,
     /// `true` or `false`.
-    #[serde(rename = "is-official", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "is-official",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub is_official: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One search hit.

@@ -277,38 +277,69 @@ pub struct NetworkListFilters {
     /// Driver names.
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub driver: Option<Vec<String>>,
     /// All or part of network IDs.
     ///
     /// Changed in API 1.22: Listed by the history as new; the v1.21 doc already has it. From 1.22 documented to match all or part of an ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// `key` or `key=value` labels.
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// All or part of network names.
     ///
     /// Changed in API 1.22: Listed by the history as new; the v1.21 doc already has it. From 1.22 documented to match all or part of a name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
     /// `custom` or `builtin`.
     ///
     /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub r#type: Option<Vec<String>>,
     /// `true` (or `1`) for networks no container uses, `false` (or `0`) for those in use.
     ///
     /// Since API 1.40.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub dangling: Option<Vec<String>>,
     /// `local`, `global` or `swarm`.
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub scope: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One node an overlay network spans.
@@ -332,18 +363,34 @@ pub struct NetworkPruneFilters {
     /// Networks created before this moment: Unix seconds, an RFC 3339 date or a duration before the daemon's now (`10m`).
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub until: Option<Vec<String>>,
     /// Networks with these labels: `key` or `key=value`.
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// Networks without these labels: `key` or `key=value`.
     ///
     /// Since API 1.29.
-    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "label!",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label_not: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a network prune removed.

@@ -190,25 +190,53 @@ pub struct NodeEnginePlugin {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NodeListFilters {
     /// Node IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// Engine labels, `key` or `key=value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// `accepted` or `pending`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub membership: Option<Vec<String>>,
     /// Node names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
     /// Node labels (the spec's `Labels`), `key` or `key=value`; `node.label!=` excludes.
     ///
     /// Since API 1.40.
-    #[serde(rename = "node.label", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "node.label",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub node_label: Option<Vec<String>>,
     /// `manager` or `worker`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub role: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The place of a manager node in the raft cluster.

@@ -215,11 +215,22 @@ pub struct PluginLinux {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PluginListFilters {
     /// Capabilities, the middle part of an interface type: `volumedriver` matches `docker.volumedriver/1.0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub capability: Option<Vec<String>>,
     /// `true` or `false`. The swagger names this key `enable` (erratum `plugin-list-filter-enabled`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub enabled: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A mount of a plugin.

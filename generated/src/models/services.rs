@@ -669,19 +669,38 @@ pub struct ServiceJobStatus {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceListFilters {
     /// Service IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// `key` or `key=value` labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// `replicated` or `global`.
     ///
     /// Since API 1.28.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub mode: Option<Vec<String>>,
     /// Service names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The scheduling mode of a service; set exactly one of its fields. The mode of a service cannot change.

@@ -151,67 +151,126 @@ pub struct EventFilters {
     /// Events of these configs (names or IDs).
     ///
     /// Since API 1.33.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub config: Option<Vec<String>>,
     /// Events of these containers (names or IDs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub container: Option<Vec<String>>,
     /// Events of these daemons (names or IDs).
     ///
     /// Since API 1.24.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub daemon: Option<Vec<String>>,
     /// Only these actions, e.g. `start`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub event: Option<Vec<String>>,
     /// Events of these images (names or IDs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub image: Option<Vec<String>>,
     /// Events of images and containers with these labels (`key` or `key=value`).
     ///
     /// Since API 1.21.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// Events of these networks (names or IDs).
     ///
     /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub network: Option<Vec<String>>,
     /// Events of these swarm nodes (IDs).
     ///
     /// Since API 1.33.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub node: Option<Vec<String>>,
     /// Events of these plugins (names or IDs).
     ///
     /// Since API 1.27.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub plugin: Option<Vec<String>>,
     /// `local` or `swarm` events.
     ///
     /// Since API 1.30.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub scope: Option<Vec<String>>,
     /// Events of these secrets (names or IDs).
     ///
     /// Since API 1.33.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub secret: Option<Vec<String>>,
     /// Events of these services (names or IDs).
     ///
     /// Since API 1.33.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub service: Option<Vec<String>>,
     /// Only these object types: `container`, `image`, `volume`, `network`, `daemon`, `plugin`, `node`, `service`, `secret`, `config` (and `builder`).
     ///
     /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub r#type: Option<Vec<String>>,
     /// Events of these volumes.
     ///
     /// Since API 1.22.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub volume: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One event of the stream. `Type`, `Action` and `Actor` describe any

@@ -186,23 +186,51 @@ pub struct TaskContainerStatus {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskListFilters {
     /// Task IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub id: Option<Vec<String>>,
     /// Task names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
     /// Service names or IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub service: Option<Vec<String>>,
     /// Node IDs or names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub node: Option<Vec<String>>,
     /// `key` or `key=value` labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// `running`, `shutdown` or `accepted`.
-    #[serde(rename = "desired-state", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "desired-state",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub desired_state: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The host-mode ports of a task.

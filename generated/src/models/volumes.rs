@@ -518,15 +518,27 @@ pub struct VolumeListFilters {
     /// All or part of a volume name.
     ///
     /// Since API 1.23.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub name: Option<Vec<String>>,
     /// `true` for volumes no container uses, `false` for those in use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub dangling: Option<Vec<String>>,
     /// All or part of a driver name.
     ///
     /// Since API 1.23.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub driver: Option<Vec<String>>,
     /// Volumes with these labels: `key` or `key=value`.
     ///
@@ -535,8 +547,15 @@ pub struct VolumeListFilters {
     /// Erratum `volume-list-label-filter-syntax`:
     /// - the doc says: The swagger writes a label filter with a value as `label=&lt;key&gt;:&lt;value&gt;`.
     /// - the daemon: dockerd splits the filter at `=`: `key=value` matches, `key:value` matches nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The answer to a volume list.
@@ -560,12 +579,21 @@ pub struct VolumePruneFilters {
     /// Volumes with these labels: `key` or `key=value`.
     ///
     /// Since API 1.29.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label: Option<Vec<String>>,
     /// Volumes without these labels: `key` or `key=value`.
     ///
     /// Since API 1.29.
-    #[serde(rename = "label!", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "label!",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub label_not: Option<Vec<String>>,
     /// `true` (or `1`) to consider named volumes too, not only anonymous ones.
     ///
@@ -574,8 +602,15 @@ pub struct VolumePruneFilters {
     /// Erratum `volume-prune-all-filter-before-1-42`:
     /// - the doc says: The swagger has the `all` filter from v1.42 on.
     /// - the daemon: dockerd 28.5 takes it at API 1.41 too (where named volumes go anyway), while dockerd 20.10 answers 400 `Invalid filter 'all'` there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::filters::terms"
+    )]
     pub all: Option<Vec<String>>,
+    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+    pub other: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a volume prune removed.

@@ -12,10 +12,14 @@ use super::{FileSet, RUST_HEADER};
 
 /// The hand-written runtime, embedded at build time so the generator needs
 /// no path to the repository when it runs.
-const RUNTIME: [(&str, &str); 10] = [
+const RUNTIME: [(&str, &str); 11] = [
     (
         "src/runtime/mod.rs",
         include_str!("../../../templates/runtime/mod.rs"),
+    ),
+    (
+        "src/runtime/filters.rs",
+        include_str!("../../../templates/runtime/filters.rs"),
     ),
     (
         "src/runtime/nullable.rs",

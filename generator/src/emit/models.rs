@@ -81,7 +81,21 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
             } else {
                 quote!()
             };
-            let fields: Vec<TokenStream> = fields.iter().map(|f| field_item(ir, f)).collect();
+            let mut fields: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| match &t.filters_other {
+                    Some(_) => filter_item(ir, f),
+                    None => field_item(ir, f),
+                })
+                .collect();
+            if let Some(other) = &t.filters_other {
+                let other = ident(other);
+                fields.push(quote! {
+                    /// Filters this crate does not list (a newer daemon's, say), kept as they came.
+                    #[serde(flatten, deserialize_with = "crate::runtime::filters::other_terms")]
+                    pub #other: std::collections::BTreeMap<String, Vec<String>>,
+                });
+            }
             quote! {
                 #docs
                 #[derive(#debug_derive Clone, PartialEq, #default Serialize, Deserialize)]
@@ -115,6 +129,31 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
             }
         }
         TypeKind::Enum(values) => open_enum(&name, &docs, values),
+    }
+}
+
+/// A filter of a filter set: its terms read from a list or a map of terms.
+fn filter_item(ir: &Ir, f: &Field) -> TokenStream {
+    let name = ident(&f.rust_name);
+    let inner = rust_type(ir, &f.ty);
+    let json = &f.json_name;
+    let mut doc = doc_text(if f.doc.is_empty() { json } else { &f.doc });
+    annotate(&mut doc, &f.versions, &f.errata);
+    let docs = doc_attrs(&doc);
+    let rename = if f.rust_name.trim_start_matches("r#") == json {
+        quote!()
+    } else {
+        quote!(rename = #json,)
+    };
+    quote! {
+        #docs
+        #[serde(
+            #rename
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::runtime::filters::terms"
+        )]
+        pub #name: Option<#inner>,
     }
 }
 

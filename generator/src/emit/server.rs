@@ -635,6 +635,14 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
                 self
             }
 
+            /// Adds a header to every answer that does not set it itself, as the
+            /// daemon adds `Docker-Experimental`, `OSType` and `Server` to all of
+            /// its answers; clients read them from `OPTIONS` and `HEAD /_ping`.
+            pub fn answer_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+                self.config.answer_headers.push((name, value));
+                self
+            }
+
             #( #builder_methods )*
 
             /// Serves every tag with one implementation of all the traits.

@@ -116,6 +116,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a header to every answer that does not set it itself, as the
+    /// daemon adds `Docker-Experimental`, `OSType` and `Server` to all of
+    /// its answers; clients read them from `OPTIONS` and `HEAD /_ping`.
+    pub fn answer_header(
+        mut self,
+        name: http::HeaderName,
+        value: http::HeaderValue,
+    ) -> Self {
+        self.config.answer_headers.push((name, value));
+        self
+    }
+
     /// Serves the `pets` operations with `api`.
     pub fn pets<T: PetsApi>(mut self, api: Arc<T>) -> Self {
         self.tags.push(("pets", pets::dispatch(api)));
