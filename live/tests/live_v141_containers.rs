@@ -29,39 +29,13 @@ fn pass_version() -> String {
     docker().api_version()
 }
 
-/// One request written on hyper at `/v{version}{path}`, for what the typed
-/// client cannot send or cannot show (keys the spec leaves out, whole
+/// One request at `/v{version}{path}` (see [`raw_exchange`]), for what the
+/// typed client cannot send or cannot show (keys the spec leaves out, whole
 /// answer bodies): the status and the body text.
 async fn raw(method: &str, version: &str, path: &str, body: Option<Value>) -> (u16, String) {
-    use http_body_util::{BodyExt, Full};
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    let socket = host
-        .strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(format!("/v{version}{path}"))
-        .header("host", "localhost");
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
-        }
-        None => String::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let uri = format!("/v{version}{path}");
+    let answer = raw_exchange(method, &uri, &[], body.map(json_body)).await;
+    (answer.status, answer.text())
 }
 
 /// `raw`, expecting `want` and a JSON answer.

@@ -70,33 +70,13 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// One request on hyper, read in full, for what the typed client hides (exact
-/// keys of a body) or refuses to send (a parameter the version lacks, a filter
-/// the spec does not list). `path` carries its own `/vX.Y` prefix.
+/// One request with an empty body (see [`raw_exchange`]), for what the typed
+/// client hides (exact keys of a body) or refuses to send (a parameter the
+/// version lacks, a filter the spec does not list). `path` carries its own
+/// `/vX.Y` prefix.
 async fn raw(method: &str, path: &str, headers: &[(&str, String)]) -> (u16, String) {
-    use http_body_util::{BodyExt, Empty};
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST");
-    let socket = host.strip_prefix("unix://").expect("a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "localhost");
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    let response = sender
-        .send_request(request.body(Empty::<bytes::Bytes>::new()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let answer = raw_exchange(method, path, headers, None).await;
+    (answer.status, answer.text())
 }
 
 /// The status of a failed call, failing the test on success.

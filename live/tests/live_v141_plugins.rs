@@ -139,59 +139,6 @@ fn registry_auth_header() -> String {
     base64url(json.to_string().as_bytes())
 }
 
-/// An answer read in full by `raw`.
-struct Raw {
-    status: u16,
-    headers: http::HeaderMap,
-    body: String,
-}
-
-/// One request on hyper, for what the typed client hides (statuses of
-/// successes, exact bodies) or cannot send (keys the spec leaves out).
-/// `path` carries its own `/vX.Y` prefix.
-async fn raw(
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<(&str, Vec<u8>)>,
-) -> Raw {
-    use http_body_util::{BodyExt, Full};
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST");
-    let socket = host.strip_prefix("unix://").expect("a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "localhost");
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    let bytes = match body {
-        Some((content_type, bytes)) => {
-            request = request.header("content-type", content_type);
-            bytes
-        }
-        None => Vec::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(bytes))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Raw {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
 /// `filters` of a URL, JSON then percent-encoded.
 fn filters_query(json: &str) -> String {
     json.bytes()
@@ -257,14 +204,14 @@ async fn create_set_enable_filter_and_remove() {
             ),
             &b,
         );
-        let created = raw(
+        let created = raw_exchange(
             "POST",
             &format!("/v1.41/plugins/create?name={b}"),
             &[],
             Some(("application/x-tar", b_tar.clone())),
         )
         .await;
-        assert_eq!(created.status, 204, "{}", created.body);
+        assert_eq!(created.status, 204, "{}", created.text());
 
         // Conflicts are 409 (erratum `plugin-create-conflict`): the same name, and the
         // same root filesystem under another name (500 from dockerd 28.5).
@@ -291,7 +238,7 @@ async fn create_set_enable_filter_and_remove() {
             "{same_layer}"
         );
         // ... and a missing name or an archive that is no tar are 500.
-        let no_name = raw(
+        let no_name = raw_exchange(
             "POST",
             "/v1.41/plugins/create",
             &[],
@@ -301,11 +248,11 @@ async fn create_set_enable_filter_and_remove() {
             )),
         )
         .await;
-        assert_eq!(no_name.status, 500, "{}", no_name.body);
+        assert_eq!(no_name.status, 500, "{}", no_name.text());
         assert!(
-            no_name.body.contains("invalid reference format"),
+            no_name.text().contains("invalid reference format"),
             "{}",
-            no_name.body
+            no_name.text()
         );
         let garbage = docker
             .plugin_create(
@@ -318,16 +265,16 @@ async fn create_set_enable_filter_and_remove() {
 
         // Interface types are strings, not the swagger's objects
         // (errata `plugin-list-interface-types`, `plugin-inspect-interface-types`).
-        let inspected = raw("GET", &format!("/v1.41/plugins/{a}/json"), &[], None).await;
-        assert_eq!(inspected.status, 200, "{}", inspected.body);
-        let json: serde_json::Value = serde_json::from_str(&inspected.body).unwrap();
+        let inspected = raw_exchange("GET", &format!("/v1.41/plugins/{a}/json"), &[], None).await;
+        assert_eq!(inspected.status, 200, "{}", inspected.text());
+        let json: serde_json::Value = serde_json::from_str(&inspected.text()).unwrap();
         assert_eq!(
             json["Config"]["Interface"]["Types"],
             serde_json::json!(["docker.volumedriver/1.0"]),
             "{json}"
         );
-        let listed = raw("GET", "/v1.41/plugins", &[], None).await;
-        let list: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+        let listed = raw_exchange("GET", "/v1.41/plugins", &[], None).await;
+        let list: serde_json::Value = serde_json::from_str(&listed.text()).unwrap();
         let mine = list
             .as_array()
             .unwrap()
@@ -354,14 +301,14 @@ async fn create_set_enable_filter_and_remove() {
             .plugin_set(&a, &["DEBUG=1".to_string()])
             .await
             .unwrap();
-        let set = raw(
+        let set = raw_exchange(
             "POST",
             &format!("/v1.41/plugins/{a}/set"),
             &[],
             Some(("application/json", br#"["DEBUG=2"]"#.to_vec())),
         )
         .await;
-        assert_eq!(set.status, 204, "{}", set.body);
+        assert_eq!(set.status, 204, "{}", set.text());
         let settings = docker.plugin_inspect(&a).await.unwrap().settings.unwrap();
         assert_eq!(settings.env.unwrap_or_default(), ["DEBUG=2"]);
         let unknown = docker
@@ -384,8 +331,8 @@ async fn create_set_enable_filter_and_remove() {
             not_settable.to_string().contains("is not settable"),
             "{not_settable}"
         );
-        let no_body = raw("POST", &format!("/v1.41/plugins/{a}/set"), &[], None).await;
-        assert_eq!(no_body.status, per_daemon(400, 204), "{}", no_body.body);
+        let no_body = raw_exchange("POST", &format!("/v1.41/plugins/{a}/set"), &[], None).await;
+        assert_eq!(no_body.status, per_daemon(400, 204), "{}", no_body.text());
         let settings = docker.plugin_inspect(&a).await.unwrap().settings.unwrap();
         assert_eq!(settings.env.unwrap_or_default(), ["DEBUG=2"]);
         let missing = docker
@@ -395,12 +342,13 @@ async fn create_set_enable_filter_and_remove() {
         assert!(missing.is_not_found(), "{missing}");
 
         // Enable still needs `timeout` at v1.41 (erratum `plugin-enable-timeout-default`).
-        let no_timeout = raw("POST", &format!("/v1.41/plugins/{a}/enable"), &[], None).await;
-        assert_eq!(no_timeout.status, 500, "{}", no_timeout.body);
+        let no_timeout =
+            raw_exchange("POST", &format!("/v1.41/plugins/{a}/enable"), &[], None).await;
+        assert_eq!(no_timeout.status, 500, "{}", no_timeout.text());
         assert!(
-            no_timeout.body.contains("strconv.Atoi"),
+            no_timeout.text().contains("strconv.Atoi"),
             "{}",
-            no_timeout.body
+            no_timeout.text()
         );
         docker.plugin_enable(&a).timeout(30).await.unwrap();
         let enabled_set = docker
@@ -462,7 +410,7 @@ async fn create_set_enable_filter_and_remove() {
             .await
             .unwrap_err();
         assert_eq!(bad_value.status(), Some(400), "{bad_value}");
-        let swagger_key = raw(
+        let swagger_key = raw_exchange(
             "GET",
             &format!(
                 "/v1.41/plugins?filters={}",
@@ -472,17 +420,17 @@ async fn create_set_enable_filter_and_remove() {
             None,
         )
         .await;
-        assert_eq!(swagger_key.status, 400, "{}", swagger_key.body);
+        assert_eq!(swagger_key.status, 400, "{}", swagger_key.text());
         assert!(
-            swagger_key.body.contains(per_daemon(
+            swagger_key.text().contains(per_daemon(
                 "Invalid filter 'enable'",
                 "invalid filter 'enable'"
             )),
             "{}",
-            swagger_key.body
+            swagger_key.text()
         );
-        let not_json = raw("GET", "/v1.41/plugins?filters=nojson", &[], None).await;
-        assert_eq!(not_json.status, per_daemon(500, 400), "{}", not_json.body);
+        let not_json = raw_exchange("GET", "/v1.41/plugins?filters=nojson", &[], None).await;
+        assert_eq!(not_json.status, per_daemon(500, 400), "{}", not_json.text());
 
         // Disable takes `force` (since 1.28).
         docker.plugin_disable(&a).force(true).await.unwrap();
@@ -493,16 +441,16 @@ async fn create_set_enable_filter_and_remove() {
 
         // Delete answers 200 with no body, not the swagger's plugin
         // (erratum `plugin-delete-no-body`).
-        let deleted = raw("DELETE", &format!("/v1.41/plugins/{a}"), &[], None).await;
-        assert_eq!(deleted.status, 200, "{}", deleted.body);
-        assert_eq!(deleted.body, "", "no body");
+        let deleted = raw_exchange("DELETE", &format!("/v1.41/plugins/{a}"), &[], None).await;
+        assert_eq!(deleted.status, 200, "{}", deleted.text());
+        assert_eq!(deleted.text(), "", "no body");
         assert!(docker.plugin_inspect(&a).await.unwrap_err().is_not_found());
 
         // Keys documented late (PluginReference 1.26, DockerVersion/IpcHost/PidHost 1.29,
         // ProtocolScheme 1.38) are sent at /v1.24 too: the spec keeps them at every version.
-        let old = raw("GET", &format!("/v1.24/plugins/{b}/json"), &[], None).await;
-        assert_eq!(old.status, 200, "{}", old.body);
-        let old: serde_json::Value = serde_json::from_str(&old.body).unwrap();
+        let old = raw_exchange("GET", &format!("/v1.24/plugins/{b}/json"), &[], None).await;
+        assert_eq!(old.status, 200, "{}", old.text());
+        let old: serde_json::Value = serde_json::from_str(&old.text()).unwrap();
         assert_eq!(old["PluginReference"], b.as_str(), "{old}");
         assert!(old["Config"]["DockerVersion"].is_string(), "{old}");
         assert_eq!(old["Config"]["IpcHost"], true, "{old}");
@@ -589,40 +537,40 @@ async fn privileges_pull_upgrade() {
         // At /v1.25 the swagger's `name` is ignored; `remote` is read
         // (erratum `plugin-privileges-name`).
         let auth_headers = [("X-Registry-Auth", registry_auth_header())];
-        let by_name = raw(
+        let by_name = raw_exchange(
             "GET",
             &format!("/v1.25/plugins/privileges?name={v1}"),
             &auth_headers,
             None,
         )
         .await;
-        assert_eq!(by_name.status, 500, "{}", by_name.body);
+        assert_eq!(by_name.status, 500, "{}", by_name.text());
         assert!(
-            by_name.body.contains("invalid reference format"),
+            by_name.text().contains("invalid reference format"),
             "{}",
-            by_name.body
+            by_name.text()
         );
-        let by_remote = raw(
+        let by_remote = raw_exchange(
             "GET",
             &format!("/v1.25/plugins/privileges?remote={v1}"),
             &auth_headers,
             None,
         )
         .await;
-        assert_eq!(by_remote.status, 200, "{}", by_remote.body);
-        let privileges: Vec<PluginPrivilege> = serde_json::from_str(&by_remote.body).unwrap();
+        assert_eq!(by_remote.status, 200, "{}", by_remote.text());
+        let privileges: Vec<PluginPrivilege> = serde_json::from_str(&by_remote.text()).unwrap();
         assert_eq!(privileges, host_network());
 
         // Pull answers 200 with progress, not the swagger's 204 (erratum `plugin-pull-status`).
         let privileges_json = serde_json::to_vec(&host_network()).unwrap();
-        let pulled = raw(
+        let pulled = raw_exchange(
             "POST",
             &format!("/v1.41/plugins/pull?remote={v1}&name={local}"),
             &auth_headers,
             Some(("application/json", privileges_json.clone())),
         )
         .await;
-        assert_eq!(pulled.status, 200, "{}", pulled.body);
+        assert_eq!(pulled.status, 200, "{}", pulled.text());
         assert_eq!(
             pulled
                 .headers
@@ -631,11 +579,11 @@ async fn privileges_pull_upgrade() {
             Some(local.as_str())
         );
         assert!(
-            pulled.body.contains(r#""status""#),
+            pulled.text().contains(r#""status""#),
             "progress: {}",
-            pulled.body
+            pulled.text()
         );
-        assert!(!pulled.body.contains(r#""error""#), "{}", pulled.body);
+        assert!(!pulled.text().contains(r#""error""#), "{}", pulled.text());
         assert_eq!(
             docker
                 .plugin_inspect(&local)
@@ -665,18 +613,18 @@ async fn privileges_pull_upgrade() {
         assert!(not_installed.is_not_found(), "{not_installed}");
 
         // Privileges that do not match: 200, and the failure comes in-band at the end.
-        let wrong = raw(
+        let wrong = raw_exchange(
             "POST",
             &format!("/v1.41/plugins/{local}/upgrade?remote={v2}"),
             &auth_headers,
             Some(("application/json", b"[]".to_vec())),
         )
         .await;
-        assert_eq!(wrong.status, 200, "{}", wrong.body);
+        assert_eq!(wrong.status, 200, "{}", wrong.text());
         assert!(
-            wrong.body.contains("incorrect privileges"),
+            wrong.text().contains("incorrect privileges"),
             "{}",
-            wrong.body
+            wrong.text()
         );
         let mut stream = docker
             .plugin_upgrade(&local, &v2, &[])

@@ -32,28 +32,10 @@ fn docker_at(version: &str) -> Docker {
     docker
 }
 
-/// What a raw request answered: status, headers and body bytes.
-struct Raw {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Raw {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-/// One request written on hyper at `/v{version}{path}`, for what the typed
-/// client cannot send or cannot show (keys the spec leaves out, whole answer
-/// bodies, upgrade headers). With `whole` false the body is not read (a
-/// followed log stream never ends).
+/// One request at `/v{version}{path}` (see [`raw_exchange`]), for what the
+/// typed client cannot send or cannot show (keys the spec leaves out, whole
+/// answer bodies, upgrade headers). With `whole` false the body is not read
+/// (a followed log stream never ends).
 async fn raw_with(
     method: &str,
     version: &str,
@@ -61,57 +43,22 @@ async fn raw_with(
     body: Option<Value>,
     headers: &[(&str, &str)],
     whole: bool,
-) -> Raw {
-    use http_body_util::{BodyExt, Full};
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    let socket = host
-        .strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(format!("/v{version}{path}"))
-        .header("host", "localhost");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
+) -> RawAnswer {
+    let uri = format!("/v{version}{path}");
+    let headers: Vec<(&str, String)> = headers.iter().map(|(n, v)| (*n, v.to_string())).collect();
+    let body = body.map(json_body);
+    if whole {
+        return raw_exchange(method, &uri, &headers, body).await;
     }
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
-        }
-        None => String::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = if whole {
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec()
-    } else {
-        Vec::new()
-    };
-    Raw {
-        status,
-        headers,
-        body,
+    let response = raw_response(method, &uri, &headers, body).await;
+    RawAnswer {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: Vec::new(),
     }
 }
 
-async fn raw(method: &str, version: &str, path: &str, body: Option<Value>) -> Raw {
+async fn raw(method: &str, version: &str, path: &str, body: Option<Value>) -> RawAnswer {
     raw_with(method, version, path, body, &[], true).await
 }
 
@@ -1154,7 +1101,7 @@ async fn service_and_task_logs() {
             .await;
             assert_eq!(logs.status, 200, "{}", logs.text());
             assert_eq!(
-                logs.headers.get("content-type").map(|v| v.to_str().unwrap()),
+                logs.content_type(),
                 per_daemon(None, Some("application/vnd.docker.raw-stream")),
                 "{:?}",
                 logs.headers

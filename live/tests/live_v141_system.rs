@@ -27,47 +27,12 @@ fn docker41() -> Docker {
     docker
 }
 
-/// The unix socket of the test daemon.
-fn socket() -> String {
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    host.strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket")
-        .to_string()
-}
-
-/// One request written directly on hyper at `path` exactly as given (with or
-/// without a `/vX.Y` prefix). Answers the status, the headers and the body text.
+/// One request at `path` exactly as given, with or without a `/vX.Y` prefix
+/// (see [`raw_exchange`]). Answers the status, the headers and the body text.
 async fn raw(method: &str, path: &str, body: Option<Value>) -> (u16, http::HeaderMap, String) {
-    use http_body_util::{BodyExt, Full};
-    let stream = tokio::net::UnixStream::connect(socket()).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "localhost");
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
-        }
-        None => String::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    let answer = raw_exchange(method, path, &[], body.map(json_body)).await;
+    let text = answer.text();
+    (answer.status, answer.headers, text)
 }
 
 /// `raw`, expecting `want` and a JSON answer.
@@ -295,7 +260,9 @@ async fn session_upgrades_to_h2c_at_old_versions() {
     let info = docker41().system_info().await.unwrap();
     assert_eq!(info.experimental_build, Some(false));
     for version in ["1.25", "1.31", "1.38", "1.41"] {
-        let mut stream = tokio::net::UnixStream::connect(socket()).await.unwrap();
+        let mut stream = tokio::net::UnixStream::connect(daemon_socket())
+            .await
+            .unwrap();
         let request = format!(
             "POST /v{version}/session HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n\
              Upgrade: h2c\r\nX-Docker-Expose-Session-Uuid: {}\r\n\

@@ -21,7 +21,7 @@ fn docker_151() -> Docker {
     docker
 }
 
-/// One request written on hyper at `/v{version}{path}`: the status, the
+/// One request at `/v{version}{path}` (see [`raw_exchange`]): the status, the
 /// `Content-Type` header and the body text.
 async fn raw(
     method: &str,
@@ -29,44 +29,10 @@ async fn raw(
     path: &str,
     body: Option<Value>,
 ) -> (u16, String, String) {
-    use http_body_util::{BodyExt, Full};
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    let socket = host
-        .strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(format!("/v{version}{path}"))
-        .header("host", "localhost");
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
-        }
-        None => String::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    let uri = format!("/v{version}{path}");
+    let answer = raw_exchange(method, &uri, &[], body.map(json_body)).await;
+    let content_type = answer.content_type().unwrap_or_default().to_string();
+    (answer.status, content_type, answer.text())
 }
 
 /// A raw creation body: busybox running `cmd` without network, plus `extra` host settings.

@@ -23,34 +23,11 @@ fn docker51() -> Docker {
     docker
 }
 
-/// The unix socket of the test daemon.
-fn socket() -> String {
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    host.strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket")
-        .to_string()
-}
-
-/// One GET written directly on hyper at `path` exactly as given (with its own
-/// `/vX.Y` prefix). Answers the status and the body text.
+/// One GET at `path` exactly as given, with its own `/vX.Y` prefix (see
+/// [`raw_exchange`]). Answers the status and the body text.
 async fn raw_get(path: &str) -> (u16, String) {
-    use http_body_util::{BodyExt, Empty};
-    let stream = tokio::net::UnixStream::connect(socket()).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let request = http::Request::builder()
-        .method("GET")
-        .uri(path)
-        .header("host", "localhost")
-        .body(Empty::<bytes::Bytes>::new())
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let answer = raw_exchange("GET", path, &[], None).await;
+    (answer.status, answer.text())
 }
 
 /// `raw_get`, expecting 200 and a JSON answer.

@@ -24,42 +24,11 @@ fn docker51() -> Docker {
     docker
 }
 
-/// The unix socket of the test daemon.
-fn socket() -> String {
-    let host = std::env::var("DRAPI_TEST_DOCKER_HOST").expect("DRAPI_TEST_DOCKER_HOST is set");
-    host.strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket")
-        .to_string()
-}
-
-/// One request written directly on hyper at `path` exactly as given (with its
-/// `/vX.Y` prefix). Answers the status and the body text.
+/// One request at `path` exactly as given, with its `/vX.Y` prefix (see
+/// [`raw_exchange`]). Answers the status and the body text.
 async fn raw(method: &str, path: &str, body: Option<Value>) -> (u16, String) {
-    use http_body_util::{BodyExt, Full};
-    let stream = tokio::net::UnixStream::connect(socket()).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "localhost");
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
-        }
-        None => String::new(),
-    };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let answer = raw_exchange(method, path, &[], body.map(json_body)).await;
+    (answer.status, answer.text())
 }
 
 /// `raw`, expecting `want` and a JSON answer.

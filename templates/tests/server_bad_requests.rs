@@ -901,3 +901,57 @@ async fn options_is_200_and_answers_carry_the_builder_headers() {
     assert_eq!(unknown.status, 404);
     assert!(unknown.head.contains("ostype: linux"), "{}", unknown.head);
 }
+
+/// Found by `cargo xtask fuzz server`: a client that shuts down its sending
+/// side once the request is out (as scripts and some proxies do) gets its
+/// answer; hyper used to drop such connections on reading end of file, often
+/// before answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_half_closes_still_gets_its_answer() {
+    // Over loopback TCP, where the fuzzer saw it (a unix socket rarely shows it).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(defaults().serve(listener));
+    for _ in 0..200 {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /v1.24/nothing HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        stream.shutdown().await.unwrap();
+        let mut raw = Vec::new();
+        tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
+            .await
+            .expect("an answer in time")
+            .unwrap();
+        assert!(!raw.is_empty(), "the connection closed without an answer");
+        let answer = parse(&raw);
+        assert_docker_error(&answer, 404, "a half-closed request");
+    }
+    task.abort();
+}
+
+/// Found by `cargo xtask fuzz server`: bytes after a request's body (read
+/// while its answer was written) that hyper then cannot parse get Docker's
+/// JSON answer too, not hyper's empty `400`.
+#[tokio::test]
+async fn garbage_after_a_request_gets_a_json_answer() {
+    let server = start_served("garbage-after", defaults()).await;
+    let request = b"GET /v1.24/nothing HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n\x01not http\r\n\r\n";
+    let mut stream = tokio::net::UnixStream::connect(&server.path).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
+        .await
+        .expect("answers in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let second = text
+        .match_indices("HTTP/1.1 ")
+        .nth(1)
+        .map(|(at, _)| &text[at..])
+        .unwrap_or_else(|| panic!("two answers: {text}"));
+    let answer = parse(second.as_bytes());
+    assert_docker_error(&answer, 400, "garbage after a request");
+}

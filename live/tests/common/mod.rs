@@ -22,11 +22,7 @@ fn env(name: &str) -> String {
 /// of the pass (`DRAPI_TEST_API_VERSION`, set by `cargo xtask test` for each pass;
 /// the crate's own version when unset).
 pub fn docker() -> Docker {
-    let host = env("DRAPI_TEST_DOCKER_HOST");
-    let path = host
-        .strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket");
-    let docker = Docker::connect_unix(path);
+    let docker = Docker::connect_unix(daemon_socket());
     if let Ok(version) = std::env::var("DRAPI_TEST_API_VERSION") {
         docker
             .set_api_version(&version)
@@ -195,20 +191,60 @@ pub async fn collect_bytes(mut stream: ByteStream) -> Vec<u8> {
     bytes
 }
 
-/// One request written directly on hyper, for what the typed client cannot
-/// send (keys the spec leaves out, paths it does not serve). Answers the
-/// status and the body text.
-pub async fn raw_request(
-    method: &str,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> (u16, String) {
-    use http_body_util::{BodyExt, Full};
-    let host = env("DRAPI_TEST_DOCKER_HOST");
-    let socket = host
+/// The unix socket the test daemon listens on.
+pub fn daemon_socket() -> String {
+    env("DRAPI_TEST_DOCKER_HOST")
         .strip_prefix("unix://")
-        .expect("the test daemon listens on a unix socket");
-    let stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+        .expect("the test daemon listens on a unix socket")
+        .to_string()
+}
+
+/// An answer of [`raw_exchange`], read in full.
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    /// The body bytes as received (a log stream keeps its frame headers).
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON; panics with the text when it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The `Content-Type` header, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap())
+    }
+}
+
+/// A JSON request body for [`raw_exchange`]: its content type and bytes.
+pub fn json_body(value: serde_json::Value) -> (&'static str, Vec<u8>) {
+    ("application/json", value.to_string().into_bytes())
+}
+
+/// One request written directly on hyper, on a new connection to the test
+/// daemon, for what the typed client cannot send or show. `uri` goes out as
+/// given (with its `/vX.Y` prefix, if any); `body` is a content type and the
+/// bytes. Answers the response with its body unread (a followed stream never ends).
+pub async fn raw_response(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Option<(&str, Vec<u8>)>,
+) -> http::Response<hyper::body::Incoming> {
+    let stream = tokio::net::UnixStream::connect(daemon_socket())
+        .await
+        .unwrap();
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
@@ -216,22 +252,53 @@ pub async fn raw_request(
     tokio::spawn(connection);
     let mut request = http::Request::builder()
         .method(method)
-        .uri(format!("/v1.24{path}"))
+        .uri(uri)
         .header("host", "localhost");
-    let text = match body {
-        Some(value) => {
-            request = request.header("content-type", "application/json");
-            value.to_string()
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let bytes = match body {
+        Some((content_type, bytes)) => {
+            request = request.header("content-type", content_type);
+            bytes
         }
-        None => String::new(),
+        None => Vec::new(),
     };
-    let response = sender
-        .send_request(request.body(Full::new(bytes::Bytes::from(text))).unwrap())
+    let body = http_body_util::Full::new(bytes::Bytes::from(bytes));
+    sender
+        .send_request(request.body(body).unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// [`raw_response`], its body read in full.
+pub async fn raw_exchange(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Option<(&str, Vec<u8>)>,
+) -> RawAnswer {
+    use http_body_util::BodyExt;
+    let response = raw_response(method, uri, headers, body).await;
     let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    RawAnswer {
+        status,
+        headers,
+        body: body.to_vec(),
+    }
+}
+
+/// [`raw_exchange`] at `/v1.24{path}` with an optional JSON body: the status
+/// and the body text.
+pub async fn raw_request(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let answer = raw_exchange(method, &format!("/v1.24{path}"), &[], body.map(json_body)).await;
+    (answer.status, answer.text())
 }
 
 /// The address the swarm tests ask the daemon to listen on: loopback, one
