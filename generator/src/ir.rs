@@ -13,7 +13,7 @@ use crate::load::RawSpec;
 use crate::model::{ErratumDecl, FieldDecl, OperationDecl, ParamDecl, ResponseDecl, TypeDecl};
 use crate::types::{ApiVersion, TypeExpr};
 use crate::validate::{enum_value_text, parse_status};
-use crate::versioned::{in_range, Alternatives, EnumValueRange, Versioned};
+use crate::versioned::{in_range, overlaps, Alternatives, EnumValueRange, Versioned};
 use crate::words::{self, BodyWord, HttpMethod, ResponseWord};
 
 /// The whole API at one version.
@@ -765,15 +765,12 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
     // Types stay while any version from the oldest on has them: fields
     // removed before `at` are kept, and so are the types they hold.
     let ever_present = |decl: &TypeDecl| {
-        let since = decl
-            .since
-            .as_deref()
-            .and_then(|s| ApiVersion::parse(s).ok());
-        let removed = decl
-            .removed_in
-            .as_deref()
-            .and_then(|r| ApiVersion::parse(r).ok());
-        since.is_none_or(|s| s <= at) && removed.is_none_or(|r| oldest < r)
+        overlaps(
+            decl.since.as_deref(),
+            decl.removed_in.as_deref(),
+            oldest,
+            at,
+        )
     };
     let mut types = BTreeMap::new();
     for (name, decl) in &api.types {

@@ -458,6 +458,12 @@ impl Validator {
             } else {
                 field.versions.iter().map(|a| a.ty.as_deref()).collect()
             };
+            if field.required || field.versions.iter().any(|a| a.required) {
+                self.out.push(file.at_key(
+                    &fpath,
+                    format!("filter `{json}` of `{name}` cannot be `required`: a filter set sends only the filters set"),
+                ));
+            }
             if types.iter().any(|t| *t != Some("list<string>")) {
                 self.out.push(file.at_key(
                     &fpath,

@@ -70,21 +70,24 @@ pub trait Alternatives: Versioned + Sized {
         }
     }
 
+    /// Itself, or its versioned alternatives when it has them.
+    fn parts(&self) -> Vec<&Self> {
+        if self.alternatives().is_empty() {
+            vec![self]
+        } else {
+            self.alternatives().iter().collect()
+        }
+    }
+
     /// What the item was last, when it existed at some version of
     /// `from..to` but no longer does at `to`: the shape a client speaking an
     /// older version still receives.
     fn last_before(&self, from: ApiVersion, to: ApiVersion) -> Option<&Self> {
-        let parts: Vec<&Self> = if self.alternatives().is_empty() {
-            vec![self]
-        } else {
-            self.alternatives().iter().collect()
-        };
-        parts
+        self.parts()
             .into_iter()
             .filter_map(|a| {
-                let since = a.since().and_then(|s| ApiVersion::parse(s).ok());
                 let removed = a.removed_in().and_then(|r| ApiVersion::parse(r).ok())?;
-                (since.is_none_or(|s| s < removed) && from < removed && removed <= to)
+                (removed <= to && overlaps(a.since(), a.removed_in(), from, to))
                     .then_some((removed, a))
             })
             .max_by_key(|(removed, _)| *removed)
@@ -93,17 +96,23 @@ pub trait Alternatives: Versioned + Sized {
 
     /// Whether it exists at any version of `from..=to`.
     fn exists_between(&self, from: ApiVersion, to: ApiVersion) -> bool {
-        let parts: Vec<&Self> = if self.alternatives().is_empty() {
-            vec![self]
-        } else {
-            self.alternatives().iter().collect()
-        };
-        parts.iter().any(|a| {
-            let since = a.since().and_then(|s| ApiVersion::parse(s).ok());
-            let removed = a.removed_in().and_then(|r| ApiVersion::parse(r).ok());
-            since.is_none_or(|s| s <= to) && removed.is_none_or(|r| from < r)
-        })
+        self.parts()
+            .iter()
+            .any(|a| overlaps(a.since(), a.removed_in(), from, to))
     }
+}
+
+/// Whether an item with `since`/`removed_in` (as written) exists at some
+/// version of `from..=to`.
+pub fn overlaps(
+    since: Option<&str>,
+    removed_in: Option<&str>,
+    from: ApiVersion,
+    to: ApiVersion,
+) -> bool {
+    let since = since.and_then(|s| ApiVersion::parse(s).ok());
+    let removed = removed_in.and_then(|r| ApiVersion::parse(r).ok());
+    since.is_none_or(|s| s <= to) && removed.is_none_or(|r| from < r)
 }
 
 macro_rules! versioned {

@@ -713,4 +713,13 @@ fn a_filter_set_holds_only_lists_of_terms() {
         18,
         "would be the Rust field `other`",
     );
+    let required = format!(
+        "{OK_OP}  ThingFilters:\n    filters: true\n    struct:\n      label: {{ type: list<string>, required: true }}\n"
+    );
+    assert_one(
+        &problems(&required),
+        "things.yaml",
+        18,
+        "filter `label` of `ThingFilters` cannot be `required`",
+    );
 }

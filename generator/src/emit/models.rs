@@ -83,9 +83,13 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
             };
             let mut fields: Vec<TokenStream> = fields
                 .iter()
-                .map(|f| match &t.filters_other {
-                    Some(_) => filter_item(ir, f),
-                    None => field_item(ir, f),
+                // A filter set reads each filter from a list or a map of terms.
+                .map(|f| {
+                    let read = t
+                        .filters_other
+                        .as_ref()
+                        .map(|_| "crate::runtime::filters::terms");
+                    field_item(ir, f, read)
                 })
                 .collect();
             if let Some(other) = &t.filters_other {
@@ -132,32 +136,8 @@ fn type_item(ir: &Ir, t: &TypeDef) -> TokenStream {
     }
 }
 
-/// A filter of a filter set: its terms read from a list or a map of terms.
-fn filter_item(ir: &Ir, f: &Field) -> TokenStream {
-    let name = ident(&f.rust_name);
-    let inner = rust_type(ir, &f.ty);
-    let json = &f.json_name;
-    let mut doc = doc_text(if f.doc.is_empty() { json } else { &f.doc });
-    annotate(&mut doc, &f.versions, &f.errata);
-    let docs = doc_attrs(&doc);
-    let rename = if f.rust_name.trim_start_matches("r#") == json {
-        quote!()
-    } else {
-        quote!(rename = #json,)
-    };
-    quote! {
-        #docs
-        #[serde(
-            #rename
-            default,
-            skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::runtime::filters::terms"
-        )]
-        pub #name: Option<#inner>,
-    }
-}
-
-fn field_item(ir: &Ir, f: &Field) -> TokenStream {
+/// One field; `deserialize_with` names a function that reads an optional field.
+fn field_item(ir: &Ir, f: &Field, deserialize_with: Option<&str>) -> TokenStream {
     let name = ident(&f.rust_name);
     let inner = rust_type(ir, &f.ty);
     let json = &f.json_name;
@@ -189,11 +169,14 @@ fn field_item(ir: &Ir, f: &Field) -> TokenStream {
             pub #name: Option<#inner>,
         },
         // Absent and `null` both read as `None`: no caller needs to tell them apart.
-        FieldShape::Optional => quote! {
-            #docs
-            #[serde(#rename default, skip_serializing_if = "Option::is_none")]
-            pub #name: Option<#inner>,
-        },
+        FieldShape::Optional => {
+            let read = deserialize_with.map(|path| quote!(, deserialize_with = #path));
+            quote! {
+                #docs
+                #[serde(#rename default, skip_serializing_if = "Option::is_none" #read)]
+                pub #name: Option<#inner>,
+            }
+        }
         FieldShape::ThreeState => quote! {
             #docs
             #[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")]

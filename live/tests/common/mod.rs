@@ -33,9 +33,7 @@ pub fn docker() -> Docker {
 
 /// The API version of this pass, as `(major, minor)`, for tests of what a version has.
 pub fn api_version() -> (u32, u32) {
-    let text = docker().api_version();
-    let (major, minor) = text.split_once('.').expect("a version like 1.41");
-    (major.parse().unwrap(), minor.parse().unwrap())
+    api_number(&docker().api_version())
 }
 
 /// What the daemon answers to a `GET /system/df` while another one runs: it
