@@ -27,6 +27,9 @@ pub mod client;
 #[cfg(feature = "server")]
 pub mod server;
 
+#[cfg(feature = "fake")]
+pub mod fake;
+
 pub use runtime::nullable::Nullable;
 
 #[cfg(feature = "client")]

@@ -3600,9 +3600,39 @@ pub static TYPES: &[TypeVersions] = &[
         name: "ImageConfig",
         fields: &[
             FieldVersions {
+                json: "Hostname",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Domainname",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "User",
                 since: None,
                 removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AttachStdin",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AttachStdout",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "AttachStderr",
+                since: None,
+                removed_in: Some("1.50"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -3610,6 +3640,24 @@ pub static TYPES: &[TypeVersions] = &[
                 since: None,
                 removed_in: None,
                 holds: Holds::Map(&Holds::Model("EmptyObject")),
+            },
+            FieldVersions {
+                json: "Tty",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "OpenStdin",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "StdinOnce",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
             },
             FieldVersions {
                 json: "Env",
@@ -3625,14 +3673,20 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Healthcheck",
-                since: None,
+                since: Some("1.24"),
                 removed_in: None,
                 holds: Holds::Model("HealthConfig"),
             },
             FieldVersions {
                 json: "ArgsEscaped",
-                since: None,
+                since: Some("1.25"),
                 removed_in: None,
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "Image",
+                since: None,
+                removed_in: Some("1.50"),
                 holds: Holds::Leaf,
             },
             FieldVersions {
@@ -3654,6 +3708,18 @@ pub static TYPES: &[TypeVersions] = &[
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "NetworkDisabled",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "MacAddress",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "OnBuild",
                 since: None,
                 removed_in: None,
@@ -3667,13 +3733,19 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "StopSignal",
-                since: None,
+                since: Some("1.21"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
             FieldVersions {
+                json: "StopTimeout",
+                since: Some("1.25"),
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
                 json: "Shell",
-                since: None,
+                since: Some("1.25"),
                 removed_in: None,
                 holds: Holds::Leaf,
             },
@@ -3856,7 +3928,7 @@ pub static TYPES: &[TypeVersions] = &[
             },
             FieldVersions {
                 json: "Config",
-                since: Some("1.50"),
+                since: None,
                 removed_in: None,
                 holds: Holds::Model("ImageConfig"),
             },

@@ -822,6 +822,7 @@ mod tests {
         RawSpec {
             api: api.unwrap(),
             files: vec![file.unwrap()],
+            extras: Default::default(),
         }
     }
 

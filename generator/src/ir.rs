@@ -26,6 +26,8 @@ pub struct Ir {
     pub types: BTreeMap<String, TypeDef>,
     /// Every operation, by id.
     pub operations: BTreeMap<String, Operation>,
+    /// Hand-written files of the spec's `extras/`, by their path in the crate.
+    pub extras: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +44,33 @@ pub struct Meta {
     pub error_type: String,
     /// Extra Markdown for the generated README.
     pub readme: String,
+    /// Where a server states the versions it speaks, for the router to fill.
+    pub version_report: Option<VersionReport>,
+    /// Hand-written modules of `extras/src/`, each behind its feature.
+    pub modules: Vec<ExtraModule>,
+}
+
+/// A hand-written module and the Cargo feature that compiles it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraModule {
+    pub name: String,
+    pub feature: String,
+    /// Features it turns on.
+    pub needs: Vec<String>,
+    pub doc: String,
+}
+
+/// The fields of an operation's success answer that state the API versions
+/// a server speaks; the stubs' router sets them to the range it serves, so
+/// the answer, the `/vX.Y` prefixes accepted and `Api-Version` agree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionReport {
+    pub operation: String,
+    pub status: u16,
+    /// The Rust field of the newest version (`api_version`).
+    pub newest_field: String,
+    /// The Rust field of the oldest version (`min_api_version`), if any.
+    pub oldest_field: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -288,6 +317,10 @@ pub struct Response {
     pub variant: String,
     pub doc: String,
     pub kind: ResponseKind,
+    /// A JSON list answer that reads `null` as empty: Go's encoder writes an
+    /// empty slice the daemon never filled as `null` (the changes of an
+    /// untouched container, say).
+    pub null_reads_as_empty: bool,
     pub headers: Vec<Param>,
     pub versions: Versions,
 }
@@ -583,6 +616,36 @@ fn lower_type(
     })
 }
 
+/// The report's fields by their Rust names, when the operation exists at
+/// this version (validation made sure of the rest).
+fn lower_version_report(
+    api: &crate::model::ApiFile,
+    types: &BTreeMap<String, TypeDef>,
+    operations: &BTreeMap<String, Operation>,
+) -> Option<VersionReport> {
+    let report = api.version_report.as_ref()?;
+    let operation = operations.get(&report.operation)?;
+    let response = operation.responses.get(&200)?;
+    let ResponseKind::Json(TypeExpr::Named(type_name)) = &response.kind else {
+        return None;
+    };
+    let TypeKind::Struct(fields) = &types.get(type_name)?.kind else {
+        return None;
+    };
+    let rust_name = |json: &str| {
+        fields
+            .iter()
+            .find(|f| f.json_name == json)
+            .map(|f| f.rust_name.clone())
+    };
+    Some(VersionReport {
+        operation: report.operation.clone(),
+        status: 200,
+        newest_field: rust_name(&report.newest)?,
+        oldest_field: report.oldest.as_deref().and_then(rust_name),
+    })
+}
+
 fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Operation, String> {
     let mut responses = BTreeMap::new();
     for (status, top) in &op.responses {
@@ -608,6 +671,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Oper
             &r.doc
         };
         let variant = r.variant.clone().or_else(|| top.variant.clone());
+        let null_reads_as_empty = matches!(kind, ResponseKind::Json(TypeExpr::List(_)));
         responses.insert(
             status,
             Response {
@@ -615,6 +679,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Oper
                 variant: variant.unwrap_or_else(|| status_variant(status)),
                 doc: doc.trim().to_string(),
                 kind,
+                null_reads_as_empty,
                 headers: lower_params(&r.headers, "headers", at)?,
                 versions: r.versions(),
             },
@@ -796,6 +861,28 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             }
         }
     }
+    let version_report = lower_version_report(api, &types, &operations);
+    // Hand-written files are written against the spec's newest version; a
+    // crate for an older one goes without them rather than fail to compile.
+    let newest = at == spec_version;
+    let modules = if newest {
+        api.modules
+            .iter()
+            .map(|m| ExtraModule {
+                name: m.name.clone(),
+                feature: m.feature.clone().unwrap_or_else(|| m.name.clone()),
+                needs: m.needs.clone(),
+                doc: m.doc.trim().to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let extras = if newest {
+        spec.extras.clone()
+    } else {
+        BTreeMap::new()
+    };
     Ok(Ir {
         meta: Meta {
             title: api.title.clone(),
@@ -806,6 +893,8 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             default_endpoint: api.default_endpoint.clone(),
             error_type: api.error_body.clone(),
             readme: api.readme.clone().unwrap_or_default().trim().to_string(),
+            version_report,
+            modules,
         },
         tags: api
             .tags
@@ -818,6 +907,7 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
             .collect(),
         types,
         operations,
+        extras,
     })
 }
 

@@ -11,7 +11,7 @@
 //! (see [`repeats`]), so finding repeats costs no second parse; only a file
 //! that has one is walked again for the places of both.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -233,6 +233,61 @@ pub struct RawSpec {
     pub api: Loaded<ApiFile>,
     /// Tag files in file-name order, so every later stage is deterministic.
     pub files: Vec<Loaded<TagFile>>,
+    /// Hand-written files of `extras/`, by their path in the generated crate
+    /// (`src/fake.rs`, `examples/x.rs`, `tests/y.rs`): what only this API has.
+    pub extras: BTreeMap<String, String>,
+}
+
+/// The directory of a spec's hand-written files, copied into its crate.
+pub const EXTRAS_DIR: &str = "extras";
+
+/// Reads every file under `dir/extras/`, keyed by its path relative to it
+/// (with `/` separators). No such directory is no extras.
+fn load_extras(dir: &Path, problems: &mut Diagnostics) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let root = dir.join(EXTRAS_DIR);
+    let mut pending = vec![root.clone()];
+    while let Some(current) = pending.pop() {
+        let entries = match fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && current == root => break,
+            Err(e) => {
+                problems.push(Diagnostic {
+                    file: current.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read the extras directory: {e}"),
+                });
+                continue;
+            }
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            match fs::read_to_string(&path) {
+                Ok(text) => {
+                    found.insert(relative, text);
+                }
+                Err(e) => problems.push(Diagnostic {
+                    file: path.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read this extra file: {e}"),
+                }),
+            }
+        }
+    }
+    found
 }
 
 /// The name of the metadata file inside the spec directory.
@@ -312,8 +367,9 @@ pub fn load_dir(dir: &Path) -> Result<RawSpec, Diagnostics> {
         files.extend(file);
     }
 
+    let extras = load_extras(dir, &mut problems);
     match api {
-        Some(api) if problems.is_empty() => Ok(RawSpec { api, files }),
+        Some(api) if problems.is_empty() => Ok(RawSpec { api, files, extras }),
         _ => Err(problems.finish()),
     }
 }

@@ -29,6 +29,40 @@ pub struct ApiFile {
     /// API-wide changes per version (error bodies became JSON, say).
     #[serde(default)]
     pub changes: Vec<ChangeDecl>,
+    /// The answer in which a server states the API versions it speaks.
+    #[serde(default)]
+    pub version_report: Option<VersionReportDecl>,
+    /// Hand-written modules of `extras/src/`, each behind a feature.
+    #[serde(default)]
+    pub modules: Vec<ModuleDecl>,
+}
+
+/// A module of the crate written by hand in `extras/src/<name>.rs` (or
+/// `extras/src/<name>/mod.rs`), compiled with its own Cargo feature.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModuleDecl {
+    pub name: String,
+    /// The feature that compiles it (its name when left out).
+    #[serde(default)]
+    pub feature: Option<String>,
+    /// Features it turns on (`server`, `client`, ...).
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// One line for Cargo.toml and the crate's front page.
+    pub doc: String,
+}
+
+/// `version_report:` of `api.yaml`: the operation whose success answer names
+/// the newest (and oldest) API version the server speaks, and those fields.
+/// The stubs' router fills them from the range it serves.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VersionReportDecl {
+    pub operation: String,
+    /// The JSON key of the newest version, e.g. `ApiVersion`.
+    pub newest: String,
+    /// The JSON key of the oldest version, e.g. `MinAPIVersion`.
+    #[serde(default)]
+    pub oldest: Option<String>,
 }
 
 /// A tag of `api.yaml`: the group an operation belongs to.

@@ -429,6 +429,9 @@ impl Validator {
             }
         }
 
+        self.check_version_report(spec, &sites);
+        self.check_modules(spec);
+
         // API-wide changes, then every erratum a change names.
         let whole = self.oldest.map(|since| Range { since, until: None });
         self.scope = None;
@@ -436,6 +439,140 @@ impl Validator {
         for (unknown, id) in std::mem::take(&mut self.erratum_refs) {
             if !erratum_ids.contains_key(&id) {
                 self.out.push(unknown);
+            }
+        }
+    }
+
+    /// Hand-written modules: a free snake_case name with its file under
+    /// `extras/src/`, a feature of its own, and needs the crate has; every
+    /// extra file belongs to a module, an example or a test.
+    fn check_modules(&mut self, spec: &RawSpec) {
+        let api = &spec.api;
+        // The crate's own top-level modules.
+        const TAKEN: [&str; 7] = [
+            "models",
+            "operations",
+            "prelude",
+            "runtime",
+            "versions",
+            "client",
+            "server",
+        ];
+        const CRATE_FEATURES: [&str; 4] = ["default", "client", "server", "websocket"];
+        let features: Vec<String> = api
+            .content
+            .modules
+            .iter()
+            .map(|m| m.feature.clone().unwrap_or_else(|| m.name.clone()))
+            .collect();
+        let mut seen = BTreeSet::new();
+        for (i, module) in api.content.modules.iter().enumerate() {
+            let place = index_path("modules", i);
+            let name = &module.name;
+            let problem = snake_ident_problem(name)
+                .or_else(|| {
+                    (RESERVED_MODULES.contains(&name.as_str()) || TAKEN.contains(&name.as_str()))
+                        .then(|| format!("`{name}` is a module the generated crate already has"))
+                })
+                .or_else(|| {
+                    let file = format!("src/{name}.rs");
+                    let dir = format!("src/{name}/mod.rs");
+                    (!spec.extras.contains_key(&file) && !spec.extras.contains_key(&dir)).then(
+                        || format!("module `{name}` needs extras/{file} or extras/{dir} beside api.yaml"),
+                    )
+                });
+            if let Some(problem) = problem {
+                self.out.push(api.at(&format!("{place}.name"), problem));
+            }
+            let feature = &features[i];
+            if CRATE_FEATURES.contains(&feature.as_str()) || !seen.insert(feature.clone()) {
+                self.out.push(api.at(
+                    &format!("{place}.feature"),
+                    format!("feature `{feature}` is already taken"),
+                ));
+            }
+            for (j, need) in module.needs.iter().enumerate() {
+                if !CRATE_FEATURES[1..].contains(&need.as_str()) && !features.contains(need) {
+                    self.out.push(api.at(
+                        &format!("{place}.needs[{j}]"),
+                        format!("`{need}` is no feature of the crate (client, server, websocket or a module's)"),
+                    ));
+                }
+            }
+        }
+        for path in spec.extras.keys() {
+            let owned = match path.split_once('/') {
+                Some(("src", rest)) => api.content.modules.iter().any(|m| {
+                    rest == format!("{}.rs", m.name) || rest.starts_with(&format!("{}/", m.name))
+                }),
+                Some(("examples" | "tests", rest)) => rest.ends_with(".rs") || rest.contains('/'),
+                _ => false,
+            };
+            if !owned {
+                self.out.push(api.at(
+                    "modules",
+                    format!("extras/{path} belongs to no module (`modules:` in api.yaml), example or test"),
+                ));
+            }
+        }
+    }
+
+    /// `version_report` names an operation whose `200` answer is a struct
+    /// with the named keys, each an optional string the router can fill.
+    fn check_version_report(&mut self, spec: &RawSpec, sites: &BTreeMap<&str, TypeSite<'_>>) {
+        let api = &spec.api;
+        let Some(report) = &api.content.version_report else {
+            return;
+        };
+        let operation = spec
+            .files
+            .iter()
+            .flat_map(|f| &f.content.operations)
+            .find(|op| op.id == report.operation);
+        let Some(operation) = operation else {
+            self.out.push(api.at(
+                "version_report.operation",
+                format!("no operation `{}`", report.operation),
+            ));
+            return;
+        };
+        let answer = operation
+            .responses
+            .iter()
+            .find(|(status, _)| status.0 == "200")
+            .and_then(|(_, r)| r.ty.as_deref());
+        let Some(fields) = answer
+            .and_then(|ty| sites.get(ty))
+            .and_then(|site| site.decl.fields.as_ref())
+        else {
+            self.out.push(api.at(
+                "version_report.operation",
+                format!(
+                    "`{}` must answer 200 with a struct type that holds the versions",
+                    report.operation
+                ),
+            ));
+            return;
+        };
+        let keys = [
+            ("newest", Some(&report.newest)),
+            ("oldest", report.oldest.as_ref()),
+        ];
+        for (place, key) in keys {
+            let Some(key) = key else { continue };
+            let problem = match fields.get(key) {
+                None => Some(format!(
+                    "`{}` has no key `{key}`",
+                    answer.unwrap_or_default()
+                )),
+                Some(f) if f.ty.as_deref() != Some("string") || f.required => Some(format!(
+                    "`{key}` must be an optional `string` for the router to fill"
+                )),
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                self.out
+                    .push(api.at(&format!("version_report.{place}"), problem));
             }
         }
     }

@@ -354,7 +354,8 @@ async fn prunes_emit_prune_events_with_reclaimed() {
     let since = (now() - 1).to_string();
     let name = unique("vol");
     docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             name: Some(name.clone()),
             labels: Some(BTreeMap::from([(label.clone(), "1".to_string())])),
             ..Default::default()
@@ -408,7 +409,8 @@ async fn df_reports_volumes_and_builder_size() {
     let docker = docker41();
     let name = unique("vol");
     docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             name: Some(name.clone()),
             ..Default::default()
         })
@@ -479,7 +481,8 @@ async fn volume_prune_and_forced_delete() {
     {
         let name = format!("{}-{i}", unique("vol"));
         docker
-            .volume_create(&VolumeCreateBody {
+            .volume_create()
+            .body(&VolumeCreateBody {
                 name: Some(name.clone()),
                 labels: Some(labels),
                 ..Default::default()
@@ -530,7 +533,8 @@ async fn volume_label_filter_takes_key_equals_value() {
     let name = unique("vol");
     let key = unique("lbl");
     docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             name: Some(name.clone()),
             labels: Some(BTreeMap::from([(key.clone(), "v1".to_string())])),
             ..Default::default()

@@ -86,7 +86,8 @@ async fn cluster_volume_create_needs_a_swarm_manager() {
         ..Default::default()
     };
     let refused = docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             name: Some(name.clone()),
             cluster_volume_spec: Some(spec.clone()),
             ..Default::default()
@@ -128,7 +129,8 @@ async fn volume_prune_spares_named_volumes_unless_all() {
     let labels = BTreeMap::from([(label.clone(), "1".to_string())]);
     let named = unique("named");
     docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             name: Some(named.clone()),
             labels: Some(labels.clone()),
             ..Default::default()
@@ -136,7 +138,8 @@ async fn volume_prune_spares_named_volumes_unless_all() {
         .await
         .unwrap();
     let anonymous = docker
-        .volume_create(&VolumeCreateBody {
+        .volume_create()
+        .body(&VolumeCreateBody {
             labels: Some(labels.clone()),
             ..Default::default()
         })
@@ -179,7 +182,8 @@ async fn volume_prune_spares_named_volumes_unless_all() {
     {
         let old = format!("{}-{i}", unique("named41"));
         docker
-            .volume_create(&VolumeCreateBody {
+            .volume_create()
+            .body(&VolumeCreateBody {
                 name: Some(old.clone()),
                 labels: Some(labels.clone()),
                 ..Default::default()

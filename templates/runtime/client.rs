@@ -772,6 +772,18 @@ impl Docker {
         decode_json(op.id, &body)
     }
 
+    /// Reads a JSON list, taking `null` for an empty one: the daemon's Go
+    /// encoder writes a slice it never filled as `null`.
+    pub(crate) async fn read_json_list<T: DeserializeOwned>(
+        &self,
+        op: &'static OperationInfo,
+        response: http::Response<Incoming>,
+    ) -> Result<Vec<T>, Error> {
+        let body = self.collect(op.id, response).await?;
+        let list: Option<Vec<T>> = decode_json(op.id, &body)?;
+        Ok(list.unwrap_or_default())
+    }
+
     /// Reads a short text body (`text/plain`), e.g. the `OK` of `/_ping`.
     pub(crate) async fn read_text(
         &self,

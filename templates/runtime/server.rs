@@ -278,9 +278,12 @@ pub struct ServerConfig {
     /// is sent. Default [`ServerConfig::DEFAULT_MAX_CONCURRENT_REQUESTS`].
     pub max_concurrent_requests: usize,
     /// The highest API version served; a `/vX.Y` prefix above it gets `400`.
-    pub api_version: &'static str,
-    /// The lowest API version served; a prefix below it gets `400`.
-    pub min_api_version: &'static str,
+    /// It is also the `Api-Version` header of every answer and the newest
+    /// version the operation that reports versions (`/version`) states.
+    pub api_version: String,
+    /// The lowest API version served; a prefix below it gets `400`. The
+    /// operation that reports versions states it as the oldest.
+    pub min_api_version: String,
     /// Headers added to every answer that does not set them itself, as the
     /// daemon adds `Docker-Experimental`, `OSType` and `Server` to all of its
     /// answers (clients read them from `OPTIONS` and `HEAD /_ping`). None by default.
@@ -302,18 +305,27 @@ impl ServerConfig {
     pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 1024;
 
     /// The defaults, serving API versions `min_api_version` to `api_version`.
-    pub fn new(api_version: &'static str, min_api_version: &'static str) -> Self {
+    pub fn new(api_version: &str, min_api_version: &str) -> Self {
         ServerConfig {
             json_body_limit: Self::DEFAULT_JSON_BODY_LIMIT,
             max_path_length: Self::DEFAULT_MAX_PATH_LENGTH,
             header_read_timeout: Some(Self::DEFAULT_HEADER_READ_TIMEOUT),
             body_read_timeout: Some(Self::DEFAULT_BODY_READ_TIMEOUT),
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
-            api_version,
-            min_api_version,
+            api_version: api_version.to_string(),
+            min_api_version: min_api_version.to_string(),
             answer_headers: Vec::new(),
         }
     }
+}
+
+/// The range of API versions a server speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedApiVersions {
+    /// The newest version: also every answer's `Api-Version`.
+    pub newest: String,
+    /// The oldest version.
+    pub oldest: String,
 }
 
 /// One decoded request, as the generated glue consumes it.
@@ -399,6 +411,14 @@ impl Incoming {
         Ok((!text.is_empty()).then_some(text))
     }
 
+    /// The API versions this server speaks, as its configuration says.
+    pub fn served_api_versions(&self) -> ServedApiVersions {
+        ServedApiVersions {
+            newest: self.config.api_version.clone(),
+            oldest: self.config.min_api_version.clone(),
+        }
+    }
+
     /// The JSON body, `None` when the request has none. Over the limit is
     /// `413` (at once when `Content-Length` says so); a body that stalls for
     /// longer than the body-read timeout is `408`; bad JSON is `400` naming
@@ -433,6 +453,20 @@ impl Incoming {
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
+        }
+        // As the daemon does: a body is JSON only when it says so.
+        let content_type = self
+            .parts
+            .headers
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
+            return Err(ServerError::bad_request(format!(
+                "unsupported Content-Type header ({}): must be 'application/json'",
+                content_type.chars().take(100).collect::<String>()
+            )));
         }
         let invalid =
             |problem: JsonProblem| ServerError::bad_request(format!("invalid JSON body{problem}"));
@@ -1339,6 +1373,39 @@ fn split_version(path: &str) -> (Option<&str>, &str) {
 /// Orders two dotted versions as the daemon does (Go's `versions.Compare`):
 /// part by part as numbers, a missing or unreadable part counting as 0, so
 /// `/v1/` is older than 1.24 and `/v2/` newer than 1.51.
+/// Checks a range of API versions a builder is asked to serve against the
+/// range of the crate.
+pub fn check_version_range(
+    oldest: &str,
+    newest: &str,
+    crate_oldest: &str,
+    crate_newest: &str,
+) -> Result<(), String> {
+    for version in [oldest, newest] {
+        let numeric = version
+            .split_once('.')
+            .is_some_and(|(major, minor)| {
+                [major, minor]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            });
+        if !numeric {
+            return Err(format!("`{version}` is not an API version like `1.41`"));
+        }
+        if compare_versions(version, crate_oldest).is_lt()
+            || compare_versions(version, crate_newest).is_gt()
+        {
+            return Err(format!(
+                "API version {version} is outside {crate_oldest} to {crate_newest}, the versions this crate describes"
+            ));
+        }
+    }
+    if compare_versions(oldest, newest).is_gt() {
+        return Err(format!("the oldest version {oldest} is newer than the newest {newest}"));
+    }
+    Ok(())
+}
+
 fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
     let (a, b) = (parts(a), parts(b));
@@ -1436,7 +1503,7 @@ impl Dispatcher {
                 .headers_mut()
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
-        if let Ok(v) = HeaderValue::from_str(self.config.api_version) {
+        if let Ok(v) = HeaderValue::from_str(&self.config.api_version) {
             response.headers_mut().insert("Api-Version", v);
         }
         for (name, value) in &self.config.answer_headers {
@@ -1462,7 +1529,7 @@ impl Dispatcher {
         }
         let (version, path) = split_version(full_path);
         if let Some(version) = version {
-            if compare_versions(version, self.config.api_version).is_gt() {
+            if compare_versions(version, &self.config.api_version).is_gt() {
                 return error_response(
                     400,
                     &format!(
@@ -1471,14 +1538,14 @@ impl Dispatcher {
                     ),
                 );
             }
-            if compare_versions(version, self.config.min_api_version).is_lt() {
+            if compare_versions(version, &self.config.min_api_version).is_lt() {
                 return error_response(
                     400,
                     &format!("client version {version} is too old. Minimum supported API version is {}, please upgrade your client to a newer version", self.config.min_api_version),
                 );
             }
         }
-        let requested = version.unwrap_or(self.config.api_version).to_string();
+        let requested = version.unwrap_or(&self.config.api_version).to_string();
         let segments = match segments(path) {
             Ok(segments) => segments,
             Err(problem) => return error_response(400, &problem),
@@ -1547,11 +1614,12 @@ impl Dispatcher {
         L: axum::serve::Listener,
     {
         let header_read_timeout = self.config.header_read_timeout;
-        let api_version = self.config.api_version;
+        let api_version: Arc<str> = self.config.api_version.as_str().into();
         let this = Arc::new(self);
         loop {
             let (io, _) = listener.accept().await;
             let this = this.clone();
+            let api_version = api_version.clone();
             tokio::spawn(async move {
                 let watch = Arc::new(ConnectionWatch::default());
                 let io = hyper_util::rt::TokioIo::new(WatchedIo {
@@ -1675,7 +1743,7 @@ impl hyper::body::Body for WatchedBody {
 struct WatchedIo<T> {
     io: T,
     watch: Arc<ConnectionWatch>,
-    api_version: &'static str,
+    api_version: Arc<str>,
     /// The JSON answer that replaces hyper's, and how much of it is written.
     replacement: Vec<u8>,
     written: usize,
@@ -1733,7 +1801,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WatchedIo<T> {
                     // What precedes it (the end of an earlier answer) goes first.
                     return Pin::new(&mut this.io).poll_write(cx, &buf[..start]);
                 }
-                this.replacement = json_error_head(status, this.api_version, &buf[start..]);
+                this.replacement = json_error_head(status, &this.api_version, &buf[start..]);
                 this.written = 0;
                 return Poll::Ready(Ok(buf.len()));
             }

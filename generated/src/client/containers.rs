@@ -1114,7 +1114,7 @@ impl<'a> ContainerChangesRequest<'a> {
         let call = Call::new(op, render_path(op.path, &[id]));
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1437,7 +1437,7 @@ impl<'a> ContainerListRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }

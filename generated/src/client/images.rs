@@ -1287,7 +1287,7 @@ impl<'a> ImageDeleteRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1441,7 +1441,7 @@ impl<'a> ImageHistoryRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1581,7 +1581,7 @@ impl<'a> ImageListRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1820,7 +1820,7 @@ impl<'a> ImageSearchRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }

@@ -296,16 +296,54 @@ pub struct ImageCommitResponse {
 }
 
 /// An image's configuration: what containers made from it start with.
-///
-/// Since API 1.50.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImageConfig {
+    /// Container-only, always empty.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "Hostname", default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Container-only, always empty.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "Domainname", default, skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<String>,
     /// The user commands run as.
     #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "AttachStdin", default, skip_serializing_if = "Option::is_none")]
+    pub attach_stdin: Option<bool>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "AttachStdout", default, skip_serializing_if = "Option::is_none")]
+    pub attach_stdout: Option<bool>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "AttachStderr", default, skip_serializing_if = "Option::is_none")]
+    pub attach_stderr: Option<bool>,
     /// Exposed ports, as `&lt;port&gt;/&lt;tcp|udp|sctp&gt;` keys of empty objects.
     #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
     pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "Tty", default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<bool>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "OpenStdin", default, skip_serializing_if = "Option::is_none")]
+    pub open_stdin: Option<bool>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "StdinOnce", default, skip_serializing_if = "Option::is_none")]
+    pub stdin_once: Option<bool>,
     /// Environment variables, each `NAME=value`.
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
@@ -313,11 +351,20 @@ pub struct ImageConfig {
     #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<StringOrList>,
     /// How to check that a container of it is healthy.
+    ///
+    /// Since API 1.24.
     #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
     /// Whether the command is already escaped (Windows only).
+    ///
+    /// Since API 1.25.
     #[serde(rename = "ArgsEscaped", default, skip_serializing_if = "Option::is_none")]
     pub args_escaped: Option<bool>,
+    /// Container-only, always empty.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "Image", default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// Mount points, as keys of empty objects.
     #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
@@ -327,6 +374,20 @@ pub struct ImageConfig {
     /// The entry point.
     #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<StringOrList>,
+    /// Container-only, always false.
+    ///
+    /// Removed in API 1.50.
+    #[serde(
+        rename = "NetworkDisabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub network_disabled: Option<bool>,
+    /// Container-only, always empty.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "MacAddress", default, skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
     /// ONBUILD triggers.
     #[serde(rename = "OnBuild", default, skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
@@ -334,9 +395,18 @@ pub struct ImageConfig {
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// The signal that stops its containers.
+    ///
+    /// Since API 1.21.
     #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<StopSignal>,
+    /// Container-only, always unset.
+    ///
+    /// Since API 1.25. Removed in API 1.50.
+    #[serde(rename = "StopTimeout", default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
     /// The shell of shell-form commands.
+    ///
+    /// Since API 1.25.
     #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
 }
@@ -465,7 +535,7 @@ pub struct ImageInspect {
     pub repo_tags: Option<Vec<String>>,
     /// Configuration containers made from it start with.
     ///
-    /// Since API 1.50.
+    /// Changed in API 1.46: The keys that belong to containers only (`Hostname`, `Domainname`, `AttachStdin`, `AttachStdout`, `AttachStderr`, `Tty`, `OpenStdin`, `StdinOnce`, `Image`, `NetworkDisabled`, `MacAddress`, `StopTimeout`) are deprecated: always empty. Changed in API 1.50: Those keys are gone: the image's own configuration (`ImageConfig`), no longer a container's (`ContainerConfig`).
     #[serde(rename = "Config", default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ImageConfig>,
     /// Its layers.

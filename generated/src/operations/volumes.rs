@@ -16,6 +16,10 @@ use crate::models::{VolumeListFilters, VolumePruneFilters};
 /// - 500: server error
 /// - 503: a cluster volume was asked for, but the node is not a swarm manager
 ///
+/// Erratum `volume-create-body-optional`:
+/// - the doc says: The body is required.
+/// - the daemon: dockerd 28.5 creates an anonymous volume (labelled `com.docker.volume.anonymous`) when the body is absent, at every version; dockerd 20.10 answers 400 `got EOF while reading request body`. Both answer 400 to a body that is not sent as `application/json`, as they do for every JSON body.
+///
 /// Erratum `volume-create-cluster-volume-needs-manager`:
 /// - the doc says: The swagger lists only `201` and `500` for a volume creation.
 /// - the daemon: With `ClusterVolumeSpec` on a node that is not a swarm manager, dockerd 28.5 answers 503 and creates nothing; below API 1.42 it ignores the spec and makes a local volume.
@@ -30,7 +34,7 @@ pub const VOLUME_CREATE: OperationInfo = OperationInfo {
         kind: BodyKind::Json,
         type_name: Some("VolumeCreateBody"),
         content_type: "application/json",
-        required: true,
+        required: false,
         holds: Holds::Model("VolumeCreateBody"),
     }),
     responses: &[

@@ -626,11 +626,15 @@ async fn serve_system_version<T: SystemApi + ?Sized>(
     api: &T,
     incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let _ = incoming;
+    let served = incoming.served_api_versions();
     let reply = api.system_version().await?;
     Ok(
         match reply {
-            SystemVersionReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            SystemVersionReply::Ok(mut value) => {
+                value.api_version = Some(served.newest.clone());
+                value.min_api_version = Some(served.oldest.clone());
+                crate::runtime::server::json(200u16, &value)
+            }
             SystemVersionReply::InternalServerError(value) => {
                 crate::runtime::server::json(500u16, &value)
             }

@@ -101,6 +101,10 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// - 500: server error
     /// - 503: a cluster volume was asked for, but the node is not a swarm manager
     ///
+    /// Erratum `volume-create-body-optional`:
+    /// - the doc says: The body is required.
+    /// - the daemon: dockerd 28.5 creates an anonymous volume (labelled `com.docker.volume.anonymous`) when the body is absent, at every version; dockerd 20.10 answers 400 `got EOF while reading request body`. Both answer 400 to a body that is not sent as `application/json`, as they do for every JSON body.
+    ///
     /// Erratum `volume-create-cluster-volume-needs-manager`:
     /// - the doc says: The swagger lists only `201` and `500` for a volume creation.
     /// - the daemon: With `ClusterVolumeSpec` on a node that is not a swarm manager, dockerd 28.5 answers 503 and creates nothing; below API 1.42 it ignores the spec and makes a local volume.
@@ -108,7 +112,7 @@ pub trait VolumesApi: Send + Sync + 'static {
     /// The default answers `501 Not Implemented`.
     fn volume_create(
         &self,
-        body: VolumeCreateBody,
+        body: Option<VolumeCreateBody>,
     ) -> impl Future<Output = Result<VolumeCreateReply, ServerError>> + Send {
         async move {
             let _ = (body,);
@@ -281,7 +285,7 @@ async fn serve_volume_create<T: VolumesApi + ?Sized>(
     api: &T,
     mut incoming: Incoming,
 ) -> Result<Response<Body>, ServerError> {
-    let body = incoming.required_json_body::<VolumeCreateBody>().await?;
+    let body = incoming.json_body::<VolumeCreateBody>().await?;
     let reply = api.volume_create(body).await?;
     Ok(
         match reply {

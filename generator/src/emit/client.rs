@@ -167,7 +167,12 @@ fn outcome(
         ResponseKind::Json(t) => {
             collect_names(ir, t, models);
             let ty = rust_type(ir, t);
-            (ty, quote!(docker.read_json(op, response).await?))
+            let read = if r.null_reads_as_empty {
+                quote!(docker.read_json_list(op, response).await?)
+            } else {
+                quote!(docker.read_json(op, response).await?)
+            };
+            (ty, read)
         }
         ResponseKind::JsonLines(t) => {
             collect_names(ir, t, models);
@@ -310,6 +315,7 @@ fn handling(
                 variant: String::new(),
                 doc: String::new(),
                 kind: ResponseKind::None,
+                null_reads_as_empty: false,
                 headers: vec![],
                 versions: Default::default(),
             });

@@ -116,6 +116,14 @@ pub fn emit_runtime(ir: &Ir, out: &mut FileSet) {
             );
         }
     }
+    for (path, text) in &ir.extras {
+        let text = if path.ends_with(".rs") {
+            format!("{RUST_HEADER}\n{text}")
+        } else {
+            text.clone()
+        };
+        out.insert(path.clone(), text);
+    }
 }
 
 /// The examples are written against the spec's newest version; a crate
@@ -142,6 +150,11 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
     let min_version = &ir.meta.min_api_version;
     let prefix = &ir.meta.version_prefix;
     let endpoint = &ir.meta.default_endpoint;
+    let extra_modules = ir.meta.modules.iter().map(|m| {
+        let name = super::rust::ident(&m.name);
+        let feature = &m.feature;
+        quote!(#[cfg(feature = #feature)] pub mod #name;)
+    });
     let tokens = quote! {
         #![doc = include_str!("../README.md")]
         #![warn(missing_docs)]
@@ -154,6 +167,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub mod client;
         #[cfg(feature = "server")]
         pub mod server;
+        #( #extra_modules )*
 
         pub use runtime::nullable::Nullable;
         #[cfg(feature = "client")]
@@ -246,6 +260,13 @@ struct OperationRow<'a> {
     summary: String,
 }
 
+#[derive(Serialize)]
+struct ModuleRow<'a> {
+    feature: &'a str,
+    needs: &'a [String],
+    doc: &'a str,
+}
+
 /// Renders the tera templates; `openapi.json` gets its document from `openapi`.
 pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let mut tera = Tera::default();
@@ -280,6 +301,18 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     ctx.insert("operations", &rows);
     ctx.insert("readme", &ir.meta.readme);
     ctx.insert("examples", &has_examples(ir));
+    ctx.insert(
+        "modules",
+        &ir.meta
+            .modules
+            .iter()
+            .map(|m| ModuleRow {
+                feature: &m.feature,
+                needs: &m.needs,
+                doc: &m.doc,
+            })
+            .collect::<Vec<_>>(),
+    );
     ctx.insert("document", &super::openapi::document(ir)?);
     for (name, _) in TEMPLATES {
         let text = tera

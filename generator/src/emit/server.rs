@@ -338,6 +338,11 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             }
             let reply = reply_name(op);
             let variants = variants(ir, op);
+            let version_report = ir
+                .meta
+                .version_report
+                .as_ref()
+                .filter(|r| r.operation == op.id);
             let mut variant_tokens = Vec::new();
             let mut encode_arms = Vec::new();
             for v in &variants {
@@ -349,7 +354,21 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                 }
                 let ty = payload_type(ir, &v.payload);
                 let encode = encode_payload(&v.payload, code);
-                if v.headers.is_empty() {
+                let report = version_report
+                    .filter(|r| r.status == code && v.headers.is_empty() && ty.is_some());
+                if let Some(report) = report {
+                    let newest = ident(&report.newest_field);
+                    let oldest = report.oldest_field.as_deref().map(|f| {
+                        let f = ident(f);
+                        quote!(value.#f = Some(served.oldest.clone());)
+                    });
+                    variant_tokens.push(quote!(#doc #vname(#ty),));
+                    encode_arms.push(quote!(#reply::#vname(mut value) => {
+                        value.#newest = Some(served.newest.clone());
+                        #oldest
+                        #encode
+                    }));
+                } else if v.headers.is_empty() {
                     match ty {
                         Some(ty) => {
                             variant_tokens.push(quote!(#doc #vname(#ty),));
@@ -437,7 +456,10 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             let mutability = if needs_mut { quote!(mut) } else { quote!() };
             let keeps_incoming = op.upgrade.is_some();
             let finish = quote!(Ok(match reply { #( #encode_arms )* }));
-            let incoming_unused = if ins.is_empty() && !keeps_incoming {
+            let incoming_unused = if version_report.is_some() {
+                // The router's own range, stated in the answer.
+                quote!(let served = incoming.served_api_versions();)
+            } else if ins.is_empty() && !keeps_incoming {
                 quote!(let _ = incoming;)
             } else {
                 quote!()
@@ -539,12 +561,29 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
     let new_doc = format!(
         " A builder serving API versions {min_version} to {api_version} (each request's version is\n [`requested_api_version`] inside an implementation), with the limits of\n [`ServerConfig::new`]: every setter below names its default."
     );
+    let report_note = match &ir.meta.version_report {
+        Some(r) => {
+            let oldest = r
+                .oldest_field
+                .as_deref()
+                .map(|f| format!(" and the oldest as `{f}`"))
+                .unwrap_or_default();
+            format!(
+                " The answer of `{}` states the newest as `{}`{oldest}, filled in by the router whatever the implementation puts there.",
+                r.operation, r.newest_field
+            )
+        }
+        None => String::new(),
+    };
+    let api_versions_doc = doc_attrs(&format!(
+        "Serves API versions `oldest` to `newest` only, within {min_version} to {api_version} (the default): a `/vX.Y` prefix outside them is answered `400`, and every answer carries `Api-Version: newest`.{report_note} One range, so a client that negotiates from any of them settles on a version the router accepts."
+    ));
     let tokens = quote! {
         use std::sync::Arc;
         use std::time::Duration;
 
         pub use crate::runtime::server::{
-            requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServerConfig, ServerError,
+            requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
         };
         #[cfg(feature = "websocket")]
         pub use crate::runtime::server::{ServerWebSocket, WebSocketTask};
@@ -632,6 +671,21 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
             /// counting once its head is sent. Default 1024.
             pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
                 self.config.max_concurrent_requests = requests;
+                self
+            }
+
+            #api_versions_doc
+            ///
+            /// # Panics
+            ///
+            /// When either is not an `X.Y` version within the crate's range, or
+            /// `oldest` is newer than `newest`: a mistake in a fixed configuration.
+            pub fn api_versions(mut self, oldest: &str, newest: &str) -> Self {
+                if let Err(problem) = crate::runtime::server::check_version_range(oldest, newest, #min_version, #api_version) {
+                    panic!("ServerBuilder::api_versions: {problem}");
+                }
+                self.config.api_version = newest.to_string();
+                self.config.min_api_version = oldest.to_string();
                 self
             }
 

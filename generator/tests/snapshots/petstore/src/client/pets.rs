@@ -191,7 +191,7 @@ impl<'a> PetListRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(docker.read_json(op, response).await?),
+            200..=299 => Ok(docker.read_json_list(op, response).await?),
             _ => Err(docker.api_error(op, response).await),
         }
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use crate::runtime::server::{
     requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream,
-    Output, OutputFrame, ServerConfig, ServerError,
+    Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
 };
 
 #[cfg(feature = "websocket")]
@@ -113,6 +113,26 @@ impl ServerBuilder {
     /// counting once its head is sent. Default 1024.
     pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
         self.config.max_concurrent_requests = requests;
+        self
+    }
+
+    /// Serves API versions `oldest` to `newest` only, within 2.0 to 2.1 (the default): a `/vX.Y` prefix outside them is answered `400`, and every answer carries `Api-Version: newest`. One range, so a client that negotiates from any of them settles on a version the router accepts.
+    ///
+    /// # Panics
+    ///
+    /// When either is not an `X.Y` version within the crate's range, or
+    /// `oldest` is newer than `newest`: a mistake in a fixed configuration.
+    pub fn api_versions(mut self, oldest: &str, newest: &str) -> Self {
+        if let Err(problem) = crate::runtime::server::check_version_range(
+            oldest,
+            newest,
+            "2.0",
+            "2.1",
+        ) {
+            panic!("ServerBuilder::api_versions: {problem}");
+        }
+        self.config.api_version = newest.to_string();
+        self.config.min_api_version = oldest.to_string();
         self
     }
 
