@@ -8,6 +8,7 @@
 //! - [`versions`]: when each field of each model exists, for the client's version check.
 //! - `client`: the pending calls and outcome types of the client's methods, one module per tag.
 //! - `server` (feature `server`): a trait per tag and a router, to serve the API yourself.
+//! - `fake` (feature `fake`): An in-memory daemon on the server stubs (`fake::FakeDaemon`): containers, images, volumes and networks with state, to test Docker automation without a daemon.
 //!
 //! Requests go to `/v1.51/...` on `unix:///var/run/docker.sock` unless configured otherwise.
 
@@ -36,7 +37,7 @@ pub use runtime::nullable::Nullable;
 pub use runtime::body::RequestBody;
 
 #[cfg(feature = "client")]
-pub use runtime::client::Docker;
+pub use runtime::client::Client as Docker;
 
 #[cfg(feature = "client")]
 pub use runtime::error::Error;
@@ -66,3 +67,11 @@ pub const VERSION_PREFIX: &str = "/v1.51";
 
 /// Where the daemon listens unless told otherwise.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
+
+/// What the client's environment variables start with (`_HOST`,
+/// `_TLS_VERIFY`, `_CERT_PATH` and `_API_VERSION` follow it).
+pub const ENV_PREFIX: &str = "DOCKER";
+
+/// The client type's name, for its `Debug` output.
+#[cfg(feature = "client")]
+const CLIENT_TYPE_NAME: &str = "Docker";

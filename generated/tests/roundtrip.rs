@@ -7,9 +7,10 @@
 mod roundtrip_support;
 
 use std::sync::Arc;
-use docker_remote_api::models::*;
-use docker_remote_api::server::{ServerBuilder, ServerError};
-use docker_remote_api::Docker;
+use docker_remote_api as api;
+use api::Docker as Client;
+use api::models::*;
+use api::server::{ServerBuilder, ServerError};
 use roundtrip_support as support;
 
 /// Implements every trait; answers as the script says and records what it received.
@@ -17,7 +18,7 @@ struct Fixture {
     script: support::Shared,
 }
 
-async fn start() -> (Docker, support::Shared, support::ServerGuard) {
+async fn start() -> (Client, support::Shared, support::ServerGuard) {
     let script = support::Shared::default();
     let router = ServerBuilder::new()
         .all(Arc::new(Fixture { script: script.clone() }))
@@ -26,22 +27,19 @@ async fn start() -> (Docker, support::Shared, support::ServerGuard) {
     (docker, script, guard)
 }
 
-impl docker_remote_api::server::ContainersApi for Fixture {
+impl api::server::ContainersApi for Fixture {
     async fn container_archive(
         &self,
         id: String,
         path: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerArchiveReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerArchiveReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check("parameter path", &path, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveReply::Ok {
+                    api::server::containers::ContainerArchiveReply::Ok {
                         path_stat: Some(
                             support::sample::<
                                 ContainerPathStat,
@@ -53,21 +51,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     }
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveReply::BadRequest(
+                    api::server::containers::ContainerArchiveReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveReply::NotFound(
+                    api::server::containers::ContainerArchiveReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveReply::InternalServerError(
+                    api::server::containers::ContainerArchiveReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -82,17 +80,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         &self,
         id: String,
         path: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerArchiveInfoReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerArchiveInfoReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check("parameter path", &path, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveInfoReply::Ok {
+                    api::server::containers::ContainerArchiveInfoReply::Ok {
                         path_stat: Some(
                             support::sample::<
                                 ContainerPathStat,
@@ -103,21 +98,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     }
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveInfoReply::BadRequest(
+                    api::server::containers::ContainerArchiveInfoReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveInfoReply::NotFound(
+                    api::server::containers::ContainerArchiveInfoReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerArchiveInfoReply::InternalServerError(
+                    api::server::containers::ContainerArchiveInfoReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -131,17 +126,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_attach(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerAttachOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerAttachReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerAttachOptions,
+    ) -> Result<api::server::containers::ContainerAttachReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerAttachOptions {
+                &api::operations::containers::ContainerAttachOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                     logs: Some(support::sample::<bool>("true")),
                     stream: Some(support::sample::<bool>("true")),
@@ -153,12 +145,10 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::containers::ContainerAttachReply::Attached(
-                        docker_remote_api::server::Hijack::new(|
-                            mut io: docker_remote_api::server::Connection|
-                        async move {
+                    api::server::containers::ContainerAttachReply::Attached(
+                        api::server::Hijack::new(|mut io: api::server::Connection| async move {
                             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                            let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                            let greeting = api::server::OutputFrame::Stdout(
                                     bytes::Bytes::from_static(b"hello "),
                                 )
                                 .encode();
@@ -166,10 +156,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                             let mut stdin = Vec::new();
                             io.read_to_end(&mut stdin).await.unwrap();
                             io.write_all(
-                                    &docker_remote_api::server::OutputFrame::Stdout(
-                                            stdin.into(),
-                                        )
-                                        .encode(),
+                                    &api::server::OutputFrame::Stdout(stdin.into()).encode(),
                                 )
                                 .await
                                 .unwrap();
@@ -178,28 +165,28 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerAttachReply::BadRequest(
+                    api::server::containers::ContainerAttachReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerAttachReply::NotFound(
+                    api::server::containers::ContainerAttachReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::containers::ContainerAttachReply::Conflict(
+                    api::server::containers::ContainerAttachReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerAttachReply::InternalServerError(
+                    api::server::containers::ContainerAttachReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -214,17 +201,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_attach_websocket(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerAttachWebsocketOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerAttachWebsocketReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerAttachWebsocketOptions,
+    ) -> Result<api::server::containers::ContainerAttachWebsocketReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerAttachWebsocketOptions {
+                &api::operations::containers::ContainerAttachWebsocketOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                     logs: Some(support::sample::<bool>("true")),
                     stream: Some(support::sample::<bool>("true")),
@@ -236,8 +220,8 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::containers::ContainerAttachWebsocketReply::Upgraded(
-                        docker_remote_api::server::WebSocketTask::new(|mut ws| async move {
+                    api::server::containers::ContainerAttachWebsocketReply::Upgraded(
+                        api::server::WebSocketTask::new(|mut ws| async move {
                             use futures_util::SinkExt;
                             let message = tokio_tungstenite::tungstenite::Message::binary(
                                 b"sample websocket".to_vec(),
@@ -248,21 +232,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerAttachWebsocketReply::BadRequest(
+                    api::server::containers::ContainerAttachWebsocketReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerAttachWebsocketReply::NotFound(
+                    api::server::containers::ContainerAttachWebsocketReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerAttachWebsocketReply::InternalServerError(
+                    api::server::containers::ContainerAttachWebsocketReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -276,29 +260,26 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_changes(
         &self,
         id: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerChangesReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerChangesReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerChangesReply::Ok(
+                    api::server::containers::ContainerChangesReply::Ok(
                         support::sample::<
                             Vec<FilesystemChange>,
                         >("[{\"Path\":\"sample\",\"Kind\":7}]"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerChangesReply::NotFound(
+                    api::server::containers::ContainerChangesReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerChangesReply::InternalServerError(
+                    api::server::containers::ContainerChangesReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -311,17 +292,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 
     async fn container_create(
         &self,
-        options: docker_remote_api::operations::containers::ContainerCreateOptions,
+        options: api::operations::containers::ContainerCreateOptions,
         body: ContainerCreateBody,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerCreateReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerCreateReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerCreateOptions {
+                &api::operations::containers::ContainerCreateOptions {
                     name: Some(support::sample::<String>("\"sample\"")),
                     platform: Some(support::sample::<String>("\"sample\"")),
                 },
@@ -339,7 +317,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::Created(
+                    api::server::containers::ContainerCreateReply::Created(
                         Box::new(
                             support::sample::<
                                 ContainerCreateResponse,
@@ -348,28 +326,28 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::BadRequest(
+                    api::server::containers::ContainerCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::NotFound(
+                    api::server::containers::ContainerCreateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::Conflict(
+                    api::server::containers::ContainerCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerCreateReply::InternalServerError(
+                    api::server::containers::ContainerCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -383,17 +361,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_delete(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerDeleteOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerDeleteReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerDeleteOptions,
+    ) -> Result<api::server::containers::ContainerDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerDeleteOptions {
+                &api::operations::containers::ContainerDeleteOptions {
                     remove_volumes: Some(support::sample::<bool>("true")),
                     force: Some(support::sample::<bool>("true")),
                     link: Some(support::sample::<bool>("true")),
@@ -401,32 +376,30 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerDeleteReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerDeleteReply::NoContent,
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerDeleteReply::BadRequest(
+                    api::server::containers::ContainerDeleteReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerDeleteReply::NotFound(
+                    api::server::containers::ContainerDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::containers::ContainerDeleteReply::Conflict(
+                    api::server::containers::ContainerDeleteReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerDeleteReply::InternalServerError(
+                    api::server::containers::ContainerDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -440,27 +413,24 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_export(
         &self,
         id: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerExportReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerExportReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerExportReply::Ok(
+                    api::server::containers::ContainerExportReply::Ok(
                         support::response_bytes(b"sample response body"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerExportReply::NotFound(
+                    api::server::containers::ContainerExportReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerExportReply::InternalServerError(
+                    api::server::containers::ContainerExportReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -474,24 +444,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_inspect(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerInspectOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerInspectReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerInspectOptions,
+    ) -> Result<api::server::containers::ContainerInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerInspectOptions {
+                &api::operations::containers::ContainerInspectOptions {
                     size: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerInspectReply::Ok(
+                    api::server::containers::ContainerInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 ContainerInspectResponse,
@@ -502,14 +469,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerInspectReply::NotFound(
+                    api::server::containers::ContainerInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerInspectReply::InternalServerError(
+                    api::server::containers::ContainerInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -523,38 +490,36 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_kill(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerKillOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerKillReply, ServerError> {
+        options: api::operations::containers::ContainerKillOptions,
+    ) -> Result<api::server::containers::ContainerKillReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerKillOptions {
+                &api::operations::containers::ContainerKillOptions {
                     signal: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerKillReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerKillReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerKillReply::NotFound(
+                    api::server::containers::ContainerKillReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::containers::ContainerKillReply::Conflict(
+                    api::server::containers::ContainerKillReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerKillReply::InternalServerError(
+                    api::server::containers::ContainerKillReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -567,13 +532,13 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 
     async fn container_list(
         &self,
-        options: docker_remote_api::operations::containers::ContainerListOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerListReply, ServerError> {
+        options: api::operations::containers::ContainerListOptions,
+    ) -> Result<api::server::containers::ContainerListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerListOptions {
+                &api::operations::containers::ContainerListOptions {
                     all: Some(support::sample::<bool>("true")),
                     limit: Some(support::sample::<i64>("7")),
                     size: Some(support::sample::<bool>("true")),
@@ -589,7 +554,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerListReply::Ok(
+                    api::server::containers::ContainerListReply::Ok(
                         support::sample::<
                             Vec<ContainerSummary>,
                         >(
@@ -598,14 +563,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerListReply::BadRequest(
+                    api::server::containers::ContainerListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerListReply::InternalServerError(
+                    api::server::containers::ContainerListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -619,14 +584,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_logs(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerLogsOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerLogsReply, ServerError> {
+        options: api::operations::containers::ContainerLogsOptions,
+    ) -> Result<api::server::containers::ContainerLogsReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerLogsOptions {
+                &api::operations::containers::ContainerLogsOptions {
                     details: Some(support::sample::<bool>("true")),
                     follow: Some(support::sample::<bool>("true")),
                     stdout: Some(support::sample::<bool>("true")),
@@ -640,26 +605,26 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerLogsReply::Ok(
-                        docker_remote_api::server::Output::framed(
+                    api::server::containers::ContainerLogsReply::Ok(
+                        api::server::Output::framed(
                             futures_util::stream::iter(
                                 vec![
-                                    docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
-                                    docker_remote_api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
+                                    api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
+                                    api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
                                 ],
                             ),
                         ),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerLogsReply::NotFound(
+                    api::server::containers::ContainerLogsReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerLogsReply::InternalServerError(
+                    api::server::containers::ContainerLogsReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -673,25 +638,20 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_pause(
         &self,
         id: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerPauseReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerPauseReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerPauseReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerPauseReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerPauseReply::NotFound(
+                    api::server::containers::ContainerPauseReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerPauseReply::InternalServerError(
+                    api::server::containers::ContainerPauseReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -704,16 +664,13 @@ impl docker_remote_api::server::ContainersApi for Fixture {
 
     async fn container_prune(
         &self,
-        options: docker_remote_api::operations::containers::ContainerPruneOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerPruneReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerPruneOptions,
+    ) -> Result<api::server::containers::ContainerPruneReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerPruneOptions {
+                &api::operations::containers::ContainerPruneOptions {
                     filters: Some(
                         support::sample::<
                             ContainerPruneFilters,
@@ -726,7 +683,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerPruneReply::Ok(
+                    api::server::containers::ContainerPruneReply::Ok(
                         Box::new(
                             support::sample::<
                                 ContainerPruneResponse,
@@ -737,14 +694,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerPruneReply::BadRequest(
+                    api::server::containers::ContainerPruneReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerPruneReply::InternalServerError(
+                    api::server::containers::ContainerPruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -759,12 +716,9 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         &self,
         id: String,
         path: String,
-        options: docker_remote_api::operations::containers::ContainerPutArchiveOptions,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerPutArchiveReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerPutArchiveOptions,
+        body: api::server::BodyStream,
+    ) -> Result<api::server::containers::ContainerPutArchiveReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check("parameter path", &path, &support::sample::<String>("\"sample\""));
@@ -772,7 +726,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerPutArchiveOptions {
+                &api::operations::containers::ContainerPutArchiveOptions {
                     no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
                     copy_uid_gid: Some(support::sample::<bool>("true")),
                 },
@@ -781,32 +735,30 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         self.script.check("body", &received, &b"sample request body".to_vec());
         Ok(
             match self.script.status() {
-                200u16 => {
-                    docker_remote_api::server::containers::ContainerPutArchiveReply::Ok
-                }
+                200u16 => api::server::containers::ContainerPutArchiveReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerPutArchiveReply::BadRequest(
+                    api::server::containers::ContainerPutArchiveReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 403u16 => {
-                    docker_remote_api::server::containers::ContainerPutArchiveReply::Forbidden(
+                    api::server::containers::ContainerPutArchiveReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerPutArchiveReply::NotFound(
+                    api::server::containers::ContainerPutArchiveReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerPutArchiveReply::InternalServerError(
+                    api::server::containers::ContainerPutArchiveReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -821,34 +773,29 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         &self,
         id: String,
         name: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerRenameReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerRenameReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check("parameter name", &name, &support::sample::<String>("\"sample\""));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerRenameReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerRenameReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerRenameReply::NotFound(
+                    api::server::containers::ContainerRenameReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::containers::ContainerRenameReply::Conflict(
+                    api::server::containers::ContainerRenameReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerRenameReply::InternalServerError(
+                    api::server::containers::ContainerRenameReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -862,33 +809,30 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_resize(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerResizeOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerResizeReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerResizeOptions,
+    ) -> Result<api::server::containers::ContainerResizeReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerResizeOptions {
+                &api::operations::containers::ContainerResizeOptions {
                     height: Some(support::sample::<i32>("7")),
                     width: Some(support::sample::<i32>("7")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::containers::ContainerResizeReply::Ok,
+                200u16 => api::server::containers::ContainerResizeReply::Ok,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerResizeReply::NotFound(
+                    api::server::containers::ContainerResizeReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerResizeReply::InternalServerError(
+                    api::server::containers::ContainerResizeReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -902,35 +846,30 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_restart(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerRestartOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerRestartReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerRestartOptions,
+    ) -> Result<api::server::containers::ContainerRestartReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerRestartOptions {
+                &api::operations::containers::ContainerRestartOptions {
                     signal: Some(support::sample::<String>("\"sample\"")),
                     timeout: Some(support::sample::<i64>("7")),
                 },
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerRestartReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerRestartReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerRestartReply::NotFound(
+                    api::server::containers::ContainerRestartReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerRestartReply::InternalServerError(
+                    api::server::containers::ContainerRestartReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -944,37 +883,30 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_start(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerStartOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerStartReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerStartOptions,
+    ) -> Result<api::server::containers::ContainerStartReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerStartOptions {
+                &api::operations::containers::ContainerStartOptions {
                     detach_keys: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::Started
-                }
-                304u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::AlreadyStarted
-                }
+                204u16 => api::server::containers::ContainerStartReply::Started,
+                304u16 => api::server::containers::ContainerStartReply::AlreadyStarted,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::NotFound(
+                    api::server::containers::ContainerStartReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerStartReply::InternalServerError(
+                    api::server::containers::ContainerStartReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -988,17 +920,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_stats(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerStatsOptions,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerStatsReply,
-        ServerError,
-    > {
+        options: api::operations::containers::ContainerStatsOptions,
+    ) -> Result<api::server::containers::ContainerStatsReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerStatsOptions {
+                &api::operations::containers::ContainerStatsOptions {
                     stream: Some(support::sample::<bool>("true")),
                     one_shot: Some(support::sample::<bool>("true")),
                 },
@@ -1006,7 +935,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerStatsReply::Ok(
+                    api::server::containers::ContainerStatsReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -1020,14 +949,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerStatsReply::NotFound(
+                    api::server::containers::ContainerStatsReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerStatsReply::InternalServerError(
+                    api::server::containers::ContainerStatsReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1041,35 +970,31 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_stop(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerStopOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerStopReply, ServerError> {
+        options: api::operations::containers::ContainerStopOptions,
+    ) -> Result<api::server::containers::ContainerStopReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerStopOptions {
+                &api::operations::containers::ContainerStopOptions {
                     signal: Some(support::sample::<String>("\"sample\"")),
                     timeout: Some(support::sample::<i64>("7")),
                 },
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::Stopped
-                }
-                304u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::AlreadyStopped
-                }
+                204u16 => api::server::containers::ContainerStopReply::Stopped,
+                304u16 => api::server::containers::ContainerStopReply::AlreadyStopped,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::NotFound(
+                    api::server::containers::ContainerStopReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerStopReply::InternalServerError(
+                    api::server::containers::ContainerStopReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1083,21 +1008,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_top(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerTopOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerTopReply, ServerError> {
+        options: api::operations::containers::ContainerTopOptions,
+    ) -> Result<api::server::containers::ContainerTopReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerTopOptions {
+                &api::operations::containers::ContainerTopOptions {
                     ps_args: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerTopReply::Ok(
+                    api::server::containers::ContainerTopReply::Ok(
                         Box::new(
                             support::sample::<
                                 ContainerTopResponse,
@@ -1106,14 +1031,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerTopReply::NotFound(
+                    api::server::containers::ContainerTopReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerTopReply::InternalServerError(
+                    api::server::containers::ContainerTopReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1127,25 +1052,20 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_unpause(
         &self,
         id: String,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerUnpauseReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerUnpauseReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::containers::ContainerUnpauseReply::NoContent
-                }
+                204u16 => api::server::containers::ContainerUnpauseReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerUnpauseReply::NotFound(
+                    api::server::containers::ContainerUnpauseReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerUnpauseReply::InternalServerError(
+                    api::server::containers::ContainerUnpauseReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1160,10 +1080,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         &self,
         id: String,
         body: ContainerUpdateBody,
-    ) -> Result<
-        docker_remote_api::server::containers::ContainerUpdateReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::containers::ContainerUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
@@ -1178,7 +1095,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerUpdateReply::Ok(
+                    api::server::containers::ContainerUpdateReply::Ok(
                         Box::new(
                             support::sample::<
                                 ContainerUpdateResponse,
@@ -1187,21 +1104,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerUpdateReply::BadRequest(
+                    api::server::containers::ContainerUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerUpdateReply::NotFound(
+                    api::server::containers::ContainerUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerUpdateReply::InternalServerError(
+                    api::server::containers::ContainerUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1215,14 +1132,14 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     async fn container_wait(
         &self,
         id: String,
-        options: docker_remote_api::operations::containers::ContainerWaitOptions,
-    ) -> Result<docker_remote_api::server::containers::ContainerWaitReply, ServerError> {
+        options: api::operations::containers::ContainerWaitOptions,
+    ) -> Result<api::server::containers::ContainerWaitReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::containers::ContainerWaitOptions {
+                &api::operations::containers::ContainerWaitOptions {
                     condition: Some(
                         support::sample::<ContainerWaitCondition>("\"not-running\""),
                     ),
@@ -1231,7 +1148,7 @@ impl docker_remote_api::server::ContainersApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::containers::ContainerWaitReply::Ok(
+                    api::server::containers::ContainerWaitReply::Ok(
                         Box::new(
                             support::sample::<
                                 ContainerWaitResponse,
@@ -1240,21 +1157,21 @@ impl docker_remote_api::server::ContainersApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::containers::ContainerWaitReply::BadRequest(
+                    api::server::containers::ContainerWaitReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::containers::ContainerWaitReply::NotFound(
+                    api::server::containers::ContainerWaitReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::containers::ContainerWaitReply::InternalServerError(
+                    api::server::containers::ContainerWaitReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1266,16 +1183,16 @@ impl docker_remote_api::server::ContainersApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::ImagesApi for Fixture {
+impl api::server::ImagesApi for Fixture {
     async fn build_prune(
         &self,
-        options: docker_remote_api::operations::images::BuildPruneOptions,
-    ) -> Result<docker_remote_api::server::images::BuildPruneReply, ServerError> {
+        options: api::operations::images::BuildPruneOptions,
+    ) -> Result<api::server::images::BuildPruneReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::BuildPruneOptions {
+                &api::operations::images::BuildPruneOptions {
                     keep_storage: Some(support::sample::<i64>("7")),
                     reserved_space: Some(support::sample::<i64>("7")),
                     max_used_space: Some(support::sample::<i64>("7")),
@@ -1293,7 +1210,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::BuildPruneReply::Ok(
+                    api::server::images::BuildPruneReply::Ok(
                         Box::new(
                             support::sample::<
                                 BuildPruneResponse,
@@ -1302,14 +1219,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::BuildPruneReply::BadRequest(
+                    api::server::images::BuildPruneReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::BuildPruneReply::InternalServerError(
+                    api::server::images::BuildPruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1322,14 +1239,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_build(
         &self,
-        options: docker_remote_api::operations::images::ImageBuildOptions,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<docker_remote_api::server::images::ImageBuildReply, ServerError> {
+        options: api::operations::images::ImageBuildOptions,
+        body: api::server::BodyStream,
+    ) -> Result<api::server::images::ImageBuildReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageBuildOptions {
+                &api::operations::images::ImageBuildOptions {
                     dockerfile: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
                     remote: Some(support::sample::<String>("\"sample\"")),
@@ -1382,7 +1299,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageBuildReply::Ok(
+                    api::server::images::ImageBuildReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -1396,14 +1313,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageBuildReply::BadRequest(
+                    api::server::images::ImageBuildReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageBuildReply::InternalServerError(
+                    api::server::images::ImageBuildReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1416,14 +1333,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_commit(
         &self,
-        options: docker_remote_api::operations::images::ImageCommitOptions,
+        options: api::operations::images::ImageCommitOptions,
         body: ContainerConfig,
-    ) -> Result<docker_remote_api::server::images::ImageCommitReply, ServerError> {
+    ) -> Result<api::server::images::ImageCommitReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageCommitOptions {
+                &api::operations::images::ImageCommitOptions {
                     container: Some(support::sample::<String>("\"sample\"")),
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
@@ -1446,21 +1363,21 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::images::ImageCommitReply::Created(
+                    api::server::images::ImageCommitReply::Created(
                         Box::new(
                             support::sample::<ImageCommitResponse>("{\"Id\":\"sample\"}"),
                         ),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageCommitReply::NotFound(
+                    api::server::images::ImageCommitReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageCommitReply::InternalServerError(
+                    api::server::images::ImageCommitReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1473,14 +1390,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_create(
         &self,
-        options: docker_remote_api::operations::images::ImageCreateOptions,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<docker_remote_api::server::images::ImageCreateReply, ServerError> {
+        options: api::operations::images::ImageCreateOptions,
+        body: api::server::BodyStream,
+    ) -> Result<api::server::images::ImageCreateReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageCreateOptions {
+                &api::operations::images::ImageCreateOptions {
                     from_image: Some(support::sample::<String>("\"sample\"")),
                     from_src: Some(support::sample::<String>("\"sample\"")),
                     repo: Some(support::sample::<String>("\"sample\"")),
@@ -1502,7 +1419,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageCreateReply::Ok(
+                    api::server::images::ImageCreateReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -1516,21 +1433,21 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageCreateReply::BadRequest(
+                    api::server::images::ImageCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageCreateReply::NotFound(
+                    api::server::images::ImageCreateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageCreateReply::InternalServerError(
+                    api::server::images::ImageCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1544,14 +1461,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_delete(
         &self,
         name: String,
-        options: docker_remote_api::operations::images::ImageDeleteOptions,
-    ) -> Result<docker_remote_api::server::images::ImageDeleteReply, ServerError> {
+        options: api::operations::images::ImageDeleteOptions,
+    ) -> Result<api::server::images::ImageDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageDeleteOptions {
+                &api::operations::images::ImageDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                     no_prune: Some(support::sample::<bool>("true")),
                     platforms: Some(support::sample::<Vec<String>>("[\"sample\"]")),
@@ -1560,35 +1477,35 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageDeleteReply::Ok(
+                    api::server::images::ImageDeleteReply::Ok(
                         support::sample::<
                             Vec<ImageDeleteItem>,
                         >("[{\"Untagged\":\"sample\",\"Deleted\":\"sample\"}]"),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageDeleteReply::BadRequest(
+                    api::server::images::ImageDeleteReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageDeleteReply::NotFound(
+                    api::server::images::ImageDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::images::ImageDeleteReply::Conflict(
+                    api::server::images::ImageDeleteReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageDeleteReply::InternalServerError(
+                    api::server::images::ImageDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1602,14 +1519,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_get(
         &self,
         name: String,
-        options: docker_remote_api::operations::images::ImageGetOptions,
-    ) -> Result<docker_remote_api::server::images::ImageGetReply, ServerError> {
+        options: api::operations::images::ImageGetOptions,
+    ) -> Result<api::server::images::ImageGetReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageGetOptions {
+                &api::operations::images::ImageGetOptions {
                     platform: Some(
                         support::sample::<
                             OciPlatform,
@@ -1622,19 +1539,19 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageGetReply::Ok(
+                    api::server::images::ImageGetReply::Ok(
                         support::response_bytes(b"sample response body"),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageGetReply::BadRequest(
+                    api::server::images::ImageGetReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageGetReply::InternalServerError(
+                    api::server::images::ImageGetReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1647,13 +1564,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_get_all(
         &self,
-        options: docker_remote_api::operations::images::ImageGetAllOptions,
-    ) -> Result<docker_remote_api::server::images::ImageGetAllReply, ServerError> {
+        options: api::operations::images::ImageGetAllOptions,
+    ) -> Result<api::server::images::ImageGetAllReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageGetAllOptions {
+                &api::operations::images::ImageGetAllOptions {
                     names: Some(support::sample::<Vec<String>>("[\"sample\"]")),
                     platform: Some(
                         support::sample::<
@@ -1667,19 +1584,19 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageGetAllReply::Ok(
+                    api::server::images::ImageGetAllReply::Ok(
                         support::response_bytes(b"sample response body"),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageGetAllReply::BadRequest(
+                    api::server::images::ImageGetAllReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageGetAllReply::InternalServerError(
+                    api::server::images::ImageGetAllReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1693,14 +1610,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_history(
         &self,
         name: String,
-        options: docker_remote_api::operations::images::ImageHistoryOptions,
-    ) -> Result<docker_remote_api::server::images::ImageHistoryReply, ServerError> {
+        options: api::operations::images::ImageHistoryOptions,
+    ) -> Result<api::server::images::ImageHistoryReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageHistoryOptions {
+                &api::operations::images::ImageHistoryOptions {
                     platform: Some(
                         support::sample::<
                             OciPlatform,
@@ -1713,7 +1630,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageHistoryReply::Ok(
+                    api::server::images::ImageHistoryReply::Ok(
                         support::sample::<
                             Vec<ImageHistoryItem>,
                         >(
@@ -1722,21 +1639,21 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageHistoryReply::BadRequest(
+                    api::server::images::ImageHistoryReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageHistoryReply::NotFound(
+                    api::server::images::ImageHistoryReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageHistoryReply::InternalServerError(
+                    api::server::images::ImageHistoryReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1750,14 +1667,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_inspect(
         &self,
         name: String,
-        options: docker_remote_api::operations::images::ImageInspectOptions,
-    ) -> Result<docker_remote_api::server::images::ImageInspectReply, ServerError> {
+        options: api::operations::images::ImageInspectOptions,
+    ) -> Result<api::server::images::ImageInspectReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageInspectOptions {
+                &api::operations::images::ImageInspectOptions {
                     manifests: Some(support::sample::<bool>("true")),
                     platform: Some(
                         support::sample::<
@@ -1771,7 +1688,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageInspectReply::Ok(
+                    api::server::images::ImageInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 ImageInspect,
@@ -1782,21 +1699,21 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageInspectReply::BadRequest(
+                    api::server::images::ImageInspectReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageInspectReply::NotFound(
+                    api::server::images::ImageInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageInspectReply::InternalServerError(
+                    api::server::images::ImageInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1809,13 +1726,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_list(
         &self,
-        options: docker_remote_api::operations::images::ImageListOptions,
-    ) -> Result<docker_remote_api::server::images::ImageListReply, ServerError> {
+        options: api::operations::images::ImageListOptions,
+    ) -> Result<api::server::images::ImageListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageListOptions {
+                &api::operations::images::ImageListOptions {
                     all: Some(support::sample::<bool>("true")),
                     filters: Some(
                         support::sample::<
@@ -1832,7 +1749,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageListReply::Ok(
+                    api::server::images::ImageListReply::Ok(
                         support::sample::<
                             Vec<ImageSummary>,
                         >(
@@ -1841,7 +1758,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageListReply::InternalServerError(
+                    api::server::images::ImageListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1854,14 +1771,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_load(
         &self,
-        options: docker_remote_api::operations::images::ImageLoadOptions,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<docker_remote_api::server::images::ImageLoadReply, ServerError> {
+        options: api::operations::images::ImageLoadOptions,
+        body: api::server::BodyStream,
+    ) -> Result<api::server::images::ImageLoadReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageLoadOptions {
+                &api::operations::images::ImageLoadOptions {
                     quiet: Some(support::sample::<bool>("true")),
                     platform: Some(
                         support::sample::<
@@ -1877,7 +1794,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageLoadReply::Ok(
+                    api::server::images::ImageLoadReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -1891,14 +1808,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImageLoadReply::BadRequest(
+                    api::server::images::ImageLoadReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageLoadReply::InternalServerError(
+                    api::server::images::ImageLoadReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1911,13 +1828,13 @@ impl docker_remote_api::server::ImagesApi for Fixture {
 
     async fn image_prune(
         &self,
-        options: docker_remote_api::operations::images::ImagePruneOptions,
-    ) -> Result<docker_remote_api::server::images::ImagePruneReply, ServerError> {
+        options: api::operations::images::ImagePruneOptions,
+    ) -> Result<api::server::images::ImagePruneReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImagePruneOptions {
+                &api::operations::images::ImagePruneOptions {
                     filters: Some(
                         support::sample::<
                             ImagePruneFilters,
@@ -1930,7 +1847,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImagePruneReply::Ok(
+                    api::server::images::ImagePruneReply::Ok(
                         Box::new(
                             support::sample::<
                                 ImagePruneResponse,
@@ -1941,14 +1858,14 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImagePruneReply::BadRequest(
+                    api::server::images::ImagePruneReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImagePruneReply::InternalServerError(
+                    api::server::images::ImagePruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -1963,8 +1880,8 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         &self,
         name: String,
         registry_auth: AuthConfig,
-        options: docker_remote_api::operations::images::ImagePushOptions,
-    ) -> Result<docker_remote_api::server::images::ImagePushReply, ServerError> {
+        options: api::operations::images::ImagePushOptions,
+    ) -> Result<api::server::images::ImagePushReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
@@ -1980,7 +1897,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImagePushOptions {
+                &api::operations::images::ImagePushOptions {
                     tag: Some(support::sample::<String>("\"sample\"")),
                     platform: Some(
                         support::sample::<
@@ -1994,7 +1911,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImagePushReply::Ok(
+                    api::server::images::ImagePushReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -2008,21 +1925,21 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::images::ImagePushReply::BadRequest(
+                    api::server::images::ImagePushReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImagePushReply::NotFound(
+                    api::server::images::ImagePushReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImagePushReply::InternalServerError(
+                    api::server::images::ImagePushReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2036,15 +1953,15 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_search(
         &self,
         term: String,
-        options: docker_remote_api::operations::images::ImageSearchOptions,
-    ) -> Result<docker_remote_api::server::images::ImageSearchReply, ServerError> {
+        options: api::operations::images::ImageSearchOptions,
+    ) -> Result<api::server::images::ImageSearchReply, ServerError> {
         self.script
             .check("parameter term", &term, &support::sample::<String>("\"sample\""));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageSearchOptions {
+                &api::operations::images::ImageSearchOptions {
                     limit: Some(support::sample::<i64>("7")),
                     filters: Some(
                         support::sample::<
@@ -2058,7 +1975,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::images::ImageSearchReply::Ok(
+                    api::server::images::ImageSearchReply::Ok(
                         support::sample::<
                             Vec<ImageSearchResult>,
                         >(
@@ -2067,7 +1984,7 @@ impl docker_remote_api::server::ImagesApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageSearchReply::InternalServerError(
+                    api::server::images::ImageSearchReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2081,44 +1998,44 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     async fn image_tag(
         &self,
         name: String,
-        options: docker_remote_api::operations::images::ImageTagOptions,
-    ) -> Result<docker_remote_api::server::images::ImageTagReply, ServerError> {
+        options: api::operations::images::ImageTagOptions,
+    ) -> Result<api::server::images::ImageTagReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::images::ImageTagOptions {
+                &api::operations::images::ImageTagOptions {
                     repo: Some(support::sample::<String>("\"sample\"")),
                     tag: Some(support::sample::<String>("\"sample\"")),
                 },
             );
         Ok(
             match self.script.status() {
-                201u16 => docker_remote_api::server::images::ImageTagReply::Created,
+                201u16 => api::server::images::ImageTagReply::Created,
                 400u16 => {
-                    docker_remote_api::server::images::ImageTagReply::BadRequest(
+                    api::server::images::ImageTagReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::images::ImageTagReply::NotFound(
+                    api::server::images::ImageTagReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::images::ImageTagReply::Conflict(
+                    api::server::images::ImageTagReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::images::ImageTagReply::InternalServerError(
+                    api::server::images::ImageTagReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2130,16 +2047,16 @@ impl docker_remote_api::server::ImagesApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::SystemApi for Fixture {
+impl api::server::SystemApi for Fixture {
     async fn session(
         &self,
-        options: docker_remote_api::operations::system::SessionOptions,
-    ) -> Result<docker_remote_api::server::system::SessionReply, ServerError> {
+        options: api::operations::system::SessionOptions,
+    ) -> Result<api::server::system::SessionReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::system::SessionOptions {
+                &api::operations::system::SessionOptions {
                     session_id: Some(support::sample::<String>("\"sample\"")),
                     session_name: Some(support::sample::<String>("\"sample\"")),
                     session_shared_key: Some(support::sample::<String>("\"sample\"")),
@@ -2149,12 +2066,10 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::system::SessionReply::Upgraded(
-                        docker_remote_api::server::Hijack::new(|
-                            mut io: docker_remote_api::server::Connection|
-                        async move {
+                    api::server::system::SessionReply::Upgraded(
+                        api::server::Hijack::new(|mut io: api::server::Connection| async move {
                             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                            let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                            let greeting = api::server::OutputFrame::Stdout(
                                     bytes::Bytes::from_static(b"hello "),
                                 )
                                 .encode();
@@ -2162,10 +2077,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                             let mut stdin = Vec::new();
                             io.read_to_end(&mut stdin).await.unwrap();
                             io.write_all(
-                                    &docker_remote_api::server::OutputFrame::Stdout(
-                                            stdin.into(),
-                                        )
-                                        .encode(),
+                                    &api::server::OutputFrame::Stdout(stdin.into()).encode(),
                                 )
                                 .await
                                 .unwrap();
@@ -2174,14 +2086,14 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::system::SessionReply::BadRequest(
+                    api::server::system::SessionReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SessionReply::InternalServerError(
+                    api::server::system::SessionReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2195,7 +2107,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
     async fn system_auth(
         &self,
         body: AuthConfig,
-    ) -> Result<docker_remote_api::server::system::SystemAuthReply, ServerError> {
+    ) -> Result<api::server::system::SystemAuthReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -2209,7 +2121,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::LoggedIn(
+                    api::server::system::SystemAuthReply::LoggedIn(
                         Box::new(
                             support::sample::<
                                 AuthResponse,
@@ -2217,18 +2129,16 @@ impl docker_remote_api::server::SystemApi for Fixture {
                         ),
                     )
                 }
-                204u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::LoggedInWithoutBody
-                }
+                204u16 => api::server::system::SystemAuthReply::LoggedInWithoutBody,
                 401u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::Unauthorized(
+                    api::server::system::SystemAuthReply::Unauthorized(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 401\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemAuthReply::InternalServerError(
+                    api::server::system::SystemAuthReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2241,13 +2151,13 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_df(
         &self,
-        options: docker_remote_api::operations::system::SystemDfOptions,
-    ) -> Result<docker_remote_api::server::system::SystemDfReply, ServerError> {
+        options: api::operations::system::SystemDfOptions,
+    ) -> Result<api::server::system::SystemDfReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::system::SystemDfOptions {
+                &api::operations::system::SystemDfOptions {
                     object_types: Some(
                         support::sample::<
                             Vec<SystemDataUsageObjectType>,
@@ -2258,7 +2168,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemDfReply::Ok(
+                    api::server::system::SystemDfReply::Ok(
                         Box::new(
                             support::sample::<
                                 SystemDataUsageResponse,
@@ -2269,14 +2179,14 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::system::SystemDfReply::BadRequest(
+                    api::server::system::SystemDfReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemDfReply::InternalServerError(
+                    api::server::system::SystemDfReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2289,13 +2199,13 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_events(
         &self,
-        options: docker_remote_api::operations::system::SystemEventsOptions,
-    ) -> Result<docker_remote_api::server::system::SystemEventsReply, ServerError> {
+        options: api::operations::system::SystemEventsOptions,
+    ) -> Result<api::server::system::SystemEventsReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::system::SystemEventsOptions {
+                &api::operations::system::SystemEventsOptions {
                     since: Some(support::sample::<String>("\"sample\"")),
                     until: Some(support::sample::<String>("\"sample\"")),
                     filters: Some(
@@ -2310,7 +2220,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemEventsReply::Ok(
+                    api::server::system::SystemEventsReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -2324,14 +2234,14 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::system::SystemEventsReply::BadRequest(
+                    api::server::system::SystemEventsReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemEventsReply::InternalServerError(
+                    api::server::system::SystemEventsReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2344,11 +2254,11 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_info(
         &self,
-    ) -> Result<docker_remote_api::server::system::SystemInfoReply, ServerError> {
+    ) -> Result<api::server::system::SystemInfoReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemInfoReply::Ok(
+                    api::server::system::SystemInfoReply::Ok(
                         Box::new(
                             support::sample::<
                                 SystemInfo,
@@ -2359,7 +2269,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemInfoReply::InternalServerError(
+                    api::server::system::SystemInfoReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2372,16 +2282,14 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_ping(
         &self,
-    ) -> Result<docker_remote_api::server::system::SystemPingReply, ServerError> {
+    ) -> Result<api::server::system::SystemPingReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemPingReply::Ok(
-                        String::from("sample text"),
-                    )
+                    api::server::system::SystemPingReply::Ok(String::from("sample text"))
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemPingReply::InternalServerError(
+                    api::server::system::SystemPingReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2394,11 +2302,11 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_ping_head(
         &self,
-    ) -> Result<docker_remote_api::server::system::SystemPingHeadReply, ServerError> {
+    ) -> Result<api::server::system::SystemPingHeadReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemPingHeadReply::Ok {
+                    api::server::system::SystemPingHeadReply::Ok {
                         docker_experimental: Some(
                             support::sample::<String>("\"sample\""),
                         ),
@@ -2410,7 +2318,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     }
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemPingHeadReply::InternalServerError(
+                    api::server::system::SystemPingHeadReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2423,11 +2331,11 @@ impl docker_remote_api::server::SystemApi for Fixture {
 
     async fn system_version(
         &self,
-    ) -> Result<docker_remote_api::server::system::SystemVersionReply, ServerError> {
+    ) -> Result<api::server::system::SystemVersionReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::system::SystemVersionReply::Ok(
+                    api::server::system::SystemVersionReply::Ok(
                         Box::new(
                             support::sample::<
                                 SystemVersion,
@@ -2438,7 +2346,7 @@ impl docker_remote_api::server::SystemApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::system::SystemVersionReply::InternalServerError(
+                    api::server::system::SystemVersionReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2450,12 +2358,12 @@ impl docker_remote_api::server::SystemApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::ExecApi for Fixture {
+impl api::server::ExecApi for Fixture {
     async fn exec_create(
         &self,
         id: String,
         body: ExecCreateBody,
-    ) -> Result<docker_remote_api::server::exec::ExecCreateReply, ServerError> {
+    ) -> Result<api::server::exec::ExecCreateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
@@ -2470,7 +2378,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::exec::ExecCreateReply::Created(
+                    api::server::exec::ExecCreateReply::Created(
                         Box::new(
                             support::sample::<
                                 ExecCreateResponse,
@@ -2479,21 +2387,21 @@ impl docker_remote_api::server::ExecApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::exec::ExecCreateReply::NotFound(
+                    api::server::exec::ExecCreateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::exec::ExecCreateReply::Conflict(
+                    api::server::exec::ExecCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::exec::ExecCreateReply::InternalServerError(
+                    api::server::exec::ExecCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2507,12 +2415,12 @@ impl docker_remote_api::server::ExecApi for Fixture {
     async fn exec_inspect(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::exec::ExecInspectReply, ServerError> {
+    ) -> Result<api::server::exec::ExecInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::exec::ExecInspectReply::Ok(
+                    api::server::exec::ExecInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 ExecInspectResponse,
@@ -2523,14 +2431,14 @@ impl docker_remote_api::server::ExecApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::exec::ExecInspectReply::NotFound(
+                    api::server::exec::ExecInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::exec::ExecInspectReply::InternalServerError(
+                    api::server::exec::ExecInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2544,38 +2452,38 @@ impl docker_remote_api::server::ExecApi for Fixture {
     async fn exec_resize(
         &self,
         id: String,
-        options: docker_remote_api::operations::exec::ExecResizeOptions,
-    ) -> Result<docker_remote_api::server::exec::ExecResizeReply, ServerError> {
+        options: api::operations::exec::ExecResizeOptions,
+    ) -> Result<api::server::exec::ExecResizeReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::exec::ExecResizeOptions {
+                &api::operations::exec::ExecResizeOptions {
                     height: Some(support::sample::<i32>("7")),
                     width: Some(support::sample::<i32>("7")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::exec::ExecResizeReply::Ok,
-                201u16 => docker_remote_api::server::exec::ExecResizeReply::Created,
+                200u16 => api::server::exec::ExecResizeReply::Ok,
+                201u16 => api::server::exec::ExecResizeReply::Created,
                 400u16 => {
-                    docker_remote_api::server::exec::ExecResizeReply::BadRequest(
+                    api::server::exec::ExecResizeReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::exec::ExecResizeReply::NotFound(
+                    api::server::exec::ExecResizeReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::exec::ExecResizeReply::InternalServerError(
+                    api::server::exec::ExecResizeReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2590,7 +2498,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
         &self,
         id: String,
         body: ExecStartBody,
-    ) -> Result<docker_remote_api::server::exec::ExecStartReply, ServerError> {
+    ) -> Result<api::server::exec::ExecStartReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
@@ -2605,12 +2513,10 @@ impl docker_remote_api::server::ExecApi for Fixture {
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::exec::ExecStartReply::Attached(
-                        docker_remote_api::server::Hijack::new(|
-                            mut io: docker_remote_api::server::Connection|
-                        async move {
+                    api::server::exec::ExecStartReply::Attached(
+                        api::server::Hijack::new(|mut io: api::server::Connection| async move {
                             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                            let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                            let greeting = api::server::OutputFrame::Stdout(
                                     bytes::Bytes::from_static(b"hello "),
                                 )
                                 .encode();
@@ -2618,10 +2524,7 @@ impl docker_remote_api::server::ExecApi for Fixture {
                             let mut stdin = Vec::new();
                             io.read_to_end(&mut stdin).await.unwrap();
                             io.write_all(
-                                    &docker_remote_api::server::OutputFrame::Stdout(
-                                            stdin.into(),
-                                        )
-                                        .encode(),
+                                    &api::server::OutputFrame::Stdout(stdin.into()).encode(),
                                 )
                                 .await
                                 .unwrap();
@@ -2630,28 +2533,28 @@ impl docker_remote_api::server::ExecApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::exec::ExecStartReply::BadRequest(
+                    api::server::exec::ExecStartReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::exec::ExecStartReply::NotFound(
+                    api::server::exec::ExecStartReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::exec::ExecStartReply::Conflict(
+                    api::server::exec::ExecStartReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::exec::ExecStartReply::InternalServerError(
+                    api::server::exec::ExecStartReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2663,11 +2566,11 @@ impl docker_remote_api::server::ExecApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::VolumesApi for Fixture {
+impl api::server::VolumesApi for Fixture {
     async fn volume_create(
         &self,
         body: Option<VolumeCreateBody>,
-    ) -> Result<docker_remote_api::server::volumes::VolumeCreateReply, ServerError> {
+    ) -> Result<api::server::volumes::VolumeCreateReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -2683,7 +2586,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::volumes::VolumeCreateReply::Created(
+                    api::server::volumes::VolumeCreateReply::Created(
                         Box::new(
                             support::sample::<
                                 Volume,
@@ -2694,14 +2597,14 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumeCreateReply::InternalServerError(
+                    api::server::volumes::VolumeCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::volumes::VolumeCreateReply::ServiceUnavailable(
+                    api::server::volumes::VolumeCreateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -2715,38 +2618,36 @@ impl docker_remote_api::server::VolumesApi for Fixture {
     async fn volume_delete(
         &self,
         name: String,
-        options: docker_remote_api::operations::volumes::VolumeDeleteOptions,
-    ) -> Result<docker_remote_api::server::volumes::VolumeDeleteReply, ServerError> {
+        options: api::operations::volumes::VolumeDeleteOptions,
+    ) -> Result<api::server::volumes::VolumeDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::volumes::VolumeDeleteOptions {
+                &api::operations::volumes::VolumeDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::volumes::VolumeDeleteReply::NoContent
-                }
+                204u16 => api::server::volumes::VolumeDeleteReply::NoContent,
                 404u16 => {
-                    docker_remote_api::server::volumes::VolumeDeleteReply::NotFound(
+                    api::server::volumes::VolumeDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::volumes::VolumeDeleteReply::Conflict(
+                    api::server::volumes::VolumeDeleteReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumeDeleteReply::InternalServerError(
+                    api::server::volumes::VolumeDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2760,12 +2661,12 @@ impl docker_remote_api::server::VolumesApi for Fixture {
     async fn volume_inspect(
         &self,
         name: String,
-    ) -> Result<docker_remote_api::server::volumes::VolumeInspectReply, ServerError> {
+    ) -> Result<api::server::volumes::VolumeInspectReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::volumes::VolumeInspectReply::Ok(
+                    api::server::volumes::VolumeInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Volume,
@@ -2776,14 +2677,14 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::volumes::VolumeInspectReply::NotFound(
+                    api::server::volumes::VolumeInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumeInspectReply::InternalServerError(
+                    api::server::volumes::VolumeInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2796,13 +2697,13 @@ impl docker_remote_api::server::VolumesApi for Fixture {
 
     async fn volume_list(
         &self,
-        options: docker_remote_api::operations::volumes::VolumeListOptions,
-    ) -> Result<docker_remote_api::server::volumes::VolumeListReply, ServerError> {
+        options: api::operations::volumes::VolumeListOptions,
+    ) -> Result<api::server::volumes::VolumeListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::volumes::VolumeListOptions {
+                &api::operations::volumes::VolumeListOptions {
                     filters: Some(
                         support::sample::<
                             VolumeListFilters,
@@ -2815,7 +2716,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::volumes::VolumeListReply::Ok(
+                    api::server::volumes::VolumeListReply::Ok(
                         Box::new(
                             support::sample::<
                                 VolumeListResponse,
@@ -2826,7 +2727,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumeListReply::InternalServerError(
+                    api::server::volumes::VolumeListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2839,13 +2740,13 @@ impl docker_remote_api::server::VolumesApi for Fixture {
 
     async fn volume_prune(
         &self,
-        options: docker_remote_api::operations::volumes::VolumePruneOptions,
-    ) -> Result<docker_remote_api::server::volumes::VolumePruneReply, ServerError> {
+        options: api::operations::volumes::VolumePruneOptions,
+    ) -> Result<api::server::volumes::VolumePruneReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::volumes::VolumePruneOptions {
+                &api::operations::volumes::VolumePruneOptions {
                     filters: Some(
                         support::sample::<
                             VolumePruneFilters,
@@ -2858,7 +2759,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::volumes::VolumePruneReply::Ok(
+                    api::server::volumes::VolumePruneReply::Ok(
                         Box::new(
                             support::sample::<
                                 VolumePruneResponse,
@@ -2867,7 +2768,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumePruneReply::InternalServerError(
+                    api::server::volumes::VolumePruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2883,7 +2784,7 @@ impl docker_remote_api::server::VolumesApi for Fixture {
         name: String,
         version: i64,
         body: VolumeUpdateBody,
-    ) -> Result<docker_remote_api::server::volumes::VolumeUpdateReply, ServerError> {
+    ) -> Result<api::server::volumes::VolumeUpdateReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
@@ -2898,30 +2799,30 @@ impl docker_remote_api::server::VolumesApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::volumes::VolumeUpdateReply::Ok,
+                200u16 => api::server::volumes::VolumeUpdateReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::volumes::VolumeUpdateReply::BadRequest(
+                    api::server::volumes::VolumeUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::volumes::VolumeUpdateReply::NotFound(
+                    api::server::volumes::VolumeUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::volumes::VolumeUpdateReply::InternalServerError(
+                    api::server::volumes::VolumeUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::volumes::VolumeUpdateReply::ServiceUnavailable(
+                    api::server::volumes::VolumeUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -2933,12 +2834,12 @@ impl docker_remote_api::server::VolumesApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::NetworksApi for Fixture {
+impl api::server::NetworksApi for Fixture {
     async fn network_connect(
         &self,
         id: String,
         body: NetworkConnectBody,
-    ) -> Result<docker_remote_api::server::networks::NetworkConnectReply, ServerError> {
+    ) -> Result<api::server::networks::NetworkConnectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
@@ -2952,30 +2853,30 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::networks::NetworkConnectReply::Ok,
+                200u16 => api::server::networks::NetworkConnectReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::networks::NetworkConnectReply::BadRequest(
+                    api::server::networks::NetworkConnectReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 403u16 => {
-                    docker_remote_api::server::networks::NetworkConnectReply::Forbidden(
+                    api::server::networks::NetworkConnectReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::networks::NetworkConnectReply::NotFound(
+                    api::server::networks::NetworkConnectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkConnectReply::InternalServerError(
+                    api::server::networks::NetworkConnectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -2989,7 +2890,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
     async fn network_create(
         &self,
         body: NetworkCreateBody,
-    ) -> Result<docker_remote_api::server::networks::NetworkCreateReply, ServerError> {
+    ) -> Result<api::server::networks::NetworkCreateReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -3003,7 +2904,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::Created(
+                    api::server::networks::NetworkCreateReply::Created(
                         Box::new(
                             support::sample::<
                                 NetworkCreateResponse,
@@ -3012,35 +2913,35 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::BadRequest(
+                    api::server::networks::NetworkCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 403u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::Forbidden(
+                    api::server::networks::NetworkCreateReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::NotFound(
+                    api::server::networks::NetworkCreateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::Conflict(
+                    api::server::networks::NetworkCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkCreateReply::InternalServerError(
+                    api::server::networks::NetworkCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3054,29 +2955,27 @@ impl docker_remote_api::server::NetworksApi for Fixture {
     async fn network_delete(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::networks::NetworkDeleteReply, ServerError> {
+    ) -> Result<api::server::networks::NetworkDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::networks::NetworkDeleteReply::NoContent
-                }
+                204u16 => api::server::networks::NetworkDeleteReply::NoContent,
                 403u16 => {
-                    docker_remote_api::server::networks::NetworkDeleteReply::Forbidden(
+                    api::server::networks::NetworkDeleteReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::networks::NetworkDeleteReply::NotFound(
+                    api::server::networks::NetworkDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkDeleteReply::InternalServerError(
+                    api::server::networks::NetworkDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3091,10 +2990,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
         &self,
         id: String,
         body: NetworkDisconnectBody,
-    ) -> Result<
-        docker_remote_api::server::networks::NetworkDisconnectReply,
-        ServerError,
-    > {
+    ) -> Result<api::server::networks::NetworkDisconnectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
@@ -3106,23 +3002,23 @@ impl docker_remote_api::server::NetworksApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::networks::NetworkDisconnectReply::Ok,
+                200u16 => api::server::networks::NetworkDisconnectReply::Ok,
                 403u16 => {
-                    docker_remote_api::server::networks::NetworkDisconnectReply::Forbidden(
+                    api::server::networks::NetworkDisconnectReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::networks::NetworkDisconnectReply::NotFound(
+                    api::server::networks::NetworkDisconnectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkDisconnectReply::InternalServerError(
+                    api::server::networks::NetworkDisconnectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3136,14 +3032,14 @@ impl docker_remote_api::server::NetworksApi for Fixture {
     async fn network_inspect(
         &self,
         id: String,
-        options: docker_remote_api::operations::networks::NetworkInspectOptions,
-    ) -> Result<docker_remote_api::server::networks::NetworkInspectReply, ServerError> {
+        options: api::operations::networks::NetworkInspectOptions,
+    ) -> Result<api::server::networks::NetworkInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::networks::NetworkInspectOptions {
+                &api::operations::networks::NetworkInspectOptions {
                     verbose: Some(support::sample::<bool>("true")),
                     scope: Some(support::sample::<String>("\"sample\"")),
                 },
@@ -3151,7 +3047,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::networks::NetworkInspectReply::Ok(
+                    api::server::networks::NetworkInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Network,
@@ -3162,14 +3058,14 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::networks::NetworkInspectReply::NotFound(
+                    api::server::networks::NetworkInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkInspectReply::InternalServerError(
+                    api::server::networks::NetworkInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3182,13 +3078,13 @@ impl docker_remote_api::server::NetworksApi for Fixture {
 
     async fn network_list(
         &self,
-        options: docker_remote_api::operations::networks::NetworkListOptions,
-    ) -> Result<docker_remote_api::server::networks::NetworkListReply, ServerError> {
+        options: api::operations::networks::NetworkListOptions,
+    ) -> Result<api::server::networks::NetworkListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::networks::NetworkListOptions {
+                &api::operations::networks::NetworkListOptions {
                     filters: Some(
                         support::sample::<
                             NetworkListFilters,
@@ -3201,7 +3097,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::networks::NetworkListReply::Ok(
+                    api::server::networks::NetworkListReply::Ok(
                         support::sample::<
                             Vec<Network>,
                         >(
@@ -3210,7 +3106,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkListReply::InternalServerError(
+                    api::server::networks::NetworkListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3223,13 +3119,13 @@ impl docker_remote_api::server::NetworksApi for Fixture {
 
     async fn network_prune(
         &self,
-        options: docker_remote_api::operations::networks::NetworkPruneOptions,
-    ) -> Result<docker_remote_api::server::networks::NetworkPruneReply, ServerError> {
+        options: api::operations::networks::NetworkPruneOptions,
+    ) -> Result<api::server::networks::NetworkPruneReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::networks::NetworkPruneOptions {
+                &api::operations::networks::NetworkPruneOptions {
                     filters: Some(
                         support::sample::<
                             NetworkPruneFilters,
@@ -3242,7 +3138,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::networks::NetworkPruneReply::Ok(
+                    api::server::networks::NetworkPruneReply::Ok(
                         Box::new(
                             support::sample::<
                                 NetworkPruneResponse,
@@ -3251,7 +3147,7 @@ impl docker_remote_api::server::NetworksApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::networks::NetworkPruneReply::InternalServerError(
+                    api::server::networks::NetworkPruneReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3263,30 +3159,28 @@ impl docker_remote_api::server::NetworksApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::PluginsApi for Fixture {
+impl api::server::PluginsApi for Fixture {
     async fn plugin_create(
         &self,
         name: String,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<docker_remote_api::server::plugins::PluginCreateReply, ServerError> {
+        body: api::server::BodyStream,
+    ) -> Result<api::server::plugins::PluginCreateReply, ServerError> {
         self.script
             .check("parameter name", &name, &support::sample::<String>("\"sample\""));
         let received = support::collect_request(body).await;
         self.script.check("body", &received, &b"sample request body".to_vec());
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::plugins::PluginCreateReply::NoContent
-                }
+                204u16 => api::server::plugins::PluginCreateReply::NoContent,
                 409u16 => {
-                    docker_remote_api::server::plugins::PluginCreateReply::Conflict(
+                    api::server::plugins::PluginCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginCreateReply::InternalServerError(
+                    api::server::plugins::PluginCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3300,36 +3194,36 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_delete(
         &self,
         name: String,
-        options: docker_remote_api::operations::plugins::PluginDeleteOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginDeleteReply, ServerError> {
+        options: api::operations::plugins::PluginDeleteOptions,
+    ) -> Result<api::server::plugins::PluginDeleteReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginDeleteOptions {
+                &api::operations::plugins::PluginDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::plugins::PluginDeleteReply::Ok,
+                200u16 => api::server::plugins::PluginDeleteReply::Ok,
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginDeleteReply::NotFound(
+                    api::server::plugins::PluginDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::plugins::PluginDeleteReply::Conflict(
+                    api::server::plugins::PluginDeleteReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginDeleteReply::InternalServerError(
+                    api::server::plugins::PluginDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3343,36 +3237,36 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_disable(
         &self,
         name: String,
-        options: docker_remote_api::operations::plugins::PluginDisableOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginDisableReply, ServerError> {
+        options: api::operations::plugins::PluginDisableOptions,
+    ) -> Result<api::server::plugins::PluginDisableReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginDisableOptions {
+                &api::operations::plugins::PluginDisableOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::plugins::PluginDisableReply::Ok,
+                200u16 => api::server::plugins::PluginDisableReply::Ok,
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginDisableReply::NotFound(
+                    api::server::plugins::PluginDisableReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::plugins::PluginDisableReply::Conflict(
+                    api::server::plugins::PluginDisableReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginDisableReply::InternalServerError(
+                    api::server::plugins::PluginDisableReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3386,36 +3280,36 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_enable(
         &self,
         name: String,
-        options: docker_remote_api::operations::plugins::PluginEnableOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginEnableReply, ServerError> {
+        options: api::operations::plugins::PluginEnableOptions,
+    ) -> Result<api::server::plugins::PluginEnableReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginEnableOptions {
+                &api::operations::plugins::PluginEnableOptions {
                     timeout: Some(support::sample::<i64>("7")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::plugins::PluginEnableReply::Ok,
+                200u16 => api::server::plugins::PluginEnableReply::Ok,
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginEnableReply::NotFound(
+                    api::server::plugins::PluginEnableReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::plugins::PluginEnableReply::Conflict(
+                    api::server::plugins::PluginEnableReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginEnableReply::InternalServerError(
+                    api::server::plugins::PluginEnableReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3429,12 +3323,12 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_inspect(
         &self,
         name: String,
-    ) -> Result<docker_remote_api::server::plugins::PluginInspectReply, ServerError> {
+    ) -> Result<api::server::plugins::PluginInspectReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginInspectReply::Ok(
+                    api::server::plugins::PluginInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Plugin,
@@ -3445,14 +3339,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginInspectReply::NotFound(
+                    api::server::plugins::PluginInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginInspectReply::InternalServerError(
+                    api::server::plugins::PluginInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3465,13 +3359,13 @@ impl docker_remote_api::server::PluginsApi for Fixture {
 
     async fn plugin_list(
         &self,
-        options: docker_remote_api::operations::plugins::PluginListOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginListReply, ServerError> {
+        options: api::operations::plugins::PluginListOptions,
+    ) -> Result<api::server::plugins::PluginListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginListOptions {
+                &api::operations::plugins::PluginListOptions {
                     filters: Some(
                         support::sample::<
                             PluginListFilters,
@@ -3482,7 +3376,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginListReply::Ok(
+                    api::server::plugins::PluginListReply::Ok(
                         support::sample::<
                             Vec<Plugin>,
                         >(
@@ -3491,14 +3385,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::plugins::PluginListReply::BadRequest(
+                    api::server::plugins::PluginListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginListReply::InternalServerError(
+                    api::server::plugins::PluginListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3512,8 +3406,8 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_privileges(
         &self,
         remote: String,
-        options: docker_remote_api::operations::plugins::PluginPrivilegesOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginPrivilegesReply, ServerError> {
+        options: api::operations::plugins::PluginPrivilegesOptions,
+    ) -> Result<api::server::plugins::PluginPrivilegesReply, ServerError> {
         self.script
             .check(
                 "parameter remote",
@@ -3524,7 +3418,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginPrivilegesOptions {
+                &api::operations::plugins::PluginPrivilegesOptions {
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -3537,7 +3431,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginPrivilegesReply::Ok(
+                    api::server::plugins::PluginPrivilegesReply::Ok(
                         support::sample::<
                             Vec<PluginPrivilege>,
                         >(
@@ -3546,7 +3440,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginPrivilegesReply::InternalServerError(
+                    api::server::plugins::PluginPrivilegesReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3559,14 +3453,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
 
     async fn plugin_pull(
         &self,
-        options: docker_remote_api::operations::plugins::PluginPullOptions,
+        options: api::operations::plugins::PluginPullOptions,
         body: Vec<PluginPrivilege>,
-    ) -> Result<docker_remote_api::server::plugins::PluginPullReply, ServerError> {
+    ) -> Result<api::server::plugins::PluginPullReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginPullOptions {
+                &api::operations::plugins::PluginPullOptions {
                     remote: Some(support::sample::<String>("\"sample\"")),
                     name: Some(support::sample::<String>("\"sample\"")),
                     registry_auth: Some(
@@ -3591,7 +3485,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginPullReply::Ok {
+                    api::server::plugins::PluginPullReply::Ok {
                         docker_plugin_name: Some(
                             support::sample::<String>("\"sample\""),
                         ),
@@ -3608,14 +3502,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     }
                 }
                 400u16 => {
-                    docker_remote_api::server::plugins::PluginPullReply::BadRequest(
+                    api::server::plugins::PluginPullReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginPullReply::InternalServerError(
+                    api::server::plugins::PluginPullReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3629,14 +3523,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     async fn plugin_push(
         &self,
         name: String,
-        options: docker_remote_api::operations::plugins::PluginPushOptions,
-    ) -> Result<docker_remote_api::server::plugins::PluginPushReply, ServerError> {
+        options: api::operations::plugins::PluginPushOptions,
+    ) -> Result<api::server::plugins::PluginPushReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginPushOptions {
+                &api::operations::plugins::PluginPushOptions {
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -3649,7 +3543,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginPushReply::Ok(
+                    api::server::plugins::PluginPushReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -3663,14 +3557,14 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginPushReply::NotFound(
+                    api::server::plugins::PluginPushReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginPushReply::InternalServerError(
+                    api::server::plugins::PluginPushReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3685,29 +3579,29 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         &self,
         name: String,
         body: Vec<String>,
-    ) -> Result<docker_remote_api::server::plugins::PluginSetReply, ServerError> {
+    ) -> Result<api::server::plugins::PluginSetReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check("body", &body, &support::sample::<Vec<String>>("[\"sample\"]"));
         Ok(
             match self.script.status() {
-                204u16 => docker_remote_api::server::plugins::PluginSetReply::NoContent,
+                204u16 => api::server::plugins::PluginSetReply::NoContent,
                 400u16 => {
-                    docker_remote_api::server::plugins::PluginSetReply::BadRequest(
+                    api::server::plugins::PluginSetReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginSetReply::NotFound(
+                    api::server::plugins::PluginSetReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginSetReply::InternalServerError(
+                    api::server::plugins::PluginSetReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3722,9 +3616,9 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         &self,
         name: String,
         remote: String,
-        options: docker_remote_api::operations::plugins::PluginUpgradeOptions,
+        options: api::operations::plugins::PluginUpgradeOptions,
         body: Vec<PluginPrivilege>,
-    ) -> Result<docker_remote_api::server::plugins::PluginUpgradeReply, ServerError> {
+    ) -> Result<api::server::plugins::PluginUpgradeReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
@@ -3736,7 +3630,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::plugins::PluginUpgradeOptions {
+                &api::operations::plugins::PluginUpgradeOptions {
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -3759,7 +3653,7 @@ impl docker_remote_api::server::PluginsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::plugins::PluginUpgradeReply::Ok(
+                    api::server::plugins::PluginUpgradeReply::Ok(
                         Box::pin(
                             futures_util::stream::iter(
                                 vec![
@@ -3773,21 +3667,21 @@ impl docker_remote_api::server::PluginsApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::plugins::PluginUpgradeReply::NotFound(
+                    api::server::plugins::PluginUpgradeReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::plugins::PluginUpgradeReply::Conflict(
+                    api::server::plugins::PluginUpgradeReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::plugins::PluginUpgradeReply::InternalServerError(
+                    api::server::plugins::PluginUpgradeReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -3799,47 +3693,47 @@ impl docker_remote_api::server::PluginsApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::NodesApi for Fixture {
+impl api::server::NodesApi for Fixture {
     async fn node_delete(
         &self,
         id: String,
-        options: docker_remote_api::operations::nodes::NodeDeleteOptions,
-    ) -> Result<docker_remote_api::server::nodes::NodeDeleteReply, ServerError> {
+        options: api::operations::nodes::NodeDeleteOptions,
+    ) -> Result<api::server::nodes::NodeDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::nodes::NodeDeleteOptions {
+                &api::operations::nodes::NodeDeleteOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::nodes::NodeDeleteReply::Ok,
+                200u16 => api::server::nodes::NodeDeleteReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::nodes::NodeDeleteReply::BadRequest(
+                    api::server::nodes::NodeDeleteReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::nodes::NodeDeleteReply::NotFound(
+                    api::server::nodes::NodeDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::nodes::NodeDeleteReply::InternalServerError(
+                    api::server::nodes::NodeDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::nodes::NodeDeleteReply::ServiceUnavailable(
+                    api::server::nodes::NodeDeleteReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -3853,12 +3747,12 @@ impl docker_remote_api::server::NodesApi for Fixture {
     async fn node_inspect(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::nodes::NodeInspectReply, ServerError> {
+    ) -> Result<api::server::nodes::NodeInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::nodes::NodeInspectReply::Ok(
+                    api::server::nodes::NodeInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Node,
@@ -3869,21 +3763,21 @@ impl docker_remote_api::server::NodesApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::nodes::NodeInspectReply::NotFound(
+                    api::server::nodes::NodeInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::nodes::NodeInspectReply::InternalServerError(
+                    api::server::nodes::NodeInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::nodes::NodeInspectReply::ServiceUnavailable(
+                    api::server::nodes::NodeInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -3896,13 +3790,13 @@ impl docker_remote_api::server::NodesApi for Fixture {
 
     async fn node_list(
         &self,
-        options: docker_remote_api::operations::nodes::NodeListOptions,
-    ) -> Result<docker_remote_api::server::nodes::NodeListReply, ServerError> {
+        options: api::operations::nodes::NodeListOptions,
+    ) -> Result<api::server::nodes::NodeListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::nodes::NodeListOptions {
+                &api::operations::nodes::NodeListOptions {
                     filters: Some(
                         support::sample::<
                             NodeListFilters,
@@ -3915,7 +3809,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::nodes::NodeListReply::Ok(
+                    api::server::nodes::NodeListReply::Ok(
                         support::sample::<
                             Vec<Node>,
                         >(
@@ -3924,21 +3818,21 @@ impl docker_remote_api::server::NodesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::nodes::NodeListReply::BadRequest(
+                    api::server::nodes::NodeListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::nodes::NodeListReply::InternalServerError(
+                    api::server::nodes::NodeListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::nodes::NodeListReply::ServiceUnavailable(
+                    api::server::nodes::NodeListReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -3954,7 +3848,7 @@ impl docker_remote_api::server::NodesApi for Fixture {
         id: String,
         version: i64,
         body: NodeSpec,
-    ) -> Result<docker_remote_api::server::nodes::NodeUpdateReply, ServerError> {
+    ) -> Result<api::server::nodes::NodeUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
@@ -3969,30 +3863,30 @@ impl docker_remote_api::server::NodesApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::nodes::NodeUpdateReply::Ok,
+                200u16 => api::server::nodes::NodeUpdateReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::nodes::NodeUpdateReply::BadRequest(
+                    api::server::nodes::NodeUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::nodes::NodeUpdateReply::NotFound(
+                    api::server::nodes::NodeUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::nodes::NodeUpdateReply::InternalServerError(
+                    api::server::nodes::NodeUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::nodes::NodeUpdateReply::ServiceUnavailable(
+                    api::server::nodes::NodeUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4004,11 +3898,11 @@ impl docker_remote_api::server::NodesApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::SwarmApi for Fixture {
+impl api::server::SwarmApi for Fixture {
     async fn swarm_init(
         &self,
         body: SwarmInitBody,
-    ) -> Result<docker_remote_api::server::swarm::SwarmInitReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmInitReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -4022,26 +3916,26 @@ impl docker_remote_api::server::SwarmApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::swarm::SwarmInitReply::Ok(
+                    api::server::swarm::SwarmInitReply::Ok(
                         support::sample::<String>("\"sample\""),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::swarm::SwarmInitReply::BadRequest(
+                    api::server::swarm::SwarmInitReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmInitReply::InternalServerError(
+                    api::server::swarm::SwarmInitReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmInitReply::ServiceUnavailable(
+                    api::server::swarm::SwarmInitReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4054,11 +3948,11 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 
     async fn swarm_inspect(
         &self,
-    ) -> Result<docker_remote_api::server::swarm::SwarmInspectReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmInspectReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::swarm::SwarmInspectReply::Ok(
+                    api::server::swarm::SwarmInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Swarm,
@@ -4069,14 +3963,14 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmInspectReply::InternalServerError(
+                    api::server::swarm::SwarmInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmInspectReply::ServiceUnavailable(
+                    api::server::swarm::SwarmInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4090,7 +3984,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
     async fn swarm_join(
         &self,
         body: SwarmJoinBody,
-    ) -> Result<docker_remote_api::server::swarm::SwarmJoinReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmJoinReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -4103,23 +3997,23 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::swarm::SwarmJoinReply::Ok,
+                200u16 => api::server::swarm::SwarmJoinReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::swarm::SwarmJoinReply::BadRequest(
+                    api::server::swarm::SwarmJoinReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmJoinReply::InternalServerError(
+                    api::server::swarm::SwarmJoinReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmJoinReply::ServiceUnavailable(
+                    api::server::swarm::SwarmJoinReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4132,28 +4026,28 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 
     async fn swarm_leave(
         &self,
-        options: docker_remote_api::operations::swarm::SwarmLeaveOptions,
-    ) -> Result<docker_remote_api::server::swarm::SwarmLeaveReply, ServerError> {
+        options: api::operations::swarm::SwarmLeaveOptions,
+    ) -> Result<api::server::swarm::SwarmLeaveReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::swarm::SwarmLeaveOptions {
+                &api::operations::swarm::SwarmLeaveOptions {
                     force: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::swarm::SwarmLeaveReply::Ok,
+                200u16 => api::server::swarm::SwarmLeaveReply::Ok,
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmLeaveReply::InternalServerError(
+                    api::server::swarm::SwarmLeaveReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmLeaveReply::ServiceUnavailable(
+                    api::server::swarm::SwarmLeaveReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4167,7 +4061,7 @@ impl docker_remote_api::server::SwarmApi for Fixture {
     async fn swarm_unlock(
         &self,
         body: SwarmUnlockBody,
-    ) -> Result<docker_remote_api::server::swarm::SwarmUnlockReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmUnlockReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -4176,37 +4070,37 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::swarm::SwarmUnlockReply::Ok,
+                200u16 => api::server::swarm::SwarmUnlockReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockReply::BadRequest(
+                    api::server::swarm::SwarmUnlockReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 401u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockReply::Unauthorized(
+                    api::server::swarm::SwarmUnlockReply::Unauthorized(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 401\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockReply::Conflict(
+                    api::server::swarm::SwarmUnlockReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockReply::InternalServerError(
+                    api::server::swarm::SwarmUnlockReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockReply::ServiceUnavailable(
+                    api::server::swarm::SwarmUnlockReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4219,11 +4113,11 @@ impl docker_remote_api::server::SwarmApi for Fixture {
 
     async fn swarm_unlock_key(
         &self,
-    ) -> Result<docker_remote_api::server::swarm::SwarmUnlockKeyReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmUnlockKeyReply, ServerError> {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::Ok(
+                    api::server::swarm::SwarmUnlockKeyReply::Ok(
                         Box::new(
                             support::sample::<
                                 SwarmUnlockKey,
@@ -4232,14 +4126,14 @@ impl docker_remote_api::server::SwarmApi for Fixture {
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::InternalServerError(
+                    api::server::swarm::SwarmUnlockKeyReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmUnlockKeyReply::ServiceUnavailable(
+                    api::server::swarm::SwarmUnlockKeyReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4253,15 +4147,15 @@ impl docker_remote_api::server::SwarmApi for Fixture {
     async fn swarm_update(
         &self,
         version: i64,
-        options: docker_remote_api::operations::swarm::SwarmUpdateOptions,
+        options: api::operations::swarm::SwarmUpdateOptions,
         body: SwarmSpec,
-    ) -> Result<docker_remote_api::server::swarm::SwarmUpdateReply, ServerError> {
+    ) -> Result<api::server::swarm::SwarmUpdateReply, ServerError> {
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::swarm::SwarmUpdateOptions {
+                &api::operations::swarm::SwarmUpdateOptions {
                     rotate_worker_token: Some(support::sample::<bool>("true")),
                     rotate_manager_token: Some(support::sample::<bool>("true")),
                     rotate_manager_unlock_key: Some(support::sample::<bool>("true")),
@@ -4279,23 +4173,23 @@ impl docker_remote_api::server::SwarmApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::swarm::SwarmUpdateReply::Ok,
+                200u16 => api::server::swarm::SwarmUpdateReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::swarm::SwarmUpdateReply::BadRequest(
+                    api::server::swarm::SwarmUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::swarm::SwarmUpdateReply::InternalServerError(
+                    api::server::swarm::SwarmUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::swarm::SwarmUpdateReply::ServiceUnavailable(
+                    api::server::swarm::SwarmUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4307,17 +4201,17 @@ impl docker_remote_api::server::SwarmApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::ServicesApi for Fixture {
+impl api::server::ServicesApi for Fixture {
     async fn service_create(
         &self,
-        options: docker_remote_api::operations::services::ServiceCreateOptions,
+        options: api::operations::services::ServiceCreateOptions,
         body: ServiceSpec,
-    ) -> Result<docker_remote_api::server::services::ServiceCreateReply, ServerError> {
+    ) -> Result<api::server::services::ServiceCreateReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::services::ServiceCreateOptions {
+                &api::operations::services::ServiceCreateOptions {
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -4340,7 +4234,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::Created(
+                    api::server::services::ServiceCreateReply::Created(
                         Box::new(
                             support::sample::<
                                 ServiceCreateResponse,
@@ -4349,35 +4243,35 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::BadRequest(
+                    api::server::services::ServiceCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 403u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::Forbidden(
+                    api::server::services::ServiceCreateReply::Forbidden(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 403\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::Conflict(
+                    api::server::services::ServiceCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::InternalServerError(
+                    api::server::services::ServiceCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceCreateReply::ServiceUnavailable(
+                    api::server::services::ServiceCreateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4391,27 +4285,27 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_delete(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::services::ServiceDeleteReply, ServerError> {
+    ) -> Result<api::server::services::ServiceDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::services::ServiceDeleteReply::Ok,
+                200u16 => api::server::services::ServiceDeleteReply::Ok,
                 404u16 => {
-                    docker_remote_api::server::services::ServiceDeleteReply::NotFound(
+                    api::server::services::ServiceDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceDeleteReply::InternalServerError(
+                    api::server::services::ServiceDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceDeleteReply::ServiceUnavailable(
+                    api::server::services::ServiceDeleteReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4425,21 +4319,21 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_inspect(
         &self,
         id: String,
-        options: docker_remote_api::operations::services::ServiceInspectOptions,
-    ) -> Result<docker_remote_api::server::services::ServiceInspectReply, ServerError> {
+        options: api::operations::services::ServiceInspectOptions,
+    ) -> Result<api::server::services::ServiceInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::services::ServiceInspectOptions {
+                &api::operations::services::ServiceInspectOptions {
                     insert_defaults: Some(support::sample::<bool>("true")),
                 },
             );
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::services::ServiceInspectReply::Ok(
+                    api::server::services::ServiceInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Service,
@@ -4450,21 +4344,21 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::services::ServiceInspectReply::NotFound(
+                    api::server::services::ServiceInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceInspectReply::InternalServerError(
+                    api::server::services::ServiceInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceInspectReply::ServiceUnavailable(
+                    api::server::services::ServiceInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4477,13 +4371,13 @@ impl docker_remote_api::server::ServicesApi for Fixture {
 
     async fn service_list(
         &self,
-        options: docker_remote_api::operations::services::ServiceListOptions,
-    ) -> Result<docker_remote_api::server::services::ServiceListReply, ServerError> {
+        options: api::operations::services::ServiceListOptions,
+    ) -> Result<api::server::services::ServiceListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::services::ServiceListOptions {
+                &api::operations::services::ServiceListOptions {
                     filters: Some(
                         support::sample::<
                             ServiceListFilters,
@@ -4497,7 +4391,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::services::ServiceListReply::Ok(
+                    api::server::services::ServiceListReply::Ok(
                         support::sample::<
                             Vec<Service>,
                         >(
@@ -4506,21 +4400,21 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::services::ServiceListReply::BadRequest(
+                    api::server::services::ServiceListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceListReply::InternalServerError(
+                    api::server::services::ServiceListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceListReply::ServiceUnavailable(
+                    api::server::services::ServiceListReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4534,14 +4428,14 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     async fn service_logs(
         &self,
         id: String,
-        options: docker_remote_api::operations::services::ServiceLogsOptions,
-    ) -> Result<docker_remote_api::server::services::ServiceLogsReply, ServerError> {
+        options: api::operations::services::ServiceLogsOptions,
+    ) -> Result<api::server::services::ServiceLogsReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::services::ServiceLogsOptions {
+                &api::operations::services::ServiceLogsOptions {
                     details: Some(support::sample::<bool>("true")),
                     follow: Some(support::sample::<bool>("true")),
                     stdout: Some(support::sample::<bool>("true")),
@@ -4554,33 +4448,33 @@ impl docker_remote_api::server::ServicesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::services::ServiceLogsReply::Ok(
-                        docker_remote_api::server::Output::framed(
+                    api::server::services::ServiceLogsReply::Ok(
+                        api::server::Output::framed(
                             futures_util::stream::iter(
                                 vec![
-                                    docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
-                                    docker_remote_api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
+                                    api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
+                                    api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
                                 ],
                             ),
                         ),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::services::ServiceLogsReply::NotFound(
+                    api::server::services::ServiceLogsReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceLogsReply::InternalServerError(
+                    api::server::services::ServiceLogsReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceLogsReply::ServiceUnavailable(
+                    api::server::services::ServiceLogsReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4595,16 +4489,16 @@ impl docker_remote_api::server::ServicesApi for Fixture {
         &self,
         id: String,
         version: i64,
-        options: docker_remote_api::operations::services::ServiceUpdateOptions,
+        options: api::operations::services::ServiceUpdateOptions,
         body: ServiceSpec,
-    ) -> Result<docker_remote_api::server::services::ServiceUpdateReply, ServerError> {
+    ) -> Result<api::server::services::ServiceUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::services::ServiceUpdateOptions {
+                &api::operations::services::ServiceUpdateOptions {
                     registry_auth_from: Some(support::sample::<String>("\"sample\"")),
                     rollback: Some(support::sample::<String>("\"sample\"")),
                     registry_auth: Some(
@@ -4629,7 +4523,7 @@ impl docker_remote_api::server::ServicesApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::Ok(
+                    api::server::services::ServiceUpdateReply::Ok(
                         Box::new(
                             support::sample::<
                                 ServiceUpdateResponse,
@@ -4638,28 +4532,28 @@ impl docker_remote_api::server::ServicesApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::BadRequest(
+                    api::server::services::ServiceUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::NotFound(
+                    api::server::services::ServiceUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::InternalServerError(
+                    api::server::services::ServiceUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::services::ServiceUpdateReply::ServiceUnavailable(
+                    api::server::services::ServiceUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4671,16 +4565,16 @@ impl docker_remote_api::server::ServicesApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::TasksApi for Fixture {
+impl api::server::TasksApi for Fixture {
     async fn task_inspect(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::tasks::TaskInspectReply, ServerError> {
+    ) -> Result<api::server::tasks::TaskInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::tasks::TaskInspectReply::Ok(
+                    api::server::tasks::TaskInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Task,
@@ -4691,21 +4585,21 @@ impl docker_remote_api::server::TasksApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::tasks::TaskInspectReply::NotFound(
+                    api::server::tasks::TaskInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::tasks::TaskInspectReply::InternalServerError(
+                    api::server::tasks::TaskInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::tasks::TaskInspectReply::ServiceUnavailable(
+                    api::server::tasks::TaskInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4718,13 +4612,13 @@ impl docker_remote_api::server::TasksApi for Fixture {
 
     async fn task_list(
         &self,
-        options: docker_remote_api::operations::tasks::TaskListOptions,
-    ) -> Result<docker_remote_api::server::tasks::TaskListReply, ServerError> {
+        options: api::operations::tasks::TaskListOptions,
+    ) -> Result<api::server::tasks::TaskListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::tasks::TaskListOptions {
+                &api::operations::tasks::TaskListOptions {
                     filters: Some(
                         support::sample::<
                             TaskListFilters,
@@ -4737,7 +4631,7 @@ impl docker_remote_api::server::TasksApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::tasks::TaskListReply::Ok(
+                    api::server::tasks::TaskListReply::Ok(
                         support::sample::<
                             Vec<Task>,
                         >(
@@ -4746,21 +4640,21 @@ impl docker_remote_api::server::TasksApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::tasks::TaskListReply::BadRequest(
+                    api::server::tasks::TaskListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::tasks::TaskListReply::InternalServerError(
+                    api::server::tasks::TaskListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::tasks::TaskListReply::ServiceUnavailable(
+                    api::server::tasks::TaskListReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4774,14 +4668,14 @@ impl docker_remote_api::server::TasksApi for Fixture {
     async fn task_logs(
         &self,
         id: String,
-        options: docker_remote_api::operations::tasks::TaskLogsOptions,
-    ) -> Result<docker_remote_api::server::tasks::TaskLogsReply, ServerError> {
+        options: api::operations::tasks::TaskLogsOptions,
+    ) -> Result<api::server::tasks::TaskLogsReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::tasks::TaskLogsOptions {
+                &api::operations::tasks::TaskLogsOptions {
                     details: Some(support::sample::<bool>("true")),
                     follow: Some(support::sample::<bool>("true")),
                     stdout: Some(support::sample::<bool>("true")),
@@ -4794,33 +4688,33 @@ impl docker_remote_api::server::TasksApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::tasks::TaskLogsReply::Ok(
-                        docker_remote_api::server::Output::framed(
+                    api::server::tasks::TaskLogsReply::Ok(
+                        api::server::Output::framed(
                             futures_util::stream::iter(
                                 vec![
-                                    docker_remote_api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
-                                    docker_remote_api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
+                                    api::server::OutputFrame::Stdout(bytes::Bytes::from_static(b"sample stdout")),
+                                    api::server::OutputFrame::Stderr(bytes::Bytes::from_static(b"sample stderr")),
                                 ],
                             ),
                         ),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::tasks::TaskLogsReply::NotFound(
+                    api::server::tasks::TaskLogsReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::tasks::TaskLogsReply::InternalServerError(
+                    api::server::tasks::TaskLogsReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::tasks::TaskLogsReply::ServiceUnavailable(
+                    api::server::tasks::TaskLogsReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4832,11 +4726,11 @@ impl docker_remote_api::server::TasksApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::SecretsApi for Fixture {
+impl api::server::SecretsApi for Fixture {
     async fn secret_create(
         &self,
         body: SecretSpec,
-    ) -> Result<docker_remote_api::server::secrets::SecretCreateReply, ServerError> {
+    ) -> Result<api::server::secrets::SecretCreateReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -4850,35 +4744,35 @@ impl docker_remote_api::server::SecretsApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::secrets::SecretCreateReply::Created(
+                    api::server::secrets::SecretCreateReply::Created(
                         Box::new(
                             support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}"),
                         ),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::secrets::SecretCreateReply::BadRequest(
+                    api::server::secrets::SecretCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::secrets::SecretCreateReply::Conflict(
+                    api::server::secrets::SecretCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::secrets::SecretCreateReply::InternalServerError(
+                    api::server::secrets::SecretCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::secrets::SecretCreateReply::ServiceUnavailable(
+                    api::server::secrets::SecretCreateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4892,36 +4786,34 @@ impl docker_remote_api::server::SecretsApi for Fixture {
     async fn secret_delete(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::secrets::SecretDeleteReply, ServerError> {
+    ) -> Result<api::server::secrets::SecretDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::secrets::SecretDeleteReply::NoContent
-                }
+                204u16 => api::server::secrets::SecretDeleteReply::NoContent,
                 400u16 => {
-                    docker_remote_api::server::secrets::SecretDeleteReply::BadRequest(
+                    api::server::secrets::SecretDeleteReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::secrets::SecretDeleteReply::NotFound(
+                    api::server::secrets::SecretDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::secrets::SecretDeleteReply::InternalServerError(
+                    api::server::secrets::SecretDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::secrets::SecretDeleteReply::ServiceUnavailable(
+                    api::server::secrets::SecretDeleteReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4935,12 +4827,12 @@ impl docker_remote_api::server::SecretsApi for Fixture {
     async fn secret_inspect(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::secrets::SecretInspectReply, ServerError> {
+    ) -> Result<api::server::secrets::SecretInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::secrets::SecretInspectReply::Ok(
+                    api::server::secrets::SecretInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Secret,
@@ -4951,21 +4843,21 @@ impl docker_remote_api::server::SecretsApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::secrets::SecretInspectReply::NotFound(
+                    api::server::secrets::SecretInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::secrets::SecretInspectReply::InternalServerError(
+                    api::server::secrets::SecretInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::secrets::SecretInspectReply::ServiceUnavailable(
+                    api::server::secrets::SecretInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -4978,13 +4870,13 @@ impl docker_remote_api::server::SecretsApi for Fixture {
 
     async fn secret_list(
         &self,
-        options: docker_remote_api::operations::secrets::SecretListOptions,
-    ) -> Result<docker_remote_api::server::secrets::SecretListReply, ServerError> {
+        options: api::operations::secrets::SecretListOptions,
+    ) -> Result<api::server::secrets::SecretListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::secrets::SecretListOptions {
+                &api::operations::secrets::SecretListOptions {
                     filters: Some(
                         support::sample::<
                             SecretListFilters,
@@ -4997,7 +4889,7 @@ impl docker_remote_api::server::SecretsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::secrets::SecretListReply::Ok(
+                    api::server::secrets::SecretListReply::Ok(
                         support::sample::<
                             Vec<Secret>,
                         >(
@@ -5006,21 +4898,21 @@ impl docker_remote_api::server::SecretsApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::secrets::SecretListReply::BadRequest(
+                    api::server::secrets::SecretListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::secrets::SecretListReply::InternalServerError(
+                    api::server::secrets::SecretListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::secrets::SecretListReply::ServiceUnavailable(
+                    api::server::secrets::SecretListReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5036,7 +4928,7 @@ impl docker_remote_api::server::SecretsApi for Fixture {
         id: String,
         version: i64,
         body: SecretSpec,
-    ) -> Result<docker_remote_api::server::secrets::SecretUpdateReply, ServerError> {
+    ) -> Result<api::server::secrets::SecretUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
@@ -5051,30 +4943,30 @@ impl docker_remote_api::server::SecretsApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::secrets::SecretUpdateReply::Ok,
+                200u16 => api::server::secrets::SecretUpdateReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::secrets::SecretUpdateReply::BadRequest(
+                    api::server::secrets::SecretUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::secrets::SecretUpdateReply::NotFound(
+                    api::server::secrets::SecretUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::secrets::SecretUpdateReply::InternalServerError(
+                    api::server::secrets::SecretUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::secrets::SecretUpdateReply::ServiceUnavailable(
+                    api::server::secrets::SecretUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5086,11 +4978,11 @@ impl docker_remote_api::server::SecretsApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::ConfigsApi for Fixture {
+impl api::server::ConfigsApi for Fixture {
     async fn config_create(
         &self,
         body: ConfigSpec,
-    ) -> Result<docker_remote_api::server::configs::ConfigCreateReply, ServerError> {
+    ) -> Result<api::server::configs::ConfigCreateReply, ServerError> {
         self.script
             .check(
                 "body",
@@ -5104,35 +4996,35 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
         Ok(
             match self.script.status() {
                 201u16 => {
-                    docker_remote_api::server::configs::ConfigCreateReply::Created(
+                    api::server::configs::ConfigCreateReply::Created(
                         Box::new(
                             support::sample::<SwarmIdResponse>("{\"ID\":\"sample\"}"),
                         ),
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::configs::ConfigCreateReply::BadRequest(
+                    api::server::configs::ConfigCreateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 409u16 => {
-                    docker_remote_api::server::configs::ConfigCreateReply::Conflict(
+                    api::server::configs::ConfigCreateReply::Conflict(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 409\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::configs::ConfigCreateReply::InternalServerError(
+                    api::server::configs::ConfigCreateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::configs::ConfigCreateReply::ServiceUnavailable(
+                    api::server::configs::ConfigCreateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5146,36 +5038,34 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
     async fn config_delete(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::configs::ConfigDeleteReply, ServerError> {
+    ) -> Result<api::server::configs::ConfigDeleteReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
-                204u16 => {
-                    docker_remote_api::server::configs::ConfigDeleteReply::NoContent
-                }
+                204u16 => api::server::configs::ConfigDeleteReply::NoContent,
                 400u16 => {
-                    docker_remote_api::server::configs::ConfigDeleteReply::BadRequest(
+                    api::server::configs::ConfigDeleteReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::configs::ConfigDeleteReply::NotFound(
+                    api::server::configs::ConfigDeleteReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::configs::ConfigDeleteReply::InternalServerError(
+                    api::server::configs::ConfigDeleteReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::configs::ConfigDeleteReply::ServiceUnavailable(
+                    api::server::configs::ConfigDeleteReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5189,12 +5079,12 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
     async fn config_inspect(
         &self,
         id: String,
-    ) -> Result<docker_remote_api::server::configs::ConfigInspectReply, ServerError> {
+    ) -> Result<api::server::configs::ConfigInspectReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::configs::ConfigInspectReply::Ok(
+                    api::server::configs::ConfigInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 Config,
@@ -5205,21 +5095,21 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::configs::ConfigInspectReply::NotFound(
+                    api::server::configs::ConfigInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::configs::ConfigInspectReply::InternalServerError(
+                    api::server::configs::ConfigInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::configs::ConfigInspectReply::ServiceUnavailable(
+                    api::server::configs::ConfigInspectReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5232,13 +5122,13 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
 
     async fn config_list(
         &self,
-        options: docker_remote_api::operations::configs::ConfigListOptions,
-    ) -> Result<docker_remote_api::server::configs::ConfigListReply, ServerError> {
+        options: api::operations::configs::ConfigListOptions,
+    ) -> Result<api::server::configs::ConfigListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::configs::ConfigListOptions {
+                &api::operations::configs::ConfigListOptions {
                     filters: Some(
                         support::sample::<
                             ConfigListFilters,
@@ -5251,7 +5141,7 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::configs::ConfigListReply::Ok(
+                    api::server::configs::ConfigListReply::Ok(
                         support::sample::<
                             Vec<Config>,
                         >(
@@ -5260,21 +5150,21 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::configs::ConfigListReply::BadRequest(
+                    api::server::configs::ConfigListReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::configs::ConfigListReply::InternalServerError(
+                    api::server::configs::ConfigListReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::configs::ConfigListReply::ServiceUnavailable(
+                    api::server::configs::ConfigListReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5290,7 +5180,7 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
         id: String,
         version: i64,
         body: ConfigSpec,
-    ) -> Result<docker_remote_api::server::configs::ConfigUpdateReply, ServerError> {
+    ) -> Result<api::server::configs::ConfigUpdateReply, ServerError> {
         self.script.check("path parameter id", &id, &String::from("sample/name:1"));
         self.script.check("parameter version", &version, &support::sample::<i64>("7"));
         self.script
@@ -5305,30 +5195,30 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
             );
         Ok(
             match self.script.status() {
-                200u16 => docker_remote_api::server::configs::ConfigUpdateReply::Ok,
+                200u16 => api::server::configs::ConfigUpdateReply::Ok,
                 400u16 => {
-                    docker_remote_api::server::configs::ConfigUpdateReply::BadRequest(
+                    api::server::configs::ConfigUpdateReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::configs::ConfigUpdateReply::NotFound(
+                    api::server::configs::ConfigUpdateReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::configs::ConfigUpdateReply::InternalServerError(
+                    api::server::configs::ConfigUpdateReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
                     )
                 }
                 503u16 => {
-                    docker_remote_api::server::configs::ConfigUpdateReply::ServiceUnavailable(
+                    api::server::configs::ConfigUpdateReply::ServiceUnavailable(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 503\"}"),
@@ -5340,21 +5230,18 @@ impl docker_remote_api::server::ConfigsApi for Fixture {
     }
 }
 
-impl docker_remote_api::server::DistributionApi for Fixture {
+impl api::server::DistributionApi for Fixture {
     async fn distribution_inspect(
         &self,
         name: String,
-        options: docker_remote_api::operations::distribution::DistributionInspectOptions,
-    ) -> Result<
-        docker_remote_api::server::distribution::DistributionInspectReply,
-        ServerError,
-    > {
+        options: api::operations::distribution::DistributionInspectOptions,
+    ) -> Result<api::server::distribution::DistributionInspectReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::distribution::DistributionInspectOptions {
+                &api::operations::distribution::DistributionInspectOptions {
                     registry_auth: Some(
                         support::sample::<
                             AuthConfig,
@@ -5367,7 +5254,7 @@ impl docker_remote_api::server::DistributionApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::distribution::DistributionInspectReply::Ok(
+                    api::server::distribution::DistributionInspectReply::Ok(
                         Box::new(
                             support::sample::<
                                 DistributionInspect,
@@ -5378,28 +5265,28 @@ impl docker_remote_api::server::DistributionApi for Fixture {
                     )
                 }
                 400u16 => {
-                    docker_remote_api::server::distribution::DistributionInspectReply::BadRequest(
+                    api::server::distribution::DistributionInspectReply::BadRequest(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 400\"}"),
                     )
                 }
                 401u16 => {
-                    docker_remote_api::server::distribution::DistributionInspectReply::Unauthorized(
+                    api::server::distribution::DistributionInspectReply::Unauthorized(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 401\"}"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::distribution::DistributionInspectReply::NotFound(
+                    api::server::distribution::DistributionInspectReply::NotFound(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 404\"}"),
                     )
                 }
                 500u16 => {
-                    docker_remote_api::server::distribution::DistributionInspectReply::InternalServerError(
+                    api::server::distribution::DistributionInspectReply::InternalServerError(
                         support::sample::<
                             ErrorResponse,
                         >("{\"message\":\"sample error 500\"}"),
@@ -5486,7 +5373,7 @@ async fn container_archive_info_round_trips() {
 async fn container_attach_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerAttachOptions {
+    let options = api::operations::containers::ContainerAttachOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
         logs: Some(support::sample::<bool>("true")),
         stream: Some(support::sample::<bool>("true")),
@@ -5533,7 +5420,7 @@ async fn container_attach_round_trips() {
 async fn container_attach_websocket_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerAttachWebsocketOptions {
+    let options = api::operations::containers::ContainerAttachWebsocketOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
         logs: Some(support::sample::<bool>("true")),
         stream: Some(support::sample::<bool>("true")),
@@ -5607,7 +5494,7 @@ async fn container_changes_round_trips() {
 #[tokio::test]
 async fn container_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::containers::ContainerCreateOptions {
+    let options = api::operations::containers::ContainerCreateOptions {
         name: Some(support::sample::<String>("\"sample\"")),
         platform: Some(support::sample::<String>("\"sample\"")),
     };
@@ -5647,7 +5534,7 @@ async fn container_create_round_trips() {
 async fn container_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerDeleteOptions {
+    let options = api::operations::containers::ContainerDeleteOptions {
         remove_volumes: Some(support::sample::<bool>("true")),
         force: Some(support::sample::<bool>("true")),
         link: Some(support::sample::<bool>("true")),
@@ -5710,7 +5597,7 @@ async fn container_export_round_trips() {
 async fn container_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerInspectOptions {
+    let options = api::operations::containers::ContainerInspectOptions {
         size: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 500u16] {
@@ -5746,7 +5633,7 @@ async fn container_inspect_round_trips() {
 async fn container_kill_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerKillOptions {
+    let options = api::operations::containers::ContainerKillOptions {
         signal: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [204u16, 404u16, 409u16, 500u16] {
@@ -5774,7 +5661,7 @@ async fn container_kill_round_trips() {
 #[tokio::test]
 async fn container_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::containers::ContainerListOptions {
+    let options = api::operations::containers::ContainerListOptions {
         all: Some(support::sample::<bool>("true")),
         limit: Some(support::sample::<i64>("7")),
         size: Some(support::sample::<bool>("true")),
@@ -5818,7 +5705,7 @@ async fn container_list_round_trips() {
 async fn container_logs_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerLogsOptions {
+    let options = api::operations::containers::ContainerLogsOptions {
         details: Some(support::sample::<bool>("true")),
         follow: Some(support::sample::<bool>("true")),
         stdout: Some(support::sample::<bool>("true")),
@@ -5885,7 +5772,7 @@ async fn container_pause_round_trips() {
 #[tokio::test]
 async fn container_prune_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::containers::ContainerPruneOptions {
+    let options = api::operations::containers::ContainerPruneOptions {
         filters: Some(
             support::sample::<
                 ContainerPruneFilters,
@@ -5924,7 +5811,7 @@ async fn container_put_archive_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let path = support::sample::<String>("\"sample\"");
-    let options = docker_remote_api::operations::containers::ContainerPutArchiveOptions {
+    let options = api::operations::containers::ContainerPutArchiveOptions {
         no_overwrite_dir_non_dir: Some(support::sample::<bool>("true")),
         copy_uid_gid: Some(support::sample::<bool>("true")),
     };
@@ -5934,7 +5821,7 @@ async fn container_put_archive_round_trips() {
             .container_put_archive(
                 &id,
                 &path,
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
+                api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
             .options(options.clone())
             .await;
@@ -5990,7 +5877,7 @@ async fn container_rename_round_trips() {
 async fn container_resize_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerResizeOptions {
+    let options = api::operations::containers::ContainerResizeOptions {
         height: Some(support::sample::<i32>("7")),
         width: Some(support::sample::<i32>("7")),
     };
@@ -6021,7 +5908,7 @@ async fn container_resize_round_trips() {
 async fn container_restart_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerRestartOptions {
+    let options = api::operations::containers::ContainerRestartOptions {
         signal: Some(support::sample::<String>("\"sample\"")),
         timeout: Some(support::sample::<i64>("7")),
     };
@@ -6052,7 +5939,7 @@ async fn container_restart_round_trips() {
 async fn container_start_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerStartOptions {
+    let options = api::operations::containers::ContainerStartOptions {
         detach_keys: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [204u16, 304u16, 404u16, 500u16] {
@@ -6060,7 +5947,7 @@ async fn container_start_round_trips() {
         let result = docker.container_start(&id).options(options.clone()).await;
         match status {
             204u16 => {
-                let docker_remote_api::client::containers::ContainerStartOutcome::Started = result
+                let api::client::containers::ContainerStartOutcome::Started = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!(
                         "{} answering {}: another variant", "container_start", 204u16
@@ -6068,7 +5955,7 @@ async fn container_start_round_trips() {
                 };
             }
             304u16 => {
-                let docker_remote_api::client::containers::ContainerStartOutcome::AlreadyStarted = result
+                let api::client::containers::ContainerStartOutcome::AlreadyStarted = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!(
                         "{} answering {}: another variant", "container_start", 304u16
@@ -6095,7 +5982,7 @@ async fn container_start_round_trips() {
 async fn container_stats_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerStatsOptions {
+    let options = api::operations::containers::ContainerStatsOptions {
         stream: Some(support::sample::<bool>("true")),
         one_shot: Some(support::sample::<bool>("true")),
     };
@@ -6137,7 +6024,7 @@ async fn container_stats_round_trips() {
 async fn container_stop_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerStopOptions {
+    let options = api::operations::containers::ContainerStopOptions {
         signal: Some(support::sample::<String>("\"sample\"")),
         timeout: Some(support::sample::<i64>("7")),
     };
@@ -6146,13 +6033,13 @@ async fn container_stop_round_trips() {
         let result = docker.container_stop(&id).options(options.clone()).await;
         match status {
             204u16 => {
-                let docker_remote_api::client::containers::ContainerStopOutcome::Stopped = result
+                let api::client::containers::ContainerStopOutcome::Stopped = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "container_stop", 204u16);
                 };
             }
             304u16 => {
-                let docker_remote_api::client::containers::ContainerStopOutcome::AlreadyStopped = result
+                let api::client::containers::ContainerStopOutcome::AlreadyStopped = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "container_stop", 304u16);
                 };
@@ -6176,7 +6063,7 @@ async fn container_stop_round_trips() {
 async fn container_top_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerTopOptions {
+    let options = api::operations::containers::ContainerTopOptions {
         ps_args: Some(support::sample::<String>("\"sample\"")),
     };
     for status in [200u16, 404u16, 500u16] {
@@ -6272,7 +6159,7 @@ async fn container_update_round_trips() {
 async fn container_wait_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::containers::ContainerWaitOptions {
+    let options = api::operations::containers::ContainerWaitOptions {
         condition: Some(support::sample::<ContainerWaitCondition>("\"not-running\"")),
     };
     for status in [200u16, 400u16, 404u16, 500u16] {
@@ -6304,7 +6191,7 @@ async fn container_wait_round_trips() {
 #[tokio::test]
 async fn build_prune_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::BuildPruneOptions {
+    let options = api::operations::images::BuildPruneOptions {
         keep_storage: Some(support::sample::<i64>("7")),
         reserved_space: Some(support::sample::<i64>("7")),
         max_used_space: Some(support::sample::<i64>("7")),
@@ -6347,7 +6234,7 @@ async fn build_prune_round_trips() {
 #[tokio::test]
 async fn image_build_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageBuildOptions {
+    let options = api::operations::images::ImageBuildOptions {
         dockerfile: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
         remote: Some(support::sample::<String>("\"sample\"")),
@@ -6397,9 +6284,7 @@ async fn image_build_round_trips() {
     for status in [200u16, 400u16, 500u16] {
         script.answer(status);
         let result = docker
-            .image_build(
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
-            )
+            .image_build(api::RequestBody::from_bytes(&b"sample request body"[..]))
             .options(options.clone())
             .await;
         match status {
@@ -6435,7 +6320,7 @@ async fn image_build_round_trips() {
 #[tokio::test]
 async fn image_commit_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageCommitOptions {
+    let options = api::operations::images::ImageCommitOptions {
         container: Some(support::sample::<String>("\"sample\"")),
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
@@ -6478,7 +6363,7 @@ async fn image_commit_round_trips() {
 #[tokio::test]
 async fn image_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageCreateOptions {
+    let options = api::operations::images::ImageCreateOptions {
         from_image: Some(support::sample::<String>("\"sample\"")),
         from_src: Some(support::sample::<String>("\"sample\"")),
         repo: Some(support::sample::<String>("\"sample\"")),
@@ -6499,9 +6384,7 @@ async fn image_create_round_trips() {
         let result = docker
             .image_create()
             .options(options.clone())
-            .body(
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
-            )
+            .body(api::RequestBody::from_bytes(&b"sample request body"[..]))
             .await;
         match status {
             200u16 => {
@@ -6537,7 +6420,7 @@ async fn image_create_round_trips() {
 async fn image_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::images::ImageDeleteOptions {
+    let options = api::operations::images::ImageDeleteOptions {
         force: Some(support::sample::<bool>("true")),
         no_prune: Some(support::sample::<bool>("true")),
         platforms: Some(support::sample::<Vec<String>>("[\"sample\"]")),
@@ -6572,7 +6455,7 @@ async fn image_delete_round_trips() {
 async fn image_get_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::images::ImageGetOptions {
+    let options = api::operations::images::ImageGetOptions {
         platform: Some(
             support::sample::<
                 OciPlatform,
@@ -6608,7 +6491,7 @@ async fn image_get_round_trips() {
 #[tokio::test]
 async fn image_get_all_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageGetAllOptions {
+    let options = api::operations::images::ImageGetAllOptions {
         names: Some(support::sample::<Vec<String>>("[\"sample\"]")),
         platform: Some(
             support::sample::<
@@ -6648,7 +6531,7 @@ async fn image_get_all_round_trips() {
 async fn image_history_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::images::ImageHistoryOptions {
+    let options = api::operations::images::ImageHistoryOptions {
         platform: Some(
             support::sample::<
                 OciPlatform,
@@ -6689,7 +6572,7 @@ async fn image_history_round_trips() {
 async fn image_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::images::ImageInspectOptions {
+    let options = api::operations::images::ImageInspectOptions {
         manifests: Some(support::sample::<bool>("true")),
         platform: Some(
             support::sample::<
@@ -6730,7 +6613,7 @@ async fn image_inspect_round_trips() {
 #[tokio::test]
 async fn image_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageListOptions {
+    let options = api::operations::images::ImageListOptions {
         all: Some(support::sample::<bool>("true")),
         filters: Some(
             support::sample::<
@@ -6774,7 +6657,7 @@ async fn image_list_round_trips() {
 #[tokio::test]
 async fn image_load_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImageLoadOptions {
+    let options = api::operations::images::ImageLoadOptions {
         quiet: Some(support::sample::<bool>("true")),
         platform: Some(
             support::sample::<
@@ -6787,9 +6670,7 @@ async fn image_load_round_trips() {
     for status in [200u16, 400u16, 500u16] {
         script.answer(status);
         let result = docker
-            .image_load(
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
-            )
+            .image_load(api::RequestBody::from_bytes(&b"sample request body"[..]))
             .options(options.clone())
             .await;
         match status {
@@ -6825,7 +6706,7 @@ async fn image_load_round_trips() {
 #[tokio::test]
 async fn image_prune_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::images::ImagePruneOptions {
+    let options = api::operations::images::ImagePruneOptions {
         filters: Some(
             support::sample::<
                 ImagePruneFilters,
@@ -6871,7 +6752,7 @@ async fn image_push_round_trips() {
     >(
         "{\"username\":\"sample\",\"password\":\"sample\",\"auth\":\"sample\",\"email\":\"sample\",\"serveraddress\":\"sample\",\"identitytoken\":\"sample\",\"registrytoken\":\"sample\"}",
     );
-    let options = docker_remote_api::operations::images::ImagePushOptions {
+    let options = api::operations::images::ImagePushOptions {
         tag: Some(support::sample::<String>("\"sample\"")),
         platform: Some(
             support::sample::<
@@ -6921,7 +6802,7 @@ async fn image_push_round_trips() {
 async fn image_search_round_trips() {
     let (docker, script, _server) = start().await;
     let term = support::sample::<String>("\"sample\"");
-    let options = docker_remote_api::operations::images::ImageSearchOptions {
+    let options = api::operations::images::ImageSearchOptions {
         limit: Some(support::sample::<i64>("7")),
         filters: Some(
             support::sample::<
@@ -6963,7 +6844,7 @@ async fn image_search_round_trips() {
 async fn image_tag_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::images::ImageTagOptions {
+    let options = api::operations::images::ImageTagOptions {
         repo: Some(support::sample::<String>("\"sample\"")),
         tag: Some(support::sample::<String>("\"sample\"")),
     };
@@ -6990,7 +6871,7 @@ async fn image_tag_round_trips() {
 #[tokio::test]
 async fn session_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::system::SessionOptions {
+    let options = api::operations::system::SessionOptions {
         session_id: Some(support::sample::<String>("\"sample\"")),
         session_name: Some(support::sample::<String>("\"sample\"")),
         session_shared_key: Some(support::sample::<String>("\"sample\"")),
@@ -7011,11 +6892,11 @@ async fn session_round_trips() {
                 tokio::io::AsyncReadExt::read_to_end(&mut connection, &mut received)
                     .await
                     .unwrap();
-                let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                let greeting = api::server::OutputFrame::Stdout(
                         bytes::Bytes::from_static(b"hello "),
                     )
                     .encode();
-                let echo = docker_remote_api::server::OutputFrame::Stdout(
+                let echo = api::server::OutputFrame::Stdout(
                         bytes::Bytes::from_static(b"sample stdin"),
                     )
                     .encode();
@@ -7047,9 +6928,8 @@ async fn system_auth_round_trips() {
         let result = docker.system_auth(&body).await;
         match status {
             200u16 => {
-                let docker_remote_api::client::system::SystemAuthOutcome::LoggedIn(
-                    value,
-                ) = result.unwrap_or_else(|e| panic!("{e}")) else {
+                let api::client::system::SystemAuthOutcome::LoggedIn(value) = result
+                    .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 200u16);
                 };
                 let expected = support::sample::<
@@ -7058,7 +6938,7 @@ async fn system_auth_round_trips() {
                 assert_eq!(value, expected);
             }
             204u16 => {
-                let docker_remote_api::client::system::SystemAuthOutcome::LoggedInWithoutBody = result
+                let api::client::system::SystemAuthOutcome::LoggedInWithoutBody = result
                     .unwrap_or_else(|e| panic!("{e}")) else {
                     panic!("{} answering {}: another variant", "system_auth", 204u16);
                 };
@@ -7081,7 +6961,7 @@ async fn system_auth_round_trips() {
 #[tokio::test]
 async fn system_df_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::system::SystemDfOptions {
+    let options = api::operations::system::SystemDfOptions {
         object_types: Some(
             support::sample::<Vec<SystemDataUsageObjectType>>("[\"container\"]"),
         ),
@@ -7115,7 +6995,7 @@ async fn system_df_round_trips() {
 #[tokio::test]
 async fn system_events_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::system::SystemEventsOptions {
+    let options = api::operations::system::SystemEventsOptions {
         since: Some(support::sample::<String>("\"sample\"")),
         until: Some(support::sample::<String>("\"sample\"")),
         filters: Some(
@@ -7355,7 +7235,7 @@ async fn exec_inspect_round_trips() {
 async fn exec_resize_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::exec::ExecResizeOptions {
+    let options = api::operations::exec::ExecResizeOptions {
         height: Some(support::sample::<i32>("7")),
         width: Some(support::sample::<i32>("7")),
     };
@@ -7464,7 +7344,7 @@ async fn volume_create_round_trips() {
 async fn volume_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::volumes::VolumeDeleteOptions {
+    let options = api::operations::volumes::VolumeDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [204u16, 404u16, 409u16, 500u16] {
@@ -7524,7 +7404,7 @@ async fn volume_inspect_round_trips() {
 #[tokio::test]
 async fn volume_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::volumes::VolumeListOptions {
+    let options = api::operations::volumes::VolumeListOptions {
         filters: Some(
             support::sample::<
                 VolumeListFilters,
@@ -7564,7 +7444,7 @@ async fn volume_list_round_trips() {
 #[tokio::test]
 async fn volume_prune_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::volumes::VolumePruneOptions {
+    let options = api::operations::volumes::VolumePruneOptions {
         filters: Some(
             support::sample::<
                 VolumePruneFilters,
@@ -7755,7 +7635,7 @@ async fn network_disconnect_round_trips() {
 async fn network_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::networks::NetworkInspectOptions {
+    let options = api::operations::networks::NetworkInspectOptions {
         verbose: Some(support::sample::<bool>("true")),
         scope: Some(support::sample::<String>("\"sample\"")),
     };
@@ -7791,7 +7671,7 @@ async fn network_inspect_round_trips() {
 #[tokio::test]
 async fn network_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::networks::NetworkListOptions {
+    let options = api::operations::networks::NetworkListOptions {
         filters: Some(
             support::sample::<
                 NetworkListFilters,
@@ -7831,7 +7711,7 @@ async fn network_list_round_trips() {
 #[tokio::test]
 async fn network_prune_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::networks::NetworkPruneOptions {
+    let options = api::operations::networks::NetworkPruneOptions {
         filters: Some(
             support::sample::<
                 NetworkPruneFilters,
@@ -7873,7 +7753,7 @@ async fn plugin_create_round_trips() {
         let result = docker
             .plugin_create(
                 &name,
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
+                api::RequestBody::from_bytes(&b"sample request body"[..]),
             )
             .await;
         match status {
@@ -7899,7 +7779,7 @@ async fn plugin_create_round_trips() {
 async fn plugin_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::plugins::PluginDeleteOptions {
+    let options = api::operations::plugins::PluginDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
@@ -7928,7 +7808,7 @@ async fn plugin_delete_round_trips() {
 async fn plugin_disable_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::plugins::PluginDisableOptions {
+    let options = api::operations::plugins::PluginDisableOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
@@ -7957,7 +7837,7 @@ async fn plugin_disable_round_trips() {
 async fn plugin_enable_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::plugins::PluginEnableOptions {
+    let options = api::operations::plugins::PluginEnableOptions {
         timeout: Some(support::sample::<i64>("7")),
     };
     for status in [200u16, 404u16, 409u16, 500u16] {
@@ -8017,7 +7897,7 @@ async fn plugin_inspect_round_trips() {
 #[tokio::test]
 async fn plugin_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::plugins::PluginListOptions {
+    let options = api::operations::plugins::PluginListOptions {
         filters: Some(
             support::sample::<
                 PluginListFilters,
@@ -8056,7 +7936,7 @@ async fn plugin_list_round_trips() {
 async fn plugin_privileges_round_trips() {
     let (docker, script, _server) = start().await;
     let remote = support::sample::<String>("\"sample\"");
-    let options = docker_remote_api::operations::plugins::PluginPrivilegesOptions {
+    let options = api::operations::plugins::PluginPrivilegesOptions {
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -8097,7 +7977,7 @@ async fn plugin_privileges_round_trips() {
 #[tokio::test]
 async fn plugin_pull_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::plugins::PluginPullOptions {
+    let options = api::operations::plugins::PluginPullOptions {
         remote: Some(support::sample::<String>("\"sample\"")),
         name: Some(support::sample::<String>("\"sample\"")),
         registry_auth: Some(
@@ -8152,7 +8032,7 @@ async fn plugin_pull_round_trips() {
 async fn plugin_push_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::plugins::PluginPushOptions {
+    let options = api::operations::plugins::PluginPushOptions {
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -8226,7 +8106,7 @@ async fn plugin_upgrade_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
     let remote = support::sample::<String>("\"sample\"");
-    let options = docker_remote_api::operations::plugins::PluginUpgradeOptions {
+    let options = api::operations::plugins::PluginUpgradeOptions {
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -8278,7 +8158,7 @@ async fn plugin_upgrade_round_trips() {
 async fn node_delete_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::nodes::NodeDeleteOptions {
+    let options = api::operations::nodes::NodeDeleteOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 400u16, 404u16, 500u16, 503u16] {
@@ -8338,7 +8218,7 @@ async fn node_inspect_round_trips() {
 #[tokio::test]
 async fn node_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::nodes::NodeListOptions {
+    let options = api::operations::nodes::NodeListOptions {
         filters: Some(
             support::sample::<
                 NodeListFilters,
@@ -8501,7 +8381,7 @@ async fn swarm_join_round_trips() {
 #[tokio::test]
 async fn swarm_leave_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::swarm::SwarmLeaveOptions {
+    let options = api::operations::swarm::SwarmLeaveOptions {
         force: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 500u16, 503u16] {
@@ -8586,7 +8466,7 @@ async fn swarm_unlock_key_round_trips() {
 async fn swarm_update_round_trips() {
     let (docker, script, _server) = start().await;
     let version = support::sample::<i64>("7");
-    let options = docker_remote_api::operations::swarm::SwarmUpdateOptions {
+    let options = api::operations::swarm::SwarmUpdateOptions {
         rotate_worker_token: Some(support::sample::<bool>("true")),
         rotate_manager_token: Some(support::sample::<bool>("true")),
         rotate_manager_unlock_key: Some(support::sample::<bool>("true")),
@@ -8621,7 +8501,7 @@ async fn swarm_update_round_trips() {
 #[tokio::test]
 async fn service_create_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::services::ServiceCreateOptions {
+    let options = api::operations::services::ServiceCreateOptions {
         registry_auth: Some(
             support::sample::<
                 AuthConfig,
@@ -8691,7 +8571,7 @@ async fn service_delete_round_trips() {
 async fn service_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::services::ServiceInspectOptions {
+    let options = api::operations::services::ServiceInspectOptions {
         insert_defaults: Some(support::sample::<bool>("true")),
     };
     for status in [200u16, 404u16, 500u16, 503u16] {
@@ -8726,7 +8606,7 @@ async fn service_inspect_round_trips() {
 #[tokio::test]
 async fn service_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::services::ServiceListOptions {
+    let options = api::operations::services::ServiceListOptions {
         filters: Some(
             support::sample::<
                 ServiceListFilters,
@@ -8768,7 +8648,7 @@ async fn service_list_round_trips() {
 async fn service_logs_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::services::ServiceLogsOptions {
+    let options = api::operations::services::ServiceLogsOptions {
         details: Some(support::sample::<bool>("true")),
         follow: Some(support::sample::<bool>("true")),
         stdout: Some(support::sample::<bool>("true")),
@@ -8809,7 +8689,7 @@ async fn service_update_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
     let version = support::sample::<i64>("7");
-    let options = docker_remote_api::operations::services::ServiceUpdateOptions {
+    let options = api::operations::services::ServiceUpdateOptions {
         registry_auth_from: Some(support::sample::<String>("\"sample\"")),
         rollback: Some(support::sample::<String>("\"sample\"")),
         registry_auth: Some(
@@ -8889,7 +8769,7 @@ async fn task_inspect_round_trips() {
 #[tokio::test]
 async fn task_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::tasks::TaskListOptions {
+    let options = api::operations::tasks::TaskListOptions {
         filters: Some(
             support::sample::<
                 TaskListFilters,
@@ -8928,7 +8808,7 @@ async fn task_list_round_trips() {
 async fn task_logs_round_trips() {
     let (docker, script, _server) = start().await;
     let id = String::from("sample/name:1");
-    let options = docker_remote_api::operations::tasks::TaskLogsOptions {
+    let options = api::operations::tasks::TaskLogsOptions {
         details: Some(support::sample::<bool>("true")),
         follow: Some(support::sample::<bool>("true")),
         stdout: Some(support::sample::<bool>("true")),
@@ -9055,7 +8935,7 @@ async fn secret_inspect_round_trips() {
 #[tokio::test]
 async fn secret_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::secrets::SecretListOptions {
+    let options = api::operations::secrets::SecretListOptions {
         filters: Some(
             support::sample::<
                 SecretListFilters,
@@ -9217,7 +9097,7 @@ async fn config_inspect_round_trips() {
 #[tokio::test]
 async fn config_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::configs::ConfigListOptions {
+    let options = api::operations::configs::ConfigListOptions {
         filters: Some(
             support::sample::<
                 ConfigListFilters,
@@ -9288,7 +9168,7 @@ async fn config_update_round_trips() {
 async fn distribution_inspect_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::distribution::DistributionInspectOptions {
+    let options = api::operations::distribution::DistributionInspectOptions {
         registry_auth: Some(
             support::sample::<
                 AuthConfig,

@@ -3,8 +3,10 @@
 //!
 //! `extract` reads the Markdown of the Docker doc and lists, per endpoint,
 //! the request line, query parameters, request headers, status codes and
-//! JSON parameter names. `cargo xtask checklist` runs it once and commits the
-//! result under `spec/checklist/`; `check` then tells what the spec lacks.
+//! JSON parameter names; `extract_rst` reads the same facts from the
+//! reStructuredText of the early docs (Remote API v1.1, 2013). `cargo xtask
+//! checklist` runs one of them once and commits the result under
+//! `spec/checklist/`; `check` then tells what the spec lacks.
 
 use std::collections::BTreeSet;
 
@@ -157,6 +159,168 @@ pub fn extract(markdown: &str, source: &str) -> Checklist {
 fn push_unique(list: &mut Vec<String>, name: &str) {
     if !list.iter().any(|n| n == name) {
         list.push(name.to_string());
+    }
+}
+
+/// The adornment of an RST section title: its character, and whether it
+/// has an overline as well as an underline. RST ranks title styles in the
+/// order they first appear.
+type Adornment = (char, bool);
+
+/// The character of an RST adornment line (`=====`, `-----`, `*****`): one
+/// punctuation character repeated, and how many times.
+fn adornment(line: &str) -> Option<(char, usize)> {
+    let t = line.trim();
+    let c = t.chars().next()?;
+    (c.is_ascii_punctuation() && t.chars().all(|x| x == c)).then(|| (c, t.chars().count()))
+}
+
+/// Text that can be a section title: words, not a directive or a field.
+fn title_text(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let titled =
+        t.chars().any(char::is_alphanumeric) && !t.starts_with("..") && !t.starts_with(':');
+    titled.then_some(t)
+}
+
+/// The section title starting at line `i`: its text, adornment and number of lines.
+fn rst_title<'a>(lines: &[&'a str], i: usize) -> Option<(&'a str, Adornment, usize)> {
+    let at = |k: usize| lines.get(k).copied();
+    // Overline, title, underline of the same character, each at least as long as the title.
+    if let (Some((c, over)), Some(text), Some((u, under))) = (
+        at(i).and_then(adornment),
+        at(i + 1).and_then(title_text),
+        at(i + 2).and_then(adornment),
+    ) {
+        let n = text.chars().count();
+        if c == u && over >= n && under >= n {
+            return Some((text, (c, true), 3));
+        }
+    }
+    // Title and underline; an underline that opens an overlined title below it is none.
+    let text = at(i).and_then(title_text)?;
+    let (c, under) = at(i + 1).and_then(adornment)?;
+    let overline_of_next = at(i + 2).and_then(title_text).is_some()
+        && at(i + 3).and_then(adornment).is_some_and(|(u, _)| u == c);
+    (under >= text.chars().count() && !overline_of_next).then_some((text, (c, false), 2))
+}
+
+/// An RST field of the HTTP domain: `:query all: ...` gives (`query`, `all`),
+/// `:statuscode 200: ...` (`statuscode`, `200`); with a type, as in
+/// `:<json string Name:`, the name is the last word.
+fn rst_field(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim().strip_prefix(':')?;
+    let inner = &rest[..rest.find(':')?];
+    let mut words = inner.split_whitespace();
+    let kind = words.next()?;
+    let name = words.last()?;
+    Some((kind, name))
+}
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "HEAD"];
+
+/// Whether a line is an example's request line: `GET /path HTTP/1.1`.
+fn is_request_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.len() == 3 && METHODS.contains(&words[0]) && words[2].starts_with("HTTP/")
+}
+
+/// The name of an HTTP header line (`Content-Type: application/json`).
+fn header_name(line: &str) -> Option<&str> {
+    let (name, _) = line.trim().split_once(':')?;
+    let token = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    token.then_some(name)
+}
+
+/// Reads every endpoint of an RST doc written with the Sphinx HTTP domain:
+/// each `.. http:get:: /path` directive is one endpoint, titled by the
+/// section title above it, within the section one level up (`3.1
+/// Containers`). Its facts are the fields below the directive up to the
+/// next title: `:query name:`, `:statuscode NNN:`, `:jsonparam name:` (and
+/// the domain's other spellings of them), `:reqheader Name:`, and the
+/// headers of its example requests (`Content-Type: application/json` under
+/// `POST /containers/create HTTP/1.1`).
+pub fn extract_rst(text: &str, source: &str) -> Checklist {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut styles: Vec<Adornment> = Vec::new();
+    // The open title of each level, outermost first.
+    let mut open: Vec<String> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((title, style, used)) = rst_title(&lines, i) {
+            let level = match styles.iter().position(|s| *s == style) {
+                Some(level) => level,
+                None => {
+                    styles.push(style);
+                    styles.len() - 1
+                }
+            };
+            open.resize(level, String::new());
+            open.push(title.to_string());
+            current = None;
+            i += used;
+            continue;
+        }
+        let t = lines[i].trim();
+        i += 1;
+        if let Some((method, path)) = t.strip_prefix(".. http:").and_then(|r| r.split_once("::")) {
+            let method = method.trim().to_uppercase();
+            if METHODS.contains(&method.as_str()) {
+                let n = open.len();
+                endpoints.push(Endpoint {
+                    section: if n >= 2 {
+                        open[n - 2].clone()
+                    } else {
+                        String::new()
+                    },
+                    title: open.last().cloned().unwrap_or_default(),
+                    line: i,
+                    method,
+                    path: path.trim().to_string(),
+                    query: vec![],
+                    headers: vec![],
+                    status: vec![],
+                    json: vec![],
+                });
+                current = Some(endpoints.len() - 1);
+            }
+            continue;
+        }
+        let Some(ep) = current.map(|c| &mut endpoints[c]) else {
+            continue;
+        };
+        if is_request_line(t) {
+            while let Some(name) = lines.get(i).and_then(|l| header_name(l)) {
+                push_unique(&mut ep.headers, name);
+                i += 1;
+            }
+            continue;
+        }
+        let Some((kind, name)) = rst_field(t) else {
+            continue;
+        };
+        match kind {
+            "query" | "queryparameter" | "queryparam" | "qparam" => {
+                push_unique(&mut ep.query, name)
+            }
+            "reqheader" | "requestheader" => push_unique(&mut ep.headers, name),
+            "jsonparam" | "jsonparameter" | "json" | "<json" | ">json" | "<jsonarr"
+            | ">jsonarr" => push_unique(&mut ep.json, name),
+            "statuscode" | "status" | "code" => {
+                if let Ok(code) = name.parse::<u16>() {
+                    if !ep.status.contains(&code) {
+                        ep.status.push(code);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Checklist {
+        source: source.to_string(),
+        endpoints,
     }
 }
 
@@ -349,6 +513,62 @@ mod tests {
         let list = extract(doc, "doc.md");
         assert_eq!(list.endpoints[0].query, ["version"]);
         assert_eq!(list.endpoints[0].json, ["Role"]);
+    }
+
+    const RST: &str = "=====\nThe API\n=====\n1. Intro\n========\nText with a colon: here\n3. Endpoints\n============\n3.1 Things\n----------\nList things\n***********\n.. http:get:: /things/(id)/json\n\tList them\n\t**Example request**:\n\t.. sourcecode:: http\n\t   GET /things/x/json?all=1 HTTP/1.1\n\t**Example response**:\n\t.. sourcecode:: http\n\t   HTTP/1.1 200 OK\n\t   Content-Type: application/json\n\t   {\"status\":\"Pulling...\"}\n\t   ...\n\t:query all: 1/True/true or 0/False/false\n\t:query limit: how many\n\t:statuscode 200: no error\n\t:statuscode 404: no such thing\nMake a thing\n************\n.. http:post:: /things/create\n\t.. sourcecode:: http\n\t   POST /things/create HTTP/1.1\n\t   Content-Type: application/json\n\t   {\n\t   \"Name\":\"x\"\n\t   }\n\t:jsonparam config: the configuration\n\t:reqheader X-Token: who asks\n\t:statuscode 201: created\n3.2 Other\n---------\nGo further\n**********\n:query stray: not an endpoint's\n";
+
+    #[test]
+    fn extracts_rst_directives_fields_and_titles() {
+        let list = extract_rst(RST, "doc.rst");
+        assert_eq!(list.source, "doc.rst");
+        assert_eq!(list.endpoints.len(), 2);
+        let first = &list.endpoints[0];
+        assert_eq!(
+            (first.method.as_str(), first.path.as_str(), first.line),
+            ("GET", "/things/(id)/json", 13)
+        );
+        assert_eq!(
+            (first.section.as_str(), first.title.as_str()),
+            ("3.1 Things", "List things")
+        );
+        assert_eq!(first.query, ["all", "limit"]);
+        assert_eq!(first.status, [200, 404]);
+        // Response headers are not request headers.
+        assert!(first.headers.is_empty());
+        let second = &list.endpoints[1];
+        assert_eq!(second.title, "Make a thing");
+        assert_eq!(second.json, ["config"]);
+        assert_eq!(second.headers, ["Content-Type", "X-Token"]);
+        assert_eq!(second.status, [201]);
+    }
+
+    #[test]
+    fn rst_titles_rank_by_first_appearance_and_need_a_long_enough_underline() {
+        // `...` under a JSON line is no underline; a field after a later title
+        // belongs to no endpoint.
+        let list = extract_rst(RST, "doc.rst");
+        assert!(list
+            .endpoints
+            .iter()
+            .all(|e| !e.query.iter().any(|q| q == "stray")));
+        // Another ranking of the same characters: `*` sections hold `-` endpoints.
+        let doc = "Stuff\n*****\nGet one\n-------\n.. http:delete:: /one\n:statuscode 204: gone\n";
+        let list = extract_rst(doc, "d.rst");
+        assert_eq!(list.endpoints[0].section, "Stuff");
+        assert_eq!(list.endpoints[0].title, "Get one");
+        assert_eq!(list.endpoints[0].method, "DELETE");
+        assert_eq!(list.endpoints[0].status, [204]);
+    }
+
+    #[test]
+    fn rst_fields_take_the_last_word_as_the_name() {
+        assert_eq!(rst_field(":query all: yes"), Some(("query", "all")));
+        assert_eq!(
+            rst_field("\t:<json string Name: a name"),
+            Some(("<json", "Name"))
+        );
+        assert_eq!(rst_field(":title: Remote API"), None);
+        assert_eq!(rst_field("no field"), None);
     }
 
     #[test]

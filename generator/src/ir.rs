@@ -33,6 +33,14 @@ pub struct Ir {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     pub title: String,
+    /// The package name (`docker-remote-api`).
+    pub crate_name: String,
+    /// How Rust code names the crate (`docker_remote_api`).
+    pub crate_ident: String,
+    /// The client type (`Docker`).
+    pub client_type: String,
+    /// The prefix of the client's environment variables (`DOCKER`).
+    pub env_prefix: String,
     pub api_version: String,
     /// The oldest version the spec describes: the oldest a client negotiates
     /// down to and a server accepts.
@@ -886,6 +894,10 @@ pub fn lower(spec: &RawSpec, options: &LowerOptions) -> Result<Ir, String> {
     Ok(Ir {
         meta: Meta {
             title: api.title.clone(),
+            crate_name: api.crate_name(),
+            crate_ident: api.crate_name().replace('-', "_"),
+            client_type: api.client_type(),
+            env_prefix: api.env_prefix(),
             api_version: at.to_string(),
             min_api_version: oldest.to_string(),
             spec_version: spec_version.to_string(),

@@ -1,5 +1,5 @@
-//! `docker-codegen`: turns the hand-written Docker Engine API spec into the
-//! `docker-remote-api` crate.
+//! `docker-codegen`: turns a hand-written API spec (the Docker Engine API's
+//! in `spec/`, or any other in the same format) into a Rust crate.
 //!
 //! The pipeline runs one way, one module per stage:
 //! [`load`] (YAML → [`model`]) → [`validate`] (every problem, with its place)

@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "docker-codegen",
     version,
-    about = "Generate the docker-remote-api crate from the Docker Engine API spec"
+    about = "Generate a Rust crate (models, async client, server stubs) from an API spec"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -12,6 +12,18 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiFile {
     pub title: String,
+    /// The generated crate's package name; the title in kebab-case when
+    /// left out.
+    #[serde(default)]
+    pub crate_name: Option<String>,
+    /// The client type's name; the title in UpperCamelCase and `Client`
+    /// when left out.
+    #[serde(default)]
+    pub client_type: Option<String>,
+    /// What the client's environment variables start with (`<PREFIX>_HOST`,
+    /// `<PREFIX>_CERT_PATH`, ...); the title in SHOUTY_SNAKE_CASE when left out.
+    #[serde(default)]
+    pub env_prefix: Option<String>,
     /// The newest version the spec describes; `cargo xtask codegen` generates it.
     pub api_version: String,
     /// The oldest version the spec describes: an item without `since` exists from it on.
@@ -63,6 +75,29 @@ pub struct VersionReportDecl {
     /// The JSON key of the oldest version, e.g. `MinAPIVersion`.
     #[serde(default)]
     pub oldest: Option<String>,
+}
+
+impl ApiFile {
+    /// The crate's package name, given or derived from the title.
+    pub fn crate_name(&self) -> String {
+        self.crate_name
+            .clone()
+            .unwrap_or_else(|| heck::ToKebabCase::to_kebab_case(self.title.as_str()))
+    }
+
+    /// The client type's name, given or derived from the title.
+    pub fn client_type(&self) -> String {
+        self.client_type.clone().unwrap_or_else(|| {
+            format!("{}Client", heck::ToUpperCamelCase::to_upper_camel_case(self.title.as_str()))
+        })
+    }
+
+    /// The prefix of the client's environment variables, given or derived.
+    pub fn env_prefix(&self) -> String {
+        self.env_prefix.clone().unwrap_or_else(|| {
+            heck::ToShoutySnakeCase::to_shouty_snake_case(self.title.as_str())
+        })
+    }
 }
 
 /// A tag of `api.yaml`: the group an operation belongs to.

@@ -90,6 +90,7 @@ fn check(spec: &RawSpec) -> (Diagnostics, Diagnostics) {
         type_ranges: HashMap::new(),
         scope: None,
         erratum_refs: Vec::new(),
+        client_type: String::new(),
     };
     v.run(spec);
     (v.out.finish(), v.warnings.finish())
@@ -109,6 +110,8 @@ struct Validator {
     scope: Option<Range>,
     /// Errata named by `changes` entries (the problem if unknown, id), checked once every erratum is known.
     erratum_refs: Vec<(Diagnostic, String)>,
+    /// The client type's name, which no model may take.
+    client_type: String,
 }
 
 /// The versions an item exists in: `since` up to, not including, `until`.
@@ -178,7 +181,7 @@ use crate::ir::KEYWORDS as RUST_KEYWORDS;
 /// Module names the generated crate uses for itself, which a tag cannot take.
 const RESERVED_MODULES: [&str; 5] = ["common", "runtime", "prelude", "support", "std"];
 
-/// Methods `Docker` has besides the operations (public and internal).
+/// Methods the client type has besides the operations (public and internal).
 const RESERVED_METHODS: [&str; 26] = [
     "new",
     "connect_unix",
@@ -224,7 +227,7 @@ const RESERVED_TYPES: [&str; 17] = [
     "Err",
     "Default",
     "Error",
-    "Docker",
+    "Client",
     "Nullable",
     "RequestBody",
     "Call",
@@ -276,6 +279,29 @@ impl Validator {
             Err(e) => self.out.push(api.at("oldest_version", e)),
         }
         self.newest = api_version;
+        let (crate_name, client_type, env_prefix) = (
+            api.content.crate_name(),
+            api.content.client_type(),
+            api.content.env_prefix(),
+        );
+        let names = [
+            ("crate_name", &crate_name, "a package name of lower-case letters, digits and `-`, starting with a letter", (|c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') as fn(char) -> bool, (|c: char| c.is_ascii_lowercase()) as fn(char) -> bool),
+            ("client_type", &client_type, "a type name in UpperCamelCase (letters and digits, starting with a capital)", |c: char| c.is_ascii_alphanumeric(), |c: char| c.is_ascii_uppercase()),
+            ("env_prefix", &env_prefix, "an environment variable prefix of capitals, digits and `_`, starting with a capital", |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_', |c: char| c.is_ascii_uppercase()),
+        ];
+        for (key, value, wanted, allowed, first) in names {
+            let fits = value.chars().next().is_some_and(first) && value.chars().all(allowed);
+            if !fits {
+                self.out.push(api.at(key, format!("`{value}` is not {wanted}")));
+            }
+        }
+        if RESERVED_TYPES.contains(&client_type.as_str()) {
+            self.out.push(api.at(
+                "client_type",
+                format!("`{client_type}` is a name the generated crate already uses"),
+            ));
+        }
+        self.client_type = client_type;
         let expected_prefix = format!("/v{}", api.content.api_version);
         if api.content.version_prefix != expected_prefix {
             self.out.push(api.at(
@@ -648,6 +674,12 @@ impl Validator {
                 ),
             ));
         }
+        if rust == self.client_type {
+            self.out.push(file.at_key(
+                path,
+                format!("type `{rust}` is the client type (`client_type` in api.yaml); rename it or set `rust_name`"),
+            ));
+        }
         if RESERVED_TYPES.contains(&rust) {
             self.out.push(file.at_key(
                 path,
@@ -952,8 +984,8 @@ impl Validator {
             self.out.push(file.at(
                 &key_path(path, "id"),
                 format!(
-                    "operation id `{}` collides with a method `Docker` already has",
-                    op.id
+                    "operation id `{}` collides with a method the client type `{}` already has",
+                    op.id, self.client_type
                 ),
             ));
         }

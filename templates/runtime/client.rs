@@ -1,4 +1,4 @@
-//! `Docker`, the client: configuration, version negotiation and the request
+//! The client: configuration, version negotiation and the request
 //! machinery every generated operation method goes through.
 
 use std::sync::{Arc, RwLock};
@@ -22,6 +22,11 @@ use super::operation::{
 use super::stream::{ByteStream, OutputMode, OutputStream};
 use super::transport::{Endpoint, TlsConfig};
 
+/// The environment variable `<ENV_PREFIX>_<suffix>`.
+pub(crate) fn env_name(suffix: &str) -> String {
+    format!("{}_{suffix}", crate::ENV_PREFIX)
+}
+
 /// Characters escaped in a path parameter. `/` and `:` stay as they are:
 /// image names such as `127.0.0.1:5000/app` travel in the path unescaped,
 /// as the Docker CLI sends them.
@@ -44,17 +49,17 @@ const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// A client of one Docker daemon. Cheap to clone; clones share the negotiated version.
+/// A client of one server (daemon). Cheap to clone; clones share the negotiated version.
 ///
 /// # Limits
 ///
 /// | setting | default | bounds |
 /// |---|---|---|
-/// | [`with_connect_timeout`](Docker::with_connect_timeout) | 30 s | opening the connection |
-/// | [`with_request_timeout`](Docker::with_request_timeout) | 120 s | the rest of a call, up to the response head for a streaming call |
-/// | [`with_body_limit`](Docker::with_body_limit) | 64 MiB | a body read whole (models, text); never a stream |
+/// | [`with_connect_timeout`](Client::with_connect_timeout) | 30 s | opening the connection |
+/// | [`with_request_timeout`](Client::with_request_timeout) | 120 s | the rest of a call, up to the response head for a streaming call |
+/// | [`with_body_limit`](Client::with_body_limit) | 64 MiB | a body read whole (models, text); never a stream |
 #[derive(Clone)]
-pub struct Docker {
+pub struct Client {
     inner: Arc<Inner>,
 }
 
@@ -75,9 +80,9 @@ struct Deadline(Option<tokio::time::Instant>);
 /// How much of an error body is kept in memory to take the daemon's message from.
 const ERROR_BODY_KEPT: usize = 64 * 1024;
 
-impl std::fmt::Debug for Docker {
+impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Docker")
+        f.debug_struct(crate::CLIENT_TYPE_NAME)
             .field("endpoint", &self.inner.endpoint)
             .field("api_version", &self.api_version())
             .field("connect_timeout", &self.inner.connect_timeout)
@@ -107,6 +112,10 @@ pub(crate) enum UpgradeKind {
     H2c,
     /// A websocket handshake with this `Sec-WebSocket-Key`.
     #[cfg(feature = "websocket")]
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     Websocket(String),
 }
 
@@ -157,6 +166,10 @@ impl Call {
     }
 
     /// Adds a header whose value is `value` in the given encoding.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) fn header<T: Serialize + ?Sized>(
         &mut self,
         name: &'static str,
@@ -172,6 +185,10 @@ impl Call {
     }
 
     /// Sets a JSON body.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let failed = |e: serde_json::Error| Error::Request {
             operation: self.op.id,
@@ -186,6 +203,10 @@ impl Call {
     }
 
     /// Sets a raw body of the given type.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub fn raw(&mut self, body: RequestBody, content_type: &'static str) {
         self.body = body;
         self.content_type = Some(content_type);
@@ -193,6 +214,10 @@ impl Call {
 }
 
 /// Encodes a header value: text, or (URL-safe) base64 of its JSON.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub(crate) fn encode_header<T: Serialize + ?Sized>(
     value: &T,
     encoding: ParamEncoding,
@@ -264,32 +289,32 @@ pub(crate) fn render_query(pairs: &[(&'static str, String)]) -> String {
     out
 }
 
-impl Docker {
-    /// The default of [`with_body_limit`](Docker::with_body_limit): 64 MiB.
+impl Client {
+    /// The default of [`with_body_limit`](Client::with_body_limit): 64 MiB.
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
     /// A client for `endpoint`, speaking this crate's API version.
-    pub fn new(endpoint: Endpoint) -> Docker {
-        Docker {
+    pub fn new(endpoint: Endpoint) -> Client {
+        Client {
             inner: Arc::new(Inner {
                 endpoint,
                 version: RwLock::new(crate::API_VERSION.to_string()),
                 connect_timeout: Some(Duration::from_secs(30)),
                 request_timeout: Some(Duration::from_secs(120)),
-                body_limit: Docker::DEFAULT_BODY_LIMIT,
+                body_limit: Client::DEFAULT_BODY_LIMIT,
                 version_check: true,
             }),
         }
     }
 
     /// The daemon on a unix socket, e.g. `/var/run/docker.sock`.
-    pub fn connect_unix(path: impl Into<std::path::PathBuf>) -> Docker {
-        Docker::new(Endpoint::Unix(path.into()))
+    pub fn connect_unix(path: impl Into<std::path::PathBuf>) -> Client {
+        Client::new(Endpoint::Unix(path.into()))
     }
 
     /// The daemon over plain HTTP, e.g. `connect_tcp("127.0.0.1", 2375)`.
-    pub fn connect_tcp(host: impl Into<String>, port: u16) -> Docker {
-        Docker::new(Endpoint::Tcp {
+    pub fn connect_tcp(host: impl Into<String>, port: u16) -> Client {
+        Client::new(Endpoint::Tcp {
             host: host.into(),
             port,
         })
@@ -300,45 +325,54 @@ impl Docker {
         host: impl Into<String>,
         port: u16,
         tls: &TlsConfig,
-    ) -> Result<Docker, Error> {
-        Ok(Docker::new(Endpoint::Tls {
+    ) -> Result<Client, Error> {
+        Ok(Client::new(Endpoint::Tls {
             host: host.into(),
             port,
             config: tls.build()?,
         }))
     }
 
-    /// The daemon the Docker CLI would talk to, from the environment:
+    /// The server the environment names, by the conventions of the Docker
+    /// CLI, with [`ENV_PREFIX`](crate::ENV_PREFIX) before each name:
     ///
-    /// - `DOCKER_HOST`: `unix:///path`, `tcp://host:port`, `http://...` or
-    ///   `https://...`; default `unix:///var/run/docker.sock`.
-    /// - `DOCKER_TLS_VERIFY`: when set and not empty, TCP uses TLS and the daemon's
-    ///   certificate is verified against `ca.pem`.
-    /// - `DOCKER_CERT_PATH`: where `ca.pem`, `cert.pem` and `key.pem` are (default `~/.docker`).
-    /// - `DOCKER_API_VERSION`: use this API version instead of the crate's.
-    pub fn from_env() -> Result<Docker, Error> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let host = var("DOCKER_HOST").unwrap_or_else(|| crate::DEFAULT_ENDPOINT.to_string());
-        let verify = var("DOCKER_TLS_VERIFY").is_some();
-        let cert_dir = var("DOCKER_CERT_PATH")
-            .map(std::path::PathBuf::from)
-            .or_else(|| var("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
+    /// - `<PREFIX>_HOST`: `unix:///path`, `tcp://host:port`, `http://...` or
+    ///   `https://...`; default [`DEFAULT_ENDPOINT`](crate::DEFAULT_ENDPOINT).
+    /// - `<PREFIX>_TLS_VERIFY`: when set and not empty, TCP uses TLS and the
+    ///   server's certificate is verified against `ca.pem`.
+    /// - `<PREFIX>_CERT_PATH`: where `ca.pem`, `cert.pem` and `key.pem` are
+    ///   (default `~/.<prefix>`, in lower case).
+    /// - `<PREFIX>_API_VERSION`: use this API version instead of the crate's.
+    pub fn from_env() -> Result<Client, Error> {
+        let var = |suffix: &str| {
+            std::env::var(env_name(suffix))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
+        let host = var("HOST").unwrap_or_else(|| crate::DEFAULT_ENDPOINT.to_string());
+        let verify = var("TLS_VERIFY").is_some();
+        let cert_dir = var("CERT_PATH").map(std::path::PathBuf::from).or_else(|| {
+            let home = std::env::var("HOME").ok().filter(|h| !h.is_empty())?;
+            let dir = format!(".{}", crate::ENV_PREFIX.to_ascii_lowercase());
+            Some(std::path::Path::new(&home).join(dir))
+        });
         let wants_tls = verify || host.starts_with("https://");
         let tls = if wants_tls {
             let dir = cert_dir.ok_or_else(|| {
-                Error::Config(
-                    "TLS is requested but neither DOCKER_CERT_PATH nor HOME is set".into(),
-                )
+                Error::Config(format!(
+                    "TLS is requested but neither {} nor HOME is set",
+                    env_name("CERT_PATH")
+                ))
             })?;
             Some(TlsConfig::from_cert_dir(&dir).build()?)
         } else {
             None
         };
-        let docker = Docker::new(Endpoint::parse(&host, tls)?);
-        if let Some(version) = var("DOCKER_API_VERSION") {
-            docker.set_api_version(&version)?;
+        let client = Client::new(Endpoint::parse(&host, tls)?);
+        if let Some(version) = var("API_VERSION") {
+            client.set_api_version(&version)?;
         }
-        Ok(docker)
+        Ok(client)
     }
 
     /// Sets how long opening a connection may take (default 30 s; `None`: no
@@ -347,7 +381,7 @@ impl Docker {
     /// (twice to a call that first asks whether the process has a TTY).
     /// When it runs out the call fails with [`Error::Timeout`] of phase
     /// `connect`. It is not part of the request timeout.
-    pub fn with_connect_timeout(self, timeout: Option<Duration>) -> Docker {
+    pub fn with_connect_timeout(self, timeout: Option<Duration>) -> Client {
         self.rebuild(|i| i.connect_timeout = timeout)
     }
 
@@ -373,12 +407,12 @@ impl Docker {
     /// as the daemon keeps it open, which for `follow` may be forever. Bound
     /// it yourself where needed, e.g. with `tokio::time::timeout` around each
     /// `next()`.
-    pub fn with_request_timeout(self, timeout: Option<Duration>) -> Docker {
+    pub fn with_request_timeout(self, timeout: Option<Duration>) -> Client {
         self.rebuild(|i| i.request_timeout = timeout)
     }
 
     /// Sets the most bytes a body read whole may have (default
-    /// [`DEFAULT_BODY_LIMIT`](Docker::DEFAULT_BODY_LIMIT), 64 MiB; `usize::MAX`:
+    /// [`DEFAULT_BODY_LIMIT`](Client::DEFAULT_BODY_LIMIT), 64 MiB; `usize::MAX`:
     /// no limit). It applies to every answer that is decoded as a whole (a
     /// model such as `container_list`'s, text, an answer that should be empty),
     /// never to streams, which hold at most one line or frame header at a time.
@@ -391,7 +425,7 @@ impl Docker {
     /// the daemon's `message`), the rest is only counted, up to this limit,
     /// and [`Error::Api`]'s message is cut to its first 4 KiB, ending with
     /// `… (N bytes more)` when it was cut.
-    pub fn with_body_limit(self, bytes: usize) -> Docker {
+    pub fn with_body_limit(self, bytes: usize) -> Client {
         self.rebuild(|i| i.body_limit = bytes)
     }
 
@@ -400,7 +434,7 @@ impl Docker {
     /// the API version in use does not have fails with [`Error::Version`]
     /// before anything is sent, where the daemon would silently ignore it.
     /// Turn it off to send such requests anyway.
-    pub fn with_version_check(self, on: bool) -> Docker {
+    pub fn with_version_check(self, on: bool) -> Client {
         self.rebuild(|i| i.version_check = on)
     }
 
@@ -461,7 +495,7 @@ impl Docker {
         Ok(())
     }
 
-    fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Docker {
+    fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Client {
         let mut inner = Inner {
             endpoint: self.inner.endpoint.clone(),
             version: RwLock::new(self.api_version()),
@@ -471,7 +505,7 @@ impl Docker {
             version_check: self.inner.version_check,
         };
         change(&mut inner);
-        Docker {
+        Client {
             inner: Arc::new(inner),
         }
     }
@@ -763,6 +797,10 @@ impl Docker {
     }
 
     /// Decodes a JSON body.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn read_json<T: DeserializeOwned>(
         &self,
         op: &'static OperationInfo,
@@ -774,6 +812,10 @@ impl Docker {
 
     /// Reads a JSON list, taking `null` for an empty one: the daemon's Go
     /// encoder writes a slice it never filled as `null`.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn read_json_list<T: DeserializeOwned>(
         &self,
         op: &'static OperationInfo,
@@ -785,6 +827,10 @@ impl Docker {
     }
 
     /// Reads a short text body (`text/plain`), e.g. the `OK` of `/_ping`.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn read_text(
         &self,
         op: &'static OperationInfo,
@@ -795,6 +841,10 @@ impl Docker {
     }
 
     /// Reads and drops a body the spec says is empty (or irrelevant).
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn read_empty(
         &self,
         op: &'static OperationInfo,
@@ -804,6 +854,10 @@ impl Docker {
     }
 
     /// A response body as a stream of bytes (no timeout).
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) fn byte_stream(
         op: &'static OperationInfo,
         response: http::Response<Incoming>,
@@ -817,6 +871,10 @@ impl Docker {
     }
 
     /// A JSON-lines body.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) fn json_lines<T: DeserializeOwned>(
         op: &'static OperationInfo,
         response: http::Response<Incoming>,
@@ -826,6 +884,10 @@ impl Docker {
 
     /// Whether the process behind `id` has a TTY, which decides how its output is framed.
     /// Daemons from API 1.42 on say so in the content type; older ones need asking.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn output_mode(
         &self,
         op: &'static OperationInfo,
@@ -884,6 +946,10 @@ impl Docker {
     }
 
     /// Output of a multiplexed response, framed or raw as the process's TTY decides.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn output(
         &self,
         op: &'static OperationInfo,
@@ -905,6 +971,10 @@ impl Docker {
     }
 
     /// Takes over the connection after `101` and splits it into output and input.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn hijack(
         &self,
         op: &'static OperationInfo,
@@ -937,6 +1007,10 @@ impl Docker {
     #[allow(
         dead_code,
         reason = "only operations with documented response headers use it; a crate generated for an old API version may have none"
+    )]
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
     )]
     pub(crate) fn header<T: DeserializeOwned>(
         op: &'static OperationInfo,
@@ -971,6 +1045,10 @@ impl Docker {
         dead_code,
         reason = "only an operation with `upgrade: h2c` uses it; a crate for an old API version has none"
     )]
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn upgraded(
         &self,
         op: &'static OperationInfo,
@@ -987,6 +1065,10 @@ impl Docker {
 
     /// Completes a websocket handshake answered with 101.
     #[cfg(feature = "websocket")]
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     pub(crate) async fn websocket(
         &self,
         op: &'static OperationInfo,
@@ -1048,6 +1130,10 @@ pub(crate) enum TtySource {
     /// The container's `Config.Tty`.
     Container,
     /// The exec instance's `ProcessConfig.tty`.
+    #[allow(
+        dead_code,
+        reason = "shared runtime: a spec without such operations leaves it unused"
+    )]
     Exec,
     /// The service's `Spec.TaskTemplate.ContainerSpec.TTY`.
     #[allow(
@@ -1065,6 +1151,10 @@ pub(crate) enum TtySource {
 
 /// A fresh `Sec-WebSocket-Key`.
 #[cfg(feature = "websocket")]
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub(crate) fn websocket_key() -> String {
     tokio_tungstenite::tungstenite::handshake::client::generate_key()
 }

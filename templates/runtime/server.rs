@@ -944,6 +944,10 @@ impl QueryPairs {
 }
 
 /// A boolean query value: `1`/`0`, `true`/`false`, `yes`/`no`, and empty as false.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn parse_bool(name: &str, text: &str) -> Result<bool, ServerError> {
     match text.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" => Ok(true),
@@ -955,6 +959,10 @@ pub fn parse_bool(name: &str, text: &str) -> Result<bool, ServerError> {
 }
 
 /// A scalar query value (number or string).
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn parse_scalar<T: FromStr>(name: &str, text: &str) -> Result<T, ServerError>
 where
     T::Err: fmt::Display,
@@ -965,6 +973,10 @@ where
 
 /// A JSON-encoded query value (filters and the like): one whole JSON value,
 /// an object when `T` is a struct.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn parse_json<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, ServerError> {
     decode_json(text.as_bytes()).map_err(|problem| {
         ServerError::bad_request(format!("query parameter `{name}`: invalid JSON{problem}"))
@@ -972,6 +984,10 @@ pub fn parse_json<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, Serv
 }
 
 /// A required query parameter that is absent.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn missing_query(name: &str) -> ServerError {
     ServerError::bad_request(format!("query parameter `{name}` is required"))
 }
@@ -981,6 +997,10 @@ fn status(code: u16) -> StatusCode {
 }
 
 /// An answer with no body.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn empty(code: u16) -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status(code);
@@ -988,6 +1008,10 @@ pub fn empty(code: u16) -> Response<Body> {
 }
 
 /// An answer with one JSON value.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn json<T: Serialize>(code: u16, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {
         Ok(bytes) => {
@@ -1003,6 +1027,10 @@ pub fn json<T: Serialize>(code: u16, value: &T) -> Response<Body> {
 }
 
 /// An answer with text, e.g. `OK` of `/_ping`.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn text(code: u16, content_type: &'static str, value: String) -> Response<Body> {
     let mut response = Response::new(Body::from(value));
     *response.status_mut() = status(code);
@@ -1013,6 +1041,10 @@ pub fn text(code: u16, content_type: &'static str, value: String) -> Response<Bo
 }
 
 /// A JSON-lines answer: each item is written as it comes, one per line.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn json_lines<T: Serialize + Send + 'static>(
     code: u16,
     items: ItemStream<T>,
@@ -1032,6 +1064,10 @@ pub fn json_lines<T: Serialize + Send + 'static>(
 }
 
 /// A process's output, framed or raw.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn output(code: u16, output: Output) -> Response<Body> {
     let (body, content_type) = match output {
         Output::Framed(frames) => (
@@ -1052,6 +1088,10 @@ pub fn output(code: u16, output: Output) -> Response<Body> {
 }
 
 /// Streamed bytes of `content_type` (tarballs, archives).
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
 pub fn bytes(code: u16, content_type: &'static str, bytes: BodyStream) -> Response<Body> {
     let mut response = Response::new(Body::from_stream(bytes));
     *response.status_mut() = status(code);
@@ -1382,13 +1422,11 @@ pub fn check_version_range(
     crate_newest: &str,
 ) -> Result<(), String> {
     for version in [oldest, newest] {
-        let numeric = version
-            .split_once('.')
-            .is_some_and(|(major, minor)| {
-                [major, minor]
-                    .iter()
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            });
+        let numeric = version.split_once('.').is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
         if !numeric {
             return Err(format!("`{version}` is not an API version like `1.41`"));
         }
@@ -1401,7 +1439,9 @@ pub fn check_version_range(
         }
     }
     if compare_versions(oldest, newest).is_gt() {
-        return Err(format!("the oldest version {oldest} is newer than the newest {newest}"));
+        return Err(format!(
+            "the oldest version {oldest} is newer than the newest {newest}"
+        ));
     }
     Ok(())
 }

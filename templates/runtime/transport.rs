@@ -53,7 +53,7 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// Parses a DOCKER_HOST-style address: `unix:///path`, `tcp://host:port`,
+    /// Parses an address as the Docker CLI takes it: `unix:///path`, `tcp://host:port`,
     /// `http://host:port` or `https://host:port` (the last needs `tls`).
     pub fn parse(address: &str, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Endpoint, Error> {
         if let Some(path) = address.strip_prefix("unix://") {
@@ -91,7 +91,7 @@ impl Endpoint {
         }
         if scheme_tls {
             let config = tls.ok_or_else(|| {
-                Error::Config(format!("`{address}` needs TLS settings: set DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) or pass a TlsConfig"))
+                Error::Config(format!("`{address}` needs TLS settings: set {} (ca.pem, cert.pem, key.pem) or pass a TlsConfig", super::client::env_name("CERT_PATH")))
             })?;
             Ok(Endpoint::Tls { host, port, config })
         } else {
@@ -145,7 +145,7 @@ pub struct TlsConfig {
 }
 
 impl TlsConfig {
-    /// The files of a DOCKER_CERT_PATH directory that exist: `ca.pem`, `cert.pem` + `key.pem`.
+    /// The files of a certificate directory that exist: `ca.pem`, `cert.pem` + `key.pem`.
     pub fn from_cert_dir(dir: &Path) -> TlsConfig {
         let file = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
         TlsConfig {
@@ -167,7 +167,7 @@ impl TlsConfig {
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyCert))
         } else {
             let ca = self.ca.as_ref().ok_or_else(|| {
-                Error::Config("TLS verification needs a CA certificate: put ca.pem in DOCKER_CERT_PATH or set TlsConfig::ca".into())
+                Error::Config(format!("TLS verification needs a CA certificate: put ca.pem in {} or set TlsConfig::ca", super::client::env_name("CERT_PATH")))
             })?;
             let mut roots = rustls::RootCertStore::empty();
             for cert in read_certs(ca)? {

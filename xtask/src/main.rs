@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Some("test") => TestOptions::parse(&args[1..]).and_then(|o| test(&o)),
         Some("dockerd") => TestOptions::parse(&args[1..]).and_then(|o| dockerd(&o)),
         _ => Err(
-            "usage: cargo xtask <codegen [--check] | checklist | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live]>"
+            "usage: cargo xtask <codegen [--check] | checklist [--doc DOC.md|DOC.rst] [--out FILE] [SECTION...] | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live]>"
                 .to_string(),
         ),
     };
@@ -83,14 +83,50 @@ const DOC: &str = "../shared/seeds/engine-api-v1.24.md";
 /// Where the checklist is committed.
 pub const CHECKLIST: &str = "spec/checklist/v1.24.yaml";
 
-/// `checklist [3.1 3.2 ...]`: the sections whose facts the spec claims to cover
-/// (all of them when none are named). Transcription issues add their sections.
-fn checklist(sections: &[String]) -> Result<(), String> {
+/// `checklist [--doc DOC] [--out FILE] [3.1 3.2 ...]`: the sections whose
+/// facts the spec claims to cover (all of them when none are named).
+/// Transcription issues add their sections. Without `--doc` it reads the
+/// v1.24 Markdown doc into `spec/checklist/v1.24.yaml`; a doc ending in `.rst`
+/// (Remote API v1.1, say) is read as reStructuredText. Relative paths are
+/// taken from the workspace root; `--out` defaults to `spec/checklist/`
+/// and the doc's file name.
+fn checklist(args: &[String]) -> Result<(), String> {
     let root = root();
-    let doc_path = root.join(DOC);
+    let mut doc: Option<String> = None;
+    let mut out: Option<String> = None;
+    let mut sections: Vec<&String> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--doc" | "--out" => {
+                let value = rest
+                    .next()
+                    .ok_or_else(|| format!("checklist: {arg} needs a path"))?
+                    .clone();
+                if arg == "--doc" {
+                    doc = Some(value);
+                } else {
+                    out = Some(value);
+                }
+            }
+            _ => sections.push(arg),
+        }
+    }
+    let doc_rel = doc.as_deref().unwrap_or(DOC);
+    let doc_path = root.join(doc_rel);
     let text =
         std::fs::read_to_string(&doc_path).map_err(|e| format!("{}: {e}", doc_path.display()))?;
-    let mut list = docker_codegen::checklist::extract(&text, "engine-api-v1.24.md");
+    let doc_name = doc_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut list = match doc {
+        None => docker_codegen::checklist::extract(&text, "engine-api-v1.24.md"),
+        Some(_) if doc_name.ends_with(".rst") => {
+            docker_codegen::checklist::extract_rst(&text, &doc_name)
+        }
+        Some(_) => docker_codegen::checklist::extract(&text, &doc_name),
+    };
     if !sections.is_empty() {
         list.endpoints.retain(|e| {
             sections
@@ -98,12 +134,22 @@ fn checklist(sections: &[String]) -> Result<(), String> {
                 .any(|s| e.section.starts_with(&format!("{s} ")))
         });
     }
+    let out_rel = match (&out, &doc) {
+        (Some(o), _) => o.clone(),
+        (None, None) => CHECKLIST.to_string(),
+        (None, Some(_)) => format!(
+            "spec/checklist/{}.yaml",
+            doc_name
+                .rsplit_once('.')
+                .map_or(doc_name.as_str(), |(stem, _)| stem)
+        ),
+    };
     let yaml = serde_yaml_text(&list)?;
-    let out = root.join(CHECKLIST);
-    std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
-    std::fs::write(&out, yaml).map_err(|e| e.to_string())?;
+    let out_path = root.join(&out_rel);
+    std::fs::create_dir_all(out_path.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
+    std::fs::write(&out_path, yaml).map_err(|e| e.to_string())?;
     println!(
-        "checklist: {} endpoints written to {CHECKLIST}",
+        "checklist: {} endpoints written to {out_rel}",
         list.endpoints.len()
     );
     Ok(())
@@ -284,6 +330,7 @@ fn static_checks(cargo: &str) -> Result<(), String> {
     )?;
     run(cargo, &["test", "--workspace", "--all-features"])?;
     check_other_versions(cargo)?;
+    check_other_specs(cargo)?;
     // A short run of every fuzz target; `cargo xtask fuzz` runs them longer.
     fuzz(&["--seconds".into(), "5".into()])?;
     schemathesis()
@@ -889,12 +936,51 @@ fn check_other_versions(cargo: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The hand-written Rust under templates/ (runtime, tests, examples) is
-/// copied into generated/ verbatim, so rustfmt checks it here, at its source.
+/// The spec trees beside the Docker one: each generates a crate of its own
+/// names, which must build without warnings and pass its example and
+/// round-trip tests.
+const OTHER_SPECS: [&str; 2] = [
+    "generator/tests/fixtures/remote-api-v1.1",
+    "generator/tests/fixtures/petstore",
+];
+
+fn check_other_specs(cargo: &str) -> Result<(), String> {
+    let root = root();
+    let work = root.join("target").join("spec-crates");
+    for tree in OTHER_SPECS {
+        let mut files = docker_codegen::generate(&root.join(tree), &LowerOptions::default())
+            .map_err(|e| format!("{tree}: {e}"))?;
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            manifest.push_str("\n[workspace]\n");
+        }
+        let name = tree.rsplit('/').next().unwrap_or(tree);
+        let dir = work.join(name);
+        output::write(&dir, &files).map_err(|e| e.to_string())?;
+        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .map_err(|e| format!("Cargo.lock: {e}"))?;
+        let manifest = dir.join("Cargo.toml").display().to_string();
+        let env = [
+            ("CARGO_TARGET_DIR".to_string(), work.join("target").display().to_string()),
+            ("RUSTFLAGS".to_string(), "-D warnings".to_string()),
+        ];
+        println!("xtask: the crate of {tree}");
+        for command in ["check", "test"] {
+            run_with_env(
+                cargo,
+                &[command, "--manifest-path", &manifest, "--all-features", "--all-targets"],
+                &env,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The hand-written Rust under templates/ (runtime, tests, examples) and
+/// spec/extras/ is copied into generated/ verbatim, so rustfmt checks it
+/// here, at its source.
 fn check_template_formatting() -> Result<(), String> {
-    let templates = root().join("templates");
     let mut files = Vec::new();
-    let mut dirs = vec![templates];
+    let mut dirs = vec![root().join("templates"), root().join("spec/extras")];
     while let Some(dir) = dirs.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries {

@@ -4,12 +4,12 @@
 //! Swarm configs, non-sensitive data handed to services' containers.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{Config, ConfigListFilters, ConfigSpec, SwarmIdResponse};
 use crate::operations::configs::*;
 
-impl Docker {
+impl Client {
     /// `POST /configs/create`: Create a config
     ///
     /// Since API 1.30.
@@ -160,10 +160,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::config_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::config_create`](crate::Docker::config_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ConfigCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a ConfigSpec,
 }
 
@@ -190,10 +190,10 @@ impl<'a> IntoFuture for ConfigCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::config_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::config_delete`](crate::Docker::config_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ConfigDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -219,10 +219,10 @@ impl<'a> IntoFuture for ConfigDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::config_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::config_inspect`](crate::Docker::config_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ConfigInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -248,10 +248,10 @@ impl<'a> IntoFuture for ConfigInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::config_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::config_list`](crate::Docker::config_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ConfigListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ConfigListOptions,
 }
 
@@ -295,10 +295,10 @@ impl<'a> IntoFuture for ConfigListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::config_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::config_update`](crate::Docker::config_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ConfigUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     version: i64,
     body: &'a ConfigSpec,

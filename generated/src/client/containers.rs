@@ -5,7 +5,7 @@
 
 use std::future::IntoFuture;
 use crate::runtime::body::RequestBody;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse,
@@ -17,7 +17,7 @@ use crate::models::{
 
 use crate::operations::containers::*;
 
-impl Docker {
+impl Client {
     /// `GET /containers/{id}/archive`: Get a tar archive of a path in a container
     ///
     /// Archives a file or directory of the container. A path ending in `/.` archives
@@ -784,10 +784,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::container_archive`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_archive`](crate::Docker::container_archive) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerArchiveRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     path: &'a str,
 }
@@ -809,13 +809,13 @@ impl<'a> ContainerArchiveRequest<'a> {
         match response.status().as_u16() {
             200..=299 => {
                 Ok({
-                    let path_stat = Docker::header(
+                    let path_stat = Client::header(
                         op,
                         &response,
                         "X-Docker-Container-Path-Stat",
                         crate::runtime::operation::ParamEncoding::Base64Json,
                     )?;
-                    let body = Docker::byte_stream(op, response);
+                    let body = Client::byte_stream(op, response);
                     ContainerArchiveOutcome {
                         path_stat,
                         body,
@@ -835,7 +835,7 @@ impl<'a> IntoFuture for ContainerArchiveRequest<'a> {
     }
 }
 
-/// The successful answer of [`Docker::container_archive`]: its headers and body.
+/// The successful answer of [`Docker::container_archive`](crate::Docker::container_archive): its headers and body.
 pub struct ContainerArchiveOutcome {
     /// The `X-Docker-Container-Path-Stat` header: The archived path's file information, e.g. `{"name":"root","size":4096,"mode":2147484096,"mtime":"2014-02-27T20:51:23Z","linkTarget":""}` for the doc's example value.
     pub path_stat: Option<ContainerPathStat>,
@@ -843,10 +843,10 @@ pub struct ContainerArchiveOutcome {
     pub body: crate::runtime::stream::ByteStream,
 }
 
-/// A pending [`Docker::container_archive_info`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_archive_info`](crate::Docker::container_archive_info) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerArchiveInfoRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     path: &'a str,
 }
@@ -868,7 +868,7 @@ impl<'a> ContainerArchiveInfoRequest<'a> {
         match response.status().as_u16() {
             200..=299 => {
                 Ok({
-                    let path_stat = Docker::header(
+                    let path_stat = Client::header(
                         op,
                         &response,
                         "X-Docker-Container-Path-Stat",
@@ -893,17 +893,17 @@ impl<'a> IntoFuture for ContainerArchiveInfoRequest<'a> {
     }
 }
 
-/// The successful answer of [`Docker::container_archive_info`]: its headers and body.
+/// The successful answer of [`Docker::container_archive_info`](crate::Docker::container_archive_info): its headers and body.
 #[derive(Debug)]
 pub struct ContainerArchiveInfoOutcome {
     /// The `X-Docker-Container-Path-Stat` header: The path's file information.
     pub path_stat: Option<ContainerPathStat>,
 }
 
-/// A pending [`Docker::container_attach`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_attach`](crate::Docker::container_attach) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerAttachRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerAttachOptions,
 }
@@ -1003,11 +1003,11 @@ impl<'a> IntoFuture for ContainerAttachRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_attach_websocket`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_attach_websocket`](crate::Docker::container_attach_websocket) call: set its optional parameters, then `.await` it to send it.
 #[cfg(feature = "websocket")]
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerAttachWebsocketRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerAttachWebsocketOptions,
 }
@@ -1099,10 +1099,10 @@ impl<'a> IntoFuture for ContainerAttachWebsocketRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_changes`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_changes`](crate::Docker::container_changes) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerChangesRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -1128,10 +1128,10 @@ impl<'a> IntoFuture for ContainerChangesRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_create`](crate::Docker::container_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a ContainerCreateBody,
     options: ContainerCreateOptions,
 }
@@ -1186,10 +1186,10 @@ impl<'a> IntoFuture for ContainerCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_delete`](crate::Docker::container_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerDeleteOptions,
 }
@@ -1252,10 +1252,10 @@ impl<'a> IntoFuture for ContainerDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_export`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_export`](crate::Docker::container_export) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerExportRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -1267,7 +1267,7 @@ impl<'a> ContainerExportRequest<'a> {
         let call = Call::new(op, render_path(op.path, &[id]));
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::byte_stream(op, response)),
+            200..=299 => Ok(Client::byte_stream(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1281,10 +1281,10 @@ impl<'a> IntoFuture for ContainerExportRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_inspect`](crate::Docker::container_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerInspectOptions,
 }
@@ -1329,10 +1329,10 @@ impl<'a> IntoFuture for ContainerInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_kill`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_kill`](crate::Docker::container_kill) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerKillRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerKillOptions,
 }
@@ -1377,10 +1377,10 @@ impl<'a> IntoFuture for ContainerKillRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_list`](crate::Docker::container_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ContainerListOptions,
 }
 
@@ -1451,10 +1451,10 @@ impl<'a> IntoFuture for ContainerListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_logs`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_logs`](crate::Docker::container_logs) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerLogsRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerLogsOptions,
 }
@@ -1573,10 +1573,10 @@ impl<'a> IntoFuture for ContainerLogsRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_pause`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_pause`](crate::Docker::container_pause) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerPauseRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -1602,10 +1602,10 @@ impl<'a> IntoFuture for ContainerPauseRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_prune`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_prune`](crate::Docker::container_prune) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerPruneRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ContainerPruneOptions,
 }
 
@@ -1649,10 +1649,10 @@ impl<'a> IntoFuture for ContainerPruneRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_put_archive`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_put_archive`](crate::Docker::container_put_archive) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerPutArchiveRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     path: &'a str,
     body: RequestBody,
@@ -1721,10 +1721,10 @@ impl<'a> IntoFuture for ContainerPutArchiveRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_rename`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_rename`](crate::Docker::container_rename) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerRenameRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     name: &'a str,
 }
@@ -1758,10 +1758,10 @@ impl<'a> IntoFuture for ContainerRenameRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_resize`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_resize`](crate::Docker::container_resize) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerResizeRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerResizeOptions,
 }
@@ -1815,10 +1815,10 @@ impl<'a> IntoFuture for ContainerResizeRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_restart`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_restart`](crate::Docker::container_restart) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerRestartRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerRestartOptions,
 }
@@ -1872,10 +1872,10 @@ impl<'a> IntoFuture for ContainerRestartRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_start`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_start`](crate::Docker::container_start) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerStartRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerStartOptions,
 }
@@ -1931,7 +1931,7 @@ impl<'a> IntoFuture for ContainerStartRequest<'a> {
     }
 }
 
-/// The successful outcomes of [`Docker::container_start`], one per documented status.
+/// The successful outcomes of [`Docker::container_start`](crate::Docker::container_start), one per documented status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContainerStartOutcome {
     /// 204: no error
@@ -1940,10 +1940,10 @@ pub enum ContainerStartOutcome {
     AlreadyStarted,
 }
 
-/// A pending [`Docker::container_stats`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_stats`](crate::Docker::container_stats) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerStatsRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerStatsOptions,
 }
@@ -1985,7 +1985,7 @@ impl<'a> ContainerStatsRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1999,10 +1999,10 @@ impl<'a> IntoFuture for ContainerStatsRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_stop`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_stop`](crate::Docker::container_stop) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerStopRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerStopOptions,
 }
@@ -2067,7 +2067,7 @@ impl<'a> IntoFuture for ContainerStopRequest<'a> {
     }
 }
 
-/// The successful outcomes of [`Docker::container_stop`], one per documented status.
+/// The successful outcomes of [`Docker::container_stop`](crate::Docker::container_stop), one per documented status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContainerStopOutcome {
     /// 204: no error
@@ -2076,10 +2076,10 @@ pub enum ContainerStopOutcome {
     AlreadyStopped,
 }
 
-/// A pending [`Docker::container_top`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_top`](crate::Docker::container_top) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerTopRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerTopOptions,
 }
@@ -2124,10 +2124,10 @@ impl<'a> IntoFuture for ContainerTopRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_unpause`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_unpause`](crate::Docker::container_unpause) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerUnpauseRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -2153,10 +2153,10 @@ impl<'a> IntoFuture for ContainerUnpauseRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_update`](crate::Docker::container_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     body: &'a ContainerUpdateBody,
 }
@@ -2184,10 +2184,10 @@ impl<'a> IntoFuture for ContainerUpdateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::container_wait`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::container_wait`](crate::Docker::container_wait) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ContainerWaitRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ContainerWaitOptions,
 }

@@ -4,12 +4,12 @@
 //! What a registry says about an image, without pulling it.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{AuthConfig, DistributionInspect};
 use crate::operations::distribution::*;
 
-impl Docker {
+impl Client {
     /// `GET /distribution/{name}/json`: Ask a registry about an image
     ///
     /// The daemon fetches the manifest of an image reference from its
@@ -58,10 +58,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::distribution_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::distribution_inspect`](crate::Docker::distribution_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct DistributionInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: DistributionInspectOptions,
 }

@@ -4,7 +4,7 @@
 //! Run extra processes inside running containers.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     ExecCreateBody, ExecCreateResponse, ExecInspectResponse, ExecStartBody,
@@ -12,7 +12,7 @@ use crate::models::{
 
 use crate::operations::exec::*;
 
-impl Docker {
+impl Client {
     /// `POST /containers/{id}/exec`: Create an exec instance
     ///
     /// Sets up a command to run in a running container; `exec_start` runs it.
@@ -141,10 +141,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::exec_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::exec_create`](crate::Docker::exec_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ExecCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     body: &'a ExecCreateBody,
 }
@@ -172,10 +172,10 @@ impl<'a> IntoFuture for ExecCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::exec_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::exec_inspect`](crate::Docker::exec_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ExecInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -201,10 +201,10 @@ impl<'a> IntoFuture for ExecInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::exec_resize`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::exec_resize`](crate::Docker::exec_resize) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ExecResizeRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ExecResizeOptions,
 }
@@ -258,10 +258,10 @@ impl<'a> IntoFuture for ExecResizeRequest<'a> {
     }
 }
 
-/// A pending [`Docker::exec_start`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::exec_start`](crate::Docker::exec_start) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ExecStartRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     body: &'a ExecStartBody,
 }

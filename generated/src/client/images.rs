@@ -5,7 +5,7 @@
 
 use std::future::IntoFuture;
 use crate::runtime::body::RequestBody;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     AuthConfig, BuildPruneFilters, BuildPruneResponse, BuilderVersion, ContainerConfig,
@@ -16,7 +16,7 @@ use crate::models::{
 
 use crate::operations::images::*;
 
-impl Docker {
+impl Client {
     /// `POST /build/prune`: Remove build cache
     ///
     /// Deletes build cache records (BuildKit's), answering the IDs deleted and
@@ -601,10 +601,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::build_prune`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::build_prune`](crate::Docker::build_prune) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct BuildPruneRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: BuildPruneOptions,
 }
 
@@ -693,10 +693,10 @@ impl<'a> IntoFuture for BuildPruneRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_build`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_build`](crate::Docker::image_build) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageBuildRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: RequestBody,
     options: ImageBuildOptions,
 }
@@ -980,7 +980,7 @@ impl<'a> ImageBuildRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -997,10 +997,10 @@ impl<'a> IntoFuture for ImageBuildRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_commit`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_commit`](crate::Docker::image_commit) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageCommitRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a ContainerConfig,
     options: ImageCommitOptions,
 }
@@ -1102,10 +1102,10 @@ impl<'a> IntoFuture for ImageCommitRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_create`](crate::Docker::image_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ImageCreateOptions,
     body: Option<RequestBody>,
 }
@@ -1216,7 +1216,7 @@ impl<'a> ImageCreateRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1233,10 +1233,10 @@ impl<'a> IntoFuture for ImageCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_delete`](crate::Docker::image_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: ImageDeleteOptions,
 }
@@ -1301,10 +1301,10 @@ impl<'a> IntoFuture for ImageDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_get`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_get`](crate::Docker::image_get) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageGetRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: ImageGetOptions,
 }
@@ -1335,7 +1335,7 @@ impl<'a> ImageGetRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::byte_stream(op, response)),
+            200..=299 => Ok(Client::byte_stream(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1349,10 +1349,10 @@ impl<'a> IntoFuture for ImageGetRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_get_all`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_get_all`](crate::Docker::image_get_all) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageGetAllRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ImageGetAllOptions,
 }
 
@@ -1393,7 +1393,7 @@ impl<'a> ImageGetAllRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::byte_stream(op, response)),
+            200..=299 => Ok(Client::byte_stream(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1407,10 +1407,10 @@ impl<'a> IntoFuture for ImageGetAllRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_history`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_history`](crate::Docker::image_history) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageHistoryRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: ImageHistoryOptions,
 }
@@ -1455,10 +1455,10 @@ impl<'a> IntoFuture for ImageHistoryRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_inspect`](crate::Docker::image_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: ImageInspectOptions,
 }
@@ -1512,10 +1512,10 @@ impl<'a> IntoFuture for ImageInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_list`](crate::Docker::image_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ImageListOptions,
 }
 
@@ -1595,10 +1595,10 @@ impl<'a> IntoFuture for ImageListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_load`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_load`](crate::Docker::image_load) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageLoadRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: RequestBody,
     options: ImageLoadOptions,
 }
@@ -1641,7 +1641,7 @@ impl<'a> ImageLoadRequest<'a> {
         call.raw(body, "application/x-tar");
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1658,10 +1658,10 @@ impl<'a> IntoFuture for ImageLoadRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_prune`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_prune`](crate::Docker::image_prune) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImagePruneRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ImagePruneOptions,
 }
 
@@ -1705,10 +1705,10 @@ impl<'a> IntoFuture for ImagePruneRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_push`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_push`](crate::Docker::image_push) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImagePushRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     registry_auth: &'a AuthConfig,
     options: ImagePushOptions,
@@ -1756,7 +1756,7 @@ impl<'a> ImagePushRequest<'a> {
         )?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -1773,10 +1773,10 @@ impl<'a> IntoFuture for ImagePushRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_search`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_search`](crate::Docker::image_search) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageSearchRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     term: &'a str,
     options: ImageSearchOptions,
 }
@@ -1834,10 +1834,10 @@ impl<'a> IntoFuture for ImageSearchRequest<'a> {
     }
 }
 
-/// A pending [`Docker::image_tag`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::image_tag`](crate::Docker::image_tag) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ImageTagRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: ImageTagOptions,
 }

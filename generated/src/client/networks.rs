@@ -4,7 +4,7 @@
 //! Networks and the containers attached to them.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     Network, NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse,
@@ -13,7 +13,7 @@ use crate::models::{
 
 use crate::operations::networks::*;
 
-impl Docker {
+impl Client {
     /// `POST /networks/{id}/connect`: Connect a container to a network
     ///
     /// The network must be local, or a swarm network made attachable. A
@@ -220,10 +220,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::network_connect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_connect`](crate::Docker::network_connect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkConnectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     body: &'a NetworkConnectBody,
 }
@@ -251,10 +251,10 @@ impl<'a> IntoFuture for NetworkConnectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_create`](crate::Docker::network_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a NetworkCreateBody,
 }
 
@@ -281,10 +281,10 @@ impl<'a> IntoFuture for NetworkCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_delete`](crate::Docker::network_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -310,10 +310,10 @@ impl<'a> IntoFuture for NetworkDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_disconnect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_disconnect`](crate::Docker::network_disconnect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkDisconnectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     body: &'a NetworkDisconnectBody,
 }
@@ -341,10 +341,10 @@ impl<'a> IntoFuture for NetworkDisconnectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_inspect`](crate::Docker::network_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: NetworkInspectOptions,
 }
@@ -398,10 +398,10 @@ impl<'a> IntoFuture for NetworkInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_list`](crate::Docker::network_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: NetworkListOptions,
 }
 
@@ -445,10 +445,10 @@ impl<'a> IntoFuture for NetworkListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::network_prune`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::network_prune`](crate::Docker::network_prune) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NetworkPruneRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: NetworkPruneOptions,
 }
 

@@ -4,12 +4,12 @@
 //! The machines of a swarm.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{Node, NodeListFilters, NodeSpec};
 use crate::operations::nodes::*;
 
-impl Docker {
+impl Client {
     /// `DELETE /nodes/{id}`: Remove a node
     ///
     /// Removes a node from the swarm.
@@ -167,10 +167,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::node_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::node_delete`](crate::Docker::node_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NodeDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: NodeDeleteOptions,
 }
@@ -215,10 +215,10 @@ impl<'a> IntoFuture for NodeDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::node_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::node_inspect`](crate::Docker::node_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NodeInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -244,10 +244,10 @@ impl<'a> IntoFuture for NodeInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::node_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::node_list`](crate::Docker::node_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NodeListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: NodeListOptions,
 }
 
@@ -291,10 +291,10 @@ impl<'a> IntoFuture for NodeListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::node_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::node_update`](crate::Docker::node_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct NodeUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     version: i64,
     body: &'a NodeSpec,

@@ -5,7 +5,7 @@
 
 use std::future::IntoFuture;
 use crate::runtime::body::RequestBody;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     AuthConfig, Plugin, PluginListFilters, PluginPrivilege, ProgressMessage,
@@ -13,7 +13,7 @@ use crate::models::{
 
 use crate::operations::plugins::*;
 
-impl Docker {
+impl Client {
     /// `POST /plugins/create`: Create a plugin from a tar archive
     ///
     /// Installs a plugin, disabled, from a tar archive holding its manifest
@@ -417,10 +417,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::plugin_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_create`](crate::Docker::plugin_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     body: RequestBody,
 }
@@ -455,10 +455,10 @@ impl<'a> IntoFuture for PluginCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_delete`](crate::Docker::plugin_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: PluginDeleteOptions,
 }
@@ -503,10 +503,10 @@ impl<'a> IntoFuture for PluginDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_disable`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_disable`](crate::Docker::plugin_disable) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginDisableRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: PluginDisableOptions,
 }
@@ -551,10 +551,10 @@ impl<'a> IntoFuture for PluginDisableRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_enable`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_enable`](crate::Docker::plugin_enable) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginEnableRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: PluginEnableOptions,
 }
@@ -599,10 +599,10 @@ impl<'a> IntoFuture for PluginEnableRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_inspect`](crate::Docker::plugin_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
 }
 
@@ -628,10 +628,10 @@ impl<'a> IntoFuture for PluginInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_list`](crate::Docker::plugin_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: PluginListOptions,
 }
 
@@ -675,10 +675,10 @@ impl<'a> IntoFuture for PluginListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_privileges`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_privileges`](crate::Docker::plugin_privileges) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginPrivilegesRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     remote: &'a str,
     options: PluginPrivilegesOptions,
 }
@@ -731,10 +731,10 @@ impl<'a> IntoFuture for PluginPrivilegesRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_pull`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_pull`](crate::Docker::plugin_pull) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginPullRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a [PluginPrivilege],
     options: PluginPullOptions,
 }
@@ -790,13 +790,13 @@ impl<'a> PluginPullRequest<'a> {
         match response.status().as_u16() {
             200..=299 => {
                 Ok({
-                    let docker_plugin_name = Docker::header(
+                    let docker_plugin_name = Client::header(
                         op,
                         &response,
                         "Docker-Plugin-Name",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let body = Docker::json_lines(op, response);
+                    let body = Client::json_lines(op, response);
                     PluginPullOutcome {
                         docker_plugin_name,
                         body,
@@ -816,7 +816,7 @@ impl<'a> IntoFuture for PluginPullRequest<'a> {
     }
 }
 
-/// The successful answer of [`Docker::plugin_pull`]: its headers and body.
+/// The successful answer of [`Docker::plugin_pull`](crate::Docker::plugin_pull): its headers and body.
 pub struct PluginPullOutcome {
     /// The `Docker-Plugin-Name` header: The local name the plugin is installed under.
     pub docker_plugin_name: Option<String>,
@@ -824,10 +824,10 @@ pub struct PluginPullOutcome {
     pub body: crate::runtime::stream::JsonLines<ProgressMessage>,
 }
 
-/// A pending [`Docker::plugin_push`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_push`](crate::Docker::plugin_push) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginPushRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: PluginPushOptions,
 }
@@ -861,7 +861,7 @@ impl<'a> PluginPushRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -878,10 +878,10 @@ impl<'a> IntoFuture for PluginPushRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_set`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_set`](crate::Docker::plugin_set) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginSetRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     body: &'a [String],
 }
@@ -909,10 +909,10 @@ impl<'a> IntoFuture for PluginSetRequest<'a> {
     }
 }
 
-/// A pending [`Docker::plugin_upgrade`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::plugin_upgrade`](crate::Docker::plugin_upgrade) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PluginUpgradeRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     remote: &'a str,
     body: &'a [PluginPrivilege],
@@ -956,7 +956,7 @@ impl<'a> PluginUpgradeRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }

@@ -4,12 +4,12 @@
 //! Swarm secrets, sensitive data handed to services' containers.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{Secret, SecretListFilters, SecretSpec, SwarmIdResponse};
 use crate::operations::secrets::*;
 
-impl Docker {
+impl Client {
     /// `POST /secrets/create`: Create a secret
     ///
     /// Stores a secret in the swarm; its data cannot be read back, only
@@ -176,10 +176,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::secret_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::secret_create`](crate::Docker::secret_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SecretCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a SecretSpec,
 }
 
@@ -206,10 +206,10 @@ impl<'a> IntoFuture for SecretCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::secret_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::secret_delete`](crate::Docker::secret_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SecretDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -235,10 +235,10 @@ impl<'a> IntoFuture for SecretDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::secret_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::secret_inspect`](crate::Docker::secret_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SecretInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -264,10 +264,10 @@ impl<'a> IntoFuture for SecretInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::secret_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::secret_list`](crate::Docker::secret_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SecretListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: SecretListOptions,
 }
 
@@ -311,10 +311,10 @@ impl<'a> IntoFuture for SecretListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::secret_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::secret_update`](crate::Docker::secret_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SecretUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     version: i64,
     body: &'a SecretSpec,

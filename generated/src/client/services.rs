@@ -4,7 +4,7 @@
 //! Swarm services, the desired state of a set of tasks.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     AuthConfig, Service, ServiceCreateResponse, ServiceListFilters, ServiceSpec,
@@ -13,7 +13,7 @@ use crate::models::{
 
 use crate::operations::services::*;
 
-impl Docker {
+impl Client {
     /// `POST /services/create`: Create a service
     ///
     /// Creates a swarm service from its spec. When the image lives in a
@@ -264,10 +264,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::service_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_create`](crate::Docker::service_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a ServiceSpec,
     options: ServiceCreateOptions,
 }
@@ -314,10 +314,10 @@ impl<'a> IntoFuture for ServiceCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::service_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_delete`](crate::Docker::service_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -343,10 +343,10 @@ impl<'a> IntoFuture for ServiceDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::service_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_inspect`](crate::Docker::service_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ServiceInspectOptions,
 }
@@ -395,10 +395,10 @@ impl<'a> IntoFuture for ServiceInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::service_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_list`](crate::Docker::service_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: ServiceListOptions,
 }
 
@@ -451,10 +451,10 @@ impl<'a> IntoFuture for ServiceListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::service_logs`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_logs`](crate::Docker::service_logs) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceLogsRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: ServiceLogsOptions,
 }
@@ -564,10 +564,10 @@ impl<'a> IntoFuture for ServiceLogsRequest<'a> {
     }
 }
 
-/// A pending [`Docker::service_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::service_update`](crate::Docker::service_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct ServiceUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     version: i64,
     body: &'a ServiceSpec,

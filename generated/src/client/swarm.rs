@@ -4,7 +4,7 @@
 //! Create, join, update and leave a swarm.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     Swarm, SwarmInitBody, SwarmJoinBody, SwarmSpec, SwarmUnlockBody, SwarmUnlockKey,
@@ -12,7 +12,7 @@ use crate::models::{
 
 use crate::operations::swarm::*;
 
-impl Docker {
+impl Client {
     /// `POST /swarm/init`: Initialize a new swarm
     ///
     /// Makes the daemon the first manager of a new swarm and answers its node ID.
@@ -233,10 +233,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::swarm_init`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_init`](crate::Docker::swarm_init) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmInitRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a SwarmInitBody,
 }
 
@@ -263,10 +263,10 @@ impl<'a> IntoFuture for SwarmInitRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_inspect`](crate::Docker::swarm_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SwarmInspectRequest<'a> {
@@ -291,10 +291,10 @@ impl<'a> IntoFuture for SwarmInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_join`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_join`](crate::Docker::swarm_join) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmJoinRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a SwarmJoinBody,
 }
 
@@ -321,10 +321,10 @@ impl<'a> IntoFuture for SwarmJoinRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_leave`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_leave`](crate::Docker::swarm_leave) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmLeaveRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: SwarmLeaveOptions,
 }
 
@@ -368,10 +368,10 @@ impl<'a> IntoFuture for SwarmLeaveRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_unlock`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_unlock`](crate::Docker::swarm_unlock) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmUnlockRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a SwarmUnlockBody,
 }
 
@@ -398,10 +398,10 @@ impl<'a> IntoFuture for SwarmUnlockRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_unlock_key`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_unlock_key`](crate::Docker::swarm_unlock_key) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmUnlockKeyRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SwarmUnlockKeyRequest<'a> {
@@ -426,10 +426,10 @@ impl<'a> IntoFuture for SwarmUnlockKeyRequest<'a> {
     }
 }
 
-/// A pending [`Docker::swarm_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::swarm_update`](crate::Docker::swarm_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SwarmUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     version: i64,
     body: &'a SwarmSpec,
     options: SwarmUpdateOptions,

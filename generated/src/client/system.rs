@@ -4,7 +4,7 @@
 //! Daemon-wide calls: registry login, system information, version, ping and events.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     AuthConfig, AuthResponse, EventFilters, EventMessage, SystemDataUsageObjectType,
@@ -13,7 +13,7 @@ use crate::models::{
 
 use crate::operations::system::*;
 
-impl Docker {
+impl Client {
     /// `POST /session`: Start an interactive session
     ///
     /// Hijacks the connection for a long-running, two-way protocol: the client
@@ -270,10 +270,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::session`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::session`](crate::Docker::session) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SessionRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: SessionOptions,
 }
 
@@ -357,10 +357,10 @@ impl<'a> IntoFuture for SessionRequest<'a> {
     }
 }
 
-/// A pending [`Docker::system_auth`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_auth`](crate::Docker::system_auth) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemAuthRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: &'a AuthConfig,
 }
 
@@ -394,7 +394,7 @@ impl<'a> IntoFuture for SystemAuthRequest<'a> {
     }
 }
 
-/// The successful outcomes of [`Docker::system_auth`], one per documented status.
+/// The successful outcomes of [`Docker::system_auth`](crate::Docker::system_auth), one per documented status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemAuthOutcome {
     /// 200: no error
@@ -403,10 +403,10 @@ pub enum SystemAuthOutcome {
     LoggedInWithoutBody,
 }
 
-/// A pending [`Docker::system_df`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_df`](crate::Docker::system_df) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemDfRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: SystemDfOptions,
 }
 
@@ -452,10 +452,10 @@ impl<'a> IntoFuture for SystemDfRequest<'a> {
     }
 }
 
-/// A pending [`Docker::system_events`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_events`](crate::Docker::system_events) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemEventsRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: SystemEventsOptions,
 }
 
@@ -505,7 +505,7 @@ impl<'a> SystemEventsRequest<'a> {
         })?;
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::json_lines(op, response)),
+            200..=299 => Ok(Client::json_lines(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
@@ -519,10 +519,10 @@ impl<'a> IntoFuture for SystemEventsRequest<'a> {
     }
 }
 
-/// A pending [`Docker::system_info`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_info`](crate::Docker::system_info) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemInfoRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SystemInfoRequest<'a> {
@@ -547,10 +547,10 @@ impl<'a> IntoFuture for SystemInfoRequest<'a> {
     }
 }
 
-/// A pending [`Docker::system_ping`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_ping`](crate::Docker::system_ping) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemPingRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SystemPingRequest<'a> {
@@ -575,10 +575,10 @@ impl<'a> IntoFuture for SystemPingRequest<'a> {
     }
 }
 
-/// A pending [`Docker::system_ping_head`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_ping_head`](crate::Docker::system_ping_head) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemPingHeadRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SystemPingHeadRequest<'a> {
@@ -591,37 +591,37 @@ impl<'a> SystemPingHeadRequest<'a> {
         match response.status().as_u16() {
             200..=299 => {
                 Ok({
-                    let docker_experimental = Docker::header(
+                    let docker_experimental = Client::header(
                         op,
                         &response,
                         "Docker-Experimental",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let os_type = Docker::header(
+                    let os_type = Client::header(
                         op,
                         &response,
                         "OSType",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let builder_version = Docker::header(
+                    let builder_version = Client::header(
                         op,
                         &response,
                         "Builder-Version",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let cache_control = Docker::header(
+                    let cache_control = Client::header(
                         op,
                         &response,
                         "Cache-Control",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let pragma = Docker::header(
+                    let pragma = Client::header(
                         op,
                         &response,
                         "Pragma",
                         crate::runtime::operation::ParamEncoding::Plain,
                     )?;
-                    let swarm = Docker::header(
+                    let swarm = Client::header(
                         op,
                         &response,
                         "Swarm",
@@ -651,7 +651,7 @@ impl<'a> IntoFuture for SystemPingHeadRequest<'a> {
     }
 }
 
-/// The successful answer of [`Docker::system_ping_head`]: its headers and body.
+/// The successful answer of [`Docker::system_ping_head`](crate::Docker::system_ping_head): its headers and body.
 #[derive(Debug)]
 pub struct SystemPingHeadOutcome {
     /// The `Docker-Experimental` header: `true` when the daemon runs with experimental features, else `false`.
@@ -668,10 +668,10 @@ pub struct SystemPingHeadOutcome {
     pub swarm: Option<String>,
 }
 
-/// A pending [`Docker::system_version`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::system_version`](crate::Docker::system_version) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct SystemVersionRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
 }
 
 impl<'a> SystemVersionRequest<'a> {

@@ -4,12 +4,12 @@
 //! Swarm tasks, the units of work scheduled on nodes.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{Task, TaskListFilters};
 use crate::operations::tasks::*;
 
-impl Docker {
+impl Client {
     /// `GET /tasks/{id}`: Inspect a task
     ///
     /// Since API 1.24.
@@ -120,10 +120,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::task_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::task_inspect`](crate::Docker::task_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct TaskInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
 }
 
@@ -149,10 +149,10 @@ impl<'a> IntoFuture for TaskInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::task_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::task_list`](crate::Docker::task_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct TaskListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: TaskListOptions,
 }
 
@@ -196,10 +196,10 @@ impl<'a> IntoFuture for TaskListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::task_logs`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::task_logs`](crate::Docker::task_logs) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct TaskLogsRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     id: &'a str,
     options: TaskLogsOptions,
 }

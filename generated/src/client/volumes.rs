@@ -4,7 +4,7 @@
 //! Named volumes managed by volume drivers.
 
 use std::future::IntoFuture;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{
     Volume, VolumeCreateBody, VolumeListFilters, VolumeListResponse, VolumePruneFilters,
@@ -13,7 +13,7 @@ use crate::models::{
 
 use crate::operations::volumes::*;
 
-impl Docker {
+impl Client {
     /// `POST /volumes/create`: Create a volume
     ///
     /// Since API 1.21. Changed in API 1.42: Takes `ClusterVolumeSpec` to make a swarm cluster volume (CSI), on a swarm manager only; the answer then carries `ClusterVolume`.
@@ -172,10 +172,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::volume_create`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_create`](crate::Docker::volume_create) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumeCreateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     body: Option<&'a VolumeCreateBody>,
 }
 
@@ -210,10 +210,10 @@ impl<'a> IntoFuture for VolumeCreateRequest<'a> {
     }
 }
 
-/// A pending [`Docker::volume_delete`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_delete`](crate::Docker::volume_delete) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumeDeleteRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: VolumeDeleteOptions,
 }
@@ -258,10 +258,10 @@ impl<'a> IntoFuture for VolumeDeleteRequest<'a> {
     }
 }
 
-/// A pending [`Docker::volume_inspect`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_inspect`](crate::Docker::volume_inspect) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumeInspectRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
 }
 
@@ -287,10 +287,10 @@ impl<'a> IntoFuture for VolumeInspectRequest<'a> {
     }
 }
 
-/// A pending [`Docker::volume_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_list`](crate::Docker::volume_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumeListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: VolumeListOptions,
 }
 
@@ -334,10 +334,10 @@ impl<'a> IntoFuture for VolumeListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::volume_prune`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_prune`](crate::Docker::volume_prune) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumePruneRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: VolumePruneOptions,
 }
 
@@ -381,10 +381,10 @@ impl<'a> IntoFuture for VolumePruneRequest<'a> {
     }
 }
 
-/// A pending [`Docker::volume_update`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`Docker::volume_update`](crate::Docker::volume_update) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct VolumeUpdateRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     version: i64,
     body: &'a VolumeUpdateBody,

@@ -61,7 +61,7 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A body that is read whole (not streamed) is longer than the client's
-    /// body limit (`Docker::with_body_limit`, 64 MiB by default). Reading
+    /// body limit (`Client::with_body_limit`, 64 MiB by default). Reading
     /// stopped at the limit, or before reading when the daemon declared a
     /// longer `Content-Length`.
     BodyTooLarge {
@@ -77,10 +77,10 @@ pub enum Error {
         /// The operation id.
         operation: &'static str,
         /// Which deadline: `connect` (opening the connection) or `request`
-        /// (the rest of the call, see `Docker::with_request_timeout`).
+        /// (the rest of the call, see `Client::with_request_timeout`).
         phase: &'static str,
     },
-    /// The client's configuration is unusable (bad DOCKER_HOST, missing certificates, ...).
+    /// The client's configuration is unusable (a bad `<ENV_PREFIX>_HOST` address, missing certificates, ...).
     Config(String),
     /// The daemon's API version is below what this crate can speak.
     UnsupportedVersion {
@@ -91,7 +91,7 @@ pub enum Error {
     },
     /// The request uses an operation, parameter or body field that the API
     /// version in use does not have (checked before sending; see
-    /// `Docker::with_version_check`). The daemon would silently ignore it.
+    /// `Client::with_version_check`). The daemon would silently ignore it.
     Version {
         /// The operation id.
         operation: &'static str,
@@ -162,7 +162,7 @@ impl fmt::Display for Error {
                 if let Some(n) = declared {
                     write!(f, " (it declares {n} bytes)")?;
                 }
-                write!(f, "; raise the limit with `Docker::with_body_limit`")
+                write!(f, "; raise the limit with `Client::with_body_limit`")
             }
             Error::Timeout { operation, phase } => write!(f, "{operation}: the {phase} timeout ran out"),
             Error::Config(m) => write!(f, "client configuration: {m}"),

@@ -20,7 +20,7 @@
 //!
 //! # Timeouts
 //!
-//! The client's request timeout (`Docker::with_request_timeout`) bounds a
+//! The client's request timeout (`Client::with_request_timeout`) bounds a
 //! streaming call only until its response head arrives; the streams here
 //! then run as long as the daemon keeps them open (a followed log, events).
 //! Wrap `next()` in `tokio::time::timeout` to bound a silent stream.

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use docker_remote_api::server::BodyStream;
-use docker_remote_api::Docker;
+use crate::api::server::BodyStream;
+use crate::Client;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -63,14 +63,14 @@ pub fn socket_path() -> PathBuf {
 }
 
 /// Serves `router` on a fresh unix socket and returns a client for it.
-pub async fn serve(router: axum::Router) -> (Docker, ServerGuard) {
+pub async fn serve(router: axum::Router) -> (Client, ServerGuard) {
     let path = socket_path();
     let _ = std::fs::remove_file(&path);
     let listener = tokio::net::UnixListener::bind(&path).unwrap();
     let task = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    (Docker::connect_unix(&path), ServerGuard { path, task })
+    (Client::connect_unix(&path), ServerGuard { path, task })
 }
 
 /// Stops the server and removes its socket when the test ends.
@@ -106,7 +106,7 @@ pub fn response_bytes(bytes: &'static [u8]) -> BodyStream {
 }
 
 /// Every byte of a streamed response, as the client received it.
-pub async fn collect_response(mut body: docker_remote_api::ByteStream) -> Vec<u8> {
+pub async fn collect_response(mut body: crate::api::ByteStream) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(chunk) = body.next().await {
         out.extend_from_slice(&chunk.expect("the response streams"));
@@ -115,8 +115,8 @@ pub async fn collect_response(mut body: docker_remote_api::ByteStream) -> Vec<u8
 }
 
 /// stdout and stderr of multiplexed output, each in one piece.
-pub async fn split_output(mut output: docker_remote_api::OutputStream) -> (Vec<u8>, Vec<u8>) {
-    use docker_remote_api::OutputChunk;
+pub async fn split_output(mut output: crate::api::OutputStream) -> (Vec<u8>, Vec<u8>) {
+    use crate::api::OutputChunk;
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     while let Some(chunk) = output.next().await {
         match chunk.expect("the output streams") {
@@ -130,9 +130,9 @@ pub async fn split_output(mut output: docker_remote_api::OutputStream) -> (Vec<u
 }
 
 /// The status and message of an API error, failing on any other error.
-pub fn api_error(error: docker_remote_api::Error) -> (u16, String) {
+pub fn api_error(error: crate::api::Error) -> (u16, String) {
     match error {
-        docker_remote_api::Error::Api {
+        crate::api::Error::Api {
             status, message, ..
         } => (status, message),
         other => panic!("expected an API error, got {other}"),

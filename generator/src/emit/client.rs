@@ -1,4 +1,4 @@
-//! The `client` module: one method on `Docker` per operation, one file per tag.
+//! The `client` module: one method on the client type per operation, one file per tag.
 //!
 //! # The call shape
 //!
@@ -73,12 +73,12 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             use std::future::IntoFuture;
 
             #body_use
-            use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+            use crate::runtime::client::{Call, Client, PendingCall, render_path};
             use crate::runtime::error::Error;
             #model_use
             use crate::operations::#module::*;
 
-            impl Docker {
+            impl Client {
                 #( #methods )*
             }
 
@@ -97,20 +97,15 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     let tokens = quote! {
         #( pub mod #modules; )*
     };
-    let doc = "The async client: one method on [`Docker`](crate::Docker) per operation of the\n\
-spec, in one file per tag, named after the operation (`container_list`,\n\
-`image_create`, ...).\n\n\
+    let client = &ir.meta.client_type;
+    let doc = format!(
+        "The async client: one method on [`{client}`](crate::{client}) per operation of the\n\
+spec, in one file per tag, named after the operation.\n\n\
 A method takes what the request cannot do without and returns a pending call;\n\
 optional parameters are set on it, and `.await` sends it (`.send()` gives a\n\
-`Future` where one is needed, for `block_on` or `select!`):\n\n\
-```no_run\n\
-# async fn run(docker: docker_remote_api::Docker) -> Result<(), docker_remote_api::Error> {\n\
-let running = docker.container_list().all(false).await?;\n\
-let stopped = docker.container_stop(\"web\").timeout(5).await?;\n\
-# let _ = (running, stopped);\n\
-# Ok(())\n\
-# }\n\
-```";
+`Future` where one is needed, for `block_on` or `select!`)."
+    );
+    let doc = doc.as_str();
     out.insert("src/client/mod.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
@@ -179,7 +174,7 @@ fn outcome(
             let ty = rust_type(ir, t);
             (
                 quote!(crate::runtime::stream::JsonLines<#ty>),
-                quote!(Docker::json_lines(op, response)),
+                quote!(Client::json_lines(op, response)),
             )
         }
         ResponseKind::Multiplexed => (
@@ -192,7 +187,7 @@ fn outcome(
         ),
         ResponseKind::Raw { .. } => (
             quote!(crate::runtime::stream::ByteStream),
-            quote!(Docker::byte_stream(op, response)),
+            quote!(Client::byte_stream(op, response)),
         ),
     };
     if r.headers.is_empty() {
@@ -203,7 +198,7 @@ fn outcome(
         let name = ident(&h.rust_name);
         let wire = &h.name;
         let enc = encoding_tokens(h.encoding);
-        quote!(let #name = Docker::header(op, &response, #wire, crate::runtime::operation::#enc)?;)
+        quote!(let #name = Client::header(op, &response, #wire, crate::runtime::operation::#enc)?;)
     });
     let header_names: Vec<_> = r.headers.iter().map(|h| ident(&h.rust_name)).collect();
     for h in &r.headers {
@@ -257,7 +252,8 @@ fn output_struct(ir: &Ir, op: &Operation, r: &Response, name: &Ident) -> TokenSt
     };
     let method = &op.names.method;
     let doc = doc_attrs(&format!(
-        "The successful answer of [`Docker::{method}`]: its headers and body."
+        "The successful answer of [`{client}::{method}`](crate::{client}::{method}): its headers and body.",
+        client = ir.meta.client_type
     ));
     let derive = if debuggable(&r.kind) {
         quote!(#[derive(Debug)])
@@ -382,7 +378,8 @@ fn handling(
             arms.extend(fallback);
             let method = &op.names.method;
             let doc = doc_attrs(&format!(
-                "The successful outcomes of [`Docker::{method}`], one per documented status."
+                "The successful outcomes of [`{client}::{method}`](crate::{client}::{method}), one per documented status.",
+                client = ir.meta.client_type
             ));
             let derive = if success.iter().all(|r| debuggable(&r.kind)) {
                 quote!(#[derive(Debug, Clone, PartialEq)])
@@ -409,7 +406,7 @@ fn handling(
     }
 }
 
-/// The pending call of one operation, its `Docker` method, and its outcome types.
+/// The pending call of one operation, its client method, and its outcome types.
 fn operation(
     ir: &Ir,
     op: &Operation,
@@ -612,8 +609,9 @@ fn operation(
         "{op_doc}\n\nReturns the pending call [`{request}`]: {then}."
     ));
     let request_doc = doc_attrs(&format!(
-        "A pending [`Docker::{}`] call: set its optional parameters, then `.await` it to send it.",
-        op.names.method
+        "A pending [`{client}::{method}`](crate::{client}::{method}) call: set its optional parameters, then `.await` it to send it.",
+        client = ir.meta.client_type,
+        method = op.names.method
     ));
     let cfg = if op.upgrade == Some(Upgrade::Websocket) {
         quote!(#[cfg(feature = "websocket")])
@@ -632,7 +630,7 @@ fn operation(
             #cfg
             #[must_use = "a pending call does nothing until it is awaited"]
             pub struct #request<'a> {
-                docker: &'a Docker,
+                docker: &'a Client,
                 #( #struct_fields )*
             }
 

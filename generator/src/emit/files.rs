@@ -74,47 +74,13 @@ const TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The crate's examples (`cargo run --example NAME`), hand-written and copied
-/// verbatim like the runtime, so that they compile against every regeneration.
-const EXAMPLES: [(&str, &str); 6] = [
-    (
-        "run_and_follow_logs",
-        include_str!("../../../templates/examples/run_and_follow_logs.rs"),
-    ),
-    (
-        "pull_with_progress",
-        include_str!("../../../templates/examples/pull_with_progress.rs"),
-    ),
-    (
-        "build_from_directory",
-        include_str!("../../../templates/examples/build_from_directory.rs"),
-    ),
-    (
-        "exec_with_tty",
-        include_str!("../../../templates/examples/exec_with_tty.rs"),
-    ),
-    (
-        "follow_events",
-        include_str!("../../../templates/examples/follow_events.rs"),
-    ),
-    (
-        "list_with_filters",
-        include_str!("../../../templates/examples/list_with_filters.rs"),
-    ),
-];
 
-/// Copies the runtime to `src/runtime/` and the examples to `examples/`.
+
+/// Copies the runtime to `src/runtime/`, and the spec's extras (its
+/// modules, examples and tests) to their places.
 pub fn emit_runtime(ir: &Ir, out: &mut FileSet) {
     for (path, text) in RUNTIME {
         out.insert(path.to_string(), format!("{RUST_HEADER}\n{text}"));
-    }
-    if has_examples(ir) {
-        for (name, text) in EXAMPLES {
-            out.insert(
-                format!("examples/{name}.rs"),
-                format!("{RUST_HEADER}\n{text}"),
-            );
-        }
     }
     for (path, text) in &ir.extras {
         let text = if path.ends_with(".rs") {
@@ -126,30 +92,41 @@ pub fn emit_runtime(ir: &Ir, out: &mut FileSet) {
     }
 }
 
-/// The examples are written against the spec's newest version; a crate
-/// generated for an older one goes without them rather than with examples
-/// that use what it lacks.
-fn has_examples(ir: &Ir) -> bool {
-    ir.meta.api_version == ir.meta.spec_version
+/// The names of the spec's examples (`extras/examples/NAME.rs`).
+fn example_names(ir: &Ir) -> Vec<&str> {
+    ir.extras
+        .keys()
+        .filter_map(|p| p.strip_prefix("examples/")?.strip_suffix(".rs"))
+        .filter(|name| !name.contains('/'))
+        .collect()
 }
 
 pub fn emit_lib(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
+    let client = &ir.meta.client_type;
     let doc = format!(
         "Typed access to the {} v{}.\n\n\
 - [`prelude`]: everything a call needs, in one import.\n\
-- [`Docker`] (feature `client`, on by default): the async client, one method per operation.\n\
+- [`{client}`] (feature `client`, on by default): the async client, one method per operation.\n\
 - [`models`]: request and response bodies, one module per tag.\n\
 - [`operations`]: what the spec says of every operation, as data, and each operation's options.\n\
 - [`versions`]: when each field of each model exists, for the client's version check.\n\
 - `client`: the pending calls and outcome types of the client's methods, one module per tag.\n\
-- `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n\n\
+- `server` (feature `server`): a trait per tag and a router, to serve the API yourself.\n{modules}\n\
 Requests go to `{}/...` on `{}` unless configured otherwise.",
-        ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint
+        ir.meta.title, ir.meta.api_version, ir.meta.version_prefix, ir.meta.default_endpoint,
+        modules = ir
+            .meta
+            .modules
+            .iter()
+            .map(|m| format!("- `{}` (feature `{}`): {}\n", m.name, m.feature, m.doc))
+            .collect::<String>()
     );
     let api_version = &ir.meta.api_version;
     let min_version = &ir.meta.min_api_version;
     let prefix = &ir.meta.version_prefix;
     let endpoint = &ir.meta.default_endpoint;
+    let client_ident = super::rust::ident(client);
+    let env_prefix = &ir.meta.env_prefix;
     let extra_modules = ir.meta.modules.iter().map(|m| {
         let name = super::rust::ident(&m.name);
         let feature = &m.feature;
@@ -173,7 +150,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #[cfg(feature = "client")]
         pub use runtime::body::RequestBody;
         #[cfg(feature = "client")]
-        pub use runtime::client::Docker;
+        pub use runtime::client::Client as #client_ident;
         #[cfg(feature = "client")]
         pub use runtime::error::Error;
         #[cfg(feature = "client")]
@@ -193,6 +170,12 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         pub const VERSION_PREFIX: &str = #prefix;
         /// Where the daemon listens unless told otherwise.
         pub const DEFAULT_ENDPOINT: &str = #endpoint;
+        /// What the client's environment variables start with (`_HOST`,
+        /// `_TLS_VERIFY`, `_CERT_PATH` and `_API_VERSION` follow it).
+        pub const ENV_PREFIX: &str = #env_prefix;
+        /// The client type's name, for its `Debug` output.
+        #[cfg(feature = "client")]
+        const CLIENT_TYPE_NAME: &str = #client;
     };
     // The crate's front page is the README (so its examples are doctests); `doc` adds the map.
     out.insert("src/lib.rs".into(), render_file(&doc, tokens)?);
@@ -222,7 +205,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #( #client_uses )*
         #[cfg(feature = "client")]
         pub use crate::{
-            AttachInput, Attached, ByteStream, Demuxer, Docker, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
+            AttachInput, Attached, ByteStream, Demuxer, #client_ident, Endpoint, Error, JsonLines, OutputChunk, OutputMode,
             OutputStream, RequestBody, TlsConfig, UpgradedConnection,
         };
         #[cfg(feature = "websocket")]
@@ -231,20 +214,14 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
         #[cfg(feature = "client")]
         pub use futures_util::StreamExt;
     };
-    let doc = "Everything a call needs, in one import:\n\n\
-```no_run\n\
-use docker_remote_api::prelude::*;\n\n\
-# async fn run() -> Result<(), Error> {\n\
-let docker = Docker::from_env()?;\n\
-let body = ContainerCreateBody { image: Some(\"busybox\".into()), ..Default::default() };\n\
-let created = docker.container_create(&body).name(\"web\").await?;\n\
-docker.container_start(&created.id).await?;\n\
-# Ok(())\n\
-# }\n\
-```\n\n\
-It holds the client, its errors and streams (with `StreamExt` to read them),\n\
-every model, every operation's options, and the pending calls and outcomes of\n\
-the client's methods.";
+    let doc = format!(
+        "Everything a call needs, in one import (`use {}::prelude::*;`): the client\n\
+([`{client}`](crate::{client})), its errors and streams (with `StreamExt` to read\n\
+them), every model, every operation's options, and the pending calls and\n\
+outcomes of the client's methods.",
+        ir.meta.crate_ident
+    );
+    let doc = doc.as_str();
     out.insert("src/prelude.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }
@@ -293,6 +270,9 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     }
     let mut ctx = Context::new();
     ctx.insert("title", &ir.meta.title);
+    ctx.insert("crate_name", &ir.meta.crate_name);
+    ctx.insert("client_type", &ir.meta.client_type);
+    ctx.insert("env_prefix", &ir.meta.env_prefix);
     ctx.insert("api_version", &ir.meta.api_version);
     ctx.insert("version_prefix", &ir.meta.version_prefix);
     ctx.insert("default_endpoint", &ir.meta.default_endpoint);
@@ -300,7 +280,7 @@ pub fn emit_templated(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
     ctx.insert("operation_count", &ir.operations.len());
     ctx.insert("operations", &rows);
     ctx.insert("readme", &ir.meta.readme);
-    ctx.insert("examples", &has_examples(ir));
+    ctx.insert("examples", &example_names(ir));
     ctx.insert(
         "modules",
         &ir.meta

@@ -54,10 +54,15 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
         #( pub mod #mods; )*
         #( pub use #uses::*; )*
     };
-    let doc = "Typed request and response bodies of the Docker Engine API, one module per tag.\n\n\
-Every type is re-exported here, so `docker_remote_api::models::ContainerConfig` works\n\
-whatever tag declares it. Models ignore unknown keys (Docker's schema is open) and\n\
-open enums keep values they do not know in an `Other` variant.";
+    let doc = format!(
+        "Typed request and response bodies of the {title}, one module per tag.\n\n\
+Every type is re-exported here, so `{krate}::models::NAME` works whatever tag\n\
+declares it. Models ignore unknown keys (the schema is open) and open enums keep\n\
+values they do not know in an `Other` variant.",
+        title = ir.meta.title,
+        krate = ir.meta.crate_ident
+    );
+    let doc = doc.as_str();
     out.insert("src/models/mod.rs".into(), render_file(doc, tokens)?);
     Ok(())
 }

@@ -67,7 +67,8 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
             });
         }
     }
-    let imports = use_line(quote!(docker_remote_api::models), &names);
+    let krate = quote::format_ident!("{}", ir.meta.crate_ident);
+    let imports = use_line(quote!(#krate::models), &names);
     let tokens = quote! {
         mod support;
         #imports

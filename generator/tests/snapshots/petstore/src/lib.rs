@@ -2,7 +2,7 @@
 //! Typed access to the Pet Store API v2.1.
 //!
 //! - [`prelude`]: everything a call needs, in one import.
-//! - [`Docker`] (feature `client`, on by default): the async client, one method per operation.
+//! - [`PetStore`] (feature `client`, on by default): the async client, one method per operation.
 //! - [`models`]: request and response bodies, one module per tag.
 //! - [`operations`]: what the spec says of every operation, as data, and each operation's options.
 //! - [`versions`]: when each field of each model exists, for the client's version check.
@@ -33,7 +33,7 @@ pub use runtime::nullable::Nullable;
 pub use runtime::body::RequestBody;
 
 #[cfg(feature = "client")]
-pub use runtime::client::Docker;
+pub use runtime::client::Client as PetStore;
 
 #[cfg(feature = "client")]
 pub use runtime::error::Error;
@@ -63,3 +63,11 @@ pub const VERSION_PREFIX: &str = "/v2.1";
 
 /// Where the daemon listens unless told otherwise.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:8080";
+
+/// What the client's environment variables start with (`_HOST`,
+/// `_TLS_VERIFY`, `_CERT_PATH` and `_API_VERSION` follow it).
+pub const ENV_PREFIX: &str = "PETSTORE";
+
+/// The client type's name, for its `Debug` output.
+#[cfg(feature = "client")]
+const CLIENT_TYPE_NAME: &str = "PetStore";

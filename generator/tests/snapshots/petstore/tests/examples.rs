@@ -4,7 +4,7 @@
 
 mod support;
 
-use docker_remote_api::models::Pet;
+use petstore_api::models::Pet;
 
 /// `POST /v2.1/pets/tom/feed`
 #[test]

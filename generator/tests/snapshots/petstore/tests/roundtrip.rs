@@ -7,9 +7,10 @@
 mod roundtrip_support;
 
 use std::sync::Arc;
-use docker_remote_api::models::*;
-use docker_remote_api::server::{ServerBuilder, ServerError};
-use docker_remote_api::Docker;
+use petstore_api as api;
+use api::PetStore as Client;
+use api::models::*;
+use api::server::{ServerBuilder, ServerError};
 use roundtrip_support as support;
 
 /// Implements every trait; answers as the script says and records what it received.
@@ -17,7 +18,7 @@ struct Fixture {
     script: support::Shared,
 }
 
-async fn start() -> (Docker, support::Shared, support::ServerGuard) {
+async fn start() -> (Client, support::Shared, support::ServerGuard) {
     let script = support::Shared::default();
     let router = ServerBuilder::new()
         .all(Arc::new(Fixture { script: script.clone() }))
@@ -26,24 +27,22 @@ async fn start() -> (Docker, support::Shared, support::ServerGuard) {
     (docker, script, guard)
 }
 
-impl docker_remote_api::server::PetsApi for Fixture {
+impl api::server::PetsApi for Fixture {
     async fn pet_feed(
         &self,
         name: String,
-        body: docker_remote_api::server::BodyStream,
-    ) -> Result<docker_remote_api::server::pets::PetFeedReply, ServerError> {
+        body: api::server::BodyStream,
+    ) -> Result<api::server::pets::PetFeedReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         let received = support::collect_request(body).await;
         self.script.check("body", &received, &b"sample request body".to_vec());
         Ok(
             match self.script.status() {
                 101u16 => {
-                    docker_remote_api::server::pets::PetFeedReply::Attached(
-                        docker_remote_api::server::Hijack::new(|
-                            mut io: docker_remote_api::server::Connection|
-                        async move {
+                    api::server::pets::PetFeedReply::Attached(
+                        api::server::Hijack::new(|mut io: api::server::Connection| async move {
                             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                            let greeting = docker_remote_api::server::OutputFrame::Stdout(
+                            let greeting = api::server::OutputFrame::Stdout(
                                     bytes::Bytes::from_static(b"hello "),
                                 )
                                 .encode();
@@ -51,10 +50,7 @@ impl docker_remote_api::server::PetsApi for Fixture {
                             let mut stdin = Vec::new();
                             io.read_to_end(&mut stdin).await.unwrap();
                             io.write_all(
-                                    &docker_remote_api::server::OutputFrame::Stdout(
-                                            stdin.into(),
-                                        )
-                                        .encode(),
+                                    &api::server::OutputFrame::Stdout(stdin.into()).encode(),
                                 )
                                 .await
                                 .unwrap();
@@ -69,13 +65,13 @@ impl docker_remote_api::server::PetsApi for Fixture {
 
     async fn pet_list(
         &self,
-        options: docker_remote_api::operations::pets::PetListOptions,
-    ) -> Result<docker_remote_api::server::pets::PetListReply, ServerError> {
+        options: api::operations::pets::PetListOptions,
+    ) -> Result<api::server::pets::PetListReply, ServerError> {
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::pets::PetListOptions {
+                &api::operations::pets::PetListOptions {
                     species: Some(support::sample::<Species>("\"cat\"")),
                     vaccinated: Some(support::sample::<bool>("true")),
                     filters: Some(
@@ -87,7 +83,7 @@ impl docker_remote_api::server::PetsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::pets::PetListReply::Ok(
+                    api::server::pets::PetListReply::Ok(
                         support::sample::<
                             Vec<Pet>,
                         >(
@@ -103,14 +99,14 @@ impl docker_remote_api::server::PetsApi for Fixture {
     async fn pet_photo(
         &self,
         name: String,
-        options: docker_remote_api::operations::pets::PetPhotoOptions,
-    ) -> Result<docker_remote_api::server::pets::PetPhotoReply, ServerError> {
+        options: api::operations::pets::PetPhotoOptions,
+    ) -> Result<api::server::pets::PetPhotoReply, ServerError> {
         self.script.check("path parameter name", &name, &String::from("sample/name:1"));
         self.script
             .check(
                 "options",
                 &options,
-                &docker_remote_api::operations::pets::PetPhotoOptions {
+                &api::operations::pets::PetPhotoOptions {
                     x_shop_token: Some(
                         support::sample::<
                             ShopToken,
@@ -121,12 +117,12 @@ impl docker_remote_api::server::PetsApi for Fixture {
         Ok(
             match self.script.status() {
                 200u16 => {
-                    docker_remote_api::server::pets::PetPhotoReply::Ok(
+                    api::server::pets::PetPhotoReply::Ok(
                         support::response_bytes(b"sample response body"),
                     )
                 }
                 404u16 => {
-                    docker_remote_api::server::pets::PetPhotoReply::NotFound(
+                    api::server::pets::PetPhotoReply::NotFound(
                         support::sample::<Problem>("{\"message\":\"sample error 404\"}"),
                     )
                 }
@@ -144,9 +140,7 @@ async fn pet_feed_round_trips() {
         script.answer(status);
         let result = docker
             .pet_feed(&name)
-            .body(
-                docker_remote_api::RequestBody::from_bytes(&b"sample request body"[..]),
-            )
+            .body(api::RequestBody::from_bytes(&b"sample request body"[..]))
             .await;
         match status {
             101u16 => {
@@ -179,7 +173,7 @@ async fn pet_feed_round_trips() {
 #[tokio::test]
 async fn pet_list_round_trips() {
     let (docker, script, _server) = start().await;
-    let options = docker_remote_api::operations::pets::PetListOptions {
+    let options = api::operations::pets::PetListOptions {
         species: Some(support::sample::<Species>("\"cat\"")),
         vaccinated: Some(support::sample::<bool>("true")),
         filters: Some(support::sample::<PetFilters>("{\"name\":[\"sample\"]}")),
@@ -215,7 +209,7 @@ async fn pet_list_round_trips() {
 async fn pet_photo_round_trips() {
     let (docker, script, _server) = start().await;
     let name = String::from("sample/name:1");
-    let options = docker_remote_api::operations::pets::PetPhotoOptions {
+    let options = api::operations::pets::PetPhotoOptions {
         x_shop_token: Some(
             support::sample::<ShopToken>("{\"user\":\"sample\",\"password\":\"sample\"}"),
         ),

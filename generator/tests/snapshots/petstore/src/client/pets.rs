@@ -5,12 +5,12 @@
 
 use std::future::IntoFuture;
 use crate::runtime::body::RequestBody;
-use crate::runtime::client::{Call, Docker, PendingCall, render_path};
+use crate::runtime::client::{Call, Client, PendingCall, render_path};
 use crate::runtime::error::Error;
 use crate::models::{Pet, PetFilters, ShopToken, Species};
 use crate::operations::pets::*;
 
-impl Docker {
+impl Client {
     /// `POST /pets/{name}/feed`: Follow feeding events
     ///
     /// # Parameters
@@ -78,10 +78,10 @@ impl Docker {
     }
 }
 
-/// A pending [`Docker::pet_feed`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`PetStore::pet_feed`](crate::PetStore::pet_feed) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PetFeedRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     body: Option<RequestBody>,
 }
@@ -127,10 +127,10 @@ impl<'a> IntoFuture for PetFeedRequest<'a> {
     }
 }
 
-/// A pending [`Docker::pet_list`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`PetStore::pet_list`](crate::PetStore::pet_list) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PetListRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     options: PetListOptions,
 }
 
@@ -205,10 +205,10 @@ impl<'a> IntoFuture for PetListRequest<'a> {
     }
 }
 
-/// A pending [`Docker::pet_photo`] call: set its optional parameters, then `.await` it to send it.
+/// A pending [`PetStore::pet_photo`](crate::PetStore::pet_photo) call: set its optional parameters, then `.await` it to send it.
 #[must_use = "a pending call does nothing until it is awaited"]
 pub struct PetPhotoRequest<'a> {
-    docker: &'a Docker,
+    docker: &'a Client,
     name: &'a str,
     options: PetPhotoOptions,
 }
@@ -240,7 +240,7 @@ impl<'a> PetPhotoRequest<'a> {
         }
         let response = docker.send(call).await?;
         match response.status().as_u16() {
-            200..=299 => Ok(Docker::byte_stream(op, response)),
+            200..=299 => Ok(Client::byte_stream(op, response)),
             _ => Err(docker.api_error(op, response).await),
         }
     }
