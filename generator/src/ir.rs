@@ -33,13 +33,13 @@ pub struct Ir {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     pub title: String,
-    /// The package name (`docker-remote-api`).
+    /// The package name, from `api.yaml`.
     pub crate_name: String,
-    /// How Rust code names the crate (`docker_remote_api`).
+    /// How Rust code names the crate: the package name with `_` for `-`.
     pub crate_ident: String,
-    /// The client type (`Docker`).
+    /// The client type's name, from `api.yaml`.
     pub client_type: String,
-    /// The prefix of the client's environment variables (`DOCKER`).
+    /// The prefix of the client's environment variables, from `api.yaml`.
     pub env_prefix: String,
     pub api_version: String,
     /// The oldest version the spec describes: the oldest a client negotiates
