@@ -88,15 +88,18 @@ impl ApiFile {
     /// The client type's name, given or derived from the title.
     pub fn client_type(&self) -> String {
         self.client_type.clone().unwrap_or_else(|| {
-            format!("{}Client", heck::ToUpperCamelCase::to_upper_camel_case(self.title.as_str()))
+            format!(
+                "{}Client",
+                heck::ToUpperCamelCase::to_upper_camel_case(self.title.as_str())
+            )
         })
     }
 
     /// The prefix of the client's environment variables, given or derived.
     pub fn env_prefix(&self) -> String {
-        self.env_prefix.clone().unwrap_or_else(|| {
-            heck::ToShoutySnakeCase::to_shouty_snake_case(self.title.as_str())
-        })
+        self.env_prefix
+            .clone()
+            .unwrap_or_else(|| heck::ToShoutySnakeCase::to_shouty_snake_case(self.title.as_str()))
     }
 }
 

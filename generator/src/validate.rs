@@ -292,7 +292,8 @@ impl Validator {
         for (key, value, wanted, allowed, first) in names {
             let fits = value.chars().next().is_some_and(first) && value.chars().all(allowed);
             if !fits {
-                self.out.push(api.at(key, format!("`{value}` is not {wanted}")));
+                self.out
+                    .push(api.at(key, format!("`{value}` is not {wanted}")));
             }
         }
         if RESERVED_TYPES.contains(&client_type.as_str()) {

@@ -161,7 +161,8 @@ async fn volume_create_body_and_its_content_type() {
     let answer = raw_exchange("POST", &uri, &[], Some(("text/plain", body))).await;
     assert_eq!(answer.status, 400, "{}", answer.text());
     assert!(
-        answer.text().contains("(text/plain)") && answer.text().contains("must be 'application/json'"),
+        answer.text().contains("(text/plain)")
+            && answer.text().contains("must be 'application/json'"),
         "{}",
         answer.text()
     );
@@ -174,7 +175,10 @@ async fn volume_create_body_and_its_content_type() {
         assert_eq!(answer.status, 201, "{}", answer.text());
         let volume: Volume = serde_json::from_slice(&answer.body).unwrap();
         let labels = volume.labels.clone().unwrap_or_default();
-        assert!(labels.contains_key("com.docker.volume.anonymous"), "{volume:?}");
+        assert!(
+            labels.contains_key("com.docker.volume.anonymous"),
+            "{volume:?}"
+        );
         docker().volume_delete(&volume.name).await.unwrap();
     }
 }

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use crate::api::server::BodyStream;
 use crate::Client;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 

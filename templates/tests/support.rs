@@ -18,7 +18,10 @@ pub fn round_trip<T: DeserializeOwned + Serialize>(what: &str, text: &str) {
 }
 
 /// Like [`round_trip`] for a body of JSON values one after another (JSON lines).
-#[allow(dead_code, reason = "a spec without JSON-lines examples leaves it unused")]
+#[allow(
+    dead_code,
+    reason = "a spec without JSON-lines examples leaves it unused"
+)]
 pub fn round_trip_lines<T: DeserializeOwned + Serialize>(what: &str, text: &str) {
     let mut count = 0;
     for (i, item) in serde_json::Deserializer::from_str(text)

@@ -960,14 +960,23 @@ fn check_other_specs(cargo: &str) -> Result<(), String> {
             .map_err(|e| format!("Cargo.lock: {e}"))?;
         let manifest = dir.join("Cargo.toml").display().to_string();
         let env = [
-            ("CARGO_TARGET_DIR".to_string(), work.join("target").display().to_string()),
+            (
+                "CARGO_TARGET_DIR".to_string(),
+                work.join("target").display().to_string(),
+            ),
             ("RUSTFLAGS".to_string(), "-D warnings".to_string()),
         ];
         println!("xtask: the crate of {tree}");
         for command in ["check", "test"] {
             run_with_env(
                 cargo,
-                &[command, "--manifest-path", &manifest, "--all-features", "--all-targets"],
+                &[
+                    command,
+                    "--manifest-path",
+                    &manifest,
+                    "--all-features",
+                    "--all-targets",
+                ],
                 &env,
             )?;
         }

@@ -74,8 +74,6 @@ const TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
-
-
 /// Copies the runtime to `src/runtime/`, and the spec's extras (its
 /// modules, examples and tests) to their places.
 pub fn emit_runtime(ir: &Ir, out: &mut FileSet) {
