@@ -7,9 +7,9 @@
 //! - `fuzz [TARGET] [--seconds N] [--release]`: run the fuzz targets of `fuzz/` (all five when no
 //!   target is named), N seconds each (default 60).
 //! - `dockerd [--daemon 20.10|28.5]`: start the private test daemons and registry, print their environment, stop on Enter.
-//! - `test [--daemon 20.10|28.5] [--live]`: everything CI runs: fmt, clippy, the codegen check, the
-//!   workspace tests and the live passes against both daemons (`--daemon` keeps one of them,
-//!   `--live` skips everything before the live passes).
+//! - `test [--daemon 20.10|28.5] [--live | --static]`: everything CI runs: fmt, clippy, the codegen
+//!   check, the workspace tests and the live passes against both daemons (`--daemon` keeps one of
+//!   them, `--live` skips everything before the live passes, `--static` stops before them).
 
 mod daemon;
 
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Some("test") => TestOptions::parse(&args[1..]).and_then(|o| test(&o)),
         Some("dockerd") => TestOptions::parse(&args[1..]).and_then(|o| dockerd(&o)),
         _ => Err(
-            "usage: cargo xtask <codegen [--check] | checklist [--doc DOC.md|DOC.rst] [--out FILE] [SECTION...] | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live]>"
+            "usage: cargo xtask <codegen [--check] | checklist [--doc DOC.md|DOC.rst] [--out FILE] [SECTION...] | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live | --static]>"
                 .to_string(),
         ),
     };
@@ -249,6 +249,8 @@ struct TestOptions {
     engines: Vec<daemon::Engine>,
     /// Only the live passes (and the examples), not the static checks before them.
     live_only: bool,
+    /// Only the static checks, no daemon.
+    static_only: bool,
 }
 
 impl TestOptions {
@@ -256,11 +258,13 @@ impl TestOptions {
         let mut options = TestOptions {
             engines: daemon::Engine::ALL.to_vec(),
             live_only: false,
+            static_only: false,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--live" => options.live_only = true,
+                "--static" => options.static_only = true,
                 "--daemon" => {
                     let name = args.next().ok_or("--daemon needs a name: 20.10 or 28.5")?;
                     let engine = daemon::Engine::from_name(name).ok_or_else(|| {
@@ -277,8 +281,14 @@ impl TestOptions {
 
 fn test(options: &TestOptions) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    if options.live_only && options.static_only {
+        return Err("--live and --static exclude each other".into());
+    }
     if !options.live_only {
         static_checks(&cargo)?;
+    }
+    if options.static_only {
+        return Ok(());
     }
     live_passes(&cargo, &options.engines)
 }
