@@ -1,6 +1,7 @@
 //! Round trips per second against the test daemon, through the client and
 //! through the same exchange written directly on hyper (one connection per
-//! request in both). Needs `DRAPI_TEST_DOCKER_HOST`, e.g. from `cargo xtask dockerd`:
+//! request in both: the client's pool is turned off here; the `bench` crate
+//! measures it pooled). Needs `DRAPI_TEST_DOCKER_HOST`, e.g. from `cargo xtask dockerd`:
 //! `DRAPI_TEST_DOCKER_HOST=unix:///tmp/drapi-.../docker.sock DRAPI_TEST_BUSYBOX=/bin/busybox cargo bench -p live-tests --bench roundtrip`.
 //!
 //! `ping_stub` needs no daemon: the same two loops against a fake daemon built
@@ -54,7 +55,7 @@ fn roundtrips(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let docker = Docker::connect_unix(&socket);
+    let docker = Docker::connect_unix(&socket).with_pool_max_idle(0);
     let mut group = c.benchmark_group("ping");
     group.bench_function("client", |b| {
         b.iter(|| runtime.block_on(docker.system_ping().send()).unwrap())
@@ -140,7 +141,7 @@ fn client_overhead(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let docker = Docker::connect_unix(&socket);
+    let docker = Docker::connect_unix(&socket).with_pool_max_idle(0);
     let path = socket.to_str().unwrap().to_string();
     let mut group = c.benchmark_group("ping_stub");
     group.bench_function("client", |b| {

@@ -68,6 +68,17 @@ impl RequestBody {
     pub(crate) fn is_empty(&self) -> bool {
         matches!(self.inner, Inner::Empty)
     }
+
+    /// A second copy of the body, when it can be sent again: empty or bytes in
+    /// memory. A stream is read as it goes out and cannot be replayed.
+    pub(crate) fn try_clone(&self) -> Option<RequestBody> {
+        let inner = match &self.inner {
+            Inner::Empty => Inner::Empty,
+            Inner::Full(b) => Inner::Full(b.clone()),
+            Inner::Stream(_) => return None,
+        };
+        Some(RequestBody { inner })
+    }
 }
 
 impl From<Vec<u8>> for RequestBody {
@@ -89,5 +100,19 @@ impl std::fmt::Debug for RequestBody {
             Inner::Full(b) => write!(f, "RequestBody::Bytes({} bytes)", b.len()),
             Inner::Stream(_) => f.write_str("RequestBody::Stream"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bodies_in_memory_can_be_sent_twice() {
+        assert!(RequestBody::empty().try_clone().unwrap().is_empty());
+        let copy = RequestBody::from_bytes(&b"{}"[..]).try_clone().unwrap();
+        assert_eq!(format!("{copy:?}"), "RequestBody::Bytes(2 bytes)");
+        let stream = futures_util::stream::iter([Ok::<_, BodyError>(Bytes::from_static(b"x"))]);
+        assert!(RequestBody::from_stream(stream).try_clone().is_none());
     }
 }

@@ -8,7 +8,6 @@ use base64::Engine;
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http_body_util::{BodyExt, BodyStream, Limited};
-use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
@@ -20,7 +19,13 @@ use super::operation::{
     exists_at, first_absent_field, parse_api_version, OperationInfo, ParamEncoding, ParamLocation,
 };
 use super::stream::{ByteStream, OutputMode, OutputStream};
-use super::transport::{Endpoint, TlsConfig};
+use super::transport::{
+    closed_by_peer, is_idempotent, Endpoint, Lease, Pool, PoolConfig, ResponseBody, Sender,
+    TlsConfig,
+};
+
+/// An answer's head, its body still to read.
+pub(crate) type Response = http::Response<ResponseBody>;
 
 /// The environment variable `<ENV_PREFIX>_<suffix>`.
 pub(crate) fn env_name(suffix: &str) -> String {
@@ -49,15 +54,44 @@ const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// A client of one server (daemon). Cheap to clone; clones share the negotiated version.
+/// A client of one server (daemon). Cheap to clone; clones share the negotiated
+/// version and the pool of idle connections.
 ///
 /// # Limits
 ///
 /// | setting | default | bounds |
 /// |---|---|---|
-/// | [`with_connect_timeout`](Client::with_connect_timeout) | 30 s | opening the connection |
+/// | [`with_connect_timeout`](Client::with_connect_timeout) | 30 s | opening a connection |
 /// | [`with_request_timeout`](Client::with_request_timeout) | 120 s | the rest of a call, up to the response head for a streaming call |
 /// | [`with_body_limit`](Client::with_body_limit) | 64 MiB | a body read whole (models, text); never a stream |
+/// | [`with_pool_idle_timeout`](Client::with_pool_idle_timeout) | 90 s | how long an idle connection is kept for reuse |
+/// | [`with_pool_max_idle`](Client::with_pool_max_idle) | 32 | how many idle connections are kept (0: none) |
+///
+/// # Connections
+///
+/// The client keeps idle connections to its server and reuses them; its
+/// clones share them. A call takes the most recently used idle connection
+/// (or opens one) and has it to itself, concurrent calls never sharing one,
+/// until its answer has been read to its end; then the connection is idle
+/// again. A streamed answer (logs, events, pull progress, an export) holds
+/// its connection until the stream ends. Never kept:
+///
+/// - a connection taken over by attach, exec start, `session` or a websocket
+///   (any call that asks for `Connection: Upgrade`), whatever the answer;
+/// - a connection whose answer was not read to its end: a stream dropped
+///   early, a body over the body limit, a call that timed out. It is closed.
+///
+/// An idle connection is closed after the idle timeout, and a connection
+/// coming back to a full pool closes the oldest idle one. With a maximum of
+/// 0 every call opens its own connection, closed once its answer is read.
+///
+/// A daemon may close an idle connection at any time (it restarted, say). A
+/// call that fails because the idle connection it took was closed is sent
+/// again, once, on a new connection, when that is safe: nothing of the
+/// request had been written yet, or its method is `GET`, `HEAD`, `PUT`,
+/// `DELETE` or `OPTIONS` and its body is empty or in memory. Otherwise (a
+/// `POST`, or a streamed body such as a build context that has begun to go
+/// out) it fails with [`Error::Transport`].
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -65,6 +99,7 @@ pub struct Client {
 
 struct Inner {
     endpoint: Endpoint,
+    pool: Arc<Pool>,
     version: RwLock<String>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
@@ -89,6 +124,7 @@ impl std::fmt::Debug for Client {
             .field("request_timeout", &self.inner.request_timeout)
             .field("body_limit", &self.inner.body_limit)
             .field("version_check", &self.inner.version_check)
+            .field("pool", &self.inner.pool.config())
             .finish()
     }
 }
@@ -298,6 +334,7 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 endpoint,
+                pool: Pool::new(PoolConfig::default()),
                 version: RwLock::new(crate::API_VERSION.to_string()),
                 connect_timeout: Some(Duration::from_secs(30)),
                 request_timeout: Some(Duration::from_secs(120)),
@@ -377,18 +414,21 @@ impl Client {
 
     /// Sets how long opening a connection may take (default 30 s; `None`: no
     /// limit): the unix socket or TCP connect, and for TLS the handshake.
-    /// Every request opens its own connection, so this applies to each call
-    /// (twice to a call that first asks whether the process has a TTY).
-    /// When it runs out the call fails with [`Error::Timeout`] of phase
-    /// `connect`. It is not part of the request timeout.
+    /// It applies each time a call opens a connection: a call that takes an
+    /// idle one from the pool opens none, and a call sent again after its
+    /// pooled connection was found closed opens one (see
+    /// [Connections](Client#connections)). A call that first
+    /// asks whether the process has a TTY may open two. When it runs out the
+    /// call fails with [`Error::Timeout`] of phase `connect`. It is not part
+    /// of the request timeout.
     pub fn with_connect_timeout(self, timeout: Option<Duration>) -> Client {
         self.rebuild(|i| i.connect_timeout = timeout)
     }
 
     /// Sets how long a call may take once connected (default 120 s; `None`:
     /// no limit). When it runs out the call fails with [`Error::Timeout`] of
-    /// phase `request`. One deadline, started when the connection is open,
-    /// bounds, together:
+    /// phase `request`. One deadline, started when the call has its
+    /// connection (taken from the pool or just opened), bounds, together:
     ///
     /// - sending the request and waiting for the response head (the daemon
     ///   answers once it has read the request body, so uploading an archive,
@@ -397,7 +437,9 @@ impl Client {
     ///   answer, and every error answer), reading that body to its end.
     ///
     /// So such a call takes at most the connect timeout plus this one,
-    /// however slowly the daemon sends its body.
+    /// however slowly the daemon sends its body. A call sent again on a new
+    /// connection because its pooled one was closed keeps its deadline: it
+    /// had opened no connection before, so the bound holds.
     ///
     /// A streaming call (one that returns a [`JsonLines`](super::stream::JsonLines),
     /// an [`OutputStream`](super::stream::OutputStream), a
@@ -427,6 +469,37 @@ impl Client {
     /// `… (N bytes more)` when it was cut.
     pub fn with_body_limit(self, bytes: usize) -> Client {
         self.rebuild(|i| i.body_limit = bytes)
+    }
+
+    /// Sets how long a connection may stay idle in the pool before it is
+    /// closed (default 90 s; `None`: until the daemon closes it or the last
+    /// clone of the client is dropped). An idle connection is one whose last
+    /// answer has been read to its end and that no call is using. The next
+    /// call after it ran out opens a new connection. Changing it gives the
+    /// client a new, empty pool (clones made before keep the old one).
+    pub fn with_pool_idle_timeout(self, timeout: Option<Duration>) -> Client {
+        self.rebuild(|i| {
+            i.pool = Pool::new(PoolConfig {
+                idle_timeout: timeout,
+                ..i.pool.config()
+            })
+        })
+    }
+
+    /// Sets how many idle connections the client keeps for reuse (default
+    /// 32); a connection coming back to a full pool closes the oldest one.
+    /// `0` turns pooling off: every call opens its own connection, closed
+    /// once its answer is read. Changing it gives the client a new, empty
+    /// pool (clones made before keep the old one). See
+    /// [Connections](Client#connections) for which connections are kept and
+    /// when a call is sent again.
+    pub fn with_pool_max_idle(self, max: usize) -> Client {
+        self.rebuild(|i| {
+            i.pool = Pool::new(PoolConfig {
+                max_idle: max,
+                ..i.pool.config()
+            })
+        })
     }
 
     /// Turns the version check on or off (default on). With it on, a request
@@ -498,6 +571,7 @@ impl Client {
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Client {
         let mut inner = Inner {
             endpoint: self.inner.endpoint.clone(),
+            pool: self.inner.pool.clone(),
             version: RwLock::new(self.api_version()),
             connect_timeout: self.inner.connect_timeout,
             request_timeout: self.inner.request_timeout,
@@ -589,7 +663,7 @@ impl Client {
     ) -> Result<(Option<String>, Result<Bytes, Error>), Error> {
         let request = http::Request::get(path)
             .header(http::header::HOST, self.inner.endpoint.host_header())
-            .body(RequestBody::empty().into_http())
+            .body(RequestBody::empty())
             .map_err(|e| Error::Request {
                 operation: "negotiate_version",
                 message: e.to_string(),
@@ -616,15 +690,9 @@ impl Client {
         Ok((version, body))
     }
 
-    /// Connects and sends one request; returns the response head, carrying
-    /// the call's request deadline for whoever reads its body.
-    async fn exchange(
-        &self,
-        operation: &'static str,
-        request: http::Request<
-            http_body_util::combinators::UnsyncBoxBody<Bytes, super::body::BodyError>,
-        >,
-    ) -> Result<http::Response<Incoming>, Error> {
+    /// Opens a new connection, within the connect timeout, and starts the
+    /// task that drives it.
+    async fn open(&self, operation: &'static str) -> Result<Sender, Error> {
         let connect_deadline = deadline_after(self.inner.connect_timeout);
         let io = until(operation, "connect", connect_deadline, async {
             self.inner
@@ -634,28 +702,89 @@ impl Client {
                 .map_err(|e| Error::transport(operation, e))
         })
         .await?;
-        // The request timeout starts once connected and runs to the end of the call.
-        let deadline = deadline_after(self.inner.request_timeout);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
             .await
             .map_err(|e| Error::transport(operation, e))?;
         tokio::spawn(async move {
             // Errors surface through the request future; the task only drives the connection.
             let _ = connection.with_upgrades().await;
         });
-        let mut response = until(operation, "request", deadline, async {
-            sender
-                .send_request(request)
-                .await
-                .map_err(|e| Error::transport(operation, e))
+        Ok(sender)
+    }
+
+    /// Sends one request on an idle pooled connection or a new one; returns
+    /// the response head, carrying the call's request deadline for whoever
+    /// reads its body and, unless the request asks for an upgrade, the lease
+    /// that gives the connection back to the pool once the body is read.
+    ///
+    /// When the pooled connection turns out to be closed, the request goes
+    /// again on a new connection, once, if nothing of it was written or its
+    /// method is idempotent and its body can be replayed.
+    async fn exchange(
+        &self,
+        operation: &'static str,
+        request: http::Request<RequestBody>,
+    ) -> Result<Response, Error> {
+        let pool = &self.inner.pool;
+        // A connection taken over by an upgrade never goes back.
+        let keep =
+            pool.config().max_idle > 0 && !request.headers().contains_key(http::header::UPGRADE);
+        let pooled = pool.checkout();
+        let reused = pooled.is_some();
+        let mut sender = match pooled {
+            Some(sender) => sender,
+            None => self.open(operation).await?,
+        };
+        // The request timeout starts once the call has its connection and
+        // runs to the end of the call, a retry included.
+        let deadline = deadline_after(self.inner.request_timeout);
+        let (parts, body) = request.into_parts();
+        let replay = if reused && is_idempotent(&parts.method) {
+            body.try_clone().map(|body| {
+                let mut again = http::Request::new(body.into_http());
+                *again.method_mut() = parts.method.clone();
+                *again.uri_mut() = parts.uri.clone();
+                *again.headers_mut() = parts.headers.clone();
+                again
+            })
+        } else {
+            None
+        };
+        let request = http::Request::from_parts(parts, body.into_http());
+        let first = until(operation, "request", deadline, async {
+            Ok(sender.try_send_request(request).await)
         })
         .await?;
-        response.extensions_mut().insert(Deadline(deadline));
-        Ok(response)
+        let response = match first {
+            Ok(response) => response,
+            Err(mut failed) => {
+                let again = match (failed.take_message(), replay) {
+                    // Nothing was written: safe whatever the request.
+                    (Some(unsent), _) if reused => unsent,
+                    (None, Some(again)) if closed_by_peer(failed.error()) => again,
+                    _ => return Err(Error::transport(operation, failed.into_error())),
+                };
+                sender = self.open(operation).await?;
+                until(operation, "request", deadline, async {
+                    sender
+                        .send_request(again)
+                        .await
+                        .map_err(|e| Error::transport(operation, e))
+                })
+                .await?
+            }
+        };
+        let lease = keep.then(|| Lease::new(sender, pool));
+        let (mut parts, body) = response.into_parts();
+        parts.extensions.insert(Deadline(deadline));
+        Ok(http::Response::from_parts(
+            parts,
+            ResponseBody::new(body, lease),
+        ))
     }
 
     /// Sends `call` and returns the response head, whatever its status.
-    pub(crate) async fn send(&self, call: Call) -> Result<http::Response<Incoming>, Error> {
+    pub(crate) async fn send(&self, call: Call) -> Result<Response, Error> {
         if self.inner.version_check {
             self.check_versions(&call)?;
         }
@@ -699,12 +828,10 @@ impl Client {
                     .header("Sec-WebSocket-Key", key.as_str());
             }
         }
-        let request = builder
-            .body(call.body.into_http())
-            .map_err(|e| Error::Request {
-                operation: op.id,
-                message: e.to_string(),
-            })?;
+        let request = builder.body(call.body).map_err(|e| Error::Request {
+            operation: op.id,
+            message: e.to_string(),
+        })?;
         self.exchange(op.id, request).await
     }
 
@@ -712,7 +839,7 @@ impl Client {
     pub(crate) async fn collect(
         &self,
         operation: &'static str,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<Bytes, Error> {
         let limit = self.inner.body_limit;
         let declared = declared_length(&response);
@@ -741,7 +868,7 @@ impl Client {
     async fn read_error_message(
         &self,
         operation: &'static str,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<String, Error> {
         let limit = self.inner.body_limit as u64;
         let declared = declared_length(&response);
@@ -778,11 +905,7 @@ impl Client {
     }
 
     /// The typed error for a failed response.
-    pub(crate) async fn api_error(
-        &self,
-        op: &'static OperationInfo,
-        response: http::Response<Incoming>,
-    ) -> Error {
+    pub(crate) async fn api_error(&self, op: &'static OperationInfo, response: Response) -> Error {
         let status = response.status().as_u16();
         let documented = op.response(status).map(|r| r.description);
         match self.read_error_message(op.id, response).await {
@@ -804,7 +927,7 @@ impl Client {
     pub(crate) async fn read_json<T: DeserializeOwned>(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<T, Error> {
         let body = self.collect(op.id, response).await?;
         decode_json(op.id, &body)
@@ -819,7 +942,7 @@ impl Client {
     pub(crate) async fn read_json_list<T: DeserializeOwned>(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<Vec<T>, Error> {
         let body = self.collect(op.id, response).await?;
         let list: Option<Vec<T>> = decode_json(op.id, &body)?;
@@ -834,7 +957,7 @@ impl Client {
     pub(crate) async fn read_text(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<String, Error> {
         let body = self.collect(op.id, response).await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
@@ -848,7 +971,7 @@ impl Client {
     pub(crate) async fn read_empty(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<(), Error> {
         self.collect(op.id, response).await.map(|_| ())
     }
@@ -858,10 +981,7 @@ impl Client {
         dead_code,
         reason = "shared runtime: a spec without such operations leaves it unused"
     )]
-    pub(crate) fn byte_stream(
-        op: &'static OperationInfo,
-        response: http::Response<Incoming>,
-    ) -> ByteStream {
+    pub(crate) fn byte_stream(op: &'static OperationInfo, response: Response) -> ByteStream {
         let operation = op.id;
         Box::pin(
             BodyStream::new(response.into_body())
@@ -877,7 +997,7 @@ impl Client {
     )]
     pub(crate) fn json_lines<T: DeserializeOwned>(
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> super::stream::JsonLines<T> {
         super::stream::JsonLines::new(op.id, Self::byte_stream(op, response))
     }
@@ -921,7 +1041,7 @@ impl Client {
         };
         let request = http::Request::get(format!("/v{}{path}", self.api_version()))
             .header(http::header::HOST, self.inner.endpoint.host_header())
-            .body(RequestBody::empty().into_http())
+            .body(RequestBody::empty())
             .map_err(|e| Error::Request {
                 operation: op.id,
                 message: e.to_string(),
@@ -953,7 +1073,7 @@ impl Client {
     pub(crate) async fn output(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
         source: TtySource,
         id: &str,
     ) -> Result<OutputStream, Error> {
@@ -978,7 +1098,7 @@ impl Client {
     pub(crate) async fn hijack(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
         source: TtySource,
         id: &str,
     ) -> Result<super::hijack::Attached, Error> {
@@ -1014,7 +1134,7 @@ impl Client {
     )]
     pub(crate) fn header<T: DeserializeOwned>(
         op: &'static OperationInfo,
-        response: &http::Response<Incoming>,
+        response: &Response,
         name: &str,
         encoding: ParamEncoding,
     ) -> Result<Option<T>, Error> {
@@ -1052,7 +1172,7 @@ impl Client {
     pub(crate) async fn upgraded(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<super::hijack::UpgradedConnection, Error> {
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             return Err(self.api_error(op, response).await);
@@ -1072,7 +1192,7 @@ impl Client {
     pub(crate) async fn websocket(
         &self,
         op: &'static OperationInfo,
-        response: http::Response<Incoming>,
+        response: Response,
     ) -> Result<super::hijack::WebSocket, Error> {
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             return Err(self.api_error(op, response).await);
@@ -1120,7 +1240,7 @@ async fn until<T>(
 /// The body length `response` declares (`Content-Length`), as hyper read it:
 /// `0` for answers that cannot have a body (to `HEAD`, `204`), `None` when
 /// the body is chunked or runs to the connection's end.
-fn declared_length(response: &http::Response<Incoming>) -> Option<u64> {
+fn declared_length(response: &Response) -> Option<u64> {
     hyper::body::Body::size_hint(response.body()).exact()
 }
 
@@ -1182,6 +1302,64 @@ mod tests {
             ("all", "1".into()),
         ]);
         assert_eq!(q, "filters=%7B%22status%22%3A%5B%22running%22%5D%7D&all=1");
+    }
+
+    /// A pooled connection closed under a call before the call's request
+    /// was written: the request goes again on a new connection, even a POST
+    /// with a streamed body, since nothing of it went out. An in-memory pipe
+    /// stands for the connection, so that its end is certain to be seen only
+    /// once the request is queued on it.
+    #[tokio::test]
+    async fn a_request_never_written_goes_again_on_a_new_connection_even_a_streamed_post() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = std::env::temp_dir().join(format!("drapi-client-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("d.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let served = Arc::new(AtomicUsize::new(0));
+        let counter = served.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    // The head, then a chunked body up to its last chunk.
+                    while !seen.ends_with(b"0\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        let docker = Client::connect_unix(&path);
+        let (ours, theirs) = tokio::io::duplex(1024);
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(ours))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        sender.ready().await.unwrap();
+        docker
+            .inner
+            .pool
+            .put(sender, &tokio::runtime::Handle::current());
+        // The daemon's end goes away; the connection's task has not run
+        // since, so the pool still takes it for open.
+        drop(theirs);
+        let chunks = [Ok::<_, std::io::Error>(Bytes::from_static(b"tar"))];
+        let body = RequestBody::from_stream(futures_util::stream::iter(chunks));
+        let loaded = docker.image_load(body).await;
+        assert!(loaded.is_ok(), "{:?}", loaded.err());
+        assert_eq!(served.load(Ordering::SeqCst), 1);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

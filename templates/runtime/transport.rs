@@ -1,15 +1,35 @@
-//! Where the daemon is and how to reach it: unix socket, plain TCP or TLS.
+//! Where the daemon is and how to reach it: unix socket, plain TCP or TLS,
+//! and the pool of idle connections a client keeps to it.
 //!
-//! Each request opens its own connection and runs HTTP/1.1 on it with hyper.
-//! That keeps hijacked connections (attach, exec) and ordinary calls alike,
-//! and a local socket connect costs microseconds.
+//! A call runs HTTP/1.1 with hyper on a connection it has to itself from its
+//! request until its answer is read (`Client::exchange` in `client.rs` takes
+//! it from the [`Pool`] or opens one). The answer's body ([`ResponseBody`])
+//! carries a [`Lease`] that gives the connection back when the body reaches
+//! its end, once hyper is ready to send on it again; a body dropped before
+//! its end drops the lease, and with it the last handle on the connection,
+//! which hyper then closes. A request that asks for an upgrade (attach, exec
+//! start, `session`, websocket) gets no lease. Idle connections are kept
+//! newest last, handed out newest first, and closed after the idle timeout
+//! by a task that runs while the pool holds any.
+//!
+//! What a caller sees (reuse, what is never reused, when a call is sent
+//! again) is documented on the client type, under "Connections".
 
+use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
+use super::body::BodyError;
 use super::error::Error;
 
 /// A byte stream to the daemon.
@@ -130,6 +150,268 @@ impl Endpoint {
             }
         }
     }
+}
+
+/// A request body as it goes on the wire.
+pub(crate) type WireBody = UnsyncBoxBody<Bytes, BodyError>;
+
+/// The sending side of one HTTP/1.1 connection.
+pub(crate) type Sender = hyper::client::conn::http1::SendRequest<WireBody>;
+
+/// How a client keeps idle connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PoolConfig {
+    /// The most idle connections kept; 0 keeps none.
+    pub max_idle: usize,
+    /// How long an idle connection is kept; `None`: until the daemon closes it.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_idle: 32,
+            idle_timeout: Some(Duration::from_secs(90)),
+        }
+    }
+}
+
+/// The idle connections of one client (and its clones), to its one endpoint.
+pub(crate) struct Pool {
+    config: PoolConfig,
+    state: Mutex<PoolState>,
+}
+
+struct PoolState {
+    /// Oldest first; a checkout takes the newest.
+    idle: VecDeque<Idle>,
+    /// Whether a task is closing expired connections.
+    reaper: bool,
+}
+
+struct Idle {
+    sender: Sender,
+    since: Instant,
+}
+
+impl Pool {
+    pub(crate) fn new(config: PoolConfig) -> Arc<Pool> {
+        Arc::new(Pool {
+            config,
+            state: Mutex::new(PoolState {
+                idle: VecDeque::new(),
+                reaper: false,
+            }),
+        })
+    }
+
+    pub(crate) fn config(&self) -> PoolConfig {
+        self.config
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The most recently used idle connection that is still open and ready,
+    /// taken out of the pool: the caller has it to itself. Closed and expired
+    /// connections met on the way are dropped.
+    pub(crate) fn checkout(&self) -> Option<Sender> {
+        let mut state = self.state();
+        state.drop_expired(self.config.idle_timeout, Instant::now());
+        while let Some(idle) = state.idle.pop_back() {
+            if idle.sender.is_ready() {
+                return Some(idle.sender);
+            }
+        }
+        None
+    }
+
+    /// Keeps an idle connection, closing the oldest one over the maximum.
+    pub(crate) fn put(self: &Arc<Self>, sender: Sender, runtime: &tokio::runtime::Handle) {
+        if self.config.max_idle == 0 {
+            return;
+        }
+        let mut state = self.state();
+        while state.idle.len() >= self.config.max_idle {
+            state.idle.pop_front();
+        }
+        state.idle.push_back(Idle {
+            sender,
+            since: Instant::now(),
+        });
+        if let (Some(timeout), false) = (self.config.idle_timeout, state.reaper) {
+            state.reaper = true;
+            runtime.spawn(reap(Arc::downgrade(self), timeout));
+        }
+    }
+
+    /// How many idle connections are kept now.
+    #[cfg(test)]
+    fn idle_count(&self) -> usize {
+        self.state().idle.len()
+    }
+}
+
+impl PoolState {
+    fn drop_expired(&mut self, timeout: Option<Duration>, now: Instant) {
+        let Some(timeout) = timeout else { return };
+        while self
+            .idle
+            .front()
+            .is_some_and(|idle| now.saturating_duration_since(idle.since) >= timeout)
+        {
+            self.idle.pop_front();
+        }
+    }
+}
+
+/// Closes idle connections when their idle timeout passes, so that none
+/// outlives it even when no call comes; ends when the pool is empty or gone.
+async fn reap(pool: Weak<Pool>, timeout: Duration) {
+    loop {
+        let next = {
+            let Some(pool) = pool.upgrade() else { return };
+            let mut state = pool.state();
+            state.drop_expired(Some(timeout), Instant::now());
+            match state.idle.front() {
+                Some(oldest) => oldest.since + timeout,
+                None => {
+                    state.reaper = false;
+                    return;
+                }
+            }
+        };
+        tokio::time::sleep_until(next).await;
+    }
+}
+
+/// A connection on loan to one call, going back to its pool once the answer
+/// has been read to its end; dropped unread, it closes the connection.
+pub(crate) struct Lease {
+    sender: Sender,
+    pool: Weak<Pool>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Lease {
+    pub(crate) fn new(sender: Sender, pool: &Arc<Pool>) -> Lease {
+        Lease {
+            sender,
+            pool: Arc::downgrade(pool),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    /// The answer was read to its end: the connection goes back to the pool
+    /// as soon as hyper is ready to send the next request on it (at once, as
+    /// a rule), or is dropped if it closes instead.
+    fn release(self) {
+        let Lease {
+            mut sender,
+            pool,
+            runtime,
+        } = self;
+        let Some(strong) = pool.upgrade() else { return };
+        if sender.is_ready() {
+            strong.put(sender, &runtime);
+        } else if !sender.is_closed() {
+            drop(strong);
+            let handle = runtime.clone();
+            runtime.spawn(async move {
+                if sender.ready().await.is_ok() {
+                    if let Some(pool) = pool.upgrade() {
+                        pool.put(sender, &handle);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// The body of an answer: hyper's, plus the lease of its connection when the
+/// connection may be reused, given back when the body ends.
+pub(crate) struct ResponseBody {
+    inner: Incoming,
+    lease: Option<Lease>,
+}
+
+impl ResponseBody {
+    pub(crate) fn new(inner: Incoming, lease: Option<Lease>) -> ResponseBody {
+        ResponseBody { inner, lease }
+    }
+
+    fn release(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release();
+        }
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => this.release(),
+            // The last bytes of a body of declared length: no need to wait
+            // for the reader to ask once more.
+            Poll::Ready(Some(Ok(_))) if this.inner.is_end_stream() => this.release(),
+            Poll::Ready(Some(Err(_))) => this.lease = None,
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Whether a request with this method may be sent twice: `GET`, `HEAD`,
+/// `PUT`, `DELETE` and `OPTIONS` (RFC 9110's idempotent methods but `TRACE`).
+pub(crate) fn is_idempotent(method: &http::Method) -> bool {
+    [
+        http::Method::GET,
+        http::Method::HEAD,
+        http::Method::PUT,
+        http::Method::DELETE,
+        http::Method::OPTIONS,
+    ]
+    .contains(method)
+}
+
+/// Whether `error` means the daemon closed the connection under the request
+/// (rather than answering wrongly or too slowly).
+pub(crate) fn closed_by_peer(error: &hyper::Error) -> bool {
+    if error.is_incomplete_message() || error.is_canceled() || error.is_closed() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            return matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::NotConnected
+            );
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// TLS settings in the Docker CLI's terms.
@@ -294,6 +576,108 @@ mod tests {
         ] {
             let err = Endpoint::parse(address, None).unwrap_err().to_string();
             assert!(err.contains(reason), "{address}: {err}");
+        }
+    }
+
+    /// An HTTP/1.1 connection over an in-memory pipe, ready for a request,
+    /// and the pipe's other end (whose reads end when the connection closes).
+    async fn connection() -> (Sender, tokio::io::DuplexStream) {
+        let (ours, theirs) = tokio::io::duplex(1024);
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(ours))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        sender.ready().await.unwrap();
+        (sender, theirs)
+    }
+
+    /// Whether the connection behind `end` is closed: its reads end.
+    async fn closed(end: &mut tokio::io::DuplexStream) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut byte = [0u8; 1];
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), end.read(&mut byte)).await,
+            Ok(Ok(0))
+        )
+    }
+
+    #[tokio::test]
+    async fn the_pool_keeps_at_most_its_maximum_closing_the_oldest() {
+        let pool = Pool::new(PoolConfig {
+            max_idle: 2,
+            idle_timeout: None,
+        });
+        let runtime = tokio::runtime::Handle::current();
+        let mut ends = Vec::new();
+        for _ in 0..3 {
+            let (sender, end) = connection().await;
+            pool.put(sender, &runtime);
+            ends.push(end);
+        }
+        assert_eq!(pool.idle_count(), 2);
+        assert!(closed(&mut ends[0]).await, "the oldest was closed");
+        // A checkout takes the newest and leaves the other one idle.
+        let newest = pool.checkout().expect("an idle connection");
+        assert_eq!(pool.idle_count(), 1);
+        drop(newest);
+        assert!(
+            closed(&mut ends[2]).await,
+            "the checked-out one was the newest"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_maximum_of_zero_keeps_nothing() {
+        let pool = Pool::new(PoolConfig {
+            max_idle: 0,
+            idle_timeout: None,
+        });
+        let (sender, mut end) = connection().await;
+        pool.put(sender, &tokio::runtime::Handle::current());
+        assert_eq!(pool.idle_count(), 0);
+        assert!(pool.checkout().is_none());
+        assert!(closed(&mut end).await);
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_when_their_timeout_passes() {
+        let pool = Pool::new(PoolConfig {
+            max_idle: 4,
+            idle_timeout: Some(Duration::from_millis(50)),
+        });
+        let (sender, mut end) = connection().await;
+        pool.put(sender, &tokio::runtime::Handle::current());
+        assert_eq!(pool.idle_count(), 1);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // Closed by the reaper, before any checkout looked.
+        assert_eq!(pool.idle_count(), 0);
+        assert!(closed(&mut end).await);
+        assert!(pool.checkout().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_other_side_closed_is_never_handed_out() {
+        let pool = Pool::new(PoolConfig {
+            max_idle: 4,
+            idle_timeout: None,
+        });
+        let (sender, end) = connection().await;
+        pool.put(sender, &tokio::runtime::Handle::current());
+        drop(end);
+        // Let the connection's task see the end of its input.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(pool.checkout().is_none());
+        assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[test]
+    fn only_idempotent_methods_are_replayed() {
+        for method in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"] {
+            assert!(is_idempotent(&method.parse().unwrap()), "{method}");
+        }
+        for method in ["POST", "PATCH", "CONNECT"] {
+            assert!(!is_idempotent(&method.parse().unwrap()), "{method}");
         }
     }
 
