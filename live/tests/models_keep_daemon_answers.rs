@@ -62,8 +62,10 @@ async fn every_field_the_daemon_sends_survives_the_models() {
     let id = common::create(&docker, &body).await;
     docker.container_start(&id).await.unwrap();
     let volume = common::unique("models-volume");
-    let mut volume_body = VolumeCreateBody::default();
-    volume_body.name = Some(volume.clone());
+    let volume_body = VolumeCreateBody {
+        name: Some(volume.clone()),
+        ..Default::default()
+    };
     docker.volume_create().body(&volume_body).await.unwrap();
 
     let mut found = Vec::new();

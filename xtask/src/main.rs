@@ -7,10 +7,13 @@
 //! - `fuzz [TARGET] [--seconds N] [--release]`: run the fuzz targets of `fuzz/` (all five when no
 //!   target is named), N seconds each (default 60).
 //! - `dockerd [--daemon 20.10|28.5]`: start the private test daemons and registry, print their environment, stop on Enter.
+//! - `bench-build [--rounds N] [--debug-only]`: clean builds of a program that lists containers,
+//!   on the generated crate and on bollard, alternating; prints the ratio.
 //! - `test [--daemon 20.10|28.5] [--live | --static]`: everything CI runs: fmt, clippy, the codegen
 //!   check, the workspace tests and the live passes against both daemons (`--daemon` keeps one of
 //!   them, `--live` skips everything before the live passes, `--static` stops before them).
 
+mod bench_build;
 mod daemon;
 
 use std::path::{Path, PathBuf};
@@ -26,10 +29,11 @@ fn main() -> ExitCode {
         Some("history") => history(),
         Some("swagger-checklist") => swagger_checklist(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("bench-build") => bench_build::bench_build(&root(), &args[1..]),
         Some("test") => TestOptions::parse(&args[1..]).and_then(|o| test(&o)),
         Some("dockerd") => TestOptions::parse(&args[1..]).and_then(|o| dockerd(&o)),
         _ => Err(
-            "usage: cargo xtask <codegen [--check] | checklist [--doc DOC.md|DOC.rst] [--out FILE] [SECTION...] | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live | --static]>"
+            "usage: cargo xtask <codegen [--check] | checklist [--doc DOC.md|DOC.rst] [--out FILE] [SECTION...] | history | swagger-checklist | fuzz [TARGET] [--seconds N] [--release] | bench-build [--rounds N] [--debug-only] | dockerd [--daemon 20.10|28.5] | test [--daemon 20.10|28.5] [--live | --static]>"
                 .to_string(),
         ),
     };
