@@ -51,7 +51,8 @@ pub enum Endpoint {
         /// Port.
         port: u16,
     },
-    /// HTTPS over TCP.
+    /// HTTPS over TCP (feature `tls`).
+    #[cfg(feature = "tls")]
     Tls {
         /// Host name or address; also the name the certificate must carry.
         host: String,
@@ -67,6 +68,7 @@ impl std::fmt::Debug for Endpoint {
         match self {
             Endpoint::Unix(p) => write!(f, "unix://{}", p.display()),
             Endpoint::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+            #[cfg(feature = "tls")]
             Endpoint::Tls { host, port, .. } => write!(f, "https://{host}:{port}"),
         }
     }
@@ -74,8 +76,9 @@ impl std::fmt::Debug for Endpoint {
 
 impl Endpoint {
     /// Parses an address as the Docker CLI takes it: `unix:///path`, `tcp://host:port`,
-    /// `http://host:port` or `https://host:port` (the last needs `tls`).
-    pub fn parse(address: &str, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Endpoint, Error> {
+    /// `http://host:port` or `https://host:port`. With `tls` settings, `tcp://`
+    /// is HTTPS too; HTTPS needs them, and the crate's `tls` feature.
+    pub fn parse(address: &str, tls: Option<&TlsConfig>) -> Result<Endpoint, Error> {
         if let Some(path) = address.strip_prefix("unix://") {
             if path.is_empty() {
                 return Err(Error::Config(format!("`{address}` names no socket path")));
@@ -109,23 +112,22 @@ impl Endpoint {
         if host.is_empty() {
             return Err(Error::Config(format!("`{address}` names no host")));
         }
-        if scheme_tls {
-            let config = tls.ok_or_else(|| {
-                Error::Config(format!("`{address}` needs TLS settings: set {} (ca.pem, cert.pem, key.pem) or pass a TlsConfig", super::client::env_name("CERT_PATH")))
-            })?;
-            Ok(Endpoint::Tls { host, port, config })
-        } else {
-            Ok(Endpoint::Tcp { host, port })
+        if !scheme_tls {
+            return Ok(Endpoint::Tcp { host, port });
         }
+        let tls = tls.ok_or_else(|| {
+            Error::Config(format!("`{address}` needs TLS settings: set {} (ca.pem, cert.pem, key.pem) or pass a TlsConfig", super::client::env_name("CERT_PATH")))
+        })?;
+        tls_endpoint(host, port, tls)
     }
 
     /// The `Host` header for requests on this endpoint.
     pub(crate) fn host_header(&self) -> String {
         match self {
             Endpoint::Unix(_) => "localhost".to_string(),
-            Endpoint::Tcp { host, port } | Endpoint::Tls { host, port, .. } => {
-                format!("{host}:{port}")
-            }
+            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+            #[cfg(feature = "tls")]
+            Endpoint::Tls { host, port, .. } => format!("{host}:{port}"),
         }
     }
 
@@ -138,6 +140,7 @@ impl Endpoint {
                 stream.set_nodelay(true)?;
                 Ok(Box::new(stream))
             }
+            #[cfg(feature = "tls")]
             Endpoint::Tls { host, port, config } => {
                 let stream = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
                 stream.set_nodelay(true)?;
@@ -414,6 +417,31 @@ pub(crate) fn closed_by_peer(error: &hyper::Error) -> bool {
     false
 }
 
+/// An HTTPS endpoint from TLS settings: built with the `tls` feature, a
+/// clear error without it.
+#[cfg(feature = "tls")]
+fn tls_endpoint(host: String, port: u16, tls: &TlsConfig) -> Result<Endpoint, Error> {
+    Ok(Endpoint::Tls {
+        host,
+        port,
+        config: tls.build()?,
+    })
+}
+
+#[cfg(not(feature = "tls"))]
+fn tls_endpoint(host: String, port: u16, _tls: &TlsConfig) -> Result<Endpoint, Error> {
+    Err(no_tls(&format!("https://{host}:{port}")))
+}
+
+/// The error of a TLS connection asked of a build without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+pub(crate) fn no_tls(what: &str) -> Error {
+    Error::Config(format!(
+        "{what} needs TLS, which this build of {} leaves out: enable its `tls` feature",
+        env!("CARGO_PKG_NAME")
+    ))
+}
+
 /// TLS settings in the Docker CLI's terms.
 #[derive(Debug, Clone, Default)]
 pub struct TlsConfig {
@@ -437,7 +465,8 @@ impl TlsConfig {
         }
     }
 
-    /// Builds the rustls configuration.
+    /// Builds the rustls configuration (feature `tls`).
+    #[cfg(feature = "tls")]
     pub fn build(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -473,6 +502,7 @@ impl TlsConfig {
     }
 }
 
+#[cfg(feature = "tls")]
 fn read_certs(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
     let data =
         std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
@@ -487,6 +517,7 @@ fn read_certs(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'stat
     Ok(certs)
 }
 
+#[cfg(feature = "tls")]
 fn read_key(path: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, Error> {
     let data =
         std::fs::read(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
@@ -497,8 +528,10 @@ fn read_key(path: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, Er
 
 /// The verifier behind `danger_accept_invalid_certs`.
 #[derive(Debug)]
+#[cfg(feature = "tls")]
 struct AcceptAnyCert;
 
+#[cfg(feature = "tls")]
 impl rustls::client::danger::ServerCertVerifier for AcceptAnyCert {
     fn verify_server_cert(
         &self,
@@ -682,6 +715,16 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "tls"))]
+    fn https_without_the_tls_feature_names_the_feature() {
+        let err = Endpoint::parse("https://secure:2376", Some(&TlsConfig::default()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("enable its `tls` feature"), "{err}");
+    }
+
+    #[test]
+    #[cfg(feature = "tls")]
     fn verification_without_a_ca_is_refused() {
         let err = TlsConfig::default().build().unwrap_err().to_string();
         assert!(err.contains("needs a CA certificate"), "{err}");

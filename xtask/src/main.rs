@@ -343,6 +343,8 @@ fn static_checks(cargo: &str) -> Result<(), String> {
         &[("RUSTDOCFLAGS".into(), "-D warnings".into())],
     )?;
     run(cargo, &["test", "--workspace", "--all-features"])?;
+    // The default features leave TLS out; the unit tests of that build say how.
+    run(cargo, &["test", "-p", "docker-remote-api", "--lib"])?;
     check_other_versions(cargo)?;
     check_other_specs(cargo)?;
     // A short run of every fuzz target; `cargo xtask fuzz` runs them longer.

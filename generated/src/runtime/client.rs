@@ -359,7 +359,9 @@ impl Client {
         })
     }
 
-    /// The daemon over HTTPS, verified with `tls` (see [`TlsConfig`]).
+    /// The daemon over HTTPS, verified with `tls` (see [`TlsConfig`];
+    /// feature `tls`).
+    #[cfg(feature = "tls")]
     pub fn connect_tls(
         host: impl Into<String>,
         port: u16,
@@ -382,6 +384,9 @@ impl Client {
     /// - `<PREFIX>_CERT_PATH`: where `ca.pem`, `cert.pem` and `key.pem` are
     ///   (default `~/.<prefix>`, in lower case).
     /// - `<PREFIX>_API_VERSION`: use this API version instead of the crate's.
+    ///
+    /// TLS needs the crate's `tls` feature; without it, a TLS setting here is
+    /// an [`Error::Config`] that says so.
     pub fn from_env() -> Result<Client, Error> {
         let var = |suffix: &str| {
             std::env::var(env_name(suffix))
@@ -403,11 +408,20 @@ impl Client {
                     env_name("CERT_PATH")
                 ))
             })?;
-            Some(TlsConfig::from_cert_dir(&dir).build()?)
+            Some(TlsConfig::from_cert_dir(&dir))
         } else {
             None
         };
-        let client = Client::new(Endpoint::parse(&host, tls)?);
+        #[cfg(not(feature = "tls"))]
+        if tls.is_some() {
+            let why = if verify {
+                format!("{} (set)", env_name("TLS_VERIFY"))
+            } else {
+                format!("`{host}`")
+            };
+            return Err(super::transport::no_tls(&why));
+        }
+        let client = Client::new(Endpoint::parse(&host, tls.as_ref())?);
         if let Some(version) = var("API_VERSION") {
             client.set_api_version(&version)?;
         }
