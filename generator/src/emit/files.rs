@@ -214,7 +214,7 @@ Requests go to `{}/...` on `{}` unless configured otherwise.",
     };
     let doc = format!(
         "Everything a call needs, in one import (`use {}::prelude::*;`): the client\n\
-([`{client}`](crate::{client})), its errors and streams (with `StreamExt` to read\n\
+([`{client}`]), its errors and streams (with `StreamExt` to read\n\
 them), every model, every operation's options, and the pending calls and\n\
 outcomes of the client's methods.",
         ir.meta.crate_ident
