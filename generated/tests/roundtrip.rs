@@ -7142,11 +7142,13 @@ async fn system_version_round_trips() {
         match status {
             200u16 => {
                 let value = result.unwrap_or_else(|e| panic!("{e}"));
-                let expected = support::sample::<
+                let mut expected = support::sample::<
                     SystemVersion,
                 >(
                     "{\"Platform\":{\"Name\":\"sample\"},\"Components\":[{\"Name\":\"sample\",\"Version\":\"sample\",\"Details\":{\"key\":\"sample\"}}],\"Version\":\"sample\",\"Os\":\"sample\",\"KernelVersion\":\"sample\",\"GoVersion\":\"sample\",\"GitCommit\":\"sample\",\"Arch\":\"sample\",\"ApiVersion\":\"sample\",\"MinAPIVersion\":\"sample\",\"BuildTime\":\"sample\",\"Experimental\":true}",
                 );
+                expected.api_version = Some("1.51".to_string());
+                expected.min_api_version = Some("1.18".to_string());
                 assert_eq!(value, expected);
             }
             _ => {

@@ -183,14 +183,35 @@ fn reply_expr(ir: &Ir, reply: &TokenStream, v: &super::server::Variant) -> Token
 }
 
 /// Client-side checks of a decoded success body `value` of response `r`.
-fn check_body(ir: &Ir, r: &Response, value: TokenStream) -> TokenStream {
+fn check_body(ir: &Ir, op: &Operation, r: &Response, value: TokenStream) -> TokenStream {
     match &r.kind {
         ResponseKind::None => quote!(),
         ResponseKind::Json(t) => {
             let expected = sample_expr(ir, t);
+            // The router writes its own version range into the answer that reports it.
+            let served = ir
+                .meta
+                .version_report
+                .as_ref()
+                .filter(|report| report.operation == op.id && report.status == r.status)
+                .map(|report| {
+                    let newest = ident(&report.newest_field);
+                    let api_version = &ir.meta.api_version;
+                    let oldest = report.oldest_field.as_deref().map(|f| {
+                        let f = ident(f);
+                        let min_version = &ir.meta.min_api_version;
+                        quote!(expected.#f = Some(#min_version.to_string());)
+                    });
+                    quote! {
+                        expected.#newest = Some(#api_version.to_string());
+                        #oldest
+                    }
+                });
+            let binding = if served.is_some() { quote!(let mut) } else { quote!(let) };
             // Bound outside the macro so prettyplease can lay the expression out.
             quote! {
-                let expected = #expected;
+                #binding expected = #expected;
+                #served
                 assert_eq!(#value, expected);
             }
         }
@@ -216,9 +237,9 @@ fn check_body(ir: &Ir, r: &Response, value: TokenStream) -> TokenStream {
 }
 
 /// Checks of a success answer as the client returns it for response `r`.
-fn check_success(ir: &Ir, r: &Response) -> TokenStream {
+fn check_success(ir: &Ir, op: &Operation, r: &Response) -> TokenStream {
     if r.headers.is_empty() {
-        return check_body(ir, r, quote!(value));
+        return check_body(ir, op, r, quote!(value));
     }
     let headers = r.headers.iter().map(|h| {
         let f = ident(&h.rust_name);
@@ -231,7 +252,7 @@ fn check_success(ir: &Ir, r: &Response) -> TokenStream {
     let body = if matches!(r.kind, ResponseKind::None) {
         quote!()
     } else {
-        check_body(ir, r, quote!(value.body))
+        check_body(ir, op, r, quote!(value.body))
     };
     quote!(#( #headers )* #body)
 }
@@ -436,7 +457,7 @@ fn operation(ir: &Ir, op: &Operation, module: &proc_macro2::Ident) -> (TokenStre
                 let message = futures_util::StreamExt::next(&mut ws).await.expect("a message").expect("a frame");
                 assert_eq!(message.into_data(), b"sample websocket".to_vec());
             },
-            _ => check_success(ir, r),
+            _ => check_success(ir, op, r),
         };
         let unit =
             matches!(r.kind, ResponseKind::None) && r.headers.is_empty() && op.upgrade.is_none();
