@@ -207,7 +207,11 @@ fn check_body(ir: &Ir, op: &Operation, r: &Response, value: TokenStream) -> Toke
                         #oldest
                     }
                 });
-            let binding = if served.is_some() { quote!(let mut) } else { quote!(let) };
+            let binding = if served.is_some() {
+                quote!(let mut)
+            } else {
+                quote!(let)
+            };
             // Bound outside the macro so prettyplease can lay the expression out.
             quote! {
                 #binding expected = #expected;
