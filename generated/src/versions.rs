@@ -3749,6 +3749,18 @@ pub static TYPES: &[TypeVersions] = &[
                 removed_in: None,
                 holds: Holds::Leaf,
             },
+            FieldVersions {
+                json: "VolumeDriver",
+                since: None,
+                removed_in: Some("1.21"),
+                holds: Holds::Leaf,
+            },
+            FieldVersions {
+                json: "PublishService",
+                since: None,
+                removed_in: Some("1.50"),
+                holds: Holds::Leaf,
+            },
         ],
     },
     TypeVersions {

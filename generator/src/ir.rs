@@ -329,6 +329,9 @@ pub struct Response {
     /// empty slice the daemon never filled as `null` (the changes of an
     /// untouched container, say).
     pub null_reads_as_empty: bool,
+    /// The head goes out at once, the JSON body when the implementation's
+    /// future resolves.
+    pub deferred: bool,
     pub headers: Vec<Param>,
     pub versions: Versions,
 }
@@ -688,6 +691,7 @@ fn lower_operation(tag: &str, op: &OperationDecl, at: ApiVersion) -> Result<Oper
                 doc: doc.trim().to_string(),
                 kind,
                 null_reads_as_empty,
+                deferred: r.deferred,
                 headers: lower_params(&r.headers, "headers", at)?,
                 versions: r.versions(),
             },

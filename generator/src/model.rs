@@ -236,6 +236,10 @@ pub struct ResponseDecl {
     pub ty: Option<String>,
     #[serde(default)]
     pub content_type: Option<String>,
+    /// A JSON answer whose head goes out at once and whose body follows when
+    /// the server has it (the daemon's wait).
+    #[serde(default)]
+    pub deferred: bool,
     #[serde(default)]
     pub headers: Vec<ParamDecl>,
     #[serde(default)]

@@ -1258,6 +1258,12 @@ impl Validator {
             self.out
                 .push(file.at(spath, "a raw response needs a `content_type`".to_string()));
         }
+        if response.deferred && kind != "json" {
+            self.out.push(file.at(
+                &key_path(spath, "deferred"),
+                format!("only a `json` response can be deferred, not `{kind}`"),
+            ));
+        }
         self.check_errata(file, spath, &response.errata, erratum_ids);
         let outer = self.scope;
         self.scope = range;

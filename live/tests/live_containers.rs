@@ -442,3 +442,77 @@ async fn logs_answer_200_even_when_an_upgrade_is_asked() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
     remove(&docker, &id).await;
 }
+
+/// `since` and `until` of the logs take Unix seconds with a fraction, as the
+/// Docker CLI and docker-py send them (erratum
+/// `container-logs-fractional-timestamps`): the entry before `since` is left
+/// out, the one after it kept.
+#[tokio::test]
+#[ignore = "needs the test daemon: cargo xtask test"]
+async fn logs_take_fractional_timestamps() {
+    let docker = docker();
+    let id = create(
+        &docker,
+        &config(&["sh", "-c", "echo early; sleep 2; echo late"]),
+    )
+    .await;
+    docker.container_start(&id).await.unwrap();
+    docker.container_wait(&id).await.unwrap();
+    let logs = docker
+        .container_logs(&id)
+        .stdout(true)
+        .timestamps(true)
+        .await
+        .unwrap();
+    let all = String::from_utf8_lossy(&output_of(logs).await.0).into_owned();
+    // The first entry's timestamp, as RFC 3339 with nanoseconds, to Unix seconds.
+    let first = all.lines().next().expect("two entries").to_string();
+    assert!(first.ends_with("early"), "{all}");
+    let second_of_first: i64 = {
+        let stamp = first.split(' ').next().unwrap();
+        let time = &stamp[11..19];
+        let parts: Vec<i64> = time.split(':').map(|p| p.parse().unwrap()).collect();
+        let date: Vec<i64> = stamp[..10].split('-').map(|p| p.parse().unwrap()).collect();
+        days_from_civil(date[0], date[1], date[2]) * 86_400
+            + parts[0] * 3600
+            + parts[1] * 60
+            + parts[2]
+    };
+    let since = format!("{}.999999999", second_of_first);
+    let answer = raw_exchange(
+        "GET",
+        &format!(
+            "/v{}/containers/{id}/logs?stdout=1&since={since}",
+            docker.api_version()
+        ),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let text = answer.text();
+    assert!(text.contains("late") && !text.contains("early"), "{text:?}");
+    let later = docker
+        .container_logs(&id)
+        .stdout(true)
+        .since(since)
+        .await
+        .unwrap();
+    let later = String::from_utf8_lossy(&output_of(later).await.0).into_owned();
+    assert!(
+        later.contains("late") && !later.contains("early"),
+        "{later:?}"
+    );
+    remove(&docker, &id).await;
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}

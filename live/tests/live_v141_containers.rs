@@ -899,7 +899,7 @@ async fn new_creation_fields_round_trip_through_the_daemon() {
     let logs = docker
         .container_logs(&id)
         .stdout(true)
-        .until(1)
+        .until("1")
         .await
         .unwrap();
     let chunks: Vec<_> = logs.collect().await;

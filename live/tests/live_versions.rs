@@ -59,7 +59,7 @@ async fn a_too_new_query_parameter_fails_before_sending() {
     let err = docker
         .container_logs("no-such-container")
         .stdout(true)
-        .until(1)
+        .until("1")
         .await
         .err()
         .expect("the version check refuses the call");

@@ -352,6 +352,31 @@ fn static_checks(cargo: &str) -> Result<(), String> {
     schemathesis()
 }
 
+/// The docker-py the compatibility suite drives (`live/tests/compat_clients.rs`):
+/// PyPI's `docker`, pinned, installed into a private venv under `target/` when
+/// that pin is not there yet. Answers the venv's Python, which the live passes
+/// get as `DRAPI_TEST_DOCKER_PY`.
+fn docker_py() -> Result<PathBuf, String> {
+    const PIN: &str = "docker==7.1.0";
+    let venv = root().join("target/docker-py-venv");
+    let python = venv.join("bin/python");
+    let installed = venv.join(format!(".installed-{PIN}"));
+    if !installed.exists() {
+        let path = venv.display().to_string();
+        run("python3", &["-m", "venv", &path])
+            .map_err(|e| format!("{e}; docker-py needs Python 3 with its venv module"))?;
+        let pip = venv.join("bin/pip").display().to_string();
+        run_with_env(
+            &pip,
+            &["install", "--quiet", PIN],
+            &[("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into())],
+        )
+        .map_err(|e| format!("{e}; delete target/docker-py-venv to start over"))?;
+        std::fs::write(&installed, "").map_err(|e| format!("{}: {e}", installed.display()))?;
+    }
+    Ok(python)
+}
+
 /// Schemathesis (PyPI, installed into a private venv under `target/` on first
 /// use) generates requests from the OpenAPI export and sends them to the
 /// stubs' router on loopback (`drapi-fuzz serve-stubs`, implementing
@@ -497,6 +522,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
 fn live_passes(cargo: &str, engines: &[daemon::Engine]) -> Result<(), String> {
     // Built once, so the parallel passes do not wait on each other's build.
     run(cargo, &["test", "-p", "live-tests", "--no-run"])?;
+    let docker_py = docker_py()?;
     let targets = live_test_targets()?;
     let registry = daemon::TestRegistry::start()?;
     let mut daemons = Vec::new();
@@ -516,11 +542,12 @@ fn live_passes(cargo: &str, engines: &[daemon::Engine]) -> Result<(), String> {
         let runs: Vec<_> = daemons
             .iter()
             .map(|daemon| {
-                let (targets, logs) = (&targets, &logs);
+                let (targets, logs, docker_py) = (&targets, &logs, &docker_py);
                 scope.spawn(move || {
                     let mut failures = Vec::new();
                     for version in daemon.engine.passes() {
-                        if let Err(e) = live_pass(cargo, daemon, version, targets, logs) {
+                        if let Err(e) = live_pass(cargo, daemon, version, targets, logs, docker_py)
+                        {
                             failures.push(e);
                         }
                     }
@@ -578,6 +605,7 @@ fn live_pass(
     version: &str,
     targets: &[String],
     logs: &Path,
+    docker_py: &Path,
 ) -> Result<(), String> {
     let name = daemon.engine.name();
     let log_path = logs.join(format!("{name}-v{version}.log"));
@@ -598,6 +626,10 @@ fn live_pass(
     args.extend(["--", "--include-ignored", "--test-threads", "4"].map(String::from));
     let mut env = daemon.env();
     env.push(("DRAPI_TEST_API_VERSION".into(), version.to_string()));
+    env.push((
+        "DRAPI_TEST_DOCKER_PY".into(),
+        docker_py.display().to_string(),
+    ));
     let started = std::time::Instant::now();
     let out = Command::new(cargo)
         .args(&args)

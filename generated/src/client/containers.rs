@@ -390,8 +390,8 @@ impl Client {
     /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
     /// - `stdout` (`bool`): Include stdout. Default: `false`.
     /// - `stderr` (`bool`): Include stderr. Default: `false`.
-    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
-    /// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
+    /// - `since` (`string`): Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all. Default: `0`.
+    /// - `until` (`string`): Only entries before this moment, in the form of `since`; 0 means no bound. Default: `0`.
     /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
     /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
     ///
@@ -404,6 +404,10 @@ impl Client {
     /// Erratum `container-logs-never-101`:
     /// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
     /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
+    ///
+    /// Erratum `container-logs-fractional-timestamps`:
+    /// - the doc says: The swagger types `since` and `until` as integers.
+    /// - the daemon: Both daemons take Unix seconds with a fraction of up to nine digits (`1700000000.5`), which is what the Docker CLI sends for `docker logs --since` and docker-py for a float; an integer is one form of it.
     ///
     /// Returns the pending call [`ContainerLogsRequest`]: set optional parameters on it, then `.await` it to send the request.
     pub fn container_logs<'a>(&'a self, id: &'a str) -> ContainerLogsRequest<'a> {
@@ -1484,15 +1488,15 @@ impl<'a> ContainerLogsRequest<'a> {
         self
     }
 
-    /// Sets the query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`. Since API 1.19.
-    pub fn since(mut self, value: i64) -> Self {
-        self.options.since = Some(value);
+    /// Sets the query parameter `since`: Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all. Default: `0`. Since API 1.19.
+    pub fn since(mut self, value: impl Into<String>) -> Self {
+        self.options.since = Some(value.into());
         self
     }
 
-    /// Sets the query parameter `until`: Only entries before this Unix timestamp; 0 means no bound. Default: `0`. Since API 1.35.
-    pub fn until(mut self, value: i64) -> Self {
-        self.options.until = Some(value);
+    /// Sets the query parameter `until`: Only entries before this moment, in the form of `since`; 0 means no bound. Default: `0`. Since API 1.35.
+    pub fn until(mut self, value: impl Into<String>) -> Self {
+        self.options.until = Some(value.into());
         self
     }
 

@@ -409,6 +409,16 @@ pub struct ImageConfig {
     /// Since API 1.25.
     #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
+    /// Container-only, always empty.
+    ///
+    /// Removed in API 1.21.
+    #[serde(rename = "VolumeDriver", default, skip_serializing_if = "Option::is_none")]
+    pub volume_driver: Option<String>,
+    /// Legacy service name of Docker 1.9's experimental networking; the doc's v1.24 example shows it, a 20.10 daemon never sends it.
+    ///
+    /// Removed in API 1.50.
+    #[serde(rename = "PublishService", default, skip_serializing_if = "Option::is_none")]
+    pub publish_service: Option<String>,
 }
 
 /// One thing an image removal did.

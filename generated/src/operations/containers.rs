@@ -1273,8 +1273,8 @@ pub struct ContainerListOptions {
 /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
 /// - `stdout` (`bool`): Include stdout. Default: `false`.
 /// - `stderr` (`bool`): Include stderr. Default: `false`.
-/// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
-/// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
+/// - `since` (`string`): Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all. Default: `0`.
+/// - `until` (`string`): Only entries before this moment, in the form of `since`; 0 means no bound. Default: `0`.
 /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
 /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
 ///
@@ -1287,6 +1287,10 @@ pub struct ContainerListOptions {
 /// Erratum `container-logs-never-101`:
 /// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
 /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
+///
+/// Erratum `container-logs-fractional-timestamps`:
+/// - the doc says: The swagger types `since` and `until` as integers.
+/// - the daemon: Both daemons take Unix seconds with a fraction of up to nine digits (`1700000000.5`), which is what the Docker CLI sends for `docker logs --since` and docker-py for a float; an integer is one form of it.
 pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
     id: "container_logs",
     tag: "containers",
@@ -1347,20 +1351,20 @@ pub const CONTAINER_LOGS: OperationInfo = OperationInfo {
         ParamInfo {
             name: "since",
             location: ParamLocation::Query,
-            type_name: "i64",
+            type_name: "string",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Only entries after this Unix timestamp; 0 means all.",
+            description: "Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all.",
             since: Some("1.19"),
             removed_in: None,
         },
         ParamInfo {
             name: "until",
             location: ParamLocation::Query,
-            type_name: "i64",
+            type_name: "string",
             encoding: ParamEncoding::Form,
             required: false,
-            description: "Only entries before this Unix timestamp; 0 means no bound.",
+            description: "Only entries before this moment, in the form of `since`; 0 means no bound.",
             since: Some("1.35"),
             removed_in: None,
         },
@@ -1432,10 +1436,10 @@ pub struct ContainerLogsOptions {
     pub stdout: Option<bool>,
     /// Query parameter `stderr`: Include stderr. Default: `false`.
     pub stderr: Option<bool>,
-    /// Query parameter `since`: Only entries after this Unix timestamp; 0 means all. Default: `0`. Since API 1.19.
-    pub since: Option<i64>,
-    /// Query parameter `until`: Only entries before this Unix timestamp; 0 means no bound. Default: `0`. Since API 1.35.
-    pub until: Option<i64>,
+    /// Query parameter `since`: Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all. Default: `0`. Since API 1.19.
+    pub since: Option<String>,
+    /// Query parameter `until`: Only entries before this moment, in the form of `since`; 0 means no bound. Default: `0`. Since API 1.35.
+    pub until: Option<String>,
     /// Query parameter `timestamps`: Prefix every line with its timestamp. Default: `false`.
     pub timestamps: Option<bool>,
     /// Query parameter `tail`: How many lines from the end: `all` or a number. Default: `all`.

@@ -63,6 +63,11 @@ pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>
 /// Typed items of a JSON-lines response (progress, events, stats).
 pub type ItemStream<T> = Pin<Box<dyn Stream<Item = T> + Send>>;
 
+/// The value of a deferred JSON answer: the router sends the status and
+/// headers at once and the value when the future resolves, as the daemon
+/// answers a wait (clients block on the head before they go on).
+pub type Deferred<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
 /// An answer outside an operation's documented statuses, or a failure
 /// before the operation ran (a bad parameter). Sent as `{"message": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1006,6 +1011,29 @@ fn status(code: u16) -> StatusCode {
 pub fn empty(code: u16) -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status(code);
+    response
+}
+
+/// An answer whose head goes out now and whose JSON value (with a newline,
+/// as the daemon writes it) follows when `value` resolves.
+#[allow(
+    dead_code,
+    reason = "shared runtime: a spec without such operations leaves it unused"
+)]
+pub fn deferred_json<T: Serialize + Send + 'static>(
+    code: u16,
+    value: Deferred<T>,
+) -> Response<Body> {
+    let body = futures_util::stream::once(async move {
+        let mut bytes = serde_json::to_vec(&value.await).map_err(BoxError::from)?;
+        bytes.push(b'\n');
+        Ok::<_, BoxError>(Bytes::from(bytes))
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

@@ -329,10 +329,9 @@ pub enum ContainerUpdateReply {
 }
 
 /// The answers of [`ContainersApi::container_wait`], one per documented status.
-#[derive(Debug)]
 pub enum ContainerWaitReply {
     /// 200: no error
-    Ok(Box<ContainerWaitResponse>),
+    Ok(crate::runtime::server::Deferred<ContainerWaitResponse>),
     /// 400: bad parameter (a malformed query string; from 1.42, or with dockerd 28.5, an unknown `condition`)
     BadRequest(ErrorResponse),
     /// 404: no such container
@@ -739,8 +738,8 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// - `follow` (`bool`): Keep the stream open and follow new output. Default: `false`.
     /// - `stdout` (`bool`): Include stdout. Default: `false`.
     /// - `stderr` (`bool`): Include stderr. Default: `false`.
-    /// - `since` (`i64`): Only entries after this Unix timestamp; 0 means all. Default: `0`.
-    /// - `until` (`i64`): Only entries before this Unix timestamp; 0 means no bound. Default: `0`.
+    /// - `since` (`string`): Only entries after this moment: Unix seconds with an optional fraction (`1700000000.5`, the Docker CLI sends `1700000000.000000000`); 0 means all. Default: `0`.
+    /// - `until` (`string`): Only entries before this moment, in the form of `since`; 0 means no bound. Default: `0`.
     /// - `timestamps` (`bool`): Prefix every line with its timestamp. Default: `false`.
     /// - `tail` (`string`): How many lines from the end: `all` or a number. Default: `all`.
     ///
@@ -753,6 +752,10 @@ pub trait ContainersApi: Send + Sync + 'static {
     /// Erratum `container-logs-never-101`:
     /// - the doc says: The status codes list `101` (no error, hints proxy about hijacking) and its example answers `101 UPGRADED`.
     /// - the daemon: The daemon never hijacks a logs request: even with `Upgrade: tcp` it answers 200 and streams the output.
+    ///
+    /// Erratum `container-logs-fractional-timestamps`:
+    /// - the doc says: The swagger types `since` and `until` as integers.
+    /// - the daemon: Both daemons take Unix seconds with a fraction of up to nine digits (`1700000000.5`), which is what the Docker CLI sends for `docker logs --since` and docker-py for a float; an integer is one form of it.
     ///
     /// The default answers `501 Not Implemented`.
     fn container_logs(
@@ -1626,14 +1629,8 @@ async fn serve_container_logs<T: ContainersApi + ?Sized>(
                 .last("stderr")
                 .map(|text| crate::runtime::server::parse_bool("stderr", text))
                 .transpose()?,
-            since: pairs
-                .last("since")
-                .map(|text| crate::runtime::server::parse_scalar("since", text))
-                .transpose()?,
-            until: pairs
-                .last("until")
-                .map(|text| crate::runtime::server::parse_scalar("until", text))
-                .transpose()?,
+            since: pairs.last("since").map(|text| text.to_string()),
+            until: pairs.last("until").map(|text| text.to_string()),
             timestamps: pairs
                 .last("timestamps")
                 .map(|text| crate::runtime::server::parse_bool("timestamps", text))
@@ -2017,7 +2014,9 @@ async fn serve_container_wait<T: ContainersApi + ?Sized>(
     let reply = api.container_wait(id, options).await?;
     Ok(
         match reply {
-            ContainerWaitReply::Ok(value) => crate::runtime::server::json(200u16, &value),
+            ContainerWaitReply::Ok(value) => {
+                crate::runtime::server::deferred_json(200u16, value)
+            }
             ContainerWaitReply::BadRequest(value) => {
                 crate::runtime::server::json(400u16, &value)
             }

@@ -312,6 +312,7 @@ fn handling(
                 doc: String::new(),
                 kind: ResponseKind::None,
                 null_reads_as_empty: false,
+                deferred: false,
                 headers: vec![],
                 versions: Default::default(),
             });

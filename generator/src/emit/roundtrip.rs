@@ -135,6 +135,10 @@ fn reply_expr(ir: &Ir, reply: &TokenStream, v: &super::server::Variant) -> Token
                 value
             })
         }
+        Payload::Deferred(t) => {
+            let value = sample_expr(ir, t);
+            Some(quote!(Box::pin(async move { #value })))
+        }
         Payload::JsonLines(t) => {
             let item = line_expr(ir, t);
             Some(quote!(Box::pin(futures_util::stream::iter(

@@ -44,6 +44,8 @@ pub enum Payload {
     Unit,
     Error(TypeExpr),
     Json(TypeExpr),
+    /// JSON whose head goes out before the value is known.
+    Deferred(TypeExpr),
     JsonLines(TypeExpr),
     Output,
     Text(String),
@@ -110,6 +112,7 @@ fn payload_of(ir: &Ir, r: &Response) -> Payload {
         }
         ResponseKind::None => Payload::Unit,
         ResponseKind::Json(t) if r.status >= 400 => Payload::Error(t.clone()),
+        ResponseKind::Json(t) if r.deferred => Payload::Deferred(t.clone()),
         ResponseKind::Json(t) => Payload::Json(t.clone()),
         ResponseKind::JsonLines(t) => Payload::JsonLines(t.clone()),
         ResponseKind::Multiplexed => Payload::Output,
@@ -131,6 +134,10 @@ fn payload_type(ir: &Ir, payload: &Payload) -> Option<TokenStream> {
             quote!(Box<#t>)
         }
         Payload::Json(t) => rust_type(ir, t),
+        Payload::Deferred(t) => {
+            let t = rust_type(ir, t);
+            quote!(#rt::Deferred<#t>)
+        }
         Payload::JsonLines(t) => {
             let t = rust_type(ir, t);
             quote!(#rt::ItemStream<#t>)
@@ -148,7 +155,10 @@ pub(super) fn is_struct(ir: &Ir, t: &TypeExpr) -> bool {
 }
 
 fn debuggable(payload: &Payload) -> bool {
-    !matches!(payload, Payload::JsonLines(_) | Payload::Bytes(_))
+    !matches!(
+        payload,
+        Payload::JsonLines(_) | Payload::Bytes(_) | Payload::Deferred(_)
+    )
 }
 
 /// The typed inputs of an operation, as (argument name, Rust type, decoding expression).
@@ -349,7 +359,11 @@ pub fn emit(ir: &Ir, out: &mut FileSet) -> Result<(), String> {
                 let vname = &v.name;
                 let doc = doc_attrs(&v.doc);
                 let code = v.status;
-                if let Payload::Error(t) | Payload::Json(t) | Payload::JsonLines(t) = &v.payload {
+                if let Payload::Error(t)
+                | Payload::Json(t)
+                | Payload::Deferred(t)
+                | Payload::JsonLines(t) = &v.payload
+                {
                     collect_names(ir, t, &mut models);
                 }
                 let ty = payload_type(ir, &v.payload);
@@ -583,7 +597,7 @@ what it serves. Register it with [`ServerBuilder::{}`](super::ServerBuilder::{})
         use std::time::Duration;
 
         pub use crate::runtime::server::{
-            requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
+            requested_api_version, BodyStream, Connection, Deferred, Dispatcher, Hijack, ItemStream, Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
         };
         #[cfg(feature = "websocket")]
         pub use crate::runtime::server::{ServerWebSocket, WebSocketTask};
@@ -755,6 +769,7 @@ fn encode_payload(payload: &Payload, code: u16) -> TokenStream {
     match payload {
         Payload::Unit => quote!(#rt::empty(#code)),
         Payload::Error(_) | Payload::Json(_) => quote!(#rt::json(#code, &value)),
+        Payload::Deferred(_) => quote!(#rt::deferred_json(#code, value)),
         Payload::JsonLines(_) => quote!(#rt::json_lines(#code, value)),
         Payload::Output => quote!(#rt::output(#code, value)),
         Payload::Text(ct) => quote!(#rt::text(#code, #ct, value)),

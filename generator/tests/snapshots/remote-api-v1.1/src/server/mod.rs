@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::runtime::server::{
-    requested_api_version, BodyStream, Connection, Dispatcher, Hijack, ItemStream,
-    Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
+    requested_api_version, BodyStream, Connection, Deferred, Dispatcher, Hijack,
+    ItemStream, Output, OutputFrame, ServedApiVersions, ServerConfig, ServerError,
 };
 
 #[cfg(feature = "websocket")]
