@@ -957,3 +957,79 @@ async fn garbage_after_a_request_gets_a_json_answer() {
     let answer = parse(second.as_bytes());
     assert_docker_error(&answer, 400, "garbage after a request");
 }
+
+/// A volume creation as the daemon takes it: a body only as JSON (`400`
+/// naming the content type otherwise, as for every JSON body), and no body
+/// at all handed to the implementation as `None` (dockerd 28.5 makes an
+/// anonymous volume; erratum `volume-create-body-optional`).
+#[tokio::test]
+async fn a_json_body_must_say_so_and_a_volume_create_may_have_none() {
+    use docker_remote_api::models::{Volume, VolumeCreateBody};
+    use docker_remote_api::server::volumes::VolumeCreateReply;
+    use docker_remote_api::server::{ServerError, VolumesApi};
+
+    #[derive(Default)]
+    struct Volumes(std::sync::Mutex<Vec<Option<VolumeCreateBody>>>);
+    impl VolumesApi for Volumes {
+        async fn volume_create(
+            &self,
+            body: Option<VolumeCreateBody>,
+        ) -> Result<VolumeCreateReply, ServerError> {
+            let name = body.as_ref().and_then(|b| b.name.clone());
+            self.0.lock().unwrap().push(body);
+            Ok(VolumeCreateReply::Created(Box::new(Volume {
+                name: name.unwrap_or_else(|| "anonymous".into()),
+                ..Default::default()
+            })))
+        }
+    }
+
+    let volumes = Arc::new(Volumes::default());
+    let server = start(
+        "volume-create",
+        ServerBuilder::new().volumes(volumes.clone()),
+    )
+    .await;
+    let body = br#"{"Name":"tardis"}"#;
+    for content_type in [
+        "Content-Type: text/plain",
+        "Content-Type: application/x-www-form-urlencoded",
+    ] {
+        let answer = send(
+            &server,
+            &format!("POST /v1.51/volumes/create HTTP/1.1\r\n{content_type}"),
+            body,
+        )
+        .await;
+        assert_docker_error(&answer, 400, content_type);
+        assert!(
+            answer.message.contains("must be 'application/json'"),
+            "{}",
+            answer.message
+        );
+    }
+    // Without any content type the body is not JSON either.
+    let answer = send(&server, "POST /v1.51/volumes/create HTTP/1.1", body).await;
+    assert_docker_error(&answer, 400, "no content type");
+    assert!(
+        volumes.0.lock().unwrap().is_empty(),
+        "refused bodies reach nobody"
+    );
+
+    let answer = send(
+        &server,
+        "POST /v1.51/volumes/create HTTP/1.1\r\nContent-Type: application/json; charset=utf-8",
+        body,
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.raw);
+    let answer = send(&server, "POST /v1.51/volumes/create HTTP/1.1", b"").await;
+    assert_eq!(answer.status, 201, "{}", answer.raw);
+    let seen = volumes.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[0].as_ref().and_then(|b| b.name.as_deref()),
+        Some("tardis")
+    );
+    assert!(seen[1].is_none(), "{seen:?}");
+}
