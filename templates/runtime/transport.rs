@@ -251,7 +251,7 @@ impl Pool {
         });
         if let (Some(timeout), false) = (self.config.idle_timeout, state.reaper) {
             state.reaper = true;
-            runtime.spawn(reap(Arc::downgrade(self), timeout));
+            runtime.spawn(reap(Reaping(Some(Arc::downgrade(self))), timeout));
         }
     }
 
@@ -275,20 +275,24 @@ impl PoolState {
     }
 }
 
-/// Closes idle connections when their idle timeout passes, so that none
-/// outlives it even when no call comes; ends when the pool is empty or gone.
-async fn reap(pool: Weak<Pool>, timeout: Duration) {
-    /// Lets the next `put` start a reaper when this one ends, even when its
-    /// runtime shuts down under it.
-    struct Done(Weak<Pool>);
-    impl Drop for Done {
-        fn drop(&mut self) {
-            if let Some(pool) = self.0.upgrade() {
-                pool.state().reaper = false;
-            }
+/// Marks a pool as having a reaper; dropped with the reaper's future, even
+/// unpolled (its runtime shut down), it lets the next `put` start another.
+struct Reaping(Option<Weak<Pool>>);
+
+impl Drop for Reaping {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take().and_then(|p| p.upgrade()) {
+            pool.state().reaper = false;
         }
     }
-    let _done = Done(pool.clone());
+}
+
+/// Closes idle connections when their idle timeout passes, so that none
+/// outlives it even when no call comes; ends when the pool is empty or gone.
+async fn reap(mut reaping: Reaping, timeout: Duration) {
+    let Some(pool) = reaping.0.clone() else {
+        return;
+    };
     loop {
         let next = {
             let Some(pool) = pool.upgrade() else { return };
@@ -296,7 +300,12 @@ async fn reap(pool: Weak<Pool>, timeout: Duration) {
             state.drop_expired(Some(timeout), Instant::now());
             match state.idle.front() {
                 Some(oldest) => oldest.since + timeout,
-                None => return,
+                None => {
+                    // Under the lock, so that the next `put` starts another.
+                    state.reaper = false;
+                    reaping.0 = None;
+                    return;
+                }
             }
         };
         tokio::time::sleep_until(next).await;
