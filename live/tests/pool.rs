@@ -730,3 +730,80 @@ async fn an_idle_connection_is_closed_when_the_idle_timeout_passes() {
     docker.system_ping().await.unwrap();
     assert_eq!(fake.accepted(), 2);
 }
+
+/// Two current-thread runtimes share one client: each reuses only the
+/// connection its own task drives. Handed the other runtime's connection
+/// while that runtime is not running, a call would wait for its timeout.
+#[test]
+fn a_connection_is_reused_only_on_the_runtime_that_drives_it() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = server.block_on(async { Fake::unix(Script::default()) });
+    let docker = fake
+        .docker()
+        .with_request_timeout(Some(Duration::from_secs(2)));
+    let (a, b) = (runtime(), runtime());
+    a.block_on(docker.system_ping().send()).unwrap();
+    a.block_on(docker.system_ping().send()).unwrap();
+    assert_eq!(fake.accepted(), 1);
+    // `a` is idle now: its connection must not serve `b`.
+    b.block_on(docker.system_ping().send()).unwrap();
+    b.block_on(docker.system_ping().send()).unwrap();
+    assert_eq!(fake.accepted(), 2);
+    a.block_on(docker.system_ping().send()).unwrap();
+    assert_eq!(fake.accepted(), 2);
+    // When `a` shuts down, its connection closes; `b` goes on with its own.
+    drop(a);
+    assert!(server.block_on(fake.wait_closed(1)));
+    b.block_on(docker.system_ping().send()).unwrap();
+    assert_eq!(fake.accepted(), 2);
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .map(|(conn, _)| *conn)
+            .collect::<Vec<_>>(),
+        vec![1, 1, 2, 2, 1, 2]
+    );
+}
+
+/// The task that closes idle connections runs on the runtime of the call
+/// that left one idle; when that runtime shuts down, the next runtime's
+/// idle connections are still closed on time.
+#[test]
+fn the_idle_timeout_still_applies_after_a_runtime_shut_down() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = server.block_on(async { Fake::unix(Script::default()) });
+    let docker = fake
+        .docker()
+        .with_pool_idle_timeout(Some(Duration::from_millis(100)));
+    let a = runtime();
+    a.block_on(docker.system_ping().send()).unwrap();
+    drop(a);
+    assert!(server.block_on(fake.wait_closed(1)));
+    let b = runtime();
+    b.block_on(async {
+        docker.system_ping().await.unwrap();
+        assert_eq!(fake.accepted(), 2);
+        // Closed when its timeout passes, while `b` runs.
+        assert!(fake.wait_closed(2).await);
+    });
+}

@@ -9,8 +9,9 @@
 //! its end drops the lease, and with it the last handle on the connection,
 //! which hyper then closes. A request that asks for an upgrade (attach, exec
 //! start, `session`, websocket) gets no lease. Idle connections are kept
-//! newest last, handed out newest first, and closed after the idle timeout
-//! by a task that runs while the pool holds any.
+//! newest last, handed out newest first, each only to calls on the tokio
+//! runtime that drives it, and closed after the idle timeout by a task that
+//! runs while the pool holds any.
 //!
 //! What a caller sees (reuse, what is never reused, when a call is sent
 //! again) is documented on the client type, under "Connections".
@@ -194,6 +195,8 @@ struct PoolState {
 
 struct Idle {
     sender: Sender,
+    /// The runtime whose task drives the connection.
+    runtime: tokio::runtime::Id,
     since: Instant,
 }
 
@@ -216,18 +219,23 @@ impl Pool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The most recently used idle connection that is still open and ready,
-    /// taken out of the pool: the caller has it to itself. Closed and expired
-    /// connections met on the way are dropped.
-    pub(crate) fn checkout(&self) -> Option<Sender> {
+    /// The most recently used idle connection driven by `runtime` that is
+    /// still open and ready, taken out of the pool: the caller has it to
+    /// itself. Closed and expired connections are dropped on the way.
+    ///
+    /// A connection is driven by a task on the runtime that opened it, so it
+    /// serves only calls on that runtime: on another one, a call would wait
+    /// whenever that runtime is not running (a current-thread runtime outside
+    /// `block_on`) and fail when it shuts down.
+    pub(crate) fn checkout(&self, runtime: tokio::runtime::Id) -> Option<Sender> {
         let mut state = self.state();
         state.drop_expired(self.config.idle_timeout, Instant::now());
-        while let Some(idle) = state.idle.pop_back() {
-            if idle.sender.is_ready() {
-                return Some(idle.sender);
-            }
-        }
-        None
+        state.idle.retain(|idle| !idle.sender.is_closed());
+        let at = state
+            .idle
+            .iter()
+            .rposition(|idle| idle.runtime == runtime && idle.sender.is_ready())?;
+        state.idle.remove(at).map(|idle| idle.sender)
     }
 
     /// Keeps an idle connection, closing the oldest one over the maximum.
@@ -241,11 +249,12 @@ impl Pool {
         }
         state.idle.push_back(Idle {
             sender,
+            runtime: runtime.id(),
             since: Instant::now(),
         });
         if let (Some(timeout), false) = (self.config.idle_timeout, state.reaper) {
             state.reaper = true;
-            runtime.spawn(reap(Arc::downgrade(self), timeout));
+            runtime.spawn(reap(Reaping(Some(Arc::downgrade(self))), timeout));
         }
     }
 
@@ -269,9 +278,24 @@ impl PoolState {
     }
 }
 
+/// Marks a pool as having a reaper; dropped with the reaper's future, even
+/// unpolled (its runtime shut down), it lets the next `put` start another.
+struct Reaping(Option<Weak<Pool>>);
+
+impl Drop for Reaping {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take().and_then(|p| p.upgrade()) {
+            pool.state().reaper = false;
+        }
+    }
+}
+
 /// Closes idle connections when their idle timeout passes, so that none
 /// outlives it even when no call comes; ends when the pool is empty or gone.
-async fn reap(pool: Weak<Pool>, timeout: Duration) {
+async fn reap(mut reaping: Reaping, timeout: Duration) {
+    let Some(pool) = reaping.0.clone() else {
+        return;
+    };
     loop {
         let next = {
             let Some(pool) = pool.upgrade() else { return };
@@ -280,7 +304,9 @@ async fn reap(pool: Weak<Pool>, timeout: Duration) {
             match state.idle.front() {
                 Some(oldest) => oldest.since + timeout,
                 None => {
+                    // Under the lock, so that the next `put` starts another.
                     state.reaper = false;
+                    reaping.0 = None;
                     return;
                 }
             }
@@ -298,11 +324,12 @@ pub(crate) struct Lease {
 }
 
 impl Lease {
-    pub(crate) fn new(sender: Sender, pool: &Arc<Pool>) -> Lease {
+    /// `runtime` is the one whose task drives the connection.
+    pub(crate) fn new(sender: Sender, pool: &Arc<Pool>, runtime: tokio::runtime::Handle) -> Lease {
         Lease {
             sender,
             pool: Arc::downgrade(pool),
-            runtime: tokio::runtime::Handle::current(),
+            runtime,
         }
     }
 
@@ -651,7 +678,9 @@ mod tests {
         assert_eq!(pool.idle_count(), 2);
         assert!(closed(&mut ends[0]).await, "the oldest was closed");
         // A checkout takes the newest and leaves the other one idle.
-        let newest = pool.checkout().expect("an idle connection");
+        let newest = pool
+            .checkout(tokio::runtime::Handle::current().id())
+            .expect("an idle connection");
         assert_eq!(pool.idle_count(), 1);
         drop(newest);
         assert!(
@@ -669,7 +698,9 @@ mod tests {
         let (sender, mut end) = connection().await;
         pool.put(sender, &tokio::runtime::Handle::current());
         assert_eq!(pool.idle_count(), 0);
-        assert!(pool.checkout().is_none());
+        assert!(pool
+            .checkout(tokio::runtime::Handle::current().id())
+            .is_none());
         assert!(closed(&mut end).await);
     }
 
@@ -686,7 +717,9 @@ mod tests {
         // Closed by the reaper, before any checkout looked.
         assert_eq!(pool.idle_count(), 0);
         assert!(closed(&mut end).await);
-        assert!(pool.checkout().is_none());
+        assert!(pool
+            .checkout(tokio::runtime::Handle::current().id())
+            .is_none());
     }
 
     #[tokio::test]
@@ -700,7 +733,9 @@ mod tests {
         drop(end);
         // Let the connection's task see the end of its input.
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(pool.checkout().is_none());
+        assert!(pool
+            .checkout(tokio::runtime::Handle::current().id())
+            .is_none());
         assert_eq!(pool.idle_count(), 0);
     }
 

@@ -313,6 +313,8 @@ fn static_checks(cargo: &str) -> Result<(), String> {
             "live-tests",
             "-p",
             "drapi-fuzz",
+            "-p",
+            "drapi-bench",
         ],
     )?;
     check_template_formatting()?;

@@ -75,7 +75,9 @@ const QUERY_PART: &AsciiSet = &NON_ALPHANUMERIC
 /// clones share them. A call takes the most recently used idle connection
 /// (or opens one) and has it to itself, concurrent calls never sharing one,
 /// until its answer has been read to its end; then the connection is idle
-/// again. A streamed answer (logs, events, pull progress, an export) holds
+/// again. A connection is driven by a task on the tokio runtime that opened
+/// it and is reused only by calls on that runtime; when the runtime shuts
+/// down, its connections close. A streamed answer (logs, events, pull progress, an export) holds
 /// its connection until the stream ends. Never kept:
 ///
 /// - a connection taken over by attach, exec start, `session` or a websocket
@@ -745,7 +747,8 @@ impl Client {
         // A connection taken over by an upgrade never goes back.
         let keep =
             pool.config().max_idle > 0 && !request.headers().contains_key(http::header::UPGRADE);
-        let pooled = pool.checkout();
+        let runtime = tokio::runtime::Handle::current();
+        let pooled = pool.checkout(runtime.id());
         let reused = pooled.is_some();
         let mut sender = match pooled {
             Some(sender) => sender,
@@ -790,7 +793,7 @@ impl Client {
                 .await?
             }
         };
-        let lease = keep.then(|| Lease::new(sender, pool));
+        let lease = keep.then(|| Lease::new(sender, pool, runtime));
         let (mut parts, body) = response.into_parts();
         parts.extensions.insert(Deadline(deadline));
         Ok(http::Response::from_parts(
