@@ -169,6 +169,7 @@ pub struct ConfigCreateRequest<'a> {
 
 impl<'a> ConfigCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SwarmIdResponse, Error> {
         let ConfigCreateRequest { docker, body } = self;
         let op = &CONFIG_CREATE;
@@ -185,6 +186,7 @@ impl<'a> ConfigCreateRequest<'a> {
 impl<'a> IntoFuture for ConfigCreateRequest<'a> {
     type Output = Result<SwarmIdResponse, Error>;
     type IntoFuture = PendingCall<'a, SwarmIdResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -199,6 +201,7 @@ pub struct ConfigDeleteRequest<'a> {
 
 impl<'a> ConfigDeleteRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ConfigDeleteRequest { docker, id } = self;
         let op = &CONFIG_DELETE;
@@ -214,6 +217,7 @@ impl<'a> ConfigDeleteRequest<'a> {
 impl<'a> IntoFuture for ConfigDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -228,6 +232,7 @@ pub struct ConfigInspectRequest<'a> {
 
 impl<'a> ConfigInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Config, Error> {
         let ConfigInspectRequest { docker, id } = self;
         let op = &CONFIG_INSPECT;
@@ -243,6 +248,7 @@ impl<'a> ConfigInspectRequest<'a> {
 impl<'a> IntoFuture for ConfigInspectRequest<'a> {
     type Output = Result<Config, Error>;
     type IntoFuture = PendingCall<'a, Config>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -269,6 +275,7 @@ impl<'a> ConfigListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Config>, Error> {
         let ConfigListRequest { docker, options } = self;
         let op = &CONFIG_LIST;
@@ -290,6 +297,7 @@ impl<'a> ConfigListRequest<'a> {
 impl<'a> IntoFuture for ConfigListRequest<'a> {
     type Output = Result<Vec<Config>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Config>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -306,6 +314,7 @@ pub struct ConfigUpdateRequest<'a> {
 
 impl<'a> ConfigUpdateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ConfigUpdateRequest { docker, id, version, body } = self;
         let op = &CONFIG_UPDATE;
@@ -329,6 +338,7 @@ impl<'a> ConfigUpdateRequest<'a> {
 impl<'a> IntoFuture for ConfigUpdateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

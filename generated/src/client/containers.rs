@@ -798,6 +798,7 @@ pub struct ContainerArchiveRequest<'a> {
 
 impl<'a> ContainerArchiveRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerArchiveOutcome, Error> {
         let ContainerArchiveRequest { docker, id, path } = self;
         let op = &CONTAINER_ARCHIVE;
@@ -834,6 +835,7 @@ impl<'a> ContainerArchiveRequest<'a> {
 impl<'a> IntoFuture for ContainerArchiveRequest<'a> {
     type Output = Result<ContainerArchiveOutcome, Error>;
     type IntoFuture = PendingCall<'a, ContainerArchiveOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -857,6 +859,7 @@ pub struct ContainerArchiveInfoRequest<'a> {
 
 impl<'a> ContainerArchiveInfoRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerArchiveInfoOutcome, Error> {
         let ContainerArchiveInfoRequest { docker, id, path } = self;
         let op = &CONTAINER_ARCHIVE_INFO;
@@ -892,6 +895,7 @@ impl<'a> ContainerArchiveInfoRequest<'a> {
 impl<'a> IntoFuture for ContainerArchiveInfoRequest<'a> {
     type Output = Result<ContainerArchiveInfoOutcome, Error>;
     type IntoFuture = PendingCall<'a, ContainerArchiveInfoOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -956,6 +960,7 @@ impl<'a> ContainerAttachRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
         let ContainerAttachRequest { docker, id, options } = self;
         let op = &CONTAINER_ATTACH;
@@ -1002,6 +1007,7 @@ impl<'a> ContainerAttachRequest<'a> {
 impl<'a> IntoFuture for ContainerAttachRequest<'a> {
     type Output = Result<crate::runtime::hijack::Attached, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1061,6 +1067,7 @@ impl<'a> ContainerAttachWebsocketRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::hijack::WebSocket, Error> {
         let ContainerAttachWebsocketRequest { docker, id, options } = self;
         let op = &CONTAINER_ATTACH_WEBSOCKET;
@@ -1098,6 +1105,7 @@ impl<'a> ContainerAttachWebsocketRequest<'a> {
 impl<'a> IntoFuture for ContainerAttachWebsocketRequest<'a> {
     type Output = Result<crate::runtime::hijack::WebSocket, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::WebSocket>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1112,6 +1120,7 @@ pub struct ContainerChangesRequest<'a> {
 
 impl<'a> ContainerChangesRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<FilesystemChange>, Error> {
         let ContainerChangesRequest { docker, id } = self;
         let op = &CONTAINER_CHANGES;
@@ -1127,6 +1136,7 @@ impl<'a> ContainerChangesRequest<'a> {
 impl<'a> IntoFuture for ContainerChangesRequest<'a> {
     type Output = Result<Vec<FilesystemChange>, Error>;
     type IntoFuture = PendingCall<'a, Vec<FilesystemChange>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1160,6 +1170,7 @@ impl<'a> ContainerCreateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerCreateResponse, Error> {
         let ContainerCreateRequest { docker, body, options } = self;
         let op = &CONTAINER_CREATE;
@@ -1185,6 +1196,7 @@ impl<'a> ContainerCreateRequest<'a> {
 impl<'a> IntoFuture for ContainerCreateRequest<'a> {
     type Output = Result<ContainerCreateResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1224,6 +1236,7 @@ impl<'a> ContainerDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerDeleteRequest { docker, id, options } = self;
         let op = &CONTAINER_DELETE;
@@ -1251,6 +1264,7 @@ impl<'a> ContainerDeleteRequest<'a> {
 impl<'a> IntoFuture for ContainerDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1265,6 +1279,7 @@ pub struct ContainerExportRequest<'a> {
 
 impl<'a> ContainerExportRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let ContainerExportRequest { docker, id } = self;
         let op = &CONTAINER_EXPORT;
@@ -1280,6 +1295,7 @@ impl<'a> ContainerExportRequest<'a> {
 impl<'a> IntoFuture for ContainerExportRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1307,6 +1323,7 @@ impl<'a> ContainerInspectRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerInspectResponse, Error> {
         let ContainerInspectRequest { docker, id, options } = self;
         let op = &CONTAINER_INSPECT;
@@ -1328,6 +1345,7 @@ impl<'a> ContainerInspectRequest<'a> {
 impl<'a> IntoFuture for ContainerInspectRequest<'a> {
     type Output = Result<ContainerInspectResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerInspectResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1355,6 +1373,7 @@ impl<'a> ContainerKillRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerKillRequest { docker, id, options } = self;
         let op = &CONTAINER_KILL;
@@ -1376,6 +1395,7 @@ impl<'a> ContainerKillRequest<'a> {
 impl<'a> IntoFuture for ContainerKillRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1420,6 +1440,7 @@ impl<'a> ContainerListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ContainerSummary>, Error> {
         let ContainerListRequest { docker, options } = self;
         let op = &CONTAINER_LIST;
@@ -1450,6 +1471,7 @@ impl<'a> ContainerListRequest<'a> {
 impl<'a> IntoFuture for ContainerListRequest<'a> {
     type Output = Result<Vec<ContainerSummary>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ContainerSummary>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1519,6 +1541,7 @@ impl<'a> ContainerLogsRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::OutputStream, Error> {
         let ContainerLogsRequest { docker, id, options } = self;
         let op = &CONTAINER_LOGS;
@@ -1572,6 +1595,7 @@ impl<'a> ContainerLogsRequest<'a> {
 impl<'a> IntoFuture for ContainerLogsRequest<'a> {
     type Output = Result<crate::runtime::stream::OutputStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::OutputStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1586,6 +1610,7 @@ pub struct ContainerPauseRequest<'a> {
 
 impl<'a> ContainerPauseRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerPauseRequest { docker, id } = self;
         let op = &CONTAINER_PAUSE;
@@ -1601,6 +1626,7 @@ impl<'a> ContainerPauseRequest<'a> {
 impl<'a> IntoFuture for ContainerPauseRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1627,6 +1653,7 @@ impl<'a> ContainerPruneRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerPruneResponse, Error> {
         let ContainerPruneRequest { docker, options } = self;
         let op = &CONTAINER_PRUNE;
@@ -1648,6 +1675,7 @@ impl<'a> ContainerPruneRequest<'a> {
 impl<'a> IntoFuture for ContainerPruneRequest<'a> {
     type Output = Result<ContainerPruneResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerPruneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1683,6 +1711,7 @@ impl<'a> ContainerPutArchiveRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerPutArchiveRequest { docker, id, path, body, options } = self;
         let op = &CONTAINER_PUT_ARCHIVE;
@@ -1720,6 +1749,7 @@ impl<'a> ContainerPutArchiveRequest<'a> {
 impl<'a> IntoFuture for ContainerPutArchiveRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1735,6 +1765,7 @@ pub struct ContainerRenameRequest<'a> {
 
 impl<'a> ContainerRenameRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerRenameRequest { docker, id, name } = self;
         let op = &CONTAINER_RENAME;
@@ -1757,6 +1788,7 @@ impl<'a> ContainerRenameRequest<'a> {
 impl<'a> IntoFuture for ContainerRenameRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1790,6 +1822,7 @@ impl<'a> ContainerResizeRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerResizeRequest { docker, id, options } = self;
         let op = &CONTAINER_RESIZE;
@@ -1814,6 +1847,7 @@ impl<'a> ContainerResizeRequest<'a> {
 impl<'a> IntoFuture for ContainerResizeRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1847,6 +1881,7 @@ impl<'a> ContainerRestartRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerRestartRequest { docker, id, options } = self;
         let op = &CONTAINER_RESTART;
@@ -1871,6 +1906,7 @@ impl<'a> ContainerRestartRequest<'a> {
 impl<'a> IntoFuture for ContainerRestartRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1898,6 +1934,7 @@ impl<'a> ContainerStartRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerStartOutcome, Error> {
         let ContainerStartRequest { docker, id, options } = self;
         let op = &CONTAINER_START;
@@ -1930,6 +1967,7 @@ impl<'a> ContainerStartRequest<'a> {
 impl<'a> IntoFuture for ContainerStartRequest<'a> {
     type Output = Result<ContainerStartOutcome, Error>;
     type IntoFuture = PendingCall<'a, ContainerStartOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1972,6 +2010,7 @@ impl<'a> ContainerStatsRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ContainerStats>, Error> {
@@ -1998,6 +2037,7 @@ impl<'a> ContainerStatsRequest<'a> {
 impl<'a> IntoFuture for ContainerStatsRequest<'a> {
     type Output = Result<crate::runtime::stream::JsonLines<ContainerStats>, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::JsonLines<ContainerStats>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2031,6 +2071,7 @@ impl<'a> ContainerStopRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerStopOutcome, Error> {
         let ContainerStopRequest { docker, id, options } = self;
         let op = &CONTAINER_STOP;
@@ -2066,6 +2107,7 @@ impl<'a> ContainerStopRequest<'a> {
 impl<'a> IntoFuture for ContainerStopRequest<'a> {
     type Output = Result<ContainerStopOutcome, Error>;
     type IntoFuture = PendingCall<'a, ContainerStopOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2102,6 +2144,7 @@ impl<'a> ContainerTopRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerTopResponse, Error> {
         let ContainerTopRequest { docker, id, options } = self;
         let op = &CONTAINER_TOP;
@@ -2123,6 +2166,7 @@ impl<'a> ContainerTopRequest<'a> {
 impl<'a> IntoFuture for ContainerTopRequest<'a> {
     type Output = Result<ContainerTopResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerTopResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2137,6 +2181,7 @@ pub struct ContainerUnpauseRequest<'a> {
 
 impl<'a> ContainerUnpauseRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerUnpauseRequest { docker, id } = self;
         let op = &CONTAINER_UNPAUSE;
@@ -2152,6 +2197,7 @@ impl<'a> ContainerUnpauseRequest<'a> {
 impl<'a> IntoFuture for ContainerUnpauseRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2167,6 +2213,7 @@ pub struct ContainerUpdateRequest<'a> {
 
 impl<'a> ContainerUpdateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerUpdateResponse, Error> {
         let ContainerUpdateRequest { docker, id, body } = self;
         let op = &CONTAINER_UPDATE;
@@ -2183,6 +2230,7 @@ impl<'a> ContainerUpdateRequest<'a> {
 impl<'a> IntoFuture for ContainerUpdateRequest<'a> {
     type Output = Result<ContainerUpdateResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2210,6 +2258,7 @@ impl<'a> ContainerWaitRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerWaitResponse, Error> {
         let ContainerWaitRequest { docker, id, options } = self;
         let op = &CONTAINER_WAIT;
@@ -2231,6 +2280,7 @@ impl<'a> ContainerWaitRequest<'a> {
 impl<'a> IntoFuture for ContainerWaitRequest<'a> {
     type Output = Result<ContainerWaitResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerWaitResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -80,6 +80,7 @@ impl<'a> DistributionInspectRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<DistributionInspect, Error> {
         let DistributionInspectRequest { docker, name, options } = self;
         let op = &DISTRIBUTION_INSPECT;
@@ -102,6 +103,7 @@ impl<'a> DistributionInspectRequest<'a> {
 impl<'a> IntoFuture for DistributionInspectRequest<'a> {
     type Output = Result<DistributionInspect, Error>;
     type IntoFuture = PendingCall<'a, DistributionInspect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -151,6 +151,7 @@ pub struct ExecCreateRequest<'a> {
 
 impl<'a> ExecCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ExecCreateResponse, Error> {
         let ExecCreateRequest { docker, id, body } = self;
         let op = &EXEC_CREATE;
@@ -167,6 +168,7 @@ impl<'a> ExecCreateRequest<'a> {
 impl<'a> IntoFuture for ExecCreateRequest<'a> {
     type Output = Result<ExecCreateResponse, Error>;
     type IntoFuture = PendingCall<'a, ExecCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -181,6 +183,7 @@ pub struct ExecInspectRequest<'a> {
 
 impl<'a> ExecInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ExecInspectResponse, Error> {
         let ExecInspectRequest { docker, id } = self;
         let op = &EXEC_INSPECT;
@@ -196,6 +199,7 @@ impl<'a> ExecInspectRequest<'a> {
 impl<'a> IntoFuture for ExecInspectRequest<'a> {
     type Output = Result<ExecInspectResponse, Error>;
     type IntoFuture = PendingCall<'a, ExecInspectResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -229,6 +233,7 @@ impl<'a> ExecResizeRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ExecResizeRequest { docker, id, options } = self;
         let op = &EXEC_RESIZE;
@@ -253,6 +258,7 @@ impl<'a> ExecResizeRequest<'a> {
 impl<'a> IntoFuture for ExecResizeRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -268,6 +274,7 @@ pub struct ExecStartRequest<'a> {
 
 impl<'a> ExecStartRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
         let ExecStartRequest { docker, id, body } = self;
         let op = &EXEC_START;
@@ -289,6 +296,7 @@ impl<'a> ExecStartRequest<'a> {
 impl<'a> IntoFuture for ExecStartRequest<'a> {
     type Output = Result<crate::runtime::hijack::Attached, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -652,6 +652,7 @@ impl<'a> BuildPruneRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<BuildPruneResponse, Error> {
         let BuildPruneRequest { docker, options } = self;
         let op = &BUILD_PRUNE;
@@ -688,6 +689,7 @@ impl<'a> BuildPruneRequest<'a> {
 impl<'a> IntoFuture for BuildPruneRequest<'a> {
     type Output = Result<BuildPruneResponse, Error>;
     type IntoFuture = PendingCall<'a, BuildPruneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -877,6 +879,7 @@ impl<'a> ImageBuildRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -992,6 +995,7 @@ impl<'a> IntoFuture for ImageBuildRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1055,6 +1059,7 @@ impl<'a> ImageCommitRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ImageCommitResponse, Error> {
         let ImageCommitRequest { docker, body, options } = self;
         let op = &IMAGE_COMMIT;
@@ -1097,6 +1102,7 @@ impl<'a> ImageCommitRequest<'a> {
 impl<'a> IntoFuture for ImageCommitRequest<'a> {
     type Output = Result<ImageCommitResponse, Error>;
     type IntoFuture = PendingCall<'a, ImageCommitResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1172,6 +1178,7 @@ impl<'a> ImageCreateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -1228,6 +1235,7 @@ impl<'a> IntoFuture for ImageCreateRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1267,6 +1275,7 @@ impl<'a> ImageDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageDeleteItem>, Error> {
         let ImageDeleteRequest { docker, name, options } = self;
         let op = &IMAGE_DELETE;
@@ -1296,6 +1305,7 @@ impl<'a> ImageDeleteRequest<'a> {
 impl<'a> IntoFuture for ImageDeleteRequest<'a> {
     type Output = Result<Vec<ImageDeleteItem>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageDeleteItem>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1323,6 +1333,7 @@ impl<'a> ImageGetRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let ImageGetRequest { docker, name, options } = self;
         let op = &IMAGE_GET;
@@ -1344,6 +1355,7 @@ impl<'a> ImageGetRequest<'a> {
 impl<'a> IntoFuture for ImageGetRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1376,6 +1388,7 @@ impl<'a> ImageGetAllRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let ImageGetAllRequest { docker, options } = self;
         let op = &IMAGE_GET_ALL;
@@ -1402,6 +1415,7 @@ impl<'a> ImageGetAllRequest<'a> {
 impl<'a> IntoFuture for ImageGetAllRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1429,6 +1443,7 @@ impl<'a> ImageHistoryRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageHistoryItem>, Error> {
         let ImageHistoryRequest { docker, name, options } = self;
         let op = &IMAGE_HISTORY;
@@ -1450,6 +1465,7 @@ impl<'a> ImageHistoryRequest<'a> {
 impl<'a> IntoFuture for ImageHistoryRequest<'a> {
     type Output = Result<Vec<ImageHistoryItem>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageHistoryItem>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1483,6 +1499,7 @@ impl<'a> ImageInspectRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ImageInspect, Error> {
         let ImageInspectRequest { docker, name, options } = self;
         let op = &IMAGE_INSPECT;
@@ -1507,6 +1524,7 @@ impl<'a> ImageInspectRequest<'a> {
 impl<'a> IntoFuture for ImageInspectRequest<'a> {
     type Output = Result<ImageInspect, Error>;
     type IntoFuture = PendingCall<'a, ImageInspect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1557,6 +1575,7 @@ impl<'a> ImageListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageSummary>, Error> {
         let ImageListRequest { docker, options } = self;
         let op = &IMAGE_LIST;
@@ -1590,6 +1609,7 @@ impl<'a> ImageListRequest<'a> {
 impl<'a> IntoFuture for ImageListRequest<'a> {
     type Output = Result<Vec<ImageSummary>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageSummary>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1623,6 +1643,7 @@ impl<'a> ImageLoadRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -1653,6 +1674,7 @@ impl<'a> IntoFuture for ImageLoadRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1679,6 +1701,7 @@ impl<'a> ImagePruneRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ImagePruneResponse, Error> {
         let ImagePruneRequest { docker, options } = self;
         let op = &IMAGE_PRUNE;
@@ -1700,6 +1723,7 @@ impl<'a> ImagePruneRequest<'a> {
 impl<'a> IntoFuture for ImagePruneRequest<'a> {
     type Output = Result<ImagePruneResponse, Error>;
     type IntoFuture = PendingCall<'a, ImagePruneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1734,6 +1758,7 @@ impl<'a> ImagePushRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -1768,6 +1793,7 @@ impl<'a> IntoFuture for ImagePushRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1801,6 +1827,7 @@ impl<'a> ImageSearchRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageSearchResult>, Error> {
         let ImageSearchRequest { docker, term, options } = self;
         let op = &IMAGE_SEARCH;
@@ -1829,6 +1856,7 @@ impl<'a> ImageSearchRequest<'a> {
 impl<'a> IntoFuture for ImageSearchRequest<'a> {
     type Output = Result<Vec<ImageSearchResult>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageSearchResult>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1862,6 +1890,7 @@ impl<'a> ImageTagRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ImageTagRequest { docker, name, options } = self;
         let op = &IMAGE_TAG;
@@ -1886,6 +1915,7 @@ impl<'a> ImageTagRequest<'a> {
 impl<'a> IntoFuture for ImageTagRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

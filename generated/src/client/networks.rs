@@ -230,6 +230,7 @@ pub struct NetworkConnectRequest<'a> {
 
 impl<'a> NetworkConnectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let NetworkConnectRequest { docker, id, body } = self;
         let op = &NETWORK_CONNECT;
@@ -246,6 +247,7 @@ impl<'a> NetworkConnectRequest<'a> {
 impl<'a> IntoFuture for NetworkConnectRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -260,6 +262,7 @@ pub struct NetworkCreateRequest<'a> {
 
 impl<'a> NetworkCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<NetworkCreateResponse, Error> {
         let NetworkCreateRequest { docker, body } = self;
         let op = &NETWORK_CREATE;
@@ -276,6 +279,7 @@ impl<'a> NetworkCreateRequest<'a> {
 impl<'a> IntoFuture for NetworkCreateRequest<'a> {
     type Output = Result<NetworkCreateResponse, Error>;
     type IntoFuture = PendingCall<'a, NetworkCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -290,6 +294,7 @@ pub struct NetworkDeleteRequest<'a> {
 
 impl<'a> NetworkDeleteRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let NetworkDeleteRequest { docker, id } = self;
         let op = &NETWORK_DELETE;
@@ -305,6 +310,7 @@ impl<'a> NetworkDeleteRequest<'a> {
 impl<'a> IntoFuture for NetworkDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -320,6 +326,7 @@ pub struct NetworkDisconnectRequest<'a> {
 
 impl<'a> NetworkDisconnectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let NetworkDisconnectRequest { docker, id, body } = self;
         let op = &NETWORK_DISCONNECT;
@@ -336,6 +343,7 @@ impl<'a> NetworkDisconnectRequest<'a> {
 impl<'a> IntoFuture for NetworkDisconnectRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -369,6 +377,7 @@ impl<'a> NetworkInspectRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Network, Error> {
         let NetworkInspectRequest { docker, id, options } = self;
         let op = &NETWORK_INSPECT;
@@ -393,6 +402,7 @@ impl<'a> NetworkInspectRequest<'a> {
 impl<'a> IntoFuture for NetworkInspectRequest<'a> {
     type Output = Result<Network, Error>;
     type IntoFuture = PendingCall<'a, Network>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -419,6 +429,7 @@ impl<'a> NetworkListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Network>, Error> {
         let NetworkListRequest { docker, options } = self;
         let op = &NETWORK_LIST;
@@ -440,6 +451,7 @@ impl<'a> NetworkListRequest<'a> {
 impl<'a> IntoFuture for NetworkListRequest<'a> {
     type Output = Result<Vec<Network>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Network>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -466,6 +478,7 @@ impl<'a> NetworkPruneRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<NetworkPruneResponse, Error> {
         let NetworkPruneRequest { docker, options } = self;
         let op = &NETWORK_PRUNE;
@@ -487,6 +500,7 @@ impl<'a> NetworkPruneRequest<'a> {
 impl<'a> IntoFuture for NetworkPruneRequest<'a> {
     type Output = Result<NetworkPruneResponse, Error>;
     type IntoFuture = PendingCall<'a, NetworkPruneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -189,6 +189,7 @@ impl<'a> NodeDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let NodeDeleteRequest { docker, id, options } = self;
         let op = &NODE_DELETE;
@@ -210,6 +211,7 @@ impl<'a> NodeDeleteRequest<'a> {
 impl<'a> IntoFuture for NodeDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -224,6 +226,7 @@ pub struct NodeInspectRequest<'a> {
 
 impl<'a> NodeInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Node, Error> {
         let NodeInspectRequest { docker, id } = self;
         let op = &NODE_INSPECT;
@@ -239,6 +242,7 @@ impl<'a> NodeInspectRequest<'a> {
 impl<'a> IntoFuture for NodeInspectRequest<'a> {
     type Output = Result<Node, Error>;
     type IntoFuture = PendingCall<'a, Node>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -265,6 +269,7 @@ impl<'a> NodeListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Node>, Error> {
         let NodeListRequest { docker, options } = self;
         let op = &NODE_LIST;
@@ -286,6 +291,7 @@ impl<'a> NodeListRequest<'a> {
 impl<'a> IntoFuture for NodeListRequest<'a> {
     type Output = Result<Vec<Node>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Node>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -302,6 +308,7 @@ pub struct NodeUpdateRequest<'a> {
 
 impl<'a> NodeUpdateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let NodeUpdateRequest { docker, id, version, body } = self;
         let op = &NODE_UPDATE;
@@ -325,6 +332,7 @@ impl<'a> NodeUpdateRequest<'a> {
 impl<'a> IntoFuture for NodeUpdateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

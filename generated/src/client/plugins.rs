@@ -427,6 +427,7 @@ pub struct PluginCreateRequest<'a> {
 
 impl<'a> PluginCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let PluginCreateRequest { docker, name, body } = self;
         let op = &PLUGIN_CREATE;
@@ -450,6 +451,7 @@ impl<'a> PluginCreateRequest<'a> {
 impl<'a> IntoFuture for PluginCreateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -477,6 +479,7 @@ impl<'a> PluginDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let PluginDeleteRequest { docker, name, options } = self;
         let op = &PLUGIN_DELETE;
@@ -498,6 +501,7 @@ impl<'a> PluginDeleteRequest<'a> {
 impl<'a> IntoFuture for PluginDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -525,6 +529,7 @@ impl<'a> PluginDisableRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let PluginDisableRequest { docker, name, options } = self;
         let op = &PLUGIN_DISABLE;
@@ -546,6 +551,7 @@ impl<'a> PluginDisableRequest<'a> {
 impl<'a> IntoFuture for PluginDisableRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -573,6 +579,7 @@ impl<'a> PluginEnableRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let PluginEnableRequest { docker, name, options } = self;
         let op = &PLUGIN_ENABLE;
@@ -594,6 +601,7 @@ impl<'a> PluginEnableRequest<'a> {
 impl<'a> IntoFuture for PluginEnableRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -608,6 +616,7 @@ pub struct PluginInspectRequest<'a> {
 
 impl<'a> PluginInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Plugin, Error> {
         let PluginInspectRequest { docker, name } = self;
         let op = &PLUGIN_INSPECT;
@@ -623,6 +632,7 @@ impl<'a> PluginInspectRequest<'a> {
 impl<'a> IntoFuture for PluginInspectRequest<'a> {
     type Output = Result<Plugin, Error>;
     type IntoFuture = PendingCall<'a, Plugin>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -649,6 +659,7 @@ impl<'a> PluginListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Plugin>, Error> {
         let PluginListRequest { docker, options } = self;
         let op = &PLUGIN_LIST;
@@ -670,6 +681,7 @@ impl<'a> PluginListRequest<'a> {
 impl<'a> IntoFuture for PluginListRequest<'a> {
     type Output = Result<Vec<Plugin>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Plugin>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -697,6 +709,7 @@ impl<'a> PluginPrivilegesRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<PluginPrivilege>, Error> {
         let PluginPrivilegesRequest { docker, remote, options } = self;
         let op = &PLUGIN_PRIVILEGES;
@@ -726,6 +739,7 @@ impl<'a> PluginPrivilegesRequest<'a> {
 impl<'a> IntoFuture for PluginPrivilegesRequest<'a> {
     type Output = Result<Vec<PluginPrivilege>, Error>;
     type IntoFuture = PendingCall<'a, Vec<PluginPrivilege>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -765,6 +779,7 @@ impl<'a> PluginPullRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<PluginPullOutcome, Error> {
         let PluginPullRequest { docker, body, options } = self;
         let op = &PLUGIN_PULL;
@@ -811,6 +826,7 @@ impl<'a> PluginPullRequest<'a> {
 impl<'a> IntoFuture for PluginPullRequest<'a> {
     type Output = Result<PluginPullOutcome, Error>;
     type IntoFuture = PendingCall<'a, PluginPullOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -846,6 +862,7 @@ impl<'a> PluginPushRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -873,6 +890,7 @@ impl<'a> IntoFuture for PluginPushRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -888,6 +906,7 @@ pub struct PluginSetRequest<'a> {
 
 impl<'a> PluginSetRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let PluginSetRequest { docker, name, body } = self;
         let op = &PLUGIN_SET;
@@ -904,6 +923,7 @@ impl<'a> PluginSetRequest<'a> {
 impl<'a> IntoFuture for PluginSetRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -933,6 +953,7 @@ impl<'a> PluginUpgradeRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -968,6 +989,7 @@ impl<'a> IntoFuture for PluginUpgradeRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

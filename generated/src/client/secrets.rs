@@ -185,6 +185,7 @@ pub struct SecretCreateRequest<'a> {
 
 impl<'a> SecretCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SwarmIdResponse, Error> {
         let SecretCreateRequest { docker, body } = self;
         let op = &SECRET_CREATE;
@@ -201,6 +202,7 @@ impl<'a> SecretCreateRequest<'a> {
 impl<'a> IntoFuture for SecretCreateRequest<'a> {
     type Output = Result<SwarmIdResponse, Error>;
     type IntoFuture = PendingCall<'a, SwarmIdResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -215,6 +217,7 @@ pub struct SecretDeleteRequest<'a> {
 
 impl<'a> SecretDeleteRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SecretDeleteRequest { docker, id } = self;
         let op = &SECRET_DELETE;
@@ -230,6 +233,7 @@ impl<'a> SecretDeleteRequest<'a> {
 impl<'a> IntoFuture for SecretDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -244,6 +248,7 @@ pub struct SecretInspectRequest<'a> {
 
 impl<'a> SecretInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Secret, Error> {
         let SecretInspectRequest { docker, id } = self;
         let op = &SECRET_INSPECT;
@@ -259,6 +264,7 @@ impl<'a> SecretInspectRequest<'a> {
 impl<'a> IntoFuture for SecretInspectRequest<'a> {
     type Output = Result<Secret, Error>;
     type IntoFuture = PendingCall<'a, Secret>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -285,6 +291,7 @@ impl<'a> SecretListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Secret>, Error> {
         let SecretListRequest { docker, options } = self;
         let op = &SECRET_LIST;
@@ -306,6 +313,7 @@ impl<'a> SecretListRequest<'a> {
 impl<'a> IntoFuture for SecretListRequest<'a> {
     type Output = Result<Vec<Secret>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Secret>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -322,6 +330,7 @@ pub struct SecretUpdateRequest<'a> {
 
 impl<'a> SecretUpdateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SecretUpdateRequest { docker, id, version, body } = self;
         let op = &SECRET_UPDATE;
@@ -345,6 +354,7 @@ impl<'a> SecretUpdateRequest<'a> {
 impl<'a> IntoFuture for SecretUpdateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

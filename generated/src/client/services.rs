@@ -286,6 +286,7 @@ impl<'a> ServiceCreateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ServiceCreateResponse, Error> {
         let ServiceCreateRequest { docker, body, options } = self;
         let op = &SERVICE_CREATE;
@@ -309,6 +310,7 @@ impl<'a> ServiceCreateRequest<'a> {
 impl<'a> IntoFuture for ServiceCreateRequest<'a> {
     type Output = Result<ServiceCreateResponse, Error>;
     type IntoFuture = PendingCall<'a, ServiceCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -323,6 +325,7 @@ pub struct ServiceDeleteRequest<'a> {
 
 impl<'a> ServiceDeleteRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ServiceDeleteRequest { docker, id } = self;
         let op = &SERVICE_DELETE;
@@ -338,6 +341,7 @@ impl<'a> ServiceDeleteRequest<'a> {
 impl<'a> IntoFuture for ServiceDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -365,6 +369,7 @@ impl<'a> ServiceInspectRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Service, Error> {
         let ServiceInspectRequest { docker, id, options } = self;
         let op = &SERVICE_INSPECT;
@@ -390,6 +395,7 @@ impl<'a> ServiceInspectRequest<'a> {
 impl<'a> IntoFuture for ServiceInspectRequest<'a> {
     type Output = Result<Service, Error>;
     type IntoFuture = PendingCall<'a, Service>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -422,6 +428,7 @@ impl<'a> ServiceListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Service>, Error> {
         let ServiceListRequest { docker, options } = self;
         let op = &SERVICE_LIST;
@@ -446,6 +453,7 @@ impl<'a> ServiceListRequest<'a> {
 impl<'a> IntoFuture for ServiceListRequest<'a> {
     type Output = Result<Vec<Service>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Service>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -509,6 +517,7 @@ impl<'a> ServiceLogsRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::OutputStream, Error> {
         let ServiceLogsRequest { docker, id, options } = self;
         let op = &SERVICE_LOGS;
@@ -559,6 +568,7 @@ impl<'a> ServiceLogsRequest<'a> {
 impl<'a> IntoFuture for ServiceLogsRequest<'a> {
     type Output = Result<crate::runtime::stream::OutputStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::OutputStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -600,6 +610,7 @@ impl<'a> ServiceUpdateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ServiceUpdateResponse, Error> {
         let ServiceUpdateRequest { docker, id, version, body, options } = self;
         let op = &SERVICE_UPDATE;
@@ -636,6 +647,7 @@ impl<'a> ServiceUpdateRequest<'a> {
 impl<'a> IntoFuture for ServiceUpdateRequest<'a> {
     type Output = Result<ServiceUpdateResponse, Error>;
     type IntoFuture = PendingCall<'a, ServiceUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -242,6 +242,7 @@ pub struct SwarmInitRequest<'a> {
 
 impl<'a> SwarmInitRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<String, Error> {
         let SwarmInitRequest { docker, body } = self;
         let op = &SWARM_INIT;
@@ -258,6 +259,7 @@ impl<'a> SwarmInitRequest<'a> {
 impl<'a> IntoFuture for SwarmInitRequest<'a> {
     type Output = Result<String, Error>;
     type IntoFuture = PendingCall<'a, String>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -271,6 +273,7 @@ pub struct SwarmInspectRequest<'a> {
 
 impl<'a> SwarmInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Swarm, Error> {
         let SwarmInspectRequest { docker } = self;
         let op = &SWARM_INSPECT;
@@ -286,6 +289,7 @@ impl<'a> SwarmInspectRequest<'a> {
 impl<'a> IntoFuture for SwarmInspectRequest<'a> {
     type Output = Result<Swarm, Error>;
     type IntoFuture = PendingCall<'a, Swarm>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -300,6 +304,7 @@ pub struct SwarmJoinRequest<'a> {
 
 impl<'a> SwarmJoinRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SwarmJoinRequest { docker, body } = self;
         let op = &SWARM_JOIN;
@@ -316,6 +321,7 @@ impl<'a> SwarmJoinRequest<'a> {
 impl<'a> IntoFuture for SwarmJoinRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -342,6 +348,7 @@ impl<'a> SwarmLeaveRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SwarmLeaveRequest { docker, options } = self;
         let op = &SWARM_LEAVE;
@@ -363,6 +370,7 @@ impl<'a> SwarmLeaveRequest<'a> {
 impl<'a> IntoFuture for SwarmLeaveRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -377,6 +385,7 @@ pub struct SwarmUnlockRequest<'a> {
 
 impl<'a> SwarmUnlockRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SwarmUnlockRequest { docker, body } = self;
         let op = &SWARM_UNLOCK;
@@ -393,6 +402,7 @@ impl<'a> SwarmUnlockRequest<'a> {
 impl<'a> IntoFuture for SwarmUnlockRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -406,6 +416,7 @@ pub struct SwarmUnlockKeyRequest<'a> {
 
 impl<'a> SwarmUnlockKeyRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SwarmUnlockKey, Error> {
         let SwarmUnlockKeyRequest { docker } = self;
         let op = &SWARM_UNLOCK_KEY;
@@ -421,6 +432,7 @@ impl<'a> SwarmUnlockKeyRequest<'a> {
 impl<'a> IntoFuture for SwarmUnlockKeyRequest<'a> {
     type Output = Result<SwarmUnlockKey, Error>;
     type IntoFuture = PendingCall<'a, SwarmUnlockKey>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -461,6 +473,7 @@ impl<'a> SwarmUpdateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SwarmUpdateRequest { docker, version, body, options } = self;
         let op = &SWARM_UPDATE;
@@ -505,6 +518,7 @@ impl<'a> SwarmUpdateRequest<'a> {
 impl<'a> IntoFuture for SwarmUpdateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -309,6 +309,7 @@ impl<'a> SessionRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::hijack::UpgradedConnection, Error> {
@@ -352,6 +353,7 @@ impl<'a> SessionRequest<'a> {
 impl<'a> IntoFuture for SessionRequest<'a> {
     type Output = Result<crate::runtime::hijack::UpgradedConnection, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::UpgradedConnection>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -366,6 +368,7 @@ pub struct SystemAuthRequest<'a> {
 
 impl<'a> SystemAuthRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemAuthOutcome, Error> {
         let SystemAuthRequest { docker, body } = self;
         let op = &SYSTEM_AUTH;
@@ -389,6 +392,7 @@ impl<'a> SystemAuthRequest<'a> {
 impl<'a> IntoFuture for SystemAuthRequest<'a> {
     type Output = Result<SystemAuthOutcome, Error>;
     type IntoFuture = PendingCall<'a, SystemAuthOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -424,6 +428,7 @@ impl<'a> SystemDfRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemDataUsageResponse, Error> {
         let SystemDfRequest { docker, options } = self;
         let op = &SYSTEM_DF;
@@ -447,6 +452,7 @@ impl<'a> SystemDfRequest<'a> {
 impl<'a> IntoFuture for SystemDfRequest<'a> {
     type Output = Result<SystemDataUsageResponse, Error>;
     type IntoFuture = PendingCall<'a, SystemDataUsageResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -485,6 +491,7 @@ impl<'a> SystemEventsRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<EventMessage>, Error> {
@@ -514,6 +521,7 @@ impl<'a> SystemEventsRequest<'a> {
 impl<'a> IntoFuture for SystemEventsRequest<'a> {
     type Output = Result<crate::runtime::stream::JsonLines<EventMessage>, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::JsonLines<EventMessage>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -527,6 +535,7 @@ pub struct SystemInfoRequest<'a> {
 
 impl<'a> SystemInfoRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemInfo, Error> {
         let SystemInfoRequest { docker } = self;
         let op = &SYSTEM_INFO;
@@ -542,6 +551,7 @@ impl<'a> SystemInfoRequest<'a> {
 impl<'a> IntoFuture for SystemInfoRequest<'a> {
     type Output = Result<SystemInfo, Error>;
     type IntoFuture = PendingCall<'a, SystemInfo>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -555,6 +565,7 @@ pub struct SystemPingRequest<'a> {
 
 impl<'a> SystemPingRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<String, Error> {
         let SystemPingRequest { docker } = self;
         let op = &SYSTEM_PING;
@@ -570,6 +581,7 @@ impl<'a> SystemPingRequest<'a> {
 impl<'a> IntoFuture for SystemPingRequest<'a> {
     type Output = Result<String, Error>;
     type IntoFuture = PendingCall<'a, String>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -583,6 +595,7 @@ pub struct SystemPingHeadRequest<'a> {
 
 impl<'a> SystemPingHeadRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemPingHeadOutcome, Error> {
         let SystemPingHeadRequest { docker } = self;
         let op = &SYSTEM_PING_HEAD;
@@ -646,6 +659,7 @@ impl<'a> SystemPingHeadRequest<'a> {
 impl<'a> IntoFuture for SystemPingHeadRequest<'a> {
     type Output = Result<SystemPingHeadOutcome, Error>;
     type IntoFuture = PendingCall<'a, SystemPingHeadOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -676,6 +690,7 @@ pub struct SystemVersionRequest<'a> {
 
 impl<'a> SystemVersionRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemVersion, Error> {
         let SystemVersionRequest { docker } = self;
         let op = &SYSTEM_VERSION;
@@ -691,6 +706,7 @@ impl<'a> SystemVersionRequest<'a> {
 impl<'a> IntoFuture for SystemVersionRequest<'a> {
     type Output = Result<SystemVersion, Error>;
     type IntoFuture = PendingCall<'a, SystemVersion>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

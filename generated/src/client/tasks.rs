@@ -129,6 +129,7 @@ pub struct TaskInspectRequest<'a> {
 
 impl<'a> TaskInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Task, Error> {
         let TaskInspectRequest { docker, id } = self;
         let op = &TASK_INSPECT;
@@ -144,6 +145,7 @@ impl<'a> TaskInspectRequest<'a> {
 impl<'a> IntoFuture for TaskInspectRequest<'a> {
     type Output = Result<Task, Error>;
     type IntoFuture = PendingCall<'a, Task>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -170,6 +172,7 @@ impl<'a> TaskListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Task>, Error> {
         let TaskListRequest { docker, options } = self;
         let op = &TASK_LIST;
@@ -191,6 +194,7 @@ impl<'a> TaskListRequest<'a> {
 impl<'a> IntoFuture for TaskListRequest<'a> {
     type Output = Result<Vec<Task>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Task>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -254,6 +258,7 @@ impl<'a> TaskLogsRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::OutputStream, Error> {
         let TaskLogsRequest { docker, id, options } = self;
         let op = &TASK_LOGS;
@@ -304,6 +309,7 @@ impl<'a> TaskLogsRequest<'a> {
 impl<'a> IntoFuture for TaskLogsRequest<'a> {
     type Output = Result<crate::runtime::stream::OutputStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::OutputStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

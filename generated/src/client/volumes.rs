@@ -187,6 +187,7 @@ impl<'a> VolumeCreateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Volume, Error> {
         let VolumeCreateRequest { docker, body } = self;
         let op = &VOLUME_CREATE;
@@ -205,6 +206,7 @@ impl<'a> VolumeCreateRequest<'a> {
 impl<'a> IntoFuture for VolumeCreateRequest<'a> {
     type Output = Result<Volume, Error>;
     type IntoFuture = PendingCall<'a, Volume>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -232,6 +234,7 @@ impl<'a> VolumeDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let VolumeDeleteRequest { docker, name, options } = self;
         let op = &VOLUME_DELETE;
@@ -253,6 +256,7 @@ impl<'a> VolumeDeleteRequest<'a> {
 impl<'a> IntoFuture for VolumeDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -267,6 +271,7 @@ pub struct VolumeInspectRequest<'a> {
 
 impl<'a> VolumeInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Volume, Error> {
         let VolumeInspectRequest { docker, name } = self;
         let op = &VOLUME_INSPECT;
@@ -282,6 +287,7 @@ impl<'a> VolumeInspectRequest<'a> {
 impl<'a> IntoFuture for VolumeInspectRequest<'a> {
     type Output = Result<Volume, Error>;
     type IntoFuture = PendingCall<'a, Volume>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -308,6 +314,7 @@ impl<'a> VolumeListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<VolumeListResponse, Error> {
         let VolumeListRequest { docker, options } = self;
         let op = &VOLUME_LIST;
@@ -329,6 +336,7 @@ impl<'a> VolumeListRequest<'a> {
 impl<'a> IntoFuture for VolumeListRequest<'a> {
     type Output = Result<VolumeListResponse, Error>;
     type IntoFuture = PendingCall<'a, VolumeListResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -355,6 +363,7 @@ impl<'a> VolumePruneRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<VolumePruneResponse, Error> {
         let VolumePruneRequest { docker, options } = self;
         let op = &VOLUME_PRUNE;
@@ -376,6 +385,7 @@ impl<'a> VolumePruneRequest<'a> {
 impl<'a> IntoFuture for VolumePruneRequest<'a> {
     type Output = Result<VolumePruneResponse, Error>;
     type IntoFuture = PendingCall<'a, VolumePruneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -392,6 +402,7 @@ pub struct VolumeUpdateRequest<'a> {
 
 impl<'a> VolumeUpdateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let VolumeUpdateRequest { docker, name, version, body } = self;
         let op = &VOLUME_UPDATE;
@@ -415,6 +426,7 @@ impl<'a> VolumeUpdateRequest<'a> {
 impl<'a> IntoFuture for VolumeUpdateRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -642,6 +642,9 @@ fn operation(
                 #body_setter
 
                 /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+                // Inline, so a program compiles the calls it makes and not the
+                // crate's hundred others (with their models' decoding).
+                #[inline]
                 pub async fn send(self) -> Result<#ret, Error> {
                     let #request { docker, #( #field_names ),* } = self;
                     let op = &#konst;
@@ -657,6 +660,7 @@ fn operation(
                 type Output = Result<#ret, Error>;
                 type IntoFuture = PendingCall<'a, #ret>;
 
+                #[inline]
                 fn into_future(self) -> Self::IntoFuture {
                     Box::pin(self.send())
                 }

@@ -94,6 +94,7 @@ impl<'a> PetFeedRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
         let PetFeedRequest { docker, name, body } = self;
         let op = &PET_FEED;
@@ -122,6 +123,7 @@ impl<'a> PetFeedRequest<'a> {
 impl<'a> IntoFuture for PetFeedRequest<'a> {
     type Output = Result<crate::runtime::hijack::Attached, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -166,6 +168,7 @@ impl<'a> PetListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<Pet>, Error> {
         let PetListRequest { docker, options } = self;
         let op = &PET_LIST;
@@ -200,6 +203,7 @@ impl<'a> PetListRequest<'a> {
 impl<'a> IntoFuture for PetListRequest<'a> {
     type Output = Result<Vec<Pet>, Error>;
     type IntoFuture = PendingCall<'a, Vec<Pet>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -227,6 +231,7 @@ impl<'a> PetPhotoRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let PetPhotoRequest { docker, name, options } = self;
         let op = &PET_PHOTO;
@@ -249,6 +254,7 @@ impl<'a> PetPhotoRequest<'a> {
 impl<'a> IntoFuture for PetPhotoRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

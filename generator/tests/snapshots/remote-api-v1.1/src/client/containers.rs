@@ -359,6 +359,7 @@ impl<'a> ContainerAttachRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::hijack::Attached, Error> {
         let ContainerAttachRequest { docker, id, options } = self;
         let op = &CONTAINER_ATTACH;
@@ -402,6 +403,7 @@ impl<'a> ContainerAttachRequest<'a> {
 impl<'a> IntoFuture for ContainerAttachRequest<'a> {
     type Output = Result<crate::runtime::hijack::Attached, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::hijack::Attached>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -416,6 +418,7 @@ pub struct ContainerChangesRequest<'a> {
 
 impl<'a> ContainerChangesRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ContainerChange>, Error> {
         let ContainerChangesRequest { docker, id } = self;
         let op = &CONTAINER_CHANGES;
@@ -431,6 +434,7 @@ impl<'a> ContainerChangesRequest<'a> {
 impl<'a> IntoFuture for ContainerChangesRequest<'a> {
     type Output = Result<Vec<ContainerChange>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ContainerChange>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -445,6 +449,7 @@ pub struct ContainerCreateRequest<'a> {
 
 impl<'a> ContainerCreateRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerCreateResponse, Error> {
         let ContainerCreateRequest { docker, body } = self;
         let op = &CONTAINER_CREATE;
@@ -461,6 +466,7 @@ impl<'a> ContainerCreateRequest<'a> {
 impl<'a> IntoFuture for ContainerCreateRequest<'a> {
     type Output = Result<ContainerCreateResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -488,6 +494,7 @@ impl<'a> ContainerDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerDeleteRequest { docker, id, options } = self;
         let op = &CONTAINER_DELETE;
@@ -509,6 +516,7 @@ impl<'a> ContainerDeleteRequest<'a> {
 impl<'a> IntoFuture for ContainerDeleteRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -523,6 +531,7 @@ pub struct ContainerExportRequest<'a> {
 
 impl<'a> ContainerExportRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let ContainerExportRequest { docker, id } = self;
         let op = &CONTAINER_EXPORT;
@@ -538,6 +547,7 @@ impl<'a> ContainerExportRequest<'a> {
 impl<'a> IntoFuture for ContainerExportRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -552,6 +562,7 @@ pub struct ContainerInspectRequest<'a> {
 
 impl<'a> ContainerInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerInspect, Error> {
         let ContainerInspectRequest { docker, id } = self;
         let op = &CONTAINER_INSPECT;
@@ -567,6 +578,7 @@ impl<'a> ContainerInspectRequest<'a> {
 impl<'a> IntoFuture for ContainerInspectRequest<'a> {
     type Output = Result<ContainerInspect, Error>;
     type IntoFuture = PendingCall<'a, ContainerInspect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -581,6 +593,7 @@ pub struct ContainerKillRequest<'a> {
 
 impl<'a> ContainerKillRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerKillRequest { docker, id } = self;
         let op = &CONTAINER_KILL;
@@ -596,6 +609,7 @@ impl<'a> ContainerKillRequest<'a> {
 impl<'a> IntoFuture for ContainerKillRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -640,6 +654,7 @@ impl<'a> ContainerListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ContainerSummary>, Error> {
         let ContainerListRequest { docker, options } = self;
         let op = &CONTAINER_LIST;
@@ -670,6 +685,7 @@ impl<'a> ContainerListRequest<'a> {
 impl<'a> IntoFuture for ContainerListRequest<'a> {
     type Output = Result<Vec<ContainerSummary>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ContainerSummary>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -697,6 +713,7 @@ impl<'a> ContainerRestartRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerRestartRequest { docker, id, options } = self;
         let op = &CONTAINER_RESTART;
@@ -718,6 +735,7 @@ impl<'a> ContainerRestartRequest<'a> {
 impl<'a> IntoFuture for ContainerRestartRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -732,6 +750,7 @@ pub struct ContainerStartRequest<'a> {
 
 impl<'a> ContainerStartRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerStartRequest { docker, id } = self;
         let op = &CONTAINER_START;
@@ -747,6 +766,7 @@ impl<'a> ContainerStartRequest<'a> {
 impl<'a> IntoFuture for ContainerStartRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -774,6 +794,7 @@ impl<'a> ContainerStopRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ContainerStopRequest { docker, id, options } = self;
         let op = &CONTAINER_STOP;
@@ -795,6 +816,7 @@ impl<'a> ContainerStopRequest<'a> {
 impl<'a> IntoFuture for ContainerStopRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -809,6 +831,7 @@ pub struct ContainerWaitRequest<'a> {
 
 impl<'a> ContainerWaitRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ContainerWaitResponse, Error> {
         let ContainerWaitRequest { docker, id } = self;
         let op = &CONTAINER_WAIT;
@@ -824,6 +847,7 @@ impl<'a> ContainerWaitRequest<'a> {
 impl<'a> IntoFuture for ContainerWaitRequest<'a> {
     type Output = Result<ContainerWaitResponse, Error>;
     type IntoFuture = PendingCall<'a, ContainerWaitResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -327,6 +327,7 @@ impl<'a> ImageCreateRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -368,6 +369,7 @@ impl<'a> IntoFuture for ImageCreateRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -395,6 +397,7 @@ impl<'a> ImageDeleteRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ImageDeleteOutcome, Error> {
         let ImageDeleteRequest { docker, name, options } = self;
         let op = &IMAGE_DELETE;
@@ -423,6 +426,7 @@ impl<'a> ImageDeleteRequest<'a> {
 impl<'a> IntoFuture for ImageDeleteRequest<'a> {
     type Output = Result<ImageDeleteOutcome, Error>;
     type IntoFuture = PendingCall<'a, ImageDeleteOutcome>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -446,6 +450,7 @@ pub struct ImageHistoryRequest<'a> {
 
 impl<'a> ImageHistoryRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageHistoryItem>, Error> {
         let ImageHistoryRequest { docker, name } = self;
         let op = &IMAGE_HISTORY;
@@ -461,6 +466,7 @@ impl<'a> ImageHistoryRequest<'a> {
 impl<'a> IntoFuture for ImageHistoryRequest<'a> {
     type Output = Result<Vec<ImageHistoryItem>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageHistoryItem>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -494,6 +500,7 @@ impl<'a> ImageInsertRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -523,6 +530,7 @@ impl<'a> IntoFuture for ImageInsertRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -537,6 +545,7 @@ pub struct ImageInspectRequest<'a> {
 
 impl<'a> ImageInspectRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<ImageInspect, Error> {
         let ImageInspectRequest { docker, name } = self;
         let op = &IMAGE_INSPECT;
@@ -552,6 +561,7 @@ impl<'a> ImageInspectRequest<'a> {
 impl<'a> IntoFuture for ImageInspectRequest<'a> {
     type Output = Result<ImageInspect, Error>;
     type IntoFuture = PendingCall<'a, ImageInspect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -578,6 +588,7 @@ impl<'a> ImageListRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageSummary>, Error> {
         let ImageListRequest { docker, options } = self;
         let op = &IMAGE_LIST;
@@ -599,6 +610,7 @@ impl<'a> ImageListRequest<'a> {
 impl<'a> IntoFuture for ImageListRequest<'a> {
     type Output = Result<Vec<ImageSummary>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageSummary>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -626,6 +638,7 @@ impl<'a> ImagePushRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<crate::runtime::stream::JsonLines<ProgressMessage>, Error> {
@@ -652,6 +665,7 @@ impl<'a> IntoFuture for ImagePushRequest<'a> {
         'a,
         crate::runtime::stream::JsonLines<ProgressMessage>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -678,6 +692,7 @@ impl<'a> ImageSearchRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<Vec<ImageSearchResult>, Error> {
         let ImageSearchRequest { docker, options } = self;
         let op = &IMAGE_SEARCH;
@@ -699,6 +714,7 @@ impl<'a> ImageSearchRequest<'a> {
 impl<'a> IntoFuture for ImageSearchRequest<'a> {
     type Output = Result<Vec<ImageSearchResult>, Error>;
     type IntoFuture = PendingCall<'a, Vec<ImageSearchResult>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -732,6 +748,7 @@ impl<'a> ImageTagRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let ImageTagRequest { docker, name, options } = self;
         let op = &IMAGE_TAG;
@@ -756,6 +773,7 @@ impl<'a> ImageTagRequest<'a> {
 impl<'a> IntoFuture for ImageTagRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -769,6 +787,7 @@ pub struct ImageVizRequest<'a> {
 
 impl<'a> ImageVizRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<String, Error> {
         let ImageVizRequest { docker } = self;
         let op = &IMAGE_VIZ;
@@ -784,6 +803,7 @@ impl<'a> ImageVizRequest<'a> {
 impl<'a> IntoFuture for ImageVizRequest<'a> {
     type Output = Result<String, Error>;
     type IntoFuture = PendingCall<'a, String>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

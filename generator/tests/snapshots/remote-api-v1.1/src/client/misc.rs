@@ -161,6 +161,7 @@ impl<'a> ImageBuildRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<crate::runtime::stream::ByteStream, Error> {
         let ImageBuildRequest { docker, body, options } = self;
         let op = &IMAGE_BUILD;
@@ -183,6 +184,7 @@ impl<'a> ImageBuildRequest<'a> {
 impl<'a> IntoFuture for ImageBuildRequest<'a> {
     type Output = Result<crate::runtime::stream::ByteStream, Error>;
     type IntoFuture = PendingCall<'a, crate::runtime::stream::ByteStream>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -239,6 +241,7 @@ impl<'a> ImageCommitRequest<'a> {
     }
 
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<CommitResponse, Error> {
         let ImageCommitRequest { docker, options } = self;
         let op = &IMAGE_COMMIT;
@@ -275,6 +278,7 @@ impl<'a> ImageCommitRequest<'a> {
 impl<'a> IntoFuture for ImageCommitRequest<'a> {
     type Output = Result<CommitResponse, Error>;
     type IntoFuture = PendingCall<'a, CommitResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -289,6 +293,7 @@ pub struct SystemAuthRequest<'a> {
 
 impl<'a> SystemAuthRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         let SystemAuthRequest { docker, body } = self;
         let op = &SYSTEM_AUTH;
@@ -305,6 +310,7 @@ impl<'a> SystemAuthRequest<'a> {
 impl<'a> IntoFuture for SystemAuthRequest<'a> {
     type Output = Result<(), Error>;
     type IntoFuture = PendingCall<'a, ()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -318,6 +324,7 @@ pub struct SystemAuthGetRequest<'a> {
 
 impl<'a> SystemAuthGetRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<AuthConfig, Error> {
         let SystemAuthGetRequest { docker } = self;
         let op = &SYSTEM_AUTH_GET;
@@ -333,6 +340,7 @@ impl<'a> SystemAuthGetRequest<'a> {
 impl<'a> IntoFuture for SystemAuthGetRequest<'a> {
     type Output = Result<AuthConfig, Error>;
     type IntoFuture = PendingCall<'a, AuthConfig>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -346,6 +354,7 @@ pub struct SystemInfoRequest<'a> {
 
 impl<'a> SystemInfoRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemInfo, Error> {
         let SystemInfoRequest { docker } = self;
         let op = &SYSTEM_INFO;
@@ -361,6 +370,7 @@ impl<'a> SystemInfoRequest<'a> {
 impl<'a> IntoFuture for SystemInfoRequest<'a> {
     type Output = Result<SystemInfo, Error>;
     type IntoFuture = PendingCall<'a, SystemInfo>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -374,6 +384,7 @@ pub struct SystemVersionRequest<'a> {
 
 impl<'a> SystemVersionRequest<'a> {
     /// Sends the request and reads the answer; the same as `.await`ing the pending call.
+    #[inline]
     pub async fn send(self) -> Result<SystemVersion, Error> {
         let SystemVersionRequest { docker } = self;
         let op = &SYSTEM_VERSION;
@@ -389,6 +400,7 @@ impl<'a> SystemVersionRequest<'a> {
 impl<'a> IntoFuture for SystemVersionRequest<'a> {
     type Output = Result<SystemVersion, Error>;
     type IntoFuture = PendingCall<'a, SystemVersion>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
