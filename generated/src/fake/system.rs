@@ -13,9 +13,10 @@ use super::util::{
 use super::{FakeDaemon, ENGINE_VERSION};
 use crate::models::{
     AuthConfig, AuthResponse, ComponentVersion, ContainerdInfo, ContainerdNamespaces, EventFilters,
-    EventMessage, EventType, Isolation, LocalNodeState, SwarmInfo, SystemDataUsageObjectType,
-    SystemDataUsageResponse, SystemIndexInfo, SystemInfo, SystemInfoCommit, SystemInfoPlugins,
-    SystemInfoRuntime, SystemRegistryConfig, SystemVersion, SystemVersionPlatform,
+    EventMessage, EventType, FirewallInfo, Isolation, LocalNodeState, SwarmInfo,
+    SystemDataUsageObjectType, SystemDataUsageResponse, SystemIndexInfo, SystemInfo,
+    SystemInfoCommit, SystemInfoPlugins, SystemInfoRuntime, SystemRegistryConfig, SystemVersion,
+    SystemVersionPlatform,
 };
 use crate::operations::system::{SessionOptions, SystemDfOptions, SystemEventsOptions};
 use crate::server::system::{
@@ -402,6 +403,10 @@ impl SystemApi for FakeDaemon {
             init_commit: Some(commit(GIT_COMMIT)),
             security_options: Some(vec!["name=seccomp,profile=builtin".into()]),
             cdi_spec_dirs: Some(vec!["/etc/cdi".into(), "/var/run/cdi".into()]),
+            firewall_backend: Some(FirewallInfo {
+                driver: Some("iptables".into()),
+                info: None,
+            }),
             containerd: Some(ContainerdInfo {
                 address: Some("/run/containerd/containerd.sock".into()),
                 namespaces: Some(ContainerdNamespaces {
