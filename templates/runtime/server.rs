@@ -1449,24 +1449,20 @@ pub fn check_version_range(
     crate_oldest: &str,
     crate_newest: &str,
 ) -> Result<(), String> {
-    for version in [oldest, newest] {
-        let numeric = version.split_once('.').is_some_and(|(major, minor)| {
-            [major, minor]
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        });
-        if !numeric {
-            return Err(format!("`{version}` is not an API version like `1.41`"));
-        }
-        if compare_versions(version, crate_oldest).is_lt()
-            || compare_versions(version, crate_newest).is_gt()
-        {
+    let parse = |version: &str| {
+        super::operation::parse_api_version(version)
+            .ok_or_else(|| format!("`{version}` is not an API version like `1.41`"))
+    };
+    let bounds = (parse(crate_oldest)?, parse(crate_newest)?);
+    let (low, high) = (parse(oldest)?, parse(newest)?);
+    for (version, parsed) in [(oldest, low), (newest, high)] {
+        if parsed < bounds.0 || parsed > bounds.1 {
             return Err(format!(
                 "API version {version} is outside {crate_oldest} to {crate_newest}, the versions this crate describes"
             ));
         }
     }
-    if compare_versions(oldest, newest).is_gt() {
+    if low > high {
         return Err(format!(
             "the oldest version {oldest} is newer than the newest {newest}"
         ));
@@ -1966,6 +1962,22 @@ fn json_error_head(status: u16, api_version: &str, head: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_served_range_must_lie_within_the_crates() {
+        assert_eq!(check_version_range("1.24", "1.41", "1.18", "1.51"), Ok(()));
+        assert_eq!(check_version_range("1.18", "1.51", "1.18", "1.51"), Ok(()));
+        for (oldest, newest, problem) in [
+            ("1.17", "1.41", "outside 1.18 to 1.51"),
+            ("1.24", "1.52", "outside 1.18 to 1.51"),
+            ("1.41", "1.24", "newer than the newest"),
+            ("one", "1.41", "not an API version"),
+            ("1.24", "1", "not an API version"),
+        ] {
+            let err = check_version_range(oldest, newest, "1.18", "1.51").unwrap_err();
+            assert!(err.contains(problem), "{oldest}..{newest}: {err}");
+        }
+    }
 
     fn matches(template_path: &'static str, path: &str) -> Option<Vec<String>> {
         let route = template(template_path);

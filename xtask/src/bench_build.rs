@@ -176,7 +176,13 @@ fn run_quiet(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
     }
 }
 
+/// The middle time, or the mean of the two middle ones for an even count.
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
-    times[times.len() / 2]
+    let middle = times.len() / 2;
+    if times.len() % 2 == 0 {
+        (times[middle - 1] + times[middle]) / 2
+    } else {
+        times[middle]
+    }
 }

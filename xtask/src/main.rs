@@ -1017,19 +1017,18 @@ fn check_other_specs(cargo: &str) -> Result<(), String> {
             ("RUSTFLAGS".to_string(), "-D warnings".to_string()),
         ];
         println!("xtask: the crate of {tree}");
-        for command in ["check", "test"] {
-            run_with_env(
-                cargo,
-                &[
-                    command,
-                    "--manifest-path",
-                    &manifest,
-                    "--all-features",
-                    "--all-targets",
-                ],
-                &env,
-            )?;
-        }
+        // `test --all-targets` builds every target, so a `check` first would compile it twice.
+        run_with_env(
+            cargo,
+            &[
+                "test",
+                "--manifest-path",
+                &manifest,
+                "--all-features",
+                "--all-targets",
+            ],
+            &env,
+        )?;
     }
     Ok(())
 }
