@@ -180,7 +180,7 @@ fn run_quiet(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     let middle = times.len() / 2;
-    if times.len() % 2 == 0 {
+    if times.len().is_multiple_of(2) {
         (times[middle - 1] + times[middle]) / 2
     } else {
         times[middle]
